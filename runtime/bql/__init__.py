@@ -1,0 +1,1 @@
+"""The BQL runtime (being written)."""

@@ -1,0 +1,1 @@
+"""Holds the BQL for a test (being written)."""

@@ -1,0 +1,1 @@
+"""The PL011 UART reference device (being written)."""

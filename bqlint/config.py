@@ -1,9 +1,58 @@
-"""[tool.bqlint] / bqlint.toml → one frozen Settings; every key is validated here."""
+"""[tool.bqlint] / bqlint.toml → one frozen Settings; every key is validated here.
+
+The configuration file is found by walking up from the checked paths (or named with
+`--config`); its directory is the project root that `exclude` and `per-file-ignores`
+patterns are relative to. Every mistake raises ConfigError naming the file and the key.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
+
+import pathspec
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+CONFIG_NAMES = ("bqlint.toml", "pyproject.toml")
+
+# Skipped while walking directories; `exclude` replaces this list, `extend-exclude` adds to it.
+DEFAULT_EXCLUDE: tuple[str, ...] = (
+    ".bzr",
+    ".direnv",
+    ".eggs",
+    ".git",
+    ".hg",
+    ".mypy_cache",
+    ".nox",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".svn",
+    ".tox",
+    ".venv",
+    "__pycache__",
+    "__pypackages__",
+    "_build",
+    "build",
+    "dist",
+    "node_modules",
+    "site-packages",
+    "venv",
+)
+
+_LIST_KEYS = ("select", "ignore", "exclude", "extend-exclude", "device-bases", "cell-types", "unlock-points", "init-methods")
+KNOWN_KEYS = frozenset((*_LIST_KEYS, "extend-select", "per-file-ignores"))
+
+
+class ConfigError(Exception):
+    """A configuration or command-line mistake; the CLI prints it and exits 2."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -12,19 +61,212 @@ class Settings:
 
     root: Path = field(default_factory=Path.cwd)
     # Rule selection, already resolved to codes (prefixes expanded, e.g. "BQL00" -> BQL001..BQL007).
+    # An empty `select` means every rule (the default).
     select: frozenset[str] = frozenset()
     ignore: frozenset[str] = frozenset()
     per_file_ignores: tuple[tuple[str, frozenset[str]], ...] = ()
-    exclude: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
     extend_exclude: tuple[str, ...] = ()
     # Semantic configuration (SPEC §3.1.1): dotted names, or bare method names for init-methods.
     device_bases: tuple[str, ...] = ()
     cell_types: tuple[str, ...] = ()
     unlock_points: tuple[str, ...] = ()
     init_methods: tuple[str, ...] = ()
+    # The file the settings came from, or None for the defaults.
+    config_path: Path | None = None
 
     def is_enabled(self, code: str, path: Path) -> bool:
-        """Return whether `code` is reported for `path` (placeholder until config lands)."""
+        """Return whether `code` is reported for `path` (selection, then per-file-ignores)."""
         if self.select and code not in self.select:
             return False
-        return code not in self.ignore
+        if code in self.ignore:
+            return False
+        relative = _relative_posix(path, self.root)
+        if relative is None:
+            return True
+        for pattern, codes in self.per_file_ignores:
+            if code in codes and _spec((pattern,)).match_file(relative):
+                return False
+        return True
+
+    def is_excluded(self, path: Path, *, is_dir: bool = False) -> bool:
+        """Return whether `path` matches `exclude` / `extend-exclude`."""
+        relative = _relative_posix(path, self.root)
+        if relative is None:
+            # Outside the project: only name patterns such as `.venv` can apply.
+            relative = path.name
+        if is_dir:
+            relative += "/"
+        return _spec((*self.exclude, *self.extend_exclude)).match_file(relative)
+
+
+@lru_cache(maxsize=256)
+def _spec(patterns: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
+    return pathspec.GitIgnoreSpec.from_lines(patterns)
+
+
+def _relative_posix(path: Path, root: Path) -> str | None:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return None
+
+
+def all_codes() -> tuple[str, ...]:
+    """Return every rule code of the registry, in order."""
+    from bqlint.rules import all_rules
+
+    return tuple(rule.code for rule in all_rules())
+
+
+def resolve_codes(selectors: Iterable[str], where: str) -> frozenset[str]:
+    """Expand codes and prefixes (`BQL002`, `BQL00`, `BQL`, `ALL`) to rule codes.
+
+    `where` names the source ("pyproject.toml: key `select`") for the error message.
+    """
+    codes = all_codes()
+    resolved: set[str] = set()
+    for raw in selectors:
+        selector = raw.strip().upper()
+        if selector == "ALL":
+            resolved.update(codes)
+            continue
+        matched = [code for code in codes if code.startswith(selector)] if selector else []
+        if not matched:
+            raise ConfigError(f"{where}: unknown rule code or prefix `{raw}` (see `bqlint rules`)")
+        resolved.update(matched)
+    return frozenset(resolved)
+
+
+def find_config(start: Path) -> Path | None:
+    """Return the nearest bqlint.toml, or pyproject.toml with [tool.bqlint], at or above `start`."""
+    directory = start.resolve()
+    if not directory.is_dir():
+        directory = directory.parent
+    for candidate_dir in (directory, *directory.parents):
+        bqlint_toml = candidate_dir / "bqlint.toml"
+        if bqlint_toml.is_file():
+            return bqlint_toml
+        pyproject = candidate_dir / "pyproject.toml"
+        if pyproject.is_file() and _has_bqlint_table(pyproject):
+            return pyproject
+    return None
+
+
+def _has_bqlint_table(pyproject: Path) -> bool:
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        # A broken pyproject.toml without our table is not ours to report; with it, load_file does.
+        return "[tool.bqlint]" in pyproject.read_text(encoding="utf-8", errors="replace")
+    tool = data.get("tool")
+    return isinstance(tool, dict) and "bqlint" in tool
+
+
+def read_table(path: Path) -> dict[str, Any]:
+    """Return the bqlint table of `path` (top level of bqlint.toml, [tool.bqlint] of pyproject)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read configuration: {exc.strerror or exc}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    if path.name == "pyproject.toml":
+        tool = data.get("tool", {})
+        table = tool.get("bqlint", {}) if isinstance(tool, dict) else {}
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: `tool.bqlint` must be a table")
+        return table
+    return data
+
+
+def _string_list(path: Path, key: str, value: object) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ConfigError(f"{path}: key `{key}` must be a list of strings, got {value!r}")
+    return tuple(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Overrides:
+    """Command-line options that change the configuration."""
+
+    select: Sequence[str] | None = None
+    extend_select: Sequence[str] = ()
+    ignore: Sequence[str] = ()
+
+
+def settings_from_table(path: Path, table: Mapping[str, Any], overrides: Overrides = Overrides()) -> Settings:
+    """Validate `table` (from `path`) and build Settings rooted at the file's directory."""
+    unknown = sorted(set(table) - KNOWN_KEYS)
+    if unknown:
+        known = ", ".join(sorted(KNOWN_KEYS))
+        raise ConfigError(f"{path}: unknown key `{unknown[0]}` (known keys: {known})")
+    lists = {key: _string_list(path, key, table[key]) for key in _LIST_KEYS if key in table}
+    extend_select = _string_list(path, "extend-select", table.get("extend-select", []))
+
+    where = f"{path}: key"
+    if overrides.select is not None:
+        select = resolve_codes(overrides.select, "--select")
+    elif "select" in lists:
+        select = resolve_codes(lists["select"], f"{where} `select`")
+        if not select:
+            raise ConfigError(f"{path}: key `select` is empty; list rule codes or `ALL`")
+    else:
+        select = frozenset(all_codes())
+    select |= resolve_codes(extend_select, f"{where} `extend-select`")
+    select |= resolve_codes(overrides.extend_select, "--extend-select")
+    ignore = resolve_codes(lists.get("ignore", ()), f"{where} `ignore`")
+    ignore |= resolve_codes(overrides.ignore, "--ignore")
+
+    per_file = table.get("per-file-ignores", {})
+    if not isinstance(per_file, dict):
+        raise ConfigError(f"{path}: key `per-file-ignores` must be a table of glob = [codes]")
+    per_file_ignores = tuple(
+        (glob, resolve_codes(_string_list(path, f"per-file-ignores.{glob}", codes), f"{where} `per-file-ignores.{glob}`"))
+        for glob, codes in per_file.items()
+    )
+    init_methods = lists.get("init-methods", ())
+    for name in init_methods:
+        if not name.isidentifier():
+            raise ConfigError(f"{path}: key `init-methods`: `{name}` is not a bare method name")
+    for key in ("device-bases", "cell-types", "unlock-points"):
+        for name in lists.get(key, ()):
+            if not all(part.isidentifier() for part in name.split(".")):
+                raise ConfigError(f"{path}: key `{key}`: `{name}` is not a dotted name")
+    return Settings(
+        root=path.parent.resolve(),
+        select=select,
+        ignore=ignore,
+        per_file_ignores=per_file_ignores,
+        exclude=lists.get("exclude", DEFAULT_EXCLUDE),
+        extend_exclude=lists.get("extend-exclude", ()),
+        device_bases=lists.get("device-bases", ()),
+        cell_types=lists.get("cell-types", ()),
+        unlock_points=lists.get("unlock-points", ()),
+        init_methods=init_methods,
+        config_path=path.resolve(),
+    )
+
+
+def load_settings(
+    start: Path,
+    *,
+    config_file: Path | None = None,
+    overrides: Overrides = Overrides(),
+    default_root: Path | None = None,
+) -> Settings:
+    """Load the settings for a run over paths at or below `start`.
+
+    Without a configuration file the defaults apply, rooted at `default_root` (or `start`).
+    """
+    if config_file is not None:
+        if not config_file.is_file():
+            raise ConfigError(f"{config_file}: configuration file not found")
+        path: Path | None = config_file
+    else:
+        path = find_config(start)
+    if path is None:
+        root = (default_root or start).resolve()
+        fake = root / "(defaults)"
+        return replace(settings_from_table(fake, {}, overrides), config_path=None)
+    return settings_from_table(path, read_table(path), overrides)

@@ -1,0 +1,151 @@
+"""Which files a run checks, and which it reads only as context (SPEC §3.2).
+
+Directories are walked for `*.py`, honouring `.gitignore` files (nested, up to the git root)
+and `exclude` / `extend-exclude`; files named on the command line are always checked unless
+`--force-exclude` is given. Naming single files (as pre-commit does) makes the rest of the
+project context: read for cross-module facts, never reported on.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pathspec
+
+from bqlint.config import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Discovered:
+    """The files to report on and the project files read only for cross-module facts."""
+
+    files: list[Path]
+    context: list[Path] = field(default_factory=list)
+
+
+def find_git_root(start: Path) -> Path | None:
+    """Return the nearest directory at or above `start` that holds `.git`, or None."""
+    directory = start if start.is_dir() else start.parent
+    for candidate in (directory, *directory.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return None
+
+
+def find_project_root(start: Path) -> Path:
+    """Return where pyproject.toml / bqlint.toml is, else the top of the package tree."""
+    directory = start if start.is_dir() else start.parent
+    for candidate in (directory, *directory.parents):
+        if (candidate / "pyproject.toml").is_file() or (candidate / "bqlint.toml").is_file():
+            return candidate
+    top = directory
+    while (top / "__init__.py").is_file() and top.parent != top:
+        top = top.parent
+    return top
+
+
+class GitIgnores:
+    """The `.gitignore` files that apply to a path, from its git root (or `top`) down."""
+
+    def __init__(self, top: Path) -> None:
+        self.top = top
+        self._specs: dict[Path, pathspec.GitIgnoreSpec | None] = {}
+        self._git_roots: dict[Path, Path] = {}
+
+    def _spec(self, directory: Path) -> pathspec.GitIgnoreSpec | None:
+        if directory not in self._specs:
+            lines: list[str] = []
+            for name in (".gitignore", ".git/info/exclude"):
+                try:
+                    lines += (directory / name).read_text(encoding="utf-8", errors="replace").splitlines()
+                except OSError:
+                    continue
+            self._specs[directory] = pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
+        return self._specs[directory]
+
+    def is_ignored(self, path: Path, *, is_dir: bool = False) -> bool:
+        """Return whether git would ignore `path`; the deepest `.gitignore` that matches decides."""
+        if path.parent not in self._git_roots:
+            self._git_roots[path.parent] = find_git_root(path.parent) or self.top
+        git_root = self._git_roots[path.parent]
+        directory = path.parent
+        while True:
+            spec = self._spec(directory)
+            if spec is not None:
+                relative = path.relative_to(directory).as_posix() + ("/" if is_dir else "")
+                result = spec.check_file(relative)
+                if result.include is not None:
+                    return bool(result.include)
+            if directory == git_root or directory.parent == directory:
+                return False
+            if git_root not in directory.parents:
+                return False
+            directory = directory.parent
+
+
+def _walk(directory: Path, settings: Settings, ignores: GitIgnores) -> Iterable[Path]:
+    for current, dirnames, filenames in os.walk(directory):
+        base = Path(current)
+        dirnames[:] = sorted(
+            name
+            for name in dirnames
+            if not settings.is_excluded(base / name, is_dir=True)
+            and not ignores.is_ignored(base / name, is_dir=True)
+        )
+        for name in sorted(filenames):
+            path = base / name
+            if name.endswith(".py") and not settings.is_excluded(path) and not ignores.is_ignored(path):
+                yield path
+
+
+def _is_skipped(path: Path, settings: Settings, ignores: GitIgnores, *, is_dir: bool = False) -> bool:
+    """Return whether `path` or one of its directories (below the root) is excluded or git-ignored."""
+    if settings.is_excluded(path, is_dir=is_dir) or ignores.is_ignored(path, is_dir=is_dir):
+        return True
+    for parent in path.parents:
+        if parent == settings.root or settings.root not in parent.parents:
+            break
+        if settings.is_excluded(parent, is_dir=True) or ignores.is_ignored(parent, is_dir=True):
+            return True
+    return False
+
+
+def discover(
+    paths: Sequence[Path],
+    settings: Settings,
+    *,
+    force_exclude: bool = False,
+    stdin_name: Path | None = None,
+) -> Discovered:
+    """Return the absolute, sorted, de-duplicated files to check, and their context files.
+
+    A directory is walked; a named file is checked as given unless `force_exclude` and it is
+    excluded. Context is computed only when single files (or `stdin_name`) are named.
+    """
+    ignores = GitIgnores(settings.root)
+    files: set[Path] = set()
+    named_files: list[Path] = []
+    for raw in paths:
+        path = Path(os.path.abspath(raw))
+        if path.is_dir():
+            if force_exclude and path != settings.root and _is_skipped(path, settings, ignores, is_dir=True):
+                continue
+            files.update(_walk(path, settings, ignores))
+        else:
+            if force_exclude and _is_skipped(path, settings, ignores):
+                continue
+            files.add(path)
+            named_files.append(path)
+    if stdin_name is not None:
+        named_files.append(Path(os.path.abspath(stdin_name)))
+    context: set[Path] = set()
+    if named_files:
+        roots = {find_project_root(path) for path in named_files}
+        for root in sorted(roots):
+            context.update(_walk(root, settings, ignores))
+        context -= files
+        context -= set(named_files)
+    return Discovered(sorted(files), sorted(context))

@@ -1,0 +1,702 @@
+"""BQL-protected interior mutability: `BqlCell` for small values, `BqlRefCell` for state.
+
+A device model is shared with the outside world early in its life: memory-region
+callbacks, character-device handlers, interrupt lines and timers all hold a reference to
+it. From then on nothing may assign to the device object directly. Every piece of state
+that changes lives inside a *cell*, and every access to a cell is checked against the Big
+QEMU Lock (BQL), which serialises all device callbacks.
+
+Which cell for what:
+
+* `BqlCell` holds a small value that is read and written whole: a flag, a counter, an
+  enum. `get()` copies it out, `set()` replaces it; no reference to the inside escapes, so
+  there is nothing to borrow and nothing to conflict.
+* `BqlRefCell` holds larger state that is changed in place, typically a registers object.
+  `borrow()` gives shared (read) access and `borrow_mut()` exclusive (read-write) access
+  through a guard; the cell counts the guards, like Rust's `RefCell`.
+
+The discipline, checked here at run time and by ``bqlint`` before the code runs:
+
+1. Touch a cell only with the BQL held by the current thread (`BqlNotHeldError`).
+2. While a `borrow_mut()` guard is alive, no other borrow of that cell; while `borrow()`
+   guards are alive, no `borrow_mut()` (`BorrowError`, naming where the live borrow was
+   taken). The usual way to hit this is re-entrancy: the device holds a borrow, calls
+   out (an IRQ line, `CharFrontend.write_all()`), and the callee calls back into the
+   device, which borrows again.
+3. Never release the BQL while a borrow is alive (`BqlUnlockError`): another thread
+   could take the BQL and see the state half-updated.
+
+So a device borrows once, computes, ends the borrow, and only then calls out, as QEMU's
+Rust PL011 does:
+
+>>> import bql
+>>> class Regs:
+...     def __init__(self) -> None:
+...         self.level = 0
+...     def write(self, value: int) -> bool:
+...         changed = value != self.level
+...         self.level = value
+...         return changed
+>>> class Counter(bql.Device):
+...     def __init__(self) -> None:
+...         super().__init__()
+...         self.regs = bql.BqlRefCell(Regs())
+...         self.writes = bql.BqlCell(0)
+...         self.irq = bql.InterruptSource()
+...     def write(self, value: int) -> None:
+...         with self.regs.borrow_mut() as regs:
+...             changed = regs.write(value)
+...         self.writes.update(lambda n: n + 1)
+...         if changed:  # the borrow has ended: calling out is safe
+...             self.irq.set(value != 0)
+>>> dev = Counter()
+>>> line = bql.IRQLine()
+>>> dev.connect_irq(0, line)
+>>> bql.lock()
+>>> dev.write(5); dev.write(5)
+>>> line.level, dev.writes.get()
+(True, 2)
+>>> bql.unlock()
+
+A guard is a context manager, or can be ended early with `release()`. Attribute and item
+access go to the inner value; type checkers see the inner type for ``with ... as regs``.
+"""
+
+from __future__ import annotations
+
+import enum
+import sys
+from collections.abc import Callable, Iterator
+from types import TracebackType
+from typing import Any, Generic, TypeVar, cast
+
+from .errors import (
+    BorrowError,
+    BorrowReleasedError,
+    BqlNotHeldError,
+    NoDefaultError,
+    SharedBorrowWriteError,
+)
+from .lock import _HELD, STATE, describe_site, on_checks_changed
+
+__all__ = ["BqlCell", "BqlRef", "BqlRefCell", "BqlRefMut"]
+
+T = TypeVar("T")
+
+_LIVE = STATE.live
+_getframe = sys._getframe
+
+
+class _Missing(enum.Enum):
+    MISSING = enum.auto()
+
+
+_MISSING = _Missing.MISSING
+
+
+def _not_held(operation: str) -> BqlNotHeldError:
+    return BqlNotHeldError(f"{operation} without the BQL held by this thread")
+
+
+class BqlCell(Generic[T]):
+    """A small value that is read and written whole, only while the BQL is held.
+
+    >>> import bql
+    >>> level = bql.BqlCell(3)
+    >>> bql.lock()
+    >>> level.set(level.get() + 1); level.get()
+    4
+    >>> bql.unlock()
+    >>> level.get()
+    Traceback (most recent call last):
+    ...
+    bql.errors.BqlNotHeldError: BqlCell.get() without the BQL held by this thread
+    """
+
+    __slots__ = ("_default", "_value")
+
+    def __init__(self, value: T, default: T | _Missing = _MISSING) -> None:
+        """Create a cell holding `value`; `default` is what `take()` leaves behind."""
+        self._value = value
+        self._default = default
+
+    def get(self) -> T:
+        """Return the value.
+
+        >>> import bql
+        >>> with bql.locked():
+        ...     bql.BqlCell("idle").get()
+        'idle'
+        """
+        if not _HELD.held:
+            raise _not_held("BqlCell.get()")
+        return self._value
+
+    def set(self, value: T) -> None:
+        """Replace the value.
+
+        >>> import bql
+        >>> cell = bql.BqlCell(0)
+        >>> with bql.locked():
+        ...     cell.set(7); cell.get()
+        7
+        >>> cell.set(8)
+        Traceback (most recent call last):
+        ...
+        bql.errors.BqlNotHeldError: BqlCell.set() without the BQL held by this thread
+        """
+        if not _HELD.held:
+            raise _not_held("BqlCell.set()")
+        self._value = value
+
+    def replace(self, value: T) -> T:
+        """Store `value` and return the old value.
+
+        >>> import bql
+        >>> cell = bql.BqlCell(1)
+        >>> with bql.locked():
+        ...     cell.replace(2), cell.get()
+        (1, 2)
+        """
+        if not _HELD.held:
+            raise _not_held("BqlCell.replace()")
+        old = self._value
+        self._value = value
+        return old
+
+    def take(self) -> T:
+        """Return the value and leave the default: `default=` if given, else `type(value)()`.
+
+        >>> import bql
+        >>> with bql.locked():
+        ...     names = bql.BqlCell(["a"])
+        ...     names.take(), names.get()
+        (['a'], [])
+
+        Without a default, the value's type must be constructible without arguments:
+
+        >>> class Token:
+        ...     def __init__(self, n: int) -> None:
+        ...         self.n = n
+        >>> with bql.locked():
+        ...     bql.BqlCell(Token(1)).take()
+        Traceback (most recent call last):
+        ...
+        bql.errors.NoDefaultError: BqlCell.take() needs a default: ...
+        """
+        if not _HELD.held:
+            raise _not_held("BqlCell.take()")
+        old = self._value
+        self._value = self._make_default(old)
+        return old
+
+    def update(self, fn: Callable[[T], T]) -> T:
+        """Replace the value with `fn(value)` and return the new value.
+
+        >>> import bql
+        >>> count = bql.BqlCell(41)
+        >>> with bql.locked():
+        ...     count.update(lambda n: n + 1)
+        42
+        """
+        if not _HELD.held:
+            raise _not_held("BqlCell.update()")
+        new = fn(self._value)
+        self._value = new
+        return new
+
+    def _make_default(self, old: T) -> T:
+        default = self._default
+        if default is not _MISSING:
+            return cast(T, default)
+        try:
+            return cast(T, type(old)())
+        except Exception as exc:
+            raise NoDefaultError(
+                f"BqlCell.take() needs a default: {type(old).__name__}() failed ({exc}); "
+                f"create the cell as BqlCell(value, default=...)"
+            ) from exc
+
+    def __repr__(self) -> str:
+        return f"BqlCell({self._value!r})"
+
+
+# The same operations without the BQL check: swapped in by `bql.set_checks(False)`, so that
+# with checks off a cell costs a plain method reading or writing a slot.
+def _get(self: BqlCell[T]) -> T:
+    return self._value
+
+
+def _set(self: BqlCell[T], value: T) -> None:
+    self._value = value
+
+
+def _replace(self: BqlCell[T], value: T) -> T:
+    old = self._value
+    self._value = value
+    return old
+
+
+def _take(self: BqlCell[T]) -> T:
+    old = self._value
+    self._value = self._make_default(old)
+    return old
+
+
+def _update(self: BqlCell[T], fn: Callable[[T], T]) -> T:
+    new = fn(self._value)
+    self._value = new
+    return new
+
+
+class _Released:
+    """Marker stored in a guard once its borrow has ended."""
+
+    def __repr__(self) -> str:
+        return "<released>"
+
+
+class _Guard(Generic[T]):
+    """What `BqlRef` and `BqlRefMut` share: the cell, reads, release, the `with` protocol."""
+
+    __slots__ = ("_cell",)
+    _kind = "borrow"
+
+    _cell: BqlRefCell[T] | None
+
+    def release(self) -> None:
+        """End the borrow now; releasing it a second time raises `BorrowReleasedError`.
+
+        >>> import bql
+        >>> bql.lock()
+        >>> cell = bql.BqlRefCell([1])
+        >>> guard = cell.borrow_mut()
+        >>> guard.release()
+        >>> cell.borrow_mut().append(2)  # free again
+        >>> guard.release()
+        Traceback (most recent call last):
+        ...
+        bql.errors.BorrowReleasedError: this borrow_mut() guard was already released
+        >>> bql.unlock()
+        """
+        if self._cell is None:
+            raise BorrowReleasedError(f"this {self._kind}() guard was already released")
+        self._end()
+
+    @property
+    def value(self) -> T:
+        """The whole inner value (the object itself, not a copy).
+
+        >>> import bql
+        >>> with bql.locked():
+        ...     with bql.BqlRefCell([1, 2]).borrow() as items:
+        ...         items.value
+        [1, 2]
+        """
+        cell = self._cell
+        if cell is None:
+            raise self._released("value")
+        return cell._value
+
+    def _end(self) -> None:
+        raise NotImplementedError
+
+    def _released(self, what: str) -> BorrowReleasedError:
+        return BorrowReleasedError(
+            f"{what} through a {self._kind}() guard that was already released"
+        )
+
+    def __enter__(self) -> T:
+        # The guard itself stands for the value, so that writes through a shared borrow
+        # and use after release are still caught; typed as T for type checkers.
+        if self._cell is None:
+            raise self._released("with")
+        return cast(T, self)
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._cell is not None:
+            self._end()
+
+    def __del__(self) -> None:
+        # A dropped guard ends its borrow, as a Rust guard does when it goes out of scope.
+        if self._cell is not None:
+            self._end()
+
+    def __getattr__(self, name: str) -> Any:
+        cell = self._cell
+        if cell is None:
+            raise self._released(f"reading .{name}")
+        return getattr(cell._value, name)
+
+    def __getitem__(self, key: Any) -> Any:
+        cell = self._cell
+        if cell is None:
+            raise self._released("reading an item")
+        return cell._value[key]  # type: ignore[index]
+
+    def __len__(self) -> int:
+        cell = self._cell
+        if cell is None:
+            raise self._released("len()")
+        return len(cell._value)  # type: ignore[arg-type]
+
+    def __iter__(self) -> Iterator[Any]:
+        cell = self._cell
+        if cell is None:
+            raise self._released("iterating")
+        return iter(cell._value)  # type: ignore[call-overload]
+
+    def __contains__(self, item: object) -> bool:
+        cell = self._cell
+        if cell is None:
+            raise self._released("`in`")
+        return item in cell._value  # type: ignore[operator]
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        raise TypeError(f"a {self._kind}() guard cannot be copied or pickled")
+
+    def __repr__(self) -> str:
+        cell = self._cell
+        inner = "released" if cell is None else repr(cell._value)
+        return f"{type(self).__name__}({inner})"
+
+
+_set_cell = _Guard._cell.__set__  # type: ignore[attr-defined]
+
+
+class BqlRef(_Guard[T]):
+    """A shared borrow of a `BqlRefCell`: read the value, never write through it.
+
+    Writing an attribute or item through it raises `SharedBorrowWriteError` (a
+    `BorrowError`). A *method* called through it runs unchecked and may still mutate the
+    inner object; ``bqlint`` flags that statically (BQL004).
+
+    >>> import bql
+    >>> class Regs:
+    ...     lcr = 0
+    >>> bql.lock()
+    >>> with bql.BqlRefCell(Regs()).borrow() as regs:
+    ...     regs.lcr
+    ...     regs.lcr = 1
+    Traceback (most recent call last):
+    ...
+    bql.errors.SharedBorrowWriteError: cannot set .lcr through a shared borrow(); use borrow_mut()
+    >>> bql.unlock()
+    """
+
+    __slots__ = ()
+
+    def _end(self) -> None:
+        cell = self._cell
+        _set_cell(self, None)
+        if _LIVE.pop(id(self), None) is not None and cell is not None:
+            cell._borrows -= 1
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if self._cell is None:
+            raise self._released(f"setting .{name}")
+        raise SharedBorrowWriteError(
+            f"cannot set .{name} through a shared borrow(); use borrow_mut()"
+        )
+
+    def __delattr__(self, name: str) -> None:
+        if self._cell is None:
+            raise self._released(f"deleting .{name}")
+        raise SharedBorrowWriteError(
+            f"cannot delete .{name} through a shared borrow(); use borrow_mut()"
+        )
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        if self._cell is None:
+            raise self._released("setting an item")
+        raise SharedBorrowWriteError(
+            "cannot set an item through a shared borrow(); use borrow_mut()"
+        )
+
+    def __delitem__(self, key: Any) -> None:
+        if self._cell is None:
+            raise self._released("deleting an item")
+        raise SharedBorrowWriteError(
+            "cannot delete an item through a shared borrow(); use borrow_mut()"
+        )
+
+
+class BqlRefMut(_Guard[T]):
+    """An exclusive borrow of a `BqlRefCell`: read and write the value through it.
+
+    Attribute and item writes go to the inner value; assigning `value` replaces it whole.
+
+    >>> import bql
+    >>> bql.lock()
+    >>> fifo = bql.BqlRefCell([0, 0])
+    >>> with fifo.borrow_mut() as f:
+    ...     f[0] = 5
+    ...     f.append(6)
+    >>> guard = fifo.borrow_mut()
+    >>> guard.value = [9]
+    >>> guard.release()
+    >>> fifo.borrow().value
+    [9]
+    >>> guard[0]
+    Traceback (most recent call last):
+    ...
+    bql.errors.BorrowReleasedError: reading an item through a borrow_mut() guard that was already released
+    >>> bql.unlock()
+    """
+
+    __slots__ = ()
+    _kind = "borrow_mut"
+
+    @property
+    def value(self) -> T:
+        """The whole inner value; assign to it to replace the value in the cell."""
+        cell = self._cell
+        if cell is None:
+            raise self._released("value")
+        return cell._value
+
+    @value.setter
+    def value(self, new: T) -> None:
+        cell = self._cell
+        if cell is None:
+            raise self._released("value")
+        cell._value = new
+
+    def _end(self) -> None:
+        cell = self._cell
+        _set_cell(self, None)
+        if _LIVE.pop(id(self), None) is not None and cell is not None:
+            cell._borrows = 0
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        cell = self._cell
+        if cell is None:
+            raise self._released(f"setting .{name}")
+        if name == "value":
+            cell._value = value
+        else:
+            setattr(cell._value, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        cell = self._cell
+        if cell is None:
+            raise self._released(f"deleting .{name}")
+        delattr(cell._value, name)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        cell = self._cell
+        if cell is None:
+            raise self._released("setting an item")
+        cell._value[key] = value  # type: ignore[index]
+
+    def __delitem__(self, key: Any) -> None:
+        cell = self._cell
+        if cell is None:
+            raise self._released("deleting an item")
+        del cell._value[key]  # type: ignore[attr-defined]
+
+
+_new_ref = BqlRef.__new__
+_new_mut = BqlRefMut.__new__
+
+
+class BqlRefCell(Generic[T]):
+    """Larger state, borrowed shared (`borrow()`) or exclusive (`borrow_mut()`) under the BQL.
+
+    >>> import bql
+    >>> bql.lock()
+    >>> regs = bql.BqlRefCell({"cr": 0})
+    >>> with regs.borrow_mut() as r:
+    ...     r["cr"] = 0x301
+    >>> regs.borrow()["cr"]
+    769
+    >>> bql.unlock()
+    """
+
+    __slots__ = ("_borrows", "_value")
+
+    def __init__(self, value: T) -> None:
+        """Create a cell holding `value`, not borrowed."""
+        self._value = value
+        # Live tracked borrows: n > 0 shared, -1 exclusive, 0 none.
+        self._borrows = 0
+
+    def borrow(self) -> BqlRef[T]:
+        """Borrow the value for reading; any number of shared borrows may be alive at once.
+
+        >>> import bql
+        >>> bql.lock()
+        >>> cell = bql.BqlRefCell([3])
+        >>> a, b = cell.borrow(), cell.borrow()
+        >>> a[0] + b[0]
+        6
+        >>> a.release(); b.release()
+        >>> writer = cell.borrow_mut()
+        >>> cell.borrow()  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        bql.errors.BorrowError: cannot borrow() BqlRefCell[list]: it is already mutably borrowed by borrow_mut() at <doctest ...>:1 in <module>
+        >>> writer.release(); bql.unlock()
+        """
+        if not _HELD.held:
+            raise _not_held("BqlRefCell.borrow()")
+        if self._borrows < 0:
+            raise self._conflict("borrow")
+        guard: BqlRef[T] = _new_ref(BqlRef)
+        _set_cell(guard, self)
+        self._borrows += 1
+        frame = _getframe(1)
+        _LIVE[id(guard)] = (self, "borrow", frame.f_code, frame.f_lasti)
+        return guard
+
+    def borrow_mut(self) -> BqlRefMut[T]:
+        """Borrow the value exclusively, for reading and writing.
+
+        >>> import bql
+        >>> bql.lock()
+        >>> cell = bql.BqlRefCell([3])
+        >>> with cell.borrow_mut() as items:
+        ...     items.append(4)
+        ...     cell.borrow_mut()  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        bql.errors.BorrowError: cannot borrow_mut() BqlRefCell[list]: it is already mutably borrowed by borrow_mut() at <doctest ...>:1 in <module>
+        >>> bql.unlock()
+        """
+        if not _HELD.held:
+            raise _not_held("BqlRefCell.borrow_mut()")
+        if self._borrows:
+            raise self._conflict("borrow_mut")
+        guard: BqlRefMut[T] = _new_mut(BqlRefMut)
+        _set_cell(guard, self)
+        self._borrows = -1
+        frame = _getframe(1)
+        _LIVE[id(guard)] = (self, "borrow_mut", frame.f_code, frame.f_lasti)
+        return guard
+
+    def try_borrow(self) -> BqlRef[T] | None:
+        """Borrow for reading, or return None where `borrow()` would raise `BorrowError`.
+
+        >>> import bql
+        >>> with bql.locked():
+        ...     cell = bql.BqlRefCell(1)
+        ...     with cell.borrow_mut():
+        ...         print(cell.try_borrow())
+        None
+        """
+        if not _HELD.held:
+            raise _not_held("BqlRefCell.try_borrow()")
+        if self._borrows < 0:
+            return None
+        guard: BqlRef[T] = _new_ref(BqlRef)
+        _set_cell(guard, self)
+        self._borrows += 1
+        frame = _getframe(1)
+        _LIVE[id(guard)] = (self, "try_borrow", frame.f_code, frame.f_lasti)
+        return guard
+
+    def try_borrow_mut(self) -> BqlRefMut[T] | None:
+        """Borrow exclusively, or return None where `borrow_mut()` would raise `BorrowError`.
+
+        >>> import bql
+        >>> with bql.locked():
+        ...     cell = bql.BqlRefCell(1)
+        ...     with cell.borrow():
+        ...         print(cell.try_borrow_mut())
+        None
+        """
+        if not _HELD.held:
+            raise _not_held("BqlRefCell.try_borrow_mut()")
+        if self._borrows:
+            return None
+        guard: BqlRefMut[T] = _new_mut(BqlRefMut)
+        _set_cell(guard, self)
+        self._borrows = -1
+        frame = _getframe(1)
+        _LIVE[id(guard)] = (self, "try_borrow_mut", frame.f_code, frame.f_lasti)
+        return guard
+
+    def _conflict(self, attempt: str) -> BorrowError:
+        sites = [describe_site(s) for s in list(_LIVE.values()) if s[0] is self]
+        state = "mutably borrowed" if self._borrows < 0 else "borrowed"
+        where = " and ".join(sites) if sites else "a borrow whose location is unknown"
+        return BorrowError(
+            f"cannot {attempt}() {self._describe()}: it is already {state} by {where}"
+        )
+
+    def _describe(self) -> str:
+        return f"BqlRefCell[{type(self._value).__name__}]"
+
+    def __repr__(self) -> str:
+        if self._borrows < 0:
+            return f"BqlRefCell(<mutably borrowed>)"
+        return f"BqlRefCell({self._value!r})"
+
+
+# Checks off: borrows are handed out untracked (no BQL check, no conflict detection).
+def _borrow(self: BqlRefCell[T]) -> BqlRef[T]:
+    guard: BqlRef[T] = _new_ref(BqlRef)
+    _set_cell(guard, self)
+    return guard
+
+
+def _borrow_mut(self: BqlRefCell[T]) -> BqlRefMut[T]:
+    guard: BqlRefMut[T] = _new_mut(BqlRefMut)
+    _set_cell(guard, self)
+    return guard
+
+
+def _try_borrow(self: BqlRefCell[T]) -> BqlRef[T] | None:
+    guard: BqlRef[T] = _new_ref(BqlRef)
+    _set_cell(guard, self)
+    return guard
+
+
+def _try_borrow_mut(self: BqlRefCell[T]) -> BqlRefMut[T] | None:
+    guard: BqlRefMut[T] = _new_mut(BqlRefMut)
+    _set_cell(guard, self)
+    return guard
+
+
+Methods = dict[type[Any], dict[str, Callable[..., Any]]]
+
+
+def swap_methods(checked: Methods, unchecked: Methods) -> Callable[[bool], None]:
+    """Return a check-switch listener installing the checked or unchecked implementations."""
+    for cls, methods in unchecked.items():
+        for name, fn in methods.items():
+            original = checked[cls][name]
+            fn.__name__ = original.__name__
+            fn.__qualname__ = original.__qualname__
+            fn.__doc__ = original.__doc__
+
+    def install(enabled: bool) -> None:
+        for cls, methods in (checked if enabled else unchecked).items():
+            for name, fn in methods.items():
+                setattr(cls, name, fn)
+
+    return install
+
+
+_NAMES = {
+    BqlCell: ("get", "set", "replace", "take", "update"),
+    BqlRefCell: ("borrow", "borrow_mut", "try_borrow", "try_borrow_mut"),
+}
+_CHECKED: Methods = {
+    cls: {name: getattr(cls, name) for name in names} for cls, names in _NAMES.items()
+}
+_UNCHECKED: Methods = {
+    BqlCell: {"get": _get, "set": _set, "replace": _replace, "take": _take, "update": _update},
+    BqlRefCell: {
+        "borrow": _borrow,
+        "borrow_mut": _borrow_mut,
+        "try_borrow": _try_borrow,
+        "try_borrow_mut": _try_borrow_mut,
+    },
+}
+on_checks_changed(swap_methods(_CHECKED, _UNCHECKED))

@@ -1,0 +1,204 @@
+"""A character backend over a listening socket, with its own I/O thread (QEMU's ``-chardev socket,server=on``).
+
+The I/O thread accepts one peer at a time on a Unix socket path or on TCP at 127.0.0.1,
+and takes the BQL to deliver its input to the device's handlers, as QEMU's main loop
+does. The peer may disconnect and a new one connect; the device gets `Event.CLOSED` /
+`Event.OPENED`. Output written while no peer is connected is dropped, as QEMU's
+socket chardev does.
+"""
+
+from __future__ import annotations
+
+import os
+import selectors
+import socket
+import threading
+from types import TracebackType
+
+from ..lock import _HELD, acquire, unlock
+from .frontend import Chardev, Event
+
+__all__ = ["SocketChardev"]
+
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+# How long the I/O thread waits for the BQL before checking whether it should stop.
+_BQL_POLL_S = 0.05
+
+
+class SocketChardev(Chardev):
+    """A server socket backend: ``SocketChardev(path)`` (Unix) or ``SocketChardev(port=0)`` (TCP).
+
+    Use it as a context manager, or call `close()`: the I/O thread then stops and the
+    socket is removed. Handlers run on the I/O thread under the BQL, so a thread that
+    holds the BQL for long delays input (release it, e.g. with `bql.unlocked()`).
+
+    >>> import socket, threading, bql
+    >>> from bql.chardev import CharFrontend, SocketChardev
+    >>> got = threading.Event()
+    >>> with SocketChardev(port=0) as backend:
+    ...     fe = CharFrontend(backend)
+    ...     with bql.locked():
+    ...         fe.enable_handlers(lambda: 64, lambda data: got.set())
+    ...     with socket.create_connection(backend.address) as peer:
+    ...         peer.sendall(b"hello")
+    ...         got.wait(5)
+    True
+    """
+
+    def __init__(self, path: str | None = None, *, host: str = "127.0.0.1", port: int = 0):
+        """Listen on the Unix socket `path`, or else on TCP `host:port` (loopback only)."""
+        super().__init__()
+        if path is None and host not in _LOOPBACK:
+            raise ValueError(f"SocketChardev listens on loopback only, not {host!r}")
+        self._path = path
+        if path is not None:
+            listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            if os.path.exists(path):
+                os.unlink(path)
+            listener.bind(path)
+        else:
+            family = socket.AF_INET6 if ":" in host else socket.AF_INET
+            listener = socket.socket(family, socket.SOCK_STREAM)
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listener.bind((host, port))
+        listener.listen(1)
+        listener.setblocking(False)
+        self._listener = listener
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._client: socket.socket | None = None
+        self._client_lock = threading.Lock()
+        self._connected = threading.Event()
+        self._stop = threading.Event()
+        self._pending = bytearray()  # protected by the BQL
+        self._selector = selectors.DefaultSelector()
+        self._selector.register(listener, selectors.EVENT_READ, "accept")
+        self._selector.register(self._wake_r, selectors.EVENT_READ, "wake")
+        self._thread = threading.Thread(
+            target=self._run, name=f"bql-chardev-socket-{self.address}", daemon=True
+        )
+        self._thread.start()
+
+    @property
+    def address(self) -> str | tuple[str, int]:
+        """Where peers connect: the Unix path, or ``(host, port)``."""
+        if self._path is not None:
+            return self._path
+        host, port = self._listener.getsockname()[:2]
+        return (host, port)
+
+    @property
+    def connected(self) -> bool:
+        """Whether a peer is connected now."""
+        return self._connected.is_set()
+
+    def wait_connected(self, timeout: float | None = None) -> bool:
+        """Wait until a peer is connected; return whether one is."""
+        return self._connected.wait(timeout)
+
+    def write(self, data: bytes) -> None:
+        """Send output to the peer; dropped when none is connected or the peer went away."""
+        with self._client_lock:
+            client = self._client
+            if client is None:
+                return
+            try:
+                client.sendall(data)
+            except OSError:
+                pass  # the I/O thread sees the disconnection and reports it
+
+    def accept_input(self) -> None:
+        """Deliver input already read from the peer that the device can now take."""
+        self.deliver(self._pending)
+
+    def close(self) -> None:
+        """Stop the I/O thread, disconnect the peer and remove the socket."""
+        if self._stop.is_set():
+            return
+        self._stop.set()
+        try:
+            self._wake_w.send(b"x")
+        except OSError:
+            pass
+        if threading.current_thread() is not self._thread:
+            self._thread.join()
+        self._drop_client()
+        self._selector.close()
+        for sock in (self._listener, self._wake_r, self._wake_w):
+            sock.close()
+        if self._path is not None and os.path.exists(self._path):
+            os.unlink(self._path)
+
+    def __enter__(self) -> SocketChardev:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            for key, _mask in self._selector.select():
+                if self._stop.is_set():
+                    return
+                if key.data == "accept":
+                    self._accept()
+                elif key.data == "client":
+                    self._read(key.fileobj)  # type: ignore[arg-type]
+
+    def _accept(self) -> None:
+        try:
+            peer, _addr = self._listener.accept()
+        except OSError:
+            return
+        if self._client is not None:
+            peer.close()  # one peer at a time, as QEMU's server socket
+            return
+        peer.setblocking(True)
+        peer.settimeout(5.0)
+        with self._client_lock:
+            self._client = peer
+        self._selector.register(peer, selectors.EVENT_READ, "client")
+        self._connected.set()
+        self._with_bql(lambda: self.be_event(Event.OPENED))
+
+    def _read(self, peer: socket.socket) -> None:
+        try:
+            data = peer.recv(4096)
+        except OSError:
+            data = b""
+        if not data:
+            self._drop_client()
+            self._with_bql(lambda: self.be_event(Event.CLOSED))
+            return
+
+        def deliver() -> None:
+            self._pending += data
+            self.deliver(self._pending)
+
+        self._with_bql(deliver)
+
+    def _drop_client(self) -> None:
+        with self._client_lock:
+            client, self._client = self._client, None
+        self._connected.clear()
+        if client is not None:
+            try:
+                self._selector.unregister(client)
+            except (KeyError, ValueError):
+                pass
+            client.close()
+
+    def _with_bql(self, action: object) -> None:
+        """Run `action` on the I/O thread with the BQL, unless asked to stop first."""
+        while not acquire(_BQL_POLL_S):
+            if self._stop.is_set():
+                return
+        try:
+            action()  # type: ignore[operator]
+        finally:
+            if _HELD.held:
+                unlock()

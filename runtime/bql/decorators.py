@@ -1,0 +1,165 @@
+"""Contracts on functions: `@releases_bql`, `@requires_bql`, `@without_bql`.
+
+``bqlint`` reads them to follow the BQL across calls; at run time they cost one flag test:
+
+* `releases_bql` marks a function that may release the BQL for a while (blocking I/O,
+  waiting for another thread). It checks nothing itself: the `unlock()` inside it already
+  raises `BqlUnlockError` if a caller holds a borrow across the call.
+* `requires_bql` checks on entry that the current thread holds the BQL.
+* `without_bql` marks a function that runs without the BQL (a worker thread, an I/O
+  callback). Called by a thread that holds the BQL, it releases the BQL for the call and
+  takes it back after (like `with bql.unlocked():`), so that it really runs without it:
+  a cell touched inside raises `BqlNotHeldError` unless inside `with bql.locked():`.
+
+Each sets a marker attribute (``__bql_releases__``, ``__bql_requires__``,
+``__bql_without__``), keeps the function's metadata (`functools.wraps`) and works on
+plain functions, methods, static and class methods and coroutine functions.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+from .errors import BqlNotHeldError
+from .lock import _HELD, STATE, lock, unlock
+
+__all__ = ["releases_bql", "requires_bql", "without_bql"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def releases_bql(fn: F) -> F:
+    """Mark `fn` as a function that may release the BQL temporarily.
+
+    Callers must not hold a `BqlRefCell` borrow across the call. The function is returned
+    unchanged, apart from the marker:
+
+    >>> import bql
+    >>> @bql.releases_bql
+    ... def wait_for_host() -> None:
+    ...     with bql.unlocked():
+    ...         pass
+    >>> wait_for_host.__bql_releases__
+    True
+    >>> bql.lock()
+    >>> cell = bql.BqlRefCell(0)
+    >>> with cell.borrow():
+    ...     wait_for_host()  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    bql.errors.BqlUnlockError: cannot release the BQL while 1 borrow is alive: ...
+    >>> bql.unlock()
+    """
+    target = fn.__func__ if isinstance(fn, (staticmethod, classmethod)) else fn
+    target.__bql_releases__ = True
+    return fn
+
+
+def requires_bql(fn: F) -> F:
+    """Check on entry to `fn` that the current thread holds the BQL.
+
+    >>> import bql
+    >>> @bql.requires_bql
+    ... def reset() -> str:
+    ...     return "reset"
+    >>> with bql.locked():
+    ...     reset()
+    'reset'
+    >>> reset()
+    Traceback (most recent call last):
+    ...
+    bql.errors.BqlNotHeldError: reset() requires the BQL, and this thread does not hold it
+    """
+
+    def check(func: Callable[..., Any]) -> None:
+        raise BqlNotHeldError(
+            f"{func.__qualname__}() requires the BQL, and this thread does not hold it"
+        )
+
+    def wrap(func: Callable[..., Any]) -> Callable[..., Any]:
+        if inspect.iscoroutinefunction(func):
+
+            @functools.wraps(func)
+            async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+                if not _HELD.held and STATE.checks:
+                    check(func)
+                return await func(*args, **kwargs)
+
+            return async_wrapper
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if not _HELD.held and STATE.checks:
+                check(func)
+            return func(*args, **kwargs)
+
+        return wrapper
+
+    return _decorate(fn, wrap, "__bql_requires__")
+
+
+def without_bql(fn: F) -> F:
+    """Run `fn` without the BQL: a holder releases it for the call and takes it back after.
+
+    >>> import bql
+    >>> count = bql.BqlCell(0)
+    >>> @bql.without_bql
+    ... def worker() -> int:
+    ...     with bql.locked():
+    ...         return count.update(lambda n: n + 1)
+    >>> worker()
+    1
+    >>> @bql.without_bql
+    ... def careless() -> int:
+    ...     return count.get()
+    >>> with bql.locked():
+    ...     careless()
+    Traceback (most recent call last):
+    ...
+    bql.errors.BqlNotHeldError: BqlCell.get() without the BQL held by this thread
+    """
+
+    def wrap(func: Callable[..., Any]) -> Callable[..., Any]:
+        if inspect.iscoroutinefunction(func):
+
+            @functools.wraps(func)
+            async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+                if not _HELD.held:
+                    return await func(*args, **kwargs)
+                unlock()
+                try:
+                    return await func(*args, **kwargs)
+                finally:
+                    lock()
+
+            return async_wrapper
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if not _HELD.held:
+                return func(*args, **kwargs)
+            unlock()
+            try:
+                return func(*args, **kwargs)
+            finally:
+                lock()
+
+        return wrapper
+
+    return _decorate(fn, wrap, "__bql_without__")
+
+
+def _decorate(
+    fn: F, wrap: Callable[[Callable[..., Any]], Callable[..., Any]], marker: str
+) -> F:
+    """Apply `wrap` to `fn` (looking through static/class methods) and set `marker`."""
+    if isinstance(fn, (staticmethod, classmethod)):
+        inner = wrap(fn.__func__)
+        setattr(inner, marker, True)
+        return cast(F, type(fn)(inner))
+    wrapped = wrap(fn)
+    setattr(wrapped, marker, True)
+    return cast(F, wrapped)

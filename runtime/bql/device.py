@@ -1,0 +1,293 @@
+"""The device base classes: lifecycle, interrupt outputs and migration hooks.
+
+A board drives a device in phases, as QEMU's qdev does:
+
+1. Construction, ``Dev(chardev=backend)``: no BQL needed; the only phase in which the
+   device assigns its fields directly (``self.regs = bql.BqlRefCell(Regs())``).
+2. Under the BQL, `realize()` (register chardev handlers, validate properties) and
+   `reset()`. `connect_irq()` may come before or after `realize()`.
+3. Under the BQL, the vCPU side calls ``read(offset, size)`` / ``write(offset, value,
+   size)`` directly, and backends call the device's handlers.
+
+From phase 2 on, all state changes go through cells; ``bqlint`` checks that (BQL001,
+BQL007). Migration is `save_state()` / `load_state()`, see `Device.load_state`.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .cell import BqlCell, BqlRefCell
+from .decorators import requires_bql
+from .errors import NoSuchOutputError
+from .irq import InterruptSource, IRQSink
+
+__all__ = ["Device", "SysBusDevice"]
+
+
+class Device:
+    """Base class of device models.
+
+    Interrupt outputs are found automatically: every `InterruptSource` among the instance's
+    attributes, in assignment order, lists and tuples of them flattened. Override
+    `irq_outputs()` to declare another order.
+
+    >>> import bql
+    >>> class Timer(bql.Device):
+    ...     def __init__(self) -> None:
+    ...         super().__init__()
+    ...         self.count = bql.BqlCell(0)
+    ...         self.irq = bql.InterruptSource()
+    ...     def reset(self) -> None:
+    ...         super().reset()
+    ...         self.count.set(0)
+    >>> timer = Timer()
+    >>> line = bql.IRQLine()
+    >>> timer.connect_irq(0, line)
+    >>> with bql.locked():
+    ...     timer.realize(); timer.reset()
+    ...     timer.count.set(3)
+    ...     timer.save_state()
+    {'count': 3}
+    """
+
+    def __init__(self) -> None:
+        """Construct the device; subclasses assign their cells after calling this."""
+        self._bql_realized = BqlCell(False)
+
+    @requires_bql
+    def realize(self) -> None:
+        """Finish setting the device up, under the BQL; subclasses extend it via `super()`.
+
+        >>> import bql
+        >>> dev = bql.Device()
+        >>> with bql.locked():
+        ...     dev.realize(); dev.realized
+        True
+        >>> bql.Device().realize()
+        Traceback (most recent call last):
+        ...
+        bql.errors.BqlNotHeldError: Device.realize() requires the BQL, and this thread does not hold it
+        """
+        self._realized_cell().set(True)
+
+    @property
+    def realized(self) -> bool:
+        """Whether `realize()` has run (needs the BQL, like any cell read)."""
+        return self._realized_cell().get()
+
+    def _realized_cell(self) -> BqlCell[bool]:
+        # Created in __init__; made here for a subclass that forgot super().__init__().
+        cell: BqlCell[bool] = vars(self).setdefault("_bql_realized", BqlCell(False))
+        return cell
+
+    @requires_bql
+    def reset(self) -> None:
+        """Put the device in its reset state, under the BQL; the base does nothing.
+
+        >>> import bql
+        >>> with bql.locked():
+        ...     bql.Device().reset()
+        """
+
+    def irq_outputs(self) -> tuple[InterruptSource, ...]:
+        """Return the interrupt outputs, in the order `connect_irq()` numbers them.
+
+        >>> import bql
+        >>> class Uart(bql.Device):
+        ...     def __init__(self) -> None:
+        ...         super().__init__()
+        ...         self.irq = bql.InterruptSource()
+        ...         self.dma = [bql.InterruptSource(), bql.InterruptSource()]
+        >>> len(Uart().irq_outputs())
+        3
+        """
+        return tuple(_interrupt_sources(_instance_values(self)))
+
+    def connect_irq(self, n: int, sink: IRQSink) -> None:
+        """Wire output `n` to `sink` (an `IRQLine`, anything with `set(level)`, a callable).
+
+        >>> import bql
+        >>> bql.Device().connect_irq(0, bql.IRQLine())
+        Traceback (most recent call last):
+        ...
+        bql.errors.NoSuchOutputError: Device has no interrupt output 0: it has 0 outputs
+        """
+        outputs = self.irq_outputs()
+        if not 0 <= n < len(outputs):
+            raise NoSuchOutputError(
+                f"{type(self).__name__} has no interrupt output {n}: "
+                f"it has {len(outputs)} outputs"
+                + (f" (0..{len(outputs) - 1})" if outputs else "")
+            )
+        outputs[n].connect(sink)
+
+    @requires_bql
+    def save_state(self) -> dict[str, Any]:
+        """Return the migration state: by default each cell field's value, by field name.
+
+        A `BqlCell` contributes its value, a `BqlRefCell` a deep copy of its inner value.
+        Devices with QEMU VMState names override this and `apply_state()`.
+
+        >>> import bql
+        >>> class Dev(bql.Device):
+        ...     def __init__(self) -> None:
+        ...         super().__init__()
+        ...         self.level = bql.BqlCell(1)
+        ...         self.fifo = bql.BqlRefCell([1, 2])
+        >>> with bql.locked():
+        ...     Dev().save_state()
+        {'level': 1, 'fifo': [1, 2]}
+        """
+        state: dict[str, Any] = {}
+        for name, value in _state_cells(self):
+            if isinstance(value, BqlRefCell):
+                with value.borrow() as inner:
+                    state[name] = copy.deepcopy(inner.value)
+            else:
+                state[name] = copy.deepcopy(value.get())
+        return state
+
+    @requires_bql
+    def load_state(self, state: Mapping[str, Any]) -> None:
+        """Restore a migration state, all or nothing.
+
+        Runs `apply_state(state)` and then `post_load()`. If either raises `ValueError` (or
+        `KeyError`, `TypeError`, `IndexError` from a malformed dict), the device is put
+        back as it was and `ValueError` is raised.
+
+        >>> import bql
+        >>> class Dev(bql.Device):
+        ...     def __init__(self) -> None:
+        ...         super().__init__()
+        ...         self.pos = bql.BqlCell(0)
+        ...     def post_load(self) -> None:
+        ...         if not 0 <= self.pos.get() < 16:
+        ...             raise ValueError(f"pos {self.pos.get()} out of range")
+        >>> dev = Dev()
+        >>> bql.lock()
+        >>> dev.load_state({"pos": 3}); dev.pos.get()
+        3
+        >>> dev.load_state({"pos": 99})
+        Traceback (most recent call last):
+        ...
+        ValueError: pos 99 out of range
+        >>> dev.pos.get()
+        3
+        >>> bql.unlock()
+        """
+        if not isinstance(state, Mapping):
+            raise ValueError(f"a migration state is a dict, not {type(state).__name__}")
+        before = self.save_state()
+        try:
+            self.apply_state(state)
+            self.post_load()
+        except (ValueError, KeyError, TypeError, IndexError) as exc:
+            self.apply_state(before)
+            if isinstance(exc, ValueError):
+                raise
+            raise ValueError(
+                f"invalid migration state for {type(self).__name__}: {exc!r}"
+            ) from exc
+
+    def apply_state(self, state: Mapping[str, Any]) -> None:
+        """Write a state into the device (called by `load_state()`, under the BQL).
+
+        The default is the inverse of the default `save_state()`. It checks the keys first
+        and writes nothing when they are wrong. Overrides may raise `ValueError`
+        half-way: `load_state()` restores the previous state.
+        """
+        cells = dict(_state_cells(self))
+        self.check_state_keys(state, cells)
+        for name, cell in cells.items():
+            value = copy.deepcopy(state[name])
+            if isinstance(cell, BqlRefCell):
+                cell.borrow_mut().value = value
+            else:
+                cell.set(value)
+
+    def post_load(self) -> None:
+        """Check the loaded state (QEMU's post_load); raise `ValueError` to refuse it."""
+
+    @staticmethod
+    def check_state_keys(state: Mapping[str, Any], keys: Iterable[str]) -> None:
+        """Raise `ValueError` unless `state` has exactly `keys`.
+
+        >>> import bql
+        >>> bql.Device.check_state_keys({"cr": 0, "x": 1}, ["cr", "lcr"])
+        Traceback (most recent call last):
+        ...
+        ValueError: migration state: missing key(s) lcr; unknown key(s) x
+        """
+        expected = list(keys)
+        missing = [k for k in expected if k not in state]
+        unknown = [k for k in state if k not in expected]
+        problems = []
+        if missing:
+            problems.append("missing key(s) " + ", ".join(missing))
+        if unknown:
+            problems.append("unknown key(s) " + ", ".join(map(str, unknown)))
+        if problems:
+            raise ValueError("migration state: " + "; ".join(problems))
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} device>"
+
+
+class SysBusDevice(Device):
+    """A device on the system bus, with memory-mapped registers.
+
+    The vCPU side calls `read()` / `write()` directly, under the BQL (no `mmio_map`).
+
+    >>> import bql
+    >>> class Scratch(bql.SysBusDevice):
+    ...     def __init__(self) -> None:
+    ...         super().__init__()
+    ...         self.value = bql.BqlCell(0)
+    ...     def read(self, offset: int, size: int) -> int:
+    ...         return self.value.get()
+    ...     def write(self, offset: int, value: int, size: int) -> None:
+    ...         self.value.set(value)
+    >>> dev = Scratch()
+    >>> with bql.locked():
+    ...     dev.write(0, 42, 4); dev.read(0, 4)
+    42
+    """
+
+    def read(self, offset: int, size: int) -> int:
+        """Return the value of the `size`-byte register at `offset`."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement read()")
+
+    def write(self, offset: int, value: int, size: int) -> None:
+        """Write `value` to the `size`-byte register at `offset`."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement write()")
+
+
+def _instance_values(obj: object) -> list[tuple[str, Any]]:
+    """Return the instance's attributes in assignment order (``__dict__``, then slots)."""
+    items = list(getattr(obj, "__dict__", {}).items())
+    for cls in type(obj).__mro__:
+        slots = cls.__dict__.get("__slots__", ())
+        for name in (slots,) if isinstance(slots, str) else slots:
+            if name not in ("__dict__", "__weakref__") and hasattr(obj, name):
+                items.append((name, getattr(obj, name)))
+    return items
+
+
+def _interrupt_sources(items: list[tuple[str, Any]]) -> Iterable[InterruptSource]:
+    for _name, value in items:
+        if isinstance(value, InterruptSource):
+            yield value
+        elif isinstance(value, (list, tuple)):
+            yield from (v for v in value if isinstance(v, InterruptSource))
+
+
+def _state_cells(device: Device) -> list[tuple[str, BqlCell[Any] | BqlRefCell[Any]]]:
+    """Return the device's own cell fields that make up its default migration state."""
+    return [
+        (name, value)
+        for name, value in _instance_values(device)
+        if isinstance(value, (BqlCell, BqlRefCell)) and not name.startswith("_bql_")
+    ]

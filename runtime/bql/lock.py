@@ -1,0 +1,307 @@
+"""The Big QEMU Lock: one process-wide lock, held by one thread at a time.
+
+Also home of the run-time check switch and of the registry of live `BqlRefCell` borrows,
+which `unlock()` consults so that the BQL is never released while a borrow is alive.
+
+The lock is *not* re-entrant, as in QEMU (`bql_lock()` asserts that the caller does not
+already hold it): code that may run with or without the BQL must know which, and say so
+with `@bql.requires_bql` / `@bql.without_bql`.
+
+>>> import bql
+>>> bql.is_locked()
+False
+>>> with bql.locked():
+...     bql.is_locked()
+True
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from collections.abc import Callable
+from types import CodeType, TracebackType
+from typing import Any
+
+from .errors import BqlError, BqlUnlockError
+
+__all__ = [
+    "checks_enabled",
+    "is_locked",
+    "lock",
+    "locked",
+    "set_checks",
+    "unlock",
+    "unlocked",
+]
+
+
+class _Held(threading.local):
+    """Per-thread flag: True while this thread holds the BQL (read on every checked access)."""
+
+    held = False
+
+
+# The hot path of every checked cell operation reads `_HELD.held`: a thread-local lookup is
+# cheaper than comparing `threading.get_ident()` with the owner (see bench/runtime_bench.py).
+_HELD = _Held()
+_LOCK = threading.Lock()
+
+
+class _State:
+    """Process-wide runtime state: the owner (for messages), the check switch, live borrows."""
+
+    __slots__ = ("checks", "default_checks", "listeners", "live", "owner")
+
+    def __init__(self) -> None:
+        self.owner: int | None = None
+        self.default_checks = os.environ.get("BQL_CHECKS", "1").strip().lower() not in (
+            "0",
+            "false",
+            "no",
+            "off",
+        )
+        self.checks = self.default_checks
+        # Live BqlRefCell borrows, keyed by id(guard): (cell, kind, code, lasti). The guard
+        # itself is not stored, so that a dropped guard is freed and ends its borrow.
+        self.live: dict[int, BorrowSite] = {}
+        self.listeners: list[Callable[[bool], None]] = []
+
+
+BorrowSite = tuple[Any, str, CodeType, int]
+STATE = _State()
+
+
+def is_locked() -> bool:
+    """Return True when the current thread holds the BQL.
+
+    >>> import bql
+    >>> bql.is_locked()
+    False
+    """
+    return _HELD.held
+
+
+def lock() -> None:
+    """Take the BQL, waiting for the thread that holds it to release it.
+
+    >>> import bql
+    >>> bql.lock(); bql.is_locked()
+    True
+
+    Taking it again from the same thread is an error, as in QEMU:
+
+    >>> bql.lock()
+    Traceback (most recent call last):
+    ...
+    bql.errors.BqlError: the BQL is already held by this thread: lock() is not re-entrant
+    >>> bql.unlock()
+    """
+    if _HELD.held:
+        raise BqlError("the BQL is already held by this thread: lock() is not re-entrant")
+    _LOCK.acquire()
+    STATE.owner = threading.get_ident()
+    _HELD.held = True
+
+
+def acquire(timeout: float) -> bool:
+    """Take the BQL unless `timeout` seconds pass first; return whether it was taken.
+
+    For I/O threads that must stay able to stop while another thread holds the BQL.
+    """
+    if _HELD.held:
+        raise BqlError("the BQL is already held by this thread: lock() is not re-entrant")
+    if not _LOCK.acquire(timeout=timeout):
+        return False
+    STATE.owner = threading.get_ident()
+    _HELD.held = True
+    return True
+
+
+def unlock() -> None:
+    """Release the BQL, which the current thread must hold.
+
+    >>> import bql
+    >>> bql.unlock()
+    Traceback (most recent call last):
+    ...
+    bql.errors.BqlError: bql.unlock() by a thread that does not hold the BQL
+
+    With a `BqlRefCell` borrow alive, nothing is released (see `BqlUnlockError`).
+    """
+    if not _HELD.held:
+        raise BqlError("bql.unlock() by a thread that does not hold the BQL")
+    if STATE.live and STATE.checks:
+        sites = live_borrow_sites()
+        raise BqlUnlockError(
+            f"cannot release the BQL while {_plural(len(sites), 'borrow')} "
+            f"{'is' if len(sites) == 1 else 'are'} alive: " + "; ".join(sites),
+            tuple(sites),
+        )
+    _HELD.held = False
+    STATE.owner = None
+    _LOCK.release()
+
+
+class locked:  # noqa: N801 - used as `with bql.locked():`, like a function
+    """Hold the BQL for the duration of a `with` block.
+
+    >>> import bql
+    >>> with bql.locked():
+    ...     bql.is_locked()
+    True
+    >>> bql.is_locked()
+    False
+
+    The holder may not take it again:
+
+    >>> with bql.locked():
+    ...     with bql.locked():
+    ...         pass
+    Traceback (most recent call last):
+    ...
+    bql.errors.BqlError: the BQL is already held by this thread: lock() is not re-entrant
+    """
+
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        lock()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        unlock()
+
+
+class unlocked:  # noqa: N801 - used as `with bql.unlocked():`, like a function
+    """Release the held BQL for the duration of a `with` block and take it back after.
+
+    This is where another thread (an I/O thread, another vCPU) can take the BQL and run
+    device callbacks, so no `BqlRefCell` borrow may be alive across it:
+
+    >>> import bql
+    >>> bql.lock()
+    >>> with bql.unlocked():
+    ...     bql.is_locked()
+    False
+    >>> bql.is_locked()
+    True
+    >>> cell = bql.BqlRefCell([1, 2])
+    >>> guard = cell.borrow()
+    >>> with bql.unlocked():  # doctest: +ELLIPSIS
+    ...     pass
+    Traceback (most recent call last):
+    ...
+    bql.errors.BqlUnlockError: cannot release the BQL while 1 borrow is alive: borrow() at ...
+    >>> guard.release()
+    >>> bql.unlock()
+
+    Entering it without holding the BQL is an error:
+
+    >>> with bql.unlocked():
+    ...     pass
+    Traceback (most recent call last):
+    ...
+    bql.errors.BqlError: bql.unlock() by a thread that does not hold the BQL
+    """
+
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        unlock()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        lock()
+
+
+def set_checks(enabled: bool) -> None:
+    """Switch the run-time checks on or off (process-wide; on unless `BQL_CHECKS=0`).
+
+    With checks off, cells are plain storage: no BQL-held check, no borrow tracking (so no
+    `BorrowError` or `BqlUnlockError`). The lock itself still works and still refuses
+    re-entrant `lock()` and `unlock()` by a non-holder. Guards still refuse writes through
+    a shared borrow and use after release.
+
+    >>> import bql
+    >>> bql.set_checks(False); bql.BqlCell(1).get()
+    1
+    >>> bql.set_checks(True); bql.BqlCell(1).get()
+    Traceback (most recent call last):
+    ...
+    bql.errors.BqlNotHeldError: BqlCell.get() without the BQL held by this thread
+    """
+    enabled = bool(enabled)
+    STATE.checks = enabled
+    for listener in STATE.listeners:
+        listener(enabled)
+
+
+def checks_enabled() -> bool:
+    """Return whether run-time checks are on.
+
+    >>> import bql
+    >>> bql.checks_enabled()
+    True
+    """
+    return STATE.checks
+
+
+def on_checks_changed(listener: Callable[[bool], None]) -> None:
+    """Call `listener(enabled)` now and whenever the checks are switched."""
+    STATE.listeners.append(listener)
+    listener(STATE.checks)
+
+
+def reset_for_tests() -> None:
+    """Forget all runtime state: release the BQL, drop live borrows, restore the checks.
+
+    The pytest plugin calls this after every test so that a test that leaves the BQL held
+    or a borrow alive does not poison the next one. A leaked thread that still believes it
+    holds the BQL is that test's bug; only the calling thread's flag can be cleared.
+    """
+    STATE.live.clear()
+    _HELD.held = False
+    STATE.owner = None
+    if _LOCK.locked():
+        _LOCK.release()
+    if STATE.checks != STATE.default_checks:
+        set_checks(STATE.default_checks)
+
+
+def live_borrow_sites() -> list[str]:
+    """Describe every live borrow as ``borrow_mut() at file:line in function``."""
+    return [describe_site(site) for site in list(STATE.live.values())]
+
+
+def describe_site(site: BorrowSite) -> str:
+    """Describe where one borrow was taken."""
+    _cell, kind, code, lasti = site
+    return f"{kind}() at {code.co_filename}:{line_of(code, lasti)} in {code.co_name}"
+
+
+def line_of(code: CodeType, lasti: int) -> int:
+    """Return the source line of the instruction at byte offset `lasti` in `code`."""
+    for start, end, line in code.co_lines():
+        if start <= lasti < end and line is not None:
+            return line
+    return code.co_firstlineno
+
+
+def caller_site(cell: Any, kind: str, depth: int = 2) -> BorrowSite:
+    """Record the caller's location `depth` frames up (for messages; no line lookup yet)."""
+    frame = sys._getframe(depth)
+    return (cell, kind, frame.f_code, frame.f_lasti)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"

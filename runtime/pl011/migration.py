@@ -79,19 +79,35 @@ def save_registers(regs: PL011Registers) -> dict[str, object]:
 def load_registers(state: Mapping[str, object]) -> PL011Registers:
     """Return new registers from a migration `state`, or raise ValueError.
 
-    Every field must be present with the type and range of its VMState field (uint32,
-    int32, 16 x uint32), then QEMU's post-load checks run (see the module docstring).
+    The composition of :func:`registers_from_state` and :func:`check_post_load`.
 
     >>> state = save_registers(PL011Registers(read_count=1, read_pos=3))
     >>> load_registers(state).read_pos   # FIFO disabled: the character moves to slot 0
     0
     """
+    regs = registers_from_state(state)
+    check_post_load(regs)
+    return regs
+
+
+def registers_from_state(state: Mapping[str, object]) -> PL011Registers:
+    """Return registers holding `state`'s fields, or raise ValueError.
+
+    Checks only what QEMU's stream format guarantees: every field present, of its
+    VMState type and width (uint32, int32, 16 x uint32); `readbuff` is ignored.
+
+    >>> state = save_registers(PL011Registers())
+    >>> registers_from_state({**state, "cr": -1})
+    Traceback (most recent call last):
+        ...
+    ValueError: PL011 state: cr -1 is out of range 0..4294967295
+    """
     missing = [name for name in FIELDS if name not in state]
     unknown = sorted(set(state) - set(FIELDS))
-    if missing or unknown:
-        raise ValueError(
-            f"PL011 state: missing fields {missing}, unknown fields {unknown}"
-        )
+    if missing:
+        raise ValueError("PL011 state: missing fields " + ", ".join(missing))
+    if unknown:
+        raise ValueError("PL011 state: unknown fields " + ", ".join(unknown))
     for name in _UINT32_FIELDS:
         _check_int(name, state[name], 0, 0xFFFF_FFFF)
     for name in _INT32_FIELDS:
@@ -102,7 +118,7 @@ def load_registers(state: Mapping[str, object]) -> PL011Registers:
     for index, entry in enumerate(fifo):
         _check_int(f"read_fifo[{index}]", entry, 0, 0xFFFF_FFFF)
 
-    regs = PL011Registers(
+    return PL011Registers(
         flags=_int(state, "flags"),
         lcr=_int(state, "lcr"),
         rsr=_int(state, "rsr"),
@@ -119,12 +135,20 @@ def load_registers(state: Mapping[str, object]) -> PL011Registers:
         read_count=_int(state, "read_count"),
         read_trigger=_int(state, "read_trigger"),
     )
-    _post_load(regs)
-    return regs
 
 
-def _post_load(regs: PL011Registers) -> None:
-    """Apply QEMU's `pl011_post_load()` to freshly loaded registers."""
+def check_post_load(regs: PL011Registers) -> None:
+    """Apply QEMU's `pl011_post_load()` to loaded registers: check, then fix up.
+
+    Raises ValueError for a read position or count outside the FIFO; moves the
+    FIFO-disabled character to slot 0; masks the divisors.
+
+    >>> regs = PL011Registers(read_count=-1)
+    >>> check_post_load(regs)
+    Traceback (most recent call last):
+        ...
+    ValueError: PL011 state: read_count -1 is out of range 0..16
+    """
     # QEMU compares the signed positions as unsigned, so negatives fail too.
     if not 0 <= regs.read_pos < FIFO_DEPTH:
         raise ValueError(

@@ -62,7 +62,7 @@ MMIO_SIZE: Final = 0x1000
 ID_OFFSET: Final = 0xFE0
 """UARTPeriphID0; the eight ID registers sit at 0xFE0..0xFFC, one byte each."""
 
-# -- UARTDR / UARTRSR: status bits travel with each character (DDI 0183 §3.3.1) --
+# -- UARTDR / UARTRSR: status bits travel with each character (DDI 0183 §3.3.1) --------
 DR_DATA: Final = 0xFF
 DR_FE: Final = 1 << 8
 """Framing error."""
@@ -78,7 +78,7 @@ RSR_PE: Final = 1 << 1
 RSR_BE: Final = 1 << 2
 RSR_OE: Final = 1 << 3
 
-# -- UARTFR (DDI 0183 §3.3.3) --
+# -- UARTFR (DDI 0183 §3.3.3) ----------------------------------------------------------
 FR_CTS: Final = 1 << 0
 FR_DSR: Final = 1 << 1
 FR_DCD: Final = 1 << 2
@@ -91,7 +91,7 @@ FR_TXFE: Final = 1 << 7
 FR_RI: Final = 1 << 8
 FR_MODEM_STATUS: Final = FR_CTS | FR_DSR | FR_DCD | FR_RI
 
-# -- UARTLCR_H (DDI 0183 §3.3.7) --
+# -- UARTLCR_H (DDI 0183 §3.3.7) -------------------------------------------------------
 LCR_H_BRK: Final = 1 << 0
 LCR_H_PEN: Final = 1 << 1
 LCR_H_EPS: Final = 1 << 2
@@ -100,7 +100,7 @@ LCR_H_FEN: Final = 1 << 4
 LCR_H_WLEN: Final = 0b11 << 5
 LCR_H_SPS: Final = 1 << 7
 
-# -- UARTCR (DDI 0183 §3.3.8) --
+# -- UARTCR (DDI 0183 §3.3.8) ----------------------------------------------------------
 CR_UARTEN: Final = 1 << 0
 CR_SIREN: Final = 1 << 1
 CR_SIRLP: Final = 1 << 2
@@ -114,7 +114,7 @@ CR_OUT2: Final = 1 << 13
 CR_RTSEN: Final = 1 << 14
 CR_CTSEN: Final = 1 << 15
 
-# -- UARTIMSC, UARTRIS, UARTMIS, UARTICR share one layout (DDI 0183 §3.3.10-13) --
+# -- UARTIMSC, UARTRIS, UARTMIS, UARTICR share one layout (DDI 0183 §3.3.10-13) --------
 INT_RI: Final = 1 << 0
 INT_CTS: Final = 1 << 1
 INT_DCD: Final = 1 << 2
@@ -137,7 +137,7 @@ IRQMASK: Final[tuple[int, ...]] = (INT_ALL, INT_RX, INT_TX, INT_RT, INT_MS, INT_
 0 UARTINTR (combined), 1 UARTRXINTR, 2 UARTTXINTR, 3 UARTRTINTR, 4 UARTMSINTR,
 5 UARTEINTR."""
 
-# -- Divisors and FIFO --
+# -- Divisors and FIFO -----------------------------------------------------------------
 IBRD_MASK: Final = 0xFFFF
 """UARTIBRD is 16 bits (DDI 0183 §3.3.5); current QEMU masks writes and loaded state."""
 FBRD_MASK: Final = 0x3F
@@ -145,7 +145,7 @@ FBRD_MASK: Final = 0x3F
 FIFO_DEPTH: Final = 16
 """Receive FIFO entries with LCR_H.FEN set; without FEN it holds one character."""
 
-# -- Reset values (DDI 0183 §3.2 table 3-1; QEMU `pl011_reset()`) --
+# -- Reset values (DDI 0183 §3.2 table 3-1; QEMU `pl011_reset()`) ----------------------
 FR_RESET: Final = FR_RXFE | FR_TXFE
 CR_RESET: Final = CR_RXE | CR_TXE
 IFLS_RESET: Final = 0x12
@@ -156,7 +156,7 @@ READ_TRIGGER_RESET: Final = 1
 DEFAULT_CLOCK_HZ: Final = 24_000_000
 """UARTCLK of QEMU's `virt` board (its `apb_pclk` fixed clock)."""
 
-# -- PrimeCell identification (DDI 0183 §3.3.15-16): PeriphID0-3 then PCellID0-3 --
+# -- PrimeCell identification (DDI 0183 §3.3.15-16): PeriphID0-3 then PCellID0-3 -------
 PL011_ID_ARM: Final = bytes((0x11, 0x10, 0x14, 0x00, 0x0D, 0xF0, 0x05, 0xB1))
 """ARM's PL011: part 0x011, designer 0x41 (ARM), revision 1; PrimeCell 0xB105F00D."""
 PL011_ID_LUMINARY: Final = bytes((0x11, 0x00, 0x18, 0x01, 0x0D, 0xF0, 0x05, 0xB1))

@@ -103,7 +103,31 @@ class PL011Registers:
     logged_disabled_uart: bool = field(default=False, compare=False)
     """QEMU warns once about output on a disabled UART; this is not migrated."""
 
-    # -- MMIO --------------------------------------------------------------------
+    def assign(self, other: PL011Registers) -> None:
+        """Copy every migrated field of `other` into these registers (a loaded state).
+
+        >>> regs = PL011Registers()
+        >>> regs.assign(PL011Registers(ibrd=13, read_fifo=[7] * 16))
+        >>> regs.ibrd, regs.read_fifo[0]
+        (13, 7)
+        """
+        self.flags = other.flags
+        self.lcr = other.lcr
+        self.rsr = other.rsr
+        self.cr = other.cr
+        self.dmacr = other.dmacr
+        self.int_enabled = other.int_enabled
+        self.int_level = other.int_level
+        self.read_fifo[:] = other.read_fifo
+        self.ilpr = other.ilpr
+        self.ibrd = other.ibrd
+        self.fbrd = other.fbrd
+        self.ifl = other.ifl
+        self.read_pos = other.read_pos
+        self.read_count = other.read_count
+        self.read_trigger = other.read_trigger
+
+    # -- MMIO --------------------------------------------------------------------------
 
     def read(self, offset: int) -> tuple[bool, int]:
         """Read the register at `offset`; return (interrupts changed, value).
@@ -203,7 +227,7 @@ class PL011Registers:
         """
         return bool((self.lcr ^ lcr_h) & LCR_H_BRK)
 
-    # -- receive side (the character backend's handlers) ------------------------
+    # -- receive side (the character backend's handlers) -------------------------------
 
     def can_receive(self) -> int:
         """Return how many characters the receive FIFO can take now.
@@ -270,7 +294,7 @@ class PL011Registers:
             return True
         return False
 
-    # -- loopback (CR.LBE) --------------------------------------------------------
+    # -- loopback (CR.LBE) -------------------------------------------------------------
 
     def loopback_enabled(self) -> bool:
         """Tell whether CR.LBE routes the transmitter back to the receiver."""
@@ -316,7 +340,7 @@ class PL011Registers:
         self.int_level = il
         return True
 
-    # -- FIFO mode, reset, outputs ------------------------------------------------
+    # -- FIFO mode, reset, outputs -----------------------------------------------------
 
     def fifo_enabled(self) -> bool:
         """Tell whether LCR_H.FEN selects the 16-entry FIFOs (else one character)."""
@@ -382,7 +406,7 @@ class PL011Registers:
         return (clock_hz // ((self.ibrd << 6) + self.fbrd)) << 2
 
 
-# -- dispatch tables: one entry per register, keyed by word index (offset >> 2) ----
+# -- dispatch tables: one entry per register, keyed by word index (offset >> 2) --------
 #
 # QEMU decodes `offset >> 2`, so a byte access inside a register word reaches that
 # register (hw/char/pl011.c: pl011_read()/pl011_write()).

@@ -1,0 +1,291 @@
+"""The PL011 device: the shared shell around the registers, written against `bql`.
+
+Everything a board, a vCPU or a character backend can reach is here: MMIO ``read`` and
+``write``, the backend's ``can_receive`` / ``receive`` / ``event`` handlers, the six
+interrupt outputs, reset and migration. The register logic itself is in
+:mod:`pl011.state`; this module only decides *when* to borrow it.
+
+Why the borrows end where they do
+---------------------------------
+In QEMU, a device and its character backend call each other synchronously. A guest's
+write to UARTDR calls ``qemu_chr_fe_write_all()``; a backend may answer by asking
+``can_receive()`` and delivering input to ``receive()`` *before ``write_all()``
+returns* (a loopback cable, a mux, a test backend). A DR read calls
+``qemu_chr_fe_accept_input()``, which can deliver queued input at once. Raising an
+interrupt runs the interrupt controller, and a test's or board's sink may read the
+device's registers from its callback. Were the registers still borrowed at that
+point, the re-entrant handler's own borrow would fail: in Rust a panic ("already
+borrowed"), here a `bql.BorrowError`. That is why QEMU's Rust PL011 transmits before it
+borrows its registers, and why every call out below happens after the borrow.
+
+So every entry point here follows one pattern::
+
+    with self.regs.borrow_mut() as regs:   # 1. borrow once
+        changed = regs.write(offset, value) # 2. compute: pure, cannot re-enter
+    if changed:                             # 3. borrow ended: now call out
+        self.update()
+
+and the calls out (``update()``, ``accept_input()``, ``write_all()``, ``send_break()``)
+always run with no borrow alive. ``update()`` itself borrows the registers, so even it
+must not be called from inside a ``with`` block. ``bqlint`` checks all of this
+statically (BQL002, BQL003); the ``bql`` cells check it at run time.
+
+>>> import bql
+>>> from bql.chardev import MemoryChardev
+>>> backend = MemoryChardev(echo=True)      # output comes straight back as input
+>>> uart = PL011State(chardev=backend)
+>>> rx = bql.IRQLine()
+>>> uart.connect_irq(1, rx)
+>>> with bql.locked():
+...     uart.realize(); uart.reset()
+...     uart.write(0x038, 0x10, 4)           # IMSC: RX interrupt enabled
+...     uart.write(0x000, ord("A"), 4)       # DR: "A" goes out, and comes back in
+...     rx.level, chr(uart.read(0x000, 4)), rx.level
+(True, 'A', False)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar, Final
+
+import bql
+from bql.chardev import Chardev, CharFrontend, Event
+
+from pl011.migration import check_post_load, registers_from_state, save_registers
+from pl011.registers import (
+    DEFAULT_CLOCK_HZ,
+    DR_DATA,
+    ID_OFFSET,
+    IRQMASK,
+    LCR_H_BRK,
+    MMIO_SIZE,
+    PL011_ID_ARM,
+    PL011_ID_LUMINARY,
+    RegisterOffset,
+)
+from pl011.state import PL011Registers
+
+_DR: Final = RegisterOffset.DR >> 2
+_LCR_H: Final = RegisterOffset.LCR_H >> 2
+_SIZE_MASK: Final = {1: 0xFF, 2: 0xFFFF, 4: 0xFFFF_FFFF}
+
+
+class PL011State(bql.SysBusDevice):
+    """ARM PrimeCell UART (PL011), as QEMU's `pl011` device models it.
+
+    State: ``regs`` (a `BqlRefCell` of :class:`~pl011.state.PL011Registers`), the
+    ``clock`` rate in a `BqlCell`, six `InterruptSource` outputs (0 UARTINTR combined,
+    1 RX, 2 TX, 3 RT, 4 MS, 5 E) and a `CharFrontend`. Construction needs no BQL;
+    everything after it does.
+
+    >>> import bql
+    >>> uart = PL011State()
+    >>> with bql.locked():
+    ...     uart.realize(); uart.reset()
+    ...     hex(uart.read(0x018, 4)), uart.baudrate
+    ('0x90', 0)
+    """
+
+    device_id: ClassVar[bytes] = PL011_ID_ARM
+    """PeriphID0-3 and PCellID0-3, read at 0xFE0-0xFFC; a class constant, not state."""
+
+    def __init__(
+        self, chardev: Chardev | None = None, *, clock_hz: int = DEFAULT_CLOCK_HZ
+    ) -> None:
+        """Create the device, attached to `chardev` if given; needs no BQL."""
+        super().__init__()
+        self.regs = bql.BqlRefCell(PL011Registers())
+        self.clock = bql.BqlCell(clock_hz)
+        # Outputs in QEMU's sysbus IRQ order; `connect_irq(n, ...)` numbers them so.
+        self.interrupts = tuple(bql.InterruptSource() for _ in IRQMASK)
+        self.char_frontend = CharFrontend(chardev)
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    def realize(self) -> None:
+        """Check the clock and register the backend handlers (under the BQL).
+
+        >>> import bql
+        >>> with bql.locked():
+        ...     PL011State(clock_hz=-1).realize()
+        Traceback (most recent call last):
+        ...
+        ValueError: PL011 clock_hz must be a non-negative int, not -1
+        """
+        clock_hz = self.clock.get()
+        if isinstance(clock_hz, bool) or not isinstance(clock_hz, int) or clock_hz < 0:
+            raise ValueError(
+                f"PL011 clock_hz must be a non-negative int, not {clock_hz!r}"
+            )
+        super().realize()
+        self.char_frontend.enable_handlers(self.can_receive, self.receive, self.event)
+
+    def reset(self) -> None:
+        """Put the registers at their reset values and lower every output.
+
+        QEMU's reset only resets the registers; the interrupt controller resets its
+        own view of the lines. Here the sinks are plain objects, so the outputs are
+        driven to the reset state explicitly.
+        """
+        super().reset()
+        with self.regs.borrow_mut() as regs:
+            regs.reset()
+        self.update()
+
+    @property
+    def clock_hz(self) -> int:
+        """UARTCLK in Hz (QEMU's "clk" input; 24 MHz on `virt`); needs the BQL."""
+        return self.clock.get()
+
+    @clock_hz.setter
+    def clock_hz(self, value: int) -> None:
+        if self.realized:
+            raise bql.BqlError("PL011 clock_hz can only be set before realize()")
+        self.clock.set(value)
+
+    @property
+    def baudrate(self) -> int:
+        """The line rate in bit/s from UARTCLK and the divisors (0 while IBRD is 0).
+
+        >>> import bql
+        >>> uart = PL011State()
+        >>> with bql.locked():
+        ...     uart.realize(); uart.reset()
+        ...     uart.write(0x024, 13, 4); uart.write(0x028, 1, 4)
+        ...     uart.baudrate
+        115244
+        """
+        clock_hz = self.clock.get()
+        with self.regs.borrow() as regs:
+            return regs.baudrate(clock_hz)
+
+    # -- MMIO, called by the vCPU with the BQL held ------------------------------------
+
+    def read(self, offset: int, size: int) -> int:
+        """Return the register at `offset` (`size` bytes: 1, 2 or 4; QEMU's
+        implementation is 32-bit, narrower reads see the low bytes)."""
+        mask = _SIZE_MASK[size]
+        if ID_OFFSET <= offset < MMIO_SIZE:
+            # Identification is a property of the class: no state, no borrow.
+            return self.device_id[(offset - ID_OFFSET) >> 2] & mask
+        with self.regs.borrow_mut() as regs:
+            changed, value = regs.read(offset)
+        # A DR read popped the FIFO. The borrow has ended, so both calls out are safe:
+        # update() borrows the registers again, and accept_input() may deliver the
+        # next queued character to receive() before it returns.
+        if changed:
+            self.update()
+            self.char_frontend.accept_input()
+        return value & mask
+
+    def write(self, offset: int, value: int, size: int) -> None:
+        """Write `value` (`size` bytes: 1, 2 or 4) to the register at `offset`."""
+        value &= _SIZE_MASK[size]
+        if offset >> 2 == _DR and offset < ID_OFFSET:
+            # Transmit first, outside any borrow: the backend may call can_receive()
+            # and receive() before write_all() returns (QEMU's Rust PL011 does the
+            # same, for the same reason).
+            self.char_frontend.write_all(bytes((value & DR_DATA,)))
+        with self.regs.borrow_mut() as regs:
+            break_toggled = offset >> 2 == _LCR_H and regs.is_break_toggled(value)
+            changed = regs.write(offset, value)
+        if break_toggled:
+            self.char_frontend.send_break(bool(value & LCR_H_BRK))
+        if changed:
+            self.update()
+
+    def update(self) -> None:
+        """Drive each output line from the raw and enabled interrupt bits.
+
+        Reads the registers under a shared borrow that ends before any line is driven:
+        a sink may call straight back into the device.
+        """
+        with self.regs.borrow() as regs:
+            levels = regs.irq_levels()
+        for irq, level in zip(self.interrupts, levels, strict=True):
+            irq.set(level)
+
+    # -- character backend handlers (registered in realize()) --------------------------
+
+    def can_receive(self) -> int:
+        """Return how many characters the receive FIFO can take now."""
+        with self.regs.borrow() as regs:
+            return regs.can_receive()
+
+    def receive(self, data: bytes) -> None:
+        """Queue characters from the backend (dropped while in loopback)."""
+        with self.regs.borrow_mut() as regs:
+            changed = regs.receive(data)
+        if changed:
+            self.update()
+
+    def event(self, event: Event) -> None:
+        """Queue a break character when the backend reports a received break."""
+        if event != Event.BREAK:
+            return
+        with self.regs.borrow_mut() as regs:
+            changed = regs.receive_break()
+        if changed:
+            self.update()
+
+    # -- migration (SPEC §2.3; QEMU vmstate_pl011) -------------------------------------
+
+    @bql.requires_bql
+    def save_state(self) -> dict[str, Any]:
+        """Return the state under QEMU's VMState field names.
+
+        >>> import bql
+        >>> uart = PL011State()
+        >>> with bql.locked():
+        ...     uart.realize(); uart.reset()
+        ...     state = uart.save_state()
+        >>> state["cr"], state["ifl"], state["read_fifo"] == [0] * 16
+        (768, 18, True)
+        """
+        with self.regs.borrow() as regs:
+            return save_registers(regs)
+
+    @bql.requires_bql
+    def load_state(self, state: Mapping[str, Any]) -> None:
+        """Restore a saved state, or raise ValueError and change nothing.
+
+        The outputs are then driven from the loaded interrupt state (in QEMU the
+        interrupt controller migrates its own view of the lines).
+
+        >>> import bql
+        >>> uart = PL011State()
+        >>> with bql.locked():
+        ...     uart.realize(); uart.reset()
+        ...     uart.load_state({**uart.save_state(), "read_count": 17})
+        Traceback (most recent call last):
+        ...
+        ValueError: PL011 state: read_count 17 is out of range 0..16
+        """
+        super().load_state(state)
+        self.update()
+
+    def apply_state(self, state: Mapping[str, Any]) -> None:
+        """Write a state's fields into the registers (types checked, nothing else)."""
+        loaded = registers_from_state(state)
+        with self.regs.borrow_mut() as regs:
+            regs.assign(loaded)
+
+    def post_load(self) -> None:
+        """Run QEMU's post-load checks and fix-ups on the loaded registers."""
+        with self.regs.borrow_mut() as regs:
+            check_post_load(regs)
+
+
+class PL011Luminary(PL011State):
+    """The Stellaris variant (QEMU's `pl011_luminary`): only its ID bytes differ.
+
+    >>> import bql
+    >>> uart = PL011Luminary()
+    >>> with bql.locked():
+    ...     uart.realize(); uart.reset()
+    ...     [hex(uart.read(offset, 4)) for offset in (0xFE0, 0xFE4, 0xFE8, 0xFEC)]
+    ['0x11', '0x0', '0x18', '0x1']
+    """
+
+    device_id: ClassVar[bytes] = PL011_ID_LUMINARY

@@ -1,0 +1,166 @@
+"""Apply fixes and add `# noqa` comments; refuse any result that does not parse again.
+
+Edits use the diagnostics' 1-based, end-exclusive positions. Fixes whose edits overlap an
+already accepted fix are left for the next pass (the CLI re-checks after fixing).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import libcst as cst
+
+from bqlint.diagnostics import Applicability, Diagnostic, Edit, Position
+from bqlint.suppression import Directive, parse_suppressions
+
+
+class UnparsableFix(Exception):
+    """The fixed text of a file does not parse; the file is left untouched."""
+
+
+def offsets(text: str) -> list[int]:
+    """Return the offset where each 1-based row starts (one extra entry for the end)."""
+    starts = [0]
+    for line in text.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+    return starts
+
+
+def _offset(starts: list[int], text: str, position: Position) -> int:
+    row = min(max(position.row, 1), len(starts))
+    base = starts[row - 1]
+    limit = starts[row] if row < len(starts) else len(text)
+    return min(base + position.column - 1, limit)
+
+
+def apply_edits(text: str, edits: Iterable[Edit]) -> str:
+    """Return `text` with `edits` applied; they must not overlap (applied from the end)."""
+    starts = offsets(text)
+    spans = sorted(
+        ((_offset(starts, text, e.start), _offset(starts, text, e.end), e.content) for e in edits),
+        key=lambda item: (item[0], item[1]),
+    )
+    for (_, end, _), (next_start, _, _) in zip(spans, spans[1:]):
+        if next_start < end:
+            raise ValueError("overlapping edits")
+    for start, end, content in reversed(spans):
+        text = text[:start] + content + text[end:]
+    return text
+
+
+def is_applicable(diagnostic: Diagnostic, unsafe: bool) -> bool:
+    """Return whether `diagnostic` has a fix that this run may apply."""
+    fix = diagnostic.fix
+    if fix is None or not fix.edits:
+        return False
+    return fix.applicability is Applicability.SAFE or unsafe
+
+
+@dataclass
+class FixResult:
+    """The fixed text of one file and how many findings the fixes resolved."""
+
+    text: str
+    applied: int = 0
+    skipped: list[Diagnostic] = field(default_factory=list)
+
+
+def fix_text(text: str, diagnostics: Sequence[Diagnostic], *, unsafe: bool = False) -> FixResult:
+    """Apply every applicable, non-overlapping fix of `diagnostics` to `text`.
+
+    Raises UnparsableFix when the result does not parse with libcst.
+    """
+    starts = offsets(text)
+    taken: list[tuple[int, int]] = []
+    edits: list[Edit] = []
+    result = FixResult(text)
+    for diagnostic in diagnostics:
+        if not is_applicable(diagnostic, unsafe):
+            continue
+        assert diagnostic.fix is not None
+        ranges = [(_offset(starts, text, e.start), _offset(starts, text, e.end)) for e in diagnostic.fix.edits]
+        if any(s < te and ts < e or s == e == ts == te for s, e in ranges for ts, te in taken):
+            result.skipped.append(diagnostic)
+            continue
+        taken.extend(ranges)
+        edits.extend(diagnostic.fix.edits)
+        result.applied += 1
+    if not edits:
+        return result
+    fixed = apply_edits(text, edits)
+    ensure_parses(fixed)
+    result.text = fixed
+    return result
+
+
+def ensure_parses(text: str) -> None:
+    """Raise UnparsableFix unless `text` parses with libcst."""
+    try:
+        cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        raise UnparsableFix(f"the result would not parse ({exc.message} at {exc.raw_line}:{exc.raw_column + 1})") from None
+    except Exception as exc:  # libcst raises other errors for some invalid trees
+        raise UnparsableFix(f"the result would not parse ({exc})") from None
+
+
+def unified_diff(path: Path, before: str, after: str) -> str:
+    """Return a unified diff of one file, as `--diff` prints it."""
+    name = path.as_posix()
+    return "".join(
+        difflib.unified_diff(
+            before.splitlines(keepends=True),
+            after.splitlines(keepends=True),
+            fromfile=f"a/{name}",
+            tofile=f"b/{name}",
+        )
+    )
+
+
+def add_noqa(text: str, diagnostics: Sequence[Diagnostic]) -> tuple[str, int]:
+    """Return `text` with `# noqa: CODE` on each finding's noqa row, and the rows changed.
+
+    Codes merge into an existing `# noqa: ...` or `# bqlint: ignore[...]` on the row.
+    Raises UnparsableFix when the result would not parse (a row inside a string, say).
+    """
+    if not diagnostics:
+        return text, 0
+    suppressions = parse_suppressions(text)
+    wanted: dict[int, list[str]] = {}
+    for diagnostic in diagnostics:
+        row = suppressions.noqa_row(diagnostic.span.start.row)
+        codes = wanted.setdefault(row, [])
+        if diagnostic.code not in codes:
+            codes.append(diagnostic.code)
+    lines = text.splitlines(keepends=True)
+    changed = 0
+    for row, codes in sorted(wanted.items()):
+        if row > len(lines):
+            continue
+        line = lines[row - 1]
+        body = line.rstrip("\r\n")
+        ending = line[len(body) :]
+        new_body = _merge_noqa(body, [d for d in suppressions.by_row.get(row, [])], codes)
+        if new_body != body:
+            lines[row - 1] = new_body + ending
+            changed += 1
+    result = "".join(lines)
+    if changed:
+        ensure_parses(result)
+    return result, changed
+
+
+def _merge_noqa(body: str, directives: list[Directive], codes: list[str]) -> str:
+    """Return `body` with `codes` added to its first directive, or a new `# noqa` comment."""
+    for directive in directives:
+        if directive.codes is None:
+            return body
+        missing = [c for c in codes if c not in directive.codes]
+        if not missing:
+            return body
+        _, end = directive.codes_span
+        separator = ", " if directive.codes else ""
+        return body[: end - 1] + separator + ", ".join(missing) + body[end - 1 :]
+    return body.rstrip() + "  # noqa: " + ", ".join(codes)

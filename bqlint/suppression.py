@@ -1,0 +1,260 @@
+"""Suppression comments: which findings they drop, and what BQL100 reports (SPEC §3.2).
+
+A line directive, on the row a finding is reported (its `noqa_row`), is one of
+`# bqlint: ignore[BQL002, BQL003]`, bare `# bqlint: ignore` (every code), `# noqa: BQL002`
+or bare `# noqa`, each optionally followed by a reason. `# bqlint: ignore-file` (optionally
+`[codes]`) in the comment block before the first statement covers the whole file.
+Comments are found with `tokenize`, so a `#` inside a string is never a directive.
+
+Unused suppressions (BQL100) follow ruff's RUF100: a listed code is unused when no finding
+of it was dropped on that row, whether the code is enabled, not enabled for this file, or
+unknown. Two exceptions keep other tools' comments alone: bare `# noqa` and non-`BQL` codes
+in a `noqa` list are never reported. A directive that lists BQL100 is never reported itself.
+File-level directives are not reported when unused; one placed after code is.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from bqlint.config import Settings, all_codes
+from bqlint.diagnostics import Applicability, Diagnostic, Edit, Fix, Position, Span
+
+BQLINT_RE = re.compile(
+    r"#\s*bqlint:\s*(?P<kind>ignore-file|ignore)(?:\[(?P<codes>[^\]]*)\]|(?![\w\[-]))", re.IGNORECASE
+)
+NOQA_RE = re.compile(
+    r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:(?:\s*,\s*|\s+)[A-Z]+[0-9]+)*))?(?![\w-])", re.IGNORECASE
+)
+_CODE_SPLIT_RE = re.compile(r"[\s,]+")
+_OWN_CODE_RE = re.compile(r"BQL[0-9]+")
+UNUSED_CODE = "BQL100"
+
+
+@dataclass(frozen=True, slots=True)
+class Directive:
+    """One suppression directive inside a comment."""
+
+    kind: str  # "ignore", "noqa" or "ignore-file"
+    row: int
+    # 1-based columns of the directive text (the reason that may follow is not included).
+    start: int
+    end: int
+    # None for a bare directive (every code).
+    codes: tuple[str, ...] | None
+    # 1-based columns of the code list, for fixes; (0, 0) when bare.
+    codes_span: tuple[int, int] = (0, 0)
+    # The columns to delete to remove the directive and its reason (the whole comment when
+    # it holds nothing else, with the spaces before it).
+    removal: tuple[int, int] = (0, 0)
+    in_header: bool = True
+
+    def covers(self, code: str) -> bool:
+        return self.codes is None or code in self.codes
+
+
+@dataclass(slots=True)
+class Suppressions:
+    """Every directive of one file, and the row each row's findings are suppressed on."""
+
+    by_row: dict[int, list[Directive]] = field(default_factory=dict)
+    file_directives: list[Directive] = field(default_factory=list)
+    # Rows inside a multi-line string map to the string's last row (as ruff's noqa_row).
+    row_map: dict[int, int] = field(default_factory=dict)
+
+    def noqa_row(self, row: int) -> int:
+        return self.row_map.get(row, row)
+
+
+def _split_codes(raw: str) -> tuple[str, ...]:
+    return tuple(code.upper() for code in _CODE_SPLIT_RE.split(raw) if code)
+
+
+def _directives_in_comment(comment: str, row: int, col0: int, line: str, in_header: bool) -> list[Directive]:
+    found: list[Directive] = []
+    code_end = len(line[:col0].rstrip()) + 1
+    matches = [("bqlint", m) for m in BQLINT_RE.finditer(comment)] + [("noqa", m) for m in NOQA_RE.finditer(comment)]
+    for family, match in sorted(matches, key=lambda item: item[1].start()):
+        raw_codes = match.group("codes")
+        codes = None if raw_codes is None else _split_codes(raw_codes)
+        kind = "noqa" if family == "noqa" else match.group("kind").lower()
+        next_hash = comment.find("#", match.end())
+        part_end = next_hash if next_hash != -1 else len(comment.rstrip())
+        if match.start() == 0 and next_hash == -1:
+            removal = (code_end, col0 + part_end + 1)
+        elif match.start() == 0:
+            removal = (col0 + 1, col0 + part_end + 1)
+        else:
+            removal = (col0 + len(comment[: match.start()].rstrip()) + 1, col0 + part_end + 1)
+        codes_span = (0, 0)
+        if raw_codes is not None:
+            codes_span = (col0 + match.start("codes") + 1, col0 + match.end("codes") + 1)
+        found.append(
+            Directive(
+                kind=kind,
+                row=row,
+                start=col0 + match.start() + 1,
+                end=col0 + match.end() + 1,
+                codes=codes,
+                codes_span=codes_span,
+                removal=removal,
+                in_header=in_header,
+            )
+        )
+    return found
+
+
+@lru_cache(maxsize=64)
+def parse_suppressions(text: str) -> Suppressions:
+    """Return the directives of `text`, found lexically; a tokenize error keeps those before it."""
+    result = Suppressions()
+    lines = text.splitlines()
+    in_header = True
+    fstring_rows: list[int] = []
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            kind, string, (row, col), (end_row, _), _ = token
+            if kind == tokenize.COMMENT:
+                line = lines[row - 1] if row - 1 < len(lines) else string
+                for directive in _directives_in_comment(string, row, col, line, in_header):
+                    if directive.kind == "ignore-file":
+                        result.file_directives.append(directive)
+                    else:
+                        result.by_row.setdefault(row, []).append(directive)
+                continue
+            if kind not in (tokenize.NL, tokenize.NEWLINE, tokenize.ENCODING, tokenize.INDENT, tokenize.DEDENT):
+                in_header = False
+            start_row = row
+            if kind == getattr(tokenize, "FSTRING_START", -1):
+                fstring_rows.append(row)
+            elif kind == getattr(tokenize, "FSTRING_END", -1) and fstring_rows:
+                start_row = fstring_rows.pop()
+            elif kind != tokenize.STRING:
+                continue
+            for inner in range(start_row, end_row):
+                result.row_map[inner] = end_row
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    return result
+
+
+def noqa_row(text: str, row: int) -> int:
+    """Return the row where a suppression for a finding on `row` must be written."""
+    if "\n" not in text:
+        return row
+    return parse_suppressions(text).noqa_row(row)
+
+
+def _might_have_directives(text: str) -> bool:
+    lowered = text.lower()
+    return "noqa" in lowered or "bqlint" in lowered
+
+
+def apply_suppressions(
+    path: Path, text: str, diagnostics: Sequence[Diagnostic], settings: Settings
+) -> list[Diagnostic]:
+    """Drop disabled and suppressed findings of `path`; add BQL100 for unused directives.
+
+    Disabled codes (`settings.is_enabled`) are dropped first, so a directive never counts as
+    used by a finding that would not have been reported anyway.
+    """
+    enabled = [d for d in diagnostics if settings.is_enabled(d.code, d.path)]
+    if not _might_have_directives(text):
+        return enabled
+    suppressions = parse_suppressions(text)
+    header = [d for d in suppressions.file_directives if d.in_header]
+    if any(d.codes is None for d in header):
+        return []
+    file_codes = {code for d in header for code in d.codes or ()}
+    used: dict[Directive, set[str]] = {}
+    kept: list[Diagnostic] = []
+    for diagnostic in enabled:
+        if diagnostic.code in file_codes:
+            continue
+        row = suppressions.noqa_row(diagnostic.span.start.row)
+        matching = [d for d in suppressions.by_row.get(row, []) if d.covers(diagnostic.code)]
+        for directive in matching:
+            used.setdefault(directive, set()).add(diagnostic.code)
+        if not matching:
+            kept.append(diagnostic)
+    if settings.is_enabled(UNUSED_CODE, path):
+        kept.extend(_unused(path, suppressions, used, settings))
+    return kept
+
+
+def _unused(
+    path: Path, suppressions: Suppressions, used: dict[Directive, set[str]], settings: Settings
+) -> list[Diagnostic]:
+    known = set(all_codes())
+    found: list[Diagnostic] = []
+    for directives in suppressions.by_row.values():
+        for directive in directives:
+            codes = directive.codes
+            if codes is not None and UNUSED_CODE in codes:
+                continue
+            if codes is None:
+                if directive.kind == "ignore" and directive not in used:
+                    found.append(_unused_diagnostic(path, directive, {}))
+                continue
+            reasons: dict[str, str] = {}
+            seen: set[str] = set()
+            for code in codes:
+                if directive.kind == "noqa" and not _OWN_CODE_RE.fullmatch(code):
+                    continue
+                if code in seen:
+                    reasons.setdefault(code, "listed twice")
+                elif code in used.get(directive, set()):
+                    pass
+                elif code not in known:
+                    reasons[code] = "unknown code"
+                elif not settings.is_enabled(code, path):
+                    reasons[code] = "not enabled"
+                else:
+                    reasons[code] = "no finding on this line"
+                seen.add(code)
+            if reasons:
+                found.append(_unused_diagnostic(path, directive, reasons))
+    for directive in suppressions.file_directives:
+        if not directive.in_header:
+            span = Span(path, Position(directive.row, directive.start), Position(directive.row, directive.end))
+            found.append(
+                Diagnostic(
+                    UNUSED_CODE,
+                    "unused-suppression",
+                    "`# bqlint: ignore-file` has no effect after the first statement",
+                    span,
+                    help="move it to the comment block at the top of the file",
+                )
+            )
+    return found
+
+
+def _unused_diagnostic(path: Path, directive: Directive, reasons: dict[str, str]) -> Diagnostic:
+    span = Span(path, Position(directive.row, directive.start), Position(directive.row, directive.end))
+    remaining = [c for c in directive.codes or () if c not in reasons]
+    # A noqa list keeps foreign codes: only when nothing is left is the directive removed.
+    if not reasons:
+        message = "`# bqlint: ignore` suppresses nothing on this line"
+    else:
+        listed = ", ".join(f"`{code}` ({why})" for code, why in reasons.items())
+        message = f"unused suppression of {listed}"
+    row = directive.row
+    if remaining:
+        kept = ", ".join(dict.fromkeys(remaining))
+        start, end = directive.codes_span
+        edit = Edit(kept, Position(row, start), Position(row, end))
+        fix = Fix(f"remove the unused code{'s' if len(reasons) > 1 else ''}", Applicability.SAFE, (edit,))
+        help_text = f"remove {', '.join(f'`{c}`' for c in reasons)} from the suppression"
+    else:
+        start, end = directive.removal
+        edit = Edit("", Position(row, start), Position(row, end))
+        fix = Fix("remove the suppression", Applicability.SAFE, (edit,))
+        help_text = "remove the suppression comment"
+    return Diagnostic(UNUSED_CODE, "unused-suppression", message, span, help=help_text, fix=fix)
+

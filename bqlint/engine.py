@@ -10,6 +10,7 @@ import libcst as cst
 
 from bqlint.config import Settings
 from bqlint.diagnostics import Diagnostic, Position, Span
+from bqlint.suppression import apply_suppressions
 
 
 @dataclass
@@ -48,6 +49,12 @@ def run(
             diagnostics.append(
                 Diagnostic("BQL999", "syntax-error", f"cannot parse: {exc.message}", Span(path, pos, pos))
             )
-    diagnostics = [d for d in diagnostics if settings.is_enabled(d.code, d.path)]
-    diagnostics.sort(key=Diagnostic.sort_key)
-    return Report(diagnostics, sources, len(inputs))
+    # Suppression comments, per reported file; this also drops disabled codes and adds BQL100.
+    reported: list[Diagnostic] = []
+    for path, text in inputs:
+        kept = apply_suppressions(path, text, [d for d in diagnostics if d.path == path], settings)
+        if kept:
+            sources[path] = text
+        reported.extend(kept)
+    reported.sort(key=Diagnostic.sort_key)
+    return Report(reported, sources, len(inputs))

@@ -208,9 +208,9 @@ class BqlCell(Generic[T]):
     def _make_default(self, old: T) -> T:
         default = self._default
         if default is not _MISSING:
-            return cast(T, default)
+            return default
         try:
-            return cast(T, type(old)())
+            return type(old)()
         except Exception as exc:
             raise NoDefaultError(
                 f"BqlCell.take() needs a default: {type(old).__name__}() failed ({exc}); "
@@ -337,25 +337,34 @@ class _Guard(Generic[T]):
         cell = self._cell
         if cell is None:
             raise self._released("reading an item")
-        return cell._value[key]  # type: ignore[index]
+        inner: Any = cell._value
+        return inner[key]
 
     def __len__(self) -> int:
         cell = self._cell
         if cell is None:
             raise self._released("len()")
-        return len(cell._value)  # type: ignore[arg-type]
+        inner: Any = cell._value
+        return len(inner)
 
     def __iter__(self) -> Iterator[Any]:
         cell = self._cell
         if cell is None:
             raise self._released("iterating")
-        return iter(cell._value)  # type: ignore[call-overload]
+        inner: Any = cell._value
+        return iter(inner)
 
     def __contains__(self, item: object) -> bool:
         cell = self._cell
         if cell is None:
             raise self._released("`in`")
-        return item in cell._value  # type: ignore[operator]
+        inner: Any = cell._value
+        return item in inner
+
+    def __bool__(self) -> bool:
+        # Always true, whatever the inner value, so that `if g := cell.try_borrow():` works;
+        # test the value itself with `bool(g.value)`.
+        return True
 
     def __reduce_ex__(self, protocol: Any) -> Any:
         raise TypeError(f"a {self._kind}() guard cannot be copied or pickled")
@@ -366,7 +375,7 @@ class _Guard(Generic[T]):
         return f"{type(self).__name__}({inner})"
 
 
-_set_cell = _Guard._cell.__set__  # type: ignore[attr-defined]
+_set_cell: Callable[[_Guard[Any], BqlRefCell[Any] | None], None] = vars(_Guard)["_cell"].__set__
 
 
 class BqlRef(_Guard[T]):
@@ -492,13 +501,15 @@ class BqlRefMut(_Guard[T]):
         cell = self._cell
         if cell is None:
             raise self._released("setting an item")
-        cell._value[key] = value  # type: ignore[index]
+        inner: Any = cell._value
+        inner[key] = value
 
     def __delitem__(self, key: Any) -> None:
         cell = self._cell
         if cell is None:
             raise self._released("deleting an item")
-        del cell._value[key]  # type: ignore[attr-defined]
+        inner: Any = cell._value
+        del inner[key]
 
 
 _new_ref = BqlRef.__new__

@@ -54,7 +54,7 @@ def releases_bql(fn: F) -> F:
     >>> bql.unlock()
     """
     target = fn.__func__ if isinstance(fn, (staticmethod, classmethod)) else fn
-    target.__bql_releases__ = True
+    setattr(target, "__bql_releases__", True)
     return fn
 
 

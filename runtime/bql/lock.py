@@ -132,6 +132,10 @@ def unlock() -> None:
     """
     if not _HELD.held:
         raise BqlError("bql.unlock() by a thread that does not hold the BQL")
+    if STATE.owner != threading.get_ident():
+        # This thread's flag outlived a reset_for_tests(): it no longer owns the lock.
+        _HELD.held = False
+        raise BqlError("bql.unlock() by a thread that does not hold the BQL")
     if STATE.live and STATE.checks:
         sites = live_borrow_sites()
         raise BqlUnlockError(
@@ -267,15 +271,23 @@ def reset_for_tests() -> None:
 
     The pytest plugin calls this after every test so that a test that leaves the BQL held
     or a borrow alive does not poison the next one. A leaked thread that still believes it
-    holds the BQL is that test's bug; only the calling thread's flag can be cleared.
+    holds the BQL is that test's bug: a lock held by a thread that still runs (an I/O
+    thread delivering input) is left alone, one held by a finished thread is released.
     """
     STATE.live.clear()
-    _HELD.held = False
-    STATE.owner = None
-    if _LOCK.locked():
-        _LOCK.release()
+    if _HELD.held or not _owner_alive():
+        _HELD.held = False
+        STATE.owner = None
+        if _LOCK.locked():
+            _LOCK.release()
     if STATE.checks != STATE.default_checks:
         set_checks(STATE.default_checks)
+
+
+def _owner_alive() -> bool:
+    """Whether the BQL is held by another thread that is still running (so leave it be)."""
+    owner = STATE.owner
+    return owner is not None and any(t.ident == owner for t in threading.enumerate())
 
 
 def live_borrow_sites() -> list[str]:

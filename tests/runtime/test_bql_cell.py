@@ -1,0 +1,87 @@
+"""BqlCell: whole-value access under the BQL."""
+
+from __future__ import annotations
+
+import pytest
+
+import bql
+from bql.errors import NoDefaultError
+
+
+def test_get_set_replace_update(bql_held):
+    cell = bql.BqlCell(1)
+    assert cell.get() == 1
+    cell.set(2)
+    assert cell.replace(3) == 2
+    assert cell.update(lambda n: n * 10) == 30
+    assert cell.get() == 30
+
+
+def test_take_leaves_the_given_default(bql_held):
+    cell = bql.BqlCell(7, default=-1)
+    assert cell.take() == 7
+    assert cell.get() == -1
+
+
+def test_take_without_default_leaves_an_empty_value_of_the_same_type(bql_held):
+    cell = bql.BqlCell([1, 2])
+    assert cell.take() == [1, 2]
+    assert cell.get() == []
+    assert bql.BqlCell(5).take() == 5
+
+
+def test_take_without_a_usable_default_is_a_clear_error(bql_held):
+    class Token:
+        def __init__(self, n):
+            self.n = n
+
+    token = Token(1)
+    cell = bql.BqlCell(token)
+    with pytest.raises(NoDefaultError, match=r"needs a default: Token\(\) failed") as info:
+        cell.take()
+    assert isinstance(info.value, bql.BqlError)
+    assert isinstance(info.value, TypeError)
+    assert cell.get() is token  # nothing was taken
+
+
+@pytest.mark.parametrize(
+    ("operation", "call"),
+    [
+        ("get", lambda c: c.get()),
+        ("set", lambda c: c.set(1)),
+        ("replace", lambda c: c.replace(1)),
+        ("take", lambda c: c.take()),
+        ("update", lambda c: c.update(abs)),
+    ],
+)
+def test_every_operation_without_the_bql_is_refused(operation, call):
+    cell = bql.BqlCell(0)
+    with pytest.raises(
+        bql.BqlNotHeldError, match=rf"BqlCell\.{operation}\(\) without the BQL held by this thread"
+    ):
+        call(cell)
+
+
+def test_is_generic():
+    cell: bql.BqlCell[int] = bql.BqlCell[int](3)
+    with bql.locked():
+        assert cell.get() == 3
+
+
+def test_with_checks_off_a_cell_is_plain_storage():
+    bql.set_checks(False)
+    cell = bql.BqlCell(1, default=0)
+    cell.set(2)
+    assert cell.replace(3) == 2
+    assert cell.update(lambda n: n + 1) == 4
+    assert cell.take() == 4
+    assert cell.get() == 0
+
+
+def test_update_sees_the_value_and_may_read_the_cell_again(bql_held):
+    cell = bql.BqlCell(2)
+    assert cell.update(lambda n: n + cell.get()) == 4
+
+
+def test_repr_shows_the_value():
+    assert repr(bql.BqlCell(5)) == "BqlCell(5)"

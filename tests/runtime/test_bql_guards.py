@@ -1,0 +1,329 @@
+"""BqlRefCell borrows and their guards: conflicts, release, proxying, use after release."""
+
+from __future__ import annotations
+
+import copy
+import sys
+
+import pytest
+
+import bql
+from bql.errors import SharedBorrowWriteError
+
+
+class Regs:
+    def __init__(self) -> None:
+        self.lcr = 0
+        self.fifo = [0, 0, 0]
+
+    def reset(self) -> None:
+        self.lcr = 0
+        self.fifo = [0, 0, 0]
+
+    def total(self) -> int:
+        return self.lcr + sum(self.fifo)
+
+
+def here() -> int:
+    """Return the caller's line number."""
+    return sys._getframe(1).f_lineno
+
+
+def test_shared_borrows_coexist(bql_held):
+    cell = bql.BqlRefCell(Regs())
+    a, b = cell.borrow(), cell.borrow()
+    assert a.lcr == b.lcr == 0
+    a.release()
+    b.release()
+
+
+def test_borrow_mut_while_borrowed_names_where_the_live_borrow_was_taken(bql_held):
+    cell = bql.BqlRefCell(Regs())
+    reader = cell.borrow(); line = here()  # noqa: E702
+    with pytest.raises(bql.BorrowError) as info:
+        cell.borrow_mut()
+    message = str(info.value)
+    assert "cannot borrow_mut() BqlRefCell[Regs]: it is already borrowed by borrow()" in message
+    assert f"{__file__}:{line} in test_borrow_mut_while_borrowed_names" in message
+    reader.release()
+    cell.borrow_mut().release()
+
+
+def test_borrow_while_mutably_borrowed_names_the_mutable_borrow(bql_held):
+    cell = bql.BqlRefCell(Regs())
+
+    def take_it():
+        return cell.borrow_mut()
+
+    line = take_it.__code__.co_firstlineno + 1
+    writer = take_it()
+    with pytest.raises(bql.BorrowError, match="already mutably borrowed by borrow_mut()") as info:
+        cell.borrow()
+    assert f"{__file__}:{line} in take_it" in str(info.value)
+    writer.release()
+
+
+def test_conflict_lists_every_live_shared_borrow(bql_held):
+    cell = bql.BqlRefCell(0)
+    a, b = cell.borrow(), cell.borrow()
+    with pytest.raises(bql.BorrowError) as info:
+        cell.borrow_mut()
+    assert str(info.value).count("borrow() at") == 2
+    a.release()
+    b.release()
+
+
+def test_try_forms_return_none_instead_of_raising(bql_held):
+    cell = bql.BqlRefCell(0)
+    with cell.borrow_mut():
+        assert cell.try_borrow() is None
+        assert cell.try_borrow_mut() is None
+    with cell.borrow():
+        assert cell.try_borrow_mut() is None
+        other = cell.try_borrow()
+        assert other is not None
+        other.release()
+    guard = cell.try_borrow_mut()
+    assert guard is not None
+    guard.release()
+
+
+def test_try_forms_are_live_borrows(bql_held):
+    cell = bql.BqlRefCell(0)
+    guard = cell.try_borrow_mut()
+    with pytest.raises(bql.BorrowError, match=r"by try_borrow_mut\(\) at"):
+        cell.borrow()
+    with pytest.raises(bql.BqlUnlockError):
+        bql.unlock()
+    guard.release()
+
+
+@pytest.mark.parametrize("method", ["borrow", "borrow_mut", "try_borrow", "try_borrow_mut"])
+def test_borrowing_without_the_bql_is_refused(method):
+    cell = bql.BqlRefCell(0)
+    with pytest.raises(bql.BqlNotHeldError, match=rf"BqlRefCell\.{method}\(\) without the BQL"):
+        getattr(cell, method)()
+
+
+def test_release_ends_the_borrow_early(bql_held):
+    cell = bql.BqlRefCell(0)
+    guard = cell.borrow_mut()
+    guard.release()
+    cell.borrow_mut().release()
+
+
+def test_second_release_raises(bql_held):
+    guard = bql.BqlRefCell(0).borrow()
+    guard.release()
+    with pytest.raises(bql.BorrowReleasedError, match="already released"):
+        guard.release()
+
+
+def test_release_inside_with_block_is_fine(bql_held):
+    cell = bql.BqlRefCell(Regs())
+    with cell.borrow_mut() as regs:
+        regs.lcr = 1
+        regs.release()  # type: ignore[attr-defined]
+        cell.borrow().release()
+    assert cell.borrow().lcr == 1
+
+
+def test_with_block_ends_the_borrow_even_on_error(bql_held):
+    cell = bql.BqlRefCell(0)
+    with pytest.raises(KeyError):
+        with cell.borrow_mut():
+            raise KeyError("x")
+    cell.borrow_mut().release()
+
+
+def test_a_dropped_guard_ends_its_borrow(bql_held):
+    cell = bql.BqlRefCell([1])
+    cell.borrow_mut().append(2)  # a temporary borrow lives for its expression
+    guard = cell.borrow_mut()
+    del guard
+    with cell.borrow() as items:
+        assert list(items) == [1, 2]
+
+
+def test_a_guard_left_in_a_returning_function_is_dropped(bql_held):
+    cell = bql.BqlRefCell(Regs())
+
+    def read_lcr() -> int:
+        regs = cell.borrow()
+        return regs.lcr
+
+    assert read_lcr() == 0
+    cell.borrow_mut().release()
+
+
+@pytest.mark.parametrize(
+    "use",
+    [
+        lambda g: g.lcr,
+        lambda g: g.total(),
+        lambda g: g.value,
+        lambda g: g.fifo,
+        lambda g: len(g),
+        lambda g: iter(g),
+        lambda g: 1 in g,
+        lambda g: g[0],
+        lambda g: g.__enter__(),
+    ],
+    ids=["attr", "method", "value", "field", "len", "iter", "contains", "item", "with"],
+)
+@pytest.mark.parametrize("kind", ["borrow", "borrow_mut"])
+def test_any_use_after_release_raises(bql_held, kind, use):
+    guard = getattr(bql.BqlRefCell(Regs()), kind)()
+    guard.release()
+    with pytest.raises(bql.BorrowReleasedError, match=f"through a {kind}\\(\\) guard that was already released"):
+        use(guard)
+
+
+@pytest.mark.parametrize("kind", ["borrow", "borrow_mut"])
+def test_writes_after_release_raise(bql_held, kind):
+    cell = bql.BqlRefCell([1])
+    with getattr(cell, kind)() as guard:
+        pass
+    with pytest.raises(bql.BorrowReleasedError):
+        guard.x = 1
+    with pytest.raises(bql.BorrowReleasedError):
+        guard[0] = 1
+    with pytest.raises(bql.BorrowReleasedError):
+        del guard[0]
+    with pytest.raises(bql.BorrowReleasedError):
+        del guard.x
+
+
+def test_shared_borrow_reads_attributes_items_and_methods(bql_held):
+    cell = bql.BqlRefCell(Regs())
+    with cell.borrow() as regs:
+        assert regs.lcr == 0
+        assert regs.total() == 0
+        assert regs.fifo[1] == 0
+    with bql.BqlRefCell({"a": 1}).borrow() as mapping:
+        assert mapping["a"] == 1
+        assert "a" in mapping
+        assert len(mapping) == 1
+        assert list(mapping) == ["a"]
+        assert mapping.get("b", 2) == 2  # the inner dict's own get()
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda g: setattr(g, "lcr", 1),
+        lambda g: delattr(g, "lcr"),
+        lambda g: g.__setitem__(0, 1),
+        lambda g: g.__delitem__(0),
+        lambda g: setattr(g, "value", Regs()),
+    ],
+    ids=["setattr", "delattr", "setitem", "delitem", "value"],
+)
+def test_writing_through_a_shared_borrow_raises(bql_held, write):
+    cell = bql.BqlRefCell(Regs())
+    with cell.borrow() as regs:
+        with pytest.raises(SharedBorrowWriteError, match=r"through a shared borrow\(\); use borrow_mut\(\)") as info:
+            write(regs)
+    assert isinstance(info.value, bql.BorrowError)
+    assert isinstance(info.value, (AttributeError, TypeError))
+    assert cell.borrow().lcr == 0
+
+
+def test_exclusive_borrow_writes_through(bql_held):
+    cell = bql.BqlRefCell(Regs())
+    with cell.borrow_mut() as regs:
+        regs.lcr = 5
+        regs.fifo[0] = 1
+        regs.fifo.append(2)
+        del regs.fifo
+        regs.fifo = [7]
+    with cell.borrow() as regs:
+        assert regs.lcr == 5
+        assert regs.fifo == [7]
+        assert regs.total() == 12
+
+
+def test_methods_called_through_an_exclusive_borrow_mutate_the_value(bql_held):
+    cell = bql.BqlRefCell(Regs())
+    with cell.borrow_mut() as regs:
+        regs.lcr = 3
+        regs.reset()
+    assert cell.borrow().lcr == 0
+
+
+def test_methods_called_through_a_shared_borrow_are_not_checked_at_run_time(bql_held):
+    # Documented: that is BQL004's job, statically.
+    cell = bql.BqlRefCell(Regs())
+    with cell.borrow() as regs:
+        regs.fifo.append(1)
+    assert cell.borrow().total() == 1
+
+
+def test_value_gets_and_replaces_the_whole_inner_value(bql_held):
+    cell = bql.BqlRefCell([1])
+    with cell.borrow() as items:
+        assert items.value == [1]  # type: ignore[attr-defined]
+    guard = cell.borrow_mut()
+    guard.value = [2, 3]
+    assert guard.value == [2, 3]
+    guard.release()
+    assert cell.borrow().value == [2, 3]
+    with cell.borrow_mut() as items:
+        items[0] = 9
+    assert cell.borrow().value == [9, 3]
+
+
+def test_items_through_an_exclusive_borrow(bql_held):
+    cell = bql.BqlRefCell({"a": 1})
+    with cell.borrow_mut() as mapping:
+        mapping["b"] = 2
+        del mapping["a"]
+    assert cell.borrow().value == {"b": 2}
+
+
+def test_guard_is_truthy_even_around_an_empty_value(bql_held):
+    cell = bql.BqlRefCell([])
+    guard = cell.try_borrow()
+    assert guard  # `if guard := cell.try_borrow():` must work for empty values
+    guard.release()
+
+
+def test_guards_cannot_be_copied(bql_held):
+    with bql.BqlRefCell([1]).borrow() as guard:
+        with pytest.raises(TypeError, match="cannot be copied"):
+            copy.copy(guard)
+
+
+def test_reprs(bql_held):
+    cell = bql.BqlRefCell([1])
+    assert repr(cell) == "BqlRefCell([1])"
+    guard = cell.borrow_mut()
+    assert repr(guard) == "BqlRefMut([1])"
+    assert repr(cell) == "BqlRefCell(<mutably borrowed>)"
+    guard.release()
+    assert repr(guard) == "BqlRefMut(released)"
+
+
+def test_with_checks_off_borrows_are_untracked():
+    bql.set_checks(False)
+    cell = bql.BqlRefCell([1])
+    a = cell.borrow_mut()
+    b = cell.borrow_mut()  # no conflict detection
+    a.append(2)
+    assert b.value == [1, 2]
+    with cell.borrow() as ro:
+        with pytest.raises(SharedBorrowWriteError):
+            ro[0] = 0
+    a.release()
+    with pytest.raises(bql.BorrowReleasedError):
+        a.release()
+    assert cell.try_borrow_mut() is not None
+
+
+def test_guard_taken_with_checks_on_is_released_correctly_after_switching_off(bql_held):
+    cell = bql.BqlRefCell(0)
+    guard = cell.borrow_mut()
+    bql.set_checks(False)
+    guard.release()
+    bql.set_checks(True)
+    cell.borrow_mut().release()

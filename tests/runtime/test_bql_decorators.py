@@ -1,0 +1,216 @@
+"""@releases_bql, @requires_bql, @without_bql: markers, metadata, and their run-time checks."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import threading
+
+import pytest
+
+import bql
+
+DECORATORS = [
+    (bql.releases_bql, "__bql_releases__"),
+    (bql.requires_bql, "__bql_requires__"),
+    (bql.without_bql, "__bql_without__"),
+]
+
+
+@pytest.mark.parametrize(("decorator", "marker"), DECORATORS)
+def test_decorators_keep_metadata_and_set_a_marker(decorator, marker):
+    def step(x: int, *, y: int = 1) -> int:
+        """Add y."""
+        return x + y
+
+    wrapped = decorator(step)
+    assert wrapped.__name__ == "step"
+    assert wrapped.__doc__ == "Add y."
+    assert wrapped.__qualname__ == step.__qualname__
+    assert inspect.signature(wrapped) == inspect.signature(step)
+    assert getattr(wrapped, marker) is True
+
+
+@pytest.mark.parametrize(("decorator", "marker"), DECORATORS)
+def test_decorators_work_on_methods_static_and_class_methods(bql_held, decorator, marker):
+    class Dev:
+        def __init__(self) -> None:
+            self.n = 2
+
+        @decorator
+        def double(self) -> int:
+            return self.n * 2
+
+        @decorator
+        @staticmethod
+        def one() -> int:
+            return 1
+
+        @decorator
+        @classmethod
+        def name(cls) -> str:
+            return cls.__name__
+
+    dev = Dev()
+    if decorator is bql.without_bql:
+        assert (dev.double(), Dev.one(), dev.name()) == (4, 1, "Dev")
+        assert bql.is_locked()  # taken back after each call
+    else:
+        assert (dev.double(), Dev.one(), dev.name()) == (4, 1, "Dev")
+    assert getattr(Dev.double, marker) is True
+
+
+def test_releases_bql_is_a_marker_that_returns_the_function_itself():
+    def wait() -> None:
+        pass
+
+    assert bql.releases_bql(wait) is wait
+
+
+def test_calling_a_releasing_function_with_a_borrow_alive_raises(bql_held):
+    @bql.releases_bql
+    def wait_for_host() -> None:
+        with bql.unlocked():
+            pass
+
+    cell = bql.BqlRefCell(0)
+    with cell.borrow_mut():
+        with pytest.raises(bql.BqlUnlockError):
+            wait_for_host()
+    wait_for_host()
+
+
+def test_requires_bql_refuses_a_thread_without_the_bql():
+    @bql.requires_bql
+    def reset() -> str:
+        return "done"
+
+    with pytest.raises(
+        bql.BqlNotHeldError, match=r"reset\(\) requires the BQL, and this thread does not hold it"
+    ):
+        reset()
+    with bql.locked():
+        assert reset() == "done"
+
+
+def test_requires_bql_is_checked_per_thread(bql_held):
+    @bql.requires_bql
+    def reset() -> None:
+        pass
+
+    errors = []
+
+    def other():
+        try:
+            reset()
+        except bql.BqlNotHeldError as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    thread.join()
+    assert len(errors) == 1
+    reset()
+
+
+def test_requires_bql_checks_nothing_with_checks_off():
+    bql.set_checks(False)
+
+    @bql.requires_bql
+    def reset() -> int:
+        return 1
+
+    assert reset() == 1
+
+
+def test_requires_bql_on_a_coroutine_function_checks_when_it_runs():
+    @bql.requires_bql
+    async def poll() -> int:
+        return 3
+
+    assert inspect.iscoroutinefunction(poll)
+    with pytest.raises(bql.BqlNotHeldError):
+        asyncio.run(poll())
+
+    async def locked_poll() -> int:
+        with bql.locked():
+            return await poll()
+
+    assert asyncio.run(locked_poll()) == 3
+
+
+def test_without_bql_function_touching_a_cell_is_refused():
+    count = bql.BqlCell(0)
+
+    @bql.without_bql
+    def worker() -> int:
+        return count.get()
+
+    with pytest.raises(bql.BqlNotHeldError):
+        worker()
+
+
+def test_without_bql_function_may_take_the_bql_itself():
+    count = bql.BqlCell(0)
+
+    @bql.without_bql
+    def worker() -> int:
+        with bql.locked():
+            return count.update(lambda n: n + 1)
+
+    assert worker() == 1
+    thread = threading.Thread(target=worker)
+    thread.start()
+    thread.join()
+    with bql.locked():
+        assert count.get() == 2
+
+
+def test_without_bql_called_by_the_holder_runs_without_it_and_retakes_it(bql_held):
+    count = bql.BqlCell(0)
+    seen = []
+
+    @bql.without_bql
+    def worker() -> None:
+        seen.append(bql.is_locked())
+        with pytest.raises(bql.BqlNotHeldError):
+            count.get()
+        with bql.locked():
+            count.set(5)
+
+    worker()
+    assert seen == [False]
+    assert bql.is_locked()
+    assert count.get() == 5
+
+
+def test_without_bql_called_by_the_holder_with_a_borrow_alive_raises(bql_held):
+    cell = bql.BqlRefCell(0)
+
+    @bql.without_bql
+    def worker() -> None:
+        pytest.fail("must not run")
+
+    with cell.borrow():
+        with pytest.raises(bql.BqlUnlockError):
+            worker()
+    assert bql.is_locked()
+
+
+def test_without_bql_retakes_the_bql_when_the_function_raises(bql_held):
+    @bql.without_bql
+    def worker() -> None:
+        raise OSError("device gone")
+
+    with pytest.raises(OSError):
+        worker()
+    assert bql.is_locked()
+
+
+def test_without_bql_on_a_coroutine_function(bql_held):
+    @bql.without_bql
+    async def worker() -> bool:
+        return bql.is_locked()
+
+    assert asyncio.run(worker()) is False
+    assert bql.is_locked()

@@ -1,0 +1,205 @@
+"""Device / SysBusDevice: lifecycle, interrupt outputs, migration."""
+
+from __future__ import annotations
+
+import pytest
+
+import bql
+from bql.errors import NoSuchOutputError
+
+
+class Regs:
+    def __init__(self) -> None:
+        self.cr = 0
+        self.fifo = [0] * 4
+
+
+class Uart(bql.SysBusDevice):
+    def __init__(self) -> None:
+        super().__init__()
+        self.regs = bql.BqlRefCell(Regs())
+        self.irq = bql.InterruptSource()
+        self.count = bql.BqlCell(0)
+        self.more = [bql.InterruptSource(), bql.InterruptSource()]
+        self.last = (bql.InterruptSource(),)
+        self.resets = bql.BqlCell(0)
+
+    def reset(self) -> None:
+        super().reset()
+        self.resets.update(lambda n: n + 1)
+        with self.regs.borrow_mut() as regs:
+            regs.cr = 0x300
+
+    def read(self, offset: int, size: int) -> int:
+        with self.regs.borrow() as regs:
+            return regs.cr
+
+    def write(self, offset: int, value: int, size: int) -> None:
+        with self.regs.borrow_mut() as regs:
+            regs.cr = value
+        self.irq.set(value != 0)
+
+
+def test_construction_needs_no_bql():
+    dev = Uart()
+    assert not bql.is_locked()
+    assert isinstance(dev, bql.Device)
+
+
+def test_outputs_are_discovered_in_assignment_order_with_sequences_flattened():
+    dev = Uart()
+    assert dev.irq_outputs() == (dev.irq, *dev.more, *dev.last)
+
+
+def test_connect_irq_wires_output_n():
+    dev = Uart()
+    lines = [bql.IRQLine() for _ in range(4)]
+    for n, line in enumerate(lines):
+        dev.connect_irq(n, line)
+    with bql.locked():
+        dev.more[1].raise_()
+        dev.irq.pulse()
+    assert [line.edges for line in lines] == [1, 0, 1, 0]
+
+
+def test_connect_irq_out_of_range_is_a_clear_error():
+    dev = Uart()
+    with pytest.raises(NoSuchOutputError, match=r"Uart has no interrupt output 4: it has 4 outputs \(0..3\)") as info:
+        dev.connect_irq(4, bql.IRQLine())
+    assert isinstance(info.value, bql.BqlError)
+    assert isinstance(info.value, IndexError)
+    with pytest.raises(NoSuchOutputError):
+        dev.connect_irq(-1, bql.IRQLine())
+
+
+def test_connect_irq_before_or_after_realize(bql_held):
+    before, after = bql.IRQLine(), bql.IRQLine()
+    dev = Uart()
+    dev.connect_irq(0, before)
+    dev.realize()
+    dev.connect_irq(1, after)
+    dev.irq.raise_()
+    dev.more[0].raise_()
+    assert before.level and after.level
+
+
+def test_declared_order_overrides_discovery(bql_held):
+    class Reversed(Uart):
+        def irq_outputs(self):
+            return (self.last[0], self.irq)
+
+    dev = Reversed()
+    line = bql.IRQLine()
+    dev.connect_irq(0, line)
+    dev.last[0].raise_()
+    assert line.level
+
+
+def test_a_user_device_with_one_output_just_works(bql_held):
+    class Tiny(bql.Device):
+        def __init__(self) -> None:
+            self.irq = bql.InterruptSource()  # no super().__init__(): still works
+
+    dev = Tiny()
+    line = bql.IRQLine()
+    dev.connect_irq(0, line)
+    dev.realize()
+    assert dev.realized
+    dev.irq.raise_()
+    assert line.level
+
+
+def test_realize_and_reset_need_the_bql():
+    dev = Uart()
+    with pytest.raises(bql.BqlNotHeldError, match=r"realize\(\) requires the BQL"):
+        dev.realize()
+    with pytest.raises(bql.BqlNotHeldError):
+        dev.reset()
+
+
+def test_lifecycle_as_a_board_drives_it(bql_held):
+    dev = Uart()
+    assert not dev.realized
+    dev.realize()
+    dev.reset()
+    assert dev.realized
+    assert dev.resets.get() == 1
+    assert dev.read(0, 4) == 0x300
+    dev.write(0, 5, 4)
+    assert dev.read(0, 4) == 5
+
+
+def test_sysbus_device_without_registers_says_so(bql_held):
+    dev = bql.SysBusDevice()
+    with pytest.raises(NotImplementedError):
+        dev.read(0, 4)
+    with pytest.raises(NotImplementedError):
+        dev.write(0, 0, 4)
+
+
+class Counter(bql.Device):
+    def __init__(self) -> None:
+        super().__init__()
+        self.pos = bql.BqlCell(0)
+        self.fifo = bql.BqlRefCell([0, 0, 0, 0])
+
+    def post_load(self) -> None:
+        if not 0 <= self.pos.get() < len(self.fifo.borrow().value):
+            raise ValueError(f"pos {self.pos.get()} out of range")
+
+
+def test_default_state_round_trips(bql_held):
+    dev = Counter()
+    dev.pos.set(2)
+    with dev.fifo.borrow_mut() as fifo:
+        fifo[2] = 9
+    state = dev.save_state()
+    assert state == {"pos": 2, "fifo": [0, 0, 9, 0]}
+    other = Counter()
+    other.load_state(state)
+    assert other.save_state() == state
+    state["fifo"][0] = 1  # the loaded device does not share the dict's lists
+    assert other.fifo.borrow().value == [0, 0, 9, 0]
+
+
+@pytest.mark.parametrize(
+    ("bad", "match"),
+    [
+        ({"pos": 9, "fifo": [1, 1, 1, 1]}, "pos 9 out of range"),
+        ({"pos": 1}, "missing key"),
+        ({"pos": 1, "fifo": [1, 1, 1, 1], "extra": 0}, "unknown key"),
+        ([("pos", 1)], "is a dict"),
+    ],
+)
+def test_invalid_state_raises_value_error_and_leaves_the_device_unchanged(bql_held, bad, match):
+    dev = Counter()
+    dev.pos.set(1)
+    before = dev.save_state()
+    with pytest.raises(ValueError, match=match):
+        dev.load_state(bad)
+    assert dev.save_state() == before
+
+
+def test_an_override_failing_half_way_is_rolled_back(bql_held):
+    class Partial(Counter):
+        def save_state(self):
+            return {"pos": self.pos.get(), "fifo": list(self.fifo.borrow().value)}
+
+        def apply_state(self, state):
+            self.pos.set(state["pos"])
+            with self.fifo.borrow_mut() as fifo:
+                fifo.value = list(state["fifo"])  # KeyError when missing
+
+    dev = Partial()
+    dev.pos.set(3)
+    with pytest.raises(ValueError, match="invalid migration state for Partial"):
+        dev.load_state({"pos": 1})
+    assert dev.pos.get() == 3
+
+
+def test_save_and_load_need_the_bql():
+    dev = Counter()
+    with pytest.raises(bql.BqlNotHeldError):
+        dev.save_state()
+    with pytest.raises(bql.BqlNotHeldError):
+        dev.load_state({"pos": 0, "fifo": [0, 0, 0, 0]})

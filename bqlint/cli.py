@@ -1,41 +1,320 @@
-"""Command-line interface: options in, exit code out."""
+"""Command-line interface: options in, exit code out (SPEC §3.2).
+
+Exit codes: 0 no findings, 1 findings, 2 usage, configuration or internal error.
+"""
 
 from __future__ import annotations
 
+import functools
+import os
 import sys
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
-import libcst as cst
+
+import bqlint
+from bqlint import engine
+from bqlint.baseline import filter_baseline, read_baseline, write_baseline
+from bqlint.config import ConfigError, Overrides, Settings, load_settings
+from bqlint.diagnostics import Diagnostic
+from bqlint.discovery import discover, find_project_root
+from bqlint.fixes import UnparsableFix, add_noqa, fix_text, is_applicable, unified_diff
+from bqlint.report import FORMAT_NAMES, RenderOptions, render
+from bqlint.report.statistics import render_statistics
+from bqlint.rules import all_rules
+
+F = TypeVar("F", bound=Callable[..., Any])
+# --fix re-checks and fixes again until nothing changes, at most this many times.
+MAX_FIX_PASSES = 10
 
 
-def _python_files(paths: tuple[str, ...]) -> list[Path]:
-    found: list[Path] = []
-    for raw in paths or (".",):
-        p = Path(raw)
-        if p.is_dir():
-            found.extend(sorted(q for q in p.rglob("*.py") if ".venv" not in q.parts))
-        else:
-            found.append(p)
-    return found
+def exit_codes(command: F) -> F:
+    """Map configuration errors and crashes to exit 2 with a message, never a bare traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except ConfigError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+        except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            if os.environ.get("BQLINT_DEBUG"):
+                traceback.print_exc()
+            click.echo(f"error: bqlint crashed: {type(exc).__name__}: {exc}", err=True)
+            click.echo("This is a bug in bqlint; please report it with the command you ran.", err=True)
+            click.echo("Set BQLINT_DEBUG=1 to print the traceback.", err=True)
+            sys.exit(2)
+
+    return wrapper  # type: ignore[return-value]
 
 
-@click.group()
+def _codes(values: Sequence[str]) -> list[str]:
+    """Split repeated and comma-separated code options (`--select BQL002,BQL003`)."""
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(bqlint.__version__, prog_name="bqlint")
 def main() -> None:
     """bqlint: check the BQL and borrow discipline of device models."""
 
 
+@dataclass(frozen=True)
+class CheckOptions:
+    paths: tuple[Path, ...]
+    output_format: str
+    fix: bool
+    diff: bool
+    unsafe_fixes: bool
+    add_noqa: bool
+    exit_zero: bool
+    statistics: bool
+    stdin_filename: Path | None
+    color: bool
+    force_exclude: bool
+    baseline: Path | None
+    write_baseline: Path | None
+
+
 @main.command()
-@click.argument("paths", nargs=-1)
-def check(paths: tuple[str, ...]) -> None:
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--select", multiple=True, metavar="CODES", help="Rules to check (codes or prefixes, comma-separated); replaces `select`.")
+@click.option("--ignore", multiple=True, metavar="CODES", help="Rules to skip, in addition to `ignore`.")
+@click.option("--extend-select", multiple=True, metavar="CODES", help="Rules to check in addition to `select`.")
+@click.option("--output-format", type=click.Choice(FORMAT_NAMES), default="full", show_default=True, help="How to print findings.")
+@click.option("--fix", is_flag=True, help="Apply safe fixes, then report what remains.")
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply (and count) unsafe fixes.")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff instead of writing them; exit 1 if any.")
+@click.option("--add-noqa", is_flag=True, help="Add `# noqa: CODE` to every line with a finding.")
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False), help="Use this pyproject.toml or bqlint.toml.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the cache (there is no cache yet).")
+@click.option("--jobs", type=click.IntRange(min=1), default=None, metavar="N", help="Reserved: the analysis currently runs in one process.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of the findings.")
+@click.option("--stdin-filename", type=click.Path(path_type=Path), metavar="NAME", help="Read the source from standard input; report it as NAME.")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True, help="Colour the text formats.")
+@click.option("--force-exclude", is_flag=True, help="Apply `exclude` and .gitignore to files named on the command line too.")
+@click.option("--baseline", type=click.Path(path_type=Path, dir_okay=False), help="Report only findings not recorded in FILE.")
+@click.option("--write-baseline", type=click.Path(path_type=Path, dir_okay=False), help="Record the current findings in FILE and exit 0.")
+@exit_codes
+def check(
+    paths: tuple[Path, ...],
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    config_file: Path | None,
+    no_cache: bool,
+    jobs: int | None,
+    color: str,
+    **flags: Any,
+) -> None:
     """Check PATHS (default: the current directory)."""
-    errors = 0
-    for path in _python_files(paths):
+    if flags["baseline"] and flags["write_baseline"]:
+        raise click.UsageError("--baseline and --write-baseline cannot be combined")
+    if flags["add_noqa"] and (flags["fix"] or flags["diff"]):
+        raise click.UsageError("--add-noqa cannot be combined with --fix or --diff")
+    if flags["stdin_filename"] is not None:
+        if any(str(p) != "-" for p in paths):
+            raise click.UsageError("--stdin-filename reads standard input; do not also name PATHS")
+        if flags["add_noqa"] or flags["write_baseline"]:
+            raise click.UsageError("--add-noqa and --write-baseline need files, not standard input")
+        paths = ()
+    else:
+        paths = paths or (Path("."),)
+        missing = [str(p) for p in paths if not p.exists()]
+        if missing:
+            raise ConfigError(f"{missing[0]}: no such file or directory")
+    use_color = color == "always" or (color == "auto" and sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
+    options = CheckOptions(paths=paths, color=use_color, **flags)
+    start = options.stdin_filename or paths[0]
+    settings = load_settings(
+        start,
+        config_file=config_file,
+        overrides=Overrides(select=_codes(select) or None, extend_select=_codes(extend_select), ignore=_codes(ignore)),
+        default_root=find_project_root(Path(os.path.abspath(start))),
+    )
+    sys.exit(run_check(settings, options))
+
+
+def run_check(settings: Settings, options: CheckOptions) -> int:
+    """Run one check as `options` ask; return the exit code."""
+    stdin: tuple[Path, str] | None = None
+    if options.stdin_filename is not None:
+        stdin = (Path(os.path.abspath(options.stdin_filename)), click.get_text_stream("stdin").read())
+    found = discover(options.paths, settings, force_exclude=options.force_exclude, stdin_name=options.stdin_filename)
+    if stdin is not None and options.force_exclude and settings.is_excluded(stdin[0]):
+        if options.fix:
+            click.echo(stdin[1], nl=False)
+        return 0
+    if not found.files and stdin is None:
+        click.echo("warning: no Python files found under the given paths", err=True)
+        return 0
+
+    def check_now(stdin: tuple[Path, str] | None) -> engine.Report:
+        return engine.run(settings, found.files, context=found.context, stdin=stdin)
+
+    report = check_now(stdin)
+    if options.add_noqa:
+        return _add_noqa(report)
+    fixed = 0
+    if options.diff:
+        return _print_diff(report, options, stdin)
+    if options.fix:
+        report, fixed, stdin = _fix(report, options, stdin, check_now)
+    if options.write_baseline:
+        write_baseline(options.write_baseline, report.diagnostics, settings.root, report.sources)
+        click.echo(f"Wrote {len(report.diagnostics)} findings to {options.write_baseline}.", err=True)
+        return 0
+    if options.baseline:
+        recorded = read_baseline(options.baseline)
+        report.diagnostics = filter_baseline(report.diagnostics, recorded, settings.root, report.sources)
+    _gather_sources(report)
+    render_options = RenderOptions(
+        color=options.color, cwd=Path.cwd(), root=settings.root, fixed=fixed, unsafe_fixes=options.unsafe_fixes
+    )
+    if options.statistics:
+        text = render_statistics(report, as_json=options.output_format == "json", unsafe_fixes=options.unsafe_fixes)
+    else:
+        text = render(options.output_format, report, render_options)
+    to_stderr = options.fix and stdin is not None
+    if to_stderr:
+        click.echo(stdin[1] if stdin else "", nl=False)
+    if text:
+        click.echo(text, color=options.color, err=to_stderr)
+    return 0 if options.exit_zero or not report.diagnostics else 1
+
+
+def _gather_sources(report: engine.Report) -> None:
+    """Read the files that findings point into (related locations too) for the code frames."""
+    for d in report.diagnostics:
+        for path in (d.path, *(r.span.path for r in d.related)):
+            if path not in report.sources and path.is_file():
+                report.sources[path] = path.read_text(encoding="utf-8", errors="replace")
+
+
+def _by_path(diagnostics: Sequence[Diagnostic]) -> dict[Path, list[Diagnostic]]:
+    grouped: dict[Path, list[Diagnostic]] = {}
+    for d in diagnostics:
+        grouped.setdefault(d.path, []).append(d)
+    return grouped
+
+
+def _source(report: engine.Report, path: Path, stdin: tuple[Path, str] | None) -> str:
+    if stdin is not None and path == stdin[0]:
+        return stdin[1]
+    return report.sources.get(path) or path.read_text(encoding="utf-8")
+
+
+def _fixed_texts(
+    report: engine.Report, unsafe: bool, stdin: tuple[Path, str] | None, refused: set[Path]
+) -> tuple[dict[Path, tuple[str, str]], int]:
+    """Return {path: (before, after)} for every file whose fixes apply, and the fixes applied."""
+    changes: dict[Path, tuple[str, str]] = {}
+    applied = 0
+    for path, diagnostics in _by_path(report.diagnostics).items():
+        if path in refused or not any(is_applicable(d, unsafe) for d in diagnostics):
+            continue
+        before = _source(report, path, stdin)
         try:
-            cst.parse_module(path.read_bytes())
-        except cst.ParserSyntaxError as exc:
-            errors += 1
-            click.echo(f"{path}:{exc.raw_line}:{exc.raw_column + 1}: BQL999 {exc.message}")
-    if errors:
-        click.echo(f"Found {errors} error{'s' if errors != 1 else ''}.")
-        sys.exit(1)
+            result = fix_text(before, diagnostics, unsafe=unsafe)
+        except UnparsableFix as exc:
+            click.echo(f"error: not fixing {path}: {exc}; the file is left unchanged", err=True)
+            refused.add(path)
+            continue
+        if result.text != before:
+            changes[path] = (before, result.text)
+            applied += result.applied
+    return changes, applied
+
+
+def _print_diff(report: engine.Report, options: CheckOptions, stdin: tuple[Path, str] | None) -> int:
+    changes, applied = _fixed_texts(report, options.unsafe_fixes, stdin, set())
+    for path, (before, after) in sorted(changes.items()):
+        shown = Path(os.path.relpath(path)) if path.is_relative_to(Path.cwd()) else path
+        click.echo(unified_diff(shown, before, after), nl=False)
+    if applied:
+        click.echo(f"Would fix {applied} error{'s' if applied != 1 else ''}.", err=True)
+    return 1 if changes else 0
+
+
+def _fix(
+    report: engine.Report,
+    options: CheckOptions,
+    stdin: tuple[Path, str] | None,
+    check_now: Callable[[tuple[Path, str] | None], engine.Report],
+) -> tuple[engine.Report, int, tuple[Path, str] | None]:
+    """Apply fixes and re-check until nothing changes; return the final report."""
+    fixed = 0
+    refused: set[Path] = set()
+    for _ in range(MAX_FIX_PASSES):
+        changes, applied = _fixed_texts(report, options.unsafe_fixes, stdin, refused)
+        if not changes:
+            break
+        for path, (_, after) in changes.items():
+            if stdin is not None and path == stdin[0]:
+                stdin = (path, after)
+            else:
+                path.write_text(after, encoding="utf-8")
+        fixed += applied
+        report = check_now(stdin)
+    return report, fixed, stdin
+
+
+def _add_noqa(report: engine.Report) -> int:
+    added = 0
+    for path, diagnostics in _by_path(report.diagnostics).items():
+        wanted = [d for d in diagnostics if d.code != "BQL999"]
+        if not wanted:
+            continue
+        before = _source(report, path, None)
+        try:
+            after, rows = add_noqa(before, wanted)
+        except UnparsableFix as exc:
+            click.echo(f"error: not adding noqa to {path}: {exc}; the file is left unchanged", err=True)
+            continue
+        if rows:
+            path.write_text(after, encoding="utf-8")
+            added += rows
+    click.echo(f"Added {added} noqa directive{'s' if added != 1 else ''}.", err=True)
+    return 0
+
+
+@main.command("rules")
+@click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@exit_codes
+def rules_command(output_format: str) -> None:
+    """List every rule: code, name, fixable ([*]) and summary."""
+    rules = all_rules()
+    if output_format == "json":
+        import json
+
+        rows = [
+            {"code": r.code, "name": r.name, "summary": r.summary, "fix": r.fix.value if r.fix else None, "url": r.url()}
+            for r in rules
+        ]
+        click.echo(json.dumps(rows, indent=2))
+        return
+    width = max(len(r.name) for r in rules)
+    for r in rules:
+        click.echo(f"{r.code}  {r.name.ljust(width)}  {'[*]' if r.fix else '   '}  {r.summary}")
+
+
+@main.command()
+@click.argument("code")
+@exit_codes
+def explain(code: str) -> None:
+    """Print the documentation of rule CODE (or its name)."""
+    wanted = code.strip()
+    for rule in all_rules():
+        if wanted.upper() == rule.code or wanted.lower() == rule.name:
+            click.echo(rule.doc(), nl=False)
+            return
+    click.echo(f"error: unknown rule `{code}` (see `bqlint rules` for the list)", err=True)
+    sys.exit(2)

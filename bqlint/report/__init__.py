@@ -1,0 +1,89 @@
+"""Renderers: format name → a function that turns a Report into text (SPEC §3.2).
+
+A renderer only formats: it reads diagnostics and the sources the CLI gathered, and never
+touches files, configuration or exit codes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bqlint.diagnostics import Applicability
+
+if TYPE_CHECKING:
+    from bqlint.engine import Report
+
+
+@dataclass(frozen=True, slots=True)
+class RenderOptions:
+    """What a renderer may know beyond the report."""
+
+    color: bool = False
+    # Paths are shown relative to `cwd` when below it; SARIF URIs relative to `root`.
+    cwd: Path = field(default_factory=Path.cwd)
+    root: Path = field(default_factory=Path.cwd)
+    # Findings resolved by --fix in this run, for the summary line.
+    fixed: int = 0
+    unsafe_fixes: bool = False
+
+
+Renderer = Callable[["Report", RenderOptions], str]
+
+
+def display_path(path: Path, cwd: Path) -> str:
+    """Return `path` relative to `cwd` when it is below it, else absolute (POSIX slashes)."""
+    try:
+        return path.relative_to(cwd).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def summary(report: Report, options: RenderOptions) -> str:
+    """Return the closing lines of the text formats: counts, then what --fix could do."""
+    remaining = len(report.diagnostics)
+    if options.fixed:
+        total = remaining + options.fixed
+        lines = [f"Found {plural(total, 'error')} ({options.fixed} fixed, {remaining} remaining)."]
+    elif remaining:
+        lines = [f"Found {plural(remaining, 'error')}."]
+    else:
+        return "All checks passed!"
+    fixes = [d.fix for d in report.diagnostics if d.fix is not None and d.fix.edits]
+    safe = sum(1 for f in fixes if f.applicability is Applicability.SAFE)
+    unsafe = len(fixes) - safe
+    if options.unsafe_fixes:
+        safe, unsafe = safe + unsafe, 0
+    if safe:
+        lines.append(f"[*] {safe} fixable with the `--fix` option.")
+    if unsafe:
+        lines.append(f"({plural(unsafe, 'hidden fix')} can be enabled with the `--unsafe-fixes` option.)")
+    return "\n".join(lines)
+
+
+def renderers() -> dict[str, Renderer]:
+    """Return every output format by name, the default first."""
+    from bqlint.report import concise, full, github, json, junit, sarif
+
+    return {
+        "full": full.render,
+        "concise": concise.render,
+        "json": json.render,
+        "sarif": sarif.render,
+        "github": github.render,
+        "junit": junit.render,
+    }
+
+
+FORMAT_NAMES = ("full", "concise", "json", "sarif", "github", "junit")
+
+
+def render(format_name: str, report: Report, options: RenderOptions) -> str:
+    """Return `report` in `format_name`; the text ends without a trailing newline."""
+    return renderers()[format_name](report, options)

@@ -1,0 +1,182 @@
+"""CharFrontend and MemoryChardev: delivery under the BQL, flow control, re-entrancy."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+import bql
+from bql.chardev import CharFrontend, Event, MemoryChardev
+
+
+class Receiver(bql.Device):
+    """Takes at most `room` bytes; records what it got and whether the BQL was held."""
+
+    def __init__(self, backend: MemoryChardev | None = None) -> None:
+        super().__init__()
+        self.chr = CharFrontend(backend)
+        self.rx = bql.BqlRefCell(bytearray())
+        self.room = bql.BqlCell(1)
+        self.held = bql.BqlRefCell([])
+        self.events = bql.BqlRefCell([])
+
+    def realize(self) -> None:
+        super().realize()
+        self.chr.enable_handlers(self.can_receive, self.receive, self.event)
+
+    def can_receive(self) -> int:
+        return self.room.get() - len(self.rx.borrow().value)
+
+    def receive(self, data: bytes) -> None:
+        with self.rx.borrow_mut() as rx:
+            rx.extend(data)
+        self.held.borrow_mut().append(bql.is_locked())
+
+    def event(self, event: Event) -> None:
+        self.events.borrow_mut().append(event)
+
+    def drain(self) -> bytes:
+        with self.rx.borrow_mut() as rx:
+            data = bytes(rx)
+            rx.clear()
+        self.chr.accept_input()  # after the borrow has ended
+        return data
+
+    def drain_wrong(self) -> bytes:
+        with self.rx.borrow_mut() as rx:
+            data = bytes(rx)
+            rx.clear()
+            self.chr.accept_input()  # re-enters receive() while rx is borrowed
+        return data
+
+
+def test_frontend_without_backend_discards_output_and_has_no_input(bql_held):
+    fe = CharFrontend()
+    assert fe.backend is None
+    assert fe.write_all(b"abc") == 3
+    fe.accept_input()
+    fe.send_break(True)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda fe: fe.write_all(b"x"),
+        lambda fe: fe.accept_input(),
+        lambda fe: fe.send_break(True),
+        lambda fe: fe.enable_handlers(None, None),
+    ],
+    ids=["write_all", "accept_input", "send_break", "enable_handlers"],
+)
+def test_frontend_operations_need_the_bql(call):
+    with pytest.raises(bql.BqlNotHeldError, match=r"CharFrontend\.\w+\(\) without the BQL"):
+        call(CharFrontend(MemoryChardev()))
+
+
+def test_feed_delivers_what_fits_and_the_rest_on_accept_input(bql_held):
+    backend = MemoryChardev()
+    dev = Receiver(backend)
+    dev.realize()
+    assert backend.feed(b"abc") == 1
+    assert backend.pending == b"bc"
+    assert dev.drain() == b"a"  # accept_input delivered "b"
+    assert backend.pending == b"c"
+    assert dev.drain() == b"b"
+    assert dev.drain() == b"c"
+    assert backend.pending == b""
+
+
+def test_input_before_handlers_is_queued(bql_held):
+    backend = MemoryChardev()
+    dev = Receiver(backend)
+    assert backend.feed(b"x") == 0
+    dev.realize()
+    dev.chr.accept_input()
+    assert dev.rx.borrow().value == b"x"
+
+
+def test_disabling_handlers_stops_delivery(bql_held):
+    backend = MemoryChardev()
+    dev = Receiver(backend)
+    dev.realize()
+    dev.chr.enable_handlers(None, None)
+    assert backend.feed(b"x") == 0
+    assert backend.pending == b"x"
+
+
+def test_feed_from_a_thread_without_the_bql_delivers_under_the_bql():
+    backend = MemoryChardev()
+    dev = Receiver(backend)
+    with bql.locked():
+        dev.realize()
+        dev.room.set(16)
+    thread = threading.Thread(target=backend.feed, args=(b"hi",))
+    thread.start()
+    thread.join()
+    backend.feed(b"!")  # this thread does not hold it either
+    with bql.locked():
+        assert dev.rx.borrow().value == b"hi!"
+        assert dev.held.borrow().value == [True, True]
+
+
+def test_feed_by_the_holder_delivers_directly(bql_held):
+    backend = MemoryChardev()
+    dev = Receiver(backend)
+    dev.realize()
+    backend.feed(b"k")
+    assert dev.held.borrow().value == [True]
+    assert bql.is_locked()
+
+
+def test_output_records_every_byte_written(bql_held):
+    backend = MemoryChardev()
+    fe = CharFrontend(backend)
+    assert fe.write_all(b"he") == 2
+    assert fe.write_all(bytearray(b"llo")) == 3
+    assert backend.output == b"hello"
+
+
+def test_breaks_sent_are_recorded(bql_held):
+    backend = MemoryChardev()
+    fe = CharFrontend(backend)
+    fe.send_break(True)
+    fe.send_break(False)
+    assert backend.breaks == [True, False]
+
+
+def test_received_breaks_and_events_reach_the_event_handler(bql_held):
+    backend = MemoryChardev()
+    dev = Receiver(backend)
+    dev.realize()
+    backend.feed_break()
+    backend.feed_event(Event.CLOSED)
+    assert dev.events.borrow().value == [Event.BREAK, Event.CLOSED]
+
+
+def test_accept_input_with_a_live_borrow_is_a_borrow_error(bql_held):
+    backend = MemoryChardev()
+    dev = Receiver(backend)
+    dev.realize()
+    backend.feed(b"ab")
+    with pytest.raises(bql.BorrowError, match=r"already mutably borrowed by borrow_mut\(\) at .* in drain_wrong"):
+        dev.drain_wrong()
+
+
+def test_write_all_can_reenter_the_device_handlers(bql_held):
+    backend = MemoryChardev(echo=True)
+    dev = Receiver(backend)
+    dev.realize()
+    dev.room.set(8)
+    with dev.rx.borrow():
+        with pytest.raises(bql.BorrowError):
+            dev.chr.write_all(b"x")  # echo re-enters receive(), which needs borrow_mut
+    dev.chr.write_all(b"y")
+    assert dev.rx.borrow().value.endswith(b"y")
+
+
+def test_a_backend_serves_one_frontend():
+    backend = MemoryChardev()
+    CharFrontend(backend)
+    with pytest.raises(bql.BqlError, match="already attached"):
+        CharFrontend(backend)

@@ -1,0 +1,172 @@
+"""SocketChardev: a real peer's input reaches the device's handlers under the BQL."""
+
+from __future__ import annotations
+
+import queue
+import socket
+
+import pytest
+
+import bql
+from bql.chardev import CharFrontend, Event, SocketChardev
+
+WAIT_S = 10  # generous upper bound for the I/O thread; never a timing assertion
+
+
+class Device(bql.Device):
+    def __init__(self, backend: SocketChardev) -> None:
+        super().__init__()
+        self.chr = CharFrontend(backend)
+        self.rx = bql.BqlRefCell(bytearray())
+        self.inbox: queue.Queue[object] = queue.Queue()
+
+    def realize(self) -> None:
+        super().realize()
+        self.chr.enable_handlers(lambda: 64, self.receive, self.event)
+
+    def receive(self, data: bytes) -> None:
+        with self.rx.borrow_mut() as rx:  # a cell operation: needs the BQL
+            rx.extend(data)
+        self.inbox.put((data, bql.is_locked()))
+
+    def event(self, event: Event) -> None:
+        self.inbox.put(event)
+
+
+def received(dev: Device, n: int) -> bytes:
+    """Collect `n` bytes of input from the device's inbox, skipping events."""
+    data = b""
+    while len(data) < n:
+        item = dev.inbox.get(timeout=WAIT_S)
+        if isinstance(item, tuple):
+            chunk, held = item
+            assert held, "receive() ran without the BQL"
+            data += chunk
+    return data
+
+
+def next_event(dev: Device) -> Event:
+    while True:
+        item = dev.inbox.get(timeout=WAIT_S)
+        if isinstance(item, Event):
+            return item
+
+
+def recv_exactly(peer: socket.socket, n: int) -> bytes:
+    data = b""
+    while len(data) < n:
+        chunk = peer.recv(n - len(data))
+        assert chunk
+        data += chunk
+    return data
+
+
+@pytest.fixture(params=["tcp", "unix"])
+def backend(request, tmp_path):
+    if request.param == "tcp":
+        chardev = SocketChardev(port=0)
+    else:
+        chardev = SocketChardev(str(tmp_path / "uart.sock"))
+    yield chardev
+    chardev.close()
+
+
+def connect(backend: SocketChardev) -> socket.socket:
+    address = backend.address
+    if isinstance(address, str):
+        peer = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        peer.connect(address)
+    else:
+        peer = socket.create_connection(address)
+    peer.settimeout(WAIT_S)
+    return peer
+
+
+def test_peer_input_reaches_the_device_under_the_bql(backend):
+    dev = Device(backend)
+    with bql.locked():
+        dev.realize()
+    with connect(backend) as peer:
+        assert next_event(dev) is Event.OPENED
+        peer.sendall(b"hello")
+        assert received(dev, 5) == b"hello"
+    with bql.locked():
+        assert dev.rx.borrow().value == b"hello"
+
+
+def test_device_output_goes_to_the_peer(backend):
+    dev = Device(backend)
+    with bql.locked():
+        dev.realize()
+    with connect(backend) as peer:
+        assert backend.wait_connected(WAIT_S)
+        with bql.locked():
+            assert dev.chr.write_all(b"ok\n") == 3
+        assert recv_exactly(peer, 3) == b"ok\n"
+
+
+def test_survives_disconnect_and_reconnect(backend):
+    dev = Device(backend)
+    with bql.locked():
+        dev.realize()
+    with connect(backend) as peer:
+        assert next_event(dev) is Event.OPENED
+        peer.sendall(b"one")
+        assert received(dev, 3) == b"one"
+    assert next_event(dev) is Event.CLOSED
+    with bql.locked():
+        assert dev.chr.write_all(b"dropped") == 7  # nobody connected: dropped
+    with connect(backend) as peer:
+        assert next_event(dev) is Event.OPENED
+        peer.sendall(b"two")
+        assert received(dev, 3) == b"two"
+        with bql.locked():
+            dev.chr.write_all(b"back")
+        assert recv_exactly(peer, 4) == b"back"
+
+
+def test_input_waits_while_another_thread_holds_the_bql(backend):
+    dev = Device(backend)
+    with bql.locked():
+        dev.realize()
+    with connect(backend) as peer:
+        assert next_event(dev) is Event.OPENED
+        bql.lock()
+        peer.sendall(b"z")
+        with bql.unlocked():  # the I/O thread can deliver now
+            assert received(dev, 1) == b"z"
+        bql.unlock()
+
+
+def test_close_stops_the_io_thread_and_removes_the_socket(tmp_path):
+    path = tmp_path / "s.sock"
+    backend = SocketChardev(str(path))
+    thread = backend._thread
+    with connect(backend):
+        assert backend.wait_connected(WAIT_S)
+    backend.close()
+    assert not thread.is_alive()
+    assert not path.exists()
+    backend.close()  # idempotent
+
+
+def test_close_while_holding_the_bql_does_not_deadlock():
+    backend = SocketChardev(port=0)
+    dev = Device(backend)
+    with bql.locked():
+        dev.realize()
+        with connect(backend) as peer:
+            peer.sendall(b"stuck")  # the I/O thread waits for the BQL we hold
+            backend.close()
+    assert not backend._thread.is_alive()
+
+
+def test_context_manager_closes():
+    with SocketChardev(port=0) as backend:
+        thread = backend._thread
+    assert not thread.is_alive()
+
+
+def test_only_loopback_is_allowed():
+    with pytest.raises(ValueError, match="loopback only"):
+        SocketChardev(host="0.0.0.0")

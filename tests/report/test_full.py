@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bqlint.diagnostics import Diagnostic
+from bqlint.engine import Report
+from bqlint.report import RenderOptions, render
+from bqlint.report.full import build_frames
+from tests.report.sample import BORROW_ACROSS_UNLOCK, DEV, OPTIONS, empty_report, sample_report, span
+
+
+def test_full_matches_golden(golden):
+    golden("full.txt", render("full", sample_report(), OPTIONS))
+
+
+def test_full_with_colour_matches_golden(golden):
+    golden("full_color.txt", render("full", sample_report(), replace(OPTIONS, color=True)))
+
+
+def test_full_without_colour_has_no_escape_codes():
+    assert "\x1b[" not in render("full", sample_report(), OPTIONS)
+
+
+def test_clean_report_says_all_checks_passed():
+    assert render("full", empty_report(), OPTIONS) == "All checks passed!"
+
+
+def test_nearby_related_location_shares_the_primary_frame():
+    frames = build_frames(BORROW_ACROSS_UNLOCK)
+    assert [f.path.name for f in frames] == ["dev.py", "bus.py"]
+    assert len(frames[0].annotations) == 2
+
+
+def test_distant_related_location_in_the_same_file_gets_its_own_frame():
+    far = replace(BORROW_ACROSS_UNLOCK, related=(replace(BORROW_ACROSS_UNLOCK.related[0], span=span(DEV, 1, 1, 1, 11)),))
+    assert len(build_frames(far)) == 2
+
+
+def test_related_location_without_source_prints_its_label():
+    d = BORROW_ACROSS_UNLOCK
+    text = render("full", Report([d], {DEV: "\n" * 20}), OPTIONS)
+    assert " ::: pkg/bus.py:5:5" in text
+    assert "= `update()` calls `bql.unlock()` here" in text
+
+
+def test_summary_counts_fixed_and_remaining():
+    options = RenderOptions(cwd=OPTIONS.cwd, root=OPTIONS.root, fixed=2)
+    assert render("full", sample_report(), options).endswith("Found 5 errors (2 fixed, 3 remaining).\n[*] 1 fixable with the `--fix` option.")
+
+
+def test_one_error_is_singular():
+    report = Report([BORROW_ACROSS_UNLOCK], sample_report().sources)
+    assert render("full", report, OPTIONS).endswith("Found 1 error.")
+
+
+def test_zero_width_span_gets_one_caret():
+    d = Diagnostic("BQL999", "syntax-error", "cannot parse", span(DEV, 2, 1, 2, 1))
+    text = render("full", Report([d], {DEV: "x\n\n"}), OPTIONS)
+    assert "  | ^\n" in text

@@ -147,7 +147,7 @@ def run_check(settings: Settings, options: CheckOptions) -> int:
     """Run one check as `options` ask; return the exit code."""
     stdin: tuple[Path, str] | None = None
     if options.stdin_filename is not None:
-        stdin = (Path(os.path.abspath(options.stdin_filename)), click.get_text_stream("stdin").read())
+        stdin = (Path(os.path.abspath(options.stdin_filename)), sys.stdin.read())
     found = discover(options.paths, settings, force_exclude=options.force_exclude, stdin_name=options.stdin_filename)
     if stdin is not None and options.force_exclude and settings.is_excluded(stdin[0]):
         if options.fix:

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from bqlint import engine
+
+BROKEN = "def f(:\n"
+
+
+def test_clean_project_exits_0(project, invoke):
+    project({"a.py": "x = 1\n"})
+    result = invoke("check")
+    assert result.exit_code == 0
+    assert result.stdout == "All checks passed!\n"
+
+
+def test_findings_exit_1(project, invoke):
+    project({"a.py": BROKEN, "b.py": "x = 1\n"})
+    result = invoke("check", ".")
+    assert result.exit_code == 1
+    assert "BQL999" in result.stdout
+
+
+def test_exit_zero_exits_0_with_findings(project, invoke):
+    project({"a.py": BROKEN})
+    result = invoke("check", "--exit-zero")
+    assert result.exit_code == 0
+    assert "BQL999" in result.stdout
+
+
+def test_unknown_option_is_a_usage_error(project, invoke):
+    project({})
+    assert invoke("check", "--no-such-option").exit_code == 2
+
+
+def test_missing_path_exits_2_naming_it(project, invoke):
+    project({})
+    result = invoke("check", "nope.py")
+    assert result.exit_code == 2
+    assert "nope.py: no such file or directory" in result.stderr
+
+
+def test_internal_crash_exits_2_with_a_message_not_a_traceback(project, invoke, monkeypatch):
+    project({"a.py": "x = 1\n"})
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(engine, "run", crash)
+    result = invoke("check")
+    assert result.exit_code == 2
+    assert "bqlint crashed: RuntimeError: boom" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_no_python_files_exits_0_with_a_warning(project, invoke):
+    project({"notes.txt": "hello\n"})
+    result = invoke("check")
+    assert result.exit_code == 0
+    assert "no Python files" in result.stderr
+
+
+def test_jobs_must_be_at_least_1(project, invoke):
+    project({"a.py": "x = 1\n"})
+    assert invoke("check", "--jobs", "0").exit_code == 2
+    assert invoke("check", "--jobs", "4").exit_code == 0
+
+
+def test_no_cache_is_accepted(project, invoke):
+    project({"a.py": "x = 1\n"})
+    assert invoke("check", "--no-cache").exit_code == 0
+
+
+def test_unknown_output_format_is_a_usage_error(project, invoke):
+    project({"a.py": "x = 1\n"})
+    assert invoke("check", "--output-format", "xml").exit_code == 2
+
+
+def test_version_option(invoke):
+    result = invoke("--version")
+    assert result.exit_code == 0
+    assert "bqlint" in result.stdout

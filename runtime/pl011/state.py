@@ -67,7 +67,9 @@ from pl011.registers import (
 
 logger: Final = logging.getLogger("pl011")
 """Guest errors (bad offsets, writes to a disabled transmitter) and unimplemented
-features are logged here, where QEMU calls `qemu_log_mask()`."""
+features are logged here, where QEMU calls `qemu_log_mask()`. Like QEMU's guest-error
+log they are silent unless asked for: configure the "pl011" logger to see them."""
+logger.addHandler(logging.NullHandler())
 
 _U32: Final = 0xFFFF_FFFF
 

@@ -8,11 +8,14 @@ PL011 transmits arrive here). Used by test_differential.py.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import socket
+import struct
 import subprocess
 import tempfile
+import termios
 import time
 from types import TracebackType
 
@@ -174,6 +177,25 @@ class QemuPL011:
             self._serial.sendall(data)
         finally:
             self._serial.setblocking(False)
+
+    def unread_input(self) -> int:
+        """Return how much of the fed input QEMU has not read yet (0: all of it).
+
+        SIOCOUTQ (TIOCOUTQ) on our end of the Unix socket counts the buffers QEMU has
+        not consumed. QEMU hands each byte to the PL011 in the same main-loop callback
+        that reads it, so once this is 0, every later qtest command sees the input.
+        """
+        if self._serial is None:
+            raise QtestError("QEMU is not running")
+        raw = fcntl.ioctl(self._serial.fileno(), termios.TIOCOUTQ, b"\0" * 4)
+        return int(struct.unpack("i", raw)[0])
+
+    def wait_input_read(self) -> bool:
+        """Wait until QEMU has read all the input fed so far; False on timeout."""
+        deadline = time.monotonic() + TIMEOUT_S
+        while self.unread_input() and time.monotonic() < deadline:
+            time.sleep(0.0001)
+        return self.unread_input() == 0
 
     def collect_output(self) -> bytes:
         """Move whatever the UART transmitted so far into `output`; return `output`."""

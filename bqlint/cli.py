@@ -138,9 +138,16 @@ def check(
         start,
         config_file=config_file,
         overrides=Overrides(select=_codes(select) or None, extend_select=_codes(extend_select), ignore=_codes(ignore)),
-        default_root=find_project_root(Path(os.path.abspath(start))),
+        default_root=_default_root(Path(os.path.abspath(start))),
     )
     sys.exit(run_check(settings, options))
+
+
+def _default_root(start: Path) -> Path:
+    """Return the project root when no configuration file is found: the cwd, as ruff does,
+    unless the checked path lies outside it."""
+    cwd = Path.cwd()
+    return cwd if start == cwd or cwd in start.parents else find_project_root(start)
 
 
 def run_check(settings: Settings, options: CheckOptions) -> int:

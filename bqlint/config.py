@@ -89,9 +89,9 @@ class Settings:
                 return False
         return True
 
-    def is_excluded(self, path: Path, *, is_dir: bool = False) -> bool:
-        """Return whether `path` matches `exclude` / `extend-exclude`."""
-        relative = _relative_posix(path, self.root)
+    def is_excluded(self, path: Path, *, is_dir: bool = False, base: Path | None = None) -> bool:
+        """Return whether `path` matches `exclude` / `extend-exclude` (relative to `base` or root)."""
+        relative = _relative_posix(path, base or self.root)
         if relative is None:
             # Outside the project: only name patterns such as `.venv` can apply.
             relative = path.name

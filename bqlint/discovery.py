@@ -86,18 +86,24 @@ class GitIgnores:
             directory = directory.parent
 
 
-def _walk(directory: Path, settings: Settings, ignores: GitIgnores) -> Iterable[Path]:
+def _walk(directory: Path, settings: Settings, ignores: GitIgnores, *, named: bool = False) -> Iterable[Path]:
+    """Yield the `*.py` files below `directory` that are neither excluded nor git-ignored.
+
+    A directory named on the command line that is itself excluded is still walked (unless
+    --force-exclude): patterns are then matched relative to it, so only nested ones apply.
+    """
+    base = directory if named and _is_skipped(directory, settings, ignores, is_dir=True) else None
     for current, dirnames, filenames in os.walk(directory):
-        base = Path(current)
+        here = Path(current)
         dirnames[:] = sorted(
             name
             for name in dirnames
-            if not settings.is_excluded(base / name, is_dir=True)
-            and not ignores.is_ignored(base / name, is_dir=True)
+            if not settings.is_excluded(here / name, is_dir=True, base=base)
+            and not ignores.is_ignored(here / name, is_dir=True)
         )
         for name in sorted(filenames):
-            path = base / name
-            if name.endswith(".py") and not settings.is_excluded(path) and not ignores.is_ignored(path):
+            path = here / name
+            if name.endswith(".py") and not settings.is_excluded(path, base=base) and not ignores.is_ignored(path):
                 yield path
 
 
@@ -133,7 +139,7 @@ def discover(
         if path.is_dir():
             if force_exclude and path != settings.root and _is_skipped(path, settings, ignores, is_dir=True):
                 continue
-            files.update(_walk(path, settings, ignores))
+            files.update(_walk(path, settings, ignores, named=True))
         else:
             if force_exclude and _is_skipped(path, settings, ignores):
                 continue

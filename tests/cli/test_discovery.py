@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from bqlint.config import load_settings
+from bqlint.discovery import discover, find_project_root
+
+BROKEN = "def f(:\n"
+
+
+def _names(paths: list[Path], root: Path) -> list[str]:
+    return [p.relative_to(root).as_posix() for p in paths]
+
+
+def test_directories_are_walked_for_py_files_only(project):
+    root = project({"a.py": "", "b.pyi": "", "c.txt": "", "pkg/d.py": ""})
+    assert _names(discover([root], load_settings(root)).files, root) == ["a.py", "pkg/d.py"]
+
+
+def test_gitignore_is_respected_when_walking(project, invoke):
+    root = project({".gitignore": "gen/\nskip_*.py\n", "gen/bad.py": BROKEN, "skip_me.py": BROKEN, "ok.py": ""})
+    assert _names(discover([root], load_settings(root)).files, root) == ["ok.py"]
+    assert invoke("check").exit_code == 0
+
+
+def test_nested_gitignore_files_apply_below_their_directory(project):
+    root = project(
+        {
+            ".gitignore": "*_gen.py\n",
+            "pkg/.gitignore": "!keep_gen.py\nlocal.py\n",
+            "pkg/keep_gen.py": "",
+            "pkg/other_gen.py": "",
+            "pkg/local.py": "",
+            "local.py": "",
+        }
+    )
+    assert _names(discover([root], load_settings(root)).files, root) == ["local.py", "pkg/keep_gen.py"]
+
+
+def test_gitignore_above_the_git_root_is_not_read(tmp_path, monkeypatch):
+    (tmp_path / ".gitignore").write_text("*.py\n")
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "a.py").write_text("")
+    monkeypatch.chdir(repo)
+    assert _names(discover([repo], load_settings(repo)).files, repo) == ["a.py"]
+
+
+def test_tool_directories_are_skipped(project):
+    root = project({".venv/lib/x.py": "", ".git/hooks/y.py": "", "build/z.py": "", "pkg/__pycache__/m.py": "", "m.py": ""})
+    assert _names(discover([root], load_settings(root)).files, root) == ["m.py"]
+
+
+def test_exclude_and_extend_exclude_apply_to_walked_files(project):
+    root = project(
+        {
+            "bqlint.toml": 'extend-exclude = ["fixtures/", "*_pb2.py"]\n',
+            "fixtures/bad.py": "",
+            "api_pb2.py": "",
+            "ok.py": "",
+            "build/kept.py": "",
+        }
+    )
+    files = _names(discover([root], load_settings(root)).files, root)
+    assert "fixtures/bad.py" not in files and "api_pb2.py" not in files and "ok.py" in files
+    assert "build/kept.py" not in files  # the default excludes stay with extend-exclude
+
+
+def test_exclude_replaces_the_default_list(project):
+    root = project({"bqlint.toml": 'exclude = ["gen/"]\n', "build/kept.py": "", "gen/x.py": ""})
+    assert _names(discover([root], load_settings(root)).files, root) == ["build/kept.py"]
+
+
+def test_named_excluded_file_is_checked_unless_force_exclude(project, invoke):
+    project({"bqlint.toml": 'extend-exclude = ["gen/"]\n', "gen/bad.py": BROKEN})
+    assert invoke("check", "gen/bad.py").exit_code == 1
+    result = invoke("check", "--force-exclude", "gen/bad.py")
+    assert result.exit_code == 0
+
+
+def test_force_exclude_also_applies_gitignore_to_named_files(project, invoke):
+    project({".gitignore": "gen/\n", "gen/bad.py": BROKEN})
+    assert invoke("check", "gen/bad.py").exit_code == 1
+    assert invoke("check", "--force-exclude", "gen/bad.py").exit_code == 0
+
+
+def test_force_exclude_skips_a_named_excluded_directory(project, invoke):
+    project({"bqlint.toml": 'extend-exclude = ["gen/"]\n', "gen/bad.py": BROKEN})
+    assert invoke("check", "gen").exit_code == 1
+    assert invoke("check", "--force-exclude", "gen").exit_code == 0
+
+
+def test_files_are_absolute_sorted_and_deduplicated(project):
+    root = project({"b.py": "", "a.py": ""})
+    found = discover([Path("b.py"), root, Path("a.py"), Path("./b.py")], load_settings(root))
+    assert found.files == [root / "a.py", root / "b.py"]
+    assert all(p.is_absolute() for p in found.files)
+
+
+def test_named_files_make_the_rest_of_the_project_context(project, fake_engine, invoke):
+    root = project({"pyproject.toml": "", "pkg/__init__.py": "", "pkg/dev.py": "", "pkg/bus.py": "", ".venv/x.py": ""})
+    assert invoke("check", "pkg/dev.py").exit_code == 0
+    (files, context) = fake_engine[-1]
+    assert files == [root / "pkg" / "dev.py"]
+    assert context == [root / "pkg" / "__init__.py", root / "pkg" / "bus.py"]
+
+
+def test_checking_a_directory_reads_no_context(project, fake_engine, invoke):
+    root = project({"pyproject.toml": "", "pkg/dev.py": "", "other/bus.py": ""})
+    invoke("check", "pkg")
+    assert fake_engine[-1] == ([root / "pkg" / "dev.py"], [])
+
+
+def test_context_root_without_config_is_the_top_of_the_package_tree(tmp_path):
+    (tmp_path / "outer" / "pkg" / "sub").mkdir(parents=True)
+    for name in ("pkg/__init__.py", "pkg/sub/__init__.py", "pkg/sub/dev.py", "pkg/bus.py"):
+        (tmp_path / "outer" / name).write_text("")
+    (tmp_path / "outer" / "unrelated.py").write_text("")
+    assert find_project_root(tmp_path / "outer" / "pkg" / "sub" / "dev.py") == tmp_path / "outer"
+    found = discover([tmp_path / "outer" / "pkg" / "sub" / "dev.py"], load_settings(tmp_path / "outer"))
+    assert tmp_path / "outer" / "pkg" / "bus.py" in found.context
+    assert tmp_path / "outer" / "pkg" / "sub" / "dev.py" not in found.context
+
+
+def test_stdin_name_gets_context_and_is_not_its_own_context(project, fake_engine, invoke):
+    root = project({"pyproject.toml": "", "dev.py": "", "bus.py": ""})
+    assert invoke("check", "--stdin-filename", "dev.py", input="x = 1\n").exit_code == 0
+    assert fake_engine[-1] == ([], [root / "bus.py"])

@@ -24,6 +24,8 @@ class Discovered:
 
     files: list[Path]
     context: list[Path] = field(default_factory=list)
+    # The files named on the command line (a subset of `files`): always parsed by the engine.
+    named: list[Path] = field(default_factory=list)
 
 
 def find_git_root(start: Path) -> Path | None:
@@ -154,4 +156,5 @@ def discover(
             context.update(_walk(root, settings, ignores))
         context -= files
         context -= set(named_files)
-    return Discovered(sorted(files), sorted(context))
+    named = sorted({p for p in named_files if p in files})
+    return Discovered(sorted(files), sorted(context), named)

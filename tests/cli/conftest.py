@@ -22,6 +22,10 @@ from bqlint.suppression import apply_suppressions
 
 Invoke = Callable[..., Result]
 
+# A file that does not parse; it mentions the runtime so that an engine that parses only
+# relevant files still reads it when it is found by walking a directory.
+BROKEN = "import bql\n\ndef f(:\n"
+
 WORDS = {
     "OLD": ("NEW", Applicability.SAFE),
     "RISKY": ("CHECKED", Applicability.UNSAFE),
@@ -81,6 +85,7 @@ def fake_engine(monkeypatch: pytest.MonkeyPatch) -> list[tuple[list[Path], list[
         *,
         context: Sequence[Path] = (),
         stdin: tuple[Path, str] | None = None,
+        explicit: Sequence[Path] = (),
     ) -> engine.Report:
         calls.append((list(files), list(context)))
         inputs = [(p, p.read_text(encoding="utf-8")) for p in files]

@@ -6,7 +6,7 @@ import pytest
 
 from bqlint.config import ConfigError, load_settings
 
-BROKEN = "def f(:\n"
+from tests.cli.conftest import BROKEN
 
 
 def test_pyproject_table_is_found_and_applied(project, invoke):

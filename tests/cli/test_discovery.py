@@ -5,7 +5,7 @@ from pathlib import Path
 from bqlint.config import load_settings
 from bqlint.discovery import discover, find_project_root
 
-BROKEN = "def f(:\n"
+from tests.cli.conftest import BROKEN
 
 
 def _names(paths: list[Path], root: Path) -> list[str]:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from bqlint import engine
 
-BROKEN = "def f(:\n"
+from tests.cli.conftest import BROKEN
 
 
 def test_clean_project_exits_0(project, invoke):

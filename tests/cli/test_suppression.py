@@ -137,12 +137,12 @@ def test_directives_survive_a_tokenize_error():
 
 
 def test_ignore_file_silences_a_file_that_does_not_parse(project, invoke):
-    project({"bad.py": "# bqlint: ignore-file\ndef f(:\n"})
+    project({"bad.py": "# bqlint: ignore-file\nimport bql\ndef f(:\n"})
     assert invoke("check").exit_code == 0
 
 
 def test_ignore_file_with_the_engine(project, invoke):
-    project({"bad.py": "# bqlint: ignore-file[BQL999]\ndef f(:\n"})
+    project({"bad.py": "# bqlint: ignore-file[BQL999]\nimport bql\ndef f(:\n"})
     assert invoke("check").exit_code == 0
 
 

@@ -1,16 +1,29 @@
-"""One run: parse, build the model, analyse, run rules, suppress, sort."""
+"""One run: choose and parse files, build the model, analyse, run rules, suppress, sort.
+
+Only files that can matter are parsed: those that mention the runtime (or a configured name),
+the project modules they import, and those that import a parsed module; plus every file
+named explicitly. A file with no device code costs a read and a substring search.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import ast
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import libcst as cst
 
+from bqlint.analysis.interprocedural import analyze_project
+from bqlint.analysis.summaries import Link
 from bqlint.config import Settings
-from bqlint.diagnostics import Diagnostic, Position, Span
-from bqlint.suppression import apply_suppressions
+from bqlint.diagnostics import Diagnostic, Edit, Fix, Position, Related, Span
+from bqlint.model.api import RUNTIME_PACKAGE, is_runtime_module
+from bqlint.model.build import build_project
+from bqlint.model.project import ModuleInfo, module_name_for
+from bqlint.rules import Rule, all_rules
+from bqlint.rules.context import Finding, RuleContext
+from bqlint.source import SourceFile
 
 
 @dataclass
@@ -29,32 +42,209 @@ def run(
     *,
     context: Sequence[Path] = (),
     stdin: tuple[Path, str] | None = None,
+    explicit: Sequence[Path] = (),
 ) -> Report:
     """Check `files` (report on them), reading `context` files only for cross-module facts.
 
     `stdin` is (name, text) of a file read from standard input; it is reported under that name.
-    Paths in the report are absolute.
+    `explicit` files (named on the command line) are always parsed, so syntax errors in them
+    are reported even when they have nothing to do with the runtime. Paths are absolute.
     """
+    reported: dict[Path, ModuleInfo] = {}
+    modules: list[ModuleInfo] = []
+    for path, text in _read(files, stdin):
+        module = _module(path, text)
+        reported[path] = module
+        modules.append(module)
+    for path, text in _read([c for c in context if c.resolve() not in reported], None):
+        modules.append(_module(path, text))
+    must_parse = {p.resolve() for p in explicit}
+    if stdin is not None:
+        must_parse.add(stdin[0].resolve())
+    parsed = _parse_relevant(modules, settings, must_parse)
+    project = build_project([m for m in parsed if m.source.module is not None], settings)
+    functions = [
+        fn
+        for fn in project.functions
+        if not is_runtime_module(fn.module.name) and fn.module.source.module is not None
+    ]
+    flows = analyze_project(project, functions)
+    by_module: dict[int, list] = {}  # type: ignore[type-arg]
+    for fn in functions:
+        by_module.setdefault(id(fn.module), []).append(flows[id(fn)])
+    rules = [rule() for rule in all_rules() if _selected(rule, settings)]
     diagnostics: list[Diagnostic] = []
     sources: dict[Path, str] = {}
-    inputs: list[tuple[Path, str]] = [(p.resolve(), p.read_text(encoding="utf-8", errors="replace")) for p in files]
-    if stdin is not None:
-        inputs.append((stdin[0].resolve(), stdin[1]))
-    for path, text in inputs:
+    for path, module in reported.items():
+        found = _check_module(project, module, by_module.get(id(module), []), rules)
+        file_diagnostics = _diagnostics(module, found)
+        file_diagnostics = [d for d in file_diagnostics if settings.is_enabled(d.code, d.path)]
+        file_diagnostics = _suppress(path, module.source.text, file_diagnostics, settings)
+        if file_diagnostics:
+            sources[path] = module.source.text
+            diagnostics.extend(file_diagnostics)
+    diagnostics.sort(key=Diagnostic.sort_key)
+    return Report(diagnostics, sources, len(reported))
+
+
+def _read(files: Iterable[Path], stdin: tuple[Path, str] | None) -> Iterable[tuple[Path, str]]:
+    for path in files:
+        resolved = path.resolve()
         try:
-            cst.parse_module(text)
-        except cst.ParserSyntaxError as exc:
-            sources[path] = text
-            pos = Position(exc.raw_line, exc.raw_column + 1)
-            diagnostics.append(
-                Diagnostic("BQL999", "syntax-error", f"cannot parse: {exc.message}", Span(path, pos, pos))
+            data = resolved.read_bytes()
+        except OSError:
+            continue
+        yield resolved, _decode(data)
+    if stdin is not None:
+        yield stdin[0].resolve(), stdin[1]
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def _module(path: Path, text: str) -> ModuleInfo:
+    name, root = module_name_for(path)
+    return ModuleInfo(name, root, SourceFile(path, text, name), path.name == "__init__.py")
+
+
+def _trigger_words(settings: Settings) -> set[str]:
+    words = {RUNTIME_PACKAGE}
+    for dotted_name in (*settings.device_bases, *settings.cell_types, *settings.unlock_points):
+        words.update(part for part in dotted_name.split(".") if part)
+    return words
+
+
+def _parse_relevant(modules: list[ModuleInfo], settings: Settings, must_parse: set[Path]) -> list[ModuleInfo]:
+    """Parse the modules that can matter, to a fixed point over imports both ways."""
+    words = _trigger_words(settings)
+    by_name: dict[str, list[ModuleInfo]] = {}
+    for module in modules:
+        by_name.setdefault(module.name, []).append(module)
+    pending = [m for m in modules if m.source.path in must_parse or any(w in m.source.text for w in words)]
+    parsed: list[ModuleInfo] = []
+    done: set[int] = set()
+    names: set[str] = set()
+    while pending:
+        module = pending.pop()
+        if id(module) in done:
+            continue
+        done.add(id(module))
+        parsed.append(module)
+        tree = module.source.parse()
+        if tree is None:
+            _fix_syntax_error_row(module.source)
+            continue
+        if is_runtime_module(module.name):
+            continue
+        from bqlint.model.project import collect_symbols
+
+        collect_symbols(module, tree)
+        for imported in module.imported_modules:
+            parts = imported.split(".")
+            for i in range(len(parts), 0, -1):
+                for candidate in by_name.get(".".join(parts[:i]), ()):
+                    if id(candidate) not in done:
+                        pending.append(candidate)
+        new_names = {module.name.rsplit(".", 1)[-1], module.name.split(".")[0]} - names
+        names |= new_names
+        if new_names:
+            for other in modules:
+                if id(other) not in done and any(n in other.source.text for n in new_names):
+                    pending.append(other)
+    for module in parsed:
+        module.symbols.clear()
+        module.star_imports.clear()
+        module.imported_modules.clear()
+    return parsed
+
+
+def _fix_syntax_error_row(source: SourceFile) -> None:
+    """Take the row and column from Python's own parser: libcst's are sometimes one off."""
+    try:
+        ast.parse(source.text)
+    except SyntaxError as exc:
+        if source.syntax_error is not None and exc.lineno:
+            source.syntax_error = (source.syntax_error[0], Position(exc.lineno, max(exc.offset or 1, 1)))
+    except (ValueError, RecursionError):
+        pass
+
+
+def _selected(rule: type[Rule], settings: Settings) -> bool:
+    return rule.code not in ("BQL100", "BQL999")
+
+
+def _check_module(project: object, module: ModuleInfo, flows: list, rules: list[Rule]) -> list[Finding]:  # type: ignore[type-arg]
+    if module.source.module is None or is_runtime_module(module.name):
+        return []
+    ctx = RuleContext(project, module, flows)  # type: ignore[arg-type]
+    found: list[Finding] = []
+    for rule in rules:
+        found.extend(rule.check(ctx))
+    return found
+
+
+def _diagnostics(module: ModuleInfo, findings: list[Finding]) -> list[Diagnostic]:
+    """Position the findings of one module (one codegen pass per file) and deduplicate."""
+    source = module.source
+    if source.syntax_error is not None:
+        message, pos = source.syntax_error
+        end = Position(pos.row, pos.column + 1)
+        return [Diagnostic("BQL999", "syntax-error", f"cannot parse this file: {message}", Span(source.path, pos, end))]
+    by_file: dict[int, tuple[SourceFile, list[cst.CSTNode]]] = {}
+    for finding in findings:
+        nodes = [finding.node, *(fix_node for fix_node, _ in (finding.fix.edits if finding.fix else ()))]
+        by_file.setdefault(id(source), (source, []))[1].extend(nodes)
+        for link in finding.related:
+            target = link.module.source
+            by_file.setdefault(id(target), (target, []))[1].append(link.node)
+    for target, nodes in by_file.values():
+        target.resolve_spans(nodes)
+    names = {rule.code: rule.name for rule in all_rules()}
+    out: list[Diagnostic] = []
+    seen: set[tuple[str, int]] = set()
+    for finding in findings:
+        span = source.span(finding.node)
+        key = (finding.code, span.start.row)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(
+            Diagnostic(
+                finding.code,
+                names[finding.code],
+                finding.message,
+                span,
+                tuple(_related(link) for link in finding.related),
+                finding.help,
+                _fix(source, finding),
+                finding.scope,
             )
-    # Suppression comments, per reported file; this also drops disabled codes and adds BQL100.
-    reported: list[Diagnostic] = []
-    for path, text in inputs:
-        kept = apply_suppressions(path, text, [d for d in diagnostics if d.path == path], settings)
-        if kept:
-            sources[path] = text
-        reported.extend(kept)
-    reported.sort(key=Diagnostic.sort_key)
-    return Report(reported, sources, len(inputs))
+        )
+    return out
+
+
+def _related(link: Link) -> Related:
+    return Related(link.label, link.module.source.span(link.node))
+
+
+def _fix(source: SourceFile, finding: Finding) -> Fix | None:
+    plan = finding.fix
+    if plan is None:
+        return None
+    edits = []
+    for node, content in plan.edits:
+        span = source.span(node)
+        edits.append(Edit(content, span.start, span.end))
+    return Fix(plan.message, plan.applicability, tuple(edits))
+
+
+def _suppress(path: Path, text: str, diagnostics: list[Diagnostic], settings: Settings) -> list[Diagnostic]:
+    try:
+        from bqlint.suppression import apply_suppressions
+    except ImportError:
+        return diagnostics
+    return apply_suppressions(path, text, diagnostics, settings)

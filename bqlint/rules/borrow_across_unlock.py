@@ -1,14 +1,114 @@
 """BQL002 borrow-across-unlock
 
-BqlRefCell borrow alive where the BQL may be released.
+## What it flags
+A `BqlRefCell` borrow that is still alive at a point where the BQL may be released:
+`bql.unlock()`, entering `with bql.unlocked():`, `await`, `yield`, `async with`, `async for`,
+a call to a `@bql.releases_bql` function or a configured `unlock-points` function, or a call
+to any function that (transitively, across modules) reaches one of those.
+
+## Why it is a bug
+The BQL is what makes a borrow safe: while it is held, no other thread can run device code.
+Once it is released, an I/O thread or a vCPU may enter the device and borrow the same cell,
+and the borrow you still hold no longer protects anything. QEMU forbids releasing the BQL
+while a `BqlRefCell` is borrowed for this reason.
+
+## Example
+```python
+import bql
+
+
+class Regs:
+    def __init__(self) -> None:
+        self.data = 0
+
+
+class Uart(bql.SysBusDevice):
+    def __init__(self) -> None:
+        super().__init__()
+        self.regs = bql.BqlRefCell(Regs())
+
+    def flush(self) -> None:
+        with self.regs.borrow_mut() as regs:
+            regs.data = 0
+            with bql.unlocked():
+                pass
+```
+
+## Corrected
+```python
+import bql
+
+
+class Regs:
+    def __init__(self) -> None:
+        self.data = 0
+
+
+class Uart(bql.SysBusDevice):
+    def __init__(self) -> None:
+        super().__init__()
+        self.regs = bql.BqlRefCell(Regs())
+
+    def flush(self) -> None:
+        with self.regs.borrow_mut() as regs:
+            regs.data = 0
+        with bql.unlocked():
+            pass
+```
+
+## Fix
+No automatic fix: end the borrow (leave the `with` block, or call `release()`) before the
+point that may release the BQL, and borrow again afterwards if you still need the state.
+
+## At run time
+`bql.unlock()` and `bql.unlocked()` raise `bql.BqlUnlockError`, naming each live borrow.
+
+## Options
+`unlock-points`: more functions that release the BQL (dotted names).
+
+## See also
+BQL003 (conflicting-borrow), BQL005 (borrow-escape).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from bqlint.analysis.summaries import Link
 from bqlint.rules import Rule
+from bqlint.rules.context import Finding, RuleContext, borrow_label, key_text
+
+_WHERE = {
+    "unlock": "`bql.unlock()` releases the BQL",
+    "unlocked": "`bql.unlocked()` releases the BQL",
+    "await": "`await` may release the BQL",
+    "yield": "`yield` may release the BQL",
+    "async with": "`async with` may release the BQL",
+    "async for": "`async for` may release the BQL",
+    "configured": "this configured unlock point releases the BQL",
+}
 
 
 class BorrowAcrossUnlock(Rule):
     code = "BQL002"
     name = "borrow-across-unlock"
     summary = "BqlRefCell borrow alive where the BQL may be released"
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        for fn, hazard in ctx.hazards(self.code):
+            assert hazard.borrow is not None
+            cell = key_text(hazard.borrow.key)
+            if hazard.call is not None:
+                where = f"`{hazard.call.label}` may release the BQL"
+            else:
+                where = _WHERE.get(hazard.detail, "the BQL may be released")
+            related: list[Link] = [borrow_label(hazard.borrow, fn.module), *hazard.chain]
+            yield Finding(
+                self.code,
+                hazard.node,
+                fn.module,
+                f"`{cell}` is still borrowed where {where}",
+                tuple(related),
+                f"end the borrow of `{cell}` (leave its `with` block or call `release()`) before this point",
+                fn.qname,
+            )

@@ -1,12 +1,77 @@
 """BQL007 cell-rebinding
 
-Cell field rebound outside construction.
+## What it flags
+In a device class, outside construction: assigning to a cell field (`self.level = 3` where
+`level` is a `BqlCell`), updating it with `+=`-style operators, or deleting it.
+
+## Why it is a bug
+The cell is the shared, checked home of the value; rebinding the field replaces the cell
+itself, without the BQL check, and anyone still holding the old cell sees stale state. The
+intent is almost always to store a new value in the cell.
+
+## Example
+```python
+import bql
+
+
+class Timer(bql.SysBusDevice):
+    def __init__(self) -> None:
+        super().__init__()
+        self.level = bql.BqlCell(0)
+
+    def reset(self) -> None:
+        self.level = 0
+```
+
+## Corrected
+```python
+import bql
+
+
+class Timer(bql.SysBusDevice):
+    def __init__(self) -> None:
+        super().__init__()
+        self.level = bql.BqlCell(0)
+
+    def reset(self) -> None:
+        self.level.set(0)
+```
+
+## Fix
+For a `BqlCell` field, the autofix rewrites `self.level = v` to `self.level.set(v)` and
+`self.level += v` to `self.level.set(self.level.get() + v)`. It is safe: the value is stored
+where every reader already looks. Other cell types and `del` are fixed by hand.
+
+## At run time
+Nothing raises; the old cell silently stops being the device's state.
+
+## Options
+`init-methods` (more construction methods), `cell-types` (more cell classes).
+
+## See also
+BQL001 (field-mutation-outside-cell).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import libcst as cst
+
+from bqlint.analysis.summaries import Link
 from bqlint.diagnostics import Applicability
+from bqlint.model.api import CellKind
+from bqlint.model.classes import CellType
+from bqlint.model.mutations import Mutation, self_mutations
 from bqlint.rules import Rule
+from bqlint.rules.context import Finding, FixPlan, RuleContext, function_name
+
+_OPERATORS = {
+    cst.AddAssign: "+", cst.SubtractAssign: "-", cst.MultiplyAssign: "*", cst.DivideAssign: "/",
+    cst.FloorDivideAssign: "//", cst.ModuloAssign: "%", cst.PowerAssign: "**", cst.LeftShiftAssign: "<<",
+    cst.RightShiftAssign: ">>", cst.BitAndAssign: "&", cst.BitOrAssign: "|", cst.BitXorAssign: "^",
+    cst.MatrixMultiplyAssign: "@",
+}
 
 
 class CellRebinding(Rule):
@@ -14,3 +79,53 @@ class CellRebinding(Rule):
     name = "cell-rebinding"
     summary = "Cell field rebound outside construction"
     fix = Applicability.SAFE
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        for fn in ctx.device_methods():
+            assert fn.cls is not None
+            for mutation in self_mutations(fn):
+                field = fn.cls.cell_field(mutation.field)
+                if not isinstance(field, CellType) or mutation.kind not in ("assign", "augassign", "delete"):
+                    continue
+                related = ()
+                if field.decl is not None and field.module is not None:
+                    related = (Link(field.decl, field.module, f"`{mutation.field}` is declared as a `{field.type_name}` here"),)
+                verb = {"assign": "rebound", "augassign": "rebound by an in-place operator", "delete": "deleted"}[mutation.kind]
+                yield Finding(
+                    self.code,
+                    mutation.node,
+                    fn.module,
+                    f"cell field `self.{mutation.field}` is {verb} in `{function_name(fn)}`, outside construction",
+                    related,
+                    f"store the value in the cell with `self.{mutation.field}.set(...)`"
+                    if field.kind is CellKind.CELL
+                    else f"change the value inside `self.{mutation.field}` instead of replacing the cell",
+                    fn.qname,
+                    _fix(mutation, field, ctx),
+                )
+
+
+def _fix(mutation: Mutation, field: CellType, ctx: RuleContext) -> FixPlan | None:
+    """Rewrite `self.f = v` / `self.f op= v` on a BqlCell field to `self.f.set(...)`."""
+    stmt = mutation.stmt
+    if field.kind is not CellKind.CELL:
+        return None
+    code = cst.Module([]).code_for_node
+    target = code(mutation.node)
+    if isinstance(stmt, cst.Assign) and len(stmt.targets) == 1 and _is_plain(stmt.value, ctx):
+        return FixPlan("Use `.set()`", Applicability.SAFE, ((stmt, f"{target}.set({code(stmt.value)})"),))
+    if isinstance(stmt, cst.AugAssign) and type(stmt.operator) in _OPERATORS:
+        op = _OPERATORS[type(stmt.operator)]
+        value = code(stmt.value)
+        return FixPlan(
+            "Use `.set()` with `.get()`",
+            Applicability.SAFE,
+            ((stmt, f"{target}.set({target}.get() {op} {value})"),),
+        )
+    return None
+
+
+def _is_plain(value: cst.BaseExpression, ctx: RuleContext) -> bool:
+    """A value that is not itself a new cell (then `.set(cell)` would be wrong)."""
+    typed = ctx.project.type_of_constructor(value, ctx.module, value)
+    return not isinstance(typed, CellType)

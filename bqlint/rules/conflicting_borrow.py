@@ -1,14 +1,127 @@
 """BQL003 conflicting-borrow
 
-Conflicting borrow of a BqlRefCell that is already borrowed.
+## What it flags
+While a borrow of a `BqlRefCell` is alive, a conflicting borrow of the same cell: a
+`borrow_mut()` while any borrow is alive, or a `borrow()` while a `borrow_mut()` is alive.
+Directly, through a call that (transitively) borrows the cell, or by re-entry: a
+`CharFrontend.accept_input()` / `write_all()` call runs the handlers the device registered
+with `enable_handlers`, and those borrow the registers again. Rebinding a guard name in a
+loop without releasing the previous guard conflicts with the previous iteration's borrow.
+
+## Why it is a bug
+This is the classic re-entrancy bug of device models: the device writes to its character
+backend while holding its registers, the backend calls back into the device's `receive`
+handler, and the handler borrows the registers again. Rust's `RefCell` panics with "already
+borrowed"; QEMU's Rust devices end every borrow before calling out for this reason.
+
+## Example
+```python
+import bql
+from bql.chardev import CharFrontend
+
+
+class Regs:
+    def __init__(self) -> None:
+        self.rx = 0
+
+
+class Uart(bql.SysBusDevice):
+    def __init__(self, chardev: object = None) -> None:
+        super().__init__()
+        self.regs = bql.BqlRefCell(Regs())
+        self.chr = CharFrontend(chardev)
+
+    def realize(self) -> None:
+        self.chr.enable_handlers(self.can_receive, self.receive, None)
+
+    def can_receive(self) -> int:
+        return 1
+
+    def receive(self, data: bytes) -> None:
+        with self.regs.borrow_mut() as regs:
+            regs.rx = data[0]
+
+    def write(self, offset: int, value: int, size: int) -> None:
+        with self.regs.borrow_mut() as regs:
+            regs.rx = 0
+            self.chr.write_all(bytes([value]))
+```
+
+## Corrected
+```python
+import bql
+from bql.chardev import CharFrontend
+
+
+class Regs:
+    def __init__(self) -> None:
+        self.rx = 0
+
+
+class Uart(bql.SysBusDevice):
+    def __init__(self, chardev: object = None) -> None:
+        super().__init__()
+        self.regs = bql.BqlRefCell(Regs())
+        self.chr = CharFrontend(chardev)
+
+    def realize(self) -> None:
+        self.chr.enable_handlers(self.can_receive, self.receive, None)
+
+    def can_receive(self) -> int:
+        return 1
+
+    def receive(self, data: bytes) -> None:
+        with self.regs.borrow_mut() as regs:
+            regs.rx = data[0]
+
+    def write(self, offset: int, value: int, size: int) -> None:
+        with self.regs.borrow_mut() as regs:
+            regs.rx = 0
+        self.chr.write_all(bytes([value]))
+```
+
+## Fix
+No automatic fix: compute what you need inside the borrow, end it, then make the call;
+or pass the borrowed value to the callee instead of letting it borrow again.
+
+## At run time
+The second borrow raises `bql.BorrowError`, naming where the live borrow was taken.
+
+## Options
+`cell-types`, `device-bases` widen what counts as a cell and a device.
+
+## See also
+BQL002 (borrow-across-unlock), BQL004 (write-through-shared-borrow).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from bqlint.analysis.events import Borrow
+from bqlint.analysis.summaries import Link
 from bqlint.rules import Rule
+from bqlint.rules.context import Finding, RuleContext, borrow_label, key_text
 
 
 class ConflictingBorrow(Rule):
     code = "BQL003"
     name = "conflicting-borrow"
     summary = "Conflicting borrow of a BqlRefCell that is already borrowed"
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        for fn, hazard in ctx.hazards(self.code):
+            first = hazard.borrow
+            assert isinstance(first, Borrow)
+            cell = key_text(first.key)
+            state = "mutably borrowed" if first.mut else "borrowed"
+            if hazard.call is not None:
+                message = f"`{hazard.call.label}` borrows `{cell}` again while it is already {state}"
+                help_ = f"end the borrow of `{cell}` before calling `{hazard.call.label}`"
+            else:
+                message = f"`{cell}` is borrowed again while it is already {state}"
+                help_ = f"end the first borrow of `{cell}` (leave its `with` block or call `release()`) first"
+            related: list[Link] = [borrow_label(first, fn.module), *hazard.chain]
+            if hazard.call is None and first.node is hazard.node:
+                related = []  # the previous iteration's guard was taken on this very row
+            yield Finding(self.code, hazard.node, fn.module, message, tuple(related), help_, fn.qname)

@@ -1,14 +1,107 @@
 """BQL001 field-mutation-outside-cell
 
-Device field mutated outside construction and outside a cell.
+## What it flags
+In a device class (one deriving from `bql.Device`, `bql.SysBusDevice` or a configured
+`device-bases` class), outside construction (`__init__` and configured `init-methods`):
+assigning, augmented-assigning or deleting a field of `self` that is not a cell, assigning
+an item or attribute inside such a field, calling an in-place container method on it
+(`append`, `extend`, `pop`, `update`, `clear`, `add`, ...), or `setattr(self, ...)`.
+
+## Why it is a bug
+Once a device is realized its pointer has been handed out (memory regions, chardev
+handlers, IRQ lines), so it is shared: any thread holding the BQL may be running one of its
+methods. QEMU's Rust devices therefore never mutate the device object; every piece of
+mutable state lives in a `BqlCell` or `BqlRefCell`, whose accesses are checked against the
+BQL. A plain field mutated after construction bypasses those checks.
+
+## Example
+```python
+import bql
+
+
+class Timer(bql.SysBusDevice):
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def tick(self) -> None:
+        self.count += 1
+```
+
+## Corrected
+```python
+import bql
+
+
+class Timer(bql.SysBusDevice):
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = bql.BqlCell(0)
+
+    def tick(self) -> None:
+        self.count.set(self.count.get() + 1)
+```
+
+## Fix
+No automatic fix: move the field into a `BqlCell` (small values) or into the registers
+object held by a `BqlRefCell`, and update it through the cell.
+
+## At run time
+Nothing checks a plain field: the bug shows up as lost updates or torn state.
+
+## Options
+`device-bases` (more base classes of devices), `init-methods` (more construction methods),
+`cell-types` (more cell classes).
+
+## See also
+BQL007 (cell-rebinding).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from bqlint.model.classes import CellType
+from bqlint.model.mutations import self_mutations
 from bqlint.rules import Rule
+from bqlint.rules.context import Finding, RuleContext, function_name
+
+_VERBS = {
+    "assign": "assigned",
+    "augassign": "updated in place",
+    "delete": "deleted",
+    "item": "modified through an item or attribute",
+    "setattr": "set through `setattr()`",
+}
 
 
 class FieldMutationOutsideCell(Rule):
     code = "BQL001"
     name = "field-mutation-outside-cell"
     summary = "Device field mutated outside construction and outside a cell"
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        for fn in ctx.device_methods():
+            assert fn.cls is not None
+            for mutation in self_mutations(fn):
+                field = fn.cls.cell_field(mutation.field)
+                if isinstance(field, CellType) and mutation.kind in ("assign", "augassign", "delete"):
+                    continue  # rebinding a cell field is BQL007
+                if isinstance(field, CellType) and mutation.kind in ("item", "mutator"):
+                    continue  # a method call or write on the cell object itself
+                what = f"`self.{mutation.field}`" if mutation.field else "a field of `self`"
+                if mutation.kind == "mutator":
+                    method = mutation.node.func.attr.value  # type: ignore[attr-defined]
+                    verb = f"mutated in place by `{method}()`"
+                else:
+                    verb = _VERBS[mutation.kind]
+                yield Finding(
+                    self.code,
+                    mutation.node,
+                    fn.module,
+                    f"device field {what} is {verb} in `{function_name(fn)}`, outside construction",
+                    (),
+                    f"keep `{mutation.field or 'it'}` in a `BqlCell` or in the registers of a `BqlRefCell` "
+                    "and change it through the cell",
+                    fn.qname,
+                )

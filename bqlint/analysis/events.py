@@ -1,0 +1,161 @@
+"""The events a function's control-flow graph is made of, in evaluation order.
+
+A cell is named by a key relative to the function's roots: `("self", "regs")`,
+`("p:dev", "regs")` (a parameter), `("g:mod.STATE",)` (a module global), `("l:c",)` (a local).
+Borrows are numbered per function, one number per borrowing call node.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Union
+
+import libcst as cst
+
+from bqlint.model.functions import FunctionInfo
+
+CellKey = tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Borrow:
+    """`cell.borrow()` / `borrow_mut()` / `try_borrow*()`: a guard comes alive."""
+
+    bid: int
+    key: CellKey
+    mut: bool
+    is_try: bool
+    node: cst.Call
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class EndBorrow:
+    """Borrows end: the `with` block is left, or a temporary's consumer returned."""
+
+    bids: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Bind:
+    """`name` is (re)bound: to the guard of borrow `bid`, to whatever `alias` holds, or to a value."""
+
+    name: str
+    bid: int | None = None
+    alias: str | None = None
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ReleaseGuard:
+    """`name.release()`: the borrow held by `name` ends here."""
+
+    name: str
+    node: cst.CSTNode
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class DelName:
+    name: str
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class UnlockPoint:
+    """A point where the BQL may be released: unlock(), unlocked(), await, yield, async with/for."""
+
+    node: cst.CSTNode
+    kind: str
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class LockChange:
+    """The BQL becomes held / not held; `save` and `restore` bracket `with bql.locked():`."""
+
+    node: cst.CSTNode
+    action: str  # "held" | "not_held" | "save" | "restore"
+    token: int = 0
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Call:
+    """A call to functions of the checked files; their summaries apply here."""
+
+    node: cst.CSTNode
+    callees: tuple[FunctionInfo, ...]
+    receiver: CellKey | None  # the object bound to the callees' `self`, as a caller key
+    args: tuple[CellKey | None, ...]
+    kwargs: tuple[tuple[str, CellKey | None], ...]
+    guard: str | int | None = None  # called through a guard (name or temporary borrow id)
+    label: str = ""  # how the call reads: "self.update()"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class CellOp:
+    """A method call on a cell (get/set/borrow*/raise_/write_all/...)."""
+
+    node: cst.Call
+    key: CellKey
+    method: str
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class GuardUse:
+    """A load of a name that may hold a guard."""
+
+    name: str
+    node: cst.CSTNode
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class GuardWrite:
+    """A write through a guard (`g.x = 1`, `g.fifo.append(v)`), by name or temporary borrow."""
+
+    guard: str | int
+    node: cst.CSTNode
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Escape:
+    """A guard returned, yielded or stored (BQL005)."""
+
+    guard: str | int
+    node: cst.CSTNode
+    kind: str  # "return" | "yield" | "store"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Narrow:
+    """On this branch `name` is None (a failed `try_borrow*()`): it holds no borrow."""
+
+    name: str
+
+
+Event = Union[
+    Borrow, EndBorrow, Bind, ReleaseGuard, DelName, UnlockPoint, LockChange, Call, CellOp,
+    GuardUse, GuardWrite, Escape, Narrow,
+]
+
+
+def describe(event: Event) -> str:
+    """Return a one-line text form of `event` for CFG dumps in tests."""
+    name = type(event).__name__
+    if isinstance(event, Borrow):
+        mode = "mut" if event.mut else "shared"
+        return f"{name} b{event.bid} {'.'.join(event.key)} {mode}{' try' if event.is_try else ''}"
+    if isinstance(event, EndBorrow):
+        return f"{name} {' '.join(f'b{b}' for b in event.bids)}"
+    if isinstance(event, Bind):
+        src = f" <- b{event.bid}" if event.bid is not None else (f" <- {event.alias}" if event.alias else "")
+        return f"{name} {event.name}{src}"
+    if isinstance(event, Call):
+        return f"{name} {event.label} -> {', '.join(f.qname for f in event.callees)}"
+    if isinstance(event, (UnlockPoint,)):
+        return f"{name} {event.kind}"
+    if isinstance(event, LockChange):
+        return f"{name} {event.action}"
+    if isinstance(event, CellOp):
+        return f"{name} {'.'.join(event.key)}.{event.method}()"
+    if isinstance(event, (GuardUse, ReleaseGuard, DelName, Narrow)):
+        return f"{name} {event.name}"
+    if isinstance(event, (GuardWrite, Escape)):
+        guard = event.guard if isinstance(event.guard, str) else f"b{event.guard}"
+        return f"{name} {guard}{' ' + event.kind if isinstance(event, Escape) else ''}"
+    return name

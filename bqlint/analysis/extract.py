@@ -1,0 +1,272 @@
+"""Turn one expression into events, in Python's evaluation order.
+
+Receivers before arguments, arguments before the call; a temporary guard
+(`self.regs.borrow_mut().push(v)`) ends when the call or attribute access that consumes it
+is done (SPEC §3.1.1 "a temporary borrow lives for its expression").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Union
+
+import libcst as cst
+
+from bqlint.analysis.events import (
+    Borrow, Call, CellKey, CellOp, EndBorrow, Escape, Event, GuardUse, GuardWrite, LockChange,
+    ReleaseGuard, UnlockPoint,
+)
+from bqlint.analysis.scope import FunctionScope
+from bqlint.model import api
+from bqlint.model.classes import CellType, ClassInfo, Instance
+from bqlint.model.functions import FunctionInfo
+from bqlint.model.handlers import handlers_for
+from bqlint.model.project import External
+from bqlint.source import children
+
+
+class Temp(int):
+    """The value of a borrowing call: a temporary guard, by borrow id."""
+
+
+class GuardName(str):
+    """The value of a Name that may hold a guard."""
+
+
+Value = Union[Temp, GuardName, None]
+
+
+class Extractor:
+    """Emit the events of expressions of one function through `emit`."""
+
+    def __init__(self, scope: FunctionScope, emit: Callable[[Event], None]) -> None:
+        self.scope = scope
+        self.emit = emit
+        self.bids: dict[int, int] = {}
+
+    def bid(self, node: cst.CSTNode) -> int:
+        return self.bids.setdefault(id(node), len(self.bids) + 1)
+
+    # ---- expressions -----------------------------------------------------------------
+    def expr(self, node: cst.BaseExpression | None) -> Value:
+        """Emit the events of `node`; return its value when it is a guard."""
+        if node is None:
+            return None
+        if isinstance(node, cst.Name):
+            if self.scope.may_hold_guard(node.value):
+                self.emit(GuardUse(node.value, node))
+                return GuardName(node.value)
+            return None
+        if isinstance(node, cst.Call):
+            return self.call(node)
+        if isinstance(node, cst.Attribute):
+            self.end(self.expr(node.value))
+            return None
+        if isinstance(node, cst.Await):
+            self.end(self.expr(node.expression))
+            self.emit(UnlockPoint(node, "await"))
+            return None
+        if isinstance(node, cst.Yield):
+            value = node.value
+            inner = self.expr(value.item if isinstance(value, cst.From) else value)
+            if inner is not None:
+                self.emit(Escape(inner, node, "yield"))
+            self.emit(UnlockPoint(node, "yield"))
+            return None
+        if isinstance(node, cst.Lambda):
+            return None
+        if isinstance(node, cst.NamedExpr):
+            from bqlint.analysis.events import Bind
+
+            value = self.expr(node.value)
+            if isinstance(node.target, cst.Name):
+                self.emit(self.bind(node.target.value, value))
+            return None
+        temps: list[Value] = []
+        for child in children(node):
+            if isinstance(child, cst.CompFor):
+                temps.append(self.expr(child.iter))
+                for cond in child.ifs:
+                    temps.append(self.expr(cond.test))
+                if child.inner_for_in is not None:
+                    temps.append(self.expr(child.inner_for_in.iter))
+            elif isinstance(child, cst.BaseExpression):
+                temps.append(self.expr(child))
+            else:
+                for grand in children(child):
+                    if isinstance(grand, cst.BaseExpression):
+                        temps.append(self.expr(grand))
+        for temp in temps:
+            self.end(temp)
+        return None
+
+    def end(self, value: Value) -> None:
+        if isinstance(value, Temp):
+            self.emit(EndBorrow((int(value),)))
+
+    def bind(self, name: str, value: Value) -> Event:
+        from bqlint.analysis.events import Bind
+
+        if isinstance(value, Temp):
+            return Bind(name, bid=int(value))
+        if isinstance(value, GuardName):
+            return Bind(name, alias=str(value))
+        return Bind(name)
+
+    # ---- calls -----------------------------------------------------------------------
+    def call(self, node: cst.Call) -> Value:
+        func = node.func
+        receiver: Value = None
+        if isinstance(func, cst.Attribute):
+            receiver = self.expr(func.value)
+        elif not isinstance(func, cst.Name):
+            self.end(self.expr(func))
+        args = [self.expr(arg.value) for arg in node.args]
+        result = self.classify(node, receiver)
+        for value in (receiver, *args):
+            if value is not result:
+                self.end(value)
+        return result
+
+    def classify(self, node: cst.Call, receiver: Value) -> Value:
+        """Emit the events of the call itself; return a Temp for a borrowing call."""
+        func = node.func
+        scope = self.scope
+        if isinstance(func, cst.Attribute):
+            method = func.attr.value
+            if receiver is not None:
+                return self.call_on_guard(node, receiver, method)
+            guard_root = self.guard_root(func.value)
+            if guard_root is not None and method in api.MUTATORS:
+                self.emit(GuardWrite(guard_root, node))
+                return None
+            cell = scope.cell_of(func.value)
+            if cell is not None:
+                return self.cell_call(node, cell[0], cell[1], method)
+            if method in api.MUTATORS:
+                self.container_store(node)
+            if isinstance(func.value, cst.Call) and isinstance(func.value.func, cst.Name) and func.value.func.value == "super":
+                self.project_call(node, scope.super_method(method), ("self",), f"super().{method}()")
+                return None
+            key = scope.key_of(func.value)
+            if key is not None and key[0] in ("self", "p:", "l:") or (key is not None and key[0].startswith(("p:", "l:"))):
+                typed = scope.type_of_key(key)
+                if key == ("self",) and scope.fn.cls is not None:
+                    callees = tuple(scope.fn.cls.implementations(method))
+                else:
+                    callees = scope.methods_on(typed, method)
+                self.project_call(node, callees, key, f"{_text(func)}()")
+                return None
+        target = scope.resolve_name(func)
+        if isinstance(target, External):
+            self.external_call(node, target.qname)
+        elif isinstance(target, FunctionInfo):
+            self.project_call(node, (target,), None, f"{_text(func)}()")
+        elif isinstance(target, ClassInfo):
+            init = target.method("__init__")
+            if init is not None:
+                self.project_call(node, (init,), None, f"{_text(func)}()")
+        if isinstance(target, (FunctionInfo, External)):
+            qname = getattr(target, "qname", "")
+            if qname in scope.project.config.unlock_points:
+                self.emit(UnlockPoint(node, "configured"))
+        return None
+
+    def external_call(self, node: cst.Call, qname: str) -> None:
+        if qname == api.UNLOCK:
+            self.emit(UnlockPoint(node, "unlock"))
+            self.emit(LockChange(node, "not_held"))
+        elif qname == api.LOCK:
+            self.emit(LockChange(node, "held"))
+
+    def call_on_guard(self, node: cst.Call, guard: Value, method: str) -> Value:
+        """`g.release()`, `g.m()` (a method of the inner type), `g.append(x)` on a list cell."""
+        assert guard is not None
+        name = str(guard) if isinstance(guard, GuardName) else int(guard)
+        if method == "release":
+            if isinstance(guard, GuardName):
+                self.emit(ReleaseGuard(str(guard), node))
+            else:
+                self.emit(EndBorrow((int(guard),)))
+            return None
+        if method in api.MUTATORS:
+            self.emit(GuardWrite(name, node))
+        inner = self.inner_of(guard)
+        if inner is not None:
+            callees = tuple(inner.implementations(method))
+            if callees:
+                self.emit(Call(node, callees, None, (), (), guard=name, label=f"{_text(node.func)}()"))
+        return None
+
+    def inner_of(self, guard: Value) -> ClassInfo | None:
+        if isinstance(guard, GuardName):
+            return self.scope.inner_class(str(guard))
+        return self.temp_inner.get(int(guard)) if isinstance(guard, Temp) else None
+
+    temp_inner: dict[int, ClassInfo]
+
+    def cell_call(self, node: cst.Call, key: CellKey, cell: CellType, method: str) -> Value:
+        """A method call on a cell: a cell operation, maybe a borrow or a re-entrant call."""
+        self.emit(CellOp(node, key, method))
+        if cell.kind is api.CellKind.REFCELL and (method in api.BORROW_METHODS or method in api.TRY_BORROW_METHODS):
+            bid = self.bid(node)
+            mut = api.BORROW_METHODS.get(method, api.TRY_BORROW_METHODS.get(method, False))
+            self.emit(Borrow(bid, key, mut, method in api.TRY_BORROW_METHODS, node))
+            if cell.inner is not None:
+                if not hasattr(self, "temp_inner"):
+                    self.temp_inner = {}
+                self.temp_inner[bid] = cell.inner
+            return Temp(bid)
+        if cell.kind is api.CellKind.CHARDEV and method in api.REENTRANT_CHARDEV_METHODS and len(key) > 1:
+            owner = key[:-1]
+            typed = self.scope.type_of_key(owner)
+            if isinstance(typed, Instance):
+                handlers = handlers_for(typed.cls, key[-1])
+                if handlers:
+                    self.emit(Call(node, handlers, owner, (), (), label=f"{_text(node.func)}()"))
+        return None
+
+    def project_call(self, node: cst.Call, callees: tuple[FunctionInfo, ...], receiver: CellKey | None, label: str) -> None:
+        if not callees:
+            return
+        scope = self.scope
+        args = tuple(scope.key_of(a.value) if a.keyword is None and a.star == "" else None for a in node.args)
+        kwargs = tuple((a.keyword.value, scope.key_of(a.value)) for a in node.args if a.keyword is not None)
+        self.emit(Call(node, callees, receiver, args, kwargs, label=label))
+
+    def container_store(self, node: cst.Call) -> None:
+        """`lst.append(g)`: a guard passed to a container mutator escapes (BQL005)."""
+        for arg in node.args:
+            value = arg.value
+            if isinstance(value, cst.Name) and self.scope.may_hold_guard(value.value):
+                self.emit(Escape(value.value, node, "store"))
+            elif isinstance(value, cst.Call) and _is_borrow(value):
+                self.emit(Escape(self.bid(value), node, "store"))
+
+    def guard_root(self, expr: cst.BaseExpression) -> str | int | None:
+        """Return the guard an attribute/item chain starts from (`g.fifo` -> g)."""
+        while isinstance(expr, (cst.Attribute, cst.Subscript)):
+            expr = expr.value
+            if isinstance(expr, cst.Name) and self.scope.may_hold_guard(expr.value):
+                return expr.value
+            if isinstance(expr, cst.Call) and _is_borrow(expr):
+                return self.bid(expr)
+        return None
+
+
+def _is_borrow(node: cst.Call) -> bool:
+    from bqlint.analysis.scope import is_borrow_call
+
+    return is_borrow_call(node)
+
+
+def _text(expr: cst.BaseExpression) -> str:
+    if isinstance(expr, cst.Name):
+        return expr.value
+    if isinstance(expr, cst.Attribute):
+        return f"{_text(expr.value)}.{expr.attr.value}"
+    if isinstance(expr, cst.Call):
+        return f"{_text(expr.func)}()"
+    if isinstance(expr, cst.Subscript):
+        return f"{_text(expr.value)}[...]"
+    return "..."

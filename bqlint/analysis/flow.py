@@ -1,0 +1,367 @@
+"""Forward dataflow over a function's CFG: live borrows, guard names, and the BQL.
+
+"Alive" and "may release" are may-facts (union at joins); "BQL known not held" is a
+must-fact (SPEC §3.1.1 "Flow"). One pass to a fixed point, then one pass that records
+hazards (what the rules report) and the function's summary (what its callers see).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import libcst as cst
+
+from bqlint.analysis.cfg import CFG, Block
+from bqlint.analysis.events import (
+    Bind, Borrow, Call, CellKey, CellOp, DelName, EndBorrow, Escape, Event, GuardUse, GuardWrite,
+    LockChange, Narrow, ReleaseGuard, UnlockPoint,
+)
+from bqlint.analysis.summaries import Chain, Link, Summary
+from bqlint.model.functions import FunctionInfo
+from bqlint.model.project import ModuleInfo
+
+
+@dataclass(frozen=True, slots=True)
+class Lock:
+    """What may be true of the BQL here: inherited from the caller, held, or not held (where)."""
+
+    inherit: bool
+    held: bool
+    not_held: frozenset[Link] = frozenset()
+
+    def join(self, other: Lock) -> Lock:
+        return Lock(self.inherit or other.inherit, self.held or other.held, self.not_held | other.not_held)
+
+    def known_not_held(self) -> bool:
+        return not self.inherit and not self.held and bool(self.not_held)
+
+
+_INHERIT = Lock(True, False)
+_HELD = Lock(False, True)
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    live: frozenset[int]
+    bound: tuple[tuple[str, frozenset[int]], ...]
+    # name -> {(borrow id, where it was released or None at the end of a `with`)}
+    released: tuple[tuple[str, frozenset[tuple[int, Link | None]]], ...]
+    lock: Lock
+    saved: tuple[tuple[int, Lock], ...] = ()
+
+    def join(self, other: State) -> State:
+        return State(
+            self.live | other.live,
+            _merge(self.bound, other.bound),
+            _merge(self.released, other.released),
+            self.lock.join(other.lock),
+            _merge_locks(self.saved, other.saved),
+        )
+
+
+def _merge(a: tuple, b: tuple) -> tuple:  # type: ignore[type-arg]
+    out = dict(a)
+    for key, value in b:
+        out[key] = out[key] | value if key in out else value
+    return tuple(sorted(out.items(), key=lambda kv: str(kv[0])))
+
+
+def _merge_locks(a: tuple[tuple[int, Lock], ...], b: tuple[tuple[int, Lock], ...]) -> tuple[tuple[int, Lock], ...]:
+    out = dict(a)
+    for key, value in b:
+        out[key] = out[key].join(value) if key in out else value
+    return tuple(sorted(out.items()))
+
+
+@dataclass(frozen=True, slots=True)
+class Hazard:
+    """Something a rule reports: `code` at `node`, with the facts behind it."""
+
+    code: str
+    node: cst.CSTNode
+    borrow: Borrow | None = None
+    chain: Chain = ()
+    detail: str = ""
+    call: Call | None = None
+
+
+@dataclass
+class FunctionFlow:
+    """The result of analysing one function: hazards and summary."""
+
+    fn: FunctionInfo
+    hazards: list[Hazard] = field(default_factory=list)
+    summary: Summary = field(default_factory=Summary)
+
+
+def entry_lock(fn: FunctionInfo) -> Lock:
+    deco = fn.without_bql()
+    if deco is not None:
+        return Lock(False, False, frozenset({Link(deco, fn.module, f"`{fn.name}()` is marked `@bql.without_bql` here")}))
+    if fn.thread_starts:
+        node, module = fn.thread_starts[0]
+        return Lock(False, False, frozenset({Link(node, module, f"`{fn.name}()` is started as a thread here")}))
+    return _INHERIT
+
+
+class Analyzer:
+    """Run the dataflow of one function against the current summaries of its callees."""
+
+    def __init__(self, fn: FunctionInfo, cfg: CFG, summaries: dict[int, Summary]) -> None:
+        self.fn = fn
+        self.module: ModuleInfo = fn.module
+        self.cfg = cfg
+        self.summaries = summaries
+        self.borrows: dict[int, Borrow] = {}
+        for block in cfg.blocks:
+            for event in block.events:
+                if isinstance(event, Borrow):
+                    self.borrows[event.bid] = event
+        self.with_bids = {b for block in cfg.blocks for e in block.events if isinstance(e, EndBorrow) for b in e.bids}
+        self.result = FunctionFlow(fn)
+        self._seen: set[tuple[str, int]] = set()
+        self.recording = False
+
+    def run(self) -> FunctionFlow:
+        states: dict[int, State] = {id(self.cfg.entry): State(frozenset(), (), (), entry_lock(self.fn))}
+        work: list[Block] = [self.cfg.entry]
+        while work:
+            block = work.pop()
+            state = self.block(block, states[id(block)])
+            for succ in block.succ:
+                old = states.get(id(succ))
+                new = state if old is None else old.join(state)
+                if new != old:
+                    states[id(succ)] = new
+                    work.append(succ)
+        self.recording = True
+        for block in self.cfg.blocks:
+            if id(block) in states:
+                self.block(block, states[id(block)])
+        self.initial_summary()
+        return self.result
+
+    def initial_summary(self) -> None:
+        fn, summary = self.fn, self.result.summary
+        deco = fn.releases_bql()
+        if deco is not None and summary.releases is None:
+            summary.releases = (Link(deco, fn.module, f"`{fn.name}()` is marked `@bql.releases_bql` here"),)
+        deco = fn.requires_bql()
+        if deco is not None and summary.needs_bql is None:
+            summary.needs_bql = (Link(deco, fn.module, f"`{fn.name}()` requires the BQL here"),)
+
+    def block(self, block: Block, state: State) -> State:
+        for event in block.events:
+            state = self.step(event, state)
+        return state
+
+    def report(self, hazard: Hazard) -> None:
+        key = (hazard.code, id(hazard.node))
+        if self.recording and key not in self._seen:
+            self._seen.add(key)
+            self.result.hazards.append(hazard)
+
+    def link(self, node: cst.CSTNode, label: str) -> Link:
+        return Link(node, self.module, label)
+
+    # ---- transfer --------------------------------------------------------------------
+    def step(self, event: Event, state: State) -> State:  # noqa: C901 - one branch per event
+        if isinstance(event, Borrow):
+            if not event.is_try:
+                for bid in sorted(state.live):
+                    other = self.borrows[bid]
+                    if other.key == event.key and (event.mut or other.mut):
+                        self.report(Hazard("BQL003", event.node, other, (), "direct"))
+                        break
+                if self.recording:
+                    mode = "mutably " if event.mut else ""
+                    label = f"`{_key_text(event.key)}` is borrowed {mode}here"
+                    self.result.summary.add_borrow(event.key, event.mut, (self.link(event.node, label),))
+            return replace(state, live=state.live | {event.bid})
+        if isinstance(event, EndBorrow):
+            return self.end(state, frozenset(event.bids), None)
+        if isinstance(event, Bind):
+            return self.bind(state, event)
+        if isinstance(event, ReleaseGuard):
+            bids = dict(state.bound).get(event.name, frozenset())
+            return self.end(state, bids, self.link(event.node, f"`{event.name}` is released here"))
+        if isinstance(event, DelName):
+            bound = dict(state.bound)
+            bids = bound.pop(event.name, frozenset())
+            released = dict(state.released)
+            released.pop(event.name, None)
+            live = state.live - self.unshared(bids, bound)
+            return replace(state, live=live, bound=tuple(bound.items()), released=tuple(released.items()))
+        if isinstance(event, Narrow):
+            bound = dict(state.bound)
+            bids = bound.pop(event.name, frozenset())
+            return replace(state, live=state.live - self.unshared(bids, bound), bound=tuple(bound.items()))
+        if isinstance(event, UnlockPoint):
+            self.unlock_point(event, state)
+            return state
+        if isinstance(event, LockChange):
+            return self.lock_change(event, state)
+        if isinstance(event, CellOp):
+            if state.lock.known_not_held():
+                self.report(Hazard("BQL006", event.node, chain=tuple(sorted(state.lock.not_held, key=_link_order)[:1])))
+            elif state.lock.inherit and self.recording:
+                label = f"`{_key_text(event.key)}.{event.method}()` needs the BQL here"
+                self.result.summary.add_needs((self.link(event.node, label),))
+            return state
+        if isinstance(event, Call):
+            self.call(event, state)
+            return state
+        if isinstance(event, GuardUse):
+            released = dict(state.released).get(event.name)
+            if released:
+                bid, site = min(released, key=lambda pair: (pair[0], pair[1] is None))
+                self.report(Hazard("BQL005", event.node, self.borrows.get(bid), (site,) if site else (), "use"))
+            return state
+        if isinstance(event, GuardWrite):
+            for bid in self.guard_bids(event.guard, state):
+                borrow = self.borrows.get(bid)
+                if borrow is not None and not borrow.mut:
+                    self.report(Hazard("BQL004", event.node, borrow, (), "write"))
+                    break
+            return state
+        if isinstance(event, Escape):
+            bids = self.guard_bids(event.guard, state)
+            if bids:
+                self.report(Hazard("BQL005", event.node, self.first(bids), (), event.kind))
+            return state
+        return state
+
+    def unshared(self, bids: frozenset[int], bound: dict[str, frozenset[int]]) -> frozenset[int]:
+        """Return the borrows of `bids` that no other name or `with` block keeps alive."""
+        held = set().union(*bound.values()) if bound else set()
+        return frozenset(b for b in bids if b not in held and b not in self.with_bids)
+
+    def end(self, state: State, bids: frozenset[int], site: Link | None) -> State:
+        bound = dict(state.bound)
+        released = dict(state.released)
+        for name, held in list(bound.items()):
+            if held & bids:
+                bound[name] = held - bids
+                released[name] = released.get(name, frozenset()) | {(b, site) for b in held & bids}
+        return replace(state, live=state.live - bids, bound=tuple(bound.items()), released=tuple(released.items()))
+
+    def bind(self, state: State, event: Bind) -> State:
+        bound = dict(state.bound)
+        old = bound.pop(event.name, frozenset())
+        if event.bid is not None:
+            new = frozenset({event.bid})
+        elif event.alias is not None:
+            new = bound.get(event.alias, frozenset()) if event.alias != event.name else old
+        else:
+            new = frozenset()
+        live = state.live - self.unshared(old - new, bound)
+        if new:
+            bound[event.name] = new
+        released = dict(state.released)
+        released.pop(event.name, None)
+        if event.alias is not None and event.alias in dict(state.released):
+            released[event.name] = dict(state.released)[event.alias]
+        return replace(state, live=live, bound=tuple(bound.items()), released=tuple(released.items()))
+
+    def guard_bids(self, guard: str | int, state: State) -> frozenset[int]:
+        if isinstance(guard, int):
+            return frozenset({guard}) if guard in state.live else frozenset()
+        return dict(state.bound).get(guard, frozenset())
+
+    def first(self, bids: frozenset[int]) -> Borrow | None:
+        return self.borrows[min(bids)] if bids else None
+
+    def unlock_point(self, event: UnlockPoint, state: State) -> None:
+        if state.live:
+            self.report(Hazard("BQL002", event.node, self.borrows[min(state.live)], (), event.kind))
+        if self.recording and event.kind in ("unlock", "unlocked", "configured"):
+            labels = {
+                "unlock": "the BQL is released here",
+                "unlocked": "the BQL is released for this block",
+                "configured": "this configured unlock point releases the BQL",
+            }
+            self.result.summary.add_releases((self.link(event.node, labels[event.kind]),))
+
+    def lock_change(self, event: LockChange, state: State) -> State:
+        if event.action == "held":
+            return replace(state, lock=_HELD)
+        if event.action == "not_held":
+            label = "the BQL is released here"
+            return replace(state, lock=Lock(False, False, frozenset({self.link(event.node, label)})))
+        saved = dict(state.saved)
+        if event.action == "save":
+            saved[event.token] = state.lock
+            return replace(state, saved=tuple(sorted(saved.items())))
+        lock = saved.pop(event.token, _INHERIT)
+        return replace(state, lock=lock, saved=tuple(sorted(saved.items())))
+
+    def call(self, event: Call, state: State) -> None:
+        here = event.label
+        for callee in event.callees:
+            summary = self.summaries.get(id(callee))
+            if summary is None:
+                continue
+            step = self.link(event.node, f"`{self.fn.name}()` calls `{here}` here")
+            if summary.releases is not None:
+                if state.live:
+                    self.report(Hazard("BQL002", event.node, self.borrows[min(state.live)], summary.releases, "call", event))
+                if self.recording:
+                    self.result.summary.add_releases((step, *summary.releases))
+            for (key, mut), chain in summary.borrows.items():
+                mapped = map_key(callee, key, event)
+                if mapped is None:
+                    continue
+                for bid in sorted(state.live):
+                    other = self.borrows[bid]
+                    if other.key == mapped and (mut or other.mut):
+                        self.report(Hazard("BQL003", event.node, other, chain, "call", event))
+                        break
+                if self.recording:
+                    self.result.summary.add_borrow(mapped, mut, (step, *chain))
+            if summary.needs_bql is not None:
+                if state.lock.known_not_held():
+                    site = tuple(sorted(state.lock.not_held, key=_link_order)[:1])
+                    self.report(Hazard("BQL006", event.node, None, (*site, *summary.needs_bql), "call", event))
+                elif state.lock.inherit and self.recording:
+                    self.result.summary.add_needs((step, *summary.needs_bql))
+            if summary.mutates_self is not None and event.guard is not None:
+                for bid in self.guard_bids(event.guard, state):
+                    borrow = self.borrows.get(bid)
+                    if borrow is not None and not borrow.mut:
+                        self.report(Hazard("BQL004", event.node, borrow, summary.mutates_self, "call", event))
+                        break
+
+
+def map_key(callee: FunctionInfo, key: CellKey, call: Call) -> CellKey | None:
+    """Translate a callee-relative cell key into the caller's terms at `call`, or None."""
+    root = key[0]
+    if root == "self":
+        return (*call.receiver, *key[1:]) if call.receiver is not None and call.guard is None else None
+    if root.startswith("g:"):
+        return key
+    if root.startswith("p:"):
+        name = root[2:]
+        params = callee.param_names()
+        if callee.self_name is not None and call.receiver is not None:
+            params = params[1:]
+        for keyword, value in call.kwargs:
+            if keyword == name:
+                return (*value, *key[1:]) if value is not None else None
+        if name in params:
+            index = params.index(name)
+            if index < len(call.args) and call.args[index] is not None:
+                return (*call.args[index], *key[1:])  # type: ignore[misc]
+    return None
+
+
+def _key_text(key: CellKey) -> str:
+    parts = []
+    for part in key:
+        if ":" in part:
+            part = part.split(":", 1)[1].rsplit(".", 1)[-1]
+        parts.append(part if not part.startswith("[") else part)
+    return ".".join(parts).replace(".[", "[")
+
+
+def _link_order(link: Link) -> tuple[str, int]:
+    return (link.label, id(link.node))

@@ -1,0 +1,260 @@
+"""What names mean inside one function: locals, parameters, globals, their types, and calls.
+
+Types are flow-insensitive (a local's type is the one its constructor or annotation gives);
+guards are tracked flow-sensitively by the dataflow, this module only says which names may
+hold one. Calls resolve as SPEC §3.1.1 fixes; anything else resolves to nothing.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from bqlint.analysis.events import CellKey
+from bqlint.model.api import BORROW_METHODS, TRY_BORROW_METHODS
+from bqlint.model.classes import CellContainer, CellType, ClassInfo, FieldType, Instance
+from bqlint.model.functions import FunctionInfo
+from bqlint.model.project import External, dotted
+from bqlint.source import walk
+
+
+def _target_names(target: cst.BaseExpression) -> list[cst.Name]:
+    if isinstance(target, cst.Name):
+        return [target]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        out: list[cst.Name] = []
+        for element in target.elements:
+            out.extend(_target_names(element.value))
+        return out
+    if isinstance(target, cst.StarredElement):
+        return _target_names(target.value)
+    return []
+
+
+def is_borrow_call(node: cst.BaseExpression) -> bool:
+    return (
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Attribute)
+        and node.func.attr.value in (*BORROW_METHODS, *TRY_BORROW_METHODS)
+    )
+
+
+class FunctionScope:
+    """Names, keys and types of one function."""
+
+    def __init__(self, fn: FunctionInfo) -> None:
+        self.fn = fn
+        self.project = fn.project
+        self.module = fn.module
+        self.self_name = fn.self_name
+        self.params = fn.param_names()
+        self.locals: set[str] = set(self.params)
+        self.globals: set[str] = set()
+        self.local_types: dict[str, FieldType | None] = {}
+        self.guard_sources: dict[str, list[cst.BaseExpression]] = {}
+        self._scan()
+
+    # ---- one pass over the body ------------------------------------------------------
+    def _scan(self) -> None:
+        for name in self.params:
+            annotation = self.fn.param_annotation(name)
+            if annotation is not None and name != self.self_name:
+                self.local_types[name] = self.project.type_of_annotation(annotation, self.module, annotation)
+        for node in walk(self.fn.node.body, into_scopes=False):
+            if isinstance(node, (cst.Global, cst.Nonlocal)):
+                self.globals.update(n.name.value for n in node.names)
+            elif isinstance(node, cst.Assign):
+                for target in node.targets:
+                    self._bind(target.target, node.value)
+            elif isinstance(node, cst.AnnAssign):
+                self._bind(node.target, node.value, node.annotation.annotation)
+            elif isinstance(node, cst.AugAssign):
+                self._bind(node.target, None)
+            elif isinstance(node, cst.NamedExpr):
+                self._bind(node.target, node.value)
+            elif isinstance(node, (cst.For, cst.CompFor)):
+                self._bind_loop(node.target, node.iter)
+            elif isinstance(node, cst.WithItem) and node.asname is not None:
+                self._bind(node.asname.name, node.item)
+            elif isinstance(node, cst.ExceptHandler) and node.name is not None:
+                self._bind(node.name.name, None)
+            elif isinstance(node, (cst.FunctionDef, cst.ClassDef)) and node is not self.fn.node:
+                self.locals.add(node.name.value)
+                self.local_types[node.name.value] = None
+            elif isinstance(node, (cst.Import, cst.ImportFrom)) and not isinstance(node.names, cst.ImportStar):
+                for alias in node.names:
+                    asname = alias.asname.name if alias.asname else None
+                    if isinstance(asname, cst.Name):
+                        self.locals.add(asname.value)
+        self.locals -= self.globals
+        self._keep_guard_names()
+
+    def _keep_guard_names(self) -> None:
+        """Keep in `guard_sources` only names that may end up holding a borrow guard."""
+        capable = {n for n, srcs in self.guard_sources.items() if any(is_borrow_call(s) for s in srcs)}
+        changed = True
+        while changed:
+            changed = False
+            for name, sources in self.guard_sources.items():
+                if name not in capable and any(isinstance(s, cst.Name) and s.value in capable for s in sources):
+                    capable.add(name)
+                    changed = True
+        self.guard_sources = {n: s for n, s in self.guard_sources.items() if n in capable}
+
+    def _bind(self, target: cst.BaseExpression, value: cst.BaseExpression | None, annotation: cst.BaseExpression | None = None) -> None:
+        names = _target_names(target)
+        for name in names:
+            self.locals.add(name.value)
+            typed = None
+            if len(names) == 1:
+                if annotation is not None:
+                    typed = self.project.type_of_annotation(annotation, self.module, target)
+                if typed is None and value is not None:
+                    typed = self.type_of_expr(value)
+                if value is not None and (is_borrow_call(value) or isinstance(value, cst.Name)):
+                    self.guard_sources.setdefault(name.value, []).append(value)
+            previous = self.local_types.get(name.value, typed)
+            self.local_types[name.value] = typed if previous is typed or _same(previous, typed) else None
+
+    def _bind_loop(self, target: cst.BaseExpression, iterable: cst.BaseExpression) -> None:
+        typed = self.type_of_expr(iterable)
+        element = typed.element if isinstance(typed, CellContainer) else None
+        for name in _target_names(target):
+            self.locals.add(name.value)
+            if name.value not in self.local_types:
+                self.local_types[name.value] = element
+
+    # ---- keys and types --------------------------------------------------------------
+    def root_of(self, name: str) -> str | None:
+        if name == self.self_name:
+            return "self"
+        if name in self.locals:
+            return f"p:{name}" if name in self.params else f"l:{name}"
+        if name in self.module.symbols:
+            return f"g:{self.module.name}.{name}"
+        return None
+
+    def key_of(self, expr: cst.BaseExpression) -> CellKey | None:
+        """Return the key of a Name/Attribute/Subscript path (`self.irqs[0]` -> self, irqs, [0])."""
+        if isinstance(expr, cst.Name):
+            root = self.root_of(expr.value)
+            return (root,) if root else None
+        if isinstance(expr, cst.Attribute):
+            base = self.key_of(expr.value)
+            return (*base, expr.attr.value) if base else None
+        if isinstance(expr, cst.Subscript):
+            base = self.key_of(expr.value)
+            if base is None:
+                return None
+            index = expr.slice[0].slice if len(expr.slice) == 1 else None
+            if isinstance(index, cst.Index) and isinstance(index.value, cst.Integer):
+                return (*base, f"[{index.value.value}]")
+            return (*base, "[]")
+        return None
+
+    def type_of_key(self, key: CellKey) -> FieldType | None:
+        """Return the type of the object a key names, when the model knows it."""
+        root = key[0]
+        typed: FieldType | None
+        if root == "self":
+            typed = Instance(self.fn.cls) if self.fn.cls is not None else None
+        elif root.startswith(("p:", "l:")):
+            typed = self.local_types.get(root[2:])
+        else:
+            typed = self._global_type(root[2:].rsplit(".", 1)[-1])
+        for part in key[1:]:
+            if isinstance(typed, Instance):
+                typed = typed.cls.fields().get(part)
+            elif isinstance(typed, CellContainer) and part.startswith("["):
+                typed = typed.element
+            else:
+                return None
+        return typed
+
+    def _global_type(self, name: str) -> FieldType | None:
+        entry = self.module.symbols.get(name)
+        if entry is None or entry[0] != "alias":
+            return None
+        value = entry[1]
+        if not isinstance(value, cst.BaseExpression):
+            return None
+        return self.project.type_of_constructor(value, self.module, value) or self.project.type_of_annotation(
+            value, self.module, value
+        )
+
+    def type_of_expr(self, expr: cst.BaseExpression) -> FieldType | None:
+        key = self.key_of(expr)
+        if key is not None:
+            return self.type_of_key(key)
+        if isinstance(expr, cst.Call):
+            return self.project.type_of_constructor(expr, self.module, expr)
+        return None
+
+    def cell_of(self, expr: cst.BaseExpression) -> tuple[CellKey, CellType] | None:
+        key = self.key_of(expr)
+        if key is None:
+            return None
+        typed = self.type_of_key(key)
+        return (key, typed) if isinstance(typed, CellType) else None
+
+    # ---- calls -----------------------------------------------------------------------
+    def resolve_name(self, expr: cst.BaseExpression) -> object:
+        """Resolve a Name/Attribute callee not rooted in a local: a definition or External."""
+        name = dotted(expr)
+        if name is None:
+            return None
+        head = name.split(".")[0]
+        if head in self.locals and head != self.self_name:
+            nested = self._nested_function(head) if "." not in name else None
+            return nested
+        if head == self.self_name:
+            return None
+        if head not in self.module.symbols:
+            return External(name)
+        return self.project.resolve_local(self.module, name)
+
+    def _nested_function(self, name: str) -> FunctionInfo | None:
+        for fn in self.project.functions:
+            if fn.parent is self.fn and fn.name == name:
+                return fn
+        return None
+
+    def methods_on(self, typed: FieldType | None, name: str) -> tuple[FunctionInfo, ...]:
+        if isinstance(typed, Instance):
+            return tuple(typed.cls.implementations(name))
+        return ()
+
+    def super_method(self, name: str) -> tuple[FunctionInfo, ...]:
+        cls = self.fn.cls
+        if cls is None:
+            return ()
+        for base in cls.mro()[1:]:
+            if name in base.methods:
+                return (base.methods[name],)
+        return ()
+
+    def inner_class(self, guard: str) -> ClassInfo | None:
+        """Return the class inside the cells whose guards `guard` may hold."""
+        for source in self.guard_sources.get(guard, ()):
+            if is_borrow_call(source):
+                assert isinstance(source, cst.Call) and isinstance(source.func, cst.Attribute)
+                found = self.cell_of(source.func.value)
+                if found is not None and found[1].inner is not None:
+                    return found[1].inner
+            elif isinstance(source, cst.Name) and source.value != guard:
+                inner = self.inner_class(source.value) if source.value in self.guard_sources else None
+                if inner is not None:
+                    return inner
+        return None
+
+    def may_hold_guard(self, name: str) -> bool:
+        return name in self.guard_sources
+
+
+def _same(a: FieldType | None, b: FieldType | None) -> bool:
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, Instance) and isinstance(b, Instance):
+        return a.cls is b.cls
+    if isinstance(a, CellType) and isinstance(b, CellType):
+        return a.kind == b.kind
+    return a is b

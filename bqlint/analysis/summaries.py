@@ -1,0 +1,58 @@
+"""Per-function summaries: what a call to a function may do, as seen by its callers.
+
+A summary says whether the function may release the BQL, which cells (relative to its
+`self`, parameters or globals) it may borrow and how, whether it needs the BQL held by its
+caller, and whether it mutates its own `self`. Each fact carries the chain that proves it:
+the call sites inside the function down to the final operation (SPEC §3.1 related locations).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from bqlint.analysis.events import CellKey
+from bqlint.model.project import ModuleInfo
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Link:
+    """One labelled location of a chain ("`update()` calls `write_all()` here")."""
+
+    node: cst.CSTNode
+    module: ModuleInfo
+    label: str
+
+
+Chain = tuple[Link, ...]
+
+
+@dataclass
+class Summary:
+    releases: Chain | None = None
+    borrows: dict[tuple[CellKey, bool], Chain] = field(default_factory=dict)
+    needs_bql: Chain | None = None
+    mutates_self: Chain | None = None
+
+    def add_releases(self, chain: Chain) -> None:
+        if self.releases is None:
+            self.releases = chain
+
+    def add_borrow(self, key: CellKey, mut: bool, chain: Chain) -> None:
+        if key[0].startswith("l:"):
+            return
+        self.borrows.setdefault((key, mut), chain)
+
+    def add_needs(self, chain: Chain) -> None:
+        if self.needs_bql is None:
+            self.needs_bql = chain
+
+    def shape(self) -> tuple[bool, frozenset[tuple[CellKey, bool]], bool, bool]:
+        """Return the facts without their chains: what the fixed point compares."""
+        return (
+            self.releases is not None,
+            frozenset(self.borrows),
+            self.needs_bql is not None,
+            self.mutates_self is not None,
+        )

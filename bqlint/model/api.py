@@ -1,0 +1,80 @@
+"""The `bql` runtime names the analysis knows by meaning (SPEC §2), as canonical dotted names.
+
+Users reach them through any import style or submodule (`bql.cell.BqlRefCell`,
+`from bql import BqlRefCell as RC`); `canonical_api` folds those onto one spelling.
+"""
+
+from __future__ import annotations
+
+import enum
+
+RUNTIME_PACKAGE = "bql"
+
+
+class CellKind(enum.Enum):
+    """The cell types of SPEC §3.1 ("cell field")."""
+
+    CELL = "BqlCell"
+    REFCELL = "BqlRefCell"
+    IRQ = "InterruptSource"
+    CHARDEV = "CharFrontend"
+    CUSTOM = "custom"
+
+
+CELL_TYPES = {
+    "bql.BqlCell": CellKind.CELL,
+    "bql.BqlRefCell": CellKind.REFCELL,
+    "bql.InterruptSource": CellKind.IRQ,
+    "bql.chardev.CharFrontend": CellKind.CHARDEV,
+}
+DEVICE_BASES = frozenset({"bql.Device", "bql.SysBusDevice"})
+LOCK = "bql.lock"
+UNLOCK = "bql.unlock"
+LOCKED = "bql.locked"
+UNLOCKED = "bql.unlocked"
+RELEASES_BQL = "bql.releases_bql"
+REQUIRES_BQL = "bql.requires_bql"
+WITHOUT_BQL = "bql.without_bql"
+THREAD = "threading.Thread"
+
+BORROW_METHODS = {"borrow": False, "borrow_mut": True}
+TRY_BORROW_METHODS = {"try_borrow": False, "try_borrow_mut": True}
+# CharFrontend calls that may run the registered handlers synchronously (SPEC §3.1.1).
+REENTRANT_CHARDEV_METHODS = frozenset({"accept_input", "write_all"})
+HANDLER_PARAMS = ("can_receive", "receive", "event")
+
+# SPEC §3.1.1: the in-place methods of the built-in containers, by name.
+MUTATORS = frozenset(
+    "append extend insert pop popleft appendleft extendleft remove clear sort reverse rotate "
+    "update setdefault popitem add discard intersection_update difference_update "
+    "symmetric_difference_update".split()
+)
+
+_SHORT_NAMES = {
+    "BqlCell": "bql.BqlCell",
+    "BqlRefCell": "bql.BqlRefCell",
+    "InterruptSource": "bql.InterruptSource",
+    "CharFrontend": "bql.chardev.CharFrontend",
+    "Device": "bql.Device",
+    "SysBusDevice": "bql.SysBusDevice",
+    "lock": LOCK,
+    "unlock": UNLOCK,
+    "locked": LOCKED,
+    "unlocked": UNLOCKED,
+    "releases_bql": RELEASES_BQL,
+    "requires_bql": REQUIRES_BQL,
+    "without_bql": WITHOUT_BQL,
+}
+
+
+def canonical_api(qname: str) -> str:
+    """Fold `bql.<submodules>.<Name>` onto the canonical name of a known runtime API."""
+    if qname == RUNTIME_PACKAGE or not qname.startswith(RUNTIME_PACKAGE + "."):
+        return qname
+    last = qname.rsplit(".", 1)[1]
+    return _SHORT_NAMES.get(last, qname)
+
+
+def is_runtime_module(module_name: str) -> bool:
+    """Return whether `module_name` is the runtime itself (trusted, not checked as device code)."""
+    return module_name == RUNTIME_PACKAGE or module_name.startswith(RUNTIME_PACKAGE + ".")

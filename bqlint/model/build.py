@@ -1,0 +1,126 @@
+"""Build the project model: modules, classes and functions of every parsed file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import libcst as cst
+
+from bqlint.config import Settings
+from bqlint.model.api import THREAD
+from bqlint.model.classes import ClassInfo
+from bqlint.model.functions import FunctionInfo
+from bqlint.model.project import ModuleInfo, Project, collect_symbols, dotted
+from bqlint.source import walk
+
+_COMPOUND_BODIES = ("body", "orelse", "handlers", "finalbody", "cases")
+
+
+def build_project(modules: Iterable[ModuleInfo], config: Settings) -> Project:
+    """Return the project model of `modules` (each already parsed)."""
+    project = Project(config)
+    for module in modules:
+        project.add_module(module)
+        tree = module.source.module
+        assert tree is not None
+        collect_symbols(module, tree)
+        _collect_defs(project, module, tree.body, module.name, None, None)
+    for cls in project.classes:
+        for base in cls.bases():
+            if isinstance(base, ClassInfo) and cls not in base.subclasses:
+                base.subclasses.append(cls)
+    _collect_thread_targets(project)
+    return project
+
+
+def _statements(body: object) -> list[cst.CSTNode]:
+    if isinstance(body, (cst.IndentedBlock, cst.SimpleStatementSuite)):
+        return list(body.body)
+    if isinstance(body, (list, tuple)):
+        return list(body)
+    return []
+
+
+def _collect_defs(
+    project: Project,
+    module: ModuleInfo,
+    body: object,
+    prefix: str,
+    cls: ClassInfo | None,
+    parent: FunctionInfo | None,
+) -> None:
+    """Register every class and function defined in the statements of `body`."""
+    for stmt in _statements(body):
+        if isinstance(stmt, cst.ClassDef):
+            info = ClassInfo(stmt.name.value, f"{prefix}.{stmt.name.value}", stmt, module, project)
+            project.register_class(info)
+            _collect_defs(project, module, stmt.body, info.qname, info, parent)
+        elif isinstance(stmt, cst.FunctionDef):
+            fn = FunctionInfo(stmt.name.value, f"{prefix}.{stmt.name.value}", stmt, module, project, cls, parent)
+            if cls is not None and parent is None:
+                cls.methods[fn.name] = fn
+            elif parent is not None:
+                fn.cls = parent.cls
+            project.register_function(fn)
+            _collect_defs(project, module, stmt.body, fn.qname, None, fn)
+        else:
+            for name in _COMPOUND_BODIES:
+                value = getattr(stmt, name, None)
+                if value is None:
+                    continue
+                if isinstance(value, (list, tuple)):
+                    for part in value:
+                        _collect_defs(project, module, getattr(part, "body", None), prefix, cls, parent)
+                elif hasattr(value, "body") and not isinstance(value, (cst.IndentedBlock, cst.SimpleStatementSuite)):
+                    _collect_defs(project, module, value.body, prefix, cls, parent)
+                else:
+                    _collect_defs(project, module, value, prefix, cls, parent)
+
+
+def _collect_thread_targets(project: Project) -> None:
+    """Mark functions started by `threading.Thread(target=...)` and `run()` of Thread subclasses."""
+    for cls in project.classes:
+        if cls.is_thread() and "run" in cls.methods:
+            cls.methods["run"].thread_starts.append((cls.node, cls.module))
+    for module in project.modules:
+        tree = module.source.module
+        if tree is None or "Thread" not in module.source.text:
+            continue
+        for node in walk(tree):
+            if not isinstance(node, cst.Call):
+                continue
+            target = project.resolve_expr(node.func, module)
+            if getattr(target, "qname", None) != THREAD:
+                continue
+            for arg in node.args:
+                if arg.keyword is not None and arg.keyword.value == "target":
+                    for fn in _functions_named(project, module, arg.value, node):
+                        fn.thread_starts.append((node, module))
+
+
+def _functions_named(project: Project, module: ModuleInfo, expr: cst.BaseExpression, site: cst.CSTNode) -> list[FunctionInfo]:
+    """Resolve a thread target: `f`, `mod.f`, `self.m` (in the class around `site`)."""
+    name = dotted(expr)
+    if name is None:
+        return []
+    parts = name.split(".")
+    if len(parts) == 2:
+        owner = _enclosing_class(project, module, site)
+        if owner is not None:
+            for fn in owner.methods.values():
+                if fn.self_name == parts[0]:
+                    return owner.implementations(parts[1])
+    target = project.resolve_expr(expr, module)
+    if isinstance(target, FunctionInfo):
+        return [target]
+    found = [f for f in project.functions if f.module is module and f.name == parts[-1] and f.parent is not None]
+    return found[:1]
+
+
+def _enclosing_class(project: Project, module: ModuleInfo, site: cst.CSTNode) -> ClassInfo | None:
+    for cls in project.classes:
+        if cls.module is module:
+            for inner in walk(cls.node):
+                if inner is site:
+                    return cls
+    return None

@@ -1,0 +1,132 @@
+"""Functions and methods: parameters, `self`, decorators and the BQL contracts they declare.
+
+SPEC §2.1: `@bql.releases_bql`, `@bql.requires_bql`, `@bql.without_bql`; a function started
+as a thread target (`threading.Thread(target=f)`, `run()` of a Thread subclass) runs without
+the BQL, like a `@without_bql` one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from bqlint.model.api import RELEASES_BQL, REQUIRES_BQL, WITHOUT_BQL
+from bqlint.source import walk
+
+if TYPE_CHECKING:
+    from bqlint.model.classes import ClassInfo, FieldType
+    from bqlint.model.project import ModuleInfo, Project
+
+
+@dataclass(eq=False)
+class FunctionInfo:
+    name: str
+    qname: str
+    node: cst.FunctionDef
+    module: ModuleInfo
+    project: Project
+    cls: ClassInfo | None = None
+    parent: FunctionInfo | None = None
+    # (call node, module) of each `threading.Thread(target=...)` that starts this function.
+    thread_starts: list[tuple[cst.CSTNode, ModuleInfo]] = field(default_factory=list)
+    _decorators: list[tuple[str, cst.Decorator]] | None = None
+
+    @property
+    def is_async(self) -> bool:
+        return self.node.asynchronous is not None
+
+    def decorators(self) -> list[tuple[str, cst.Decorator]]:
+        """Return (resolved dotted name, node) of each decorator."""
+        if self._decorators is None:
+            self._decorators = []
+            for deco in self.node.decorators:
+                expr = deco.decorator
+                if isinstance(expr, cst.Call):
+                    expr = expr.func
+                target = self.project.resolve_expr(expr, self.module)
+                qname = getattr(target, "qname", None)
+                if qname is None and isinstance(expr, (cst.Name, cst.Attribute)):
+                    qname = self.project.dotted_name(expr) or ""
+                self._decorators.append((qname or "", deco))
+        return self._decorators
+
+    def contract(self, qname: str) -> cst.Decorator | None:
+        """Return the decorator node declaring contract `qname`, or None."""
+        for name, deco in self.decorators():
+            if name == qname:
+                return deco
+        return None
+
+    def releases_bql(self) -> cst.Decorator | None:
+        return self.contract(RELEASES_BQL)
+
+    def requires_bql(self) -> cst.Decorator | None:
+        return self.contract(REQUIRES_BQL)
+
+    def without_bql(self) -> cst.Decorator | None:
+        return self.contract(WITHOUT_BQL)
+
+    def is_static(self) -> bool:
+        return any(name.endswith("staticmethod") for name, _ in self.decorators())
+
+    def is_classmethod(self) -> bool:
+        return any(name.endswith("classmethod") for name, _ in self.decorators())
+
+    @property
+    def self_name(self) -> str | None:
+        """Return the name of the instance parameter of a method, or None."""
+        if self.cls is None or self.is_static() or self.is_classmethod():
+            return None
+        params = self.node.params
+        first = (params.posonly_params or params.params or (None,))[0]
+        return first.name.value if first is not None else None
+
+    def param_names(self) -> list[str]:
+        """Return positional parameter names in order, then keyword-only ones."""
+        p = self.node.params
+        return [x.name.value for x in (*p.posonly_params, *p.params, *p.kwonly_params)]
+
+    def param_annotation(self, name: str) -> cst.BaseExpression | None:
+        p = self.node.params
+        for param in (*p.posonly_params, *p.params, *p.kwonly_params):
+            if param.name.value == name and param.annotation is not None:
+                return param.annotation.annotation
+        return None
+
+    def is_construction(self) -> bool:
+        """Return whether this is a construction method (SPEC §3.1: `__init__` + init-methods)."""
+        top = self
+        while top.parent is not None:
+            top = top.parent
+        return top.name in ("__init__", "__post_init__") or top.name in self.project.config.init_methods
+
+    def self_field_types(self) -> Iterator[tuple[str, FieldType]]:
+        """Yield (field, type) for each `self.x = Cell(...)` / `self.x: T = ...` in the body."""
+        me = self.self_name
+        if me is None:
+            return
+        for node in walk(self.node.body, into_scopes=False):
+            if isinstance(node, cst.Assign):
+                value: cst.BaseExpression | None = node.value
+                targets = [t.target for t in node.targets]
+                annotation = None
+            elif isinstance(node, cst.AnnAssign):
+                value, targets, annotation = node.value, [node.target], node.annotation.annotation
+            else:
+                continue
+            for target in targets:
+                if (
+                    isinstance(target, cst.Attribute)
+                    and isinstance(target.value, cst.Name)
+                    and target.value.value == me
+                ):
+                    typed = None
+                    if annotation is not None:
+                        typed = self.project.type_of_annotation(annotation, self.module, node)
+                    if typed is None and value is not None:
+                        typed = self.project.type_of_constructor(value, self.module, node)
+                    if typed is not None:
+                        yield target.attr.value, typed

@@ -1,0 +1,96 @@
+"""Where a method mutates its own `self` directly (SPEC §3.1 BQL001, BQL004, BQL007)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import libcst as cst
+
+from bqlint.model.api import MUTATORS
+from bqlint.model.functions import FunctionInfo
+from bqlint.source import walk
+
+
+@dataclass(frozen=True, slots=True)
+class Mutation:
+    """`node` mutates field `field` of self: kind is assign, augassign, delete, item, mutator, setattr."""
+
+    node: cst.CSTNode
+    field: str
+    kind: str
+    stmt: cst.CSTNode
+
+
+def _self_field(expr: cst.BaseExpression, me: str) -> tuple[str, bool] | None:
+    """Return (first field after self, whether the path goes deeper) for `self.f...`."""
+    depth = 0
+    while isinstance(expr, (cst.Attribute, cst.Subscript)):
+        if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and expr.value.value == me:
+            return expr.attr.value, depth > 0
+        expr = expr.value
+        depth += 1
+    return None
+
+
+def _targets(node: cst.CSTNode) -> Iterator[tuple[cst.BaseExpression, str]]:
+    if isinstance(node, cst.Assign):
+        for target in node.targets:
+            yield from _flatten(target.target, "assign")
+    elif isinstance(node, cst.AnnAssign) and node.value is not None:
+        yield node.target, "assign"
+    elif isinstance(node, cst.AugAssign):
+        yield node.target, "augassign"
+    elif isinstance(node, cst.Del):
+        yield from _flatten(node.target, "delete")
+
+
+def _flatten(target: cst.BaseExpression, kind: str) -> Iterator[tuple[cst.BaseExpression, str]]:
+    if isinstance(target, (cst.Tuple, cst.List)):
+        for element in target.elements:
+            yield from _flatten(element.value, kind)
+    elif isinstance(target, cst.StarredElement):
+        yield from _flatten(target.value, kind)
+    else:
+        yield target, kind
+
+
+def self_mutations(fn: FunctionInfo) -> list[Mutation]:
+    """Return every direct mutation of `self` in the body of `fn` (not in nested defs)."""
+    me = fn.self_name
+    if me is None and fn.parent is not None:
+        me = fn.parent.self_name
+    if me is None:
+        return []
+    found: list[Mutation] = []
+    for node in walk(fn.node.body, into_scopes=False):
+        if isinstance(node, (cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Del)):
+            for target, kind in _targets(node):
+                hit = _self_field(target, me)
+                if hit is not None:
+                    field, deeper = hit
+                    found.append(Mutation(target, field, "item" if deeper else kind, node))
+        elif isinstance(node, cst.Call):
+            func = node.func
+            if isinstance(func, cst.Attribute) and func.attr.value in MUTATORS:
+                hit = _self_field(func.value, me)
+                if hit is not None:
+                    found.append(Mutation(node, hit[0], "mutator", node))
+            elif _is_setattr(func) and node.args:
+                first = node.args[0].value
+                if isinstance(first, cst.Name) and first.value == me:
+                    name = node.args[1].value if len(node.args) > 1 else None
+                    field = name.evaluated_value if isinstance(name, cst.SimpleString) else ""
+                    found.append(Mutation(node, str(field or ""), "setattr", node))
+    return found
+
+
+def _is_setattr(func: cst.BaseExpression) -> bool:
+    if isinstance(func, cst.Name):
+        return func.value == "setattr"
+    return (
+        isinstance(func, cst.Attribute)
+        and func.attr.value == "__setattr__"
+        and isinstance(func.value, cst.Name)
+        and func.value.value == "object"
+    )

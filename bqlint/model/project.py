@@ -1,0 +1,231 @@
+"""Modules, their import tables, and qualified names resolved across modules.
+
+One pass over each module's statements records what every top-level name means (an import,
+a definition, an alias); `Project.resolve` follows those through re-exports to a definition
+in a checked file or to an external dotted name (canonicalised for the `bql` API).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Union
+
+import libcst as cst
+
+from bqlint.config import Settings
+from bqlint.model.api import canonical_api, is_runtime_module
+from bqlint.source import SourceFile, walk
+
+
+@dataclass(frozen=True, slots=True)
+class External:
+    """A name defined outside the checked files (`bql.BqlCell`, `threading.Thread`)."""
+
+    qname: str
+
+
+@dataclass(eq=False)
+class ModuleInfo:
+    name: str
+    root: Path
+    source: SourceFile
+    is_package: bool
+    # name -> ("import", dotted target) | ("def", node) | ("class", node) | ("alias", expr)
+    symbols: dict[str, tuple[str, object]] = field(default_factory=dict)
+    star_imports: list[str] = field(default_factory=list)
+    imported_modules: set[str] = field(default_factory=set)
+
+    @property
+    def package(self) -> str:
+        return self.name if self.is_package else self.name.rpartition(".")[0]
+
+
+Target = Union[External, "ModuleInfo", "ClassInfo", "FunctionInfo", None]
+
+
+def module_name_for(path: Path) -> tuple[str, Path]:
+    """Return (dotted module name, package root) of a file, from its `__init__.py` parents."""
+    parts = [] if path.name == "__init__.py" else [path.stem]
+    folder = path.parent
+    while (folder / "__init__.py").is_file() and folder.parent != folder:
+        parts.insert(0, folder.name)
+        folder = folder.parent
+    return ".".join(parts) or path.stem, folder
+
+
+def dotted(expr: cst.BaseExpression) -> str | None:
+    """Return `a.b.c` for a Name/Attribute chain, else None."""
+    if isinstance(expr, cst.Name):
+        return expr.value
+    if isinstance(expr, cst.Attribute):
+        base = dotted(expr.value)
+        return f"{base}.{expr.attr.value}" if base else None
+    return None
+
+
+def _relative_base(module: ModuleInfo, level: int) -> str:
+    base = module.package
+    for _ in range(level - 1):
+        base = base.rpartition(".")[0]
+    return base
+
+
+def collect_symbols(module: ModuleInfo, tree: cst.Module) -> None:
+    """Record imports, definitions and simple aliases of `module` (imports at any depth)."""
+    symbols = module.symbols
+    for stmt in tree.body:
+        if isinstance(stmt, cst.FunctionDef):
+            symbols[stmt.name.value] = ("def", stmt)
+        elif isinstance(stmt, cst.ClassDef):
+            symbols[stmt.name.value] = ("class", stmt)
+        elif isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if (
+                    isinstance(small, cst.Assign)
+                    and len(small.targets) == 1
+                    and isinstance(small.targets[0].target, cst.Name)
+                ):
+                    symbols.setdefault(small.targets[0].target.value, ("alias", small.value))
+                elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+                    symbols.setdefault(small.target.value, ("alias", small.value or small.annotation.annotation))
+    for node in walk(tree):
+        if isinstance(node, cst.Import):
+            for alias in node.names:
+                full = dotted(alias.name) or ""
+                module.imported_modules.add(full)
+                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                    symbols[alias.asname.name.value] = ("import", full)
+                else:
+                    head = full.split(".")[0]
+                    symbols[head] = ("import", head)
+        elif isinstance(node, cst.ImportFrom):
+            base = dotted(node.module) if node.module is not None else ""
+            level = len(node.relative)
+            if level:
+                prefix = _relative_base(module, level)
+                base = f"{prefix}.{base}" if base and prefix else (base or prefix)
+            if not base:
+                continue
+            module.imported_modules.add(base)
+            if isinstance(node.names, cst.ImportStar):
+                module.star_imports.append(base)
+                continue
+            for alias in node.names:
+                name = dotted(alias.name) or ""
+                local = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else name
+                symbols[local] = ("import", f"{base}.{name}")
+                module.imported_modules.add(f"{base}.{name}")
+
+
+class Project:
+    """Every parsed module of one run, and name resolution across them."""
+
+    def __init__(self, config: Settings) -> None:
+        self.config = config
+        self.modules: list[ModuleInfo] = []
+        self._by_name: dict[str, list[ModuleInfo]] = {}
+        self.classes: list[ClassInfo] = []
+        self.functions: list[FunctionInfo] = []
+        self._class_of_node: dict[int, ClassInfo] = {}
+        self._function_of_node: dict[int, FunctionInfo] = {}
+
+    def add_module(self, module: ModuleInfo) -> None:
+        self.modules.append(module)
+        self._by_name.setdefault(module.name, []).append(module)
+
+    def module(self, name: str, near: Path | None = None) -> ModuleInfo | None:
+        """Return the module called `name`, preferring one under the same package root."""
+        found = self._by_name.get(name)
+        if not found:
+            return None
+        for candidate in found:
+            if candidate.root == near:
+                return candidate
+        return found[0]
+
+    def register_class(self, info: ClassInfo) -> None:
+        self.classes.append(info)
+        self._class_of_node[id(info.node)] = info
+
+    def register_function(self, info: FunctionInfo) -> None:
+        self.functions.append(info)
+        self._function_of_node[id(info.node)] = info
+
+    def class_of(self, node: cst.ClassDef) -> ClassInfo | None:
+        return self._class_of_node.get(id(node))
+
+    def function_of(self, node: cst.FunctionDef) -> FunctionInfo | None:
+        return self._function_of_node.get(id(node))
+
+    def resolve(self, name: str, near: Path | None, _depth: int = 0) -> Target:
+        """Resolve a dotted name to a project definition or an External name."""
+        parts = name.split(".")
+        if _depth > 25 or is_runtime_module(name):
+            return External(canonical_api(name))
+        for i in range(len(parts), 0, -1):
+            module = self.module(".".join(parts[:i]), near)
+            if module is not None:
+                return self.resolve_in(module, parts[i:], _depth + 1)
+        return External(canonical_api(name))
+
+    def resolve_expr(self, expr: cst.BaseExpression, module: ModuleInfo) -> Target:
+        """Resolve a Name/Attribute chain as written at module level of `module`."""
+        name = dotted(expr)
+        if name is None:
+            return None
+        head = name.split(".")[0]
+        if head in module.symbols:
+            return self.resolve_local(module, name)
+        return External(name)
+
+    def dotted_name(self, expr: cst.BaseExpression) -> str | None:
+        return dotted(expr)
+
+    def type_of_annotation(self, expr: cst.BaseExpression, module: ModuleInfo, decl: cst.CSTNode) -> FieldType | None:
+        return types.type_of_annotation(self, expr, module, decl)
+
+    def type_of_constructor(self, expr: cst.BaseExpression, module: ModuleInfo, decl: cst.CSTNode) -> FieldType | None:
+        return types.type_of_constructor(self, expr, module, decl)
+
+    def resolve_in(self, module: ModuleInfo, rest: list[str], _depth: int = 0) -> Target:
+        """Resolve attribute path `rest` inside `module`."""
+        if not rest:
+            return module
+        head, tail = rest[0], rest[1:]
+        entry = module.symbols.get(head)
+        if entry is None:
+            sub = self.module(f"{module.name}.{head}", module.root)
+            if sub is not None:
+                return self.resolve_in(sub, tail, _depth + 1)
+            for star in module.star_imports:
+                found = self.resolve(".".join([star, *rest]), module.root, _depth + 1)
+                if found is not None and not isinstance(found, External):
+                    return found
+            return External(canonical_api(".".join([module.name, *rest])))
+        kind, value = entry
+        if kind == "import":
+            return self.resolve(".".join([str(value), *tail]), module.root, _depth + 1)
+        if kind == "alias":
+            target = dotted(value) if isinstance(value, cst.BaseExpression) else None
+            if target is None or target == head:
+                return None
+            return self.resolve_local(module, ".".join([target, *tail]), _depth + 1)
+        if kind == "class":
+            info = self.class_of(value)  # type: ignore[arg-type]
+            if info is None:
+                return None
+            return info.lookup(tail) if tail else info
+        if kind == "def":
+            return self.function_of(value) if not tail else None  # type: ignore[arg-type]
+        return None
+
+    def resolve_local(self, module: ModuleInfo, name: str, _depth: int = 0) -> Target:
+        """Resolve a dotted name as written in `module` (its first part is a name there)."""
+        return self.resolve_in(module, name.split("."), _depth)
+
+
+# Imported at the end: classes.py and functions.py refer to the names above.
+from bqlint.model import types  # noqa: E402
+from bqlint.model.classes import ClassInfo, FieldType  # noqa: E402
+from bqlint.model.functions import FunctionInfo  # noqa: E402

@@ -1,0 +1,107 @@
+"""What an annotation or a constructor expression says a field holds (SPEC §3.1 "cell field")."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from bqlint.model.classes import (
+    CellContainer,
+    CellType,
+    ClassInfo,
+    FieldType,
+    Instance,
+    cell_kind,
+    is_container_name,
+    is_wrapper_name,
+)
+
+if TYPE_CHECKING:
+    from bqlint.model.project import ModuleInfo, Project
+
+
+def _name_of(project: Project, expr: cst.BaseExpression, module: ModuleInfo) -> tuple[str, object]:
+    target = project.resolve_expr(expr, module)
+    return (getattr(target, "qname", "") or "", target)
+
+
+def _cell(project: Project, qname: str, inner: ClassInfo | None, decl: cst.CSTNode, module: ModuleInfo) -> CellType | None:
+    kind = cell_kind(qname, project.config.cell_types)
+    return CellType(kind, qname.rsplit(".", 1)[-1], inner, decl, module) if kind else None
+
+
+def type_of_annotation(project: Project, expr: cst.BaseExpression, module: ModuleInfo, decl: cst.CSTNode) -> FieldType | None:
+    """Return the field type an annotation declares, or None when it is not a cell or class."""
+    if isinstance(expr, cst.SimpleString):
+        try:
+            inner = cst.parse_expression(expr.evaluated_value if isinstance(expr.evaluated_value, str) else "")
+        except (cst.ParserSyntaxError, Exception):
+            return None
+        return type_of_annotation(project, inner, module, decl)
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.BitOr):
+        return type_of_annotation(project, expr.left, module, decl) or type_of_annotation(project, expr.right, module, decl)
+    if isinstance(expr, cst.Subscript):
+        qname, _ = _name_of(project, expr.value, module)
+        args = [e.slice.value for e in expr.slice if isinstance(e.slice, cst.Index)]
+        if cell_kind(qname, project.config.cell_types):
+            inner = None
+            if args:
+                found = type_of_annotation(project, args[0], module, decl)
+                inner = found.cls if isinstance(found, Instance) else None
+            return _cell(project, qname, inner, decl, module)
+        if is_container_name(qname) or qname in ("list", "tuple", "dict", "set"):
+            for arg in args:
+                found = type_of_annotation(project, arg, module, decl)
+                if isinstance(found, CellType):
+                    return CellContainer(found, decl)
+            return None
+        if is_wrapper_name(qname):
+            for arg in args:
+                found = type_of_annotation(project, arg, module, decl)
+                if found is not None:
+                    return found
+        return None
+    if isinstance(expr, (cst.Name, cst.Attribute)):
+        qname, target = _name_of(project, expr, module)
+        if isinstance(target, ClassInfo):
+            return Instance(target)
+        return _cell(project, qname, None, decl, module)
+    return None
+
+
+def type_of_constructor(project: Project, expr: cst.BaseExpression, module: ModuleInfo, decl: cst.CSTNode) -> FieldType | None:
+    """Return the field type a constructor expression creates (`BqlCell(0)`, `[IRQ() ...]`)."""
+    if isinstance(expr, cst.Call):
+        qname, target = _name_of(project, expr.func, module)
+        if isinstance(target, ClassInfo):
+            return Instance(target)
+        if qname in ("list", "tuple", "set", "frozenset") and expr.args:
+            return _container(project, expr.args[0].value, module, decl)
+        inner = None
+        if expr.args:
+            found = type_of_constructor(project, expr.args[0].value, module, decl)
+            inner = found.cls if isinstance(found, Instance) else None
+        if inner is None and isinstance(expr.func, cst.Subscript):
+            typed = type_of_annotation(project, expr.func, module, decl)
+            if isinstance(typed, CellType):
+                return typed
+        return _cell(project, qname, inner, decl, module)
+    return _container(project, expr, module, decl)
+
+
+def _container(project: Project, expr: cst.BaseExpression, module: ModuleInfo, decl: cst.CSTNode) -> CellContainer | None:
+    elements: list[cst.BaseExpression] = []
+    if isinstance(expr, (cst.List, cst.Tuple, cst.Set)):
+        elements = [e.value for e in expr.elements if isinstance(e, cst.Element)]
+    elif isinstance(expr, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
+        elements = [expr.elt]
+    elif isinstance(expr, cst.Dict):
+        elements = [e.value for e in expr.elements if isinstance(e, cst.DictElement)]
+    elif isinstance(expr, cst.DictComp):
+        elements = [expr.value]
+    for element in elements:
+        found = type_of_constructor(project, element, module, decl)
+        if isinstance(found, CellType):
+            return CellContainer(found, decl)
+    return None

@@ -1,0 +1,74 @@
+"""What a rule sees (one analysed module) and what it yields (findings with CST nodes).
+
+Findings name CST nodes; the engine turns them into positioned Diagnostics in one codegen
+pass per file, so rules never compute positions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import libcst as cst
+
+from bqlint.analysis.events import Borrow, CellKey
+from bqlint.analysis.flow import FunctionFlow, Hazard
+from bqlint.analysis.summaries import Link
+from bqlint.diagnostics import Applicability
+from bqlint.model.functions import FunctionInfo
+from bqlint.model.project import ModuleInfo, Project
+
+
+@dataclass(frozen=True, slots=True)
+class FixPlan:
+    message: str
+    applicability: Applicability
+    edits: tuple[tuple[cst.CSTNode, str], ...]  # replace each node's span by the text
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    code: str
+    node: cst.CSTNode
+    module: ModuleInfo
+    message: str
+    related: tuple[Link, ...] = ()
+    help: str | None = None
+    scope: str = ""
+    fix: FixPlan | None = None
+
+
+@dataclass
+class RuleContext:
+    project: Project
+    module: ModuleInfo
+    flows: list[FunctionFlow]
+
+    def hazards(self, code: str) -> Iterator[tuple[FunctionInfo, Hazard]]:
+        for flow in self.flows:
+            for hazard in flow.hazards:
+                if hazard.code == code:
+                    yield flow.fn, hazard
+
+    def device_methods(self) -> Iterator[FunctionInfo]:
+        """Yield the functions of this module that belong to a device class, outside construction."""
+        for flow in self.flows:
+            fn = flow.fn
+            if fn.cls is not None and fn.cls.is_device() and not fn.is_construction():
+                yield fn
+
+
+def key_text(key: CellKey) -> str:
+    """Return how a cell key reads in source: ("self", "regs") -> self.regs."""
+    parts = [p.split(":", 1)[1].rsplit(".", 1)[-1] if ":" in p else p for p in key]
+    return ".".join(parts).replace(".[", "[")
+
+
+def borrow_label(borrow: Borrow, module: ModuleInfo) -> Link:
+    """The related location of a borrow: "mutable borrow of `self.regs` starts here"."""
+    kind = "mutable borrow" if borrow.mut else "shared borrow"
+    return Link(borrow.node, module, f"{kind} of `{key_text(borrow.key)}` starts here")
+
+
+def function_name(fn: FunctionInfo) -> str:
+    return f"{fn.cls.name}.{fn.name}()" if fn.cls is not None else f"{fn.name}()"

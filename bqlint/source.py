@@ -1,0 +1,179 @@
+"""A parsed file: its text, libcst module, a fast node walker, and positions on demand.
+
+libcst's PositionProvider costs about 2.3x the parse and a plain CSTVisitor walk about 0.9x
+(bench/lint_bench.py), so this module walks dataclass fields directly, skipping whitespace,
+and computes positions only for the nodes a diagnostic names, in one codegen pass per file.
+This is the one place where libcst's 0-based columns become 1-based.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import libcst as cst
+from libcst._nodes.internal import CodegenState
+
+from bqlint.diagnostics import Position, Span
+
+# Fields that hold only whitespace, punctuation or tokens: never semantic children.
+_TOKEN_FIELDS = frozenset(
+    {
+        "lpar", "rpar", "comma", "semicolon", "leading_lines", "header", "footer",
+        "trailing_whitespace", "lines_after_decorators", "dot", "colon", "equal", "star",
+        "asynchronous", "operator", "default_indent", "default_newline", "encoding", "newline",
+        "indent", "empty_lines", "quote", "prefix", "lbracket", "rbracket", "lbrace", "rbrace",
+        "whitespace", "has_trailing_newline",
+    }
+)
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def child_fields(node_type: type) -> tuple[str, ...]:
+    """Return the names of the fields of `node_type` that may hold child nodes."""
+    names = _FIELDS.get(node_type)
+    if names is None:
+        names = tuple(
+            f.name
+            for f in dataclasses.fields(node_type)
+            if f.name not in _TOKEN_FIELDS and not f.name.startswith("whitespace")
+        )
+        _FIELDS[node_type] = names
+    return names
+
+
+def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """Yield the semantic children of `node` in source order."""
+    for name in child_fields(type(node)):
+        value = getattr(node, name)
+        if isinstance(value, cst.CSTNode):
+            yield value
+        elif isinstance(value, (tuple, list)):
+            for item in value:
+                if isinstance(item, cst.CSTNode):
+                    yield item
+
+
+def walk(node: cst.CSTNode, *, into_scopes: bool = True) -> Iterator[cst.CSTNode]:
+    """Yield `node` and its descendants, pre-order; optionally not into nested defs/lambdas."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        if not into_scopes and current is not node and isinstance(
+            current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+        ):
+            continue
+        kids = list(children(current))
+        kids.reverse()
+        stack.extend(kids)
+
+
+class _NullContext:
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+_NULL = _NullContext()
+
+
+class _TargetedPositions(CodegenState):  # type: ignore[misc]
+    """A codegen state that records the start/end of only the requested nodes.
+
+    Positions follow libcst's PositionProvider: syntactic ranges where a node records one,
+    else the whole node. Line and column are computed only at target nodes.
+    """
+
+    def __init__(self, module: cst.Module, targets: set[int]) -> None:
+        super().__init__(default_indent=module.default_indent, default_newline=module.default_newline)
+        self.targets = targets
+        self.found: dict[int, tuple[tuple[int, int], tuple[int, int]]] = {}
+        self._stack: list[tuple[int, int] | None] = []
+        self._line, self._column, self._seen = 1, 0, 0
+
+    def _here(self) -> tuple[int, int]:
+        tokens = self.tokens
+        for i in range(self._seen, len(tokens)):
+            token = tokens[i]
+            newlines = token.count("\n") + token.count("\r") - token.count("\r\n")
+            if newlines:
+                self._line += newlines
+                self._column = len(token) - max(token.rfind("\n"), token.rfind("\r")) - 1
+            else:
+                self._column += len(token)
+        self._seen = len(tokens)
+        return (self._line, self._column)
+
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        self._stack.append(self._here() if id(node) in self.targets else None)
+
+    def after_codegen(self, node: cst.CSTNode) -> None:
+        start = self._stack.pop()
+        if start is not None and id(node) not in self.found:
+            self.found[id(node)] = (start, self._here())
+
+    def record_syntactic_position(self, node: cst.CSTNode, **kwargs: Any) -> Any:
+        if id(node) not in self.targets:
+            return _NULL
+        return _Recorder(self, node)
+
+
+class _Recorder:
+    __slots__ = ("state", "node", "start")
+
+    def __init__(self, state: _TargetedPositions, node: cst.CSTNode) -> None:
+        self.state, self.node = state, node
+        self.start = (0, 0)
+
+    def __enter__(self) -> None:
+        self.start = self.state._here()
+
+    def __exit__(self, *exc: object) -> None:
+        self.state.found[id(self.node)] = (self.start, self.state._here())
+
+
+class SourceFile:
+    """One Python file: text and (once parsed) its libcst module."""
+
+    def __init__(self, path: Path, text: str, module_name: str = "") -> None:
+        self.path = path
+        self.text = text
+        self.module_name = module_name
+        self.module: cst.Module | None = None
+        self.syntax_error: tuple[str, Position] | None = None
+        self._spans: dict[int, Span] = {}
+
+    def parse(self) -> cst.Module | None:
+        """Parse once; on failure record the error (BQL999) and return None."""
+        if self.module is None and self.syntax_error is None:
+            try:
+                self.module = cst.parse_module(self.text)
+            except cst.ParserSyntaxError as exc:
+                message = str(exc.message).strip().splitlines()[0] if exc.message else "invalid syntax"
+                self.syntax_error = (message, Position(max(exc.raw_line, 1), exc.raw_column + 1))
+            except (RecursionError, ValueError, TypeError) as exc:  # libcst limits, odd encodings
+                self.syntax_error = (f"cannot parse: {exc}", Position(1, 1))
+        return self.module
+
+    def resolve_spans(self, nodes: Iterable[cst.CSTNode]) -> None:
+        """Compute spans of `nodes` in one codegen pass (only those not known yet)."""
+        wanted = {id(n) for n in nodes if id(n) not in self._spans}
+        if not wanted or self.module is None:
+            return
+        state = _TargetedPositions(self.module, wanted)
+        self.module._codegen(state)
+        for key, ((l1, c1), (l2, c2)) in state.found.items():
+            self._spans[key] = Span(self.path, Position(l1, c1 + 1), Position(l2, c2 + 1))
+
+    def span(self, node: cst.CSTNode) -> Span:
+        """Return the span of `node` (computing it if `resolve_spans` did not)."""
+        if id(node) not in self._spans:
+            self.resolve_spans([node])
+        return self._spans.get(id(node)) or Span(self.path, Position(1, 1), Position(1, 1))

@@ -42,9 +42,7 @@ def fingerprint(diagnostic: Diagnostic, root: Path, sources: Mapping[Path, str])
     return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:32]
 
 
-def write_baseline(
-    path: Path, diagnostics: Sequence[Diagnostic], root: Path, sources: Mapping[Path, str]
-) -> None:
+def write_baseline(path: Path, diagnostics: Sequence[Diagnostic], root: Path, sources: Mapping[Path, str]) -> None:
     """Write the findings to `path` as JSON, readable enough to review in a diff."""
     entries = [
         {

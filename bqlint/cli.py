@@ -86,24 +86,61 @@ class CheckOptions:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--select", multiple=True, metavar="CODES", help="Rules to check (codes or prefixes, comma-separated); replaces `select`.")
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="CODES",
+    help="Rules to check (codes or prefixes, comma-separated); replaces `select`.",
+)
 @click.option("--ignore", multiple=True, metavar="CODES", help="Rules to skip, in addition to `ignore`.")
 @click.option("--extend-select", multiple=True, metavar="CODES", help="Rules to check in addition to `select`.")
-@click.option("--output-format", type=click.Choice(FORMAT_NAMES), default="full", show_default=True, help="How to print findings.")
+@click.option(
+    "--output-format", type=click.Choice(FORMAT_NAMES), default="full", show_default=True, help="How to print findings."
+)
 @click.option("--fix", is_flag=True, help="Apply safe fixes, then report what remains.")
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply (and count) unsafe fixes.")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff instead of writing them; exit 1 if any.")
 @click.option("--add-noqa", is_flag=True, help="Add `# noqa: CODE` to every line with a finding.")
-@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False), help="Use this pyproject.toml or bqlint.toml.")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Use this pyproject.toml or bqlint.toml.",
+)
 @click.option("--no-cache", is_flag=True, help="Do not read or write the cache (there is no cache yet).")
-@click.option("--jobs", type=click.IntRange(min=1), default=None, metavar="N", help="Reserved: the analysis currently runs in one process.")
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Reserved: the analysis currently runs in one process.",
+)
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of the findings.")
-@click.option("--stdin-filename", type=click.Path(path_type=Path), metavar="NAME", help="Read the source from standard input; report it as NAME.")
-@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True, help="Colour the text formats.")
-@click.option("--force-exclude", is_flag=True, help="Apply `exclude` and .gitignore to files named on the command line too.")
-@click.option("--baseline", type=click.Path(path_type=Path, dir_okay=False), help="Report only findings not recorded in FILE.")
-@click.option("--write-baseline", type=click.Path(path_type=Path, dir_okay=False), help="Record the current findings in FILE and exit 0.")
+@click.option(
+    "--stdin-filename",
+    type=click.Path(path_type=Path),
+    metavar="NAME",
+    help="Read the source from standard input; report it as NAME.",
+)
+@click.option(
+    "--color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Colour the text formats.",
+)
+@click.option(
+    "--force-exclude", is_flag=True, help="Apply `exclude` and .gitignore to files named on the command line too."
+)
+@click.option(
+    "--baseline", type=click.Path(path_type=Path, dir_okay=False), help="Report only findings not recorded in FILE."
+)
+@click.option(
+    "--write-baseline",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Record the current findings in FILE and exit 0.",
+)
 @exit_codes
 def check(
     paths: tuple[Path, ...],
@@ -309,7 +346,13 @@ def rules_command(output_format: str) -> None:
         import json
 
         rows = [
-            {"code": r.code, "name": r.name, "summary": r.summary, "fix": r.fix.value if r.fix else None, "url": r.url()}
+            {
+                "code": r.code,
+                "name": r.name,
+                "summary": r.summary,
+                "fix": r.fix.value if r.fix else None,
+                "url": r.url(),
+            }
             for r in rules
         ]
         click.echo(json.dumps(rows, indent=2))

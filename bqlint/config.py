@@ -47,7 +47,16 @@ DEFAULT_EXCLUDE: tuple[str, ...] = (
     "venv",
 )
 
-_LIST_KEYS = ("select", "ignore", "exclude", "extend-exclude", "device-bases", "cell-types", "unlock-points", "init-methods")
+_LIST_KEYS = (
+    "select",
+    "ignore",
+    "exclude",
+    "extend-exclude",
+    "device-bases",
+    "cell-types",
+    "unlock-points",
+    "init-methods",
+)
 KNOWN_KEYS = frozenset((*_LIST_KEYS, "extend-select", "per-file-ignores"))
 
 
@@ -222,7 +231,10 @@ def settings_from_table(path: Path, table: Mapping[str, Any], overrides: Overrid
     if not isinstance(per_file, dict):
         raise ConfigError(f"{path}: key `per-file-ignores` must be a table of glob = [codes]")
     per_file_ignores = tuple(
-        (glob, resolve_codes(_string_list(path, f"per-file-ignores.{glob}", codes), f"{where} `per-file-ignores.{glob}`"))
+        (
+            glob,
+            resolve_codes(_string_list(path, f"per-file-ignores.{glob}", codes), f"{where} `per-file-ignores.{glob}`"),
+        )
         for glob, codes in per_file.items()
     )
     init_methods = lists.get("init-methods", ())

@@ -43,7 +43,7 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> str:
         ((_offset(starts, text, e.start), _offset(starts, text, e.end), e.content) for e in edits),
         key=lambda item: (item[0], item[1]),
     )
-    for (_, end, _), (next_start, _, _) in zip(spans, spans[1:]):
+    for (_, end, _), (next_start, _, _) in zip(spans, spans[1:], strict=False):
         if next_start < end:
             raise ValueError("overlapping edits")
     for start, end, content in reversed(spans):
@@ -101,7 +101,9 @@ def ensure_parses(text: str) -> None:
     try:
         cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
-        raise UnparsableFix(f"the result would not parse ({exc.message} at {exc.raw_line}:{exc.raw_column + 1})") from None
+        raise UnparsableFix(
+            f"the result would not parse ({exc.message} at {exc.raw_line}:{exc.raw_column + 1})"
+        ) from None
     except Exception as exc:  # libcst raises other errors for some invalid trees
         raise UnparsableFix(f"the result would not parse ({exc})") from None
 

@@ -257,4 +257,3 @@ def _unused_diagnostic(path: Path, directive: Directive, reasons: dict[str, str]
         fix = Fix("remove the suppression", Applicability.SAFE, (edit,))
         help_text = "remove the suppression comment"
     return Diagnostic(UNUSED_CODE, "unused-suppression", message, span, help=help_text, fix=fix)
-

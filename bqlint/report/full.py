@@ -97,9 +97,7 @@ def _underline(line: str, span: Span, row: int) -> tuple[int, int]:
     return offset, max(width, 1)
 
 
-def _frame_lines(
-    frame: Frame, shown: str, lines: list[str] | None, width: int, style: Style, first: bool
-) -> list[str]:
+def _frame_lines(frame: Frame, shown: str, lines: list[str] | None, width: int, style: Style, first: bool) -> list[str]:
     """Return the lines of one frame: the `-->`/`:::` location, the gutter, source and marks."""
     pad = " " * width
     anchor = min(frame.annotations, key=lambda a: (not a.primary, a.span.start.row, a.span.start.column)).span
@@ -145,8 +143,8 @@ def render_diagnostic(d: Diagnostic, sources: dict[Path, str], options: RenderOp
     style = Style(options.color)
     frames = build_frames(d)
     width = len(str(max(a.span.start.row for f in frames for a in f.annotations)))
-    header = f"{style('error', fg='red', bold=True)}{style(f'[{d.code}]', fg='red', bold=True)}: {style(d.message, bold=True)}"
-    out = [header]
+    level = style(f"error[{d.code}]", fg="red", bold=True)
+    out = [f"{level}: {style(d.message, bold=True)}"]
     for index, frame in enumerate(frames):
         text = sources.get(frame.path)
         lines = text.splitlines() if text is not None else None

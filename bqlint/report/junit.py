@@ -32,7 +32,13 @@ def render(report: Report, options: RenderOptions) -> str:
         shown = display_path(path, options.cwd)
         findings = by_file[path]
         suite = ET.SubElement(
-            suites, "testsuite", name=shown, tests=str(len(findings)), failures=str(len(findings)), errors="0", skipped="0"
+            suites,
+            "testsuite",
+            name=shown,
+            tests=str(len(findings)),
+            failures=str(len(findings)),
+            errors="0",
+            skipped="0",
         )
         for d in findings:
             start = d.span.start

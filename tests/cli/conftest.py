@@ -69,7 +69,9 @@ def word_findings(path: Path, text: str) -> list[Diagnostic]:
             start, end = Position(row, match.start() + 1), Position(row, match.end() + 1)
             fix = Fix(f"replace `{word}` with `{new}`", applicability, (Edit(new, start, end),))
             found.append(
-                Diagnostic("BQL007", "cell-rebinding", f"`{word}` is rebound", Span(path, start, end), fix=fix, scope="f")
+                Diagnostic(
+                    "BQL007", "cell-rebinding", f"`{word}` is rebound", Span(path, start, end), fix=fix, scope="f"
+                )
             )
     return found
 

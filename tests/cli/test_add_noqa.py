@@ -11,7 +11,9 @@ def _add(tmp_path, text: str) -> str:
 
 
 def test_noqa_is_appended_to_each_reported_line(tmp_path):
-    assert _add(tmp_path, "OLD = 1\nx = 2\nOLD = OLD\n") == "OLD = 1  # noqa: BQL007\nx = 2\nOLD = OLD  # noqa: BQL007\n"
+    assert (
+        _add(tmp_path, "OLD = 1\nx = 2\nOLD = OLD\n") == "OLD = 1  # noqa: BQL007\nx = 2\nOLD = OLD  # noqa: BQL007\n"
+    )
 
 
 def test_codes_merge_into_an_existing_noqa(tmp_path):
@@ -19,7 +21,9 @@ def test_codes_merge_into_an_existing_noqa(tmp_path):
 
 
 def test_codes_merge_into_an_existing_bqlint_ignore(tmp_path):
-    assert _add(tmp_path, "OLD = 1  # bqlint: ignore[BQL002] why\n") == "OLD = 1  # bqlint: ignore[BQL002, BQL007] why\n"
+    assert (
+        _add(tmp_path, "OLD = 1  # bqlint: ignore[BQL002] why\n") == "OLD = 1  # bqlint: ignore[BQL002, BQL007] why\n"
+    )
 
 
 def test_line_with_another_comment_gets_a_second_comment(tmp_path):

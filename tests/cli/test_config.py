@@ -5,7 +5,6 @@ from pathlib import Path
 import pytest
 
 from bqlint.config import ConfigError, load_settings
-
 from tests.cli.conftest import BROKEN
 
 
@@ -82,7 +81,7 @@ def test_per_file_ignores_apply_by_glob(project, invoke):
         ('colour = "red"', "colour"),
         ('select = "BQL002"', "select"),
         ('select = ["BQL777"]', "select"),
-        ('select = []', "select"),
+        ("select = []", "select"),
         ('ignore = ["E501"]', "ignore"),
         ("ignore = [1]", "ignore"),
         ('extend-select = ["nope"]', "extend-select"),

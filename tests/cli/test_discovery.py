@@ -4,7 +4,6 @@ from pathlib import Path
 
 from bqlint.config import load_settings
 from bqlint.discovery import discover, find_project_root
-
 from tests.cli.conftest import BROKEN
 
 
@@ -47,7 +46,9 @@ def test_gitignore_above_the_git_root_is_not_read(tmp_path, monkeypatch):
 
 
 def test_tool_directories_are_skipped(project):
-    root = project({".venv/lib/x.py": "", ".git/hooks/y.py": "", "build/z.py": "", "pkg/__pycache__/m.py": "", "m.py": ""})
+    root = project(
+        {".venv/lib/x.py": "", ".git/hooks/y.py": "", "build/z.py": "", "pkg/__pycache__/m.py": "", "m.py": ""}
+    )
     assert _names(discover([root], load_settings(root)).files, root) == ["m.py"]
 
 

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from bqlint import engine
-
 from tests.cli.conftest import BROKEN
 
 

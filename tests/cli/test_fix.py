@@ -9,7 +9,11 @@ from tests.cli.conftest import word_findings
 
 def test_edits_apply_from_the_end_so_positions_stay_valid():
     text = "ab\ncd\n"
-    edits = [Edit("X", Position(1, 1), Position(1, 2)), Edit("YY", Position(2, 2), Position(2, 3)), Edit("!", Position(3, 1), Position(3, 1))]
+    edits = [
+        Edit("X", Position(1, 1), Position(1, 2)),
+        Edit("YY", Position(2, 2), Position(2, 3)),
+        Edit("!", Position(3, 1), Position(3, 1)),
+    ]
     assert apply_edits(text, edits) == "Xb\ncYY\n!"
 
 
@@ -24,8 +28,20 @@ def test_columns_count_characters_not_bytes():
 
 def test_overlapping_fixes_are_left_for_the_next_pass(tmp_path):
     path = tmp_path / "a.py"
-    first = Diagnostic("BQL007", "n", "m", Span(path, Position(1, 1), Position(1, 2)), fix=Fix("f", Applicability.SAFE, (Edit("y", Position(1, 1), Position(1, 2)),)))
-    second = Diagnostic("BQL007", "n", "m", Span(path, Position(1, 1), Position(1, 2)), fix=Fix("f", Applicability.SAFE, (Edit("z", Position(1, 1), Position(1, 2)),)))
+    first = Diagnostic(
+        "BQL007",
+        "n",
+        "m",
+        Span(path, Position(1, 1), Position(1, 2)),
+        fix=Fix("f", Applicability.SAFE, (Edit("y", Position(1, 1), Position(1, 2)),)),
+    )
+    second = Diagnostic(
+        "BQL007",
+        "n",
+        "m",
+        Span(path, Position(1, 1), Position(1, 2)),
+        fix=Fix("f", Applicability.SAFE, (Edit("z", Position(1, 1), Position(1, 2)),)),
+    )
     result = fix_text("x = 1\n", [first, second])
     assert result.text == "y = 1\n"
     assert result.applied == 1

@@ -10,7 +10,7 @@ def test_rules_lists_every_rule_and_marks_fixable(invoke):
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert len(lines) == len(all_rules())
-    for line, rule in zip(lines, all_rules()):
+    for line, rule in zip(lines, all_rules(), strict=True):
         assert line.startswith(f"{rule.code}  {rule.name}")
         assert rule.summary in line
         assert ("[*]" in line) == (rule.fix is not None)

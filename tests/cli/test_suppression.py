@@ -16,7 +16,8 @@ def finding(code: str, row: int, col: int = 1) -> Diagnostic:
     return Diagnostic(code, "name", "message", Span(PATH, Position(row, col), Position(row, col + 1)))
 
 
-def kept(text: str, *findings: Diagnostic, settings: Settings = Settings()) -> list[tuple[str, int]]:
+def kept(text: str, *findings: Diagnostic, settings: Settings | None = None) -> list[tuple[str, int]]:
+    settings = settings or Settings()
     return [(d.code, d.span.start.row) for d in apply_suppressions(PATH, text, list(findings), settings)]
 
 

@@ -12,7 +12,7 @@ ROOT = Path("/project")
 DEV = ROOT / "pkg" / "dev.py"
 BUS = ROOT / "pkg" / "bus.py"
 
-DEV_SOURCE = '''\
+DEV_SOURCE = """\
 import bql
 
 from pkg.bus import update
@@ -30,15 +30,15 @@ class Uart(bql.SysBusDevice):
 
     def reset(self) -> None:
         self.level = 3
-'''
+"""
 
-BUS_SOURCE = '''\
+BUS_SOURCE = """\
 import bql
 
 
 def update() -> None:
     bql.unlock()
-'''
+"""
 
 
 def span(path: Path, row: int, col: int, end_row: int, end_col: int) -> Span:

@@ -32,7 +32,9 @@ def test_nearby_related_location_shares_the_primary_frame():
 
 
 def test_distant_related_location_in_the_same_file_gets_its_own_frame():
-    far = replace(BORROW_ACROSS_UNLOCK, related=(replace(BORROW_ACROSS_UNLOCK.related[0], span=span(DEV, 1, 1, 1, 11)),))
+    far = replace(
+        BORROW_ACROSS_UNLOCK, related=(replace(BORROW_ACROSS_UNLOCK.related[0], span=span(DEV, 1, 1, 1, 11)),)
+    )
     assert len(build_frames(far)) == 2
 
 
@@ -45,7 +47,9 @@ def test_related_location_without_source_prints_its_label():
 
 def test_summary_counts_fixed_and_remaining():
     options = RenderOptions(cwd=OPTIONS.cwd, root=OPTIONS.root, fixed=2)
-    assert render("full", sample_report(), options).endswith("Found 5 errors (2 fixed, 3 remaining).\n[*] 1 fixable with the `--fix` option.")
+    assert render("full", sample_report(), options).endswith(
+        "Found 5 errors (2 fixed, 3 remaining).\n[*] 1 fixable with the `--fix` option."
+    )
 
 
 def test_one_error_is_singular():

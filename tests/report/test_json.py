@@ -42,7 +42,11 @@ def test_json_fix_has_applicability_message_and_edits():
         "applicability": "safe",
         "message": "replace the assignment with `self.level.set(3)`",
         "edits": [
-            {"content": "self.level.set(3)", "location": {"column": 9, "row": 17}, "end_location": {"column": 23, "row": 17}}
+            {
+                "content": "self.level.set(3)",
+                "location": {"column": 9, "row": 17},
+                "end_location": {"column": 23, "row": 17},
+            }
         ],
     }
     assert item["name"] == "cell-rebinding"
@@ -61,7 +65,12 @@ def test_json_is_sorted_by_filename_row_column_code():
 def test_json_noqa_row_is_the_last_row_of_a_multiline_string():
     text = 'x = """a\nb\n"""\n'
     moved = CELL_REBINDING.__class__(
-        CELL_REBINDING.code, CELL_REBINDING.name, "m", CELL_REBINDING.span.__class__(DEV, CELL_REBINDING.span.start.__class__(1, 5), CELL_REBINDING.span.start.__class__(3, 4))
+        CELL_REBINDING.code,
+        CELL_REBINDING.name,
+        "m",
+        CELL_REBINDING.span.__class__(
+            DEV, CELL_REBINDING.span.start.__class__(1, 5), CELL_REBINDING.span.start.__class__(3, 4)
+        ),
     )
     (item,) = json.loads(render("json", Report([moved], {DEV: text}), OPTIONS))
     assert item["noqa_row"] == 3

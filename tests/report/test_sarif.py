@@ -48,7 +48,7 @@ def test_sarif_run_and_driver():
 def test_sarif_lists_every_rule_with_descriptions_and_help():
     rules = _sarif()["runs"][0]["tool"]["driver"]["rules"]
     assert [r["id"] for r in rules] == [rule.code for rule in all_rules()]
-    for descriptor, rule in zip(rules, all_rules()):
+    for descriptor, rule in zip(rules, all_rules(), strict=True):
         assert descriptor["name"] == rule.name
         assert descriptor["shortDescription"]["text"] == rule.summary
         assert descriptor["fullDescription"]["text"]

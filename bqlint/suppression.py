@@ -6,11 +6,14 @@ or bare `# noqa`, each optionally followed by a reason. `# bqlint: ignore-file` 
 `[codes]`) in the comment block before the first statement covers the whole file.
 Comments are found with `tokenize`, so a `#` inside a string is never a directive.
 
-Unused suppressions (BQL100) follow ruff's RUF100: a listed code is unused when no finding
-of it was dropped on that row, whether the code is enabled, not enabled for this file, or
-unknown. Two exceptions keep other tools' comments alone: bare `# noqa` and non-`BQL` codes
-in a `noqa` list are never reported. A directive that lists BQL100 is never reported itself.
-File-level directives are not reported when unused; one placed after code is.
+BQL100 reports a directive that suppresses nothing: no finding on its row was dropped by
+it. One that drops a finding of any of its codes is used, even if it lists others (the
+corpus' `partially_used_suppression.py`). As in ruff's RUF100, the message says why each
+code matched nothing: no finding on this line, not enabled (selection, `ignore`,
+`per-file-ignores`), or unknown code. Other tools' comments are left alone: bare `# noqa`
+and a `noqa` that lists no `BQL` code are never reported. A directive that lists BQL100 is
+never reported itself. An unused `ignore-file` in the header is not reported; one placed
+after the first statement (where it has no effect) is. The fix removes the directive.
 """
 
 from __future__ import annotations
@@ -110,16 +113,46 @@ def _directives_in_comment(comment: str, row: int, col0: int, line: str, in_head
     return found
 
 
+_LAYOUT_TOKENS = frozenset(
+    (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.ENCODING, tokenize.INDENT, tokenize.DEDENT)
+)
+
+
+class _Header:
+    """Track whether the tokens so far are only comments, blank lines and a module docstring.
+
+    `ignore-file` belongs there ("near the top"): before the first statement other than the
+    docstring.
+    """
+
+    def __init__(self) -> None:
+        self.open = True
+        self.in_docstring = False
+        self.docstring_done = False
+
+    def see(self, kind: int) -> None:
+        if not self.open:
+            return
+        if kind == tokenize.NEWLINE and self.in_docstring:
+            self.in_docstring, self.docstring_done = False, True
+        elif kind == tokenize.STRING and not self.docstring_done:
+            self.in_docstring = True
+        elif kind not in _LAYOUT_TOKENS:
+            self.open = False
+
+
 @lru_cache(maxsize=64)
 def parse_suppressions(text: str) -> Suppressions:
     """Return the directives of `text`, found lexically; a tokenize error keeps those before it."""
     result = Suppressions()
     lines = text.splitlines()
-    in_header = True
+    header = _Header()
     fstring_rows: list[int] = []
     try:
         for token in tokenize.generate_tokens(io.StringIO(text).readline):
             kind, string, (row, col), (end_row, _), _ = token
+            header.see(kind)
+            in_header = header.open
             if kind == tokenize.COMMENT:
                 line = lines[row - 1] if row - 1 < len(lines) else string
                 for directive in _directives_in_comment(string, row, col, line, in_header):
@@ -128,8 +161,6 @@ def parse_suppressions(text: str) -> Suppressions:
                     else:
                         result.by_row.setdefault(row, []).append(directive)
                 continue
-            if kind not in (tokenize.NL, tokenize.NEWLINE, tokenize.ENCODING, tokenize.INDENT, tokenize.DEDENT):
-                in_header = False
             start_row = row
             if kind == getattr(tokenize, "FSTRING_START", -1):
                 fstring_rows.append(row)
@@ -191,65 +222,58 @@ def apply_suppressions(
 def _unused(
     path: Path, suppressions: Suppressions, used: dict[Directive, set[str]], settings: Settings
 ) -> list[Diagnostic]:
-    known = set(all_codes())
     found: list[Diagnostic] = []
     for directives in suppressions.by_row.values():
         for directive in directives:
-            codes = directive.codes
-            if codes is not None and UNUSED_CODE in codes:
+            if directive in used or (directive.codes is not None and UNUSED_CODE in directive.codes):
                 continue
-            if codes is None:
-                if directive.kind == "ignore" and directive not in used:
+            if directive.codes is None:
+                if directive.kind == "ignore":
                     found.append(_unused_diagnostic(path, directive, {}))
                 continue
-            reasons: dict[str, str] = {}
-            seen: set[str] = set()
-            for code in codes:
-                if directive.kind == "noqa" and not _OWN_CODE_RE.fullmatch(code):
-                    continue
-                if code in seen:
-                    reasons.setdefault(code, "listed twice")
-                elif code in used.get(directive, set()):
-                    pass
-                elif code not in known:
-                    reasons[code] = "unknown code"
-                elif not settings.is_enabled(code, path):
-                    reasons[code] = "not enabled"
-                else:
-                    reasons[code] = "no finding on this line"
-                seen.add(code)
-            if reasons:
-                found.append(_unused_diagnostic(path, directive, reasons))
+            own = [c for c in directive.codes if directive.kind != "noqa" or _OWN_CODE_RE.fullmatch(c)]
+            if own:
+                found.append(_unused_diagnostic(path, directive, _reasons(own, path, settings)))
     for directive in suppressions.file_directives:
         if not directive.in_header:
             span = Span(path, Position(directive.row, directive.start), Position(directive.row, directive.end))
-            found.append(
-                Diagnostic(
-                    UNUSED_CODE,
-                    "unused-suppression",
-                    "`# bqlint: ignore-file` has no effect after the first statement",
-                    span,
-                    help="move it to the comment block at the top of the file",
-                )
-            )
+            message = "`# bqlint: ignore-file` has no effect after the first statement"
+            help_text = "move it to the comment block at the top of the file"
+            found.append(Diagnostic(UNUSED_CODE, "unused-suppression", message, span, help=help_text))
     return found
 
 
+def _reasons(codes: Sequence[str], path: Path, settings: Settings) -> dict[str, str]:
+    """Say why each code of an unused directive suppressed nothing."""
+    known = set(all_codes())
+    reasons: dict[str, str] = {}
+    for code in codes:
+        if code not in known:
+            reasons[code] = "unknown code"
+        elif not settings.is_enabled(code, path):
+            reasons[code] = "not enabled"
+        else:
+            reasons[code] = "no finding on this line"
+    return reasons
+
+
 def _unused_diagnostic(path: Path, directive: Directive, reasons: dict[str, str]) -> Diagnostic:
+    """Build BQL100 for a directive that suppressed nothing; the fix removes it.
+
+    In a `noqa` list, other tools' codes stay: only bqlint's codes are removed.
+    """
     span = Span(path, Position(directive.row, directive.start), Position(directive.row, directive.end))
-    remaining = [c for c in directive.codes or () if c not in reasons]
-    # A noqa list keeps foreign codes: only when nothing is left is the directive removed.
     if not reasons:
         message = "`# bqlint: ignore` suppresses nothing on this line"
     else:
         listed = ", ".join(f"`{code}` ({why})" for code, why in reasons.items())
         message = f"unused suppression of {listed}"
     row = directive.row
-    if remaining:
-        kept = ", ".join(dict.fromkeys(remaining))
+    foreign = [c for c in directive.codes or () if c not in reasons]
+    if foreign:
         start, end = directive.codes_span
-        edit = Edit(kept, Position(row, start), Position(row, end))
-        fix = Fix(f"remove the unused code{'s' if len(reasons) > 1 else ''}", Applicability.SAFE, (edit,))
+        edit = Edit(", ".join(dict.fromkeys(foreign)), Position(row, start), Position(row, end))
+        fix = Fix("remove bqlint's codes from the suppression", Applicability.SAFE, (edit,))
         help_text = f"remove {', '.join(f'`{c}`' for c in reasons)} from the suppression"
     else:
         start, end = directive.removal

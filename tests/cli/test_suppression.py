@@ -71,16 +71,25 @@ def test_ignore_file_with_codes_suppresses_only_those():
     assert kept(text, finding("BQL002", 2), finding("BQL003", 2)) == [("BQL003", 2)]
 
 
+def test_ignore_file_after_the_module_docstring_still_applies():
+    text = '"""Doc."""\n# bqlint: ignore-file\n\nimport bql\n'
+    assert kept(text, finding("BQL001", 4)) == []
+
+
 def test_ignore_file_after_code_has_no_effect_and_is_reported():
-    text = '"""Doc."""\n# bqlint: ignore-file\nx = 1\n'
-    assert kept(text, finding("BQL002", 3)) == [("BQL002", 3), ("BQL100", 2)]
+    text = '"""Doc."""\nimport bql\n# bqlint: ignore-file\nx = 1\n'
+    assert kept(text, finding("BQL002", 4)) == [("BQL002", 4), ("BQL100", 3)]
 
 
-def test_unused_code_is_reported_at_the_directive():
+def test_unused_directive_is_reported_at_the_directive():
     text = "x = 1  # bqlint: ignore[BQL002, BQL003]\n"
-    (d,) = [d for d in apply_suppressions(PATH, text, [finding("BQL002", 1)], Settings()) if d.code == "BQL100"]
+    (d,) = apply_suppressions(PATH, text, [], Settings())
     assert d.span.start == Position(1, 8)
-    assert d.message == "unused suppression of `BQL003` (no finding on this line)"
+    assert d.message == "unused suppression of `BQL002` (no finding on this line), `BQL003` (no finding on this line)"
+
+
+def test_directive_that_suppresses_one_of_its_codes_is_used():
+    assert kept("x = 1  # bqlint: ignore[BQL002, BQL003]\n", finding("BQL002", 1)) == []
 
 
 def test_unused_bare_ignore_is_reported():
@@ -106,9 +115,9 @@ def test_suppressing_a_disabled_code_is_unused_as_in_ruff():
     assert messages == ["unused suppression of `BQL002` (not enabled)"]
 
 
-def test_unknown_and_duplicated_codes_are_reported():
-    (d,) = apply_suppressions(PATH, "x  # bqlint: ignore[BQL002, BQL002, BQL777]\n", [finding("BQL002", 1)], Settings())
-    assert d.message == "unused suppression of `BQL002` (listed twice), `BQL777` (unknown code)"
+def test_unknown_codes_are_reported():
+    (d,) = apply_suppressions(PATH, "x  # bqlint: ignore[BQL777]\n", [], Settings())
+    assert d.message == "unused suppression of `BQL777` (unknown code)"
 
 
 def test_disabled_findings_are_dropped_and_do_not_use_a_directive():
@@ -120,15 +129,14 @@ def test_disabled_findings_are_dropped_and_do_not_use_a_directive():
     ("line", "fixed"),
     [
         ("x = 1  # bqlint: ignore[BQL002]\n", "x = 1\n"),
-        ("x = 1  # bqlint: ignore[BQL002, BQL003] why\n", "x = 1  # bqlint: ignore[BQL003] why\n"),
+        ("x = 1  # bqlint: ignore[BQL002, BQL003] why\n", "x = 1\n"),
         ("x = 1  # noqa: E501, BQL002\n", "x = 1  # noqa: E501\n"),
         ("x = 1  # type: ignore  # noqa: BQL002\n", "x = 1  # type: ignore\n"),
         ("x = 1  # noqa: BQL002  # type: ignore\n", "x = 1  # type: ignore\n"),
     ],
 )
-def test_unused_suppression_fix_removes_only_the_unused_part(line, fixed):
-    findings = [finding("BQL003", 1)] if "BQL003" in line else []
-    unused = [d for d in apply_suppressions(PATH, line, findings, Settings()) if d.code == "BQL100"]
+def test_unused_suppression_fix_removes_only_bqlints_part(line, fixed):
+    unused = [d for d in apply_suppressions(PATH, line, [], Settings()) if d.code == "BQL100"]
     assert fix_text(line, unused).text == fixed
 
 

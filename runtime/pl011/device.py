@@ -162,9 +162,24 @@ class PL011State(bql.SysBusDevice):
 
     # -- MMIO, called by the vCPU with the BQL held ------------------------------------
 
+    @bql.requires_bql
     def read(self, offset: int, size: int) -> int:
-        """Return the register at `offset` (`size` bytes: 1, 2 or 4; QEMU's
-        implementation is 32-bit, narrower reads see the low bytes)."""
+        """Return the `size`-byte (1, 2 or 4) register at `offset`; a vCPU load.
+
+        QEMU implements 32-bit accesses only: a narrower read sees the low bytes of the
+        register word that contains `offset`.
+
+        >>> import bql
+        >>> uart = PL011State()
+        >>> with bql.locked():
+        ...     uart.realize(); uart.reset()
+        ...     hex(uart.read(0x030, 4)), hex(uart.read(0x031, 1)), uart.read(0xFE0, 4)
+        ('0x300', '0x0', 17)
+        >>> uart.read(0x018, 4)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        bql.errors.BqlNotHeldError: PL011State.read() requires the BQL, ...
+        """
         mask = _SIZE_MASK[size]
         if ID_OFFSET <= offset < MMIO_SIZE:
             # Identification is a property of the class: no state, no borrow.
@@ -179,8 +194,21 @@ class PL011State(bql.SysBusDevice):
             self.char_frontend.accept_input()
         return value & mask
 
+    @bql.requires_bql
     def write(self, offset: int, value: int, size: int) -> None:
-        """Write `value` (`size` bytes: 1, 2 or 4) to the register at `offset`."""
+        """Write the `size`-byte (1, 2 or 4) `value` at `offset`; a vCPU store.
+
+        >>> import bql
+        >>> from bql.chardev import MemoryChardev
+        >>> backend = MemoryChardev()
+        >>> uart = PL011State(chardev=backend)
+        >>> with bql.locked():
+        ...     uart.realize(); uart.reset()
+        ...     uart.write(0x000, ord("k"), 4)
+        ...     uart.write(0x02C, 0x61, 4)  # LCR_H.BRK: the backend sends a break
+        >>> backend.output, backend.breaks
+        (bytearray(b'k'), [True])
+        """
         value &= _SIZE_MASK[size]
         if offset >> 2 == _DR and offset < ID_OFFSET:
             # Transmit first, outside any borrow: the backend may call can_receive()
@@ -199,7 +227,19 @@ class PL011State(bql.SysBusDevice):
         """Drive each output line from the raw and enabled interrupt bits.
 
         Reads the registers under a shared borrow that ends before any line is driven:
-        a sink may call straight back into the device.
+        a sink may call straight back into the device. Calling it with the registers
+        still borrowed mutably is the classic mistake:
+
+        >>> import bql
+        >>> uart = PL011State()
+        >>> with bql.locked():  # doctest: +ELLIPSIS
+        ...     uart.realize(); uart.reset()
+        ...     with uart.regs.borrow_mut() as regs:
+        ...         regs.int_level = 0x20
+        ...         uart.update()
+        Traceback (most recent call last):
+        ...
+        bql.errors.BorrowError: cannot borrow() ...
         """
         with self.regs.borrow() as regs:
             levels = regs.irq_levels()
@@ -209,19 +249,47 @@ class PL011State(bql.SysBusDevice):
     # -- character backend handlers (registered in realize()) --------------------------
 
     def can_receive(self) -> int:
-        """Return how many characters the receive FIFO can take now."""
+        """Return how many characters the receive FIFO can take now.
+
+        >>> import bql
+        >>> uart = PL011State()
+        >>> with bql.locked():
+        ...     uart.realize(); uart.reset()
+        ...     uart.can_receive(), uart.write(0x02C, 0x10, 4), uart.can_receive()
+        (1, None, 16)
+        """
         with self.regs.borrow() as regs:
             return regs.can_receive()
 
     def receive(self, data: bytes) -> None:
-        """Queue characters from the backend (dropped while in loopback)."""
+        """Queue characters from the backend (dropped while in loopback).
+
+        Called by the backend under the BQL, possibly from inside this device's own
+        `write_all()` or `accept_input()`: that is why those run outside any borrow.
+
+        >>> import bql
+        >>> uart = PL011State()
+        >>> with bql.locked():
+        ...     uart.realize(); uart.reset()
+        ...     uart.receive(b"z"); chr(uart.read(0x000, 4))
+        'z'
+        """
         with self.regs.borrow_mut() as regs:
             changed = regs.receive(data)
         if changed:
             self.update()
 
     def event(self, event: Event) -> None:
-        """Queue a break character when the backend reports a received break."""
+        """Queue a break character when the backend reports a received break.
+
+        >>> import bql
+        >>> from bql.chardev import Event
+        >>> uart = PL011State()
+        >>> with bql.locked():
+        ...     uart.realize(); uart.reset()
+        ...     uart.event(Event.BREAK); hex(uart.read(0x000, 4)), uart.read(0x004, 4)
+        ('0x400', 4)
+        """
         if event != Event.BREAK:
             return
         with self.regs.borrow_mut() as regs:

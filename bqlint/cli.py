@@ -192,7 +192,7 @@ def run_check(settings: Settings, options: CheckOptions) -> int:
     """Run one check as `options` ask; return the exit code."""
     stdin: tuple[Path, str] | None = None
     if options.stdin_filename is not None:
-        stdin = (Path(os.path.abspath(options.stdin_filename)), sys.stdin.read())
+        stdin = (Path(os.path.abspath(options.stdin_filename)).resolve(), sys.stdin.read())
     found = discover(options.paths, settings, force_exclude=options.force_exclude, stdin_name=options.stdin_filename)
     if stdin is not None and options.force_exclude and settings.is_excluded(stdin[0]):
         if options.fix:
@@ -257,9 +257,11 @@ def _by_path(diagnostics: Sequence[Diagnostic]) -> dict[Path, list[Diagnostic]]:
 
 
 def _source(report: engine.Report, path: Path, stdin: tuple[Path, str] | None) -> str:
+    """Return the text fixes apply to; files are read as stored (line endings kept)."""
     if stdin is not None and path == stdin[0]:
         return stdin[1]
-    return report.sources.get(path) or path.read_text(encoding="utf-8")
+    with path.open(encoding="utf-8", newline="") as file:
+        return file.read()
 
 
 def _fixed_texts(
@@ -311,7 +313,7 @@ def _fix(
             if stdin is not None and path == stdin[0]:
                 stdin = (path, after)
             else:
-                path.write_text(after, encoding="utf-8")
+                path.write_text(after, encoding="utf-8", newline="")
         fixed += applied
         report = check_now(stdin)
     return report, fixed, stdin
@@ -330,7 +332,7 @@ def _add_noqa(report: engine.Report) -> int:
             click.echo(f"error: not adding noqa to {path}: {exc}; the file is left unchanged", err=True)
             continue
         if rows:
-            path.write_text(after, encoding="utf-8")
+            path.write_text(after, encoding="utf-8", newline="")
             added += rows
     click.echo(f"Added {added} noqa directive{'s' if added != 1 else ''}.", err=True)
     return 0

@@ -121,3 +121,10 @@ def test_fixes_of_suppressed_findings_are_not_applied(project, fake_engine, invo
     root = project({"a.py": "OLD = 1  # noqa: BQL007\n"})
     assert invoke("check", "--fix").exit_code == 0
     assert (root / "a.py").read_text() == "OLD = 1  # noqa: BQL007\n"
+
+
+def test_fix_keeps_windows_line_endings(project, fake_engine, invoke):
+    root = project({})
+    (root / "a.py").write_bytes(b"x = 1\r\nOLD = 2\r\n")
+    assert invoke("check", "--fix").exit_code == 0
+    assert (root / "a.py").read_bytes() == b"x = 1\r\nNEW = 2\r\n"

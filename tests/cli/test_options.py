@@ -131,3 +131,22 @@ def test_baseline_and_write_baseline_together_is_a_usage_error(broken, invoke):
 
 def test_add_noqa_with_fix_is_a_usage_error(broken, invoke):
     assert invoke("check", "--add-noqa", "--fix").exit_code == 2
+
+
+def test_full_format_shows_a_related_location_in_a_context_file(project, invoke, monkeypatch):
+    from bqlint import engine
+    from bqlint.diagnostics import Diagnostic, Position, Related, Span
+
+    root = project({"dev.py": "import bql\nflush()\n", "bus.py": "import bql\n\ndef flush():\n    bql.unlock()\n"})
+
+    def run(settings, files, *, context=(), stdin=None, explicit=()):
+        dev, bus = root / "dev.py", root / "bus.py"
+        related = (Related("the BQL may be released here", Span(bus, Position(4, 5), Position(4, 17))),)
+        d = Diagnostic("BQL002", "borrow-across-unlock", "m", Span(dev, Position(2, 1), Position(2, 8)), related)
+        return engine.Report([d], {dev: (root / "dev.py").read_text()}, 1)
+
+    monkeypatch.setattr(engine, "run", run)
+    text = invoke("check", "dev.py").stdout
+    assert " ::: bus.py:4:5" in text
+    assert "4 |     bql.unlock()" in text
+    assert "  |     ------------ the BQL may be released here" in text

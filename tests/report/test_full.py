@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bqlint.diagnostics import Diagnostic
+from bqlint.diagnostics import Diagnostic, Related
 from bqlint.engine import Report
 from bqlint.report import RenderOptions, render
 from bqlint.report.full import build_frames
@@ -61,3 +61,28 @@ def test_zero_width_span_gets_one_caret():
     d = Diagnostic("BQL999", "syntax-error", "cannot parse", span(DEV, 2, 1, 2, 1))
     text = render("full", Report([d], {DEV: "x\n\n"}), OPTIONS)
     assert "  | ^\n" in text
+
+
+def test_multiline_span_is_marked_to_the_end_of_its_first_row():
+    d = Diagnostic("BQL002", "borrow-across-unlock", "m", span(DEV, 1, 5, 3, 2))
+    text = render("full", Report([d], {DEV: "abc defgh\nx\ny\n"}), OPTIONS)
+    assert "1 | abc defgh\n  |     ^^^^^\n" in text
+
+
+def test_tabs_are_expanded_and_marks_stay_under_the_span():
+    d = Diagnostic("BQL007", "cell-rebinding", "m", span(DEV, 1, 2, 1, 5))
+    text = render("full", Report([d], {DEV: "\tabc = 1\n"}), OPTIONS)
+    assert "1 |     abc = 1\n  |     ^^^\n" in text
+
+
+def test_gap_of_more_than_three_rows_is_elided():
+    d = Diagnostic(
+        "BQL002",
+        "borrow-across-unlock",
+        "m",
+        span(DEV, 8, 1, 8, 2),
+        related=(Related("here", span(DEV, 2, 1, 2, 2)),),
+    )
+    text = render("full", Report([d], {DEV: "".join(f"line{n}\n" for n in range(1, 10))}), OPTIONS)
+    assert "2 | line2\n  | - here\n...\n8 | line8\n" in text
+    assert "line5" not in text

@@ -90,6 +90,8 @@ class Settings:
             return False
         if code in self.ignore:
             return False
+        if not self.per_file_ignores:
+            return True
         relative = _relative_posix(path, self.root)
         if relative is None:
             return True

@@ -150,8 +150,10 @@ def render_diagnostic(d: Diagnostic, sources: dict[Path, str], options: RenderOp
         lines = text.splitlines() if text is not None else None
         shown = display_path(frame.path, options.cwd)
         out.extend(_frame_lines(frame, shown, lines, width, style, index == 0))
-    if d.help:
-        out.append(f"{style('help', fg='cyan', bold=True)}: {d.help}")
+    # The help says how to fix; without one, the fix's own title does.
+    help_text = d.help or (d.fix.message if d.fix is not None else None)
+    if help_text:
+        out.append(f"{style('help', fg='cyan', bold=True)}: {help_text}")
     return "\n".join(out)
 
 

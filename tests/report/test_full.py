@@ -6,7 +6,7 @@ from bqlint.diagnostics import Diagnostic, Related
 from bqlint.engine import Report
 from bqlint.report import RenderOptions, render
 from bqlint.report.full import build_frames
-from tests.report.sample import BORROW_ACROSS_UNLOCK, DEV, OPTIONS, empty_report, sample_report, span
+from tests.report.sample import BORROW_ACROSS_UNLOCK, CELL_REBINDING, DEV, OPTIONS, empty_report, sample_report, span
 
 
 def test_full_matches_golden(golden):
@@ -86,3 +86,9 @@ def test_gap_of_more_than_three_rows_is_elided():
     text = render("full", Report([d], {DEV: "".join(f"line{n}\n" for n in range(1, 10))}), OPTIONS)
     assert "2 | line2\n  | - here\n...\n8 | line8\n" in text
     assert "line5" not in text
+
+
+def test_fix_title_is_the_help_when_there_is_no_help():
+    d = replace(CELL_REBINDING, help=None)
+    text = render("full", Report([d], sample_report().sources), OPTIONS)
+    assert "help: replace the assignment with `self.level.set(3)`" in text

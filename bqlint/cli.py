@@ -6,7 +6,6 @@ Exit codes: 0 no findings, 1 findings, 2 usage, configuration or internal error.
 from __future__ import annotations
 
 import functools
-import inspect
 import os
 import sys
 import traceback
@@ -203,12 +202,8 @@ def run_check(settings: Settings, options: CheckOptions) -> int:
         return 0
 
     def check_now(stdin: tuple[Path, str] | None) -> engine.Report:
-        # Files named on the command line are always parsed (`explicit`); the check keeps
-        # this call working with an engine that predates that parameter.
-        extra: dict[str, Any] = {}
-        if "explicit" in inspect.signature(engine.run).parameters:
-            extra["explicit"] = found.named
-        return engine.run(settings, found.files, context=found.context, stdin=stdin, **extra)
+        # Files named on the command line are always parsed (`explicit`), for BQL999.
+        return engine.run(settings, found.files, context=found.context, stdin=stdin, explicit=found.named)
 
     report = check_now(stdin)
     if options.add_noqa:

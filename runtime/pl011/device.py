@@ -135,11 +135,38 @@ class PL011State(bql.SysBusDevice):
 
     @property
     def clock_hz(self) -> int:
-        """UARTCLK in Hz (QEMU's "clk" input; 24 MHz on `virt`); needs the BQL."""
-        return self.clock.get()
+        """UARTCLK in Hz (QEMU's "clk"; 24 MHz on `virt`); settable before realize().
+
+        Like a qdev property, it is set while the board is being built, which may be
+        before anyone took the BQL: the accessors take it for the access if the
+        calling thread does not hold it.
+
+        >>> import bql
+        >>> uart = PL011State()
+        >>> uart.clock_hz = 48_000_000
+        >>> with bql.locked():
+        ...     uart.realize()
+        >>> uart.clock_hz
+        48000000
+        >>> uart.clock_hz = 1
+        Traceback (most recent call last):
+        ...
+        bql.errors.BqlError: PL011 clock_hz can only be set before realize()
+        """
+        if bql.is_locked():
+            return self.clock.get()
+        with bql.locked():
+            return self.clock.get()
 
     @clock_hz.setter
     def clock_hz(self, value: int) -> None:
+        if bql.is_locked():
+            self._set_clock_hz(value)
+        else:
+            with bql.locked():
+                self._set_clock_hz(value)
+
+    def _set_clock_hz(self, value: int) -> None:
         if self.realized:
             raise bql.BqlError("PL011 clock_hz can only be set before realize()")
         self.clock.set(value)

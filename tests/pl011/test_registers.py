@@ -99,6 +99,19 @@ def test_clock_is_settable_before_realize_only(bql_held: None) -> None:
     assert uart.clock_hz == 7_372_800
 
 
+def test_clock_can_be_set_without_holding_the_bql_before_realize() -> None:
+    uart = PL011State()  # a board builds the device, then sets its properties
+    uart.clock_hz = 3_686_400
+    assert uart.clock_hz == 3_686_400
+    with bql.locked():
+        uart.realize()
+        uart.reset()
+        uart.write(R.IBRD, 2, 4)
+        assert uart.baudrate == 115_200
+    with pytest.raises(bql.BqlError, match="before realize"):
+        uart.clock_hz = 1
+
+
 def test_negative_clock_is_refused_at_realize(bql_held: None) -> None:
     uart = PL011State()
     uart.clock_hz = -5

@@ -54,3 +54,11 @@ def test_add_noqa_command_leaves_a_file_it_would_break(project, fake_engine, inv
     result = invoke("check", "--add-noqa")
     assert (root / "a.py").read_text() == "y = OLD + \\\n    1\n"
     assert "not adding noqa" in result.stderr
+
+
+def test_add_noqa_leaves_unused_suppressions_alone(project, fake_engine, invoke):
+    root = project({"a.py": "x = 1  # bqlint: ignore[BQL002]\n"})
+    result = invoke("check", "--add-noqa")
+    assert result.exit_code == 0
+    assert "Added 0 noqa directives." in result.stderr
+    assert (root / "a.py").read_text() == "x = 1  # bqlint: ignore[BQL002]\n"

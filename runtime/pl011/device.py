@@ -98,7 +98,9 @@ class PL011State(bql.SysBusDevice):
         self.regs = bql.BqlRefCell(PL011Registers())
         self.clock = bql.BqlCell(clock_hz)
         # Outputs in QEMU's sysbus IRQ order; `connect_irq(n, ...)` numbers them so.
-        self.interrupts = tuple(bql.InterruptSource() for _ in IRQMASK)
+        self.interrupts: tuple[bql.InterruptSource, ...] = tuple(
+            bql.InterruptSource() for _ in IRQMASK
+        )
         self.char_frontend = CharFrontend(chardev)
 
     # -- lifecycle ---------------------------------------------------------------------

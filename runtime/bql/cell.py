@@ -68,7 +68,7 @@ import enum
 import sys
 from collections.abc import Callable, Iterator
 from types import TracebackType
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar
 
 from .errors import (
     BorrowError,
@@ -128,8 +128,11 @@ class BqlCell(Generic[T]):
         ...     bql.BqlCell("idle").get()
         'idle'
         """
-        if not _HELD.held:
-            raise _not_held("BqlCell.get()")
+        try:
+            if not _HELD.held:
+                raise _not_held("BqlCell.get()")
+        except AttributeError:  # a thread that never took the BQL
+            raise _not_held("BqlCell.get()") from None
         return self._value
 
     def set(self, value: T) -> None:
@@ -145,8 +148,11 @@ class BqlCell(Generic[T]):
         ...
         bql.errors.BqlNotHeldError: BqlCell.set() without the BQL held by this thread
         """
-        if not _HELD.held:
-            raise _not_held("BqlCell.set()")
+        try:
+            if not _HELD.held:
+                raise _not_held("BqlCell.set()")
+        except AttributeError:  # a thread that never took the BQL
+            raise _not_held("BqlCell.set()") from None
         self._value = value
 
     def replace(self, value: T) -> T:
@@ -158,8 +164,11 @@ class BqlCell(Generic[T]):
         ...     cell.replace(2), cell.get()
         (1, 2)
         """
-        if not _HELD.held:
-            raise _not_held("BqlCell.replace()")
+        try:
+            if not _HELD.held:
+                raise _not_held("BqlCell.replace()")
+        except AttributeError:  # a thread that never took the BQL
+            raise _not_held("BqlCell.replace()") from None
         old = self._value
         self._value = value
         return old
@@ -184,8 +193,11 @@ class BqlCell(Generic[T]):
         ...
         bql.errors.NoDefaultError: BqlCell.take() needs a default: ...
         """
-        if not _HELD.held:
-            raise _not_held("BqlCell.take()")
+        try:
+            if not _HELD.held:
+                raise _not_held("BqlCell.take()")
+        except AttributeError:  # a thread that never took the BQL
+            raise _not_held("BqlCell.take()") from None
         old = self._value
         self._value = self._make_default(old)
         return old
@@ -199,8 +211,11 @@ class BqlCell(Generic[T]):
         ...     count.update(lambda n: n + 1)
         42
         """
-        if not _HELD.held:
-            raise _not_held("BqlCell.update()")
+        try:
+            if not _HELD.held:
+                raise _not_held("BqlCell.update()")
+        except AttributeError:  # a thread that never took the BQL
+            raise _not_held("BqlCell.update()") from None
         new = fn(self._value)
         self._value = new
         return new
@@ -311,16 +326,7 @@ class _Guard(Generic[T]):
         # and use after release are still caught; typed as T for type checkers.
         if self._cell is None:
             raise self._released("with")
-        return cast(T, self)
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._cell is not None:
-            self._end()
+        return self  # type: ignore[return-value]
 
     def __del__(self) -> None:
         # A dropped guard ends its borrow, as a Rust guard does when it goes out of scope.
@@ -328,6 +334,8 @@ class _Guard(Generic[T]):
             self._end()
 
     def __getattr__(self, name: str) -> Any:
+        if name == "_cell":  # a guard whose slot is not set yet: no recursion
+            raise AttributeError(name)
         cell = self._cell
         if cell is None:
             raise self._released(f"reading .{name}")
@@ -406,6 +414,19 @@ class BqlRef(_Guard[T]):
         if _LIVE.pop(id(self), None) is not None and cell is not None:
             cell._borrows -= 1
 
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        # _end() inlined: this is the hot path of every `with cell.borrow()` block.
+        cell = self._cell
+        if cell is not None:
+            _set_cell(self, None)
+            if _LIVE.pop(id(self), None) is not None:
+                cell._borrows -= 1
+
     def __setattr__(self, name: str, value: Any) -> None:
         if self._cell is None:
             raise self._released(f"setting .{name}")
@@ -482,6 +503,19 @@ class BqlRefMut(_Guard[T]):
         if _LIVE.pop(id(self), None) is not None and cell is not None:
             cell._borrows = 0
 
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        # _end() inlined: this is the hot path of every `with cell.borrow_mut()` block.
+        cell = self._cell
+        if cell is not None:
+            _set_cell(self, None)
+            if _LIVE.pop(id(self), None) is not None:
+                cell._borrows = 0
+
     def __setattr__(self, name: str, value: Any) -> None:
         cell = self._cell
         if cell is None:
@@ -554,8 +588,11 @@ class BqlRefCell(Generic[T]):
         bql.errors.BorrowError: cannot borrow() BqlRefCell[list]: it is already mutably borrowed by borrow_mut() at <doctest ...>:1 in <module>
         >>> writer.release(); bql.unlock()
         """
-        if not _HELD.held:
-            raise _not_held("BqlRefCell.borrow()")
+        try:
+            if not _HELD.held:
+                raise _not_held("BqlRefCell.borrow()")
+        except AttributeError:  # a thread that never took the BQL
+            raise _not_held("BqlRefCell.borrow()") from None
         if self._borrows < 0:
             raise self._conflict("borrow")
         guard: BqlRef[T] = _new_ref(BqlRef)
@@ -579,8 +616,11 @@ class BqlRefCell(Generic[T]):
         bql.errors.BorrowError: cannot borrow_mut() BqlRefCell[list]: it is already mutably borrowed by borrow_mut() at <doctest ...>:1 in <module>
         >>> bql.unlock()
         """
-        if not _HELD.held:
-            raise _not_held("BqlRefCell.borrow_mut()")
+        try:
+            if not _HELD.held:
+                raise _not_held("BqlRefCell.borrow_mut()")
+        except AttributeError:  # a thread that never took the BQL
+            raise _not_held("BqlRefCell.borrow_mut()") from None
         if self._borrows:
             raise self._conflict("borrow_mut")
         guard: BqlRefMut[T] = _new_mut(BqlRefMut)
@@ -600,8 +640,11 @@ class BqlRefCell(Generic[T]):
         ...         print(cell.try_borrow())
         None
         """
-        if not _HELD.held:
-            raise _not_held("BqlRefCell.try_borrow()")
+        try:
+            if not _HELD.held:
+                raise _not_held("BqlRefCell.try_borrow()")
+        except AttributeError:  # a thread that never took the BQL
+            raise _not_held("BqlRefCell.try_borrow()") from None
         if self._borrows < 0:
             return None
         guard: BqlRef[T] = _new_ref(BqlRef)
@@ -621,8 +664,11 @@ class BqlRefCell(Generic[T]):
         ...         print(cell.try_borrow_mut())
         None
         """
-        if not _HELD.held:
-            raise _not_held("BqlRefCell.try_borrow_mut()")
+        try:
+            if not _HELD.held:
+                raise _not_held("BqlRefCell.try_borrow_mut()")
+        except AttributeError:  # a thread that never took the BQL
+            raise _not_held("BqlRefCell.try_borrow_mut()") from None
         if self._borrows:
             return None
         guard: BqlRefMut[T] = _new_mut(BqlRefMut)

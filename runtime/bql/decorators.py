@@ -84,7 +84,7 @@ def requires_bql(fn: F) -> F:
 
             @functools.wraps(func)
             async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
-                if not _HELD.held and STATE.checks:
+                if not getattr(_HELD, "held", False) and STATE.checks:
                     check(func)
                 return await func(*args, **kwargs)
 
@@ -92,7 +92,7 @@ def requires_bql(fn: F) -> F:
 
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if not _HELD.held and STATE.checks:
+            if not getattr(_HELD, "held", False) and STATE.checks:
                 check(func)
             return func(*args, **kwargs)
 
@@ -127,7 +127,7 @@ def without_bql(fn: F) -> F:
 
             @functools.wraps(func)
             async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
-                if not _HELD.held:
+                if not getattr(_HELD, "held", False):
                     return await func(*args, **kwargs)
                 unlock()
                 try:
@@ -139,7 +139,7 @@ def without_bql(fn: F) -> F:
 
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if not _HELD.held:
+            if not getattr(_HELD, "held", False):
                 return func(*args, **kwargs)
             unlock()
             try:

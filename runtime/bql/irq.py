@@ -75,6 +75,10 @@ class IRQLine:
         return f"IRQLine(level={self.level}, edges={self.edges})"
 
 
+def _not_held() -> BqlNotHeldError:
+    return BqlNotHeldError("InterruptSource.set() without the BQL held by this thread")
+
+
 class InterruptSource:
     """An interrupt output of a device; unconnected, driving it does nothing.
 
@@ -133,8 +137,11 @@ class InterruptSource:
         >>> line.level
         True
         """
-        if not _HELD.held:
-            raise BqlNotHeldError("InterruptSource.set() without the BQL held by this thread")
+        try:
+            if not _HELD.held:
+                raise _not_held()
+        except AttributeError:  # a thread that never took the BQL
+            raise _not_held() from None
         if self._sink is not None:
             self._sink(bool(level))
 

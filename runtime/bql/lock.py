@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import sys
+import _thread
 import threading
 from collections.abc import Callable
 from types import CodeType, TracebackType
@@ -37,15 +38,12 @@ __all__ = [
 ]
 
 
-class _Held(threading.local):
-    """Per-thread flag: True while this thread holds the BQL (read on every checked access)."""
-
-    held = False
-
-
-# The hot path of every checked cell operation reads `_HELD.held`: a thread-local lookup is
-# cheaper than comparing `threading.get_ident()` with the owner (see bench/runtime_bench.py).
-_HELD = _Held()
+# Per-thread: `held` is True while this thread holds the BQL, and unset in a thread that
+# never took it. The hot path of every checked cell operation reads `_HELD.held` (catching
+# AttributeError): a plain `_thread._local` is the cheapest per-thread lookup CPython offers,
+# cheaper than comparing `threading.get_ident()` with the owner or a `threading.local`
+# subclass with a class default (see bench/runtime_bench.py).
+_HELD = _thread._local()
 _LOCK = threading.Lock()
 
 
@@ -80,7 +78,7 @@ def is_locked() -> bool:
     >>> bql.is_locked()
     False
     """
-    return _HELD.held
+    return getattr(_HELD, "held", False) is True
 
 
 def lock() -> None:
@@ -98,7 +96,7 @@ def lock() -> None:
     bql.errors.BqlError: the BQL is already held by this thread: lock() is not re-entrant
     >>> bql.unlock()
     """
-    if _HELD.held:
+    if getattr(_HELD, "held", False):
         raise BqlError("the BQL is already held by this thread: lock() is not re-entrant")
     _LOCK.acquire()
     STATE.owner = threading.get_ident()
@@ -110,7 +108,7 @@ def acquire(timeout: float) -> bool:
 
     For I/O threads that must stay able to stop while another thread holds the BQL.
     """
-    if _HELD.held:
+    if getattr(_HELD, "held", False):
         raise BqlError("the BQL is already held by this thread: lock() is not re-entrant")
     if not _LOCK.acquire(timeout=timeout):
         return False
@@ -130,7 +128,7 @@ def unlock() -> None:
 
     With a `BqlRefCell` borrow alive, nothing is released (see `BqlUnlockError`).
     """
-    if not _HELD.held:
+    if not getattr(_HELD, "held", False):
         raise BqlError("bql.unlock() by a thread that does not hold the BQL")
     if STATE.owner != threading.get_ident():
         # This thread's flag outlived a reset_for_tests(): it no longer owns the lock.
@@ -275,7 +273,7 @@ def reset_for_tests() -> None:
     thread delivering input) is left alone, one held by a finished thread is released.
     """
     STATE.live.clear()
-    if _HELD.held or not _owner_alive():
+    if getattr(_HELD, "held", False) or not _owner_alive():
         _HELD.held = False
         STATE.owner = None
         if _LOCK.locked():

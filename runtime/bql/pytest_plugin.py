@@ -20,12 +20,12 @@ __all__ = ["bql_held"]
 @pytest.fixture
 def bql_held() -> Iterator[None]:
     """Hold the BQL for the test (released after it, even if the test left a borrow alive)."""
-    if not _HELD.held:
+    if not getattr(_HELD, "held", False):
         from .lock import lock
 
         lock()
     yield
-    if _HELD.held:
+    if getattr(_HELD, "held", False):
         try:
             unlock()
         except Exception:

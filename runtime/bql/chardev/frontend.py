@@ -66,7 +66,7 @@ class Event(enum.IntEnum):
 
 
 def _check_held(operation: str) -> None:
-    if STATE.checks and not _HELD.held:
+    if STATE.checks and not getattr(_HELD, "held", False):
         raise BqlNotHeldError(f"CharFrontend.{operation}() without the BQL held by this thread")
 
 

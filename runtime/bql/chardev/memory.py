@@ -18,7 +18,7 @@ __all__ = ["MemoryChardev"]
 @contextlib.contextmanager
 def holding_bql() -> Iterator[None]:
     """Hold the BQL for the block: keep it if this thread holds it, else take it."""
-    if _HELD.held:
+    if getattr(_HELD, "held", False):
         yield
     else:
         with locked():

@@ -200,5 +200,5 @@ class SocketChardev(Chardev):
         try:
             action()  # type: ignore[operator]
         finally:
-            if _HELD.held:
+            if getattr(_HELD, "held", False):
                 unlock()

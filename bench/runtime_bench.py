@@ -1,0 +1,143 @@
+"""Cost of the `bql` cells against a floor measured in the same run (a script, not a test).
+
+Floors: a bare method reading / writing one slot, and a bare context manager that hands
+out the object (``with Bare(obj) as r:`` — creating it, entering, leaving). Each figure is
+the minimum over many timeit repeats, with the cost of an empty loop subtracted, so the
+ratios compare the operations themselves. Run: ``python bench/runtime_bench.py``.
+
+Targets: checks off, get/set within 1.3x the bare method; checks on, within 2.5x; a
+``with cell.borrow_mut() as r:`` block within 4x the bare context manager.
+"""
+
+from __future__ import annotations
+
+import argparse
+import timeit
+from typing import Any
+
+import bql
+
+
+class BareSlot:
+    """The floor for get/set: a method that reads or writes one slot."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: int) -> None:
+        self._value = value
+
+    def get(self) -> int:
+        return self._value
+
+    def set(self, value: int) -> None:
+        self._value = value
+
+
+class BareContext:
+    """The floor for a borrow block: a context manager that hands out the object."""
+
+    __slots__ = ("_obj",)
+
+    def __init__(self, obj: object) -> None:
+        self._obj = obj
+
+    def __enter__(self) -> object:
+        return self._obj
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
+def measure(stmt: str, env: dict[str, Any], number: int, repeat: int) -> float:
+    """Return the best time of one `stmt`, in nanoseconds, empty-loop cost included."""
+    timer = timeit.Timer(stmt, globals=env)
+    return min(timer.repeat(repeat=repeat, number=number)) / number * 1e9
+
+
+def run(number: int, repeat: int, rounds: int) -> dict[str, float]:
+    regs = [0] * 16
+    env: dict[str, Any] = {
+        "bare": BareSlot(0),
+        "Bare": BareContext,
+        "obj": regs,
+        "cell": bql.BqlCell(0),
+        "refcell": bql.BqlRefCell(regs),
+    }
+    floors = {
+        "empty": "pass",
+        "bare.get": "bare.get()",
+        "bare.set": "bare.set(1)",
+        "bare with": "with Bare(obj) as r: pass",
+    }
+    subjects = {
+        "get": "cell.get()",
+        "set": "cell.set(1)",
+        "borrow_mut with": "with refcell.borrow_mut() as r: pass",
+        "borrow with": "with refcell.borrow() as r: pass",
+    }
+    # Rounds interleave floors and subjects, checks on and off, so that machine noise hits
+    # them alike; the minimum of each is kept.
+    best: dict[str, float] = {}
+
+    def keep(name: str, stmt: str) -> None:
+        t = measure(stmt, env, number, repeat)
+        best[name] = min(best.get(name, t), t)
+
+    bql.lock()
+    try:
+        for _round in range(rounds):
+            for checks in (True, False):
+                bql.set_checks(checks)
+                mode = "on" if checks else "off"
+                for name, stmt in floors.items():
+                    keep(name, stmt)
+                for name, stmt in subjects.items():
+                    keep(f"{name} [{mode}]", stmt)
+    finally:
+        bql.set_checks(True)
+        bql.unlock()
+    return best
+
+
+def report(results: dict[str, float]) -> bool:
+    """Print times and ratios; return whether every target is met."""
+    ok = True
+    print(f"{'operation':28} {'ns':>8}")
+    for name, t in results.items():
+        print(f"{name:28} {t:8.1f}")
+    print()
+    print(f"{'ratio (net of empty loop)':44} {'ratio':>6}  target")
+    rows = [
+        ("get", "bare.get", "off", 1.3),
+        ("set", "bare.set", "off", 1.3),
+        ("get", "bare.get", "on", 2.5),
+        ("set", "bare.set", "on", 2.5),
+        ("borrow_mut with", "bare with", "on", 4.0),
+        ("borrow with", "bare with", "on", None),
+        ("borrow_mut with", "bare with", "off", None),
+    ]
+    for subject, floor, mode, target in rows:
+        empty = results["empty"]
+        net = results[f"{subject} [{mode}]"] - empty
+        base = results[floor] - empty
+        ratio = net / base
+        met = target is None or ratio <= target
+        ok &= met
+        label = f"{subject} / {floor}, checks {mode}"
+        mark = "" if target is None else (f"<= {target}  " + ("ok" if met else "MISSED"))
+        print(f"{label:44} {ratio:6.2f}  {mark}")
+    return ok
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--number", type=int, default=50_000, help="loops per timing")
+    parser.add_argument("--repeat", type=int, default=3, help="timings per statement and round")
+    parser.add_argument("--rounds", type=int, default=20, help="interleaved rounds")
+    args = parser.parse_args()
+    ok = report(run(args.number, args.repeat, args.rounds))
+    raise SystemExit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()

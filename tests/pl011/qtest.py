@@ -38,7 +38,11 @@ class QemuPL011:
     """One QEMU process and its two sockets; a context manager that always cleans up."""
 
     def __init__(self) -> None:
-        self._dir = tempfile.mkdtemp(prefix="pl011-qtest-")
+        # Unix socket paths are limited to ~108 bytes: keep them short even when
+        # TMPDIR is deep.
+        self._dir = tempfile.mkdtemp(
+            prefix="pl011-qtest-", dir="/tmp" if os.path.isdir("/tmp") else None
+        )
         self._process: subprocess.Popen[bytes] | None = None
         self._qtest: socket.socket | None = None
         self._serial: socket.socket | None = None

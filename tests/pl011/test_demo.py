@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import selectors
 import signal
 import socket
 import subprocess
@@ -28,8 +29,7 @@ def demo(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
         text=True,
     )
     try:
-        assert process.stdout is not None
-        line = process.stdout.readline()  # printed once the socket is listening
+        line = first_line(process)  # printed once the socket is listening
         assert "listening on unix:" in line, process.stderr and process.stderr.read()
         yield process, path
     finally:
@@ -40,6 +40,16 @@ def demo(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def first_line(process: subprocess.Popen[str]) -> str:
+    """Return the demo's first stdout line, or "" if none comes within the timeout."""
+    assert process.stdout is not None
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stdout, selectors.EVENT_READ)
+        if not selector.select(TIMEOUT_S):
+            return ""
+    return process.stdout.readline()
 
 
 def read_exactly(peer: socket.socket, size: int) -> bytes:
@@ -91,8 +101,7 @@ def test_demo_listens_on_tcp_loopback() -> None:
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     try:
-        assert process.stdout is not None
-        match = re.search(r"tcp:127\.0\.0\.1:(\d+)", process.stdout.readline())
+        match = re.search(r"tcp:127\.0\.0\.1:(\d+)", first_line(process))
         assert match, "no listen address printed"
         with socket.create_connection(("127.0.0.1", int(match[1])), TIMEOUT_S) as peer:
             peer.sendall(b"tcp!")

@@ -124,7 +124,9 @@ def report(results: dict[str, float]) -> bool:
         met = target is None or ratio <= target
         ok &= met
         label = f"{subject} / {floor}, checks {mode}"
-        mark = "" if target is None else (f"<= {target}  " + ("ok" if met else "MISSED"))
+        mark = (
+            "" if target is None else (f"<= {target}  " + ("ok" if met else "MISSED"))
+        )
         print(f"{label:44} {ratio:6.2f}  {mark}")
     return ok
 
@@ -132,7 +134,9 @@ def report(results: dict[str, float]) -> bool:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--number", type=int, default=50_000, help="loops per timing")
-    parser.add_argument("--repeat", type=int, default=3, help="timings per statement and round")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="timings per statement and round"
+    )
     parser.add_argument("--rounds", type=int, default=20, help="interleaved rounds")
     args = parser.parse_args()
     ok = report(run(args.number, args.repeat, args.rounds))

@@ -21,7 +21,13 @@ from . import chardev
 from .cell import BqlCell, BqlRef, BqlRefCell, BqlRefMut
 from .decorators import releases_bql, requires_bql, without_bql
 from .device import Device, SysBusDevice
-from .errors import BorrowError, BorrowReleasedError, BqlError, BqlNotHeldError, BqlUnlockError
+from .errors import (
+    BorrowError,
+    BorrowReleasedError,
+    BqlError,
+    BqlNotHeldError,
+    BqlUnlockError,
+)
 from .irq import InterruptSource, IRQLine
 from .lock import checks_enabled, is_locked, lock, locked, set_checks, unlock, unlocked
 

@@ -383,7 +383,9 @@ class _Guard(Generic[T]):
         return f"{type(self).__name__}({inner})"
 
 
-_set_cell: Callable[[_Guard[Any], BqlRefCell[Any] | None], None] = vars(_Guard)["_cell"].__set__
+_set_cell: Callable[[_Guard[Any], BqlRefCell[Any] | None], None] = vars(_Guard)[
+    "_cell"
+].__set__
 
 
 class BqlRef(_Guard[T]):
@@ -691,7 +693,7 @@ class BqlRefCell(Generic[T]):
 
     def __repr__(self) -> str:
         if self._borrows < 0:
-            return f"BqlRefCell(<mutably borrowed>)"
+            return "BqlRefCell(<mutably borrowed>)"
         return f"BqlRefCell({self._value!r})"
 
 
@@ -748,7 +750,13 @@ _CHECKED: Methods = {
     cls: {name: getattr(cls, name) for name in names} for cls, names in _NAMES.items()
 }
 _UNCHECKED: Methods = {
-    BqlCell: {"get": _get, "set": _set, "replace": _replace, "take": _take, "update": _update},
+    BqlCell: {
+        "get": _get,
+        "set": _set,
+        "replace": _replace,
+        "take": _take,
+        "update": _update,
+    },
     BqlRefCell: {
         "borrow": _borrow,
         "borrow_mut": _borrow_mut,

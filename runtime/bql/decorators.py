@@ -54,7 +54,7 @@ def releases_bql(fn: F) -> F:
     >>> bql.unlock()
     """
     target = fn.__func__ if isinstance(fn, (staticmethod, classmethod)) else fn
-    setattr(target, "__bql_releases__", True)
+    target.__bql_releases__ = True  # type: ignore[attr-defined]
     return fn
 
 

@@ -179,7 +179,10 @@ class Device:
         >>> bql.unlock()
         """
         if not isinstance(state, Mapping):
-            raise ValueError(f"a migration state is a dict, not {type(state).__name__}")
+            # SPEC §2.3: a state that fails validation raises ValueError, whatever the cause.
+            raise ValueError(  # noqa: TRY004
+                f"a migration state is a dict, not {type(state).__name__}"
+            )
         before = self.save_state()
         try:
             self.apply_state(state)

@@ -17,19 +17,19 @@ also a call *out* of the device, so drive it after ending any `BqlRefCell` borro
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol, Union
+from typing import Protocol
 
 from .errors import BqlNotHeldError
 from .lock import _HELD, on_checks_changed
 
-__all__ = ["InterruptSource", "IRQLine", "IRQSink"]
+__all__ = ["IRQLine", "IRQSink", "InterruptSource"]
 
 
 class _LevelSink(Protocol):
     def set(self, level: bool) -> None: ...
 
 
-IRQSink = Union[_LevelSink, Callable[[bool], None]]
+IRQSink = _LevelSink | Callable[[bool], None]
 """What an output can be connected to: an object with `set(level)` (`IRQLine`) or a callable."""
 
 

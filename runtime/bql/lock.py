@@ -17,9 +17,9 @@ True
 
 from __future__ import annotations
 
+import _thread
 import os
 import sys
-import _thread
 import threading
 from collections.abc import Callable
 from types import CodeType, TracebackType
@@ -97,7 +97,9 @@ def lock() -> None:
     >>> bql.unlock()
     """
     if getattr(_HELD, "held", False):
-        raise BqlError("the BQL is already held by this thread: lock() is not re-entrant")
+        raise BqlError(
+            "the BQL is already held by this thread: lock() is not re-entrant"
+        )
     _LOCK.acquire()
     STATE.owner = threading.get_ident()
     _HELD.held = True
@@ -109,7 +111,9 @@ def acquire(timeout: float) -> bool:
     For I/O threads that must stay able to stop while another thread holds the BQL.
     """
     if getattr(_HELD, "held", False):
-        raise BqlError("the BQL is already held by this thread: lock() is not re-entrant")
+        raise BqlError(
+            "the BQL is already held by this thread: lock() is not re-entrant"
+        )
     if not _LOCK.acquire(timeout=timeout):
         return False
     STATE.owner = threading.get_ident()
@@ -146,7 +150,7 @@ def unlock() -> None:
     _LOCK.release()
 
 
-class locked:  # noqa: N801 - used as `with bql.locked():`, like a function
+class locked:
     """Hold the BQL for the duration of a `with` block.
 
     >>> import bql
@@ -180,7 +184,7 @@ class locked:  # noqa: N801 - used as `with bql.locked():`, like a function
         unlock()
 
 
-class unlocked:  # noqa: N801 - used as `with bql.unlocked():`, like a function
+class unlocked:
     """Release the held BQL for the duration of a `with` block and take it back after.
 
     This is where another thread (an I/O thread, another vCPU) can take the BQL and run

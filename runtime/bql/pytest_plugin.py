@@ -12,6 +12,7 @@ from collections.abc import Generator, Iterator
 
 import pytest
 
+from .errors import BqlError
 from .lock import _HELD, reset_for_tests, unlock
 
 __all__ = ["bql_held"]
@@ -28,7 +29,7 @@ def bql_held() -> Iterator[None]:
     if getattr(_HELD, "held", False):
         try:
             unlock()
-        except Exception:
+        except BqlError:
             reset_for_tests()
 
 

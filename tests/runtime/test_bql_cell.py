@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
 import bql
+import pytest
 from bql.errors import NoDefaultError
 
 
@@ -37,7 +36,9 @@ def test_take_without_a_usable_default_is_a_clear_error(bql_held):
 
     token = Token(1)
     cell = bql.BqlCell(token)
-    with pytest.raises(NoDefaultError, match=r"needs a default: Token\(\) failed") as info:
+    with pytest.raises(
+        NoDefaultError, match=r"needs a default: Token\(\) failed"
+    ) as info:
         cell.take()
     assert isinstance(info.value, bql.BqlError)
     assert isinstance(info.value, TypeError)
@@ -57,7 +58,8 @@ def test_take_without_a_usable_default_is_a_clear_error(bql_held):
 def test_every_operation_without_the_bql_is_refused(operation, call):
     cell = bql.BqlCell(0)
     with pytest.raises(
-        bql.BqlNotHeldError, match=rf"BqlCell\.{operation}\(\) without the BQL held by this thread"
+        bql.BqlNotHeldError,
+        match=rf"BqlCell\.{operation}\(\) without the BQL held by this thread",
     ):
         call(cell)
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import threading
 
-import pytest
-
 import bql
+import pytest
 from bql.chardev import CharFrontend, Event, MemoryChardev
 
 
@@ -70,7 +69,9 @@ def test_frontend_without_backend_discards_output_and_has_no_input(bql_held):
     ids=["write_all", "accept_input", "send_break", "enable_handlers"],
 )
 def test_frontend_operations_need_the_bql(call):
-    with pytest.raises(bql.BqlNotHeldError, match=r"CharFrontend\.\w+\(\) without the BQL"):
+    with pytest.raises(
+        bql.BqlNotHeldError, match=r"CharFrontend\.\w+\(\) without the BQL"
+    ):
         call(CharFrontend(MemoryChardev()))
 
 
@@ -159,7 +160,10 @@ def test_accept_input_with_a_live_borrow_is_a_borrow_error(bql_held):
     dev = Receiver(backend)
     dev.realize()
     backend.feed(b"ab")
-    with pytest.raises(bql.BorrowError, match=r"already mutably borrowed by borrow_mut\(\) at .* in drain_wrong"):
+    with pytest.raises(
+        bql.BorrowError,
+        match=r"already mutably borrowed by borrow_mut\(\) at .* in drain_wrong",
+    ):
         dev.drain_wrong()
 
 
@@ -168,9 +172,8 @@ def test_write_all_can_reenter_the_device_handlers(bql_held):
     dev = Receiver(backend)
     dev.realize()
     dev.room.set(8)
-    with dev.rx.borrow():
-        with pytest.raises(bql.BorrowError):
-            dev.chr.write_all(b"x")  # echo re-enters receive(), which needs borrow_mut
+    with dev.rx.borrow(), pytest.raises(bql.BorrowError):
+        dev.chr.write_all(b"x")  # echo re-enters receive(), which needs borrow_mut
     dev.chr.write_all(b"y")
     assert dev.rx.borrow().value.endswith(b"y")
 

@@ -6,9 +6,8 @@ import asyncio
 import inspect
 import threading
 
-import pytest
-
 import bql
+import pytest
 
 DECORATORS = [
     (bql.releases_bql, "__bql_releases__"),
@@ -32,7 +31,9 @@ def test_decorators_keep_metadata_and_set_a_marker(decorator, marker):
 
 
 @pytest.mark.parametrize(("decorator", "marker"), DECORATORS)
-def test_decorators_work_on_methods_static_and_class_methods(bql_held, decorator, marker):
+def test_decorators_work_on_methods_static_and_class_methods(
+    bql_held, decorator, marker
+):
     class Dev:
         def __init__(self) -> None:
             self.n = 2
@@ -74,9 +75,8 @@ def test_calling_a_releasing_function_with_a_borrow_alive_raises(bql_held):
             pass
 
     cell = bql.BqlRefCell(0)
-    with cell.borrow_mut():
-        with pytest.raises(bql.BqlUnlockError):
-            wait_for_host()
+    with cell.borrow_mut(), pytest.raises(bql.BqlUnlockError):
+        wait_for_host()
     wait_for_host()
 
 
@@ -86,7 +86,8 @@ def test_requires_bql_refuses_a_thread_without_the_bql():
         return "done"
 
     with pytest.raises(
-        bql.BqlNotHeldError, match=r"reset\(\) requires the BQL, and this thread does not hold it"
+        bql.BqlNotHeldError,
+        match=r"reset\(\) requires the BQL, and this thread does not hold it",
     ):
         reset()
     with bql.locked():
@@ -191,9 +192,8 @@ def test_without_bql_called_by_the_holder_with_a_borrow_alive_raises(bql_held):
     def worker() -> None:
         pytest.fail("must not run")
 
-    with cell.borrow():
-        with pytest.raises(bql.BqlUnlockError):
-            worker()
+    with cell.borrow(), pytest.raises(bql.BqlUnlockError):
+        worker()
     assert bql.is_locked()
 
 

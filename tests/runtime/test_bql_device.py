@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
 import bql
+import pytest
 from bql.errors import NoSuchOutputError
 
 
@@ -64,7 +63,10 @@ def test_connect_irq_wires_output_n():
 
 def test_connect_irq_out_of_range_is_a_clear_error():
     dev = Uart()
-    with pytest.raises(NoSuchOutputError, match=r"Uart has no interrupt output 4: it has 4 outputs \(0..3\)") as info:
+    with pytest.raises(
+        NoSuchOutputError,
+        match=r"Uart has no interrupt output 4: it has 4 outputs \(0..3\)",
+    ) as info:
         dev.connect_irq(4, bql.IRQLine())
     assert isinstance(info.value, bql.BqlError)
     assert isinstance(info.value, IndexError)
@@ -171,7 +173,9 @@ def test_default_state_round_trips(bql_held):
         ([("pos", 1)], "is a dict"),
     ],
 )
-def test_invalid_state_raises_value_error_and_leaves_the_device_unchanged(bql_held, bad, match):
+def test_invalid_state_raises_value_error_and_leaves_the_device_unchanged(
+    bql_held, bad, match
+):
     dev = Counter()
     dev.pos.set(1)
     before = dev.save_state()

@@ -5,9 +5,8 @@ from __future__ import annotations
 import copy
 import sys
 
-import pytest
-
 import bql
+import pytest
 from bql.errors import SharedBorrowWriteError
 
 
@@ -39,11 +38,15 @@ def test_shared_borrows_coexist(bql_held):
 
 def test_borrow_mut_while_borrowed_names_where_the_live_borrow_was_taken(bql_held):
     cell = bql.BqlRefCell(Regs())
-    reader = cell.borrow(); line = here()  # noqa: E702
+    reader = cell.borrow()
+    line = here() - 1
     with pytest.raises(bql.BorrowError) as info:
         cell.borrow_mut()
     message = str(info.value)
-    assert "cannot borrow_mut() BqlRefCell[Regs]: it is already borrowed by borrow()" in message
+    assert (
+        "cannot borrow_mut() BqlRefCell[Regs]: it is already borrowed by borrow()"
+        in message
+    )
     assert f"{__file__}:{line} in test_borrow_mut_while_borrowed_names" in message
     reader.release()
     cell.borrow_mut().release()
@@ -57,7 +60,9 @@ def test_borrow_while_mutably_borrowed_names_the_mutable_borrow(bql_held):
 
     line = take_it.__code__.co_firstlineno + 1
     writer = take_it()
-    with pytest.raises(bql.BorrowError, match="already mutably borrowed by borrow_mut()") as info:
+    with pytest.raises(
+        bql.BorrowError, match="already mutably borrowed by borrow_mut()"
+    ) as info:
         cell.borrow()
     assert f"{__file__}:{line} in take_it" in str(info.value)
     writer.release()
@@ -98,10 +103,14 @@ def test_try_forms_are_live_borrows(bql_held):
     guard.release()
 
 
-@pytest.mark.parametrize("method", ["borrow", "borrow_mut", "try_borrow", "try_borrow_mut"])
+@pytest.mark.parametrize(
+    "method", ["borrow", "borrow_mut", "try_borrow", "try_borrow_mut"]
+)
 def test_borrowing_without_the_bql_is_refused(method):
     cell = bql.BqlRefCell(0)
-    with pytest.raises(bql.BqlNotHeldError, match=rf"BqlRefCell\.{method}\(\) without the BQL"):
+    with pytest.raises(
+        bql.BqlNotHeldError, match=rf"BqlRefCell\.{method}\(\) without the BQL"
+    ):
         getattr(cell, method)()
 
 
@@ -130,9 +139,8 @@ def test_release_inside_with_block_is_fine(bql_held):
 
 def test_with_block_ends_the_borrow_even_on_error(bql_held):
     cell = bql.BqlRefCell(0)
-    with pytest.raises(KeyError):
-        with cell.borrow_mut():
-            raise KeyError("x")
+    with pytest.raises(KeyError), cell.borrow_mut():
+        raise KeyError("x")
     cell.borrow_mut().release()
 
 
@@ -175,7 +183,10 @@ def test_a_guard_left_in_a_returning_function_is_dropped(bql_held):
 def test_any_use_after_release_raises(bql_held, kind, use):
     guard = getattr(bql.BqlRefCell(Regs()), kind)()
     guard.release()
-    with pytest.raises(bql.BorrowReleasedError, match=f"through a {kind}\\(\\) guard that was already released"):
+    with pytest.raises(
+        bql.BorrowReleasedError,
+        match=f"through a {kind}\\(\\) guard that was already released",
+    ):
         use(guard)
 
 
@@ -221,9 +232,14 @@ def test_shared_borrow_reads_attributes_items_and_methods(bql_held):
 )
 def test_writing_through_a_shared_borrow_raises(bql_held, write):
     cell = bql.BqlRefCell(Regs())
-    with cell.borrow() as regs:
-        with pytest.raises(SharedBorrowWriteError, match=r"through a shared borrow\(\); use borrow_mut\(\)") as info:
-            write(regs)
+    with (
+        cell.borrow() as regs,
+        pytest.raises(
+            SharedBorrowWriteError,
+            match=r"through a shared borrow\(\); use borrow_mut\(\)",
+        ) as info,
+    ):
+        write(regs)
     assert isinstance(info.value, bql.BorrowError)
     assert isinstance(info.value, (AttributeError, TypeError))
     assert cell.borrow().lcr == 0
@@ -289,9 +305,11 @@ def test_guard_is_truthy_even_around_an_empty_value(bql_held):
 
 
 def test_guards_cannot_be_copied(bql_held):
-    with bql.BqlRefCell([1]).borrow() as guard:
-        with pytest.raises(TypeError, match="cannot be copied"):
-            copy.copy(guard)
+    with (
+        bql.BqlRefCell([1]).borrow() as guard,
+        pytest.raises(TypeError, match="cannot be copied"),
+    ):
+        copy.copy(guard)
 
 
 def test_reprs(bql_held):
@@ -311,9 +329,8 @@ def test_with_checks_off_borrows_are_untracked():
     b = cell.borrow_mut()  # no conflict detection
     a.append(2)
     assert b.value == [1, 2]
-    with cell.borrow() as ro:
-        with pytest.raises(SharedBorrowWriteError):
-            ro[0] = 0
+    with cell.borrow() as ro, pytest.raises(SharedBorrowWriteError):
+        ro[0] = 0
     a.release()
     with pytest.raises(bql.BorrowReleasedError):
         a.release()

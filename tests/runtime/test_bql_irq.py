@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
 import bql
+import pytest
 
 
 def test_irq_line_counts_rising_edges_and_reports_only_changes():
@@ -38,7 +37,9 @@ def test_driving_a_source_without_the_bql_is_refused(operation):
     irq = bql.InterruptSource()
     line = bql.IRQLine()
     irq.connect(line)
-    with pytest.raises(bql.BqlNotHeldError, match="without the BQL held by this thread"):
+    with pytest.raises(
+        bql.BqlNotHeldError, match="without the BQL held by this thread"
+    ):
         getattr(irq, operation)()
     with pytest.raises(bql.BqlNotHeldError):
         irq.set(True)

@@ -6,9 +6,8 @@ import subprocess
 import sys
 import threading
 
-import pytest
-
 import bql
+import pytest
 
 
 def run_in_thread(fn):
@@ -62,17 +61,15 @@ def test_is_locked_is_per_thread(bql_held):
 
 
 def test_locked_holds_for_the_block_and_releases_on_error():
-    with pytest.raises(ZeroDivisionError):
-        with bql.locked():
-            assert bql.is_locked()
-            1 / 0  # noqa: B018
+    with pytest.raises(ZeroDivisionError), bql.locked():
+        assert bql.is_locked()
+        1 / 0  # noqa: B018
     assert not bql.is_locked()
 
 
 def test_locked_by_the_holder_is_an_error(bql_held):
-    with pytest.raises(bql.BqlError, match="not re-entrant"):
-        with bql.locked():
-            pass
+    with pytest.raises(bql.BqlError, match="not re-entrant"), bql.locked():
+        pass
     assert bql.is_locked()
 
 
@@ -85,9 +82,8 @@ def test_unlocked_releases_for_the_block_and_retakes(bql_held):
 
 
 def test_unlocked_by_non_holder_is_an_error():
-    with pytest.raises(bql.BqlError, match="does not hold the BQL"):
-        with bql.unlocked():
-            pass
+    with pytest.raises(bql.BqlError, match="does not hold the BQL"), bql.unlocked():
+        pass
 
 
 def test_lock_waits_for_the_holder_to_release():
@@ -117,7 +113,9 @@ def test_unlock_with_a_live_borrow_raises_and_keeps_the_lock(bql_held):
     with pytest.raises(bql.BqlUnlockError) as info:
         bql.unlock()
     assert bql.is_locked()
-    where = f"{__file__}:{line} in test_unlock_with_a_live_borrow_raises_and_keeps_the_lock"
+    where = (
+        f"{__file__}:{line} in test_unlock_with_a_live_borrow_raises_and_keeps_the_lock"
+    )
     assert where in str(info.value)
     assert info.value.borrows == (f"borrow_mut() at {where}",)
     guard.release()
@@ -145,9 +143,11 @@ def test_unlock_error_lists_every_live_borrow(bql_held):
 def test_entering_unlocked_with_a_live_borrow_unlocks_nothing(bql_held):
     cell = bql.BqlRefCell(0)
     with cell.borrow():
-        with pytest.raises(bql.BqlUnlockError, match="1 borrow is alive"):
-            with bql.unlocked():
-                pytest.fail("the block must not run")
+        with (
+            pytest.raises(bql.BqlUnlockError, match="1 borrow is alive"),
+            bql.unlocked(),
+        ):
+            pytest.fail("the block must not run")
         assert bql.is_locked()
 
 
@@ -180,7 +180,9 @@ def test_checks_off_does_not_refuse_unlock_with_a_live_borrow(bql_held):
     guard.release()
 
 
-@pytest.mark.parametrize(("value", "enabled"), [("0", False), ("off", False), ("1", True)])
+@pytest.mark.parametrize(
+    ("value", "enabled"), [("0", False), ("off", False), ("1", True)]
+)
 def test_bql_checks_environment_variable_is_read_at_import(value, enabled):
     code = "import bql; print(bql.checks_enabled(), bql.BqlCell(1).get() if not bql.checks_enabled() else '')"
     out = subprocess.run(

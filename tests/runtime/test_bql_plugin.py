@@ -6,7 +6,7 @@ import pytest
 
 pytest_plugins = ["pytester"]
 
-LEAKY_TESTS = '''
+LEAKY_TESTS = """
 import threading
 import bql
 
@@ -37,7 +37,7 @@ def test_finished_thread_left_the_bql_held():
 
 def test_bql_is_free_after_the_thread():
     bql.lock(); bql.unlock()
-'''
+"""
 
 
 def test_leftovers_do_not_poison_the_next_test(pytester: pytest.Pytester) -> None:
@@ -48,7 +48,7 @@ def test_leftovers_do_not_poison_the_next_test(pytester: pytest.Pytester) -> Non
 
 def test_bql_held_holds_the_bql_for_the_test(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
-        test_held='''
+        test_held="""
 import bql
 
 def test_held(bql_held):
@@ -60,7 +60,7 @@ def test_released_inside_is_fine(bql_held):
 
 def test_not_held_without_fixture():
     assert not bql.is_locked()
-'''
+"""
     )
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-q")
     result.assert_outcomes(passed=3)

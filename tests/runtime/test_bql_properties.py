@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import bql
 import hypothesis.strategies as st
+from bql.lock import STATE
 from hypothesis import settings
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
-
-import bql
-from bql.lock import STATE
 
 
 class BorrowMachine(RuleBasedStateMachine):
@@ -104,5 +103,7 @@ class BorrowMachine(RuleBasedStateMachine):
         bql.unlock()
 
 
-BorrowMachine.TestCase.settings = settings(max_examples=60, stateful_step_count=30, deadline=None)
+BorrowMachine.TestCase.settings = settings(
+    max_examples=60, stateful_step_count=30, deadline=None
+)
 test_borrow_counts = BorrowMachine.TestCase

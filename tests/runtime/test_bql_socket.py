@@ -5,9 +5,8 @@ from __future__ import annotations
 import queue
 import socket
 
-import pytest
-
 import bql
+import pytest
 from bql.chardev import CharFrontend, Event, SocketChardev
 
 WAIT_S = 10  # generous upper bound for the I/O thread; never a timing assertion

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import threading
 
-import pytest
-
 import bql
+import pytest
 
 THREADS = 8
 INCREMENTS = 10_000
@@ -48,13 +47,14 @@ def test_increments_through_a_cell_under_the_bql_lose_nothing():
 
 def test_increments_through_a_refcell_under_the_bql_lose_nothing():
     counters = bql.BqlRefCell({"n": 0})
-    per_thread = INCREMENTS // 5  # a borrow costs more than get/set; the race is the same
+    per_thread = (
+        INCREMENTS // 5
+    )  # a borrow costs more than get/set; the race is the same
 
     def increment() -> None:
         for _ in range(per_thread):
-            with bql.locked():
-                with counters.borrow_mut() as c:
-                    c["n"] = c["n"] + 1
+            with bql.locked(), counters.borrow_mut() as c:
+                c["n"] = c["n"] + 1
 
     assert run_threads(increment) == []
     with bql.locked():
@@ -68,7 +68,13 @@ def test_a_thread_without_the_bql_is_refused_while_another_holds_it(bql_held):
     outcomes: list[str] = []
 
     def intruder() -> None:
-        for op in (cell.get, lambda: cell.set(1), refcell.borrow, refcell.borrow_mut, irq.raise_):
+        for op in (
+            cell.get,
+            lambda: cell.set(1),
+            refcell.borrow,
+            refcell.borrow_mut,
+            irq.raise_,
+        ):
             try:
                 op()
                 outcomes.append("ran")
@@ -99,6 +105,8 @@ def test_borrows_held_by_the_holder_block_release_but_not_other_threads_reads():
     thread = threading.Thread(target=reader)
     thread.start()
     thread.join()
-    assert seen == [bql.BqlNotHeldError]  # refused for not holding the BQL, not a borrow error
+    assert seen == [
+        bql.BqlNotHeldError
+    ]  # refused for not holding the BQL, not a borrow error
     guard.release()
     bql.unlock()

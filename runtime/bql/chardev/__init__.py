@@ -6,7 +6,7 @@ own I/O thread. Both deliver input to the device's handlers under the BQL.
 
 from __future__ import annotations
 
-from .frontend import CharFrontend, Chardev, Event
+from .frontend import Chardev, CharFrontend, Event
 from .memory import MemoryChardev
 from .socket import SocketChardev
 

@@ -67,7 +67,9 @@ class Event(enum.IntEnum):
 
 def _check_held(operation: str) -> None:
     if STATE.checks and not getattr(_HELD, "held", False):
-        raise BqlNotHeldError(f"CharFrontend.{operation}() without the BQL held by this thread")
+        raise BqlNotHeldError(
+            f"CharFrontend.{operation}() without the BQL held by this thread"
+        )
 
 
 class CharFrontend:

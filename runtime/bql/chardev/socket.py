@@ -45,7 +45,9 @@ class SocketChardev(Chardev):
     True
     """
 
-    def __init__(self, path: str | None = None, *, host: str = "127.0.0.1", port: int = 0):
+    def __init__(
+        self, path: str | None = None, *, host: str = "127.0.0.1", port: int = 0
+    ):
         """Listen on the Unix socket `path`, or else on TCP `host:port` (loopback only)."""
         super().__init__()
         if path is None and host not in _LOOPBACK:
@@ -128,7 +130,7 @@ class SocketChardev(Chardev):
         if self._path is not None and os.path.exists(self._path):
             os.unlink(self._path)
 
-    def __enter__(self) -> SocketChardev:
+    def __enter__(self) -> SocketChardev:  # noqa: PYI034 - typing.Self needs 3.11
         return self
 
     def __exit__(

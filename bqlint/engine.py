@@ -62,6 +62,9 @@ def run(
     if stdin is not None:
         must_parse.add(stdin[0].resolve())
     parsed = _parse_relevant(modules, settings, must_parse)
+    for module in reported.values():
+        if module.source.module is None and module.source.syntax_error is None:
+            _check_syntax(module.source)
     project = build_project([m for m in parsed if m.source.module is not None], settings)
     functions = [
         fn
@@ -160,6 +163,17 @@ def _parse_relevant(modules: list[ModuleInfo], settings: Settings, must_parse: s
         module.star_imports.clear()
         module.imported_modules.clear()
     return parsed
+
+
+def _check_syntax(source: SourceFile) -> None:
+    """Check a file bqlint does not otherwise need with Python's own parser (~1/8 of libcst's)."""
+    try:
+        ast.parse(source.text)
+    except SyntaxError as exc:
+        message = (exc.msg or "invalid syntax").strip()
+        source.syntax_error = (message, Position(max(exc.lineno or 1, 1), max(exc.offset or 1, 1)))
+    except (ValueError, RecursionError, MemoryError) as exc:
+        source.syntax_error = (str(exc), Position(1, 1))
 
 
 def _fix_syntax_error_row(source: SourceFile) -> None:

@@ -13,7 +13,7 @@ from typing import Union
 import libcst as cst
 
 from bqlint.analysis.events import Bind, DelName, EndBorrow, Escape, Event, GuardWrite, LockChange, Narrow, UnlockPoint, describe
-from bqlint.analysis.extract import Extractor, GuardName, Temp
+from bqlint.analysis.extract import Derived, Extractor, GuardName, Temp
 from bqlint.analysis.scope import FunctionScope
 from bqlint.model import api
 
@@ -212,23 +212,24 @@ class CFGBuilder:
             self.assign_target(target.value, None, stmt)
             return
         if isinstance(target, (cst.Attribute, cst.Subscript)):
-            self.target_parts(target)
-            root = ex.guard_root(target) if not _is_guard_name(self.scope, target) else None
+            temps = self.target_parts(target)
+            root = ex.guard_root(target)
             if root is not None:
                 self.emit(GuardWrite(root, target))
             if isinstance(value, (Temp, GuardName)):
                 self.emit(Escape(_guard(value), target, "store"))
+            for temp in temps:
+                ex.end(temp)
 
-    def target_parts(self, target: cst.Attribute | cst.Subscript) -> None:
-        """Evaluate the sub-expressions of an assignment target (its object and index)."""
+    def target_parts(self, target: cst.Attribute | cst.Subscript) -> list[object]:
+        """Evaluate the sub-expressions of an assignment target; return temporaries to end."""
         ex = self.extract
-        if isinstance(target, cst.Attribute):
-            ex.end(ex.expr(target.value))
-        else:
-            ex.end(ex.expr(target.value))
+        temps = [ex.expr(target.value)]
+        if isinstance(target, cst.Subscript):
             for element in target.slice:
                 if isinstance(element.slice, cst.Index):
-                    ex.end(ex.expr(element.slice.value))
+                    temps.append(ex.expr(element.slice.value))
+        return temps
 
     def _Del(self, node: cst.Del) -> None:
         self.delete(node.target)
@@ -241,10 +242,12 @@ class CFGBuilder:
             for element in target.elements:
                 self.delete(element.value)
         elif isinstance(target, (cst.Attribute, cst.Subscript)):
-            self.target_parts(target)
+            temps = self.target_parts(target)
             root = self.extract.guard_root(target)
             if root is not None:
                 self.emit(GuardWrite(root, target))
+            for temp in temps:
+                self.extract.end(temp)
 
     def _Return(self, node: cst.Return) -> None:
         value = self.extract.expr(node.value)
@@ -406,15 +409,13 @@ class CFGBuilder:
                 self.extract.end(self.extract.expr(case.guard))
             self.suite(case.body)
             ends.append(self.cur)
-        self.start(subject, *ends)
+        last = node.cases[-1] if node.cases else None
+        exhaustive = last is not None and last.guard is None and isinstance(last.pattern, cst.MatchAs) and last.pattern.pattern is None
+        self.start(*ends) if exhaustive else self.start(subject, *ends)
 
 
 def _guard(value: object) -> str | int:
     return str(value) if isinstance(value, GuardName) else int(value)  # type: ignore[call-overload]
-
-
-def _is_guard_name(scope: FunctionScope, target: cst.BaseExpression) -> bool:
-    return isinstance(target, cst.Name) and scope.may_hold_guard(target.value)
 
 
 def _expressions(small: cst.CSTNode) -> list[cst.BaseExpression]:

@@ -29,11 +29,15 @@ class Temp(int):
     """The value of a borrowing call: a temporary guard, by borrow id."""
 
 
+class Derived(int):
+    """A value reached from a temporary guard (`self.regs.borrow().fifo`): the guard lives on."""
+
+
 class GuardName(str):
     """The value of a Name that may hold a guard."""
 
 
-Value = Union[Temp, GuardName, None]
+Value = Union[Temp, Derived, GuardName, None]
 
 
 class Extractor:
@@ -43,13 +47,26 @@ class Extractor:
         self.scope = scope
         self.emit = emit
         self.bids: dict[int, int] = {}
+        # Inner class of each temporary borrow, for methods called on it (`...borrow().m()`).
+        self.temp_inner: dict[int, ClassInfo] = {}
 
     def bid(self, node: cst.CSTNode) -> int:
         return self.bids.setdefault(id(node), len(self.bids) + 1)
 
     # ---- expressions -----------------------------------------------------------------
     def expr(self, node: cst.BaseExpression | None) -> Value:
-        """Emit the events of `node`; return its value when it is a guard."""
+        """Emit the events of `node`; return its value when it is a guard.
+
+        A value read out of a temporary guard (`self.regs.borrow().level`) is a copy: the
+        guard is dropped right there, so the borrow ends before anything else runs.
+        """
+        value = self._expr(node)
+        if isinstance(value, Derived):
+            self.end(value)
+            return None
+        return value
+
+    def _expr(self, node: cst.BaseExpression | None) -> Value:
         if node is None:
             return None
         if isinstance(node, cst.Name):
@@ -60,8 +77,8 @@ class Extractor:
         if isinstance(node, cst.Call):
             return self.call(node)
         if isinstance(node, cst.Attribute):
-            self.end(self.expr(node.value))
-            return None
+            value = self._expr(node.value)
+            return Derived(int(value)) if isinstance(value, (Temp, Derived)) else None
         if isinstance(node, cst.Await):
             self.end(self.expr(node.expression))
             self.emit(UnlockPoint(node, "await"))
@@ -101,7 +118,7 @@ class Extractor:
         return None
 
     def end(self, value: Value) -> None:
-        if isinstance(value, Temp):
+        if isinstance(value, (Temp, Derived)):
             self.emit(EndBorrow((int(value),)))
 
     def bind(self, name: str, value: Value) -> Event:
@@ -118,7 +135,13 @@ class Extractor:
         func = node.func
         receiver: Value = None
         if isinstance(func, cst.Attribute):
-            receiver = self.expr(func.value)
+            receiver = self._expr(func.value)
+            if isinstance(receiver, Derived):
+                # `self.regs.borrow().fifo.append(v)`: a write through the guard, which ends here.
+                if func.attr.value in api.MUTATORS:
+                    self.emit(GuardWrite(int(receiver), node))
+                self.end(receiver)
+                receiver = None
         elif not isinstance(func, cst.Name):
             self.end(self.expr(func))
         args = [self.expr(arg.value) for arg in node.args]
@@ -149,7 +172,7 @@ class Extractor:
                 self.project_call(node, scope.super_method(method), ("self",), f"super().{method}()")
                 return None
             key = scope.key_of(func.value)
-            if key is not None and key[0] in ("self", "p:", "l:") or (key is not None and key[0].startswith(("p:", "l:"))):
+            if key is not None and (key[0] == "self" or key[0].startswith(("p:", "l:", "c:"))):
                 typed = scope.type_of_key(key)
                 if key == ("self",) and scope.fn.cls is not None:
                     callees = tuple(scope.fn.cls.implementations(method))
@@ -203,8 +226,6 @@ class Extractor:
             return self.scope.inner_class(str(guard))
         return self.temp_inner.get(int(guard)) if isinstance(guard, Temp) else None
 
-    temp_inner: dict[int, ClassInfo]
-
     def cell_call(self, node: cst.Call, key: CellKey, cell: CellType, method: str) -> Value:
         """A method call on a cell: a cell operation, maybe a borrow or a re-entrant call."""
         self.emit(CellOp(node, key, method))
@@ -213,8 +234,6 @@ class Extractor:
             mut = api.BORROW_METHODS.get(method, api.TRY_BORROW_METHODS.get(method, False))
             self.emit(Borrow(bid, key, mut, method in api.TRY_BORROW_METHODS, node))
             if cell.inner is not None:
-                if not hasattr(self, "temp_inner"):
-                    self.temp_inner = {}
                 self.temp_inner[bid] = cell.inner
             return Temp(bid)
         if cell.kind is api.CellKind.CHARDEV and method in api.REENTRANT_CHARDEV_METHODS and len(key) > 1:

@@ -118,6 +118,12 @@ class Analyzer:
                 if isinstance(event, Borrow):
                     self.borrows[event.bid] = event
         self.with_bids = {b for block in cfg.blocks for e in block.events if isinstance(e, EndBorrow) for b in e.bids}
+        # Source order of release points, so that related locations read top to bottom.
+        self.order: dict[int, int] = {}
+        for block in cfg.blocks:
+            for event in block.events:
+                if isinstance(event, LockChange):
+                    self.order.setdefault(id(event.node), len(self.order))
         self.result = FunctionFlow(fn)
         self._seen: set[tuple[str, int]] = set()
         self.recording = False
@@ -203,7 +209,7 @@ class Analyzer:
             return self.lock_change(event, state)
         if isinstance(event, CellOp):
             if state.lock.known_not_held():
-                self.report(Hazard("BQL006", event.node, chain=tuple(sorted(state.lock.not_held, key=_link_order)[:1])))
+                self.report(Hazard("BQL006", event.node, chain=self.release_sites(state.lock)))
             elif state.lock.inherit and self.recording:
                 label = f"`{_key_text(event.key)}.{event.method}()` needs the BQL here"
                 self.result.summary.add_needs((self.link(event.node, label),))
@@ -268,6 +274,9 @@ class Analyzer:
             return frozenset({guard}) if guard in state.live else frozenset()
         return dict(state.bound).get(guard, frozenset())
 
+    def release_sites(self, lock: Lock) -> tuple[Link, ...]:
+        return tuple(sorted(lock.not_held, key=lambda link: self.order.get(id(link.node), -1)))
+
     def first(self, bids: frozenset[int]) -> Borrow | None:
         return self.borrows[min(bids)] if bids else None
 
@@ -320,8 +329,8 @@ class Analyzer:
                     self.result.summary.add_borrow(mapped, mut, (step, *chain))
             if summary.needs_bql is not None:
                 if state.lock.known_not_held():
-                    site = tuple(sorted(state.lock.not_held, key=_link_order)[:1])
-                    self.report(Hazard("BQL006", event.node, None, (*site, *summary.needs_bql), "call", event))
+                    sites = self.release_sites(state.lock)
+                    self.report(Hazard("BQL006", event.node, None, (*sites, *summary.needs_bql), "call", event))
                 elif state.lock.inherit and self.recording:
                     self.result.summary.add_needs((step, *summary.needs_bql))
             if summary.mutates_self is not None and event.guard is not None:
@@ -362,6 +371,3 @@ def _key_text(key: CellKey) -> str:
         parts.append(part if not part.startswith("[") else part)
     return ".".join(parts).replace(".[", "[")
 
-
-def _link_order(link: Link) -> tuple[str, int]:
-    return (link.label, id(link.node))

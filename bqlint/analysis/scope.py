@@ -51,7 +51,15 @@ class FunctionScope:
         self.globals: set[str] = set()
         self.local_types: dict[str, FieldType | None] = {}
         self.guard_sources: dict[str, list[cst.BaseExpression]] = {}
+        self._parent: FunctionScope | None = None
         self._scan()
+
+    @property
+    def parent(self) -> FunctionScope | None:
+        """The scope of the enclosing function, for names a closure reads from it."""
+        if self._parent is None and self.fn.parent is not None:
+            self._parent = FunctionScope(self.fn.parent)
+        return self._parent
 
     # ---- one pass over the body ------------------------------------------------------
     def _scan(self) -> None:
@@ -129,6 +137,8 @@ class FunctionScope:
             return "self"
         if name in self.locals:
             return f"p:{name}" if name in self.params else f"l:{name}"
+        if self.fn.parent is not None and self.parent is not None and name in self.parent.locals:
+            return f"c:{name}"
         if name in self.module.symbols:
             return f"g:{self.module.name}.{name}"
         return None
@@ -159,6 +169,8 @@ class FunctionScope:
             typed = Instance(self.fn.cls) if self.fn.cls is not None else None
         elif root.startswith(("p:", "l:")):
             typed = self.local_types.get(root[2:])
+        elif root.startswith("c:"):
+            typed = self.parent.type_of_key((self.parent.root_of(root[2:]) or "",)) if self.parent else None
         else:
             typed = self._global_type(root[2:].rsplit(".", 1)[-1])
         for part in key[1:]:

@@ -40,7 +40,7 @@ class Summary:
             self.releases = chain
 
     def add_borrow(self, key: CellKey, mut: bool, chain: Chain) -> None:
-        if key[0].startswith("l:"):
+        if key[0].startswith(("l:", "c:")):  # a local of this function: no caller can name it
             return
         self.borrows.setdefault((key, mut), chain)
 

@@ -81,7 +81,8 @@ def _collect_thread_targets(project: Project) -> None:
     """Mark functions started by `threading.Thread(target=...)` and `run()` of Thread subclasses."""
     for cls in project.classes:
         if cls.is_thread() and "run" in cls.methods:
-            cls.methods["run"].thread_starts.append((cls.node, cls.module))
+            run = cls.methods["run"]
+            run.thread_starts.append((run.node.name, cls.module))
     for module in project.modules:
         tree = module.source.module
         if tree is None or "Thread" not in module.source.text:

@@ -163,8 +163,12 @@ class ClassInfo:
                         out[small.target.value] = typed
         for method in self.methods.values():
             for name, typed in method.self_field_types():
-                if name not in out or isinstance(out[name], Instance):
+                known = out.get(name)
+                if known is None or isinstance(known, Instance):
                     out[name] = typed
+                elif isinstance(known, CellType) and isinstance(typed, CellType) and method.is_construction():
+                    # The construction site is the cell's declaration (BQL007's related location).
+                    out[name] = CellType(known.kind, known.type_name, known.inner or typed.inner, typed.decl, typed.module)
         return out
 
     def cell_field(self, name: str) -> CellType | CellContainer | None:

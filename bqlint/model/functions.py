@@ -77,7 +77,12 @@ class FunctionInfo:
 
     @property
     def self_name(self) -> str | None:
-        """Return the name of the instance parameter of a method, or None."""
+        """Return the name of the instance parameter of a method, or None.
+
+        A function nested in a method sees the method's `self` (a closure).
+        """
+        if self.parent is not None:
+            return self.parent.self_name
         if self.cls is None or self.is_static() or self.is_classmethod():
             return None
         params = self.node.params
@@ -108,6 +113,10 @@ class FunctionInfo:
         me = self.self_name
         if me is None:
             return
+        local_values: dict[str, cst.BaseExpression] = {}
+        for node in walk(self.node.body, into_scopes=False):
+            if isinstance(node, cst.Assign) and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
+                local_values[node.targets[0].target.value] = node.value
         for node in walk(self.node.body, into_scopes=False):
             if isinstance(node, cst.Assign):
                 value: cst.BaseExpression | None = node.value
@@ -128,5 +137,25 @@ class FunctionInfo:
                         typed = self.project.type_of_annotation(annotation, self.module, node)
                     if typed is None and value is not None:
                         typed = self.project.type_of_constructor(value, self.module, node)
+                        typed = self._with_local_inner(typed, value, local_values, node)
                     if typed is not None:
                         yield target.attr.value, typed
+
+    def _with_local_inner(
+        self,
+        typed: FieldType | None,
+        value: cst.BaseExpression,
+        local_values: dict[str, cst.BaseExpression],
+        decl: cst.CSTNode,
+    ) -> FieldType | None:
+        """`regs = Regs(); self.regs = BqlRefCell(regs)`: take the inner type from the local."""
+        from bqlint.model.classes import CellType, Instance
+
+        if not isinstance(typed, CellType) or typed.inner is not None or not isinstance(value, cst.Call):
+            return typed
+        first = value.args[0].value if value.args else None
+        if isinstance(first, cst.Name) and first.value in local_values:
+            inner = self.project.type_of_constructor(local_values[first.value], self.module, decl)
+            if isinstance(inner, Instance):
+                return CellType(typed.kind, typed.type_name, inner.cls, typed.decl, typed.module)
+        return typed

@@ -19,7 +19,8 @@ x = 1
 ```
 
 ## Fix
-No automatic fix: delete the comment, or the codes in it that no longer apply.
+The safe autofix deletes the comment, or only bqlint's codes from a `noqa` list that also
+names other tools' codes.
 
 ## At run time
 Nothing: suppressions only affect bqlint.
@@ -33,6 +34,7 @@ Every other rule: each can be suppressed on its primary row.
 
 from __future__ import annotations
 
+from bqlint.diagnostics import Applicability
 from bqlint.rules import Rule
 
 
@@ -42,3 +44,4 @@ class UnusedSuppression(Rule):
     code = "BQL100"
     name = "unused-suppression"
     summary = "Suppression comment that suppresses nothing"
+    fix = Applicability.SAFE

@@ -89,7 +89,7 @@ class WriteThroughSharedBorrow(Rule):
                 hazard.node,
                 fn.module,
                 message,
-                (borrow_label(hazard.borrow, fn.module), *hazard.chain),
+                (borrow_label(hazard.borrow, fn.module),),
                 f"borrow `{cell}` with `borrow_mut()` to write through it",
                 fn.qname,
             )

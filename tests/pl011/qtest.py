@@ -23,6 +23,7 @@ QEMU = "qemu-system-arm"
 UART0_BASE = 0x0900_0000
 """Where the `virt` board maps its first PL011 (hw/arm/virt.c: VIRT_UART)."""
 TIMEOUT_S = 10.0
+_SUFFIX = {1: "b", 2: "w", 4: "l"}
 
 
 def qemu_binary() -> str | None:
@@ -161,14 +162,22 @@ class QemuPL011:
             raise QtestError(f"{line!r} -> {text!r}")
         return text
 
+    def read(self, offset: int, size: int) -> int:
+        """Return the `size`-byte (1, 2, 4) value at `offset` in the UART region."""
+        reply = self._command(f"read{_SUFFIX[size]} 0x{UART0_BASE + offset:x}")
+        return int(reply.split()[1], 16)
+
+    def write(self, offset: int, value: int, size: int) -> None:
+        """Write the `size`-byte (1, 2, 4) `value` at `offset` in the UART region."""
+        self._command(f"write{_SUFFIX[size]} 0x{UART0_BASE + offset:x} 0x{value:x}")
+
     def readl(self, offset: int) -> int:
         """Return the 32-bit value read at `offset` in the UART's MMIO region."""
-        reply = self._command(f"readl 0x{UART0_BASE + offset:x}")
-        return int(reply.split()[1], 16)
+        return self.read(offset, 4)
 
     def writel(self, offset: int, value: int) -> None:
         """Write the 32-bit `value` at `offset` in the UART's MMIO region."""
-        self._command(f"writel 0x{UART0_BASE + offset:x} 0x{value:x}")
+        self.write(offset, value, 4)
 
     # -- serial ------------------------------------------------------------------------
 

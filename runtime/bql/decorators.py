@@ -3,8 +3,9 @@
 ``bqlint`` reads them to follow the BQL across calls; at run time they cost one flag test:
 
 * `releases_bql` marks a function that may release the BQL for a while (blocking I/O,
-  waiting for another thread). It checks nothing itself: the `unlock()` inside it already
-  raises `BqlUnlockError` if a caller holds a borrow across the call.
+  waiting for another thread). It checks on entry that the caller holds no `BqlRefCell`
+  borrow (`BqlUnlockError`), so the bug shows on every call, not only on the calls that
+  happen to release.
 * `requires_bql` checks on entry that the current thread holds the BQL.
 * `without_bql` marks a function that runs without the BQL (a worker thread, an I/O
   callback). Called by a thread that holds the BQL, it releases the BQL for the call and
@@ -24,7 +25,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 from .errors import BqlNotHeldError
-from .lock import _HELD, STATE, lock, unlock
+from .lock import _HELD, STATE, lock, unlock, unlock_error
 
 __all__ = ["releases_bql", "requires_bql", "without_bql"]
 
@@ -32,30 +33,50 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def releases_bql(fn: F) -> F:
-    """Mark `fn` as a function that may release the BQL temporarily.
-
-    Callers must not hold a `BqlRefCell` borrow across the call. The function is returned
-    unchanged, apart from the marker:
+    """Mark `fn` as a function that may release the BQL; refuse to call it with a borrow alive.
 
     >>> import bql
     >>> @bql.releases_bql
     ... def wait_for_host() -> None:
-    ...     with bql.unlocked():
-    ...         pass
+    ...     pass  # releases the BQL only sometimes; the check does not depend on it
     >>> wait_for_host.__bql_releases__
     True
     >>> bql.lock()
+    >>> wait_for_host()
     >>> cell = bql.BqlRefCell(0)
     >>> with cell.borrow():
     ...     wait_for_host()  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    bql.errors.BqlUnlockError: cannot release the BQL while 1 borrow is alive: ...
+    bql.errors.BqlUnlockError: wait_for_host() may release the BQL: cannot call it while 1 borrow is alive: borrow() at ...
     >>> bql.unlock()
     """
-    target = fn.__func__ if isinstance(fn, (staticmethod, classmethod)) else fn
-    target.__bql_releases__ = True  # type: ignore[attr-defined]
-    return fn
+
+    def check(func: Callable[..., Any]) -> None:
+        if STATE.live and STATE.checks and getattr(_HELD, "held", False):
+            raise unlock_error(
+                f"{func.__qualname__}() may release the BQL: cannot call it"
+            )
+
+    def wrap(func: Callable[..., Any]) -> Callable[..., Any]:
+        if inspect.iscoroutinefunction(func):
+
+            @functools.wraps(func)
+            async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+                check(func)
+                return await func(*args, **kwargs)
+
+            return async_wrapper
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if STATE.live:
+                check(func)
+            return func(*args, **kwargs)
+
+        return wrapper
+
+    return _decorate(fn, wrap, "__bql_releases__")
 
 
 def requires_bql(fn: F) -> F:

@@ -139,12 +139,7 @@ def unlock() -> None:
         _HELD.held = False
         raise BqlError("bql.unlock() by a thread that does not hold the BQL")
     if STATE.live and STATE.checks:
-        sites = live_borrow_sites()
-        raise BqlUnlockError(
-            f"cannot release the BQL while {_plural(len(sites), 'borrow')} "
-            f"{'is' if len(sites) == 1 else 'are'} alive: " + "; ".join(sites),
-            tuple(sites),
-        )
+        raise unlock_error("cannot release the BQL")
     _HELD.held = False
     STATE.owner = None
     _LOCK.release()
@@ -290,6 +285,15 @@ def _owner_alive() -> bool:
     """Whether the BQL is held by another thread that is still running (so leave it be)."""
     owner = STATE.owner
     return owner is not None and any(t.ident == owner for t in threading.enumerate())
+
+
+def unlock_error(what: str) -> BqlUnlockError:
+    """Return the error for `what` happening while borrows are alive, listing them."""
+    sites = live_borrow_sites()
+    alive = (
+        f"{_plural(len(sites), 'borrow')} {'is' if len(sites) == 1 else 'are'} alive"
+    )
+    return BqlUnlockError(f"{what} while {alive}: " + "; ".join(sites), tuple(sites))
 
 
 def live_borrow_sites() -> list[str]:

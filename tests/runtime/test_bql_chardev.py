@@ -6,7 +6,7 @@ import threading
 
 import bql
 import pytest
-from bql.chardev import CharFrontend, Event, MemoryChardev
+from bql.chardev import Chardev, CharFrontend, Event, MemoryChardev
 
 
 class Receiver(bql.Device):
@@ -58,21 +58,28 @@ def test_frontend_without_backend_discards_output_and_has_no_input(bql_held):
     fe.send_break(True)
 
 
-@pytest.mark.parametrize(
-    "call",
-    [
-        lambda fe: fe.write_all(b"x"),
-        lambda fe: fe.accept_input(),
-        lambda fe: fe.send_break(True),
-        lambda fe: fe.enable_handlers(None, None),
-    ],
-    ids=["write_all", "accept_input", "send_break", "enable_handlers"],
-)
-def test_frontend_operations_need_the_bql(call):
-    with pytest.raises(
-        bql.BqlNotHeldError, match=r"CharFrontend\.\w+\(\) without the BQL"
-    ):
-        call(CharFrontend(MemoryChardev()))
+def test_frontend_operations_leave_the_bql_check_to_the_handlers():
+    backend = MemoryChardev()
+    fe = CharFrontend(backend)
+    fe.enable_handlers(None, None)
+    assert fe.write_all(b"x") == 1
+    fe.accept_input()
+    fe.send_break(True)
+    assert (backend.output, backend.breaks) == (b"x", [True])
+
+
+def test_handlers_run_re_entrantly_without_the_bql_refuse_their_cells():
+    class Loopback(Chardev):
+        """Delivers output straight back, on the caller's thread, BQL or not."""
+
+        def write(self, data: bytes) -> None:
+            self.deliver(bytearray(data))
+
+    dev = Receiver(Loopback())
+    with bql.locked():
+        dev.realize()
+    with pytest.raises(bql.BqlNotHeldError, match="without the BQL"):
+        dev.chr.write_all(b"x")
 
 
 def test_feed_delivers_what_fits_and_the_rest_on_accept_input(bql_held):

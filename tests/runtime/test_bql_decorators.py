@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import sys
 import threading
 
 import bql
@@ -61,11 +62,53 @@ def test_decorators_work_on_methods_static_and_class_methods(
     assert getattr(Dev.double, marker) is True
 
 
-def test_releases_bql_is_a_marker_that_returns_the_function_itself():
-    def wait() -> None:
-        pass
+def test_releasing_function_refuses_a_caller_holding_a_borrow_even_if_it_would_not_release(
+    bql_held,
+):
+    calls = []
 
-    assert bql.releases_bql(wait) is wait
+    @bql.releases_bql
+    def maybe_wait(wait: bool) -> None:
+        calls.append(wait)
+        if wait:
+            with bql.unlocked():
+                pass
+
+    cell = bql.BqlRefCell(0)
+    guard = cell.borrow_mut()
+    guard_line = sys._getframe().f_lineno - 1
+    with pytest.raises(bql.BqlUnlockError) as info:
+        maybe_wait(False)
+    assert calls == []
+    assert str(info.value).startswith(
+        "test_releasing_function_refuses_a_caller_holding_a_borrow_even_if_it_would_not"
+        "_release.<locals>.maybe_wait() may release the BQL: cannot call it while 1 "
+        "borrow is alive: borrow_mut() at "
+    )
+    function = (
+        "test_releasing_function_refuses_a_caller_holding_a_borrow_even_if_it_would_not"
+        "_release"
+    )
+    assert info.value.borrows == (
+        f"borrow_mut() at {__file__}:{guard_line} in {function}",
+    )
+    guard.release()
+    maybe_wait(True)
+    assert calls == [True]
+    assert bql.is_locked()
+
+
+def test_releasing_function_checks_nothing_without_the_bql_or_with_checks_off():
+    @bql.releases_bql
+    def wait() -> int:
+        return 1
+
+    assert wait() == 1
+    bql.set_checks(False)
+    with bql.locked():
+        guard = bql.BqlRefCell(0).borrow_mut()
+        assert wait() == 1
+        guard.release()
 
 
 def test_calling_a_releasing_function_with_a_borrow_alive_raises(bql_held):

@@ -10,7 +10,9 @@ A board drives a device in phases, as QEMU's qdev does:
    size)`` directly, and backends call the device's handlers.
 
 From phase 2 on, all state changes go through cells; ``bqlint`` checks that (BQL001,
-BQL007). Migration is `save_state()` / `load_state()`, see `Device.load_state`.
+BQL007). At run time a realized device refuses to have a cell field rebound or deleted
+(``dev.level = 3`` where ``level`` is a `BqlCell`: use ``dev.level.set(3)``); other
+fields are not policed at run time, since a board may still set properties on it. Migration is `save_state()` / `load_state()`, see `Device.load_state`.
 """
 
 from __future__ import annotations
@@ -20,9 +22,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .cell import BqlCell, BqlRefCell
+from .chardev.frontend import CharFrontend
 from .decorators import requires_bql
-from .errors import NoSuchOutputError
+from .errors import BqlError, NoSuchOutputError
 from .irq import InterruptSource, IRQSink
+from .lock import STATE
 
 __all__ = ["Device", "SysBusDevice"]
 
@@ -51,6 +55,13 @@ class Device:
     ...     timer.count.set(3)
     ...     timer.save_state()
     {'count': 3}
+
+    Once realized, a cell field is changed through its methods, never rebound:
+
+    >>> timer.count = bql.BqlCell(0)
+    Traceback (most recent call last):
+    ...
+    bql.errors.BqlError: cannot rebind `count` of a realized Timer: it is a BqlCell; change its value through its methods instead
     """
 
     def __init__(self) -> None:
@@ -235,6 +246,16 @@ class Device:
         if problems:
             raise ValueError("migration state: " + "; ".join(problems))
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Run-time side of BQL007: once realized, a cell field is changed through its
+        # methods, never rebound (a handler may hold the old cell).
+        _refuse_cell_rebinding(self, name)
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        _refuse_cell_rebinding(self, name)
+        object.__delattr__(self, name)
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} device>"
 
@@ -266,6 +287,24 @@ class SysBusDevice(Device):
     def write(self, offset: int, value: int, size: int) -> None:
         """Write `value` to the `size`-byte register at `offset`."""
         raise NotImplementedError(f"{type(self).__name__} does not implement write()")
+
+
+_CELL_TYPES = (BqlCell, BqlRefCell, InterruptSource, CharFrontend)
+
+
+def _refuse_cell_rebinding(device: Device, name: str) -> None:
+    """Raise `BqlError` if `name` is a cell field of a realized device (checks on)."""
+    fields = getattr(device, "__dict__", None)
+    if not STATE.checks or fields is None:
+        return
+    current = fields.get(name)
+    realized = fields.get("_bql_realized")
+    if isinstance(current, _CELL_TYPES) and realized is not None and realized._value:
+        kind = type(current).__name__
+        raise BqlError(
+            f"cannot rebind `{name}` of a realized {type(device).__name__}: it is a "
+            f"{kind}; change its value through its methods instead"
+        )
 
 
 def _instance_values(obj: object) -> list[tuple[str, Any]]:

@@ -58,12 +58,31 @@ def test_frontend_without_backend_discards_output_and_has_no_input(bql_held):
     fe.send_break(True)
 
 
-def test_frontend_operations_leave_the_bql_check_to_the_handlers():
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda fe: fe.write_all(b"x"),
+        lambda fe: fe.accept_input(),
+        lambda fe: fe.send_break(True),
+        lambda fe: fe.enable_handlers(None, None),
+    ],
+    ids=["write_all", "accept_input", "send_break", "enable_handlers"],
+)
+def test_frontend_operations_need_the_bql(call):
+    backend = MemoryChardev()
+    with pytest.raises(
+        bql.BqlNotHeldError, match=r"CharFrontend\.\w+\(\) without the BQL"
+    ):
+        call(CharFrontend(backend))
+    assert (backend.output, backend.breaks) == (b"", [])
+
+
+def test_frontend_operations_are_unchecked_with_checks_off():
+    bql.set_checks(False)
     backend = MemoryChardev()
     fe = CharFrontend(backend)
     fe.enable_handlers(None, None)
     assert fe.write_all(b"x") == 1
-    fe.accept_input()
     fe.send_break(True)
     assert (backend.output, backend.breaks) == (b"x", [True])
 
@@ -78,8 +97,9 @@ def test_handlers_run_re_entrantly_without_the_bql_refuse_their_cells():
     dev = Receiver(Loopback())
     with bql.locked():
         dev.realize()
+    # A backend calling the handlers on a thread without the BQL: their cells refuse.
     with pytest.raises(bql.BqlNotHeldError, match="without the BQL"):
-        dev.chr.write_all(b"x")
+        dev.chr.backend.write(b"x")
 
 
 def test_feed_delivers_what_fits_and_the_rest_on_accept_input(bql_held):

@@ -207,3 +207,50 @@ def test_save_and_load_need_the_bql():
         dev.save_state()
     with pytest.raises(bql.BqlNotHeldError):
         dev.load_state({"pos": 0, "fifo": [0, 0, 0, 0]})
+
+
+def test_cell_fields_may_be_rebound_until_realize():
+    dev = Uart()
+    dev.count = bql.BqlCell(5)  # still being built
+    with bql.locked():
+        dev.realize()
+        assert dev.count.get() == 5
+
+
+@pytest.mark.parametrize("field", ["count", "regs", "irq"])
+def test_a_realized_device_refuses_to_rebind_or_delete_a_cell_field(bql_held, field):
+    dev = Uart()
+    dev.realize()
+    with pytest.raises(
+        bql.BqlError, match=f"cannot rebind `{field}` of a realized Uart"
+    ):
+        setattr(dev, field, 3)
+    with pytest.raises(bql.BqlError, match=f"cannot rebind `{field}`"):
+        delattr(dev, field)
+    assert isinstance(
+        getattr(dev, field), (bql.BqlCell, bql.BqlRefCell, bql.InterruptSource)
+    )
+
+
+def test_a_realized_device_still_accepts_other_attributes_and_properties(bql_held):
+    class WithProperty(Uart):
+        @property
+        def speed(self) -> int:
+            return self.count.get()
+
+        @speed.setter
+        def speed(self, value: int) -> None:
+            self.count.set(value)
+
+    dev = WithProperty()
+    dev.realize()
+    dev.speed = 9
+    dev.label = "uart0"  # not a cell: left to bqlint (BQL001)
+    assert (dev.speed, dev.label) == (9, "uart0")
+
+
+def test_with_checks_off_rebinding_is_not_policed(bql_held):
+    dev = Uart()
+    dev.realize()
+    bql.set_checks(False)
+    dev.count = bql.BqlCell(1)

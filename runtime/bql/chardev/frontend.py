@@ -45,7 +45,8 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 
-from ..errors import BqlError
+from ..errors import BqlError, BqlNotHeldError
+from ..lock import _HELD, STATE
 
 __all__ = ["CharFrontend", "Chardev", "Event"]
 
@@ -64,12 +65,18 @@ class Event(enum.IntEnum):
     CLOSED = 4
 
 
+def _check_held(operation: str) -> None:
+    if STATE.checks and not getattr(_HELD, "held", False):
+        raise BqlNotHeldError(
+            f"CharFrontend.{operation}() without the BQL held by this thread"
+        )
+
+
 class CharFrontend:
     """A device's end of a character device; with no backend, output is discarded.
 
-    Its operations are called by the device under the BQL, but do not check the BQL
-    themselves: the device handlers they may run do, through their cells. (``bqlint``
-    counts them as cell operations, BQL006.)
+    Like every cell, its operations need the BQL (``bqlint`` counts them as cell
+    operations, BQL006): they run the device's handlers.
 
     >>> import bql
     >>> from bql.chardev import CharFrontend
@@ -77,6 +84,10 @@ class CharFrontend:
     >>> with bql.locked():
     ...     fe.write_all(b"lost")
     4
+    >>> fe.write_all(b"x")
+    Traceback (most recent call last):
+    ...
+    bql.errors.BqlNotHeldError: CharFrontend.write_all() without the BQL held by this thread
     """
 
     __slots__ = ("_backend", "_can_receive", "_event", "_receive")
@@ -118,6 +129,7 @@ class CharFrontend:
         >>> got
         [b'a', b'b']
         """
+        _check_held("enable_handlers")
         self._can_receive = can_receive
         self._receive = receive
         self._event = event
@@ -134,6 +146,7 @@ class CharFrontend:
         >>> backend.output
         bytearray(b'ok')
         """
+        _check_held("write_all")
         data = bytes(data)
         if self._backend is not None:
             self._backend.write(data)
@@ -156,6 +169,7 @@ class CharFrontend:
         >>> got
         [b'x']
         """
+        _check_held("accept_input")
         if self._backend is not None:
             self._backend.accept_input()
 
@@ -170,6 +184,7 @@ class CharFrontend:
         >>> backend.breaks
         [True]
         """
+        _check_held("send_break")
         if self._backend is not None:
             self._backend.set_break(bool(enable))
 

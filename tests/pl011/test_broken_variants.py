@@ -104,7 +104,8 @@ class LoopbackCable(Chardev):
 
 
 def test_write_all_outside_the_bql_runs_handlers_without_it(bql_held: None) -> None:
-    # CharFrontend itself does not check the BQL; the handlers' cells do.
+    # Caught by CharFrontend's own BQL check, and without it by the handlers' cells
+    # that this backend runs.
     uart = load("cell_op_inside_unlocked.py").PL011State(chardev=LoopbackCable())
     uart.realize()
     uart.reset()

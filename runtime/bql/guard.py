@@ -1,0 +1,306 @@
+"""Borrow guards: what `BqlRefCell.borrow()` and `borrow_mut()` hand out.
+
+A guard stands for the borrowed value: attribute and item access go to it, a `with` block
+or `release()` ends the borrow, and a guard that is dropped ends it too, as a Rust guard
+does at the end of its scope. Split from `cell.py` because the proxying is its own
+concept and the cells read better without it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from .errors import BorrowReleasedError, SharedBorrowWriteError
+from .lock import STATE
+
+if TYPE_CHECKING:
+    from .cell import BqlRefCell
+
+__all__ = ["BqlRef", "BqlRefMut"]
+
+T = TypeVar("T")
+
+_LIVE = STATE.live
+
+
+class _Guard(Generic[T]):
+    """What `BqlRef` and `BqlRefMut` share: the cell, reads, release, the `with` protocol."""
+
+    __slots__ = ("_cell",)
+    _kind = "borrow"
+
+    _cell: BqlRefCell[T] | None
+
+    def release(self) -> None:
+        """End the borrow now; releasing it a second time raises `BorrowReleasedError`.
+
+        >>> import bql
+        >>> bql.lock()
+        >>> cell = bql.BqlRefCell([1])
+        >>> guard = cell.borrow_mut()
+        >>> guard.release()
+        >>> cell.borrow_mut().append(2)  # free again
+        >>> guard.release()
+        Traceback (most recent call last):
+        ...
+        bql.errors.BorrowReleasedError: this borrow_mut() guard was already released
+        >>> bql.unlock()
+        """
+        if self._cell is None:
+            raise BorrowReleasedError(f"this {self._kind}() guard was already released")
+        self._end()
+
+    @property
+    def value(self) -> T:
+        """The whole inner value (the object itself, not a copy).
+
+        >>> import bql
+        >>> with bql.locked():
+        ...     with bql.BqlRefCell([1, 2]).borrow() as items:
+        ...         items.value
+        [1, 2]
+        """
+        cell = self._cell
+        if cell is None:
+            raise self._released("value")
+        return cell._value
+
+    def _end(self) -> None:
+        raise NotImplementedError
+
+    def _released(self, what: str) -> BorrowReleasedError:
+        return BorrowReleasedError(
+            f"{what} through a {self._kind}() guard that was already released"
+        )
+
+    def __enter__(self) -> T:
+        # The guard itself stands for the value, so that writes through a shared borrow
+        # and use after release are still caught; typed as T for type checkers.
+        if self._cell is None:
+            raise self._released("with")
+        return self  # type: ignore[return-value]
+
+    def __del__(self) -> None:
+        # A dropped guard ends its borrow, as a Rust guard does when it goes out of scope.
+        if self._cell is not None:
+            self._end()
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "_cell":  # a guard whose slot is not set yet: no recursion
+            raise AttributeError(name)
+        cell = self._cell
+        if cell is None:
+            raise self._released(f"reading .{name}")
+        return getattr(cell._value, name)
+
+    def __getitem__(self, key: Any) -> Any:
+        cell = self._cell
+        if cell is None:
+            raise self._released("reading an item")
+        inner: Any = cell._value
+        return inner[key]
+
+    def __len__(self) -> int:
+        cell = self._cell
+        if cell is None:
+            raise self._released("len()")
+        inner: Any = cell._value
+        return len(inner)
+
+    def __iter__(self) -> Iterator[Any]:
+        cell = self._cell
+        if cell is None:
+            raise self._released("iterating")
+        inner: Any = cell._value
+        return iter(inner)
+
+    def __contains__(self, item: object) -> bool:
+        cell = self._cell
+        if cell is None:
+            raise self._released("`in`")
+        inner: Any = cell._value
+        return item in inner
+
+    def __bool__(self) -> bool:
+        # Always true, whatever the inner value, so that `if g := cell.try_borrow():` works;
+        # test the value itself with `bool(g.value)`.
+        return True
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        raise TypeError(f"a {self._kind}() guard cannot be copied or pickled")
+
+    def __repr__(self) -> str:
+        cell = self._cell
+        inner = "released" if cell is None else repr(cell._value)
+        return f"{type(self).__name__}({inner})"
+
+
+_set_cell: Callable[[_Guard[Any], BqlRefCell[Any] | None], None] = vars(_Guard)[
+    "_cell"
+].__set__
+
+
+class BqlRef(_Guard[T]):
+    """A shared borrow of a `BqlRefCell`: read the value, never write through it.
+
+    Writing an attribute or item through it raises `SharedBorrowWriteError` (a
+    `BorrowError`). A *method* called through it runs unchecked and may still mutate the
+    inner object; ``bqlint`` flags that statically (BQL004).
+
+    >>> import bql
+    >>> class Regs:
+    ...     lcr = 0
+    >>> bql.lock()
+    >>> with bql.BqlRefCell(Regs()).borrow() as regs:
+    ...     regs.lcr
+    ...     regs.lcr = 1
+    Traceback (most recent call last):
+    ...
+    bql.errors.SharedBorrowWriteError: cannot set .lcr through a shared borrow(); use borrow_mut()
+    >>> bql.unlock()
+    """
+
+    __slots__ = ()
+
+    def _end(self) -> None:
+        cell = self._cell
+        _set_cell(self, None)
+        if _LIVE.pop(id(self), None) is not None and cell is not None:
+            cell._borrows -= 1
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        # _end() inlined: this is the hot path of every `with cell.borrow()` block.
+        cell = self._cell
+        if cell is not None:
+            _set_cell(self, None)
+            if _LIVE.pop(id(self), None) is not None:
+                cell._borrows -= 1
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if self._cell is None:
+            raise self._released(f"setting .{name}")
+        raise SharedBorrowWriteError(
+            f"cannot set .{name} through a shared borrow(); use borrow_mut()"
+        )
+
+    def __delattr__(self, name: str) -> None:
+        if self._cell is None:
+            raise self._released(f"deleting .{name}")
+        raise SharedBorrowWriteError(
+            f"cannot delete .{name} through a shared borrow(); use borrow_mut()"
+        )
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        if self._cell is None:
+            raise self._released("setting an item")
+        raise SharedBorrowWriteError(
+            "cannot set an item through a shared borrow(); use borrow_mut()"
+        )
+
+    def __delitem__(self, key: Any) -> None:
+        if self._cell is None:
+            raise self._released("deleting an item")
+        raise SharedBorrowWriteError(
+            "cannot delete an item through a shared borrow(); use borrow_mut()"
+        )
+
+
+class BqlRefMut(_Guard[T]):
+    """An exclusive borrow of a `BqlRefCell`: read and write the value through it.
+
+    Attribute and item writes go to the inner value; assigning `value` replaces it whole.
+
+    >>> import bql
+    >>> bql.lock()
+    >>> fifo = bql.BqlRefCell([0, 0])
+    >>> with fifo.borrow_mut() as f:
+    ...     f[0] = 5
+    ...     f.append(6)
+    >>> guard = fifo.borrow_mut()
+    >>> guard.value = [9]
+    >>> guard.release()
+    >>> fifo.borrow().value
+    [9]
+    >>> guard[0]
+    Traceback (most recent call last):
+    ...
+    bql.errors.BorrowReleasedError: reading an item through a borrow_mut() guard that was already released
+    >>> bql.unlock()
+    """
+
+    __slots__ = ()
+    _kind = "borrow_mut"
+
+    @property
+    def value(self) -> T:
+        """The whole inner value; assign to it to replace the value in the cell."""
+        cell = self._cell
+        if cell is None:
+            raise self._released("value")
+        return cell._value
+
+    @value.setter
+    def value(self, new: T) -> None:
+        cell = self._cell
+        if cell is None:
+            raise self._released("value")
+        cell._value = new
+
+    def _end(self) -> None:
+        cell = self._cell
+        _set_cell(self, None)
+        if _LIVE.pop(id(self), None) is not None and cell is not None:
+            cell._borrows = 0
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        # _end() inlined: this is the hot path of every `with cell.borrow_mut()` block.
+        cell = self._cell
+        if cell is not None:
+            _set_cell(self, None)
+            if _LIVE.pop(id(self), None) is not None:
+                cell._borrows = 0
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        cell = self._cell
+        if cell is None:
+            raise self._released(f"setting .{name}")
+        if name == "value":
+            cell._value = value
+        else:
+            setattr(cell._value, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        cell = self._cell
+        if cell is None:
+            raise self._released(f"deleting .{name}")
+        delattr(cell._value, name)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        cell = self._cell
+        if cell is None:
+            raise self._released("setting an item")
+        inner: Any = cell._value
+        inner[key] = value
+
+    def __delitem__(self, key: Any) -> None:
+        cell = self._cell
+        if cell is None:
+            raise self._released("deleting an item")
+        inner: Any = cell._value
+        del inner[key]
+
+
+_new_ref = BqlRef.__new__
+_new_mut = BqlRefMut.__new__

@@ -133,11 +133,11 @@ def report(results: dict[str, float]) -> bool:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--number", type=int, default=50_000, help="loops per timing")
+    parser.add_argument("--number", type=int, default=10_000, help="loops per timing")
     parser.add_argument(
-        "--repeat", type=int, default=3, help="timings per statement and round"
+        "--repeat", type=int, default=5, help="timings per statement and round"
     )
-    parser.add_argument("--rounds", type=int, default=20, help="interleaved rounds")
+    parser.add_argument("--rounds", type=int, default=40, help="interleaved rounds")
     args = parser.parse_args()
     ok = report(run(args.number, args.repeat, args.rounds))
     raise SystemExit(0 if ok else 1)

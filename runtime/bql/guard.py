@@ -1,13 +1,15 @@
 """Borrow guards: what `BqlRefCell.borrow()` and `borrow_mut()` hand out.
 
-A guard stands for the borrowed value: attribute and item access go to it, a `with` block
-or `release()` ends the borrow, and a guard that is dropped ends it too, as a Rust guard
-does at the end of its scope. Split from `cell.py` because the proxying is its own
+A guard stands for the borrowed value: attribute and item access, operators, comparisons
+and conversions go to it; a `with` block or `release()` ends the borrow, and a guard that
+is dropped ends it too, as a Rust guard does at the end of its scope. A guard is always
+true (so `if g := cell.try_borrow():` works) and its repr shows the guard. Split from `cell.py` because the proxying is its own
 concept and the cells read better without it.
 """
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -232,6 +234,16 @@ class BqlRefMut(_Guard[T]):
     Traceback (most recent call last):
     ...
     bql.errors.BorrowReleasedError: reading an item through a borrow_mut() guard that was already released
+
+    Operators go to the value; in-place ones store the result in the cell:
+
+    >>> count = bql.BqlRefCell(1)
+    >>> with count.borrow_mut() as n:
+    ...     n += 1
+    ...     n == 2, n * 10, f"{n:02d}"
+    (True, 20, '02')
+    >>> count.borrow().value
+    2
     >>> bql.unlock()
     """
 
@@ -304,3 +316,126 @@ class BqlRefMut(_Guard[T]):
 
 _new_ref = BqlRef.__new__
 _new_mut = BqlRefMut.__new__
+
+
+# Operators, comparisons and conversions go to the inner value too, so that the value bound
+# by `with cell.borrow() as n:` behaves as the `T` that type checkers see: `n == 5`,
+# `n + 1`, `hex(n)`, `f"{n}"`. In-place operators through a `BqlRefMut` store the result in
+# the cell (`n += 1` updates a `BqlRefCell[int]`); through a `BqlRef` they raise.
+_BUILTIN_CONVERSIONS = ("int", "float", "complex", "round", "hash", "str")
+_ARITHMETIC = (
+    "add",
+    "sub",
+    "mul",
+    "matmul",
+    "truediv",
+    "floordiv",
+    "mod",
+    "divmod",
+    "pow",
+    "lshift",
+    "rshift",
+    "and",
+    "or",
+    "xor",
+)
+_BINARY = ("eq", "ne", "lt", "le", "gt", "ge", *_ARITHMETIC)
+_REFLECTED = _ARITHMETIC
+_UNARY = ("neg", "pos", "abs", "invert", "index", *_BUILTIN_CONVERSIONS)
+_INPLACE = tuple(name for name in _ARITHMETIC if name != "divmod")
+
+
+def _inner(guard: _Guard[Any], what: str) -> Any:
+    cell = guard._cell
+    if cell is None:
+        raise guard._released(what)
+    return cell._value
+
+
+def _unwrap(value: Any) -> Any:
+    return _inner(value, "an operand") if isinstance(value, _Guard) else value
+
+
+# Operations Python spells as builtins rather than `operator.__name__` functions.
+_BUILTINS: dict[str, Callable[..., Any]] = {
+    "divmod": divmod,
+    "int": int,
+    "float": float,
+    "complex": complex,
+    "round": round,
+    "hash": hash,
+    "str": str,
+}
+
+
+def _op(name: str) -> Callable[..., Any]:
+    return _BUILTINS.get(name) or getattr(operator, f"__{name}__")
+
+
+def _binary(name: str) -> Callable[[_Guard[Any], Any], Any]:
+    op = _op(name)
+
+    def method(self: _Guard[Any], other: Any) -> Any:
+        return op(_inner(self, f"`{name}`"), _unwrap(other))
+
+    method.__name__ = f"__{name}__"
+    return method
+
+
+def _reflected(name: str) -> Callable[[_Guard[Any], Any], Any]:
+    op = _op(name)
+
+    def method(self: _Guard[Any], other: Any) -> Any:
+        return op(_unwrap(other), _inner(self, f"`{name}`"))
+
+    method.__name__ = f"__r{name}__"
+    return method
+
+
+def _unary(name: str) -> Callable[..., Any]:
+    op = _op(name)
+
+    def method(self: _Guard[Any], *args: Any) -> Any:
+        return op(_inner(self, f"`{name}`"), *args)
+
+    method.__name__ = f"__{name}__"
+    return method
+
+
+def _inplace(name: str, writable: bool) -> Callable[[_Guard[Any], Any], Any]:
+    op = getattr(operator, f"__i{name}__")
+
+    def method(self: _Guard[Any], other: Any) -> Any:
+        value = _inner(self, f"`{name}=`")
+        if not writable:
+            raise SharedBorrowWriteError(
+                "cannot modify the value in place through a shared borrow(); "
+                "use borrow_mut()"
+            )
+        cell = self._cell
+        assert cell is not None
+        cell._value = op(value, _unwrap(other))
+        return self
+
+    method.__name__ = f"__i{name}__"
+    return method
+
+
+def _format(self: _Guard[Any], spec: str) -> str:
+    return format(_inner(self, "format()"), spec)
+
+
+def _install_operators() -> None:
+    for name in _BINARY:
+        setattr(_Guard, f"__{name}__", _binary(name))
+    for name in _REFLECTED:
+        setattr(_Guard, f"__r{name}__", _reflected(name))
+    for name in _UNARY:
+        setattr(_Guard, f"__{name}__", _unary(name))
+    _Guard.__format__ = _format  # type: ignore[method-assign,assignment]
+    for name in _INPLACE:
+        setattr(BqlRef, f"__i{name}__", _inplace(name, writable=False))
+        setattr(BqlRefMut, f"__i{name}__", _inplace(name, writable=True))
+
+
+_install_operators()

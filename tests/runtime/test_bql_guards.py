@@ -344,3 +344,74 @@ def test_guard_taken_with_checks_on_is_released_correctly_after_switching_off(bq
     guard.release()
     bql.set_checks(True)
     cell.borrow_mut().release()
+
+
+@pytest.mark.parametrize("kind", ["borrow", "borrow_mut"])
+def test_operators_comparisons_and_conversions_go_to_the_value(bql_held, kind):
+    with getattr(bql.BqlRefCell(6), kind)() as n:
+        assert n == 6
+        assert n != 7
+        assert 5 < n <= 6
+        assert (n + 1, 1 + n, n - 1, 10 - n, n * 2, n // 4, 13 % n) == (
+            7,
+            7,
+            5,
+            4,
+            12,
+            1,
+            1,
+        )
+        assert (n / 4, 2**n, n << 1, n & 3, n | 1, n ^ 2) == (1.5, 64, 12, 2, 7, 4)
+        assert (divmod(n, 4), -n, abs(-n), ~n, +n) == ((1, 2), -6, 6, -7, 6)
+        assert (int(n), float(n), hex(n), round(n), f"{n:>3}", str(n)) == (
+            6,
+            6.0,
+            "0x6",
+            6,
+            "  6",
+            "6",
+        )
+        assert hash(n) == hash(6)
+        assert [0] * 7 == [0] * (n + 1)
+
+
+def test_two_guards_compare_by_value(bql_held):
+    a, b = bql.BqlRefCell([1]), bql.BqlRefCell([1])
+    with a.borrow() as x, b.borrow() as y:
+        assert x == y
+        assert x == [1]
+
+
+def test_in_place_operators_through_an_exclusive_borrow_update_the_cell(bql_held):
+    count = bql.BqlRefCell(1)
+    with count.borrow_mut() as n:
+        n += 4
+        n *= 2
+        n -= 1
+        assert n == 9
+        n.release()  # type: ignore[attr-defined] - n is still the guard
+    assert count.borrow().value == 9
+    items = bql.BqlRefCell([1])
+    with items.borrow_mut() as lst:
+        lst += [2]
+    assert items.borrow().value == [1, 2]
+
+
+def test_in_place_operators_through_a_shared_borrow_raise(bql_held):
+    count = bql.BqlRefCell(1)
+    with count.borrow() as n, pytest.raises(SharedBorrowWriteError, match="in place"):
+        n += 1
+    assert count.borrow().value == 1
+
+
+def test_operators_after_release_raise(bql_held):
+    guard = bql.BqlRefCell(1).borrow()
+    guard.release()
+    for use in (
+        lambda: guard == 1,
+        lambda: guard + 1,
+        lambda: 1 + guard,
+        lambda: int(guard),
+    ):
+        with pytest.raises(bql.BorrowReleasedError):
+            use()

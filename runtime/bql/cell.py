@@ -56,6 +56,19 @@ Rust PL011 does:
 >>> dev.write(5); dev.write(5)
 >>> line.level, dev.writes.get()
 (True, 2)
+
+Calling out with the borrow still alive breaks as soon as the callee looks back at the
+device; here an interrupt controller that reads the registers when the line changes:
+
+>>> def write_wrong(dev: Counter, value: int) -> None:
+...     with dev.regs.borrow_mut() as regs:
+...         regs.write(value)
+...         dev.irq.set(value != 0)  # the borrow is still alive
+>>> dev.connect_irq(0, lambda level: dev.regs.borrow().level)
+>>> write_wrong(dev, 0)  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+bql.errors.BorrowError: cannot borrow() BqlRefCell[Regs]: it is already mutably borrowed by borrow_mut() at ... in write_wrong
 >>> bql.unlock()
 
 A guard is a context manager, or can be ended early with `release()`. Attribute and item

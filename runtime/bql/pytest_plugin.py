@@ -13,7 +13,7 @@ from collections.abc import Generator, Iterator
 import pytest
 
 from .errors import BqlError
-from .lock import _HELD, reset_for_tests, unlock
+from .lock import _HELD, lock, reset_for_tests, unlock
 
 __all__ = ["bql_held"]
 
@@ -22,8 +22,6 @@ __all__ = ["bql_held"]
 def bql_held() -> Iterator[None]:
     """Hold the BQL for the test (released after it, even if the test left a borrow alive)."""
     if not getattr(_HELD, "held", False):
-        from .lock import lock
-
         lock()
     yield
     if getattr(_HELD, "held", False):

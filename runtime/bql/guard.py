@@ -87,7 +87,10 @@ class _Guard(Generic[T]):
     def __del__(self) -> None:
         # A dropped guard ends its borrow, as a Rust guard does when it goes out of scope.
         if self._cell is not None:
-            self._end()
+            try:
+                self._end()
+            except Exception:  # noqa: BLE001, S110 - interpreter shutdown: nothing to end
+                pass
 
     def __getattr__(self, name: str) -> Any:
         if name == "_cell":  # a guard whose slot is not set yet: no recursion

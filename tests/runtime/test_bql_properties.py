@@ -104,6 +104,6 @@ class BorrowMachine(RuleBasedStateMachine):
 
 
 BorrowMachine.TestCase.settings = settings(
-    max_examples=60, stateful_step_count=30, deadline=None
+    max_examples=40, stateful_step_count=30, deadline=None
 )
 test_borrow_counts = BorrowMachine.TestCase

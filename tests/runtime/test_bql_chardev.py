@@ -205,8 +205,13 @@ def test_write_all_can_reenter_the_device_handlers(bql_held):
     assert dev.rx.borrow().value.endswith(b"y")
 
 
-def test_a_backend_serves_one_frontend():
+def test_input_goes_to_the_frontend_attached_last(bql_held):
     backend = MemoryChardev()
-    CharFrontend(backend)
-    with pytest.raises(bql.BqlError, match="already attached"):
-        CharFrontend(backend)
+    first, second = Receiver(backend), Receiver(backend)
+    first.realize()
+    second.realize()
+    backend.feed(b"x")
+    assert (first.rx.borrow().value, second.rx.borrow().value) == (b"", b"x")
+    first.chr.write_all(b"a")
+    second.chr.write_all(b"b")
+    assert backend.output == b"ab"

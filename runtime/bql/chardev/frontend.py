@@ -45,7 +45,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 
-from ..errors import BqlError, BqlNotHeldError
+from ..errors import BqlNotHeldError
 from ..lock import _HELD, STATE
 
 __all__ = ["CharFrontend", "Chardev", "Event"]
@@ -208,9 +208,12 @@ class Chardev:
         return self._frontend
 
     def attach(self, frontend: CharFrontend) -> None:
-        """Attach `frontend`; a backend serves at most one."""
-        if self._frontend is not None and self._frontend is not frontend:
-            raise BqlError(f"{type(self).__name__} is already attached to a frontend")
+        """Attach `frontend`: input goes to the frontend attached last.
+
+        A board that builds a second device on the same backend (a migration target, a
+        replugged device) takes the input over; the earlier frontend's output still
+        reaches the backend.
+        """
         self._frontend = frontend
 
     def write(self, data: bytes) -> None:

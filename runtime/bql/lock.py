@@ -25,7 +25,7 @@ from collections.abc import Callable
 from types import CodeType, TracebackType
 from typing import Any
 
-from .errors import BqlError, BqlUnlockError
+from .errors import BqlError, BqlNotHeldError, BqlUnlockError
 
 __all__ = [
     "checks_enabled",
@@ -123,22 +123,22 @@ def acquire(timeout: float) -> bool:
 
 
 def unlock() -> None:
-    """Release the BQL, which the current thread must hold.
+    """Release the BQL, which the current thread must hold (else `BqlNotHeldError`).
 
     >>> import bql
     >>> bql.unlock()
     Traceback (most recent call last):
     ...
-    bql.errors.BqlError: bql.unlock() by a thread that does not hold the BQL
+    bql.errors.BqlNotHeldError: bql.unlock() by a thread that does not hold the BQL
 
     With a `BqlRefCell` borrow alive, nothing is released (see `BqlUnlockError`).
     """
     if not getattr(_HELD, "held", False):
-        raise BqlError("bql.unlock() by a thread that does not hold the BQL")
+        raise BqlNotHeldError("bql.unlock() by a thread that does not hold the BQL")
     if STATE.owner != threading.get_ident():
         # This thread's flag outlived a reset_for_tests(): it no longer owns the lock.
         _HELD.held = False
-        raise BqlError("bql.unlock() by a thread that does not hold the BQL")
+        raise BqlNotHeldError("bql.unlock() by a thread that does not hold the BQL")
     if STATE.live and STATE.checks:
         raise unlock_error("cannot release the BQL")
     _HELD.held = False
@@ -209,7 +209,7 @@ class unlocked:
     ...     pass
     Traceback (most recent call last):
     ...
-    bql.errors.BqlError: bql.unlock() by a thread that does not hold the BQL
+    bql.errors.BqlNotHeldError: bql.unlock() by a thread that does not hold the BQL
     """
 
     __slots__ = ()

@@ -45,12 +45,12 @@ def test_lock_by_holder_is_an_error_and_keeps_the_lock():
 
 
 def test_unlock_by_non_holder_is_an_error():
-    with pytest.raises(bql.BqlError, match="does not hold the BQL"):
+    with pytest.raises(bql.BqlNotHeldError, match="does not hold the BQL"):
         bql.unlock()
 
 
 def test_unlock_from_another_thread_than_the_holder_is_refused(bql_held):
-    with pytest.raises(bql.BqlError, match="does not hold the BQL"):
+    with pytest.raises(bql.BqlNotHeldError, match="does not hold the BQL"):
         run_in_thread(bql.unlock)
     assert bql.is_locked()
 
@@ -82,7 +82,7 @@ def test_unlocked_releases_for_the_block_and_retakes(bql_held):
 
 
 def test_unlocked_by_non_holder_is_an_error():
-    with pytest.raises(bql.BqlError, match="does not hold the BQL"), bql.unlocked():
+    with pytest.raises(bql.BqlNotHeldError, match="does not hold the BQL"), bql.unlocked():
         pass
 
 

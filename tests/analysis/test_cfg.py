@@ -1,0 +1,84 @@
+"""CFG shape as text dumps: one line per block, its events and successors."""
+
+from __future__ import annotations
+
+import textwrap
+
+from tests.analysis.helpers import cfg_of
+
+
+def _dump(body: str, name: str) -> str:
+    return cfg_of(body, name).dump()
+
+
+def test_break_leaves_the_loop_but_not_the_enclosing_with() -> None:
+    body = """
+    def f(self) -> None:
+        with self.regs.borrow_mut() as r:
+            for i in range(3):
+                if i:
+                    break
+                r.touch()
+        self.level.set(1)
+    """
+    assert _dump(body, "f") == textwrap.dedent("""\
+        0: [] -> 2
+        1: [] -> 
+        2: [CellOp self.regs.borrow_mut(); Borrow b1 self.regs mut; Bind r <- b1] -> 3
+        3: [] -> 4
+        4: [] -> 6,14
+        5: [] -> 15
+        6: [Bind i] -> 7
+        7: [] -> 8,11
+        8: [] -> 9
+        9: [] -> 5
+        10: [] -> 12
+        11: [] -> 12
+        12: [] -> 13
+        13: [GuardUse r; Call r.touch() -> dev.Regs.touch] -> 4
+        14: [] -> 5
+        15: [EndBorrow b1] -> 16
+        16: [CellOp self.level.set()] -> 1""")
+
+
+def test_finally_runs_on_the_exception_path_and_the_normal_path() -> None:
+    body = """
+    def g(self) -> None:
+        g = self.regs.try_borrow_mut()
+        if g is None:
+            return
+        try:
+            self.poke()
+        finally:
+            g.release()
+    """
+    assert _dump(body, "g") == textwrap.dedent("""\
+        0: [] -> 2
+        1: [] -> 
+        2: [CellOp self.regs.try_borrow_mut(); Borrow b1 self.regs mut try; Bind g <- b1] -> 3
+        3: [GuardUse g] -> 4,7
+        4: [Narrow g] -> 5
+        5: [] -> 1
+        6: [] -> 8
+        7: [] -> 8
+        8: [] -> 9
+        9: [] -> 10,14
+        10: [] -> 11
+        11: [] -> 12
+        12: [GuardUse g; ReleaseGuard g] -> 1
+        14: [] -> 10,15
+        15: [] -> 16
+        16: [GuardUse g; ReleaseGuard g] -> 1""")
+
+
+def test_while_true_has_no_exit_edge_but_break() -> None:
+    body = """
+    def h(self) -> None:
+        while True:
+            if self.level.get():
+                break
+    """
+    dump = _dump(body, "h")
+    assert "CellOp self.level.get()" in dump
+    # The head is only left through `break`: exactly one path reaches the exit block.
+    assert [line for line in dump.splitlines() if line.endswith("-> 1")] == ["4: [] -> 1"]

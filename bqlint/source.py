@@ -29,6 +29,19 @@ _TOKEN_FIELDS = frozenset(
     }
 )
 _FIELDS: dict[type, tuple[str, ...]] = {}
+# isinstance() against libcst's ABC-based classes is slow; a per-type answer is not.
+_IS_NODE: dict[type, bool] = {}
+_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+_SIMPLE_BODIES = (cst.SimpleStatementLine, cst.SimpleStatementSuite)
+
+
+def is_node(value: object) -> bool:
+    """Return whether `value` is a libcst node (cached per type)."""
+    kind = type(value)
+    answer = _IS_NODE.get(kind)
+    if answer is None:
+        answer = _IS_NODE[kind] = isinstance(value, cst.CSTNode)
+    return answer
 
 
 def child_fields(node_type: type) -> tuple[str, ...]:
@@ -48,27 +61,58 @@ def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """Yield the semantic children of `node` in source order."""
     for name in child_fields(type(node)):
         value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
-            yield value
-        elif isinstance(value, (tuple, list)):
+        if type(value) is tuple or type(value) is list:
             for item in value:
-                if isinstance(item, cst.CSTNode):
+                if is_node(item):
                     yield item
+        elif is_node(value):
+            yield value
 
 
 def walk(node: cst.CSTNode, *, into_scopes: bool = True) -> Iterator[cst.CSTNode]:
     """Yield `node` and its descendants, pre-order; optionally not into nested defs/lambdas."""
     stack = [node]
+    scopes = _scope_types()
     while stack:
         current = stack.pop()
         yield current
-        if not into_scopes and current is not node and isinstance(
-            current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)
-        ):
+        if not into_scopes and current is not node and type(current) in scopes:
             continue
         kids = list(children(current))
         kids.reverse()
         stack.extend(kids)
+
+
+def _scope_types() -> frozenset[type]:
+    return frozenset(_SCOPES)
+
+
+def statements(body: cst.CSTNode, *, into_scopes: bool = False) -> Iterator[cst.CSTNode]:
+    """Yield the statements (and the small statements of simple lines) under `body`, not
+    descending into expressions; nested defs are yielded but not entered unless asked."""
+    stack: list[cst.CSTNode] = [body]
+    scopes = _scope_types()
+    while stack:
+        current = stack.pop()
+        kind = type(current)
+        if kind in _SIMPLE_TYPES:
+            yield from current.body  # type: ignore[attr-defined]
+            continue
+        if current is not body:
+            yield current
+            if kind in scopes and not into_scopes:
+                continue
+        for name in ("body", "orelse", "handlers", "finalbody", "cases"):
+            value = getattr(current, name, None)
+            if value is None:
+                continue
+            if type(value) is tuple or type(value) is list:
+                stack.extend(reversed([v for v in value if is_node(v)]))
+            elif is_node(value):
+                stack.append(value)
+
+
+_SIMPLE_TYPES = frozenset(_SIMPLE_BODIES)
 
 
 class _NullContext:

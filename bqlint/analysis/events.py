@@ -85,6 +85,7 @@ class Call:
     kwargs: tuple[tuple[str, CellKey | None], ...]
     guard: str | int | None = None  # called through a guard (name or temporary borrow id)
     label: str = ""  # how the call reads: "self.update()"
+    reenters: bool = False  # CharFrontend.accept_input()/write_all() running the device's handlers
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -242,7 +242,7 @@ class Extractor:
             if isinstance(typed, Instance):
                 handlers = handlers_for(typed.cls, key[-1])
                 if handlers:
-                    self.emit(Call(node, handlers, owner, (), (), label=f"{_text(node.func)}()"))
+                    self.emit(Call(node, handlers, owner, (), (), label=f"{_text(node.func)}()", reenters=True))
         return None
 
     def project_call(self, node: cst.Call, callees: tuple[FunctionInfo, ...], receiver: CellKey | None, label: str) -> None:

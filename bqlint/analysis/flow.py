@@ -181,7 +181,7 @@ class Analyzer:
                         break
                 if self.recording:
                     mode = "mutably " if event.mut else ""
-                    label = f"`{_key_text(event.key)}` is borrowed {mode}here"
+                    label = f"`{self.fn.name}()` borrows `{_key_text(event.key)}` {mode}here"
                     self.result.summary.add_borrow(event.key, event.mut, (self.link(event.node, label),))
             return replace(state, live=state.live | {event.bid})
         if isinstance(event, EndBorrow):

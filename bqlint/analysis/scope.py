@@ -30,6 +30,15 @@ def _target_names(target: cst.BaseExpression) -> list[cst.Name]:
     return []
 
 
+_BINDING_NODES = frozenset(
+    {
+        cst.Global, cst.Nonlocal, cst.Assign, cst.AnnAssign, cst.AugAssign, cst.NamedExpr, cst.For,
+        cst.CompFor, cst.WithItem, cst.ExceptHandler, cst.FunctionDef, cst.ClassDef, cst.Import,
+        cst.ImportFrom,
+    }
+)
+
+
 def is_borrow_call(node: cst.BaseExpression) -> bool:
     return (
         isinstance(node, cst.Call)
@@ -68,27 +77,33 @@ class FunctionScope:
             if annotation is not None and name != self.self_name:
                 self.local_types[name] = self.project.type_of_annotation(annotation, self.module, annotation)
         for node in walk(self.fn.node.body, into_scopes=False):
-            if isinstance(node, (cst.Global, cst.Nonlocal)):
-                self.globals.update(n.name.value for n in node.names)
-            elif isinstance(node, cst.Assign):
-                for target in node.targets:
-                    self._bind(target.target, node.value)
-            elif isinstance(node, cst.AnnAssign):
-                self._bind(node.target, node.value, node.annotation.annotation)
-            elif isinstance(node, cst.AugAssign):
-                self._bind(node.target, None)
-            elif isinstance(node, cst.NamedExpr):
-                self._bind(node.target, node.value)
-            elif isinstance(node, (cst.For, cst.CompFor)):
-                self._bind_loop(node.target, node.iter)
-            elif isinstance(node, cst.WithItem) and node.asname is not None:
-                self._bind(node.asname.name, node.item)
-            elif isinstance(node, cst.ExceptHandler) and node.name is not None:
-                self._bind(node.name.name, None)
-            elif isinstance(node, (cst.FunctionDef, cst.ClassDef)) and node is not self.fn.node:
-                self.locals.add(node.name.value)
-                self.local_types[node.name.value] = None
-            elif isinstance(node, (cst.Import, cst.ImportFrom)) and not isinstance(node.names, cst.ImportStar):
+            kind = type(node)
+            if kind not in _BINDING_NODES:
+                continue
+            if kind is cst.Global or kind is cst.Nonlocal:
+                self.globals.update(n.name.value for n in node.names)  # type: ignore[attr-defined]
+            elif kind is cst.Assign:
+                for target in node.targets:  # type: ignore[attr-defined]
+                    self._bind(target.target, node.value)  # type: ignore[attr-defined]
+            elif kind is cst.AnnAssign:
+                self._bind(node.target, node.value, node.annotation.annotation)  # type: ignore[attr-defined]
+            elif kind is cst.AugAssign:
+                self._bind(node.target, None)  # type: ignore[attr-defined]
+            elif kind is cst.NamedExpr:
+                self._bind(node.target, node.value)  # type: ignore[attr-defined]
+            elif kind is cst.For or kind is cst.CompFor:
+                self._bind_loop(node.target, node.iter)  # type: ignore[attr-defined]
+            elif kind is cst.WithItem:
+                if node.asname is not None:  # type: ignore[attr-defined]
+                    self._bind(node.asname.name, node.item)  # type: ignore[attr-defined]
+            elif kind is cst.ExceptHandler:
+                if node.name is not None:  # type: ignore[attr-defined]
+                    self._bind(node.name.name, None)  # type: ignore[attr-defined]
+            elif kind is cst.FunctionDef or kind is cst.ClassDef:
+                if node is not self.fn.node:
+                    self.locals.add(node.name.value)  # type: ignore[attr-defined]
+                    self.local_types[node.name.value] = None  # type: ignore[attr-defined]
+            elif not isinstance(node.names, cst.ImportStar):  # type: ignore[attr-defined]
                 for alias in node.names:
                     asname = alias.asname.name if alias.asname else None
                     if isinstance(asname, cst.Name):

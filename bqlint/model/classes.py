@@ -65,6 +65,7 @@ class ClassInfo:
     _bases: list[Target] | None = None
     _fields: dict[str, FieldType] | None = None
     _device: bool | None = None
+    _mro: list[ClassInfo] | None = None
 
     # ---- hierarchy -------------------------------------------------------------------
     def bases(self) -> list[Target]:
@@ -76,6 +77,8 @@ class ClassInfo:
 
     def mro(self) -> list[ClassInfo]:
         """Return this class and its project ancestors, depth-first, without repeats."""
+        if self._mro is not None:
+            return self._mro
         seen: list[ClassInfo] = []
         stack: list[ClassInfo] = [self]
         while stack:
@@ -84,6 +87,7 @@ class ClassInfo:
                 continue
             seen.append(cls)
             stack.extend(b for b in cls.bases() if isinstance(b, ClassInfo))
+        self._mro = seen
         return seen
 
     def external_bases(self) -> set[str]:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from bqlint.model.api import RELEASES_BQL, REQUIRES_BQL, WITHOUT_BQL
-from bqlint.source import walk
+from bqlint.source import statements
 
 if TYPE_CHECKING:
     from bqlint.model.classes import ClassInfo, FieldType
@@ -114,10 +114,11 @@ class FunctionInfo:
         if me is None:
             return
         local_values: dict[str, cst.BaseExpression] = {}
-        for node in walk(self.node.body, into_scopes=False):
+        body = list(statements(self.node.body))
+        for node in body:
             if isinstance(node, cst.Assign) and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
                 local_values[node.targets[0].target.value] = node.value
-        for node in walk(self.node.body, into_scopes=False):
+        for node in body:
             if isinstance(node, cst.Assign):
                 value: cst.BaseExpression | None = node.value
                 targets = [t.target for t in node.targets]

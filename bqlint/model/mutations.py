@@ -55,23 +55,35 @@ def _flatten(target: cst.BaseExpression, kind: str) -> Iterator[tuple[cst.BaseEx
         yield target, kind
 
 
+_STATEMENTS = frozenset({cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Del})
+_CACHE: dict[int, tuple[FunctionInfo, list[Mutation]]] = {}
+
+
 def self_mutations(fn: FunctionInfo) -> list[Mutation]:
     """Return every direct mutation of `self` in the body of `fn` (not in nested defs)."""
+    cached = _CACHE.get(id(fn))
+    if cached is not None and cached[0] is fn:
+        return cached[1]
+    found = _self_mutations(fn)
+    _CACHE[id(fn)] = (fn, found)
+    return found
+
+
+def _self_mutations(fn: FunctionInfo) -> list[Mutation]:
     me = fn.self_name
-    if me is None and fn.parent is not None:
-        me = fn.parent.self_name
     if me is None:
         return []
     found: list[Mutation] = []
     for node in walk(fn.node.body, into_scopes=False):
-        if isinstance(node, (cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Del)):
+        kind = type(node)
+        if kind in _STATEMENTS:
             for target, kind in _targets(node):
                 hit = _self_field(target, me)
                 if hit is not None:
                     field, deeper = hit
                     found.append(Mutation(target, field, "item" if deeper else kind, node))
-        elif isinstance(node, cst.Call):
-            func = node.func
+        elif kind is cst.Call:
+            func = node.func  # type: ignore[attr-defined]
             if isinstance(func, cst.Attribute) and func.attr.value in MUTATORS:
                 hit = _self_field(func.value, me)
                 if hit is not None:

@@ -15,7 +15,7 @@ import libcst as cst
 
 from bqlint.config import Settings
 from bqlint.model.api import canonical_api, is_runtime_module
-from bqlint.source import SourceFile, walk
+from bqlint.source import SourceFile, statements
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +89,7 @@ def collect_symbols(module: ModuleInfo, tree: cst.Module) -> None:
                     symbols.setdefault(small.targets[0].target.value, ("alias", small.value))
                 elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
                     symbols.setdefault(small.target.value, ("alias", small.value or small.annotation.annotation))
-    for node in walk(tree):
+    for node in statements(tree, into_scopes=True):
         if isinstance(node, cst.Import):
             for alias in node.names:
                 full = dotted(alias.name) or ""

@@ -115,7 +115,10 @@ class ConflictingBorrow(Rule):
             assert isinstance(first, Borrow)
             cell = key_text(first.key)
             state = "mutably borrowed" if first.mut else "borrowed"
-            if hazard.call is not None:
+            if hazard.call is not None and hazard.call.reenters:
+                message = f"`{hazard.call.label}` can call back into the device, which borrows `{cell}` again while it is already {state}"
+                help_ = f"end the borrow of `{cell}` before calling `{hazard.call.label}`"
+            elif hazard.call is not None:
                 message = f"`{hazard.call.label}` borrows `{cell}` again while it is already {state}"
                 help_ = f"end the borrow of `{cell}` before calling `{hazard.call.label}`"
             else:

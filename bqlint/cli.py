@@ -202,8 +202,7 @@ def run_check(settings: Settings, options: CheckOptions) -> int:
         return 0
 
     def check_now(stdin: tuple[Path, str] | None) -> engine.Report:
-        # Files named on the command line are always parsed (`explicit`), for BQL999.
-        return engine.run(settings, found.files, context=found.context, stdin=stdin, explicit=found.named)
+        return engine.run(settings, found.files, context=found.context, stdin=stdin)
 
     report = check_now(stdin)
     if options.add_noqa:

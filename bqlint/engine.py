@@ -1,8 +1,8 @@
 """One run: choose and parse files, build the model, analyse, run rules, suppress, sort.
 
-Only files that can matter are parsed: those that mention the runtime (or a configured name),
-the project modules they import, and those that import a parsed module; plus every file
-named explicitly. A file with no device code costs a read and a substring search.
+Only files that can matter are parsed with libcst: those that mention the runtime (or a
+configured name), the project modules they import, and those that import a relevant module.
+Any other reported file costs a read, a substring search and a syntax check (BQL999).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from bqlint.config import Settings
 from bqlint.diagnostics import Diagnostic, Edit, Fix, Position, Related, Span
 from bqlint.model.api import RUNTIME_PACKAGE, is_runtime_module
 from bqlint.model.build import build_project
-from bqlint.model.project import ModuleInfo, module_name_for
+from bqlint.model.project import ModuleInfo, collect_symbols, module_name_for
 from bqlint.rules import Rule, all_rules
 from bqlint.rules.context import Finding, RuleContext
 from bqlint.source import SourceFile
@@ -44,13 +44,11 @@ def run(
     *,
     context: Sequence[Path] = (),
     stdin: tuple[Path, str] | None = None,
-    explicit: Sequence[Path] = (),
 ) -> Report:
     """Check `files` (report on them), reading `context` files only for cross-module facts.
 
     `stdin` is (name, text) of a file read from standard input; it is reported under that name.
-    `explicit` files (named on the command line) are always parsed, so syntax errors in them
-    are reported even when they have nothing to do with the runtime. Paths are absolute.
+    Every reported file is at least syntax-checked (BQL999). Paths in the report are absolute.
     """
     reported: dict[Path, ModuleInfo] = {}
     modules: list[ModuleInfo] = []
@@ -60,10 +58,7 @@ def run(
         modules.append(module)
     for path, text in _read([c for c in context if c.resolve() not in reported], None):
         modules.append(_module(path, text))
-    must_parse = {p.resolve() for p in explicit}
-    if stdin is not None:
-        must_parse.add(stdin[0].resolve())
-    parsed = _parse_relevant(modules, settings, must_parse)
+    parsed = _parse_relevant(modules, settings)
     _check_syntax_many([m.source for m in reported.values() if m.source.module is None and m.source.syntax_error is None])
     project = build_project([m for m in parsed if m.source.module is not None], settings)
     functions = [
@@ -121,48 +116,74 @@ def _trigger_words(settings: Settings) -> set[str]:
     return words
 
 
-def _parse_relevant(modules: list[ModuleInfo], settings: Settings, must_parse: set[Path]) -> list[ModuleInfo]:
-    """Parse the modules that can matter, to a fixed point over imports both ways."""
+def _parse_relevant(modules: list[ModuleInfo], settings: Settings) -> list[ModuleInfo]:
+    """Parse the modules that can matter and return them.
+
+    Seeds are the modules that mention the runtime or a configured name. From every parsed
+    module its imports are followed (helpers, register classes); from every module that is
+    device-relevant (a seed, or one that imports a relevant module) the modules that import it
+    are found, first by a substring search for its name, then confirmed by their imports.
+    """
     words = _trigger_words(settings)
     by_name: dict[str, list[ModuleInfo]] = {}
     for module in modules:
         by_name.setdefault(module.name, []).append(module)
-    pending = [m for m in modules if m.source.path in must_parse or any(w in m.source.text for w in words)]
-    parsed: list[ModuleInfo] = []
-    done: set[int] = set()
-    names: set[str] = set()
-    while pending:
-        module = pending.pop()
-        if id(module) in done:
+    parsed: dict[int, ModuleInfo] = {}
+    relevant: set[int] = set()
+    searched: set[str] = set()
+    work = [m for m in modules if any(w in m.source.text for w in words)]
+    relevant.update(id(m) for m in work)
+    while work:
+        module = work.pop()
+        if id(module) not in parsed:
+            parsed[id(module)] = module
+            if not _parse(module):
+                continue
+            for imported in _imported_modules(module, by_name):
+                if id(imported) not in parsed:
+                    work.append(imported)
+        if id(module) not in relevant or is_runtime_module(module.name):
             continue
-        done.add(id(module))
-        parsed.append(module)
-        tree = module.source.parse()
-        if tree is None:
-            _fix_syntax_error_row(module.source)
-            continue
-        if is_runtime_module(module.name):
-            continue
-        from bqlint.model.project import collect_symbols
-
-        collect_symbols(module, tree)
-        for imported in module.imported_modules:
-            parts = imported.split(".")
-            for i in range(len(parts), 0, -1):
-                for candidate in by_name.get(".".join(parts[:i]), ()):
-                    if id(candidate) not in done:
-                        pending.append(candidate)
-        new_names = {module.name.rsplit(".", 1)[-1], module.name.split(".")[0]} - names
-        names |= new_names
-        if new_names:
+        for name in {module.name.rsplit(".", 1)[-1], module.name.split(".")[0]} - searched:
+            searched.add(name)
             for other in modules:
-                if id(other) not in done and any(n in other.source.text for n in new_names):
-                    pending.append(other)
-    for module in parsed:
-        module.symbols.clear()
-        module.star_imports.clear()
-        module.imported_modules.clear()
-    return parsed
+                if id(other) in relevant or name not in other.source.text:
+                    continue
+                if id(other) not in parsed:
+                    parsed[id(other)] = other
+                    if not _parse(other):
+                        continue
+                    work.extend(m for m in _imported_modules(other, by_name) if id(m) not in parsed)
+                if any(id(m) in relevant for m in _imported_modules(other, by_name)):
+                    relevant.add(id(other))
+                    work.append(other)
+    return list(parsed.values())
+
+
+def _parse(module: ModuleInfo) -> bool:
+    """Parse `module` and read its import table; False when it does not parse."""
+    tree = module.source.parse()
+    if tree is None:
+        _fix_syntax_error_row(module.source)
+        return False
+    if not module.symbols:
+        collect_symbols(module, tree)
+    return True
+
+
+def _imported_modules(module: ModuleInfo, by_name: dict[str, list[ModuleInfo]]) -> list[ModuleInfo]:
+    """Return the checked modules that `module` imports (a dotted import may name a symbol)."""
+    if is_runtime_module(module.name):
+        return []
+    found = []
+    for imported in module.imported_modules:
+        parts = imported.split(".")
+        for i in range(len(parts), 0, -1):
+            candidates = by_name.get(".".join(parts[:i]))
+            if candidates:
+                found.extend(candidates)
+                break
+    return found
 
 
 def _syntax_error(text: str) -> tuple[str, int, int] | None:

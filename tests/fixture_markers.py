@@ -73,7 +73,7 @@ def projects() -> Iterator[tuple[str, list[Path]]]:
 
 def check_project(files: list[Path]) -> list[Diagnostic]:
     context = sorted(PL011.glob("*.py")) if any("pl011_broken" in str(f) for f in files) else []
-    return run(Settings(root=ROOT), files, context=context, explicit=files).diagnostics
+    return run(Settings(root=ROOT), files, context=context).diagnostics
 
 
 def compare(files: list[Path], found: list[Diagnostic]) -> list[str]:

@@ -23,7 +23,8 @@ def build_project(modules: Iterable[ModuleInfo], config: Settings) -> Project:
         project.add_module(module)
         tree = module.source.module
         assert tree is not None
-        collect_symbols(module, tree)
+        if not module.symbols and not module.imported_modules:
+            collect_symbols(module, tree)
         _collect_defs(project, module, tree.body, module.name, None, None)
     for cls in project.classes:
         for base in cls.bases():

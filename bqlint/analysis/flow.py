@@ -7,6 +7,7 @@ hazards (what the rules report) and the function's summary (what its callers see
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import libcst as cst
@@ -107,8 +108,15 @@ def entry_lock(fn: FunctionInfo) -> Lock:
 class Analyzer:
     """Run the dataflow of one function against the current summaries of its callees."""
 
-    def __init__(self, fn: FunctionInfo, cfg: CFG, summaries: dict[int, Summary]) -> None:
+    def __init__(
+        self,
+        fn: FunctionInfo,
+        cfg: CFG,
+        summaries: dict[int, Summary],
+        mutates: Callable[[FunctionInfo], Chain | None],
+    ) -> None:
         self.fn = fn
+        self.mutates = mutates
         self.module: ModuleInfo = fn.module
         self.cfg = cfg
         self.summaries = summaries
@@ -333,12 +341,11 @@ class Analyzer:
                     self.report(Hazard("BQL006", event.node, None, (*sites, *summary.needs_bql), "call", event))
                 elif state.lock.inherit and self.recording:
                     self.result.summary.add_needs((step, *summary.needs_bql))
-            if summary.mutates_self is not None and event.guard is not None:
-                for bid in self.guard_bids(event.guard, state):
-                    borrow = self.borrows.get(bid)
-                    if borrow is not None and not borrow.mut:
-                        self.report(Hazard("BQL004", event.node, borrow, summary.mutates_self, "call", event))
-                        break
+            if event.guard is not None:
+                shared = [b for b in self.guard_bids(event.guard, state) if not self.borrows[b].mut]
+                chain = self.mutates(callee) if shared else None
+                if chain is not None:
+                    self.report(Hazard("BQL004", event.node, self.borrows[min(shared)], chain, "call", event))
 
 
 def map_key(callee: FunctionInfo, key: CellKey, call: Call) -> CellKey | None:

@@ -31,7 +31,7 @@ def analyze_project(project: Project, functions: list[FunctionInfo]) -> dict[int
                         callers.setdefault(id(callee), []).append(fn)
                         if event.receiver == ("self",) and event.guard is None:
                             self_calls.setdefault(id(fn), []).append((event, callee))
-    mutates = _mutates_self(functions, self_calls)
+    mutates = SelfMutations(self_calls)
     summaries: dict[int, Summary] = {}
     flows: dict[int, FunctionFlow] = {}
     known = {id(fn) for fn in functions}
@@ -41,8 +41,7 @@ def analyze_project(project: Project, functions: list[FunctionInfo]) -> dict[int
     while work:
         fn = work.popleft()
         queued.discard(id(fn))
-        flow = Analyzer(fn, cfgs[id(fn)], summaries).run()
-        flow.summary.mutates_self = mutates.get(id(fn))
+        flow = Analyzer(fn, cfgs[id(fn)], summaries, mutates).run()
         old = summaries.get(id(fn))
         summaries[id(fn)] = flow.summary
         flows[id(fn)] = flow
@@ -54,23 +53,29 @@ def analyze_project(project: Project, functions: list[FunctionInfo]) -> dict[int
     return flows
 
 
-def _mutates_self(functions: list[FunctionInfo], self_calls: dict[int, list[tuple[Call, FunctionInfo]]]) -> dict[int, Chain]:
-    """Return, per function that mutates its `self` (directly or via `self.m()`), the chain."""
-    out: dict[int, Chain] = {}
-    for fn in functions:
-        found = self_mutations(fn) if fn.self_name is not None else []
+class SelfMutations:
+    """Whether a method mutates its own `self`, directly or through `self.m()` (BQL004).
+
+    Computed on demand: only methods called through a shared guard are ever asked about.
+    """
+
+    def __init__(self, self_calls: dict[int, list[tuple[Call, FunctionInfo]]]) -> None:
+        self.self_calls = self_calls
+        self.memo: dict[int, Chain | None] = {}
+
+    def __call__(self, fn: FunctionInfo) -> Chain | None:
+        if id(fn) in self.memo:
+            return self.memo[id(fn)]
+        self.memo[id(fn)] = None  # a recursive call adds nothing new
+        chain: Chain | None = None
+        found = self_mutations(fn)
         if found:
-            out[id(fn)] = (Link(found[0].node, fn.module, f"`{fn.name}()` mutates `self.{found[0].field}` here"),)
-    changed = True
-    while changed:
-        changed = False
-        for fn in functions:
-            if id(fn) in out:
-                continue
-            for call, callee in self_calls.get(id(fn), ()):
-                chain = out.get(id(callee))
-                if chain is not None:
-                    out[id(fn)] = (Link(call.node, fn.module, f"`{fn.name}()` calls `{call.label}` here"), *chain)
-                    changed = True
+            chain = (Link(found[0].node, fn.module, f"`{fn.name}()` mutates `self.{found[0].field}` here"),)
+        else:
+            for call, callee in self.self_calls.get(id(fn), ()):
+                sub = self(callee)
+                if sub is not None:
+                    chain = (Link(call.node, fn.module, f"`{fn.name}()` calls `{call.label}` here"), *sub)
                     break
-    return out
+        self.memo[id(fn)] = chain
+        return chain

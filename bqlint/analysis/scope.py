@@ -14,7 +14,6 @@ from bqlint.model.api import BORROW_METHODS, TRY_BORROW_METHODS
 from bqlint.model.classes import CellContainer, CellType, ClassInfo, FieldType, Instance
 from bqlint.model.functions import FunctionInfo
 from bqlint.model.project import External, dotted
-from bqlint.source import walk
 
 
 def _target_names(target: cst.BaseExpression) -> list[cst.Name]:
@@ -76,7 +75,7 @@ class FunctionScope:
             annotation = self.fn.param_annotation(name)
             if annotation is not None and name != self.self_name:
                 self.local_types[name] = self.project.type_of_annotation(annotation, self.module, annotation)
-        for node in walk(self.fn.node.body, into_scopes=False):
+        for node in self.fn.body_nodes():
             kind = type(node)
             if kind not in _BINDING_NODES:
                 continue

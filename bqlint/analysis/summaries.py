@@ -1,8 +1,8 @@
 """Per-function summaries: what a call to a function may do, as seen by its callers.
 
 A summary says whether the function may release the BQL, which cells (relative to its
-`self`, parameters or globals) it may borrow and how, whether it needs the BQL held by its
-caller, and whether it mutates its own `self`. Each fact carries the chain that proves it:
+`self`, parameters or globals) it may borrow and how, and whether it needs the BQL held by
+its caller. Each fact carries the chain that proves it:
 the call sites inside the function down to the final operation (SPEC §3.1 related locations).
 """
 
@@ -33,7 +33,6 @@ class Summary:
     releases: Chain | None = None
     borrows: dict[tuple[CellKey, bool], Chain] = field(default_factory=dict)
     needs_bql: Chain | None = None
-    mutates_self: Chain | None = None
 
     def add_releases(self, chain: Chain) -> None:
         if self.releases is None:
@@ -48,11 +47,6 @@ class Summary:
         if self.needs_bql is None:
             self.needs_bql = chain
 
-    def shape(self) -> tuple[bool, frozenset[tuple[CellKey, bool]], bool, bool]:
+    def shape(self) -> tuple[bool, frozenset[tuple[CellKey, bool]], bool]:
         """Return the facts without their chains: what the fixed point compares."""
-        return (
-            self.releases is not None,
-            frozenset(self.borrows),
-            self.needs_bql is not None,
-            self.mutates_self is not None,
-        )
+        return (self.releases is not None, frozenset(self.borrows), self.needs_bql is not None)

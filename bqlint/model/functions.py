@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from bqlint.model.api import RELEASES_BQL, REQUIRES_BQL, WITHOUT_BQL
-from bqlint.source import statements
+from bqlint.source import statements, walk
 
 if TYPE_CHECKING:
     from bqlint.model.classes import ClassInfo, FieldType
@@ -33,6 +33,13 @@ class FunctionInfo:
     # (call node, module) of each `threading.Thread(target=...)` that starts this function.
     thread_starts: list[tuple[cst.CSTNode, ModuleInfo]] = field(default_factory=list)
     _decorators: list[tuple[str, cst.Decorator]] | None = None
+    _body_nodes: list[cst.CSTNode] | None = None
+
+    def body_nodes(self) -> list[cst.CSTNode]:
+        """Return every node of the body, pre-order, not inside nested defs (walked once)."""
+        if self._body_nodes is None:
+            self._body_nodes = list(walk(self.node.body, into_scopes=False))
+        return self._body_nodes
 
     @property
     def is_async(self) -> bool:

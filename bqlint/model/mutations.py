@@ -9,7 +9,6 @@ import libcst as cst
 
 from bqlint.model.api import MUTATORS
 from bqlint.model.functions import FunctionInfo
-from bqlint.source import walk
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +73,7 @@ def _self_mutations(fn: FunctionInfo) -> list[Mutation]:
     if me is None:
         return []
     found: list[Mutation] = []
-    for node in walk(fn.node.body, into_scopes=False):
+    for node in fn.body_nodes():
         kind = type(node)
         if kind in _STATEMENTS:
             for target, kind in _targets(node):

@@ -128,7 +128,7 @@ class _NullContext:
 _NULL = _NullContext()
 
 
-class _TargetedPositions(CodegenState):  # type: ignore[misc]
+class _TargetedPositions(CodegenState):
     """A codegen state that records the start/end of only the requested nodes.
 
     Positions follow libcst's PositionProvider: syntactic ranges where a node records one,

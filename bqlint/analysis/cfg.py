@@ -13,7 +13,7 @@ from typing import Union
 import libcst as cst
 
 from bqlint.analysis.events import Bind, DelName, EndBorrow, Escape, Event, GuardWrite, LockChange, Narrow, UnlockPoint, describe
-from bqlint.analysis.extract import Derived, Extractor, GuardName, Temp
+from bqlint.analysis.extract import Extractor, GuardName, Temp, Value
 from bqlint.analysis.scope import FunctionScope
 from bqlint.model import api
 
@@ -221,10 +221,10 @@ class CFGBuilder:
             for temp in temps:
                 ex.end(temp)
 
-    def target_parts(self, target: cst.Attribute | cst.Subscript) -> list[object]:
+    def target_parts(self, target: cst.Attribute | cst.Subscript) -> list[Value]:
         """Evaluate the sub-expressions of an assignment target; return temporaries to end."""
         ex = self.extract
-        temps = [ex.expr(target.value)]
+        temps: list[Value] = [ex.expr(target.value)]
         if isinstance(target, cst.Subscript):
             for element in target.slice:
                 if isinstance(element.slice, cst.Index):
@@ -386,6 +386,7 @@ class CFGBuilder:
             self.suite(node.orelse.body)
         ends = [self.cur]
         for handler, block in zip(node.handlers, handler_blocks):
+            assert isinstance(handler, (cst.ExceptHandler, cst.ExceptStarHandler))
             self.cur = block
             self.extract.end(self.extract.expr(handler.type))
             if handler.name is not None and isinstance(handler.name.name, cst.Name):

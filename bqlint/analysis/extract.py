@@ -84,10 +84,10 @@ class Extractor:
             self.emit(UnlockPoint(node, "await"))
             return None
         if isinstance(node, cst.Yield):
-            value = node.value
-            inner = self.expr(value.item if isinstance(value, cst.From) else value)
+            yielded = node.value
+            inner = self.expr(yielded.item if isinstance(yielded, cst.From) else yielded)
             if inner is not None:
-                self.emit(Escape(inner, node, "yield"))
+                self.emit(Escape(inner if isinstance(inner, str) else int(inner), node, "yield"))
             self.emit(UnlockPoint(node, "yield"))
             return None
         if isinstance(node, cst.Lambda):

@@ -226,9 +226,9 @@ class Analyzer:
             self.call(event, state)
             return state
         if isinstance(event, GuardUse):
-            released = dict(state.released).get(event.name)
-            if released:
-                bid, site = min(released, key=lambda pair: (pair[0], pair[1] is None))
+            ends = dict(state.released).get(event.name)
+            if ends:
+                bid, site = min(ends, key=lambda pair: (pair[0], pair[1] is None))
                 self.report(Hazard("BQL005", event.node, self.borrows.get(bid), (site,) if site else (), "use"))
             return state
         if isinstance(event, GuardWrite):
@@ -343,9 +343,9 @@ class Analyzer:
                     self.result.summary.add_needs((step, *summary.needs_bql))
             if event.guard is not None:
                 shared = [b for b in self.guard_bids(event.guard, state) if not self.borrows[b].mut]
-                chain = self.mutates(callee) if shared else None
-                if chain is not None:
-                    self.report(Hazard("BQL004", event.node, self.borrows[min(shared)], chain, "call", event))
+                mutation = self.mutates(callee) if shared else None
+                if mutation is not None:
+                    self.report(Hazard("BQL004", event.node, self.borrows[min(shared)], mutation, "call", event))
 
 
 def map_key(callee: FunctionInfo, key: CellKey, call: Call) -> CellKey | None:

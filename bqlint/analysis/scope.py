@@ -102,7 +102,7 @@ class FunctionScope:
                 if node is not self.fn.node:
                     self.locals.add(node.name.value)  # type: ignore[attr-defined]
                     self.local_types[node.name.value] = None  # type: ignore[attr-defined]
-            elif not isinstance(node.names, cst.ImportStar):  # type: ignore[attr-defined]
+            elif isinstance(node, (cst.Import, cst.ImportFrom)) and not isinstance(node.names, cst.ImportStar):
                 for alias in node.names:
                     asname = alias.asname.name if alias.asname else None
                     if isinstance(asname, cst.Name):

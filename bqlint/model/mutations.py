@@ -76,13 +76,13 @@ def _self_mutations(fn: FunctionInfo) -> list[Mutation]:
     for node in fn.body_nodes():
         kind = type(node)
         if kind in _STATEMENTS:
-            for target, kind in _targets(node):
+            for target, how in _targets(node):
                 hit = _self_field(target, me)
                 if hit is not None:
                     field, deeper = hit
-                    found.append(Mutation(target, field, "item" if deeper else kind, node))
-        elif kind is cst.Call:
-            func = node.func  # type: ignore[attr-defined]
+                    found.append(Mutation(target, field, "item" if deeper else how, node))
+        elif isinstance(node, cst.Call):
+            func = node.func
             if isinstance(func, cst.Attribute) and func.attr.value in MUTATORS:
                 hit = _self_field(func.value, me)
                 if hit is not None:
@@ -91,8 +91,8 @@ def _self_mutations(fn: FunctionInfo) -> list[Mutation]:
                 first = node.args[0].value
                 if isinstance(first, cst.Name) and first.value == me:
                     name = node.args[1].value if len(node.args) > 1 else None
-                    field = name.evaluated_value if isinstance(name, cst.SimpleString) else ""
-                    found.append(Mutation(node, str(field or ""), "setattr", node))
+                    literal = name.evaluated_value if isinstance(name, cst.SimpleString) else ""
+                    found.append(Mutation(node, literal if isinstance(literal, str) else "", "setattr", node))
     return found
 
 

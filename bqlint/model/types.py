@@ -45,11 +45,11 @@ def type_of_annotation(project: Project, expr: cst.BaseExpression, module: Modul
         qname, _ = _name_of(project, expr.value, module)
         args = [e.slice.value for e in expr.slice if isinstance(e.slice, cst.Index)]
         if cell_kind(qname, project.config.cell_types):
-            inner = None
+            inner_class: ClassInfo | None = None
             if args:
                 found = type_of_annotation(project, args[0], module, decl)
-                inner = found.cls if isinstance(found, Instance) else None
-            return _cell(project, qname, inner, decl, module)
+                inner_class = found.cls if isinstance(found, Instance) else None
+            return _cell(project, qname, inner_class, decl, module)
         if is_container_name(qname) or qname in ("list", "tuple", "dict", "set"):
             for arg in args:
                 found = type_of_annotation(project, arg, module, decl)

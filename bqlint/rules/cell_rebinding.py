@@ -87,7 +87,7 @@ class CellRebinding(Rule):
                 field = fn.cls.cell_field(mutation.field)
                 if not isinstance(field, CellType) or mutation.kind not in ("assign", "augassign", "delete"):
                     continue
-                related = ()
+                related: tuple[Link, ...] = ()
                 if field.decl is not None and field.module is not None:
                     related = (Link(field.decl, field.module, f"`{mutation.field}` is declared as a `{field.type_name}` here"),)
                 verb = {"assign": "rebound", "augassign": "rebound by an in-place operator", "delete": "deleted"}[mutation.kind]

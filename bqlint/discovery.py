@@ -49,6 +49,20 @@ def find_project_root(start: Path) -> Path:
     return top
 
 
+def _has_config(directory: Path) -> bool:
+    return (directory / "pyproject.toml").is_file() or (directory / "bqlint.toml").is_file()
+
+
+def _in_package_tree(path: Path, top: Path) -> bool:
+    """Return whether `path` is a module of `top` itself or of a package (with __init__.py) under it."""
+    folder = path.parent
+    while folder != top:
+        if not (folder / "__init__.py").is_file() or folder.parent == folder:
+            return False
+        folder = folder.parent
+    return True
+
+
 class GitIgnores:
     """The `.gitignore` files that apply to a path, from its git root (or `top`) down."""
 
@@ -153,7 +167,11 @@ def discover(
     if named_files:
         roots = {find_project_root(path) for path in named_files}
         for root in sorted(roots):
-            context.update(_walk(root, settings, ignores))
+            walked = _walk(root, settings, ignores)
+            if not _has_config(root):
+                # No project file: the project is the package tree, not every folder below it.
+                walked = (p for p in walked if _in_package_tree(p, root))
+            context.update(walked)
         context -= files
         context -= set(named_files)
     named = sorted({p for p in named_files if p in files})

@@ -110,7 +110,7 @@ def ensure_parses(text: str) -> None:
 
 def unified_diff(path: Path, before: str, after: str) -> str:
     """Return a unified diff of one file, as `--diff` prints it."""
-    name = path.as_posix()
+    name = path.as_posix().lstrip("/")  # git's style: a/src/x.py, never a//abs/x.py
     return "".join(
         difflib.unified_diff(
             before.splitlines(keepends=True),

@@ -218,6 +218,8 @@ class CFGBuilder:
                 self.emit(GuardWrite(root, target))
             if isinstance(value, (Temp, GuardName)):
                 self.emit(Escape(_guard(value), target, "store"))
+            if isinstance(target, cst.Attribute):
+                ex.property_access(target, "setter")
             for temp in temps:
                 ex.end(temp)
 
@@ -434,6 +436,10 @@ def _narrowing(scope: FunctionScope, test: cst.BaseExpression) -> tuple[str | No
     if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
         when_none, when_some = _narrowing(scope, test.expression)
         return when_some, when_none
+    if isinstance(test, cst.NamedExpr):
+        test = test.target
+    if isinstance(test, cst.Comparison) and isinstance(test.left, cst.NamedExpr):
+        test = test.with_changes(left=test.left.target)
     if isinstance(test, cst.Name) and scope.may_hold_guard(test.value):
         return None, test.value
     if (

@@ -49,6 +49,7 @@ class Extractor:
         self.bids: dict[int, int] = {}
         # Inner class of each temporary borrow, for methods called on it (`...borrow().m()`).
         self.temp_inner: dict[int, ClassInfo] = {}
+        self.awaited: set[int] = set()
 
     def bid(self, node: cst.CSTNode) -> int:
         return self.bids.setdefault(id(node), len(self.bids) + 1)
@@ -76,10 +77,21 @@ class Extractor:
             return None
         if isinstance(node, cst.Call):
             return self.call(node)
+        if isinstance(node, cst.Subscript):
+            value = self._expr(node.value)
+            for element in node.slice:
+                if isinstance(element.slice, cst.Index):
+                    self.end(self.expr(element.slice.value))
+            return Derived(int(value)) if isinstance(value, (Temp, Derived)) else None
         if isinstance(node, cst.Attribute):
             value = self._expr(node.value)
-            return Derived(int(value)) if isinstance(value, (Temp, Derived)) else None
+            if isinstance(value, (Temp, Derived)):
+                return Derived(int(value))
+            self.property_access(node, "getter")
+            return None
         if isinstance(node, cst.Await):
+            if isinstance(node.expression, cst.Call):
+                self.awaited.add(id(node.expression))
             self.end(self.expr(node.expression))
             self.emit(UnlockPoint(node, "await"))
             return None
@@ -116,6 +128,18 @@ class Extractor:
         for temp in temps:
             self.end(temp)
         return None
+
+    def property_access(self, node: cst.Attribute, kind: str) -> None:
+        """Reading or assigning a property runs its getter or setter: a call."""
+        owner_key = self.scope.key_of(node.value)
+        if owner_key is None:
+            return
+        typed = self.scope.type_of_key(owner_key)
+        if not isinstance(typed, Instance) or not typed.cls.is_property(node.attr.value):
+            return
+        accessor = typed.cls.accessor(node.attr.value, kind)
+        if accessor is not None:
+            self.emit(Call(node, (accessor,), owner_key, (), (), label=f"{_text(node)}"))
 
     def end(self, value: Value) -> None:
         if isinstance(value, (Temp, Derived)):
@@ -189,10 +213,8 @@ class Extractor:
             init = target.method("__init__")
             if init is not None:
                 self.project_call(node, (init,), None, f"{_text(func)}()")
-        if isinstance(target, (FunctionInfo, External)):
-            qname = getattr(target, "qname", "")
-            if qname in scope.project.config.unlock_points:
-                self.emit(UnlockPoint(node, "configured"))
+        if isinstance(target, External) and target.qname in scope.project.config.unlock_points:
+            self.emit(UnlockPoint(node, "configured"))
         return None
 
     def external_call(self, node: cst.Call, qname: str) -> None:
@@ -212,13 +234,13 @@ class Extractor:
             else:
                 self.emit(EndBorrow((int(guard),)))
             return None
-        if method in api.MUTATORS:
-            self.emit(GuardWrite(name, node))
         inner = self.inner_of(guard)
-        if inner is not None:
-            callees = tuple(inner.implementations(method))
-            if callees:
-                self.emit(Call(node, callees, None, (), (), guard=name, label=f"{_text(node.func)}()"))
+        callees = tuple(inner.implementations(method)) if inner is not None else ()
+        if callees:
+            # A method of the inner type: whether it writes is its summary's to say.
+            self.emit(Call(node, callees, None, (), (), guard=name, label=f"{_text(node.func)}()"))
+        elif method in api.MUTATORS:
+            self.emit(GuardWrite(name, node))
         return None
 
     def inner_of(self, guard: Value) -> ClassInfo | None:
@@ -246,6 +268,14 @@ class Extractor:
         return None
 
     def project_call(self, node: cst.Call, callees: tuple[FunctionInfo, ...], receiver: CellKey | None, label: str) -> None:
+        # Calling an async or generator function only creates a coroutine or generator: its
+        # body runs when awaited (`await f()`, counted here) or iterated (not followed).
+        awaited = id(node) in self.awaited
+        callees = tuple(c for c in callees if c.runs_when_called() or (awaited and c.is_async))
+        for callee in callees:
+            if callee.qname in self.scope.project.config.unlock_points:
+                self.emit(UnlockPoint(node, "configured"))
+                break
         if not callees:
             return
         scope = self.scope

@@ -29,6 +29,7 @@ def _target_names(target: cst.BaseExpression) -> list[cst.Name]:
     return []
 
 
+_EMPTY_MODULE = cst.Module([])
 _BINDING_NODES = frozenset(
     {
         cst.Global, cst.Nonlocal, cst.Assign, cst.AnnAssign, cst.AugAssign, cst.NamedExpr, cst.For,
@@ -170,9 +171,11 @@ class FunctionScope:
             if base is None:
                 return None
             index = expr.slice[0].slice if len(expr.slice) == 1 else None
-            if isinstance(index, cst.Index) and isinstance(index.value, cst.Integer):
-                return (*base, f"[{index.value.value}]")
-            return (*base, "[]")
+            if isinstance(index, cst.Index):
+                # The same index expression is the same element; `[n - 1]` and `[n]` are not.
+                text = " ".join(_EMPTY_MODULE.code_for_node(index.value).split())
+                return (*base, f"[{text}]")
+            return (*base, "[:]")
         return None
 
     def type_of_key(self, key: CellKey) -> FieldType | None:

@@ -16,9 +16,13 @@ from bqlint.analysis.events import CellKey
 from bqlint.model.project import ModuleInfo
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, slots=True)
 class Link:
-    """One labelled location of a chain ("`update()` calls `write_all()` here")."""
+    """One labelled location of a chain ("`update()` calls `write_all()` here").
+
+    Equal by value (the same node, module and label), so that dataflow facts holding links
+    form a finite lattice: a loop that releases re-creates an equal link, not a new one.
+    """
 
     node: cst.CSTNode
     module: ModuleInfo

@@ -14,6 +14,8 @@ from bqlint.model.project import ModuleInfo, Project, collect_symbols, dotted
 from bqlint.source import walk
 
 _COMPOUND_BODIES = ("body", "orelse", "handlers", "finalbody", "cases")
+# Callables that run a function on a new thread: (keyword, positional index) of the function.
+_THREAD_STARTS = {THREAD: ("target", 1), "threading.Timer": ("function", 1)}
 
 
 def build_project(modules: Iterable[ModuleInfo], config: Settings) -> Project:
@@ -55,11 +57,15 @@ def _collect_defs(
         if isinstance(stmt, cst.ClassDef):
             info = ClassInfo(stmt.name.value, f"{prefix}.{stmt.name.value}", stmt, module, project)
             project.register_class(info)
-            _collect_defs(project, module, stmt.body, info.qname, info, parent)
+            _collect_defs(project, module, stmt.body, info.qname, info, None)
         elif isinstance(stmt, cst.FunctionDef):
             fn = FunctionInfo(stmt.name.value, f"{prefix}.{stmt.name.value}", stmt, module, project, cls, parent)
             if cls is not None and parent is None:
-                cls.methods[fn.name] = fn
+                accessor = _accessor(stmt)
+                if accessor == "getter" or accessor is None:
+                    cls.methods[fn.name] = fn
+                if accessor is not None:
+                    cls.properties.setdefault(fn.name, {})[accessor] = fn
             elif parent is not None:
                 fn.cls = parent.cls
             project.register_function(fn)
@@ -78,6 +84,20 @@ def _collect_defs(
                     _collect_defs(project, module, value, prefix, cls, parent)
 
 
+def _accessor(node: cst.FunctionDef) -> str | None:
+    """Return "getter", "setter" or "deleter" for a property accessor, else None."""
+    for deco in node.decorators:
+        expr = deco.decorator
+        if isinstance(expr, cst.Name) and expr.value in ("property", "cached_property"):
+            return "getter"
+        if isinstance(expr, cst.Attribute):
+            if expr.attr.value in ("setter", "deleter") and isinstance(expr.value, cst.Name):
+                return expr.attr.value
+            if expr.attr.value in ("property", "cached_property"):
+                return "getter"
+    return None
+
+
 def _collect_thread_targets(project: Project) -> None:
     """Mark functions started by `threading.Thread(target=...)` and `run()` of Thread subclasses."""
     for cls in project.classes:
@@ -92,10 +112,13 @@ def _collect_thread_targets(project: Project) -> None:
             if not isinstance(node, cst.Call):
                 continue
             target = project.resolve_expr(node.func, module)
-            if getattr(target, "qname", None) != THREAD:
+            qname = getattr(target, "qname", None)
+            if qname not in _THREAD_STARTS:
                 continue
-            for arg in node.args:
-                if arg.keyword is not None and arg.keyword.value == "target":
+            keyword, position = _THREAD_STARTS[qname]
+            for index, arg in enumerate(node.args):
+                named = arg.keyword.value if arg.keyword is not None else None
+                if named == keyword or (named is None and arg.star == "" and index == position):
                     for fn in _functions_named(project, module, arg.value, node):
                         fn.thread_starts.append((node, module))
 

@@ -62,6 +62,8 @@ class ClassInfo:
     project: Project
     methods: dict[str, FunctionInfo] = field(default_factory=dict)
     subclasses: list[ClassInfo] = field(default_factory=list)
+    # Property name -> {"getter"/"setter"/"deleter": accessor}.
+    properties: dict[str, dict[str, FunctionInfo]] = field(default_factory=dict)
     _bases: list[Target] | None = None
     _fields: dict[str, FieldType] | None = None
     _device: bool | None = None
@@ -118,6 +120,16 @@ class ClassInfo:
             if name in cls.methods:
                 return cls.methods[name]
         return None
+
+    def accessor(self, name: str, kind: str) -> FunctionInfo | None:
+        """Return the property accessor `kind` of attribute `name`, own or inherited."""
+        for cls in self.mro():
+            if name in cls.properties:
+                return cls.properties[name].get(kind)
+        return None
+
+    def is_property(self, name: str) -> bool:
+        return any(name in cls.properties for cls in self.mro())
 
     def all_subclasses(self) -> list[ClassInfo]:
         out: list[ClassInfo] = []

@@ -45,6 +45,14 @@ class FunctionInfo:
     def is_async(self) -> bool:
         return self.node.asynchronous is not None
 
+    def is_generator(self) -> bool:
+        """Return whether calling this function only creates a generator (its body has `yield`)."""
+        return any(type(n) is cst.Yield for n in self.body_nodes())
+
+    def runs_when_called(self) -> bool:
+        """A call runs the body now, unless it only creates a coroutine or a generator."""
+        return not self.is_async and not self.is_generator()
+
     def decorators(self) -> list[tuple[str, cst.Decorator]]:
         """Return (resolved dotted name, node) of each decorator."""
         if self._decorators is None:
@@ -89,7 +97,8 @@ class FunctionInfo:
         A function nested in a method sees the method's `self` (a closure).
         """
         if self.parent is not None:
-            return self.parent.self_name
+            outer = self.parent.self_name
+            return outer if outer is not None and outer not in self.param_names() else None
         if self.cls is None or self.is_static() or self.is_classmethod():
             return None
         params = self.node.params

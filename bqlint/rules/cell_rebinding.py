@@ -74,6 +74,10 @@ _OPERATORS = {
 }
 
 
+# Values that need no parentheses as the right operand of a binary operator.
+_ATOMS = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString)
+
+
 class CellRebinding(Rule):
     code = "BQL007"
     name = "cell-rebinding"
@@ -84,6 +88,8 @@ class CellRebinding(Rule):
         for fn in ctx.device_methods():
             assert fn.cls is not None
             for mutation in self_mutations(fn):
+                if mutation.kind in ("assign", "augassign", "delete") and fn.cls.is_property(mutation.field):
+                    continue  # a property: the assignment runs its setter, it is no field write
                 field = fn.cls.cell_field(mutation.field)
                 if not isinstance(field, CellType) or mutation.kind not in ("assign", "augassign", "delete"):
                     continue
@@ -112,11 +118,21 @@ def _fix(mutation: Mutation, field: CellType, ctx: RuleContext) -> FixPlan | Non
         return None
     code = cst.Module([]).code_for_node
     target = code(mutation.node)
-    if isinstance(stmt, cst.Assign) and len(stmt.targets) == 1 and _is_plain(stmt.value, ctx):
+    value_node = getattr(stmt, "value", None)
+    if not isinstance(value_node, cst.BaseExpression) or "\n" in code(value_node) or isinstance(value_node, cst.Yield):
+        return None  # a multi-line or `yield` value: fixed by hand
+    if (
+        isinstance(stmt, cst.Assign)
+        and len(stmt.targets) == 1
+        and stmt.targets[0].target is mutation.node
+        and _is_plain(stmt.value, ctx)
+    ):
         return FixPlan("Use `.set()`", Applicability.SAFE, ((stmt, f"{target}.set({code(stmt.value)})"),))
     if isinstance(stmt, cst.AugAssign) and type(stmt.operator) in _OPERATORS:
         op = _OPERATORS[type(stmt.operator)]
         value = code(stmt.value)
+        if not isinstance(stmt.value, _ATOMS) or stmt.value.lpar:
+            value = f"({value.strip()})" if not stmt.value.lpar else value
         return FixPlan(
             "Use `.set()` with `.get()`",
             Applicability.SAFE,

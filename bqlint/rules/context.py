@@ -7,12 +7,13 @@ pass per file, so rules never compute positions.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import libcst as cst
 
 from bqlint.analysis.events import Borrow, CellKey
 from bqlint.analysis.flow import FunctionFlow, Hazard
+from bqlint.analysis.scope import FunctionScope
 from bqlint.analysis.summaries import Link
 from bqlint.diagnostics import Applicability
 from bqlint.model.functions import FunctionInfo
@@ -43,6 +44,13 @@ class RuleContext:
     project: Project
     module: ModuleInfo
     flows: list[FunctionFlow]
+    _scopes: dict[int, FunctionScope] = field(default_factory=dict)
+
+    def scope(self, fn: FunctionInfo) -> FunctionScope:
+        """Return the names and types of `fn` (built once per function)."""
+        if id(fn) not in self._scopes:
+            self._scopes[id(fn)] = FunctionScope(fn)
+        return self._scopes[id(fn)]
 
     def hazards(self, code: str) -> Iterator[tuple[FunctionInfo, Hazard]]:
         for flow in self.flows:

@@ -62,7 +62,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from bqlint.model.classes import CellType
-from bqlint.model.mutations import self_mutations
+import libcst as cst
+
+from bqlint.model.functions import FunctionInfo
+from bqlint.model.mutations import Mutation, self_mutations
 from bqlint.rules import Rule
 from bqlint.rules.context import Finding, RuleContext, function_name
 
@@ -75,6 +78,13 @@ _VERBS = {
 }
 
 
+def _on_cell(ctx: RuleContext, fn: FunctionInfo, mutation: Mutation) -> bool:
+    """Return whether a mutator-named call is made on a cell (an element, another object's)."""
+    call = mutation.node
+    assert isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)
+    return isinstance(ctx.scope(fn).type_of_expr(call.func.value), CellType)
+
+
 class FieldMutationOutsideCell(Rule):
     code = "BQL001"
     name = "field-mutation-outside-cell"
@@ -84,11 +94,15 @@ class FieldMutationOutsideCell(Rule):
         for fn in ctx.device_methods():
             assert fn.cls is not None
             for mutation in self_mutations(fn):
+                if mutation.kind in ("assign", "augassign", "delete") and fn.cls.is_property(mutation.field):
+                    continue  # a property: the assignment runs its setter, it is no field write
                 field = fn.cls.cell_field(mutation.field)
                 if isinstance(field, CellType) and mutation.kind in ("assign", "augassign", "delete"):
                     continue  # rebinding a cell field is BQL007
                 if isinstance(field, CellType) and mutation.kind in ("item", "mutator"):
                     continue  # a method call or write on the cell object itself
+                if mutation.kind == "mutator" and _on_cell(ctx, fn, mutation):
+                    continue  # `self.lines[i].update(f)`: BqlCell.update(), a cell operation
                 what = f"`self.{mutation.field}`" if mutation.field else "a field of `self`"
                 if mutation.kind == "mutator":
                     method = mutation.node.func.attr.value  # type: ignore[attr-defined]

@@ -99,7 +99,7 @@ def _read(files: Iterable[Path], stdin: tuple[Path, str] | None) -> Iterable[tup
 
 def _decode(data: bytes) -> str:
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8-sig")  # a byte-order mark is not part of the code
     except UnicodeDecodeError:
         return data.decode("latin-1")
 

@@ -252,9 +252,14 @@ class CFGBuilder:
                 self.extract.end(temp)
 
     def _Return(self, node: cst.Return) -> None:
-        value = self.extract.expr(node.value)
-        if value is not None:
-            self.emit(Escape(_guard(value), node, "return"))
+        ex = self.extract
+        parts = node.value.elements if isinstance(node.value, (cst.Tuple, cst.List)) else None
+        values = [ex.expr(e.value) for e in parts] if parts is not None else [ex.expr(node.value)]
+        for value in values:  # `return g` and `return g, n` both hand out the guard
+            if value is not None:
+                self.emit(Escape(_guard(value), node, "return"))
+        for value in values:
+            ex.end(value)
         self.jump("return")
 
     def _Raise(self, node: cst.Raise) -> None:
@@ -369,7 +374,7 @@ class CFGBuilder:
         if isinstance(asname, cst.Name):
             self.emit(ex.bind(asname.value, value))
         elif asname is not None:
-            self.assign_target(asname, None, item)
+            self.assign_target(asname, value, item)
         if isinstance(value, Temp):
             exits.append(EndBorrow((int(value),)))
         return exits

@@ -207,6 +207,13 @@ class Extractor:
         target = scope.resolve_name(func)
         if isinstance(target, External):
             self.external_call(node, target.qname)
+        elif isinstance(target, FunctionInfo) and target.parent is not None and target.self_name == scope.self_name:
+            # A closure of this method: its `self` is ours.
+            self.project_call(node, (target,), ("self",), f"{_text(func)}()")
+        elif isinstance(target, FunctionInfo) and target.self_name is not None and isinstance(func, cst.Attribute):
+            # `Class.method(obj, ...)`: the first argument is the method's `self`.
+            receiver = scope.key_of(node.args[0].value) if node.args else None
+            self.project_call(node, (target,), receiver, f"{_text(func)}()", skip=1)
         elif isinstance(target, FunctionInfo):
             self.project_call(node, (target,), None, f"{_text(func)}()")
         elif isinstance(target, ClassInfo):
@@ -267,7 +274,9 @@ class Extractor:
                     self.emit(Call(node, handlers, owner, (), (), label=f"{_text(node.func)}()", reenters=True))
         return None
 
-    def project_call(self, node: cst.Call, callees: tuple[FunctionInfo, ...], receiver: CellKey | None, label: str) -> None:
+    def project_call(
+        self, node: cst.Call, callees: tuple[FunctionInfo, ...], receiver: CellKey | None, label: str, skip: int = 0
+    ) -> None:
         # Calling an async or generator function only creates a coroutine or generator: its
         # body runs when awaited (`await f()`, counted here) or iterated (not followed).
         awaited = id(node) in self.awaited
@@ -279,7 +288,7 @@ class Extractor:
         if not callees:
             return
         scope = self.scope
-        args = tuple(scope.key_of(a.value) if a.keyword is None and a.star == "" else None for a in node.args)
+        args = tuple(scope.key_of(a.value) if a.keyword is None and a.star == "" else None for a in node.args[skip:])
         kwargs = tuple((a.keyword.value, scope.key_of(a.value)) for a in node.args if a.keyword is not None)
         self.emit(Call(node, callees, receiver, args, kwargs, label=label))
 

@@ -139,6 +139,15 @@ class FunctionScope:
             self.local_types[name.value] = typed if previous is typed or _same(previous, typed) else None
 
     def _bind_loop(self, target: cst.BaseExpression, iterable: cst.BaseExpression) -> None:
+        if isinstance(iterable, cst.Call) and isinstance(iterable.func, cst.Name) and isinstance(target, cst.Tuple):
+            # `for irq, level in zip(self.irqs, levels)`, `for n, irq in enumerate(self.irqs)`
+            sources = [a.value for a in iterable.args if a.keyword is None]
+            if iterable.func.value == "enumerate" and sources:
+                sources = [cst.Name("_"), sources[0]]
+            if iterable.func.value in ("zip", "enumerate"):
+                for element, source in zip(target.elements, sources):
+                    self._bind_loop(element.value, source)
+                return
         typed = self.type_of_expr(iterable)
         element = typed.element if isinstance(typed, CellContainer) else None
         for name in _target_names(target):

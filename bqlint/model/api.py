@@ -67,6 +67,9 @@ _SHORT_NAMES = {
 }
 
 
+KNOWN_NAMES = frozenset(_SHORT_NAMES.values()) | {"bql.IRQLine", "bql.chardev.MemoryChardev"}
+
+
 def canonical_api(qname: str) -> str:
     """Fold `bql.<submodules>.<Name>` onto the canonical name of a known runtime API."""
     if qname == RUNTIME_PACKAGE or not qname.startswith(RUNTIME_PACKAGE + "."):

@@ -10,7 +10,7 @@ from bqlint.config import Settings
 from bqlint.model.api import THREAD
 from bqlint.model.classes import ClassInfo
 from bqlint.model.functions import FunctionInfo
-from bqlint.model.project import ModuleInfo, Project, collect_symbols, dotted
+from bqlint.model.project import ModuleInfo, Project, callable_of, collect_symbols, dotted
 from bqlint.source import walk
 
 _COMPOUND_BODIES = ("body", "orelse", "handlers", "finalbody", "cases")
@@ -119,7 +119,7 @@ def _collect_thread_targets(project: Project) -> None:
             for index, arg in enumerate(node.args):
                 named = arg.keyword.value if arg.keyword is not None else None
                 if named == keyword or (named is None and arg.star == "" and index == position):
-                    for fn in _functions_named(project, module, arg.value, node):
+                    for fn in _functions_named(project, module, callable_of(arg.value), node):
                         fn.thread_starts.append((node, module))
 
 

@@ -148,8 +148,10 @@ class ClassInfo:
         if own is not None:
             found.append(own)
         for sub in self.all_subclasses():
-            if name in sub.methods and sub.methods[name] not in found:
-                found.append(sub.methods[name])
+            # What `self.name()` runs on an instance of `sub`: its own, or a mixin's by MRO.
+            method = sub.method(name)
+            if method is not None and method not in found:
+                found.append(method)
         return found
 
     # ---- fields ----------------------------------------------------------------------
@@ -171,6 +173,14 @@ class ClassInfo:
             if not isinstance(stmt, cst.SimpleStatementLine):
                 continue
             for small in stmt.body:
+                if (
+                    isinstance(small, cst.Assign)
+                    and len(small.targets) == 1
+                    and isinstance(small.targets[0].target, cst.Name)
+                ):
+                    typed = project.type_of_constructor(small.value, module, small)
+                    if isinstance(typed, (CellType, CellContainer)):
+                        out[small.targets[0].target.value] = typed
                 if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
                     typed = project.type_of_annotation(small.annotation.annotation, module, small)
                     if typed is None and small.value is not None:

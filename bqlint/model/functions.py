@@ -155,6 +155,11 @@ class FunctionInfo:
                     if typed is None and value is not None:
                         typed = self.project.type_of_constructor(value, self.module, node)
                         typed = self._with_local_inner(typed, value, local_values, node)
+                    if typed is None and isinstance(value, cst.Name):
+                        # `self.dev = dev` where the parameter says `dev: Nic`
+                        annotation = self.param_annotation(value.value)
+                        if annotation is not None:
+                            typed = self.project.type_of_annotation(annotation, self.module, node)
                     if typed is not None:
                         yield target.attr.value, typed
 

@@ -11,6 +11,7 @@ import libcst as cst
 from bqlint.model.api import HANDLER_PARAMS
 from bqlint.model.classes import ClassInfo
 from bqlint.model.functions import FunctionInfo
+from bqlint.model.project import callable_of
 from bqlint.source import walk
 
 
@@ -37,7 +38,7 @@ def _registrations(cls: ClassInfo) -> dict[str, list[FunctionInfo]]:
                 for index, arg in enumerate(node.args):
                     if arg.keyword is not None and arg.keyword.value not in HANDLER_PARAMS:
                         continue
-                    value = arg.value
+                    value = callable_of(arg.value)
                     if (
                         isinstance(value, cst.Attribute)
                         and isinstance(value.value, cst.Name)

@@ -42,6 +42,10 @@ def _targets(node: cst.CSTNode) -> Iterator[tuple[cst.BaseExpression, str]]:
         yield node.target, "augassign"
     elif isinstance(node, cst.Del):
         yield from _flatten(node.target, "delete")
+    elif isinstance(node, (cst.For, cst.CompFor)):
+        yield from _flatten(node.target, "assign")
+    elif isinstance(node, cst.WithItem) and node.asname is not None:
+        yield from _flatten(node.asname.name, "assign")
 
 
 def _flatten(target: cst.BaseExpression, kind: str) -> Iterator[tuple[cst.BaseExpression, str]]:
@@ -54,7 +58,7 @@ def _flatten(target: cst.BaseExpression, kind: str) -> Iterator[tuple[cst.BaseEx
         yield target, kind
 
 
-_STATEMENTS = frozenset({cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Del})
+_STATEMENTS = frozenset({cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Del, cst.For, cst.CompFor, cst.WithItem})
 _CACHE: dict[int, tuple[FunctionInfo, list[Mutation]]] = {}
 
 

@@ -14,7 +14,7 @@ from typing import Union
 import libcst as cst
 
 from bqlint.config import Settings
-from bqlint.model.api import canonical_api, is_runtime_module
+from bqlint.model.api import KNOWN_NAMES, canonical_api, is_runtime_module
 from bqlint.source import SourceFile, statements
 
 
@@ -62,6 +62,16 @@ def dotted(expr: cst.BaseExpression) -> str | None:
         base = dotted(expr.value)
         return f"{base}.{expr.attr.value}" if base else None
     return None
+
+
+def callable_of(expr: cst.BaseExpression) -> cst.BaseExpression:
+    """Return what a callback expression calls: `lambda d: self.rx(d)` and
+    `functools.partial(self.rx, 0)` call `self.rx`; anything else is itself."""
+    if isinstance(expr, cst.Lambda) and isinstance(expr.body, cst.Call):
+        return expr.body.func
+    if isinstance(expr, cst.Call) and expr.args and (dotted(expr.func) or "").rsplit(".", 1)[-1] == "partial":
+        return expr.args[0].value
+    return expr
 
 
 def _relative_base(module: ModuleInfo, level: int) -> str:
@@ -125,6 +135,7 @@ class Project:
         self.config = config
         self.modules: list[ModuleInfo] = []
         self._by_name: dict[str, list[ModuleInfo]] = {}
+        self._by_stem: dict[str, list[ModuleInfo]] = {}
         self.classes: list[ClassInfo] = []
         self.functions: list[FunctionInfo] = []
         self._class_of_node: dict[int, ClassInfo] = {}
@@ -133,16 +144,28 @@ class Project:
     def add_module(self, module: ModuleInfo) -> None:
         self.modules.append(module)
         self._by_name.setdefault(module.name, []).append(module)
+        self._by_stem.setdefault(module.source.path.stem, []).append(module)
 
     def module(self, name: str, near: Path | None = None) -> ModuleInfo | None:
         """Return the module called `name`, preferring one under the same package root."""
-        found = self._by_name.get(name)
+        found = self._by_name.get(name) or self._by_path_tail(name)
         if not found:
             return None
         for candidate in found:
             if candidate.root == near:
                 return candidate
         return found[0]
+
+    def _by_path_tail(self, name: str) -> list[ModuleInfo]:
+        """Namespace packages (PEP 420, no __init__.py): `acme.host.vcpu` is .../acme/host/vcpu.py."""
+        parts = name.split(".")
+        if len(parts) < 2:
+            return []
+        return [
+            m
+            for m in self._by_stem.get(parts[-1], ())
+            if m.source.path.name != "__init__.py" and list(m.source.path.with_suffix("").parts[-len(parts):]) == parts
+        ]
 
     def register_class(self, info: ClassInfo) -> None:
         self.classes.append(info)
@@ -177,6 +200,13 @@ class Project:
         head = name.split(".")[0]
         if head in module.symbols:
             return self.resolve_local(module, name)
+        for star in module.star_imports:  # `from bql import *`, `from .regs import *`
+            found = self.resolve(f"{star}.{name}", module.root)
+            if isinstance(found, External):
+                if found.qname in KNOWN_NAMES:
+                    return found
+            elif found is not None:
+                return found
         return External(name)
 
     def dotted_name(self, expr: cst.BaseExpression) -> str | None:

@@ -64,7 +64,7 @@ def type_of_annotation(project: Project, expr: cst.BaseExpression, module: Modul
         return None
     if isinstance(expr, (cst.Name, cst.Attribute)):
         qname, target = _name_of(project, expr, module)
-        if isinstance(target, ClassInfo):
+        if isinstance(target, ClassInfo) and qname not in project.config.cell_types:
             return Instance(target)
         return _cell(project, qname, None, decl, module)
     return None
@@ -74,7 +74,7 @@ def type_of_constructor(project: Project, expr: cst.BaseExpression, module: Modu
     """Return the field type a constructor expression creates (`BqlCell(0)`, `[IRQ() ...]`)."""
     if isinstance(expr, cst.Call):
         qname, target = _name_of(project, expr.func, module)
-        if isinstance(target, ClassInfo):
+        if isinstance(target, ClassInfo) and qname not in project.config.cell_types:
             return Instance(target)
         if qname in ("list", "tuple", "set", "frozenset") and expr.args:
             return _container(project, expr.args[0].value, module, decl)

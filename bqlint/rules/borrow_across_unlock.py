@@ -76,7 +76,9 @@ from collections.abc import Iterator
 
 from bqlint.analysis.summaries import Link
 from bqlint.rules import Rule
-from bqlint.rules.context import Finding, RuleContext, borrow_label, key_text
+import libcst as cst
+
+from bqlint.rules.context import Finding, RuleContext, borrow_label, call_text, key_text
 
 _WHERE = {
     "unlock": "`bql.unlock()` releases the BQL",
@@ -97,12 +99,14 @@ class BorrowAcrossUnlock(Rule):
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
         for fn, hazard in ctx.hazards(self.code):
             assert hazard.borrow is not None
-            cell = key_text(hazard.borrow.key)
+            cell = key_text(hazard.borrow.key, fn.self_name)
             if hazard.call is not None:
                 where = f"`{hazard.call.label}` may release the BQL"
+            elif hazard.detail == "configured" and isinstance(hazard.node, cst.Call):
+                where = f"`{call_text(hazard.node)}` releases the BQL (a configured unlock point)"
             else:
                 where = _WHERE.get(hazard.detail, "the BQL may be released")
-            related: list[Link] = [borrow_label(hazard.borrow, fn.module), *hazard.chain]
+            related: list[Link] = [borrow_label(hazard.borrow, fn.module, fn.self_name), *hazard.chain]
             yield Finding(
                 self.code,
                 hazard.node,

@@ -81,7 +81,7 @@ class BorrowEscape(Rule):
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
         for fn, hazard in ctx.hazards(self.code):
-            cell = key_text(hazard.borrow.key) if hazard.borrow else "a cell"
+            cell = key_text(hazard.borrow.key, fn.self_name) if hazard.borrow else "a cell"
             if hazard.detail == "use":
                 message = f"the guard of `{cell}` is used after its borrow was released"
                 help_ = "copy the values you need out of the guard before the borrow ends"
@@ -91,7 +91,7 @@ class BorrowEscape(Rule):
             else:
                 message = f"a borrow guard of `{cell}` is stored where it outlives its borrow"
                 help_ = "store the values read from the guard, not the guard"
-            related = [borrow_label(hazard.borrow, fn.module)] if hazard.borrow else []
+            related = [borrow_label(hazard.borrow, fn.module, fn.self_name)] if hazard.borrow else []
             related.extend(hazard.chain)
             related = [r for r in related if r.node is not hazard.node]
             yield Finding(self.code, hazard.node, fn.module, message, tuple(related), help_, fn.qname)

@@ -96,5 +96,5 @@ class CellAccessWithoutBql(Rule):
 
 def _call_text(node: cst.CSTNode) -> str:
     if isinstance(node, cst.Call):
-        return cst.Module([]).code_for_node(node.func) + "()"
+        return " ".join(cst.Module([]).code_for_node(node.func).split()).replace(" .", ".") + "()"
     return "this cell operation"

@@ -113,7 +113,7 @@ class ConflictingBorrow(Rule):
         for fn, hazard in ctx.hazards(self.code):
             first = hazard.borrow
             assert isinstance(first, Borrow)
-            cell = key_text(first.key)
+            cell = key_text(first.key, fn.self_name)
             state = "mutably borrowed" if first.mut else "borrowed"
             if hazard.call is not None and hazard.call.reenters:
                 message = f"`{hazard.call.label}` can call back into the device, which borrows `{cell}` again while it is already {state}"
@@ -124,7 +124,7 @@ class ConflictingBorrow(Rule):
             else:
                 message = f"`{cell}` is borrowed again while it is already {state}"
                 help_ = f"end the first borrow of `{cell}` (leave its `with` block or call `release()`) first"
-            related: list[Link] = [borrow_label(first, fn.module), *hazard.chain]
+            related: list[Link] = [borrow_label(first, fn.module, fn.self_name), *hazard.chain]
             if hazard.call is None and first.node is hazard.node:
                 related = []  # the previous iteration's guard was taken on this very row
             yield Finding(self.code, hazard.node, fn.module, message, tuple(related), help_, fn.qname)

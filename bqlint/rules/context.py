@@ -66,16 +66,26 @@ class RuleContext:
                 yield fn
 
 
-def key_text(key: CellKey) -> str:
+def key_text(key: CellKey, self_name: str | None = "self") -> str:
     """Return how a cell key reads in source: ("self", "regs") -> self.regs."""
     parts = [p.split(":", 1)[1].rsplit(".", 1)[-1] if ":" in p else p for p in key]
+    if parts and parts[0] == "self" and self_name:
+        parts[0] = self_name
     return ".".join(parts).replace(".[", "[")
 
 
-def borrow_label(borrow: Borrow, module: ModuleInfo) -> Link:
+def call_text(node: cst.Call) -> str:
+    """Return `a.b()` for a call, on one line whatever its layout."""
+    return "".join(_EMPTY.code_for_node(node.func).split()) + "()"
+
+
+_EMPTY = cst.Module([])
+
+
+def borrow_label(borrow: Borrow, module: ModuleInfo, self_name: str | None = "self") -> Link:
     """The related location of a borrow: "mutable borrow of `self.regs` starts here"."""
     kind = "mutable borrow" if borrow.mut else "shared borrow"
-    return Link(borrow.node, module, f"{kind} of `{key_text(borrow.key)}` starts here")
+    return Link(borrow.node, module, f"{kind} of `{key_text(borrow.key, self_name)}` starts here")
 
 
 def function_name(fn: FunctionInfo) -> str:

@@ -79,7 +79,7 @@ class WriteThroughSharedBorrow(Rule):
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
         for fn, hazard in ctx.hazards(self.code):
             assert hazard.borrow is not None
-            cell = key_text(hazard.borrow.key)
+            cell = key_text(hazard.borrow.key, fn.self_name)
             if hazard.call is not None:
                 message = f"`{hazard.call.label}` mutates the value of a shared borrow of `{cell}`"
             else:
@@ -89,7 +89,7 @@ class WriteThroughSharedBorrow(Rule):
                 hazard.node,
                 fn.module,
                 message,
-                (borrow_label(hazard.borrow, fn.module),),
+                (borrow_label(hazard.borrow, fn.module, fn.self_name),),
                 f"borrow `{cell}` with `borrow_mut()` to write through it",
                 fn.qname,
             )

@@ -226,7 +226,7 @@ class CFGBuilder:
     def target_parts(self, target: cst.Attribute | cst.Subscript) -> list[Value]:
         """Evaluate the sub-expressions of an assignment target; return temporaries to end."""
         ex = self.extract
-        temps: list[Value] = [ex.expr(target.value)]
+        temps: list[Value] = [ex.evaluate(target.value)]
         if isinstance(target, cst.Subscript):
             for element in target.slice:
                 if isinstance(element.slice, cst.Index):

@@ -86,6 +86,10 @@ class Call:
     guard: str | int | None = None  # called through a guard (name or temporary borrow id)
     label: str = ""  # how the call reads: "self.update()"
     reenters: bool = False  # CharFrontend.accept_input()/write_all() running the device's handlers
+    # Per callee, the call that reaches it (a lambda handler's `self._rx(d)`), first in its chain.
+    via: tuple[tuple[FunctionInfo, cst.CSTNode], ...] = ()
+    # Runs on a new thread (`Thread(target=lambda: self.m())`): only BQL006 applies, from here.
+    thread_start: cst.CSTNode | None = None
 
 
 @dataclass(frozen=True, slots=True, eq=False)

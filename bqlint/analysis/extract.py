@@ -8,6 +8,7 @@ is done (SPEC §3.1.1 "a temporary borrow lives for its expression").
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Union
 
 import libcst as cst
@@ -66,6 +67,11 @@ class Extractor:
             self.end(value)
             return None
         return value
+
+    def evaluate(self, node: cst.BaseExpression | None) -> Value:
+        """Like `expr`, but a value read out of a temporary guard keeps the guard alive:
+        the caller ends it (an assignment target writes through it first)."""
+        return self._expr(node)
 
     def _expr(self, node: cst.BaseExpression | None) -> Value:
         if node is None:
@@ -212,8 +218,8 @@ class Extractor:
             self.project_call(node, (target,), ("self",), f"{_text(func)}()")
         elif isinstance(target, FunctionInfo) and target.self_name is not None and isinstance(func, cst.Attribute):
             # `Class.method(obj, ...)`: the first argument is the method's `self`.
-            receiver = scope.key_of(node.args[0].value) if node.args else None
-            self.project_call(node, (target,), receiver, f"{_text(func)}()", skip=1)
+            first = scope.key_of(node.args[0].value) if node.args else None
+            self.project_call(node, (target,), first, f"{_text(func)}()", skip=1)
         elif isinstance(target, FunctionInfo):
             self.project_call(node, (target,), None, f"{_text(func)}()")
         elif isinstance(target, ClassInfo):
@@ -225,11 +231,32 @@ class Extractor:
         return None
 
     def external_call(self, node: cst.Call, qname: str) -> None:
+        if qname in api.THREAD_STARTS:
+            self.lambda_thread_target(node, qname)
         if qname == api.UNLOCK:
             self.emit(UnlockPoint(node, "unlock"))
             self.emit(LockChange(node, "not_held"))
         elif qname == api.LOCK:
             self.emit(LockChange(node, "held"))
+
+    def lambda_thread_target(self, node: cst.Call, qname: str) -> None:
+        """`Thread(target=lambda: self.m())`: the lambda runs without the BQL; its call is checked."""
+        keyword, position = api.THREAD_STARTS[qname]
+        for index, arg in enumerate(node.args):
+            named = arg.keyword.value if arg.keyword is not None else None
+            if not (named == keyword or (named is None and index == position)):
+                continue
+            if isinstance(arg.value, cst.Lambda) and isinstance(arg.value.body, cst.Call):
+                inner = arg.value.body
+                emitted: list[Event] = []
+                saved, self.emit = self.emit, emitted.append
+                try:
+                    self.classify(inner, None)
+                finally:
+                    self.emit = saved
+                for event in emitted:
+                    if isinstance(event, Call):
+                        self.emit(replace(event, thread_start=node))
 
     def call_on_guard(self, node: cst.Call, guard: Value, method: str) -> Value:
         """`g.release()`, `g.m()` (a method of the inner type), `g.append(x)` on a list cell."""
@@ -271,7 +298,10 @@ class Extractor:
             if isinstance(typed, Instance):
                 handlers = handlers_for(typed.cls, key[-1])
                 if handlers:
-                    self.emit(Call(node, handlers, owner, (), (), label=f"{_text(node.func)}()", reenters=True))
+                    via = tuple((fn, call) for fn, call in handlers if call is not None)
+                    callees = tuple(fn for fn, _ in handlers)
+                    label = f"{_text(node.func)}()"
+                    self.emit(Call(node, callees, owner, (), (), label=label, reenters=True, via=via))
         return None
 
     def project_call(

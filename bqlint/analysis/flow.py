@@ -313,11 +313,17 @@ class Analyzer:
         return replace(state, lock=lock, saved=tuple(sorted(saved.items())))
 
     def call(self, event: Call, state: State) -> None:
+        if event.thread_start is not None:
+            self.thread_call(event)
+            return
         here = event.label
+        via = {id(fn): node for fn, node in event.via}
         for callee in event.callees:
             summary = self.summaries.get(id(callee))
             if summary is None:
                 continue
+            if id(callee) in via:  # `lambda d: self._rx(d)`: that call is the first of the chain
+                summary = _prefixed(summary, self.link(via[id(callee)], f"the handler calls `{callee.name}()` here"))
             step = self.link(event.node, f"`{self.fn.name}()` calls `{here}` here")
             if summary.releases is not None:
                 if state.live:
@@ -346,6 +352,25 @@ class Analyzer:
                 mutation = self.mutates(callee) if shared else None
                 if mutation is not None:
                     self.report(Hazard("BQL004", event.node, self.borrows[min(shared)], mutation, "call", event))
+
+
+    def thread_call(self, event: Call) -> None:
+        """A call made by a lambda started as a thread: the BQL is not held there."""
+        start = self.link(event.thread_start, "the lambda is started as a thread here")  # type: ignore[arg-type]
+        for callee in event.callees:
+            summary = self.summaries.get(id(callee))
+            if summary is not None and summary.needs_bql is not None:
+                self.report(Hazard("BQL006", event.node, None, (start, *summary.needs_bql), "call", event))
+                return
+
+
+def _prefixed(summary: Summary, first: Link) -> Summary:
+    """Return `summary` with `first` put before every chain."""
+    return Summary(
+        releases=(first, *summary.releases) if summary.releases else None,
+        borrows={key: (first, *chain) for key, chain in summary.borrows.items()},
+        needs_bql=(first, *summary.needs_bql) if summary.needs_bql else None,
+    )
 
 
 def map_key(callee: FunctionInfo, key: CellKey, call: Call) -> CellKey | None:

@@ -145,8 +145,8 @@ class FunctionScope:
             if iterable.func.value == "enumerate" and sources:
                 sources = [cst.Name("_"), sources[0]]
             if iterable.func.value in ("zip", "enumerate"):
-                for element, source in zip(target.elements, sources):
-                    self._bind_loop(element.value, source)
+                for part, source in zip(target.elements, sources):
+                    self._bind_loop(part.value, source)
                 return
         typed = self.type_of_expr(iterable)
         element = typed.element if isinstance(typed, CellContainer) else None

@@ -36,6 +36,8 @@ RELEASES_BQL = "bql.releases_bql"
 REQUIRES_BQL = "bql.requires_bql"
 WITHOUT_BQL = "bql.without_bql"
 THREAD = "threading.Thread"
+# Callables that run a function on a new thread: (keyword, positional index) of the function.
+THREAD_STARTS = {THREAD: ("target", 1), "threading.Timer": ("function", 1)}
 
 BORROW_METHODS = {"borrow": False, "borrow_mut": True}
 TRY_BORROW_METHODS = {"try_borrow": False, "try_borrow_mut": True}

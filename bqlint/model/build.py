@@ -7,15 +7,14 @@ from collections.abc import Iterable
 import libcst as cst
 
 from bqlint.config import Settings
-from bqlint.model.api import THREAD
+from bqlint.model.api import THREAD_STARTS
 from bqlint.model.classes import ClassInfo
 from bqlint.model.functions import FunctionInfo
 from bqlint.model.project import ModuleInfo, Project, callable_of, collect_symbols, dotted
 from bqlint.source import walk
 
 _COMPOUND_BODIES = ("body", "orelse", "handlers", "finalbody", "cases")
-# Callables that run a function on a new thread: (keyword, positional index) of the function.
-_THREAD_STARTS = {THREAD: ("target", 1), "threading.Timer": ("function", 1)}
+
 
 
 def build_project(modules: Iterable[ModuleInfo], config: Settings) -> Project:
@@ -113,11 +112,13 @@ def _collect_thread_targets(project: Project) -> None:
                 continue
             target = project.resolve_expr(node.func, module)
             qname = getattr(target, "qname", None)
-            if qname not in _THREAD_STARTS:
+            if qname not in THREAD_STARTS:
                 continue
-            keyword, position = _THREAD_STARTS[qname]
+            keyword, position = THREAD_STARTS[qname]
             for index, arg in enumerate(node.args):
                 named = arg.keyword.value if arg.keyword is not None else None
+                if isinstance(arg.value, cst.Lambda):
+                    continue  # the lambda is what runs on the thread: checked at its call
                 if named == keyword or (named is None and arg.star == "" and index == position):
                     for fn in _functions_named(project, module, callable_of(arg.value), node):
                         fn.thread_starts.append((node, module))

@@ -15,12 +15,15 @@ from bqlint.model.project import callable_of
 from bqlint.source import walk
 
 
-def _registrations(cls: ClassInfo) -> dict[str, list[FunctionInfo]]:
+Handler = tuple[FunctionInfo, "cst.CSTNode | None"]  # the handler, and the lambda's call reaching it
+
+
+def _registrations(cls: ClassInfo) -> dict[str, list[Handler]]:
     """Return field -> handlers registered by the methods of `cls` itself."""
     cached = getattr(cls, "_handler_cache", None)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
-    found: dict[str, list[FunctionInfo]] = {}
+    found: dict[str, list[Handler]] = {}
     if "enable_handlers" in cls.module.source.text:
         for method in cls.methods.values():
             me = method.self_name
@@ -39,25 +42,26 @@ def _registrations(cls: ClassInfo) -> dict[str, list[FunctionInfo]]:
                     if arg.keyword is not None and arg.keyword.value not in HANDLER_PARAMS:
                         continue
                     value = callable_of(arg.value)
+                    via = arg.value.body if isinstance(arg.value, cst.Lambda) else None
                     if (
                         isinstance(value, cst.Attribute)
                         and isinstance(value.value, cst.Name)
                         and value.value.value == me
                     ):
-                        found.setdefault(field, []).extend(cls.implementations(value.attr.value))
+                        found.setdefault(field, []).extend((fn, via) for fn in cls.implementations(value.attr.value))
                     elif isinstance(value, cst.Name):
                         target = cls.project.resolve_expr(value, cls.module)
                         if isinstance(target, FunctionInfo):
-                            found.setdefault(field, []).append(target)
+                            found.setdefault(field, []).append((target, via))
     cls._handler_cache = found  # type: ignore[attr-defined]
     return found
 
 
-def handlers_for(cls: ClassInfo, field: str) -> tuple[FunctionInfo, ...]:
+def handlers_for(cls: ClassInfo, field: str) -> tuple[Handler, ...]:
     """Return every handler registered on frontend `field` across the class hierarchy."""
-    out: list[FunctionInfo] = []
+    out: list[Handler] = []
     for related in (*cls.mro(), *cls.all_subclasses()):
-        for fn in _registrations(related).get(field, ()):
-            if fn not in out:
-                out.append(fn)
+        for handler in _registrations(related).get(field, ()):
+            if all(handler[0] is not known for known, _ in out):
+                out.append(handler)
     return tuple(out)

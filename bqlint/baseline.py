@@ -38,11 +38,18 @@ def line_text(sources: Mapping[Path, str], diagnostic: Diagnostic) -> str:
 
 def fingerprint(diagnostic: Diagnostic, root: Path, sources: Mapping[Path, str]) -> str:
     """Return the finding's row-independent fingerprint."""
-    parts = (diagnostic.code, _relative(diagnostic.path, root), diagnostic.scope, line_text(sources, diagnostic))
+    parts = (
+        diagnostic.code,
+        _relative(diagnostic.path, root),
+        diagnostic.scope,
+        line_text(sources, diagnostic),
+    )
     return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:32]
 
 
-def write_baseline(path: Path, diagnostics: Sequence[Diagnostic], root: Path, sources: Mapping[Path, str]) -> None:
+def write_baseline(
+    path: Path, diagnostics: Sequence[Diagnostic], root: Path, sources: Mapping[Path, str]
+) -> None:
     """Write the findings to `path` as JSON, readable enough to review in a diff."""
     entries = [
         {

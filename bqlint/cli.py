@@ -92,13 +92,21 @@ class CheckOptions:
     help="Rules to check (codes or prefixes, comma-separated); replaces `select`.",
 )
 @click.option("--ignore", multiple=True, metavar="CODES", help="Rules to skip, in addition to `ignore`.")
-@click.option("--extend-select", multiple=True, metavar="CODES", help="Rules to check in addition to `select`.")
 @click.option(
-    "--output-format", type=click.Choice(FORMAT_NAMES), default="full", show_default=True, help="How to print findings."
+    "--extend-select", multiple=True, metavar="CODES", help="Rules to check in addition to `select`."
+)
+@click.option(
+    "--output-format",
+    type=click.Choice(FORMAT_NAMES),
+    default="full",
+    show_default=True,
+    help="How to print findings.",
 )
 @click.option("--fix", is_flag=True, help="Apply safe fixes, then report what remains.")
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply (and count) unsafe fixes.")
-@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff instead of writing them; exit 1 if any.")
+@click.option(
+    "--diff", is_flag=True, help="Print the fixes as a unified diff instead of writing them; exit 1 if any."
+)
 @click.option("--add-noqa", is_flag=True, help="Add `# noqa: CODE` to every line with a finding.")
 @click.option(
     "--config",
@@ -115,7 +123,9 @@ class CheckOptions:
     help="Reserved: the analysis currently runs in one process.",
 )
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
-@click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of the findings.")
+@click.option(
+    "--statistics", is_flag=True, help="Print the number of findings per rule instead of the findings."
+)
 @click.option(
     "--stdin-filename",
     type=click.Path(path_type=Path),
@@ -130,10 +140,14 @@ class CheckOptions:
     help="Colour the text formats.",
 )
 @click.option(
-    "--force-exclude", is_flag=True, help="Apply `exclude` and .gitignore to files named on the command line too."
+    "--force-exclude",
+    is_flag=True,
+    help="Apply `exclude` and .gitignore to files named on the command line too.",
 )
 @click.option(
-    "--baseline", type=click.Path(path_type=Path, dir_okay=False), help="Report only findings not recorded in FILE."
+    "--baseline",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Report only findings not recorded in FILE.",
 )
 @click.option(
     "--write-baseline",
@@ -168,13 +182,17 @@ def check(
         missing = [str(p) for p in paths if not p.exists()]
         if missing:
             raise ConfigError(f"{missing[0]}: no such file or directory")
-    use_color = color == "always" or (color == "auto" and sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
+    use_color = color == "always" or (
+        color == "auto" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    )
     options = CheckOptions(paths=paths, color=use_color, **flags)
     start = options.stdin_filename or paths[0]
     settings = load_settings(
         start,
         config_file=config_file,
-        overrides=Overrides(select=_codes(select) or None, extend_select=_codes(extend_select), ignore=_codes(ignore)),
+        overrides=Overrides(
+            select=_codes(select) or None, extend_select=_codes(extend_select), ignore=_codes(ignore)
+        ),
         default_root=_default_root(Path(os.path.abspath(start))),
     )
     sys.exit(run_check(settings, options))
@@ -192,7 +210,9 @@ def run_check(settings: Settings, options: CheckOptions) -> int:
     stdin: tuple[Path, str] | None = None
     if options.stdin_filename is not None:
         stdin = (Path(os.path.abspath(options.stdin_filename)).resolve(), sys.stdin.read())
-    found = discover(options.paths, settings, force_exclude=options.force_exclude, stdin_name=options.stdin_filename)
+    found = discover(
+        options.paths, settings, force_exclude=options.force_exclude, stdin_name=options.stdin_filename
+    )
     if stdin is not None and options.force_exclude and settings.is_excluded(stdin[0]):
         if options.fix:
             click.echo(stdin[1], nl=False)
@@ -221,10 +241,16 @@ def run_check(settings: Settings, options: CheckOptions) -> int:
         report.diagnostics = filter_baseline(report.diagnostics, recorded, settings.root, report.sources)
     _gather_sources(report)
     render_options = RenderOptions(
-        color=options.color, cwd=Path.cwd(), root=settings.root, fixed=fixed, unsafe_fixes=options.unsafe_fixes
+        color=options.color,
+        cwd=Path.cwd(),
+        root=settings.root,
+        fixed=fixed,
+        unsafe_fixes=options.unsafe_fixes,
     )
     if options.statistics:
-        text = render_statistics(report, as_json=options.output_format == "json", unsafe_fixes=options.unsafe_fixes)
+        text = render_statistics(
+            report, as_json=options.output_format == "json", unsafe_fixes=options.unsafe_fixes
+        )
     else:
         text = render(options.output_format, report, render_options)
     to_stderr = options.fix and stdin is not None

@@ -235,7 +235,9 @@ def settings_from_table(path: Path, table: Mapping[str, Any], overrides: Overrid
     per_file_ignores = tuple(
         (
             glob,
-            resolve_codes(_string_list(path, f"per-file-ignores.{glob}", codes), f"{where} `per-file-ignores.{glob}`"),
+            resolve_codes(
+                _string_list(path, f"per-file-ignores.{glob}", codes), f"{where} `per-file-ignores.{glob}`"
+            ),
         )
         for glob, codes in per_file.items()
     )

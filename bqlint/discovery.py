@@ -119,7 +119,11 @@ def _walk(directory: Path, settings: Settings, ignores: GitIgnores, *, named: bo
         )
         for name in sorted(filenames):
             path = here / name
-            if name.endswith(".py") and not settings.is_excluded(path, base=base) and not ignores.is_ignored(path):
+            if (
+                name.endswith(".py")
+                and not settings.is_excluded(path, base=base)
+                and not ignores.is_ignored(path)
+            ):
                 yield path
 
 

@@ -59,7 +59,9 @@ def run(
     for path, text in _read([c for c in context if c.resolve() not in reported], None):
         modules.append(_module(path, text))
     parsed = _parse_relevant(modules, settings)
-    _check_syntax_many([m.source for m in reported.values() if m.source.module is None and m.source.syntax_error is None])
+    _check_syntax_many(
+        [m.source for m in reported.values() if m.source.module is None and m.source.syntax_error is None]
+    )
     project = build_project([m for m in parsed if m.source.module is not None], settings)
     functions = [
         fn
@@ -249,7 +251,11 @@ def _diagnostics(module: ModuleInfo, findings: list[Finding]) -> list[Diagnostic
     if source.syntax_error is not None:
         message, pos = source.syntax_error
         end = Position(pos.row, pos.column + 1)
-        return [Diagnostic("BQL999", "syntax-error", f"cannot parse this file: {message}", Span(source.path, pos, end))]
+        return [
+            Diagnostic(
+                "BQL999", "syntax-error", f"cannot parse this file: {message}", Span(source.path, pos, end)
+            )
+        ]
     by_file: dict[int, tuple[SourceFile, list[cst.CSTNode]]] = {}
     for finding in findings:
         nodes = [finding.node, *(fix_node for fix_node, _ in (finding.fix.edits if finding.fix else ()))]

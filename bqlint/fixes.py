@@ -81,7 +81,9 @@ def fix_text(text: str, diagnostics: Sequence[Diagnostic], *, unsafe: bool = Fal
         if not is_applicable(diagnostic, unsafe):
             continue
         assert diagnostic.fix is not None
-        ranges = [(_offset(starts, text, e.start), _offset(starts, text, e.end)) for e in diagnostic.fix.edits]
+        ranges = [
+            (_offset(starts, text, e.start), _offset(starts, text, e.end)) for e in diagnostic.fix.edits
+        ]
         if any(s < te and ts < e or s == e == ts == te for s, e in ranges for ts, te in taken):
             result.skipped.append(diagnostic)
             continue

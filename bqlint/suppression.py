@@ -82,7 +82,9 @@ def _split_codes(raw: str) -> tuple[str, ...]:
 def _directives_in_comment(comment: str, row: int, col0: int, line: str, in_header: bool) -> list[Directive]:
     found: list[Directive] = []
     code_end = len(line[:col0].rstrip()) + 1
-    matches = [("bqlint", m) for m in BQLINT_RE.finditer(comment)] + [("noqa", m) for m in NOQA_RE.finditer(comment)]
+    matches = [("bqlint", m) for m in BQLINT_RE.finditer(comment)] + [
+        ("noqa", m) for m in NOQA_RE.finditer(comment)
+    ]
     for family, match in sorted(matches, key=lambda item: item[1].start()):
         raw_codes = match.group("codes")
         codes = None if raw_codes is None else _split_codes(raw_codes)
@@ -236,7 +238,9 @@ def _unused(
                 found.append(_unused_diagnostic(path, directive, _reasons(own, path, settings)))
     for directive in suppressions.file_directives:
         if not directive.in_header:
-            span = Span(path, Position(directive.row, directive.start), Position(directive.row, directive.end))
+            span = Span(
+                path, Position(directive.row, directive.start), Position(directive.row, directive.end)
+            )
             message = "`# bqlint: ignore-file` has no effect after the first statement"
             help_text = "move it to the comment block at the top of the file"
             found.append(Diagnostic(UNUSED_CODE, "unused-suppression", message, span, help=help_text))

@@ -12,7 +12,18 @@ from typing import Union
 
 import libcst as cst
 
-from bqlint.analysis.events import Bind, DelName, EndBorrow, Escape, Event, GuardWrite, LockChange, Narrow, UnlockPoint, describe
+from bqlint.analysis.events import (
+    Bind,
+    DelName,
+    EndBorrow,
+    Escape,
+    Event,
+    GuardWrite,
+    LockChange,
+    Narrow,
+    UnlockPoint,
+    describe,
+)
 from bqlint.analysis.extract import Extractor, GuardName, Temp, Value
 from bqlint.analysis.scope import FunctionScope
 from bqlint.model import api
@@ -310,8 +321,10 @@ class CFGBuilder:
         self.suite(node.body)
         self.link(self.cur, head)
         self.frames.pop()
-        infinite = isinstance(node.test, cst.Name) and node.test.value == "True" or (
-            isinstance(node.test, cst.Integer) and node.test.value not in ("0",)
+        infinite = (
+            isinstance(node.test, cst.Name)
+            and node.test.value == "True"
+            or (isinstance(node.test, cst.Integer) and node.test.value not in ("0",))
         )
         if not infinite:
             self.start(head)
@@ -418,7 +431,12 @@ class CFGBuilder:
             self.suite(case.body)
             ends.append(self.cur)
         last = node.cases[-1] if node.cases else None
-        exhaustive = last is not None and last.guard is None and isinstance(last.pattern, cst.MatchAs) and last.pattern.pattern is None
+        exhaustive = (
+            last is not None
+            and last.guard is None
+            and isinstance(last.pattern, cst.MatchAs)
+            and last.pattern.pattern is None
+        )
         self.start(*ends) if exhaustive else self.start(subject, *ends)
 
 

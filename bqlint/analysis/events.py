@@ -134,8 +134,19 @@ class Narrow:
 
 
 Event = Union[
-    Borrow, EndBorrow, Bind, ReleaseGuard, DelName, UnlockPoint, LockChange, Call, CellOp,
-    GuardUse, GuardWrite, Escape, Narrow,
+    Borrow,
+    EndBorrow,
+    Bind,
+    ReleaseGuard,
+    DelName,
+    UnlockPoint,
+    LockChange,
+    Call,
+    CellOp,
+    GuardUse,
+    GuardWrite,
+    Escape,
+    Narrow,
 ]
 
 

@@ -14,8 +14,19 @@ from typing import Union
 import libcst as cst
 
 from bqlint.analysis.events import (
-    Borrow, Call, CellKey, CellOp, EndBorrow, Escape, Event, GuardUse, GuardWrite, LockChange,
-    ReleaseGuard, UnlockPoint,
+    Bind,
+    Borrow,
+    Call,
+    CellKey,
+    CellOp,
+    EndBorrow,
+    Escape,
+    Event,
+    GuardUse,
+    GuardWrite,
+    LockChange,
+    ReleaseGuard,
+    UnlockPoint,
 )
 from bqlint.analysis.scope import FunctionScope
 from bqlint.model import api
@@ -111,8 +122,6 @@ class Extractor:
         if isinstance(node, cst.Lambda):
             return None
         if isinstance(node, cst.NamedExpr):
-            from bqlint.analysis.events import Bind
-
             value = self.expr(node.value)
             if isinstance(node.target, cst.Name):
                 self.emit(self.bind(node.target.value, value))
@@ -152,8 +161,6 @@ class Extractor:
             self.emit(EndBorrow((int(value),)))
 
     def bind(self, name: str, value: Value) -> Event:
-        from bqlint.analysis.events import Bind
-
         if isinstance(value, Temp):
             return Bind(name, bid=int(value))
         if isinstance(value, GuardName):
@@ -198,7 +205,11 @@ class Extractor:
                 return self.cell_call(node, cell[0], cell[1], method)
             if method in api.MUTATORS:
                 self.container_store(node)
-            if isinstance(func.value, cst.Call) and isinstance(func.value.func, cst.Name) and func.value.func.value == "super":
+            if (
+                isinstance(func.value, cst.Call)
+                and isinstance(func.value.func, cst.Name)
+                and func.value.func.value == "super"
+            ):
                 self.project_call(node, scope.super_method(method), ("self",), f"super().{method}()")
                 return None
             key = scope.key_of(func.value)
@@ -213,10 +224,18 @@ class Extractor:
         target = scope.resolve_name(func)
         if isinstance(target, External):
             self.external_call(node, target.qname)
-        elif isinstance(target, FunctionInfo) and target.parent is not None and target.self_name == scope.self_name:
+        elif (
+            isinstance(target, FunctionInfo)
+            and target.parent is not None
+            and target.self_name == scope.self_name
+        ):
             # A closure of this method: its `self` is ours.
             self.project_call(node, (target,), ("self",), f"{_text(func)}()")
-        elif isinstance(target, FunctionInfo) and target.self_name is not None and isinstance(func, cst.Attribute):
+        elif (
+            isinstance(target, FunctionInfo)
+            and target.self_name is not None
+            and isinstance(func, cst.Attribute)
+        ):
             # `Class.method(obj, ...)`: the first argument is the method's `self`.
             first = scope.key_of(node.args[0].value) if node.args else None
             self.project_call(node, (target,), first, f"{_text(func)}()", skip=1)
@@ -285,7 +304,9 @@ class Extractor:
     def cell_call(self, node: cst.Call, key: CellKey, cell: CellType, method: str) -> Value:
         """A method call on a cell: a cell operation, maybe a borrow or a re-entrant call."""
         self.emit(CellOp(node, key, method))
-        if cell.kind is api.CellKind.REFCELL and (method in api.BORROW_METHODS or method in api.TRY_BORROW_METHODS):
+        if cell.kind is api.CellKind.REFCELL and (
+            method in api.BORROW_METHODS or method in api.TRY_BORROW_METHODS
+        ):
             bid = self.bid(node)
             mut = api.BORROW_METHODS.get(method, api.TRY_BORROW_METHODS.get(method, False))
             self.emit(Borrow(bid, key, mut, method in api.TRY_BORROW_METHODS, node))
@@ -305,7 +326,12 @@ class Extractor:
         return None
 
     def project_call(
-        self, node: cst.Call, callees: tuple[FunctionInfo, ...], receiver: CellKey | None, label: str, skip: int = 0
+        self,
+        node: cst.Call,
+        callees: tuple[FunctionInfo, ...],
+        receiver: CellKey | None,
+        label: str,
+        skip: int = 0,
     ) -> None:
         # Calling an async or generator function only creates a coroutine or generator: its
         # body runs when awaited (`await f()`, counted here) or iterated (not followed).
@@ -318,7 +344,9 @@ class Extractor:
         if not callees:
             return
         scope = self.scope
-        args = tuple(scope.key_of(a.value) if a.keyword is None and a.star == "" else None for a in node.args[skip:])
+        args = tuple(
+            scope.key_of(a.value) if a.keyword is None and a.star == "" else None for a in node.args[skip:]
+        )
         kwargs = tuple((a.keyword.value, scope.key_of(a.value)) for a in node.args if a.keyword is not None)
         self.emit(Call(node, callees, receiver, args, kwargs, label=label))
 

@@ -14,8 +14,21 @@ import libcst as cst
 
 from bqlint.analysis.cfg import CFG, Block
 from bqlint.analysis.events import (
-    Bind, Borrow, Call, CellKey, CellOp, DelName, EndBorrow, Escape, Event, GuardUse, GuardWrite,
-    LockChange, Narrow, ReleaseGuard, UnlockPoint,
+    Bind,
+    Borrow,
+    Call,
+    CellKey,
+    CellOp,
+    DelName,
+    EndBorrow,
+    Escape,
+    Event,
+    GuardUse,
+    GuardWrite,
+    LockChange,
+    Narrow,
+    ReleaseGuard,
+    UnlockPoint,
 )
 from bqlint.analysis.summaries import Chain, Link, Summary
 from bqlint.model.functions import FunctionInfo
@@ -67,7 +80,9 @@ def _merge(a: tuple, b: tuple) -> tuple:  # type: ignore[type-arg]
     return tuple(sorted(out.items(), key=lambda kv: str(kv[0])))
 
 
-def _merge_locks(a: tuple[tuple[int, Lock], ...], b: tuple[tuple[int, Lock], ...]) -> tuple[tuple[int, Lock], ...]:
+def _merge_locks(
+    a: tuple[tuple[int, Lock], ...], b: tuple[tuple[int, Lock], ...]
+) -> tuple[tuple[int, Lock], ...]:
     out = dict(a)
     for key, value in b:
         out[key] = out[key].join(value) if key in out else value
@@ -98,10 +113,16 @@ class FunctionFlow:
 def entry_lock(fn: FunctionInfo) -> Lock:
     deco = fn.without_bql()
     if deco is not None:
-        return Lock(False, False, frozenset({Link(deco, fn.module, f"`{fn.name}()` is marked `@bql.without_bql` here")}))
+        return Lock(
+            False,
+            False,
+            frozenset({Link(deco, fn.module, f"`{fn.name}()` is marked `@bql.without_bql` here")}),
+        )
     if fn.thread_starts:
         node, module = fn.thread_starts[0]
-        return Lock(False, False, frozenset({Link(node, module, f"`{fn.name}()` is started as a thread here")}))
+        return Lock(
+            False, False, frozenset({Link(node, module, f"`{fn.name}()` is started as a thread here")})
+        )
     return _INHERIT
 
 
@@ -125,7 +146,9 @@ class Analyzer:
             for event in block.events:
                 if isinstance(event, Borrow):
                     self.borrows[event.bid] = event
-        self.with_bids = {b for block in cfg.blocks for e in block.events if isinstance(e, EndBorrow) for b in e.bids}
+        self.with_bids = {
+            b for block in cfg.blocks for e in block.events if isinstance(e, EndBorrow) for b in e.bids
+        }
         # Source order of release points, so that related locations read top to bottom.
         self.order: dict[int, int] = {}
         for block in cfg.blocks:
@@ -229,7 +252,9 @@ class Analyzer:
             ends = dict(state.released).get(event.name)
             if ends:
                 bid, site = min(ends, key=lambda pair: (pair[0], pair[1] is None))
-                self.report(Hazard("BQL005", event.node, self.borrows.get(bid), (site,) if site else (), "use"))
+                self.report(
+                    Hazard("BQL005", event.node, self.borrows.get(bid), (site,) if site else (), "use")
+                )
             return state
         if isinstance(event, GuardWrite):
             for bid in self.guard_bids(event.guard, state):
@@ -257,7 +282,9 @@ class Analyzer:
             if held & bids:
                 bound[name] = held - bids
                 released[name] = released.get(name, frozenset()) | {(b, site) for b in held & bids}
-        return replace(state, live=state.live - bids, bound=tuple(bound.items()), released=tuple(released.items()))
+        return replace(
+            state, live=state.live - bids, bound=tuple(bound.items()), released=tuple(released.items())
+        )
 
     def bind(self, state: State, event: Bind) -> State:
         bound = dict(state.bound)
@@ -323,11 +350,22 @@ class Analyzer:
             if summary is None:
                 continue
             if id(callee) in via:  # `lambda d: self._rx(d)`: that call is the first of the chain
-                summary = _prefixed(summary, self.link(via[id(callee)], f"the handler calls `{callee.name}()` here"))
+                summary = _prefixed(
+                    summary, self.link(via[id(callee)], f"the handler calls `{callee.name}()` here")
+                )
             step = self.link(event.node, f"`{self.fn.name}()` calls `{here}` here")
             if summary.releases is not None:
                 if state.live:
-                    self.report(Hazard("BQL002", event.node, self.borrows[min(state.live)], summary.releases, "call", event))
+                    self.report(
+                        Hazard(
+                            "BQL002",
+                            event.node,
+                            self.borrows[min(state.live)],
+                            summary.releases,
+                            "call",
+                            event,
+                        )
+                    )
                 if self.recording:
                     self.result.summary.add_releases((step, *summary.releases))
             for (key, mut), chain in summary.borrows.items():
@@ -344,15 +382,18 @@ class Analyzer:
             if summary.needs_bql is not None:
                 if state.lock.known_not_held():
                     sites = self.release_sites(state.lock)
-                    self.report(Hazard("BQL006", event.node, None, (*sites, *summary.needs_bql), "call", event))
+                    self.report(
+                        Hazard("BQL006", event.node, None, (*sites, *summary.needs_bql), "call", event)
+                    )
                 elif state.lock.inherit and self.recording:
                     self.result.summary.add_needs((step, *summary.needs_bql))
             if event.guard is not None:
                 shared = [b for b in self.guard_bids(event.guard, state) if not self.borrows[b].mut]
                 mutation = self.mutates(callee) if shared else None
                 if mutation is not None:
-                    self.report(Hazard("BQL004", event.node, self.borrows[min(shared)], mutation, "call", event))
-
+                    self.report(
+                        Hazard("BQL004", event.node, self.borrows[min(shared)], mutation, "call", event)
+                    )
 
     def thread_call(self, event: Call) -> None:
         """A call made by a lambda started as a thread: the BQL is not held there."""
@@ -402,4 +443,3 @@ def _key_text(key: CellKey) -> str:
             part = part.split(":", 1)[1].rsplit(".", 1)[-1]
         parts.append(part if not part.startswith("[") else part)
     return ".".join(parts).replace(".[", "[")
-

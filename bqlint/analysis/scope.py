@@ -32,8 +32,19 @@ def _target_names(target: cst.BaseExpression) -> list[cst.Name]:
 _EMPTY_MODULE = cst.Module([])
 _BINDING_NODES = frozenset(
     {
-        cst.Global, cst.Nonlocal, cst.Assign, cst.AnnAssign, cst.AugAssign, cst.NamedExpr, cst.For,
-        cst.CompFor, cst.WithItem, cst.ExceptHandler, cst.FunctionDef, cst.ClassDef, cst.Import,
+        cst.Global,
+        cst.Nonlocal,
+        cst.Assign,
+        cst.AnnAssign,
+        cst.AugAssign,
+        cst.NamedExpr,
+        cst.For,
+        cst.CompFor,
+        cst.WithItem,
+        cst.ExceptHandler,
+        cst.FunctionDef,
+        cst.ClassDef,
+        cst.Import,
         cst.ImportFrom,
     }
 )
@@ -103,7 +114,9 @@ class FunctionScope:
                 if node is not self.fn.node:
                     self.locals.add(node.name.value)  # type: ignore[attr-defined]
                     self.local_types[node.name.value] = None  # type: ignore[attr-defined]
-            elif isinstance(node, (cst.Import, cst.ImportFrom)) and not isinstance(node.names, cst.ImportStar):
+            elif isinstance(node, (cst.Import, cst.ImportFrom)) and not isinstance(
+                node.names, cst.ImportStar
+            ):
                 for alias in node.names:
                     asname = alias.asname.name if alias.asname else None
                     if isinstance(asname, cst.Name):
@@ -118,12 +131,19 @@ class FunctionScope:
         while changed:
             changed = False
             for name, sources in self.guard_sources.items():
-                if name not in capable and any(isinstance(s, cst.Name) and s.value in capable for s in sources):
+                if name not in capable and any(
+                    isinstance(s, cst.Name) and s.value in capable for s in sources
+                ):
                     capable.add(name)
                     changed = True
         self.guard_sources = {n: s for n, s in self.guard_sources.items() if n in capable}
 
-    def _bind(self, target: cst.BaseExpression, value: cst.BaseExpression | None, annotation: cst.BaseExpression | None = None) -> None:
+    def _bind(
+        self,
+        target: cst.BaseExpression,
+        value: cst.BaseExpression | None,
+        annotation: cst.BaseExpression | None = None,
+    ) -> None:
         names = _target_names(target)
         for name in names:
             self.locals.add(name.value)
@@ -139,7 +159,11 @@ class FunctionScope:
             self.local_types[name.value] = typed if previous is typed or _same(previous, typed) else None
 
     def _bind_loop(self, target: cst.BaseExpression, iterable: cst.BaseExpression) -> None:
-        if isinstance(iterable, cst.Call) and isinstance(iterable.func, cst.Name) and isinstance(target, cst.Tuple):
+        if (
+            isinstance(iterable, cst.Call)
+            and isinstance(iterable.func, cst.Name)
+            and isinstance(target, cst.Tuple)
+        ):
             # `for irq, level in zip(self.irqs, levels)`, `for n, irq in enumerate(self.irqs)`
             sources = [a.value for a in iterable.args if a.keyword is None]
             if iterable.func.value == "enumerate" and sources:

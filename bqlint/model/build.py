@@ -10,11 +10,16 @@ from bqlint.config import Settings
 from bqlint.model.api import THREAD_STARTS
 from bqlint.model.classes import ClassInfo
 from bqlint.model.functions import FunctionInfo
-from bqlint.model.project import ModuleInfo, Project, callable_of, collect_symbols, dotted
+from bqlint.model.project import (
+    ModuleInfo,
+    Project,
+    callable_of,
+    collect_symbols,
+    dotted,
+)
 from bqlint.source import walk
 
 _COMPOUND_BODIES = ("body", "orelse", "handlers", "finalbody", "cases")
-
 
 
 def build_project(modules: Iterable[ModuleInfo], config: Settings) -> Project:
@@ -58,7 +63,9 @@ def _collect_defs(
             project.register_class(info)
             _collect_defs(project, module, stmt.body, info.qname, info, None)
         elif isinstance(stmt, cst.FunctionDef):
-            fn = FunctionInfo(stmt.name.value, f"{prefix}.{stmt.name.value}", stmt, module, project, cls, parent)
+            fn = FunctionInfo(
+                stmt.name.value, f"{prefix}.{stmt.name.value}", stmt, module, project, cls, parent
+            )
             if cls is not None and parent is None:
                 accessor = _accessor(stmt)
                 if accessor == "getter" or accessor is None:
@@ -77,7 +84,9 @@ def _collect_defs(
                 if isinstance(value, (list, tuple)):
                     for part in value:
                         _collect_defs(project, module, getattr(part, "body", None), prefix, cls, parent)
-                elif hasattr(value, "body") and not isinstance(value, (cst.IndentedBlock, cst.SimpleStatementSuite)):
+                elif hasattr(value, "body") and not isinstance(
+                    value, (cst.IndentedBlock, cst.SimpleStatementSuite)
+                ):
                     _collect_defs(project, module, value.body, prefix, cls, parent)
                 else:
                     _collect_defs(project, module, value, prefix, cls, parent)
@@ -124,7 +133,9 @@ def _collect_thread_targets(project: Project) -> None:
                         fn.thread_starts.append((node, module))
 
 
-def _functions_named(project: Project, module: ModuleInfo, expr: cst.BaseExpression, site: cst.CSTNode) -> list[FunctionInfo]:
+def _functions_named(
+    project: Project, module: ModuleInfo, expr: cst.BaseExpression, site: cst.CSTNode
+) -> list[FunctionInfo]:
     """Resolve a thread target: `f`, `mod.f`, `self.m` (in the class around `site`)."""
     name = dotted(expr)
     if name is None:
@@ -139,7 +150,9 @@ def _functions_named(project: Project, module: ModuleInfo, expr: cst.BaseExpress
     target = project.resolve_expr(expr, module)
     if isinstance(target, FunctionInfo):
         return [target]
-    found = [f for f in project.functions if f.module is module and f.name == parts[-1] and f.parent is not None]
+    found = [
+        f for f in project.functions if f.module is module and f.name == parts[-1] and f.parent is not None
+    ]
     return found[:1]
 
 

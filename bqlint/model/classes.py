@@ -194,7 +194,9 @@ class ClassInfo:
                     out[name] = typed
                 elif isinstance(known, CellType) and isinstance(typed, CellType) and method.is_construction():
                     # The construction site is the cell's declaration (BQL007's related location).
-                    out[name] = CellType(known.kind, known.type_name, known.inner or typed.inner, typed.decl, typed.module)
+                    out[name] = CellType(
+                        known.kind, known.type_name, known.inner or typed.inner, typed.decl, typed.module
+                    )
         return out
 
     def cell_field(self, name: str) -> CellType | CellContainer | None:

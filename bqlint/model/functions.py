@@ -132,7 +132,11 @@ class FunctionInfo:
         local_values: dict[str, cst.BaseExpression] = {}
         body = list(statements(self.node.body))
         for node in body:
-            if isinstance(node, cst.Assign) and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
+            if (
+                isinstance(node, cst.Assign)
+                and len(node.targets) == 1
+                and isinstance(node.targets[0].target, cst.Name)
+            ):
                 local_values[node.targets[0].target.value] = node.value
         for node in body:
             if isinstance(node, cst.Assign):

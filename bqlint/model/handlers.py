@@ -14,7 +14,6 @@ from bqlint.model.functions import FunctionInfo
 from bqlint.model.project import callable_of
 from bqlint.source import walk
 
-
 Handler = tuple[FunctionInfo, "cst.CSTNode | None"]  # the handler, and the lambda's call reaching it
 
 
@@ -48,7 +47,9 @@ def _registrations(cls: ClassInfo) -> dict[str, list[Handler]]:
                         and isinstance(value.value, cst.Name)
                         and value.value.value == me
                     ):
-                        found.setdefault(field, []).extend((fn, via) for fn in cls.implementations(value.attr.value))
+                        found.setdefault(field, []).extend(
+                            (fn, via) for fn in cls.implementations(value.attr.value)
+                        )
                     elif isinstance(value, cst.Name):
                         target = cls.project.resolve_expr(value, cls.module)
                         if isinstance(target, FunctionInfo):

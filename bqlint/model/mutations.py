@@ -58,7 +58,9 @@ def _flatten(target: cst.BaseExpression, kind: str) -> Iterator[tuple[cst.BaseEx
         yield target, kind
 
 
-_STATEMENTS = frozenset({cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Del, cst.For, cst.CompFor, cst.WithItem})
+_STATEMENTS = frozenset(
+    {cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Del, cst.For, cst.CompFor, cst.WithItem}
+)
 _CACHE: dict[int, tuple[FunctionInfo, list[Mutation]]] = {}
 
 

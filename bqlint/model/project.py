@@ -98,7 +98,9 @@ def collect_symbols(module: ModuleInfo, tree: cst.Module) -> None:
                 ):
                     symbols.setdefault(small.targets[0].target.value, ("alias", small.value))
                 elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
-                    symbols.setdefault(small.target.value, ("alias", small.value or small.annotation.annotation))
+                    symbols.setdefault(
+                        small.target.value, ("alias", small.value or small.annotation.annotation)
+                    )
     for node in statements(tree, into_scopes=True):
         if isinstance(node, cst.Import):
             for alias in node.names:
@@ -123,7 +125,11 @@ def collect_symbols(module: ModuleInfo, tree: cst.Module) -> None:
                 continue
             for alias in node.names:
                 name = dotted(alias.name) or ""
-                local = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else name
+                local = (
+                    alias.asname.name.value
+                    if alias.asname and isinstance(alias.asname.name, cst.Name)
+                    else name
+                )
                 symbols[local] = ("import", f"{base}.{name}")
                 module.imported_modules.add(f"{base}.{name}")
 
@@ -164,7 +170,8 @@ class Project:
         return [
             m
             for m in self._by_stem.get(parts[-1], ())
-            if m.source.path.name != "__init__.py" and list(m.source.path.with_suffix("").parts[-len(parts):]) == parts
+            if m.source.path.name != "__init__.py"
+            and list(m.source.path.with_suffix("").parts[-len(parts) :]) == parts
         ]
 
     def register_class(self, info: ClassInfo) -> None:
@@ -212,10 +219,14 @@ class Project:
     def dotted_name(self, expr: cst.BaseExpression) -> str | None:
         return dotted(expr)
 
-    def type_of_annotation(self, expr: cst.BaseExpression, module: ModuleInfo, decl: cst.CSTNode) -> FieldType | None:
+    def type_of_annotation(
+        self, expr: cst.BaseExpression, module: ModuleInfo, decl: cst.CSTNode
+    ) -> FieldType | None:
         return types.type_of_annotation(self, expr, module, decl)
 
-    def type_of_constructor(self, expr: cst.BaseExpression, module: ModuleInfo, decl: cst.CSTNode) -> FieldType | None:
+    def type_of_constructor(
+        self, expr: cst.BaseExpression, module: ModuleInfo, decl: cst.CSTNode
+    ) -> FieldType | None:
         return types.type_of_constructor(self, expr, module, decl)
 
     def resolve_in(self, module: ModuleInfo, rest: list[str], _depth: int = 0) -> Target:

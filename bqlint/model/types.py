@@ -26,21 +26,29 @@ def _name_of(project: Project, expr: cst.BaseExpression, module: ModuleInfo) -> 
     return (getattr(target, "qname", "") or "", target)
 
 
-def _cell(project: Project, qname: str, inner: ClassInfo | None, decl: cst.CSTNode, module: ModuleInfo) -> CellType | None:
+def _cell(
+    project: Project, qname: str, inner: ClassInfo | None, decl: cst.CSTNode, module: ModuleInfo
+) -> CellType | None:
     kind = cell_kind(qname, project.config.cell_types)
     return CellType(kind, qname.rsplit(".", 1)[-1], inner, decl, module) if kind else None
 
 
-def type_of_annotation(project: Project, expr: cst.BaseExpression, module: ModuleInfo, decl: cst.CSTNode) -> FieldType | None:
+def type_of_annotation(
+    project: Project, expr: cst.BaseExpression, module: ModuleInfo, decl: cst.CSTNode
+) -> FieldType | None:
     """Return the field type an annotation declares, or None when it is not a cell or class."""
     if isinstance(expr, cst.SimpleString):
         try:
-            inner = cst.parse_expression(expr.evaluated_value if isinstance(expr.evaluated_value, str) else "")
+            inner = cst.parse_expression(
+                expr.evaluated_value if isinstance(expr.evaluated_value, str) else ""
+            )
         except (cst.ParserSyntaxError, Exception):
             return None
         return type_of_annotation(project, inner, module, decl)
     if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.BitOr):
-        return type_of_annotation(project, expr.left, module, decl) or type_of_annotation(project, expr.right, module, decl)
+        return type_of_annotation(project, expr.left, module, decl) or type_of_annotation(
+            project, expr.right, module, decl
+        )
     if isinstance(expr, cst.Subscript):
         qname, _ = _name_of(project, expr.value, module)
         args = [e.slice.value for e in expr.slice if isinstance(e.slice, cst.Index)]
@@ -70,7 +78,9 @@ def type_of_annotation(project: Project, expr: cst.BaseExpression, module: Modul
     return None
 
 
-def type_of_constructor(project: Project, expr: cst.BaseExpression, module: ModuleInfo, decl: cst.CSTNode) -> FieldType | None:
+def type_of_constructor(
+    project: Project, expr: cst.BaseExpression, module: ModuleInfo, decl: cst.CSTNode
+) -> FieldType | None:
     """Return the field type a constructor expression creates (`BqlCell(0)`, `[IRQ() ...]`)."""
     if isinstance(expr, cst.Call):
         qname, target = _name_of(project, expr.func, module)
@@ -90,7 +100,9 @@ def type_of_constructor(project: Project, expr: cst.BaseExpression, module: Modu
     return _container(project, expr, module, decl)
 
 
-def _container(project: Project, expr: cst.BaseExpression, module: ModuleInfo, decl: cst.CSTNode) -> CellContainer | None:
+def _container(
+    project: Project, expr: cst.BaseExpression, module: ModuleInfo, decl: cst.CSTNode
+) -> CellContainer | None:
     elements: list[cst.BaseExpression] = []
     if isinstance(expr, (cst.List, cst.Tuple, cst.Set)):
         elements = [e.value for e in expr.elements if isinstance(e, cst.Element)]

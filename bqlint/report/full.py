@@ -97,7 +97,9 @@ def _underline(line: str, span: Span, row: int) -> tuple[int, int]:
     return offset, max(width, 1)
 
 
-def _frame_lines(frame: Frame, shown: str, lines: list[str] | None, width: int, style: Style, first: bool) -> list[str]:
+def _frame_lines(
+    frame: Frame, shown: str, lines: list[str] | None, width: int, style: Style, first: bool
+) -> list[str]:
     """Return the lines of one frame: the `-->`/`:::` location, the gutter, source and marks."""
     pad = " " * width
     anchor = min(frame.annotations, key=lambda a: (not a.primary, a.span.start.row, a.span.start.column)).span

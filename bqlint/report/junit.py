@@ -26,7 +26,9 @@ def render(report: Report, options: RenderOptions) -> str:
         "testsuites", name="bqlint", tests=str(total), failures=str(len(report.diagnostics)), errors="0"
     )
     if not by_file:
-        suite = ET.SubElement(suites, "testsuite", name="bqlint", tests="1", failures="0", errors="0", skipped="0")
+        suite = ET.SubElement(
+            suites, "testsuite", name="bqlint", tests="1", failures="0", errors="0", skipped="0"
+        )
         ET.SubElement(suite, "testcase", name="bqlint", classname="bqlint")
     for path in sorted(by_file):
         shown = display_path(path, options.cwd)

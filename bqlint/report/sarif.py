@@ -86,12 +86,15 @@ def _result(d: Diagnostic, index: int, fingerprint: str, root: Path) -> dict[str
         ]
     if d.fix is not None and d.fix.edits:
         replacements = [
-            {"deletedRegion": _region(e.start, e.end), "insertedContent": {"text": e.content}} for e in d.fix.edits
+            {"deletedRegion": _region(e.start, e.end), "insertedContent": {"text": e.content}}
+            for e in d.fix.edits
         ]
         result["fixes"] = [
             {
                 "description": {"text": d.fix.message},
-                "artifactChanges": [{"artifactLocation": _artifact(d.path, root), "replacements": replacements}],
+                "artifactChanges": [
+                    {"artifactLocation": _artifact(d.path, root), "replacements": replacements}
+                ],
             }
         ]
     return result

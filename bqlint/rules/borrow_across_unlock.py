@@ -74,10 +74,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from bqlint.analysis.summaries import Link
-from bqlint.rules import Rule
 import libcst as cst
 
+from bqlint.analysis.summaries import Link
+from bqlint.rules import Rule
 from bqlint.rules.context import Finding, RuleContext, borrow_label, call_text, key_text
 
 _WHERE = {

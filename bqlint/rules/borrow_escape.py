@@ -71,7 +71,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from bqlint.rules import Rule
-from bqlint.rules.context import Finding, RuleContext, borrow_label, function_name, key_text
+from bqlint.rules.context import (
+    Finding,
+    RuleContext,
+    borrow_label,
+    function_name,
+    key_text,
+)
 
 
 class BorrowEscape(Rule):

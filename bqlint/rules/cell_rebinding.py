@@ -62,20 +62,38 @@ from bqlint.analysis.summaries import Link
 from bqlint.diagnostics import Applicability
 from bqlint.model.api import CellKind
 from bqlint.model.classes import CellType
-from bqlint.model.mutations import Mutation, self_mutations
+from bqlint.model.mutations import Mutation
 from bqlint.rules import Rule
-from bqlint.rules.context import Finding, FixPlan, RuleContext, function_name
+from bqlint.rules.context import REBINDING, Finding, FixPlan, RuleContext, function_name
 
 _OPERATORS = {
-    cst.AddAssign: "+", cst.SubtractAssign: "-", cst.MultiplyAssign: "*", cst.DivideAssign: "/",
-    cst.FloorDivideAssign: "//", cst.ModuloAssign: "%", cst.PowerAssign: "**", cst.LeftShiftAssign: "<<",
-    cst.RightShiftAssign: ">>", cst.BitAndAssign: "&", cst.BitOrAssign: "|", cst.BitXorAssign: "^",
+    cst.AddAssign: "+",
+    cst.SubtractAssign: "-",
+    cst.MultiplyAssign: "*",
+    cst.DivideAssign: "/",
+    cst.FloorDivideAssign: "//",
+    cst.ModuloAssign: "%",
+    cst.PowerAssign: "**",
+    cst.LeftShiftAssign: "<<",
+    cst.RightShiftAssign: ">>",
+    cst.BitAndAssign: "&",
+    cst.BitOrAssign: "|",
+    cst.BitXorAssign: "^",
     cst.MatrixMultiplyAssign: "@",
 }
 
 
 # Values that need no parentheses as the right operand of a binary operator.
-_ATOMS = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString)
+_ATOMS = (
+    cst.Name,
+    cst.Attribute,
+    cst.Call,
+    cst.Subscript,
+    cst.Integer,
+    cst.Float,
+    cst.Imaginary,
+    cst.SimpleString,
+)
 
 
 class CellRebinding(Rule):
@@ -85,30 +103,33 @@ class CellRebinding(Rule):
     fix = Applicability.SAFE
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
-        for fn in ctx.device_methods():
-            assert fn.cls is not None
-            for mutation in self_mutations(fn):
-                if mutation.kind in ("assign", "augassign", "delete") and fn.cls.is_property(mutation.field):
-                    continue  # a property: the assignment runs its setter, it is no field write
-                field = fn.cls.cell_field(mutation.field)
-                if not isinstance(field, CellType) or mutation.kind not in ("assign", "augassign", "delete"):
-                    continue
-                related: tuple[Link, ...] = ()
-                if field.decl is not None and field.module is not None:
-                    related = (Link(field.decl, field.module, f"`{mutation.field}` is declared as a `{field.type_name}` here"),)
-                verb = {"assign": "rebound", "augassign": "rebound by an in-place operator", "delete": "deleted"}[mutation.kind]
-                yield Finding(
-                    self.code,
-                    mutation.node,
-                    fn.module,
-                    f"cell field `self.{mutation.field}` is {verb} in `{function_name(fn)}`, outside construction",
-                    related,
-                    f"store the value in the cell with `self.{mutation.field}.set(...)`"
-                    if field.kind is CellKind.CELL
-                    else f"change the value inside `self.{mutation.field}` instead of replacing the cell",
-                    fn.qname,
-                    _fix(mutation, field, ctx),
+        for fn, mutation, field in ctx.device_mutations():
+            if not isinstance(field, CellType) or mutation.kind not in REBINDING:
+                continue
+            related: tuple[Link, ...] = ()
+            if field.decl is not None and field.module is not None:
+                related = (
+                    Link(
+                        field.decl,
+                        field.module,
+                        f"`{mutation.field}` is declared as a `{field.type_name}` here",
+                    ),
                 )
+            verb = {"assign": "rebound", "augassign": "rebound by an in-place operator", "delete": "deleted"}[
+                mutation.kind
+            ]
+            yield Finding(
+                self.code,
+                mutation.node,
+                fn.module,
+                f"cell field `self.{mutation.field}` is {verb} in `{function_name(fn)}`, outside construction",
+                related,
+                f"store the value in the cell with `self.{mutation.field}.set(...)`"
+                if field.kind is CellKind.CELL
+                else f"change the value inside `self.{mutation.field}` instead of replacing the cell",
+                fn.qname,
+                _fix(mutation, field, ctx),
+            )
 
 
 def _fix(mutation: Mutation, field: CellType, ctx: RuleContext) -> FixPlan | None:
@@ -119,7 +140,11 @@ def _fix(mutation: Mutation, field: CellType, ctx: RuleContext) -> FixPlan | Non
     code = cst.Module([]).code_for_node
     target = code(mutation.node)
     value_node = getattr(stmt, "value", None)
-    if not isinstance(value_node, cst.BaseExpression) or "\n" in code(value_node) or isinstance(value_node, cst.Yield):
+    if (
+        not isinstance(value_node, cst.BaseExpression)
+        or "\n" in code(value_node)
+        or isinstance(value_node, cst.Yield)
+    ):
         return None  # a multi-line or `yield` value: fixed by hand
     if (
         isinstance(stmt, cst.Assign)

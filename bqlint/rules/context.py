@@ -16,8 +16,13 @@ from bqlint.analysis.flow import FunctionFlow, Hazard
 from bqlint.analysis.scope import FunctionScope
 from bqlint.analysis.summaries import Link
 from bqlint.diagnostics import Applicability
+from bqlint.model.classes import FieldType
 from bqlint.model.functions import FunctionInfo
+from bqlint.model.mutations import Mutation, self_mutations
 from bqlint.model.project import ModuleInfo, Project
+
+# Mutation kinds that replace or remove a field (the rest change what the field holds).
+REBINDING = ("assign", "augassign", "delete")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +69,16 @@ class RuleContext:
             fn = flow.fn
             if fn.cls is not None and fn.cls.is_device() and not fn.is_construction():
                 yield fn
+
+    def device_mutations(self) -> Iterator[tuple[FunctionInfo, Mutation, FieldType | None]]:
+        """Yield (method, mutation of its self, the field's type) in device methods outside
+        construction. Assigning a property runs its setter: that is a call, not a mutation."""
+        for fn in self.device_methods():
+            assert fn.cls is not None
+            for mutation in self_mutations(fn):
+                if mutation.kind in REBINDING and fn.cls.is_property(mutation.field):
+                    continue
+                yield fn, mutation, fn.cls.cell_field(mutation.field)
 
 
 def key_text(key: CellKey, self_name: str | None = "self") -> str:

@@ -61,11 +61,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from bqlint.model.classes import CellType
 import libcst as cst
 
+from bqlint.model.classes import CellType
 from bqlint.model.functions import FunctionInfo
-from bqlint.model.mutations import Mutation, self_mutations
+from bqlint.model.mutations import Mutation
 from bqlint.rules import Rule
 from bqlint.rules.context import Finding, RuleContext, function_name
 
@@ -91,31 +91,24 @@ class FieldMutationOutsideCell(Rule):
     summary = "Device field mutated outside construction and outside a cell"
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
-        for fn in ctx.device_methods():
-            assert fn.cls is not None
-            for mutation in self_mutations(fn):
-                if mutation.kind in ("assign", "augassign", "delete") and fn.cls.is_property(mutation.field):
-                    continue  # a property: the assignment runs its setter, it is no field write
-                field = fn.cls.cell_field(mutation.field)
-                if isinstance(field, CellType) and mutation.kind in ("assign", "augassign", "delete"):
-                    continue  # rebinding a cell field is BQL007
-                if isinstance(field, CellType) and mutation.kind in ("item", "mutator"):
-                    continue  # a method call or write on the cell object itself
-                if mutation.kind == "mutator" and _on_cell(ctx, fn, mutation):
-                    continue  # `self.lines[i].update(f)`: BqlCell.update(), a cell operation
-                what = f"`self.{mutation.field}`" if mutation.field else "a field of `self`"
-                if mutation.kind == "mutator":
-                    method = mutation.node.func.attr.value  # type: ignore[attr-defined]
-                    verb = f"mutated in place by `{method}()`"
-                else:
-                    verb = _VERBS[mutation.kind]
-                yield Finding(
-                    self.code,
-                    mutation.node,
-                    fn.module,
-                    f"device field {what} is {verb} in `{function_name(fn)}`, outside construction",
-                    (),
-                    f"keep `{mutation.field or 'it'}` in a `BqlCell` or in the registers of a `BqlRefCell` "
-                    "and change it through the cell",
-                    fn.qname,
-                )
+        for fn, mutation, field in ctx.device_mutations():
+            if isinstance(field, CellType):
+                continue  # rebinding a cell field is BQL007; calls on it are cell operations
+            if mutation.kind == "mutator" and _on_cell(ctx, fn, mutation):
+                continue  # `self.lines[i].update(f)`: BqlCell.update(), a cell operation
+            what = f"`self.{mutation.field}`" if mutation.field else "a field of `self`"
+            if mutation.kind == "mutator":
+                method = mutation.node.func.attr.value  # type: ignore[attr-defined]
+                verb = f"mutated in place by `{method}()`"
+            else:
+                verb = _VERBS[mutation.kind]
+            yield Finding(
+                self.code,
+                mutation.node,
+                fn.module,
+                f"device field {what} is {verb} in `{function_name(fn)}`, outside construction",
+                (),
+                f"keep `{mutation.field or 'it'}` in a `BqlCell` or in the registers of a `BqlRefCell` "
+                "and change it through the cell",
+                fn.qname,
+            )

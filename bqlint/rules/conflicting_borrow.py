@@ -126,5 +126,9 @@ class ConflictingBorrow(Rule):
                 help_ = f"end the first borrow of `{cell}` (leave its `with` block or call `release()`) first"
             related: list[Link] = [borrow_label(first, fn.module, fn.self_name), *hazard.chain]
             if hazard.call is None and first.node is hazard.node:
-                related = []  # the previous iteration's guard was taken on this very row
+                # A guard rebound in a loop: the previous iteration's guard is still alive.
+                message = f"`{cell}` is borrowed again while the previous iteration's guard is still alive"
+                help_ = "release the guard (or leave its `with` block) before the loop comes round"
+                label = "the previous iteration's borrow, taken here, is still alive"
+                related = [Link(first.node, fn.module, label)]
             yield Finding(self.code, hazard.node, fn.module, message, tuple(related), help_, fn.qname)

@@ -57,6 +57,7 @@ _FIELDS: dict[type, tuple[str, ...]] = {}
 _IS_NODE: dict[type, bool] = {}
 _SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 _SIMPLE_BODIES = (cst.SimpleStatementLine, cst.SimpleStatementSuite)
+_SCOPE_TYPES = frozenset(_SCOPES)
 
 
 def is_node(value: object) -> bool:
@@ -96,7 +97,7 @@ def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
 def walk(node: cst.CSTNode, *, into_scopes: bool = True) -> Iterator[cst.CSTNode]:
     """Yield `node` and its descendants, pre-order; optionally not into nested defs/lambdas."""
     stack = [node]
-    scopes = _scope_types()
+    scopes = _SCOPE_TYPES
     while stack:
         current = stack.pop()
         yield current
@@ -107,15 +108,11 @@ def walk(node: cst.CSTNode, *, into_scopes: bool = True) -> Iterator[cst.CSTNode
         stack.extend(kids)
 
 
-def _scope_types() -> frozenset[type]:
-    return frozenset(_SCOPES)
-
-
 def statements(body: cst.CSTNode, *, into_scopes: bool = False) -> Iterator[cst.CSTNode]:
     """Yield the statements (and the small statements of simple lines) under `body`, not
     descending into expressions; nested defs are yielded but not entered unless asked."""
     stack: list[cst.CSTNode] = [body]
-    scopes = _scope_types()
+    scopes = _SCOPE_TYPES
     while stack:
         current = stack.pop()
         kind = type(current)

@@ -17,6 +17,14 @@ from bqlint.model.functions import FunctionInfo
 CellKey = tuple[str, ...]
 
 
+def key_text(key: CellKey, self_name: str | None = "self") -> str:
+    """Return how a cell key reads in source: ("self", "regs") -> self.regs."""
+    parts = [p.split(":", 1)[1].rsplit(".", 1)[-1] if ":" in p else p for p in key]
+    if parts and parts[0] == "self" and self_name:
+        parts[0] = self_name
+    return ".".join(parts).replace(".[", "[")
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class Borrow:
     """`cell.borrow()` / `borrow_mut()` / `try_borrow*()`: a guard comes alive."""

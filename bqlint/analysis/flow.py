@@ -29,6 +29,7 @@ from bqlint.analysis.events import (
     Narrow,
     ReleaseGuard,
     UnlockPoint,
+    key_text,
 )
 from bqlint.analysis.summaries import Chain, Link, Summary
 from bqlint.model.functions import FunctionInfo
@@ -212,7 +213,7 @@ class Analyzer:
                         break
                 if self.recording:
                     mode = "mutably " if event.mut else ""
-                    label = f"`{self.fn.name}()` borrows `{_key_text(event.key)}` {mode}here"
+                    label = f"`{self.fn.name}()` borrows `{key_text(event.key)}` {mode}here"
                     self.result.summary.add_borrow(event.key, event.mut, (self.link(event.node, label),))
             return replace(state, live=state.live | {event.bid})
         if isinstance(event, EndBorrow):
@@ -242,7 +243,7 @@ class Analyzer:
             if state.lock.known_not_held():
                 self.report(Hazard("BQL006", event.node, chain=self.release_sites(state.lock)))
             elif state.lock.inherit and self.recording:
-                label = f"`{_key_text(event.key)}.{event.method}()` needs the BQL here"
+                label = f"`{key_text(event.key)}.{event.method}()` needs the BQL here"
                 self.result.summary.add_needs((self.link(event.node, label),))
             return state
         if isinstance(event, Call):
@@ -434,12 +435,3 @@ def map_key(callee: FunctionInfo, key: CellKey, call: Call) -> CellKey | None:
             if index < len(call.args) and call.args[index] is not None:
                 return (*call.args[index], *key[1:])  # type: ignore[misc]
     return None
-
-
-def _key_text(key: CellKey) -> str:
-    parts = []
-    for part in key:
-        if ":" in part:
-            part = part.split(":", 1)[1].rsplit(".", 1)[-1]
-        parts.append(part if not part.startswith("[") else part)
-    return ".".join(parts).replace(".[", "[")

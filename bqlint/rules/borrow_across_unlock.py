@@ -76,9 +76,10 @@ from collections.abc import Iterator
 
 import libcst as cst
 
+from bqlint.analysis.events import key_text
 from bqlint.analysis.summaries import Link
 from bqlint.rules import Rule
-from bqlint.rules.context import Finding, RuleContext, borrow_label, call_text, key_text
+from bqlint.rules.context import Finding, RuleContext, borrow_label, call_text
 
 _WHERE = {
     "unlock": "`bql.unlock()` releases the BQL",

@@ -70,13 +70,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from bqlint.analysis.events import key_text
 from bqlint.rules import Rule
 from bqlint.rules.context import (
     Finding,
     RuleContext,
     borrow_label,
     function_name,
-    key_text,
 )
 
 

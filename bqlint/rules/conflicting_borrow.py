@@ -98,10 +98,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from bqlint.analysis.events import Borrow
+from bqlint.analysis.events import Borrow, key_text
 from bqlint.analysis.summaries import Link
 from bqlint.rules import Rule
-from bqlint.rules.context import Finding, RuleContext, borrow_label, key_text
+from bqlint.rules.context import Finding, RuleContext, borrow_label
 
 
 class ConflictingBorrow(Rule):

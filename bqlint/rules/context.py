@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from bqlint.analysis.events import Borrow, CellKey
+from bqlint.analysis.events import Borrow, key_text
 from bqlint.analysis.flow import FunctionFlow, Hazard
 from bqlint.analysis.scope import FunctionScope
 from bqlint.analysis.summaries import Link
@@ -79,14 +79,6 @@ class RuleContext:
                 if mutation.kind in REBINDING and fn.cls.is_property(mutation.field):
                     continue
                 yield fn, mutation, fn.cls.cell_field(mutation.field)
-
-
-def key_text(key: CellKey, self_name: str | None = "self") -> str:
-    """Return how a cell key reads in source: ("self", "regs") -> self.regs."""
-    parts = [p.split(":", 1)[1].rsplit(".", 1)[-1] if ":" in p else p for p in key]
-    if parts and parts[0] == "self" and self_name:
-        parts[0] = self_name
-    return ".".join(parts).replace(".[", "[")
 
 
 def call_text(node: cst.Call) -> str:

@@ -7,6 +7,7 @@ hazards (what the rules report) and the function's summary (what its callers see
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -162,16 +163,26 @@ class Analyzer:
 
     def run(self) -> FunctionFlow:
         states: dict[int, State] = {id(self.cfg.entry): State(frozenset(), (), (), entry_lock(self.fn))}
-        work: list[Block] = [self.cfg.entry]
+        # Blocks in reverse postorder: every predecessor outside a loop is done before a join.
+        order = {id(b): i for i, b in enumerate(reverse_postorder(self.cfg.entry))}
+        work: list[int] = [0]
+        blocks = {id(b): b for b in self.cfg.blocks}
+        by_rank = {rank: blocks[key] for key, rank in order.items()}
+        queued = {0}
         while work:
-            block = work.pop()
+            rank = heapq.heappop(work)
+            queued.discard(rank)
+            block = by_rank[rank]
             state = self.block(block, states[id(block)])
             for succ in block.succ:
                 old = states.get(id(succ))
                 new = state if old is None else old.join(state)
                 if new != old:
                     states[id(succ)] = new
-                    work.append(succ)
+                    succ_rank = order[id(succ)]
+                    if succ_rank not in queued:
+                        queued.add(succ_rank)
+                        heapq.heappush(work, succ_rank)
         self.recording = True
         for block in self.cfg.blocks:
             if id(block) in states:
@@ -413,6 +424,25 @@ def _prefixed(summary: Summary, first: Link) -> Summary:
         borrows={key: (first, *chain) for key, chain in summary.borrows.items()},
         needs_bql=(first, *summary.needs_bql) if summary.needs_bql else None,
     )
+
+
+def reverse_postorder(entry: Block) -> list[Block]:
+    """Return the blocks reachable from `entry` in reverse postorder (iterative DFS)."""
+    seen = {id(entry)}
+    post: list[Block] = []
+    stack: list[tuple[Block, int]] = [(entry, 0)]
+    while stack:
+        block, index = stack.pop()
+        if index < len(block.succ):
+            stack.append((block, index + 1))
+            succ = block.succ[index]
+            if id(succ) not in seen:
+                seen.add(id(succ))
+                stack.append((succ, 0))
+        else:
+            post.append(block)
+    post.reverse()
+    return post
 
 
 def map_key(callee: FunctionInfo, key: CellKey, call: Call) -> CellKey | None:

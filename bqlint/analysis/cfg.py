@@ -21,12 +21,14 @@ from bqlint.analysis.events import (
     GuardWrite,
     LockChange,
     Narrow,
+    ReleaseGuard,
     UnlockPoint,
     describe,
 )
 from bqlint.analysis.extract import Extractor, GuardName, Temp, Value
 from bqlint.analysis.scope import FunctionScope
 from bqlint.model import api
+from bqlint.source import walk
 
 
 @dataclass(eq=False)
@@ -132,6 +134,11 @@ class CFGBuilder:
 
     def statement(self, stmt: cst.CSTNode) -> None:
         self.start(self.cur)
+        if _may_raise(stmt) and any(isinstance(f, (_Try, _Finally)) for f in self.frames):
+            # An exception raised by this statement leaves from the state before it (its own
+            # inner statements add their edges; entering a `try` raises nothing).
+            self.link(self.cur, self.raise_path())
+            self.start(self.cur)  # the edge leaves before the statement's events
         handler = getattr(self, f"_{type(stmt).__name__}", None)
         if handler is not None:
             handler(stmt)
@@ -143,8 +150,6 @@ class CFGBuilder:
                 else:
                     for child in _expressions(small):
                         self.extract.end(self.extract.expr(child))
-        if any(isinstance(f, (_Try, _Finally)) for f in self.frames):
-            self.link(self.cur, self.raise_path())
 
     # ---- jumps -----------------------------------------------------------------------
     def jump(self, kind: str) -> None:
@@ -315,9 +320,13 @@ class CFGBuilder:
     def _While(self, node: cst.While) -> None:
         head = self.start(self.cur)
         self.extract.end(self.extract.expr(node.test))
+        test_block = self.cur
+        when_none, when_some = _narrowing(self.scope, node.test)
         after = self.new()
         self.frames.append(_Loop(head, after))
-        self.start(self.cur)
+        self.start(test_block)
+        if when_none:
+            self.emit(Narrow(when_none))
         self.suite(node.body)
         self.link(self.cur, head)
         self.frames.pop()
@@ -327,7 +336,9 @@ class CFGBuilder:
             or (isinstance(node.test, cst.Integer) and node.test.value not in ("0",))
         )
         if not infinite:
-            self.start(head)
+            self.start(test_block)
+            if when_some:
+                self.emit(Narrow(when_some))
             if node.orelse is not None:
                 self.suite(node.orelse.body)
             self.link(self.cur, after)
@@ -390,6 +401,8 @@ class CFGBuilder:
             self.assign_target(asname, value, item)
         if isinstance(value, Temp):
             exits.append(EndBorrow((int(value),)))
+        elif isinstance(value, GuardName):
+            exits.append(ReleaseGuard(str(value), item.item))  # the guard's __exit__ ends its borrow
         return exits
 
     def _Try(self, node: cst.Try | cst.TryStar) -> None:
@@ -399,7 +412,6 @@ class CFGBuilder:
         if node.finalbody is not None:
             self.frames.append(_Finally(node.finalbody.body))
         self.frames.append(_Try(handler_blocks, catches_all))
-        self.link(self.cur, self.raise_path())
         self.suite(node.body)
         self.frames.pop()
         if node.orelse is not None:
@@ -426,6 +438,8 @@ class CFGBuilder:
         ends = []
         for case in node.cases:
             self.start(subject)
+            for captured in _captures(case.pattern):
+                self.emit(Bind(captured))
             if case.guard is not None:
                 self.extract.end(self.extract.expr(case.guard))
             self.suite(case.body)
@@ -438,6 +452,36 @@ class CFGBuilder:
             and last.pattern.pattern is None
         )
         self.start(*ends) if exhaustive else self.start(subject, *ends)
+
+
+def _may_raise(stmt: cst.CSTNode) -> bool:
+    """Whether an exception edge leaves this statement: not entering a `try`, and not the
+    cleanup itself (`g.release()`, `del g`), which would only invent paths where it failed."""
+    if isinstance(stmt, (cst.Try, cst.TryStar)):
+        return False
+    if isinstance(stmt, cst.SimpleStatementLine):
+        return not all(_is_cleanup(small) for small in stmt.body)
+    return True
+
+
+def _is_cleanup(small: cst.BaseSmallStatement) -> bool:
+    if isinstance(small, cst.Del) or isinstance(small, cst.Pass):
+        return True
+    if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+        func = small.value.func
+        return isinstance(func, cst.Attribute) and func.attr.value == "release" and not small.value.args
+    return False
+
+
+def _captures(pattern: cst.MatchPattern) -> list[str]:
+    """Return the names a `case` pattern binds (`case int(r)`, `case [r, *rest]`, `case x`)."""
+    names = []
+    for node in walk(pattern):
+        if isinstance(node, (cst.MatchAs, cst.MatchStar)) and isinstance(node.name, cst.Name):
+            names.append(node.name.value)
+        elif isinstance(node, cst.MatchMapping) and isinstance(node.rest, cst.Name):
+            names.append(node.rest.value)
+    return names
 
 
 def _guard(value: object) -> str | int:

@@ -34,7 +34,7 @@ from bqlint.model.classes import CellType, ClassInfo, Instance
 from bqlint.model.functions import FunctionInfo
 from bqlint.model.handlers import handlers_for
 from bqlint.model.project import External
-from bqlint.source import children
+from bqlint.source import children, walk
 
 
 class Temp(int):
@@ -62,6 +62,7 @@ class Extractor:
         # Inner class of each temporary borrow, for methods called on it (`...borrow().m()`).
         self.temp_inner: dict[int, ClassInfo] = {}
         self.awaited: set[int] = set()
+        self.shadowed: set[str] = set()  # names bound by an enclosing comprehension
 
     def bid(self, node: cst.CSTNode) -> int:
         return self.bids.setdefault(id(node), len(self.bids) + 1)
@@ -88,7 +89,7 @@ class Extractor:
         if node is None:
             return None
         if isinstance(node, cst.Name):
-            if self.scope.may_hold_guard(node.value):
+            if self.scope.may_hold_guard(node.value) and node.value not in self.shadowed:
                 self.emit(GuardUse(node.value, node))
                 return GuardName(node.value)
             return None
@@ -125,16 +126,14 @@ class Extractor:
             value = self.expr(node.value)
             if isinstance(node.target, cst.Name):
                 self.emit(self.bind(node.target.value, value))
+                if isinstance(value, (Temp, GuardName)):
+                    return GuardName(node.target.value)  # `with (g := cell.borrow_mut()):`
             return None
+        if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
+            return self.comprehension(node)
         temps: list[Value] = []
         for child in children(node):
-            if isinstance(child, cst.CompFor):
-                temps.append(self.expr(child.iter))
-                for cond in child.ifs:
-                    temps.append(self.expr(cond.test))
-                if child.inner_for_in is not None:
-                    temps.append(self.expr(child.inner_for_in.iter))
-            elif isinstance(child, cst.BaseExpression):
+            if isinstance(child, cst.BaseExpression):
                 temps.append(self.expr(child))
             else:
                 for grand in children(child):
@@ -142,6 +141,30 @@ class Extractor:
                         temps.append(self.expr(grand))
         for temp in temps:
             self.end(temp)
+        return None
+
+    def comprehension(self, node: cst.ListComp | cst.SetComp | cst.GeneratorExp | cst.DictComp) -> Value:
+        """The first iterable runs here; the rest runs in the comprehension's own scope,
+        where its targets are new names (a guard's name reused there is not the guard)."""
+        self.end(self.expr(node.for_in.iter))
+        clause: cst.CompFor | None = node.for_in
+        names: set[str] = set()
+        parts: list[cst.BaseExpression] = []
+        first = True
+        while clause is not None:
+            names.update(n.value for n in walk(clause.target) if isinstance(n, cst.Name))
+            if not first:
+                parts.append(clause.iter)
+            parts.extend(cond.test for cond in clause.ifs)
+            clause, first = clause.inner_for_in, False
+        parts.extend([node.key, node.value] if isinstance(node, cst.DictComp) else [node.elt])
+        added = names - self.shadowed
+        self.shadowed |= added
+        try:
+            for part in parts:
+                self.end(self.expr(part))
+        finally:
+            self.shadowed -= added
         return None
 
     def property_access(self, node: cst.Attribute, kind: str) -> None:

@@ -41,7 +41,7 @@ def test_break_leaves_the_loop_but_not_the_enclosing_with() -> None:
         16: [CellOp self.level.set()] -> 1""")
 
 
-def test_finally_runs_on_the_exception_path_and_the_normal_path() -> None:
+def test_finally_runs_on_the_exception_path_and_the_normal_path_from_before_the_raising_statement() -> None:
     body = """
     def g(self) -> None:
         g = self.regs.try_borrow_mut()
@@ -62,13 +62,14 @@ def test_finally_runs_on_the_exception_path_and_the_normal_path() -> None:
         6: [] -> 8
         7: [] -> 8
         8: [] -> 9
-        9: [] -> 10,14
-        10: [] -> 11
+        9: [] -> 10
+        10: [] -> 11,15
         11: [] -> 12
-        12: [GuardUse g; ReleaseGuard g] -> 1
-        14: [] -> 10,15
+        12: [] -> 13
+        13: [GuardUse g; ReleaseGuard g] -> 1
         15: [] -> 16
-        16: [GuardUse g; ReleaseGuard g] -> 1""")
+        16: [] -> 17
+        17: [GuardUse g; ReleaseGuard g] -> 1""")
 
 
 def test_while_true_has_no_exit_edge_but_break() -> None:

@@ -184,6 +184,9 @@ class Analyzer:
                         queued.add(succ_rank)
                         heapq.heappush(work, succ_rank)
         self.recording = True
+        end = states.get(id(self.cfg.exit))
+        if end is not None and end.lock == _HELD:
+            self.result.summary.leaves_held = True
         for block in self.cfg.blocks:
             if id(block) in states:
                 self.block(block, states[id(block)])
@@ -259,6 +262,8 @@ class Analyzer:
             return state
         if isinstance(event, Call):
             self.call(event, state)
+            if event.thread_start is None and self.all_leave_held(event):
+                return replace(state, lock=_HELD)  # `relock()` took the BQL again
             return state
         if isinstance(event, GuardUse):
             ends = dict(state.released).get(event.name)
@@ -406,6 +411,10 @@ class Analyzer:
                     self.report(
                         Hazard("BQL004", event.node, self.borrows[min(shared)], mutation, "call", event)
                     )
+
+    def all_leave_held(self, event: Call) -> bool:
+        summaries = [self.summaries.get(id(callee)) for callee in event.callees]
+        return bool(summaries) and all(s is not None and s.leaves_held for s in summaries)
 
     def thread_call(self, event: Call) -> None:
         """A call made by a lambda started as a thread: the BQL is not held there."""

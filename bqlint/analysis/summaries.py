@@ -37,6 +37,8 @@ class Summary:
     releases: Chain | None = None
     borrows: dict[tuple[CellKey, bool], Chain] = field(default_factory=dict)
     needs_bql: Chain | None = None
+    # Returns with the BQL held on every path though it was not held on entry (`bql.lock()`).
+    leaves_held: bool = False
 
     def add_releases(self, chain: Chain) -> None:
         if self.releases is None:
@@ -51,6 +53,11 @@ class Summary:
         if self.needs_bql is None:
             self.needs_bql = chain
 
-    def shape(self) -> tuple[bool, frozenset[tuple[CellKey, bool]], bool]:
+    def shape(self) -> tuple[bool, frozenset[tuple[CellKey, bool]], bool, bool]:
         """Return the facts without their chains: what the fixed point compares."""
-        return (self.releases is not None, frozenset(self.borrows), self.needs_bql is not None)
+        return (
+            self.releases is not None,
+            frozenset(self.borrows),
+            self.needs_bql is not None,
+            self.leaves_held,
+        )

@@ -16,13 +16,14 @@ from pathlib import Path
 
 import libcst as cst
 
+from bqlint.analysis.flow import FunctionFlow
 from bqlint.analysis.interprocedural import analyze_project
 from bqlint.analysis.summaries import Link
 from bqlint.config import Settings
 from bqlint.diagnostics import Diagnostic, Edit, Fix, Position, Related, Span
 from bqlint.model.api import RUNTIME_PACKAGE, is_runtime_module
 from bqlint.model.build import build_project
-from bqlint.model.project import ModuleInfo, collect_symbols, module_name_for
+from bqlint.model.project import ModuleInfo, Project, collect_symbols, module_name_for
 from bqlint.rules import Rule, all_rules
 from bqlint.rules.context import Finding, RuleContext
 from bqlint.source import SourceFile
@@ -68,8 +69,8 @@ def run(
         for fn in project.functions
         if not is_runtime_module(fn.module.name) and fn.module.source.module is not None
     ]
-    flows = analyze_project(project, functions)
-    by_module: dict[int, list] = {}  # type: ignore[type-arg]
+    flows = analyze_project(functions)
+    by_module: dict[int, list[FunctionFlow]] = {}
     for fn in functions:
         by_module.setdefault(id(fn.module), []).append(flows[id(fn)])
     # BQL100 and BQL999 are reported by suppression and parsing, not by a check.
@@ -232,10 +233,12 @@ def _fix_syntax_error_row(source: SourceFile) -> None:
         pass
 
 
-def _check_module(project: object, module: ModuleInfo, flows: list, rules: list[Rule]) -> list[Finding]:  # type: ignore[type-arg]
+def _check_module(
+    project: Project, module: ModuleInfo, flows: list[FunctionFlow], rules: list[Rule]
+) -> list[Finding]:
     if module.source.module is None or is_runtime_module(module.name):
         return []
-    ctx = RuleContext(project, module, flows)  # type: ignore[arg-type]
+    ctx = RuleContext(project, module, flows)
     found: list[Finding] = []
     for rule in rules:
         found.extend(rule.check(ctx))

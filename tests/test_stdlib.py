@@ -34,7 +34,7 @@ def test_full_analysis_of_stdlib_modules_finds_nothing_and_does_not_crash() -> N
         if module.source.parse() is not None:
             modules.append(module)
     project = build_project(modules, Settings())
-    flows = analyze_project(project, project.functions)
+    flows = analyze_project(project.functions)
     rules = [rule() for rule in all_rules()]
     by_module: dict[int, list] = {}
     for fn in project.functions:

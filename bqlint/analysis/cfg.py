@@ -28,7 +28,7 @@ from bqlint.analysis.events import (
 from bqlint.analysis.extract import Extractor, GuardName, Temp, Value
 from bqlint.analysis.scope import FunctionScope
 from bqlint.model import api
-from bqlint.source import walk
+from bqlint.source import children, walk
 
 
 @dataclass(eq=False)
@@ -465,7 +465,7 @@ def _may_raise(stmt: cst.CSTNode) -> bool:
 
 
 def _is_cleanup(small: cst.BaseSmallStatement) -> bool:
-    if isinstance(small, cst.Del) or isinstance(small, cst.Pass):
+    if isinstance(small, (cst.Del, cst.Pass)):
         return True
     if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
         func = small.value.func
@@ -489,8 +489,6 @@ def _guard(value: object) -> str | int:
 
 
 def _expressions(small: cst.CSTNode) -> list[cst.BaseExpression]:
-    from bqlint.source import children
-
     return [c for c in children(small) if isinstance(c, cst.BaseExpression)]
 
 

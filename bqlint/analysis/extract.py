@@ -28,7 +28,7 @@ from bqlint.analysis.events import (
     ReleaseGuard,
     UnlockPoint,
 )
-from bqlint.analysis.scope import FunctionScope
+from bqlint.analysis.scope import FunctionScope, is_borrow_call
 from bqlint.model import api
 from bqlint.model.classes import CellType, ClassInfo, Instance
 from bqlint.model.functions import FunctionInfo
@@ -379,7 +379,7 @@ class Extractor:
             value = arg.value
             if isinstance(value, cst.Name) and self.scope.may_hold_guard(value.value):
                 self.emit(Escape(value.value, node, "store"))
-            elif isinstance(value, cst.Call) and _is_borrow(value):
+            elif isinstance(value, cst.Call) and is_borrow_call(value):
                 self.emit(Escape(self.bid(value), node, "store"))
 
     def guard_root(self, expr: cst.BaseExpression) -> str | int | None:
@@ -388,15 +388,9 @@ class Extractor:
             expr = expr.value
             if isinstance(expr, cst.Name) and self.scope.may_hold_guard(expr.value):
                 return expr.value
-            if isinstance(expr, cst.Call) and _is_borrow(expr):
+            if isinstance(expr, cst.Call) and is_borrow_call(expr):
                 return self.bid(expr)
         return None
-
-
-def _is_borrow(node: cst.Call) -> bool:
-    from bqlint.analysis.scope import is_borrow_call
-
-    return is_borrow_call(node)
 
 
 def _text(expr: cst.BaseExpression) -> str:

@@ -15,10 +15,9 @@ from bqlint.analysis.scope import FunctionScope
 from bqlint.analysis.summaries import Chain, Link, Summary
 from bqlint.model.functions import FunctionInfo
 from bqlint.model.mutations import self_mutations
-from bqlint.model.project import Project
 
 
-def analyze_project(project: Project, functions: list[FunctionInfo]) -> dict[int, FunctionFlow]:
+def analyze_project(functions: list[FunctionInfo]) -> dict[int, FunctionFlow]:
     """Return the flow result of every function in `functions`, keyed by id(function)."""
     cfgs: dict[int, CFG] = {id(fn): CFGBuilder(FunctionScope(fn)).build() for fn in functions}
     callers: dict[int, list[FunctionInfo]] = {}

@@ -93,7 +93,9 @@ class ClassInfo:
         return seen
 
     def external_bases(self) -> set[str]:
-        return {b.qname for cls in self.mro() for b in cls.bases() if type(b).__name__ == "External"}  # type: ignore[union-attr]
+        from bqlint.model.project import External  # project.py imports this module at its end
+
+        return {b.qname for cls in self.mro() for b in cls.bases() if isinstance(b, External)}
 
     def is_device(self) -> bool:
         """Return whether this class derives from `bql.Device` or a configured device base."""

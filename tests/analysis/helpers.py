@@ -47,5 +47,5 @@ def cfg_of(body: str, name: str) -> CFG:
 
 def flow_of(body: str, name: str) -> FunctionFlow:
     project = project_of(body)
-    flows = analyze_project(project, project.functions)
+    flows = analyze_project(project.functions)
     return next(flows[id(f)] for f in project.functions if f.name == name)

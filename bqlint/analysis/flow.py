@@ -454,8 +454,21 @@ def reverse_postorder(entry: Block) -> list[Block]:
     return post
 
 
+# Access paths longer than this are dropped (k-limiting, SPEC §3.1.2 "Termination"): a
+# method that calls itself through a field (`self.slave.m()`) would otherwise grow
+# `self.slave.slave...regs` without end. Dropping a fact only loses findings, never adds one.
+MAX_KEY_LENGTH = 6
+
+
 def map_key(callee: FunctionInfo, key: CellKey, call: Call) -> CellKey | None:
     """Translate a callee-relative cell key into the caller's terms at `call`, or None."""
+    mapped = _map_key(callee, key, call)
+    if mapped is not None and len(mapped) > MAX_KEY_LENGTH:
+        return None
+    return mapped
+
+
+def _map_key(callee: FunctionInfo, key: CellKey, call: Call) -> CellKey | None:
     root = key[0]
     if root == "self":
         return (*call.receiver, *key[1:]) if call.receiver is not None and call.guard is None else None

@@ -21,6 +21,7 @@ from typing import Protocol
 
 from .errors import BqlNotHeldError
 from .lock import _HELD, on_checks_changed
+from .twins import not_held_error
 
 __all__ = ["IRQLine", "IRQSink", "InterruptSource"]
 
@@ -76,7 +77,8 @@ class IRQLine:
 
 
 def _not_held() -> BqlNotHeldError:
-    return BqlNotHeldError("InterruptSource.set() without the BQL held by this thread")
+    """Return the BQL006 twin: driving an output is a cell operation."""
+    return not_held_error("InterruptSource.set() without the BQL held by this thread")
 
 
 class InterruptSource:

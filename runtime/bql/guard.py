@@ -119,7 +119,7 @@ class _Guard(Generic[T]):
     def __getattr__(self, name: str) -> Any:
         if name == "_cell":  # a guard whose slot is not set yet: no recursion
             raise AttributeError(name)
-        cell = self._cell
+        cell: Any = self._cell
         try:
             usable = cell is not None and _HELD.held
         except AttributeError:  # a thread that never took the BQL
@@ -301,7 +301,7 @@ class BqlRefMut(_Guard[T]):
                 cell._borrows = 0
 
     def __setattr__(self, name: str, value: Any) -> None:
-        cell = self._cell
+        cell: Any = self._cell
         try:
             usable = cell is not None and _HELD.held
         except AttributeError:  # a thread that never took the BQL

@@ -341,7 +341,8 @@ def _check_field_write(device: Device, name: str, value: object, frame: FrameTyp
     action = "delete" if value is _DELETED else "assign"
     realized_cell = fields.get("_bql_realized")
     realized = realized_cell is not None and realized_cell._value is True
-    current = fields.get(name)
+    # A cell made in the class body is a cell field too (bqlint: BQL007).
+    current = fields[name] if name in fields else getattr(type(device), name, None)
     if isinstance(current, _CELL_TYPES):
         method = _device_method(device, frame)
         if realized or (method is not None and not _running(device, frame, _CONSTRUCTION)):

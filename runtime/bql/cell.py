@@ -350,7 +350,9 @@ class BqlRefCell(Generic[T]):
         _set_cell(guard, self)
         self._borrows = -1
         frame = _getframe(1)
-        _LIVE[id(guard)] = (self, "borrow_mut", frame.f_code, frame.f_lasti)
+        # An exclusive borrow is the cell's only one: keyed by the cell, which saves the
+        # id() calls of the shared borrows' keys on the hot path.
+        _LIVE[self] = (self, "borrow_mut", frame.f_code, frame.f_lasti)
         return guard
 
     def try_borrow(self) -> BqlRef[T] | None:
@@ -398,7 +400,7 @@ class BqlRefCell(Generic[T]):
         _set_cell(guard, self)
         self._borrows = -1
         frame = _getframe(1)
-        _LIVE[id(guard)] = (self, "try_borrow_mut", frame.f_code, frame.f_lasti)
+        _LIVE[self] = (self, "try_borrow_mut", frame.f_code, frame.f_lasti)
         return guard
 
     def _conflict(self, attempt: str) -> BorrowError:

@@ -121,8 +121,11 @@ class Crosscheck:
             "confirmed": [{"rule": rule, "path": path, "row": row} for rule, path, row in confirmed],
         }
 
-    def table(self) -> list[str]:
-        """Return the terminal report: one line per distinct twin, then the reproducers."""
+    def table(self, reproducers: int | None = None) -> list[str]:
+        """Return the terminal report: one line per distinct twin, then the reproducers.
+
+        `reproducers` caps how many misses are spelled out (None: all of them).
+        """
         lines: list[str] = []
         seen: dict[Finding, list[RuntimeTwin]] = {}
         for twin in self.twins:
@@ -142,9 +145,11 @@ class Crosscheck:
         if confirmed:
             lines.append(f"bqlint findings confirmed at run time: {len(confirmed)}")
             lines.extend(f"  {rule} {_short(path)}:{row}" for rule, path, row in confirmed)
-        for key, twins in seen.items():
-            if key not in self.findings and twins[0].checkable:
-                lines.extend(reproducer(twins[0]))
+        missed = [twins[0] for key, twins in seen.items() if key not in self.findings and twins[0].checkable]
+        for twin in missed[:reproducers]:
+            lines.extend(reproducer(twin))
+        if reproducers is not None and len(missed) > reproducers:
+            lines.append(f"... and {len(missed) - reproducers} more misses: run with -v to see every reproducer")
         return lines
 
 

@@ -62,9 +62,10 @@ class _State:
             "off",
         )
         self.checks = self.default_checks
-        # Live BqlRefCell borrows, keyed by id(guard): (cell, kind, code, lasti). The guard
+        # Live BqlRefCell borrows: (cell, kind, code, lasti), keyed by id(guard) for a shared
+        # borrow and by the cell for its one exclusive borrow. The guard
         # itself is not stored, so that a dropped guard is freed and ends its borrow.
-        self.live: dict[int, BorrowSite] = {}
+        self.live: dict[object, BorrowSite] = {}
         self.listeners: list[Callable[[bool], None]] = []
 
 

@@ -96,7 +96,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
     if crosscheck is None:
         return
     terminalreporter.section("bql cross-check: run-time errors vs bqlint")
-    for line in crosscheck.table():
+    for line in crosscheck.table(None if config.option.verbose > 0 else 10):
         terminalreporter.write_line(line)
     if config.option.bql_crosscheck_strict and crosscheck.misses:
         terminalreporter.write_line("--bql-crosscheck-strict: bqlint missed a run-time error", red=True)

@@ -411,11 +411,11 @@ def unlock_error(what: str) -> BqlUnlockError:
     )
 
 
-def describe_sites(sites: Sequence[str]) -> str:
+def describe_sites(sites: Sequence[str], separator: str = "; ") -> str:
     """Join borrow locations for a message: the first few, then how many more."""
-    shown = "; ".join(sites[:MAX_SITES_SHOWN])
+    shown = separator.join(sites[:MAX_SITES_SHOWN])
     if len(sites) > MAX_SITES_SHOWN:
-        shown += f"; and {len(sites) - MAX_SITES_SHOWN} more"
+        shown += f" (and {len(sites) - MAX_SITES_SHOWN} more)"
     return shown
 
 

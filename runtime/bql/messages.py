@@ -14,12 +14,16 @@ since the value may be huge (``10**5000``, a million-entry list) or its `repr` m
 from __future__ import annotations
 
 import reprlib
+from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["MAX_REPR", "short_repr"]
+__all__ = ["MAX_ITEMS", "MAX_REPR", "short_list", "short_repr"]
 
 MAX_REPR = 60
 """The longest rendering of one value in a message, in characters."""
+
+MAX_ITEMS = 4
+"""How many names `short_list` shows before "and N more"."""
 
 # An int this wide has more digits than `MAX_REPR` shows, and from 4,300 digits on
 # `repr()` itself raises ValueError (CPython's integer string conversion limit).
@@ -69,6 +73,21 @@ def short_repr(value: object) -> str:
     elif isinstance(value, (bytes, bytearray)) and len(value) > MAX_REPR:
         text += f" ({len(value)} bytes)"
     return text
+
+
+def short_list(items: Sequence[object]) -> str:
+    """Join names for a message: strings as they are, cut short; the first few only.
+
+    >>> short_list(["lcr", "x" * 100, 7, 10**9999, "cr", "ifl"])
+    'lcr, xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx..., 7, <int of 10000 digits> and 2 more'
+    """
+    shown = ", ".join(
+        _clip(item) if isinstance(item, str) else short_repr(item)
+        for item in items[:MAX_ITEMS]
+    )
+    if len(items) > MAX_ITEMS:
+        shown += f" and {len(items) - MAX_ITEMS} more"
+    return shown
 
 
 def _clip(text: str) -> str:

@@ -160,7 +160,7 @@ def test_the_note_lists_only_a_few_of_many_borrows():
         raise Boom
     (note,) = info.value.__notes__
     assert note.count(" at ") == bql_lock.MAX_SITES_SHOWN
-    assert note.endswith(f"; and {500 - bql_lock.MAX_SITES_SHOWN} more")
+    assert note.endswith(f" (and {500 - bql_lock.MAX_SITES_SHOWN} more)")
     assert repr(guards[0]) == repr(guards[-1]) == "BqlRef(released)"
     with bql.locked():
         cell.borrow_mut().release()

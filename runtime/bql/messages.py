@@ -82,8 +82,7 @@ def short_list(items: Sequence[object]) -> str:
     'lcr, xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx..., 7, <int of 10000 digits> and 2 more'
     """
     shown = ", ".join(
-        _clip(item) if isinstance(item, str) else short_repr(item)
-        for item in items[:MAX_ITEMS]
+        _clip(item) if isinstance(item, str) else short_repr(item) for item in items[:MAX_ITEMS]
     )
     if len(items) > MAX_ITEMS:
         shown += f" and {len(items) - MAX_ITEMS} more"

@@ -22,7 +22,7 @@ ValueError: PL011 state: read_pos 16 is out of range 0..15
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Final
 
 from pl011.registers import FBRD_MASK, FIFO_DEPTH, IBRD_MASK, LCR_H_FEN
@@ -175,7 +175,10 @@ def check_post_load(regs: PL011Registers) -> None:
 
 def _check_int(name: str, value: object, low: int, high: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"PL011 state: {name} must be an int, not {describe_value(value)}")
+        # SPEC §2.3: a state that fails validation raises ValueError, whatever the cause.
+        raise ValueError(  # noqa: TRY004
+            f"PL011 state: {name} must be an int, not {describe_value(value)}"
+        )
     if not low <= value <= high:
         raise ValueError(
             f"PL011 state: {name} {describe_value(value)} is out of range {low}..{high}"
@@ -204,7 +207,7 @@ def describe_value(value: object) -> str:
     return kind
 
 
-def _some_keys(keys: list[object]) -> str:
+def _some_keys(keys: Sequence[object]) -> str:
     """List the first few `keys`, each cut short, then how many more."""
     shown = ", ".join(
         _clip(key) if isinstance(key, str) else describe_value(key)

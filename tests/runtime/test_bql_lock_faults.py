@@ -119,23 +119,20 @@ def test_a_thread_that_dies_of_the_exception_does_not_block_the_others():
 
 def test_a_block_ending_normally_with_a_live_guard_raises_and_releases():
     cell = bql.BqlRefCell([1])
-    with pytest.raises(bql.BqlUnlockError, match="1 borrow is alive") as info:
-        with bql.locked():
-            guard = cell.borrow()
+    with pytest.raises(bql.BqlUnlockError, match="1 borrow is alive") as info, bql.locked():
+        guard = cell.borrow()
     assert not bql.is_locked()
     assert len(info.value.borrows) == 1
     assert info.value.__notes__[0].startswith("bql: left `with bql.locked():`")
     with pytest.raises(bql.BorrowReleasedError):
-        guard[0]  # noqa: B018 - the use is the test
+        guard[0]
 
 
 def test_unlock_inside_locked_is_a_note_on_the_exception_not_a_replacement():
     with pytest.raises(Boom) as info, bql.locked():
         bql.unlock()
         raise Boom
-    assert info.value.__notes__ == [
-        "bql: bql.unlock() by a thread that does not hold the BQL"
-    ]
+    assert info.value.__notes__ == ["bql: bql.unlock() by a thread that does not hold the BQL"]
 
 
 def test_unlock_inside_locked_without_an_exception_still_raises():

@@ -108,6 +108,17 @@ def lock() -> None:
     ...
     bql.errors.BqlError: the BQL is already held by this thread: lock() is not re-entrant
     >>> bql.unlock()
+
+    A holder that exits without releasing it would make every waiter wait for ever;
+    they get an error naming it instead (checked every `OWNER_CHECK_S` seconds):
+
+    >>> import threading
+    >>> leaker = threading.Thread(target=bql.lock, name="leaker")
+    >>> leaker.start(); leaker.join()
+    >>> bql.lock()  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    bql.errors.BqlError: the BQL is held by thread 'leaker' (ident ...), which exited without releasing it: waiting for it would never end
     """
     if getattr(_HELD, "held", False):
         raise BqlError(

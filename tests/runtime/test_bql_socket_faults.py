@@ -1,8 +1,9 @@
-"""SocketChardev bounds its input buffer: a peer faster than the device is pushed back.
+"""SocketChardev under faults: a peer faster than the device, a BQL holder that died.
 
 While the device takes nothing, the backend holds at most `max_pending` bytes and stops
 reading, so the peer's writes block; once the device drains the buffer with
-`accept_input()`, reading resumes and every byte arrives, in order.
+`accept_input()`, reading resumes and every byte arrives, in order. An I/O thread that
+finds the BQL held by a thread that exited stops with an error naming it.
 """
 
 from __future__ import annotations
@@ -168,3 +169,28 @@ def test_a_slow_device_gets_every_byte_in_order_through_a_small_buffer(backend):
 def test_max_pending_must_be_a_positive_int(value, error):
     with pytest.raises(error, match="max_pending"):
         SocketChardev(port=0, max_pending=value)
+
+
+def test_the_io_thread_reports_a_bql_holder_that_exited(backend, monkeypatch):
+    dev = Sink(backend)
+    with bql.locked():
+        dev.realize()
+    reported: list[BaseException | None] = []
+    done = threading.Event()
+
+    def excepthook(args: threading.ExceptHookArgs) -> None:
+        reported.append(args.exc_value)
+        done.set()
+
+    monkeypatch.setattr(threading, "excepthook", excepthook)
+    leaker = threading.Thread(target=bql.lock, name="leaker")
+    leaker.start()
+    leaker.join(WAIT_S)
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as peer:
+        peer.connect(backend.address)  # the I/O thread needs the BQL to report it
+        peer.sendall(b"x")
+        assert done.wait(WAIT_S)
+    (error,) = reported
+    assert isinstance(error, bql.BqlError)
+    assert "'leaker'" in str(error)
+    assert "exited without releasing it" in str(error)

@@ -140,6 +140,7 @@ def acquire(timeout: float) -> bool:
         raise BqlError(
             "the BQL is already held by this thread: lock() is not re-entrant"
         )
+    timeout = max(0.0, timeout)
     if not _LOCK.acquire(True, min(timeout, OWNER_CHECK_S)) and not _wait_for_lock(
         timeout - OWNER_CHECK_S
     ):

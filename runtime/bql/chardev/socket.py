@@ -71,9 +71,13 @@ class SocketChardev(Chardev):
                 f"SocketChardev listens on loopback only, not {short_repr(host)}"
             )
         if isinstance(max_pending, bool) or not isinstance(max_pending, int):
-            raise TypeError(f"max_pending must be an int, not {type(max_pending).__name__}")
+            raise TypeError(
+                f"max_pending must be an int, not {type(max_pending).__name__}"
+            )
         if max_pending < 1:
-            raise ValueError(f"max_pending must be at least 1, not {short_repr(max_pending)}")
+            raise ValueError(
+                f"max_pending must be at least 1, not {short_repr(max_pending)}"
+            )
         self._max_pending = max_pending
         self._path = path
         if path is not None:
@@ -166,10 +170,8 @@ class SocketChardev(Chardev):
         """Make the I/O thread look at its state again (from any thread)."""
         try:
             self._wake_w.send(b"x")
-        except (BlockingIOError, InterruptedError):
-            pass  # the wake-up socket is full: a wake-up is already pending
         except OSError:
-            pass  # closed: the I/O thread is stopping
+            pass  # full (a wake-up is already pending) or closed (stopping)
 
     def close(self) -> None:
         """Stop the I/O thread, disconnect the peer and remove the socket."""
@@ -230,8 +232,8 @@ class SocketChardev(Chardev):
         try:
             while self._wake_r.recv(256):
                 pass
-        except (BlockingIOError, InterruptedError):
-            pass
+        except BlockingIOError:
+            pass  # drained
 
     def _accept(self) -> None:
         try:

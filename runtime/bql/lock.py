@@ -124,7 +124,7 @@ def lock() -> None:
         raise BqlError(
             "the BQL is already held by this thread: lock() is not re-entrant"
         )
-    if not _LOCK.acquire(True, OWNER_CHECK_S):
+    if not _LOCK.acquire(False):  # uncontended: the fast path
         _wait_for_lock(None)
     STATE.owner = _current_thread()
     _HELD.held = True
@@ -194,7 +194,9 @@ def unlock() -> None:
         raise BqlNotHeldError("bql.unlock() by a thread that does not hold the BQL")
     if STATE.live and STATE.checks:
         raise unlock_error("cannot release the BQL")
-    _release()
+    _HELD.held = False  # _release(), inlined: unlock() is on every vCPU exit path
+    STATE.owner = None
+    _LOCK.release()
 
 
 def _release() -> None:

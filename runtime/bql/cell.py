@@ -84,7 +84,7 @@ from typing import Any, Generic, TypeVar
 
 from .errors import BorrowError, BqlNotHeldError, NoDefaultError
 from .guard import BqlRef, BqlRefMut, _new_mut, _new_ref, _set_cell
-from .lock import _HELD, STATE, describe_site, on_checks_changed
+from .lock import _HELD, STATE, describe_site, describe_sites, on_checks_changed
 from .twins import attach_to_holder, not_held_error
 
 __all__ = ["BqlCell", "BqlRef", "BqlRefCell", "BqlRefMut"]
@@ -350,9 +350,7 @@ class BqlRefCell(Generic[T]):
         _set_cell(guard, self)
         self._borrows = -1
         frame = _getframe(1)
-        # An exclusive borrow is the cell's only one: keyed by the cell, which saves the
-        # id() calls of the shared borrows' keys on the hot path.
-        _LIVE[self] = (self, "borrow_mut", frame.f_code, frame.f_lasti)
+        _LIVE[id(guard)] = (self, "borrow_mut", frame.f_code, frame.f_lasti)
         return guard
 
     def try_borrow(self) -> BqlRef[T] | None:
@@ -400,13 +398,13 @@ class BqlRefCell(Generic[T]):
         _set_cell(guard, self)
         self._borrows = -1
         frame = _getframe(1)
-        _LIVE[self] = (self, "try_borrow_mut", frame.f_code, frame.f_lasti)
+        _LIVE[id(guard)] = (self, "try_borrow_mut", frame.f_code, frame.f_lasti)
         return guard
 
     def _conflict(self, attempt: str) -> BorrowError:
         sites = [describe_site(s) for s in list(_LIVE.values()) if s[0] is self]
         state = "mutably borrowed" if self._borrows < 0 else "borrowed"
-        where = " and ".join(sites) if sites else "a borrow whose location is unknown"
+        where = describe_sites(sites, " and ") if sites else "a borrow whose location is unknown"
         error = BorrowError(f"cannot {attempt}() {self._describe()}: it is already {state} by {where}")
         return attach_to_holder(error, "BQL003", self, _getframe(1))
 

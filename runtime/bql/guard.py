@@ -284,7 +284,7 @@ class BqlRefMut(_Guard[T]):
     def _end(self) -> None:
         cell = self._cell
         _set_cell(self, None)
-        if cell is not None and _LIVE.pop(cell, None) is not None:
+        if _LIVE.pop(id(self), None) is not None and cell is not None:
             cell._borrows = 0
 
     def __exit__(
@@ -297,7 +297,7 @@ class BqlRefMut(_Guard[T]):
         cell = self._cell
         if cell is not None:
             _set_cell(self, None)
-            if _LIVE.pop(cell, None) is not None:
+            if _LIVE.pop(id(self), None) is not None:
                 cell._borrows = 0
 
     def __setattr__(self, name: str, value: Any) -> None:

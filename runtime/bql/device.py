@@ -402,6 +402,8 @@ def _device_method(device: Device, frame: FrameType | None) -> str | None:
 
 def _runs(attr: object, code: object) -> bool:
     """Return whether class attribute `attr` is a function (or property part) with `code`."""
+    if isinstance(attr, (staticmethod, classmethod)):  # no `self`: not what BQL001 looks at
+        return False
     if isinstance(attr, property):
         return any(_runs(part, code) for part in (attr.fget, attr.fset, attr.fdel))
     while attr is not None:

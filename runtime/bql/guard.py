@@ -15,7 +15,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from .errors import BorrowReleasedError, BqlError, SharedBorrowWriteError, ThreadMismatchError
-from .lock import _HELD, STATE
+from .lock import _HELD, STATE, on_checks_changed
 from .twins import located_at_caller
 
 if TYPE_CHECKING:
@@ -99,13 +99,10 @@ class _Guard(Generic[T]):
 
     def __enter__(self) -> T:
         # The guard itself stands for the value, so that writes through a shared borrow
-        # and use after release are still caught; typed as T for type checkers.
-        try:
-            usable = self._cell is not None and _HELD.held
-        except AttributeError:  # a thread that never took the BQL
-            usable = False
-        if not usable and (error := self._misuse("with")) is not None:
-            raise error
+        # and use after release are still caught; typed as T for type checkers. Entering
+        # touches no value: the thread check is left to the first use inside the block.
+        if self._cell is None:
+            raise self._released("with")
         return self  # type: ignore[return-value]
 
     def __del__(self) -> None:
@@ -462,3 +459,39 @@ def _install_operators() -> None:
 
 
 _install_operators()
+
+
+# With checks off the hot proxies skip the thread check (zero cost for it): the unchecked
+# variants are swapped in by `bql.set_checks(False)`, as the cells' methods are.
+def _getattr_unchecked(self: _Guard[Any], name: str) -> Any:
+    if name == "_cell":  # a guard whose slot is not set yet: no recursion
+        raise AttributeError(name)
+    cell = self._cell
+    if cell is None:
+        raise self._released(f"reading .{name}")
+    return getattr(cell._value, name)
+
+
+def _setattr_mut_unchecked(self: BqlRefMut[Any], name: str, value: Any) -> None:
+    cell = self._cell
+    if cell is None:
+        raise self._released(f"setting .{name}")
+    if name == "value":
+        cell._value = value
+    else:
+        setattr(cell._value, name, value)
+
+
+_PROXIES: dict[bool, dict[type[Any], dict[str, Callable[..., Any]]]] = {
+    True: {_Guard: {"__getattr__": vars(_Guard)["__getattr__"]}, BqlRefMut: {"__setattr__": vars(BqlRefMut)["__setattr__"]}},
+    False: {_Guard: {"__getattr__": _getattr_unchecked}, BqlRefMut: {"__setattr__": _setattr_mut_unchecked}},
+}
+
+
+def _install_proxies(enabled: bool) -> None:
+    for cls, methods in _PROXIES[enabled].items():
+        for name, method in methods.items():
+            setattr(cls, name, method)
+
+
+on_checks_changed(_install_proxies)

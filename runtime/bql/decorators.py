@@ -25,7 +25,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 from .lock import _HELD, STATE, lock, unlock, unlock_error
-from .twins import not_held_error
+from .twins import WITHOUT_BQL_CODES, not_held_error
 
 __all__ = ["releases_bql", "requires_bql", "without_bql"]
 
@@ -169,6 +169,7 @@ def without_bql(fn: F) -> F:
             finally:
                 lock()
 
+        WITHOUT_BQL_CODES.add(wrapper.__code__)  # type: ignore[attr-defined]
         return wrapper
 
     return _decorate(fn, wrap, "__bql_without__")

@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections.abc import Callable
 from types import CodeType, FrameType
 from typing import TypeVar
 
 from .errors import BqlError, BqlNotHeldError, BqlUnlockError
-from .lock import STATE, line_of
+from .lock import _HELD, STATE, line_of
 
 __all__ = [
     "attach",
@@ -111,9 +112,41 @@ def located_at_caller(error: E, rule: str) -> E:
     return attach(error, rule, user_frame(sys._getframe(1)))
 
 
+# Code objects of the `@without_bql` wrappers (bql.decorators registers them): the frame
+# such a wrapper calls is a function known to run without the BQL.
+WITHOUT_BQL_CODES: set[CodeType] = set()
+
+
 def not_held_error(message: str) -> BqlNotHeldError:
-    """Return the BQL006 twin for a cell operation attempted without the BQL."""
-    return attach(BqlNotHeldError(message), "BQL006", user_frame(sys._getframe(1)))
+    """Return the BQL006 twin for a cell operation attempted without the BQL.
+
+    bqlint reports it where the BQL is *known* not held: in a thread target or a
+    `@without_bql` function, at the operation or at the call that leads to it. So the
+    row is the line running in the innermost such function on the stack, if any, and
+    otherwise the operation's own row.
+    """
+    operation = user_frame(sys._getframe(1))
+    return attach(BqlNotHeldError(message), "BQL006", _not_held_region(operation))
+
+
+def _not_held_region(operation: FrameType | None) -> FrameType | None:
+    """Return the frame where the BQL became known not held, or `operation` itself."""
+    frame = operation
+    while frame is not None:
+        caller = frame.f_back
+        if caller is not None and caller.f_code in WITHOUT_BQL_CODES:
+            return frame
+        frame = caller
+    # A thread other than the main one that never took the BQL: its target runs without it.
+    if threading.current_thread() is not threading.main_thread() and not hasattr(_HELD, "held"):
+        target = operation
+        frame = operation
+        while frame is not None:
+            if not is_runtime_code(frame.f_code) and not frame.f_code.co_filename.endswith("threading.py"):
+                target = frame
+            frame = frame.f_back
+        return target
+    return operation
 
 
 def holder_frame(code: CodeType, lasti: int, start: FrameType | None) -> FrameType | None:

@@ -213,14 +213,10 @@ def test_rule_fixtures_that_run_raise_only_what_bqlint_reports_at_the_same_row(p
     errors = [e for e in report["runtime_errors"] if str(e["path"]).startswith(str(RULES))]
     seen = {(e["rule"], e["path"], e["row"]) for e in errors}
     misses = sorted(k for k in seen if not any(e["caught"] for e in errors if (e["rule"], e["path"], e["row"]) == k))
-    # The two known mismatches, reported (not fixed here: bqlint's analysis is not ours):
-    # a multi-item `with` puts the runtime's row on the `with` line, bqlint's on the item;
-    # BQL006 through a lambda thread target is reported by bqlint at the thread start,
-    # while the runtime sees the cell operation two calls in.
-    assert misses == [
-        ("BQL002", str(RULES / "BQL002" / "unlocked_with_item.py"), 36),
-        ("BQL006", str(RULES / "BQL006" / "regress_thread_lambda_target.py"), 23),
-    ]
+    # The one known mismatch, reported: in a multi-line `with` of several items, CPython
+    # runs `__enter__` at the `with` row (its position spans the whole statement), while
+    # bqlint reports entering `bql.unlocked()` at the item's row.
+    assert misses == [("BQL002", str(RULES / "BQL002" / "unlocked_with_item.py"), 36)]
     fired = {Path(str(path)).parent.name for _, path, _ in seen}
     assert fired == {"BQL001", "BQL002", "BQL003", "BQL004", "BQL005", "BQL006", "BQL007"}
     assert seen - set(misses) <= expected(files)

@@ -234,3 +234,40 @@ def test_recorders_see_each_twin_as_it_is_made(bql_held):
     finally:
         stop()
     assert seen == ["BQL005"]
+
+
+def test_a_cell_operation_under_without_bql_is_bql006_in_the_without_bql_function(bql_held):
+    level = bql.BqlCell(0)
+
+    def helper() -> int:
+        return level.get()
+
+    rows = []
+
+    @bql.without_bql
+    def worker() -> int:
+        rows.append(here() + 1)
+        return helper()  # bqlint: BQL006 at this call, where the BQL is known not held
+
+    with pytest.raises(bql.BqlNotHeldError) as info:
+        worker()
+    assert_twin(info.value, "BQL006", rows[0])
+
+
+def test_a_cell_operation_in_a_thread_is_bql006_in_the_thread_target():
+    level = bql.BqlCell(0)
+    errors: list[bql.BqlError] = []
+
+    def helper() -> None:
+        level.set(1)
+
+    def target() -> None:
+        try:
+            helper()
+        except bql.BqlError as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    assert_twin(errors[0], "BQL006", target.__code__.co_firstlineno + 2)

@@ -10,6 +10,7 @@ concept and the cells read better without it.
 from __future__ import annotations
 
 import operator
+import sys
 from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -26,6 +27,29 @@ __all__ = ["BqlRef", "BqlRefMut"]
 T = TypeVar("T")
 
 _LIVE = STATE.live
+_refcount = sys.getrefcount
+
+
+class _Probe:
+    __slots__ = ("slot",)
+
+
+def _free_refs() -> int:
+    """Return what `sys.getrefcount(guard)` says, in a borrow, of a guard nothing else holds.
+
+    A cell keeps the guards it released last and hands one out again when only the cell
+    refers to it (see `cell._ref_guard`). The count depends on how the interpreter passes
+    locals around (3.14 loads some without a new reference), so it is measured here, on
+    an object held the same way: by one slot, read into a local, then counted.
+    """
+    probe = _Probe()
+    probe.slot = object()
+    guard = probe.slot
+    return _refcount(guard) if guard is not None else 0
+
+
+# The reference count of a released guard that only its cell still refers to.
+FREE_REFS = _free_refs()
 
 
 class _Guard(Generic[T]):
@@ -198,8 +222,11 @@ class BqlRef(_Guard[T]):
         cell = self._cell
         if cell is not None:
             _set_cell(self, None)
-            if _LIVE.pop(id(self), None) is not None:
+            if _LIVE and _LIVE.pop(id(self), None) is not None:
                 cell._borrows -= 1
+            # Kept for reuse by the next borrow but one (see `cell._ref_guard`).
+            cell._ref_old = cell._ref_new
+            cell._ref_new = self
 
     def __setattr__(self, name: str, value: Any) -> None:
         _inner(self, f"setting .{name}")
@@ -294,8 +321,11 @@ class BqlRefMut(_Guard[T]):
         cell = self._cell
         if cell is not None:
             _set_cell(self, None)
-            if _LIVE.pop(id(self), None) is not None:
+            if _LIVE and _LIVE.pop(id(self), None) is not None:
                 cell._borrows = 0
+            # Kept for reuse by the next borrow but one (see `cell._ref_guard`).
+            cell._mut_old = cell._mut_new
+            cell._mut_new = self
 
     def __setattr__(self, name: str, value: Any) -> None:
         cell: Any = self._cell

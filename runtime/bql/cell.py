@@ -336,7 +336,7 @@ class BqlRefCell(Generic[T]):
                 self._ref_new = None
             else:
                 guard = _new_ref(BqlRef)
-        _set_cell(guard, self)
+                _set_cell(guard, self)
         self._borrows += 1
         frame = _getframe(1)
         _LIVE[id(guard)] = (self, "borrow", frame.f_code, frame.f_lasti)
@@ -373,7 +373,7 @@ class BqlRefCell(Generic[T]):
                 self._mut_new = None
             else:
                 guard = _new_mut(BqlRefMut)
-        _set_cell(guard, self)
+                _set_cell(guard, self)
         self._borrows = -1
         frame = _getframe(1)
         _LIVE[id(guard)] = (self, "borrow_mut", frame.f_code, frame.f_lasti)
@@ -459,7 +459,7 @@ def _ref_guard(cell: BqlRefCell[T]) -> BqlRef[T]:
             cell._ref_new = None
         else:
             guard = _new_ref(BqlRef)
-    _set_cell(guard, cell)
+            _set_cell(guard, cell)
     return guard
 
 
@@ -474,7 +474,7 @@ def _mut_guard(cell: BqlRefCell[T]) -> BqlRefMut[T]:
             cell._mut_new = None
         else:
             guard = _new_mut(BqlRefMut)
-    _set_cell(guard, cell)
+            _set_cell(guard, cell)
     return guard
 
 
@@ -490,7 +490,7 @@ def _borrow(self: BqlRefCell[T]) -> BqlRef[T]:
             self._ref_new = None
         else:
             guard = _new_ref(BqlRef)
-    _set_cell(guard, self)
+            _set_cell(guard, self)
     return guard
 
 
@@ -505,7 +505,7 @@ def _borrow_mut(self: BqlRefCell[T]) -> BqlRefMut[T]:
             self._mut_new = None
         else:
             guard = _new_mut(BqlRefMut)
-    _set_cell(guard, self)
+            _set_cell(guard, self)
     return guard
 
 

@@ -33,6 +33,8 @@ _refcount = sys.getrefcount
 class _Probe:
     __slots__ = ("slot",)
 
+    slot: object | None
+
 
 def _free_refs() -> int:
     """Return what `sys.getrefcount(guard)` says, in a borrow, of a guard nothing else holds.
@@ -52,13 +54,36 @@ def _free_refs() -> int:
 FREE_REFS = _free_refs()
 
 
+def _pooled(guard: _Guard[Any], cell: BqlRefCell[Any]) -> bool:
+    """Whether `guard` is one of the released guards `cell` keeps for reuse."""
+    return (
+        guard is cell._mut_new
+        or guard is cell._mut_old
+        or guard is cell._ref_new
+        or guard is cell._ref_old
+    )
+
+
 class _Guard(Generic[T]):
-    """What `BqlRef` and `BqlRefMut` share: the cell, reads, release, the `with` protocol."""
+    """What `BqlRef` and `BqlRefMut` share: the cell, reads, release, the `with` protocol.
+
+    A guard is live from its borrow to its release. Released, it no longer reaches the
+    value: either its `_cell` is None, or it is one of the two guards of its kind its cell
+    keeps for reuse (`cell._ref_guard`), which still point to the cell so that handing
+    one out again costs no write. Every use checks both.
+    """
 
     __slots__ = ("_cell",)
     _kind = "borrow"
 
     _cell: BqlRefCell[T] | None
+
+    def _live_cell(self) -> BqlRefCell[T] | None:
+        """Return the cell while the borrow is live, None once released."""
+        cell = self._cell
+        if cell is None or _pooled(self, cell):
+            return None
+        return cell
 
     def release(self) -> None:
         """End the borrow now; releasing it a second time raises `BorrowReleasedError`.
@@ -75,7 +100,7 @@ class _Guard(Generic[T]):
         bql.errors.BorrowReleasedError: this borrow_mut() guard was already released
         >>> bql.unlock()
         """
-        if self._cell is None:
+        if self._live_cell() is None:
             raise located_at_caller(
                 BorrowReleasedError(f"this {self._kind}() guard was already released"), "BQL005"
             )
@@ -112,7 +137,7 @@ class _Guard(Generic[T]):
         as the borrow lives (the BQL cannot be released over a borrow): another thread
         using it does not hold the BQL. With checks off, only release is checked.
         """
-        if self._cell is None:
+        if self._live_cell() is None:
             return self._released(what)
         if not STATE.checks or _holds_bql():
             return None
@@ -125,13 +150,17 @@ class _Guard(Generic[T]):
         # The guard itself stands for the value, so that writes through a shared borrow
         # and use after release are still caught; typed as T for type checkers. Entering
         # touches no value: the thread check is left to the first use inside the block.
-        if self._cell is None:
+        # (BqlRef and BqlRefMut have their own copy, checking only their kind's pool.)
+        if self._live_cell() is None:
             raise self._released("with")
         return self  # type: ignore[return-value]
 
     def __del__(self) -> None:
         # A dropped guard ends its borrow, as a Rust guard does when it goes out of scope.
-        if self._cell is not None:
+        # Guards are reused (see `cell._ref_guard`), so a borrow does not pay for creating
+        # one and for this call: only a guard dropped live, or dropped by its cell, does.
+        cell = self._cell
+        if cell is not None and not _pooled(self, cell):
             try:
                 self._end()
             except Exception:  # noqa: BLE001, S110 - interpreter shutdown: nothing to end
@@ -142,7 +171,7 @@ class _Guard(Generic[T]):
             raise AttributeError(name)
         cell: Any = self._cell
         try:
-            usable = cell is not None and _HELD.held
+            usable = cell is not None and _HELD.held and not _pooled(self, cell)
         except AttributeError:  # a thread that never took the BQL
             usable = False
         if not usable and (error := self._misuse(f"reading .{name}")) is not None:
@@ -174,7 +203,7 @@ class _Guard(Generic[T]):
         raise TypeError(f"a {self._kind}() guard cannot be copied or pickled")
 
     def __repr__(self) -> str:
-        cell = self._cell
+        cell = self._live_cell()
         inner = "released" if cell is None else repr(cell._value)
         return f"{type(self).__name__}({inner})"
 
@@ -212,19 +241,33 @@ class BqlRef(_Guard[T]):
         if _LIVE.pop(id(self), None) is not None and cell is not None:
             cell._borrows -= 1
 
+    def __enter__(self) -> T:
+        cell = self._cell
+        if cell is None or self is cell._ref_new or self is cell._ref_old:
+            raise self._released("with")
+        return self  # type: ignore[return-value]
+
     def __exit__(
         self,
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        # _end() inlined: this is the hot path of every `with cell.borrow()` block.
+        # _end() inlined: this is the hot path of every `with cell.borrow()` block. The
+        # guard is released by entering its cell's pool, for reuse by the next borrow but
+        # one (see `cell._ref_guard`); the guard it pushes out is released for good.
         cell = self._cell
-        if cell is not None:
-            _set_cell(self, None)
-            if _LIVE and _LIVE.pop(id(self), None) is not None:
-                cell._borrows -= 1
-            # Kept for reuse by the next borrow but one (see `cell._ref_guard`).
+        if cell is not None and self is not cell._ref_new and self is not cell._ref_old:
+            if _LIVE:  # empty with checks off: no lookup
+                try:
+                    del _LIVE[id(self)]
+                except KeyError:  # taken with checks off
+                    pass
+                else:
+                    cell._borrows -= 1
+            old = cell._ref_old
+            if old is not None:
+                _set_cell(old, None)
             cell._ref_old = cell._ref_new
             cell._ref_new = self
 
@@ -311,26 +354,44 @@ class BqlRefMut(_Guard[T]):
         if _LIVE.pop(id(self), None) is not None and cell is not None:
             cell._borrows = 0
 
+    def __enter__(self) -> T:
+        cell = self._cell
+        if cell is None or self is cell._mut_new or self is cell._mut_old:
+            raise self._released("with")
+        return self  # type: ignore[return-value]
+
     def __exit__(
         self,
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        # _end() inlined: this is the hot path of every `with cell.borrow_mut()` block.
+        # _end() inlined: this is the hot path of every `with cell.borrow_mut()` block;
+        # released into the cell's pool, as in `BqlRef.__exit__`.
         cell = self._cell
-        if cell is not None:
-            _set_cell(self, None)
-            if _LIVE and _LIVE.pop(id(self), None) is not None:
-                cell._borrows = 0
-            # Kept for reuse by the next borrow but one (see `cell._ref_guard`).
+        if cell is not None and self is not cell._mut_new and self is not cell._mut_old:
+            if _LIVE:  # empty with checks off: no lookup
+                try:
+                    del _LIVE[id(self)]
+                except KeyError:  # taken with checks off
+                    pass
+                else:
+                    cell._borrows = 0
+            old = cell._mut_old
+            if old is not None:
+                _set_cell(old, None)
             cell._mut_old = cell._mut_new
             cell._mut_new = self
 
     def __setattr__(self, name: str, value: Any) -> None:
         cell: Any = self._cell
         try:
-            usable = cell is not None and _HELD.held
+            usable = (
+                cell is not None
+                and _HELD.held
+                and self is not cell._mut_new
+                and self is not cell._mut_old
+            )
         except AttributeError:  # a thread that never took the BQL
             usable = False
         if not usable and (error := self._misuse(f"setting .{name}")) is not None:
@@ -391,7 +452,7 @@ def _inner(guard: _Guard[Any], what: str) -> Any:
     """Return the value behind `guard`, or raise if it is released or used by another thread."""
     cell = guard._cell
     try:
-        usable = cell is not None and _HELD.held
+        usable = cell is not None and _HELD.held and not _pooled(guard, cell)
     except AttributeError:  # a thread that never took the BQL
         usable = False
     if not usable and (error := guard._misuse(what)) is not None:
@@ -497,14 +558,14 @@ def _getattr_unchecked(self: _Guard[Any], name: str) -> Any:
     if name == "_cell":  # a guard whose slot is not set yet: no recursion
         raise AttributeError(name)
     cell = self._cell
-    if cell is None:
+    if cell is None or _pooled(self, cell):
         raise self._released(f"reading .{name}")
     return getattr(cell._value, name)
 
 
 def _setattr_mut_unchecked(self: BqlRefMut[Any], name: str, value: Any) -> None:
     cell = self._cell
-    if cell is None:
+    if cell is None or self is cell._mut_new or self is cell._mut_old:
         raise self._released(f"setting .{name}")
     if name == "value":
         cell._value = value

@@ -376,7 +376,7 @@ class BqlRefCell(Generic[T]):
                 _set_cell(guard, self)
         self._borrows = -1
         frame = _getframe(1)
-        _LIVE[id(guard)] = (self, "borrow_mut", frame.f_code, frame.f_lasti)
+        _LIVE[self] = (self, "borrow_mut", frame.f_code, frame.f_lasti)
         return guard
 
     def try_borrow(self) -> BqlRef[T] | None:
@@ -422,7 +422,7 @@ class BqlRefCell(Generic[T]):
         guard = _mut_guard(self)
         self._borrows = -1
         frame = _getframe(1)
-        _LIVE[id(guard)] = (self, "try_borrow_mut", frame.f_code, frame.f_lasti)
+        _LIVE[self] = (self, "try_borrow_mut", frame.f_code, frame.f_lasti)
         return guard
 
     def _conflict(self, attempt: str) -> BorrowError:

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import operator
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from .errors import BorrowReleasedError, BqlError, SharedBorrowWriteError, ThreadMismatchError
-from .lock import _HELD, STATE, on_checks_changed
+from .lock import _HELD, STATE, BorrowSite, on_checks_changed
 from .twins import located_at_caller
 
 if TYPE_CHECKING:
@@ -351,7 +351,7 @@ class BqlRefMut(_Guard[T]):
     def _end(self) -> None:
         cell = self._cell
         _set_cell(self, None)
-        if _LIVE.pop(id(self), None) is not None and cell is not None:
+        if cell is not None and _LIVE.pop(cell, None) is not None:
             cell._borrows = 0
 
     def __enter__(self) -> T:
@@ -372,7 +372,7 @@ class BqlRefMut(_Guard[T]):
         if cell is not None and self is not cell._mut_new and self is not cell._mut_old:
             if _LIVE:  # empty with checks off: no lookup
                 try:
-                    del _LIVE[id(self)]
+                    del _LIVE[cell]  # an exclusive borrow is registered under its cell
                 except KeyError:  # taken with checks off
                     pass
                 else:
@@ -415,6 +415,18 @@ class BqlRefMut(_Guard[T]):
 
 _new_ref = BqlRef.__new__
 _new_mut = BqlRefMut.__new__
+
+
+def is_live_guard(obj: object, live: Mapping[object, BorrowSite]) -> bool:
+    """Whether `obj` is the guard of a borrow registered in `live` (`STATE.live`).
+
+    A shared borrow is registered under its guard's id, an exclusive one under its cell;
+    the released guards a cell keeps for reuse are neither.
+    """
+    if isinstance(obj, BqlRefMut):
+        cell = obj._live_cell()
+        return cell is not None and cell in live
+    return isinstance(obj, BqlRef) and id(obj) in live and obj._live_cell() is not None
 
 
 # Operators, comparisons and conversions go to the inner value too, so that the value bound

@@ -5,6 +5,11 @@ and conversions go to it; a `with` block or `release()` ends the borrow, and a g
 is dropped ends it too, as a Rust guard does at the end of its scope. A guard is always
 true (so `if g := cell.try_borrow():` works) and its repr shows the guard. Split from `cell.py` because the proxying is its own
 concept and the cells read better without it.
+
+For speed, a cell keeps the last two guards of each kind it released and hands one out
+again when nothing else refers to it any more (`cell._ref_guard`): a borrow then creates
+no object and no `__del__` runs. A kept guard is released all the same, and stays so for
+whoever still holds it.
 """
 
 from __future__ import annotations

@@ -90,7 +90,7 @@ def fake_engine(monkeypatch: pytest.MonkeyPatch) -> list[tuple[list[Path], list[
         explicit: Sequence[Path] = (),
     ) -> engine.Report:
         calls.append((list(files), list(context)))
-        inputs = [(p, p.read_text(encoding="utf-8")) for p in files]
+        inputs = [(p, p.read_bytes().decode("utf-8")) for p in files]  # as stored, like engine.run
         if stdin is not None:
             inputs.append(stdin)
         diagnostics: list[Diagnostic] = []

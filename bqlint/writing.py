@@ -104,10 +104,10 @@ def _encoding_of(data: bytes) -> str:
     try:
         encoding = source_encoding(data)
         data.decode(encoding)
-    except SyntaxError as exc:
+    except SyntaxError as exc:  # a bad cookie, or a BOM against it, or bad UTF-8 in line 1-2
         raise NotWritten(f"cannot be decoded ({exc.msg})") from None
-    except (UnicodeDecodeError, LookupError) as exc:
-        raise NotWritten(f"cannot be decoded as {getattr(exc, 'encoding', 'its encoding')}") from None
+    except UnicodeDecodeError as exc:
+        raise NotWritten(f"cannot be decoded ({exc.encoding}: {exc.reason} at byte {exc.start})") from None
     return encoding
 
 

@@ -184,3 +184,11 @@ def test_add_noqa_leaves_a_file_changed_since_it_was_read(project, invoke, monke
     assert (root / "a.py").read_text(encoding="utf-8") == edited
     assert result.stderr.splitlines() == ["a.py: changed on disk, noqa not added", "Added 0 noqa directives."]
     assert result.exit_code == 2
+
+
+def test_fix_through_a_symlink_writes_its_target_and_keeps_the_link(project, invoke):
+    root = project({"real/dev.py": device("self.level = 3")})
+    (root / "link.py").symlink_to(root / "real" / "dev.py")
+    assert invoke("check", "--fix", "link.py").exit_code == 0
+    assert (root / "link.py").is_symlink()
+    assert (root / "real" / "dev.py").read_text(encoding="utf-8") == device(FIXED)

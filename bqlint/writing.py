@@ -153,12 +153,19 @@ def _locked(path: Path) -> Iterator[int]:
             os.close(fd)
 
 
+# flock() is not supported everywhere (some network and FUSE file systems): there the
+# content check alone guards the write, as on Windows.
+_NO_LOCKS = frozenset({errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EINVAL, errno.ENOSYS})
+
+
 def _lock(fd: int, deadline: float) -> None:
     while True:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             return
         except OSError as exc:
+            if exc.errno in _NO_LOCKS:
+                return
             if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
                 raise
         if time.monotonic() > deadline:

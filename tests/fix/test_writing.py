@@ -3,6 +3,7 @@ write at all when the file changed, vanished, is read-only or the write fails.""
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from pathlib import Path
@@ -164,3 +165,18 @@ def test_a_file_locked_by_another_writer_is_not_written(tmp_path, monkeypatch):
 )
 def test_the_encoding_is_found_as_python_finds_it(data, encoding):
     assert source_encoding(data) == encoding
+
+
+def test_a_file_system_without_locks_still_gets_the_content_check(tmp_path, monkeypatch):
+    fcntl = pytest.importorskip("fcntl")
+    path = tmp_path / "a.py"
+    path.write_bytes(b"x = 1\n")
+
+    def no_locks(fd: int, operation: int) -> None:
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    write_if_unchanged(path, "x = 1\n", "x = 2\n")
+    assert path.read_bytes() == b"x = 2\n"
+    with pytest.raises(NotWritten, match="changed on disk"):
+        write_if_unchanged(path, "x = 1\n", "x = 3\n")

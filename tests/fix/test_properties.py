@@ -136,3 +136,30 @@ def test_fix_compiles_is_idempotent_and_changes_only_reported_rows(source: str) 
         assert (fixed != data) == bool(rows)
         assert _check(path, "--fix")[0] == code
         assert path.read_bytes() == fixed
+
+
+def _noqa_rows(report: str) -> set[int]:
+    return {f["noqa_row"] for f in json.loads(report) if f["code"] not in ("BQL100", "BQL999")}
+
+
+@settings(
+    max_examples=EXAMPLES // 2,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
+)
+@given(devices())
+def test_add_noqa_compiles_changes_only_noqa_rows_and_silences_the_findings(source: str) -> None:
+    data = source.encode("utf-8")
+    assume(_compiles(data))
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "device.py"
+        path.write_bytes(data)
+        rows = _noqa_rows(_check(path, "--output-format", "json")[1])
+        code, _, errors = _check(path, "--add-noqa")
+        assert code == 0 and "not adding" not in errors, errors
+        changed_text = path.read_bytes()
+        assert _compiles(changed_text)
+        before, after = python_lines(source), python_lines(changed_text.decode("utf-8"))
+        changed = {row for row, (old, new) in enumerate(zip(before, after), start=1) if old != new}
+        assert len(before) == len(after) and changed == rows, (changed, rows)
+        assert _noqa_rows(_check(path, "--output-format", "json")[1]) == set()

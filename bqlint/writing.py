@@ -108,6 +108,8 @@ def _encoding_of(data: bytes) -> str:
         raise NotWritten(f"cannot be decoded ({exc.msg})") from None
     except UnicodeDecodeError as exc:
         raise NotWritten(f"cannot be decoded ({exc.encoding}: {exc.reason} at byte {exc.start})") from None
+    except LookupError:  # a cookie naming a codec that is not a text encoding (`hex`)
+        raise NotWritten(f"cannot be decoded (`{encoding}` is not a text encoding)") from None
     return encoding
 
 

@@ -180,3 +180,11 @@ def test_a_file_system_without_locks_still_gets_the_content_check(tmp_path, monk
     assert path.read_bytes() == b"x = 2\n"
     with pytest.raises(NotWritten, match="changed on disk"):
         write_if_unchanged(path, "x = 1\n", "x = 3\n")
+
+
+def test_a_cookie_naming_no_text_encoding_is_not_written(tmp_path):
+    path = tmp_path / "a.py"
+    path.write_bytes(b"# coding: hex\nx = 1\n")
+    with pytest.raises(NotWritten, match="is not a text encoding"):
+        write_if_unchanged(path, "# coding: hex\nx = 1\n", "# coding: hex\nx = 2\n")
+    assert path.read_bytes() == b"# coding: hex\nx = 1\n"

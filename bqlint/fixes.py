@@ -9,6 +9,7 @@ left for the next pass (the CLI re-checks after fixing). Writing is `writing.py`
 from __future__ import annotations
 
 import difflib
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -127,7 +128,9 @@ def _parse_problem(text: str) -> str | None:
     except Exception as exc:  # libcst raises other errors for some invalid trees
         return str(exc) or type(exc).__name__
     try:
-        compile(text, "<fixed>", "exec", dont_inherit=True)
+        with warnings.catch_warnings():  # the user's own SyntaxWarnings are not ours to print
+            warnings.simplefilter("ignore")
+            compile(text, "<fixed>", "exec", dont_inherit=True)
     except SyntaxError as exc:
         return f"{exc.msg} at {exc.lineno}:{exc.offset}"
     except (ValueError, RecursionError, MemoryError) as exc:

@@ -5,6 +5,7 @@ while the others are still fixed (issue 9)."""
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import pytest
@@ -192,3 +193,12 @@ def test_fix_through_a_symlink_writes_its_target_and_keeps_the_link(project, inv
     assert invoke("check", "--fix", "link.py").exit_code == 0
     assert (root / "link.py").is_symlink()
     assert (root / "real" / "dev.py").read_text(encoding="utf-8") == device(FIXED)
+
+
+def test_fix_prints_no_syntax_warning_of_the_users_code(project, invoke):
+    root = project({"a.py": device("x = 1(2) if value else 0", "self.level = 3")})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SyntaxWarning)  # a warning that escaped would fail the fix
+        result = invoke("check", "--fix")
+    assert result.exit_code == 0, result.stderr
+    assert FIXED in (root / "a.py").read_text(encoding="utf-8")

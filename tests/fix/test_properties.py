@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import warnings
 from pathlib import Path
 
 import hypothesmith
@@ -89,7 +90,9 @@ def devices(draw: st.DrawFn) -> str:
 
 def _compiles(data: bytes) -> bool:
     try:
-        compile(data, "device.py", "exec", dont_inherit=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(data, "device.py", "exec", dont_inherit=True)
     except (SyntaxError, ValueError):
         return False
     return True

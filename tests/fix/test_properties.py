@@ -14,6 +14,7 @@ import warnings
 from pathlib import Path
 
 import hypothesmith
+import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -21,6 +22,8 @@ from hypothesis import strategies as st
 from bqlint.cli import main
 from bqlint.source import python_lines
 
+# Generated programs compile with warnings (`1()`); they are the programs', not bqlint's.
+pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning")
 EXAMPLES = int(os.environ.get("BQLINT_FUZZ_EXAMPLES", "50"))
 INDENT = "        "
 

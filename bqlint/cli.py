@@ -307,7 +307,7 @@ def _fixed_texts(
         if any(d.code in NOT_ANALYSED_CODES for d in diagnostics):
             continue
         if before is None:  # never re-read instead: the edits' rows belong to the analysed text
-            click.echo(f"error: not fixing {path}: its analysed text was not kept (a bug in bqlint)", err=True)
+            click.echo(f"error: not fixing {path}: its analysed text was lost (a bug in bqlint)", err=True)
             refused.add(path)
             continue
         try:

@@ -85,7 +85,8 @@ def _fixed_reference(tmp_path: Path, files: dict[str, bytes]) -> tuple[dict[str,
 def test_concurrent_fix_runs_leave_every_file_untouched_or_correctly_fixed(tmp_path):
     files = _tree()
     fixed, run_time = _fixed_reference(tmp_path, files)
-    assert fixed["dev0.py"] == device("self.level.set(3)", "x = 0", "self.level.set(self.level.get() + 1)").encode()
+    both = device("self.level.set(3)", "x = 0", "self.level.set(self.level.get() + 1)")
+    assert fixed["dev0.py"] == both.encode()
     assert fixed["unused.py"] == b"x = 1\ny = 2\n"
     assert fixed["clean.py"] == files["clean.py"]
     assert all(fixed[name] != files[name] for name in files if name != "clean.py")

@@ -65,3 +65,13 @@ def test_fix_leaves_a_file_with_a_syntax_error(project, invoke):
     invoke("check", "--fix")
     invoke("check", "--add-noqa")
     assert (root / "a.py").read_text(encoding="utf-8") == text
+
+
+def test_fix_never_rereads_a_file_whose_analysed_text_is_missing(project, invoke, monkeypatch):
+    text = device("self.level = 3")
+    root = project({"a.py": text})
+    path = (root / "a.py").resolve()
+    monkeypatch.setattr(engine, "run", lambda *a, **k: engine.Report([_rebinding(path, 11)], {}, 1))
+    result = invoke("check", "--fix")
+    assert (root / "a.py").read_text(encoding="utf-8") == text
+    assert "its analysed text was lost" in result.stderr

@@ -289,10 +289,6 @@ def _source(report: engine.Report, path: Path, stdin: tuple[Path, str] | None) -
     return report.sources.get(path)
 
 
-def _shown(path: Path) -> Path:
-    return Path(os.path.relpath(path)) if path.is_relative_to(Path.cwd()) else path
-
-
 def _fixed_texts(
     report: engine.Report, unsafe: bool, stdin: tuple[Path, str] | None, refused: set[Path]
 ) -> tuple[dict[Path, tuple[str, str]], dict[Path, int]]:
@@ -326,7 +322,8 @@ def _print_diff(report: engine.Report, options: CheckOptions, stdin: tuple[Path,
     changes, by_path = _fixed_texts(report, options.unsafe_fixes, stdin, set())
     applied = sum(by_path.values())
     for path, (before, after) in sorted(changes.items()):
-        click.echo(unified_diff(_shown(path), before, after), nl=False)
+        shown = Path(os.path.relpath(path)) if path.is_relative_to(Path.cwd()) else path
+        click.echo(unified_diff(shown, before, after), nl=False)
     if applied:
         click.echo(f"Would fix {applied} error{'s' if applied != 1 else ''}.", err=True)
     return 1 if changes else 0
@@ -364,7 +361,8 @@ def _write(path: Path, before: str, after: str, outcome: str) -> bool:
     try:
         write_if_unchanged(path, before, after)
     except NotWritten as exc:
-        click.echo(f"{_shown(path)}: {exc}, {outcome}", err=True)
+        shown = Path(os.path.relpath(path)) if path.is_relative_to(Path.cwd()) else path
+        click.echo(f"{shown}: {exc}, {outcome}", err=True)
         return False
     return True
 

@@ -88,10 +88,10 @@ def replace_atomically(path: Path, data: bytes, info: os.stat_result) -> None:
             file.write(data)
             file.flush()
             os.fsync(file.fileno())
-        os.chmod(temporary, stat.S_IMODE(info.st_mode))
         if hasattr(os, "chown") and os.stat(temporary).st_uid != info.st_uid:
             with contextlib.suppress(OSError):  # only root may give a file away
                 os.chown(temporary, info.st_uid, info.st_gid)
+        os.chmod(temporary, stat.S_IMODE(info.st_mode))  # after chown, which clears set-id bits
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -188,3 +188,14 @@ def test_a_cookie_naming_no_text_encoding_is_not_written(tmp_path):
     with pytest.raises(NotWritten, match="is not a text encoding"):
         write_if_unchanged(path, "# coding: hex\nx = 1\n", "# coding: hex\nx = 2\n")
     assert path.read_bytes() == b"# coding: hex\nx = 1\n"
+
+
+@pytest.mark.skipif(not hasattr(os, "chown") or os.geteuid() != 0, reason="only root can give a file away")
+def test_the_owner_of_the_file_is_kept_when_allowed(tmp_path):
+    path = tmp_path / "a.py"
+    path.write_bytes(b"x = 1\n")
+    os.chown(path, 1234, 2345)
+    path.chmod(0o640)
+    write_if_unchanged(path, "x = 1\n", "x = 2\n")
+    info = path.stat()
+    assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == (1234, 2345, 0o640)

@@ -181,7 +181,9 @@ class _Guard(Generic[T]):
             usable = False
         if not usable and (error := self._misuse(f"reading .{name}")) is not None:
             raise error
-        return getattr(cell._value, name)
+        value = getattr(cell._value, name)
+        _learn(name)
+        return value
 
     def __getitem__(self, key: Any) -> Any:
         inner: Any = _inner(self, "reading an item")
@@ -422,6 +424,71 @@ _new_ref = BqlRef.__new__
 _new_mut = BqlRefMut.__new__
 
 
+# Reading through a guard a name its class does not define goes to `__getattr__`, which
+# CPython 3.11 calls only after raising and discarding an AttributeError (~0.4 us a read).
+# So the first successful read of a name installs a property for it on both guard classes:
+# later reads find it on the class and run the same checks, without the exception. A name
+# the guards define themselves, a dunder, or names past the first `_MAX_LEARNED` keep the
+# `__getattr__` path; a read the inner value refuses still ends there (AttributeError).
+_LEARNED: set[str] = set()
+_MAX_LEARNED = 1024
+
+
+def _learn(name: str) -> None:
+    """Install the read property for `name` on the guard classes, once."""
+    if name in _LEARNED or len(_LEARNED) >= _MAX_LEARNED or name.startswith("__"):
+        return
+    _LEARNED.add(name)
+    if hasattr(BqlRef, name) or hasattr(BqlRefMut, name):
+        return
+    setattr(BqlRef, name, property(_ref_reader(name)))
+    setattr(BqlRefMut, name, property(_mut_reader(name)))
+
+
+def _ref_reader(name: str) -> Callable[[BqlRef[Any]], Any]:
+    what = f"reading .{name}"
+
+    def read(self: BqlRef[Any]) -> Any:
+        cell: Any = self._cell
+        try:
+            usable = (
+                cell is not None
+                and _HELD.held
+                and self is not cell._ref_new
+                and self is not cell._ref_old
+            )
+        except AttributeError:  # a thread that never took the BQL
+            usable = False
+        if not usable and (error := self._misuse(what)) is not None:
+            raise error
+        return getattr(cell._value, name)
+
+    read.__name__ = name
+    return read
+
+
+def _mut_reader(name: str) -> Callable[[BqlRefMut[Any]], Any]:
+    what = f"reading .{name}"
+
+    def read(self: BqlRefMut[Any]) -> Any:
+        cell: Any = self._cell
+        try:
+            usable = (
+                cell is not None
+                and _HELD.held
+                and self is not cell._mut_new
+                and self is not cell._mut_old
+            )
+        except AttributeError:  # a thread that never took the BQL
+            usable = False
+        if not usable and (error := self._misuse(what)) is not None:
+            raise error
+        return getattr(cell._value, name)
+
+    read.__name__ = name
+    return read
+
+
 def is_live_guard(obj: object, live: Mapping[object, BorrowSite]) -> bool:
     """Whether `obj` is the guard of a borrow registered in `live` (`STATE.live`).
 
@@ -577,7 +644,9 @@ def _getattr_unchecked(self: _Guard[Any], name: str) -> Any:
     cell = self._cell
     if cell is None or _pooled(self, cell):
         raise self._released(f"reading .{name}")
-    return getattr(cell._value, name)
+    value = getattr(cell._value, name)
+    _learn(name)
+    return value
 
 
 def _setattr_mut_unchecked(self: BqlRefMut[Any], name: str, value: Any) -> None:

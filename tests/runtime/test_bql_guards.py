@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import threading
 import sys
 
 import bql
@@ -508,3 +509,65 @@ def test_a_guard_dropped_live_after_reuse_still_ends_its_borrow(bql_held):
     del guard
     with cell.borrow() as items:
         assert list(items) == [1, 2, 2, 2, 3]
+
+
+# The first read of a name through a guard installs a property for it on the guard
+# classes (bql.guard._learn): later reads take that path, with the same checks.
+
+
+class Other:
+    def __init__(self) -> None:
+        self.only_here = 1
+
+
+@pytest.mark.parametrize("kind", ["borrow", "borrow_mut"])
+def test_a_name_read_before_reads_the_same_way_after(bql_held, kind):
+    cell = bql.BqlRefCell(Regs())
+    for _ in range(2):  # the second read goes through the installed property
+        with getattr(cell, kind)() as regs:
+            assert regs.lcr == 0
+            assert regs.total() == 0
+    other = getattr(bql.BqlRefCell(Other()), kind)()
+    with pytest.raises(AttributeError, match="'Other' object has no attribute 'lcr'"):
+        other.lcr
+    assert not hasattr(other, "total")
+    other.release()
+    with pytest.raises(bql.BorrowReleasedError, match=r"reading \.lcr through a"):
+        regs.lcr
+    assert callable(regs.release)  # the guard's own names are never shadowed
+
+
+def test_a_name_read_before_is_still_refused_to_another_thread(bql_held):
+    cell = bql.BqlRefCell(Regs())
+    with cell.borrow_mut() as regs:
+        regs.fifo  # learned here
+    guard = cell.borrow_mut()
+    errors: list[BaseException] = []
+
+    def use() -> None:
+        try:
+            guard.fifo
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    thread = threading.Thread(target=use)
+    thread.start()
+    thread.join()
+    assert [type(e) for e in errors] == [bql.errors.ThreadMismatchError]
+    assert guard.fifo == [0, 0, 0]
+    guard.release()
+
+
+def test_writes_through_a_shared_borrow_still_raise_for_a_name_read_before(bql_held):
+    cell = bql.BqlRefCell(Regs())
+    with cell.borrow() as regs:
+        assert regs.lcr == 0
+        assert regs.lcr == 0
+        with pytest.raises(SharedBorrowWriteError):
+            regs.lcr = 1
+        with pytest.raises(SharedBorrowWriteError):
+            del regs.lcr
+    with cell.borrow_mut() as regs:
+        regs.lcr = 5
+        del regs.fifo
+    assert cell.borrow().lcr == 5

@@ -225,6 +225,7 @@ def run_check(settings: Settings, options: CheckOptions) -> int:
         return engine.run(settings, found.files, context=found.context, stdin=stdin)
 
     report = check_now(stdin)
+    _warn_unchecked(report)
     if options.add_noqa:
         return _add_noqa(report)
     fixed = 0
@@ -258,7 +259,18 @@ def run_check(settings: Settings, options: CheckOptions) -> int:
         click.echo(stdin[1] if stdin else "", nl=False)
     if text:
         click.echo(text, color=options.color, err=to_stderr)
+    if report.internal_errors:
+        return 2
     return 0 if options.exit_zero or not report.diagnostics else 1
+
+
+def _warn_unchecked(report: engine.Report) -> None:
+    """Say on stderr which files were not analysed, and which met an internal error."""
+    for path, reason in report.not_analysed:
+        click.echo(f"warning: {path}: could not be analysed ({reason}); Python accepts it", err=True)
+    for path, error in report.internal_errors:
+        click.echo(f"error: internal error while checking {path}: {error}", err=True)
+        click.echo("This is a bug in bqlint; please report it with this file. Other files were checked.", err=True)
 
 
 def _gather_sources(report: engine.Report) -> None:

@@ -106,7 +106,8 @@ def decode_source(data: bytes) -> DecodedSource:
         raise UnreadableSource(f"cannot decode this file: {reason}") from None
     except UnicodeDecodeError as exc:
         row = data.count(b"\n", 0, exc.start) + 1
-        reason = f"byte 0x{data[exc.start]:02x} on line {row} is not valid {encoding}"
+        codec = "UTF-8" if encoding.startswith("utf-8") else encoding
+        reason = f"byte 0x{data[exc.start]:02x} on line {row} is not valid {codec}"
         raise UnreadableSource(f"cannot decode this file: {reason}") from None
     return DecodedSource(text, encoding, encoding == "utf-8-sig")
 
@@ -116,5 +117,5 @@ def _utf8_reason(data: bytes) -> str | None:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:
         row = data.count(b"\n", 0, exc.start) + 1
-        return f"byte 0x{data[exc.start]:02x} on line {row} is not valid UTF-8 and there is no coding cookie"
+        return f"byte 0x{data[exc.start]:02x} on line {row} is not valid UTF-8"
     return None

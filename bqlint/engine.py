@@ -81,7 +81,8 @@ def run(
     flows = _analyze_isolated(functions)
     by_module: dict[int, list[FunctionFlow]] = {}
     for fn in functions:
-        by_module.setdefault(id(fn.module), []).append(flows[id(fn)])
+        if id(fn) in flows:  # not when its module's analysis raised
+            by_module.setdefault(id(fn.module), []).append(flows[id(fn)])
     # BQL100, BQL998 and BQL999 are reported by suppression, reading and parsing, not by a check.
     rules = [rule() for rule in all_rules() if rule.code not in ("BQL100", "BQL998", "BQL999")]
     report = Report([], {}, len(reported))

@@ -65,3 +65,15 @@ def test_only_unanalysed_files_do_not_say_all_checks_passed(tmp_path: Path, cli)
     (tmp_path / "paren.py").write_text("import bql\n(x): int = 1\n")
     result = cli("--output-format", "concise", ".")
     assert (result.exit_code, result.stdout) == (0, "Found 0 errors; 1 file could not be analysed.\n")
+
+
+def test_mixed_tabs_and_spaces_python_accepts_are_not_bql999(tmp_path: Path, check) -> None:
+    # CPython compares indentation with tabs of 8 and of 1 columns; both agree here.
+    text = "import bql\nif x:\n \tif y:\n\t    z = 1\n"
+    assert python_syntax_error(text) is None
+    (tmp_path / "tabs.py").write_text(text)
+    report = check("tabs.py")
+    assert report.diagnostics == []
+    assert [(p.name, reason) for p, reason in report.not_analysed] == [
+        ("tabs.py", "libcst cannot parse line 1: tokenizer error: no matching outer block for dedent")
+    ]

@@ -43,10 +43,15 @@ def on_deep_stack(function: Callable[P, R]) -> Callable[P, R]:
                 if sys.getrecursionlimit() == max(saved, RECURSION_LIMIT):
                     sys.setrecursionlimit(saved)
 
-        previous = threading.stack_size(STACK_BYTES)
+        try:
+            previous = threading.stack_size(STACK_BYTES)
+        except (ValueError, RuntimeError):  # no settable stack size here: run as we are
+            return function(*args, **kwargs)
         try:
             thread = threading.Thread(target=target, name=_THREAD_NAME, daemon=True)
             thread.start()
+        except RuntimeError:  # the stack could not be reserved (a tight `ulimit -v`)
+            return function(*args, **kwargs)
         finally:
             threading.stack_size(previous)
         thread.join()

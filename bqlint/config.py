@@ -122,8 +122,8 @@ def _relative_posix(path: Path, root: Path) -> str | None:
     except ValueError:
         return None
     except (OSError, RuntimeError):  # a symlink loop cannot be resolved: match it as named
-        absolute = path.absolute()
-        return absolute.relative_to(root.resolve()).as_posix() if absolute.is_relative_to(root.resolve()) else None
+        absolute, top = path.absolute(), root.resolve()
+        return absolute.relative_to(top).as_posix() if absolute.is_relative_to(top) else None
 
 
 def all_codes() -> tuple[str, ...]:

@@ -32,7 +32,9 @@ def _call_targets(shape: Shape, module: int) -> st.SearchStrategy[str]:
         method.map(lambda m: f"self.next.{m}()"),
         method.map(lambda m: f"self.peer.{m}()"),
         method.map(lambda m: f"self.next.next.peer.{m}()"),
-        st.sampled_from(HANDLERS[1:]).map(lambda h: f"self.next.{h}(b'x')" if h == "receive" else f"self.{h}(1)"),
+        st.sampled_from(HANDLERS[1:]).map(
+            lambda h: f"self.next.{h}(b'x')" if h == "receive" else f"self.{h}(1)"
+        ),
         st.tuples(other_module, st.integers(0, 1)).map(lambda t: f"mod{t[0]}.func{t[1]}(self)"),
         st.just("self.chr.accept_input()"),
         st.just("self.chr.write_all(b'x')"),

@@ -74,3 +74,14 @@ def test_encoding_and_bom_are_kept_for_writing_back(tmp_path: Path) -> None:
 def test_bom_file_with_a_finding_is_reported_at_the_right_column(tmp_path: Path, check) -> None:
     _write(tmp_path, "dev.py", b"\xef\xbb\xbf" + DEVICE.encode())
     assert rows(check("dev.py")) == [("dev.py", "BQL002", 12, 13)]
+
+
+def test_code_frame_of_a_related_location_in_a_latin1_file_is_decoded(tmp_path: Path, cli) -> None:
+    helper = "# -*- coding: latin-1 -*-\nimport bql\n\n\ndef slow():\n    bql.unlock()  # é\n"
+    _write(tmp_path, "b.py", helper.encode("latin-1"))
+    device = DEVICE.replace("import bql\n", "import bql\nfrom b import slow\n", 1)
+    device = device.replace("bql.unlock()", "slow()")
+    (tmp_path / "a.py").write_text(device)
+    result = cli("a.py")
+    assert result.exit_code == 1
+    assert "6 |     bql.unlock()  # é" in result.stdout

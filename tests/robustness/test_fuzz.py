@@ -76,13 +76,15 @@ def run_watched(root: Path, files: list[Path]) -> Report:
 def expected_codes(data: bytes) -> set[str]:
     """What Python decides: BQL998 if it cannot decode the bytes, BQL999 if it cannot compile."""
     try:
-        text = importlib.util.decode_source(data)
+        importlib.util.decode_source(data)
     except (SyntaxError, UnicodeDecodeError, LookupError):
         return {"BQL998"}
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            compile(text, "f.py", "exec", dont_inherit=True)
+            # The bytes, as an import compiles them (decode_source's newline translation
+            # would reject a backslash before a final CRLF, which compile() accepts).
+            compile(data, "f.py", "exec", dont_inherit=True)
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
         return {"BQL999"}
     return set()

@@ -38,6 +38,8 @@ def test_compile_accepting_means_no_bql999() -> None:
     assert python_syntax_error("def f():\n    return 1\n") is None
     assert python_syntax_error('"""doc"""\nfrom __future__ import annotations\n') is None
     assert python_syntax_error("x = '\\d'\n") is None  # a warning, not an error, whatever -W says
+    # compile() (and so import) accepts a backslash before a final CRLF; found by the fuzz harness.
+    assert python_syntax_error("import bql\n\n\\\r\n") is None
 
 
 def test_libcst_only_failure_is_not_bql999_but_named_and_counted(tmp_path: Path, check, cli) -> None:

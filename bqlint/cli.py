@@ -360,8 +360,8 @@ def _fix(
 def _add_noqa(report: engine.Report) -> int:
     added = 0
     for path, diagnostics in _by_path(report.diagnostics).items():
-        # A syntax error cannot be suppressed by adding to the file, nor an unused suppression by another.
-        wanted = [d for d in diagnostics if d.code not in ("BQL999", "BQL100")]
+        # A file that cannot be read or parsed cannot take a comment, nor an unused suppression another.
+        wanted = [d for d in diagnostics if d.code not in ("BQL998", "BQL999", "BQL100")]
         if not wanted:
             continue
         before = _source(report, path, None)

@@ -122,3 +122,11 @@ def test_symlink_loop_beside_the_checked_file_does_not_crash(tmp_path: Path, cli
         "dev.py:12:13: BQL002 `self.regs` is still borrowed where `bql.unlock()` releases the BQL",
         "Found 3 errors.",
     ]
+
+
+def test_add_noqa_leaves_a_fifo_alone(tmp_path: Path, cli) -> None:
+    (tmp_path / "dev.py").write_text(DEVICE)
+    os.mkfifo(tmp_path / "f.py")
+    result = cli("--add-noqa", ".")
+    assert (result.exit_code, result.stderr) == (0, "Added 1 noqa directive.\n")
+    assert "# noqa: BQL002" in (tmp_path / "dev.py").read_text()

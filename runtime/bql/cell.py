@@ -435,10 +435,18 @@ class BqlRefCell(Generic[T]):
     def _describe(self) -> str:
         return f"BqlRefCell[{type(self._value).__name__}]"
 
+    def __getstate__(self) -> tuple[None, dict[str, Any]]:
+        # The guards kept for reuse are bound to this cell: a copy starts with none.
+        state = {"_value": self._value, "_borrows": self._borrows}
+        return None, {**state, **dict.fromkeys(_POOL_SLOTS)}
+
     def __repr__(self) -> str:
         if self._borrows < 0:
             return "BqlRefCell(<mutably borrowed>)"
         return f"BqlRefCell({self._value!r})"
+
+
+_POOL_SLOTS = ("_mut_new", "_mut_old", "_ref_new", "_ref_old")
 
 
 def _ref_guard(cell: BqlRefCell[T]) -> BqlRef[T]:

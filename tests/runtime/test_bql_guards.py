@@ -571,3 +571,21 @@ def test_writes_through_a_shared_borrow_still_raise_for_a_name_read_before(bql_h
         regs.lcr = 5
         del regs.fifo
     assert cell.borrow().lcr == 5
+
+
+@pytest.mark.parametrize("how", [copy.copy, copy.deepcopy])
+def test_a_copied_cell_gets_none_of_the_guards_kept_for_reuse(bql_held, how):
+    cell = bql.BqlRefCell([1])
+    for _ in range(2):
+        with cell.borrow_mut() as items:
+            items.append(2)
+    twin = how(cell)
+    for _ in range(3):  # the original's kept guards move on
+        with cell.borrow_mut() as items:
+            items.append(3)
+    for _ in range(3):
+        with twin.borrow_mut() as items:
+            assert items.value is twin._value
+            assert cell.try_borrow_mut() is not None  # the original is not borrowed
+        with twin.borrow() as items:
+            assert items.value is twin._value

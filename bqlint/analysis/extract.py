@@ -233,7 +233,10 @@ class Extractor:
                 and isinstance(func.value.func, cst.Name)
                 and func.value.func.value == "super"
             ):
-                self.project_call(node, scope.super_method(method), ("self",), f"super().{method}()")
+                # `super(Cls, self).m()` starts after `Cls`; `super().m()` after the enclosing class.
+                start = scope.resolve_name(func.value.args[0].value) if func.value.args else None
+                callees = scope.super_method(method, start if isinstance(start, ClassInfo) else None)
+                self.project_call(node, callees, ("self",), f"super().{method}()")
                 return None
             key = scope.key_of(func.value)
             if key is not None and (key[0] == "self" or key[0].startswith(("p:", "l:", "c:"))):
@@ -361,7 +364,7 @@ class Extractor:
         awaited = id(node) in self.awaited
         callees = tuple(c for c in callees if c.runs_when_called() or (awaited and c.is_async))
         for callee in callees:
-            if callee.qname in self.scope.project.config.unlock_points:
+            if any(q in self.scope.project.config.unlock_points for q in callee.qnames()):
                 self.emit(UnlockPoint(node, "configured"))
                 break
         if not callees:

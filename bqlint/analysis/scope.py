@@ -13,7 +13,7 @@ from bqlint.analysis.events import CellKey
 from bqlint.model.api import BORROW_METHODS, TRY_BORROW_METHODS
 from bqlint.model.classes import CellContainer, CellType, ClassInfo, FieldType, Instance
 from bqlint.model.functions import FunctionInfo
-from bqlint.model.project import External, dotted
+from bqlint.model.project import External, dotted, import_bindings
 
 
 def _target_names(target: cst.BaseExpression) -> list[cst.Name]:
@@ -71,6 +71,7 @@ class FunctionScope:
         self.globals: set[str] = set()
         self.local_types: dict[str, FieldType | None] = {}
         self.guard_sources: dict[str, list[cst.BaseExpression]] = {}
+        self.imports: dict[str, str] = {}  # local name -> dotted target, of imports in the body
         self._parent: FunctionScope | None = None
         self._scan()
 
@@ -114,13 +115,11 @@ class FunctionScope:
                 if node is not self.fn.node:
                     self.locals.add(node.name.value)  # type: ignore[attr-defined]
                     self.local_types[node.name.value] = None  # type: ignore[attr-defined]
-            elif isinstance(node, (cst.Import, cst.ImportFrom)) and not isinstance(
-                node.names, cst.ImportStar
-            ):
-                for alias in node.names:
-                    asname = alias.asname.name if alias.asname else None
-                    if isinstance(asname, cst.Name):
-                        self.locals.add(asname.value)
+            elif isinstance(node, (cst.Import, cst.ImportFrom)):
+                # An import inside the function binds a local name to a module or definition.
+                for local, target in import_bindings(node, self.module):
+                    if local != "*":
+                        self.imports[local] = target
         self.locals -= self.globals
         self._keep_guard_names()
 
@@ -265,6 +264,8 @@ class FunctionScope:
         if name is None:
             return None
         head = name.split(".")[0]
+        if head in self.imports:
+            return self.project.resolve(".".join([self.imports[head], *name.split(".")[1:]]), self.module.root)
         if head in self.locals and head != self.self_name:
             nested = self._nested_function(head) if "." not in name else None
             return nested
@@ -285,14 +286,24 @@ class FunctionScope:
             return tuple(typed.cls.implementations(name))
         return ()
 
-    def super_method(self, name: str) -> tuple[FunctionInfo, ...]:
-        cls = self.fn.cls
+    def super_method(self, name: str, start: ClassInfo | None = None) -> tuple[FunctionInfo, ...]:
+        """Return what `super().name()` may run: the next class after `start` (the enclosing
+        class) in the MRO of that class and of each subclass in the checked files."""
+        cls = start or self.fn.cls
         if cls is None:
             return ()
-        for base in cls.mro()[1:]:
-            if name in base.methods:
-                return (base.methods[name],)
-        return ()
+        found: list[FunctionInfo] = []
+        for owner in (cls, *cls.all_subclasses()):
+            mro = owner.mro()
+            if cls not in mro:
+                continue
+            for base in mro[mro.index(cls) + 1 :]:
+                method = base.methods.get(name)
+                if method is not None:
+                    if method not in found:
+                        found.append(method)
+                    break
+        return tuple(found)
 
     def inner_class(self, guard: str) -> ClassInfo | None:
         """Return the class inside the cells whose guards `guard` may hold."""

@@ -74,34 +74,37 @@ class ClassInfo:
         if self._bases is None:
             self._bases = []
             for arg in self.node.bases:
-                self._bases.append(self.project.resolve_expr(arg.value, self.module))
+                if arg.keyword is not None or arg.star:
+                    continue  # `metaclass=...`, `*bases`
+                expr = arg.value
+                # SPEC §3.1.2: a subscripted base (`RegisterBank[Regs]`, `Generic[T]`) is its origin.
+                while isinstance(expr, cst.Subscript):
+                    expr = expr.value
+                self._bases.append(self.project.resolve_expr(expr, self.module))
         return self._bases
 
     def mro(self) -> list[ClassInfo]:
-        """Return this class and its project ancestors, depth-first, without repeats."""
-        if self._mro is not None:
-            return self._mro
-        seen: list[ClassInfo] = []
-        stack: list[ClassInfo] = [self]
-        while stack:
-            cls = stack.pop(0)
-            if cls in seen:
-                continue
-            seen.append(cls)
-            stack.extend(b for b in cls.bases() if isinstance(b, ClassInfo))
-        self._mro = seen
-        return seen
+        """Return this class and its project ancestors in Python's C3 order."""
+        if self._mro is None:
+            self._mro = [self]  # a cyclic hierarchy (an error in Python) stops here
+            self._mro = c3_linearization(self)
+        return self._mro
 
     def external_bases(self) -> set[str]:
         from bqlint.model.project import External  # project.py imports this module at its end
 
         return {b.qname for cls in self.mro() for b in cls.bases() if isinstance(b, External)}
 
+    def qnames(self) -> tuple[str, ...]:
+        """Return every qualified name of this class (one per name of its module)."""
+        return self.module.qualified(self.qname)
+
     def is_device(self) -> bool:
-        """Return whether this class derives from `bql.Device` or a configured device base."""
+        """Return whether this class is, or derives from, `bql.Device` or a configured device
+        base (SPEC §3.1.2: a class listed in `device-bases` is itself a device class)."""
         if self._device is None:
             configured = set(self.project.config.device_bases)
-            bases = self.external_bases() | {c.qname for c in self.mro()[1:]}
+            bases = self.external_bases() | {q for c in self.mro() for q in c.qnames()}
             self._device = bool(bases & (DEVICE_BASES | configured))
         return self._device
 
@@ -204,6 +207,33 @@ class ClassInfo:
     def cell_field(self, name: str) -> CellType | CellContainer | None:
         typed = self.fields().get(name)
         return typed if isinstance(typed, (CellType, CellContainer)) else None
+
+
+def c3_linearization(cls: ClassInfo) -> list[ClassInfo]:
+    """Return `cls` followed by its project ancestors as Python's C3 merge orders them.
+
+    Bases outside the checked files are left out (they hold no project methods); a hierarchy
+    C3 rejects (Python raises TypeError) falls back to depth-first order without repeats.
+    """
+    bases = [b for b in cls.bases() if isinstance(b, ClassInfo)]
+    sequences = [list(b.mro()) for b in bases] + [list(bases)]
+    out: list[ClassInfo] = [cls]
+    while True:
+        sequences = [s for s in sequences if s]
+        if not sequences:
+            return out
+        for seq in sequences:
+            head = seq[0]
+            if not any(head in other[1:] for other in sequences):
+                break
+        else:
+            for base in bases:
+                out.extend(c for c in base.mro() if c not in out)
+            return out
+        out.append(head)
+        for seq in sequences:
+            if seq[0] is head:
+                del seq[0]
 
 
 def cell_kind(qname: str, configured: tuple[str, ...]) -> CellKind | None:

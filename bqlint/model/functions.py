@@ -35,6 +35,10 @@ class FunctionInfo:
     _decorators: list[tuple[str, cst.Decorator]] | None = None
     _body_nodes: list[cst.CSTNode] | None = None
 
+    def qnames(self) -> tuple[str, ...]:
+        """Return every qualified name of this function (one per name of its module)."""
+        return self.module.qualified(self.qname)
+
     def body_nodes(self) -> list[cst.CSTNode]:
         """Return every node of the body, pre-order, not inside nested defs (walked once)."""
         if self._body_nodes is None:

@@ -22,7 +22,11 @@ if TYPE_CHECKING:
 
 
 def _name_of(project: Project, expr: cst.BaseExpression, module: ModuleInfo) -> tuple[str, object]:
+    """Return the qualified name of what `expr` names (the one config lists, if any) and it."""
     target = project.resolve_expr(expr, module)
+    if isinstance(target, ClassInfo):
+        configured = project.config.cell_types
+        return (next((q for q in target.qnames() if q in configured), target.qname), target)
     return (getattr(target, "qname", "") or "", target)
 
 

@@ -19,6 +19,7 @@ from bqlint.analysis.events import (
     Call,
     CellKey,
     CellOp,
+    DelName,
     EndBorrow,
     Escape,
     Event,
@@ -52,12 +53,28 @@ class GuardName(str):
 Value = Union[Temp, Derived, GuardName, None]
 
 
+def is_synthetic(value: object) -> bool:
+    """Whether `value` is a name the analysis made up to hold guards (never one in the source)."""
+    return isinstance(value, GuardName) and value.startswith("$")
+
+
 class Extractor:
     """Emit the events of expressions of one function through `emit`."""
 
-    def __init__(self, scope: FunctionScope, emit: Callable[[Event], None]) -> None:
+    def __init__(
+        self,
+        scope: FunctionScope,
+        emit: Callable[[Event], None],
+        fork: Callable[[list[Callable[[], None]]], None] | None = None,
+    ) -> None:
         self.scope = scope
         self.emit = emit
+        # Runs each branch from the current point and joins them (the CFG builder's blocks).
+        self.fork = fork
+        # Synthetic names ("$1") hold the guards of a conditional expression, a display or a
+        # `match` subject; a display's name also remembers the names of its elements.
+        self.parts: dict[str, list[GuardName | None]] = {}
+        self._fresh = 0
         self.bids: dict[int, int] = {}
         # Inner class of each temporary borrow, for methods called on it (`...borrow().m()`).
         self.temp_inner: dict[int, ClassInfo] = {}
@@ -100,13 +117,19 @@ class Extractor:
             for element in node.slice:
                 if isinstance(element.slice, cst.Index):
                     self.end(self.expr(element.slice.value))
+            self.end_synthetic(value)
             return Derived(int(value)) if isinstance(value, (Temp, Derived)) else None
         if isinstance(node, cst.Attribute):
             value = self._expr(node.value)
             if isinstance(value, (Temp, Derived)):
                 return Derived(int(value))
+            self.end_synthetic(value)
             self.property_access(node, "getter")
             return None
+        if isinstance(node, cst.IfExp) and self.fork is not None and self.holds_guards(node):
+            return self.conditional(node)
+        if isinstance(node, (cst.Tuple, cst.List, cst.Set, cst.Dict)):
+            return self.display(node)
         if isinstance(node, cst.Await):
             if isinstance(node.expression, cst.Call):
                 self.awaited.add(id(node.expression))
@@ -119,6 +142,7 @@ class Extractor:
             if inner is not None:
                 self.emit(Escape(inner if isinstance(inner, str) else int(inner), node, "yield"))
             self.emit(UnlockPoint(node, "yield"))
+            self.end_synthetic(inner)
             return None
         if isinstance(node, cst.Lambda):
             return None
@@ -126,8 +150,10 @@ class Extractor:
             value = self.expr(node.value)
             if isinstance(node.target, cst.Name):
                 self.emit(self.bind(node.target.value, value))
+                self.end_synthetic(value)
                 if isinstance(value, (Temp, GuardName)):
                     return GuardName(node.target.value)  # `with (g := cell.borrow_mut()):`
+            self.end(value)
             return None
         if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
             return self.comprehension(node)
@@ -142,6 +168,81 @@ class Extractor:
         for temp in temps:
             self.end(temp)
         return None
+
+    # ---- guards held by compound values (SPEC §3.1.2 "Binding forms") --------------------
+    def fresh(self) -> str:
+        self._fresh += 1
+        return f"${self._fresh}"
+
+    def holds_guards(self, node: cst.BaseExpression) -> bool:
+        """Whether evaluating `node` may produce a guard (a borrow, or a name holding one)."""
+        for inner in walk(node):
+            if isinstance(inner, cst.Call) and is_borrow_call(inner):
+                return True
+            if isinstance(inner, cst.Name) and self.scope.may_hold_guard(inner.value):
+                return True
+        return False
+
+    def own(self, value: Value) -> GuardName | None:
+        """Return a synthetic name holding the guard `value` (a snapshot of a named guard)."""
+        if is_synthetic(value):
+            return value  # type: ignore[return-value]
+        if not isinstance(value, (Temp, GuardName)):
+            self.end(value)
+            return None
+        name = self.fresh()
+        self.emit(self.bind(name, value))
+        return GuardName(name)
+
+    def union(self, parts: list[GuardName | None]) -> GuardName | None:
+        """Return a synthetic name holding every guard of `parts` (None when there is none)."""
+        held = [p for p in parts if p is not None]
+        if not held:
+            return None
+        name = self.fresh()
+        for index, part in enumerate(held):
+            self.emit(Bind(name, alias=str(part), keep=index > 0))
+        self.parts[name] = list(parts)
+        return GuardName(name)
+
+    def conditional(self, node: cst.IfExp) -> Value:
+        """`a.borrow() if c else b.borrow_mut()`: on each branch its own value; after the join
+        the result may hold either guard (a may-fact)."""
+        self.end(self.expr(node.test))
+        name = self.fresh()
+
+        def branch(expr: cst.BaseExpression) -> Callable[[], None]:
+            def run() -> None:
+                value = self.expr(expr)
+                if is_synthetic(value):
+                    self.emit(Bind(name, alias=str(value)))
+                    self.end(value)
+                else:
+                    self.emit(self.bind(name, value))
+                    if not isinstance(value, (Temp, GuardName)):
+                        self.end(value)
+
+            return run
+
+        assert self.fork is not None
+        self.fork([branch(node.body), branch(node.orelse)])
+        return GuardName(name)
+
+    def display(self, node: cst.Tuple | cst.List | cst.Set | cst.Dict) -> Value:
+        """A tuple/list/set/dict display: a guard inside it lives as long as the display."""
+        parts: list[GuardName | None] = []
+        for element in node.elements:
+            if isinstance(element, cst.DictElement):
+                self.end(self.expr(element.key))
+            value = self.expr(element.value)
+            parts.append(self.own(value) if isinstance(value, (Temp, GuardName)) else None)
+            if not isinstance(value, (Temp, GuardName)):
+                self.end(value)
+        return self.union(parts)
+
+    def end_synthetic(self, value: Value) -> None:
+        if is_synthetic(value):
+            self.end(value)
 
     def comprehension(self, node: cst.ListComp | cst.SetComp | cst.GeneratorExp | cst.DictComp) -> Value:
         """The first iterable runs here; the rest runs in the comprehension's own scope,
@@ -180,8 +281,14 @@ class Extractor:
             self.emit(Call(node, (accessor,), owner_key, (), (), label=f"{_text(node)}"))
 
     def end(self, value: Value) -> None:
+        """The value is dropped: a temporary guard ends; a synthetic name lets go of its guards."""
         if isinstance(value, (Temp, Derived)):
             self.emit(EndBorrow((int(value),)))
+        elif is_synthetic(value):
+            for part in self.parts.pop(str(value), ()):
+                if part is not None:
+                    self.end(part)
+            self.emit(DelName(str(value)))
 
     def bind(self, name: str, value: Value) -> Event:
         if isinstance(value, Temp):

@@ -42,6 +42,7 @@ _BINDING_NODES = frozenset(
         cst.CompFor,
         cst.WithItem,
         cst.ExceptHandler,
+        cst.Match,
         cst.FunctionDef,
         cst.ClassDef,
         cst.Import,
@@ -108,6 +109,13 @@ class FunctionScope:
             elif kind is cst.WithItem:
                 if node.asname is not None:  # type: ignore[attr-defined]
                     self._bind(node.asname.name, node.item)  # type: ignore[attr-defined]
+            elif kind is cst.Match:
+                for case in node.cases:  # type: ignore[attr-defined]
+                    pattern = case.pattern
+                    if isinstance(pattern, cst.MatchAs) and isinstance(pattern.name, cst.Name):
+                        self.locals.add(pattern.name.value)
+                        sources = _guard_exprs(node.subject)  # type: ignore[attr-defined]
+                        self.guard_sources.setdefault(pattern.name.value, []).extend(sources)
             elif kind is cst.ExceptHandler:
                 if node.name is not None:  # type: ignore[attr-defined]
                     self._bind(node.name.name, None)  # type: ignore[attr-defined]
@@ -152,10 +160,10 @@ class FunctionScope:
                     typed = self.project.type_of_annotation(annotation, self.module, target)
                 if typed is None and value is not None:
                     typed = self.type_of_expr(value)
-                if value is not None and (is_borrow_call(value) or isinstance(value, cst.Name)):
-                    self.guard_sources.setdefault(name.value, []).append(value)
             previous = self.local_types.get(name.value, typed)
             self.local_types[name.value] = typed if previous is typed or _same(previous, typed) else None
+        for bound, source in _guard_bindings(target, value):
+            self.guard_sources.setdefault(bound, []).append(source)
 
     def _bind_loop(self, target: cst.BaseExpression, iterable: cst.BaseExpression) -> None:
         if (
@@ -177,6 +185,9 @@ class FunctionScope:
             self.locals.add(name.value)
             if name.value not in self.local_types:
                 self.local_types[name.value] = element
+        if isinstance(target, cst.Name) and isinstance(iterable, _DISPLAYS):
+            # `for g in (a.borrow(), b.borrow())`: the target holds one of the guards.
+            self.guard_sources.setdefault(target.value, []).extend(_guard_exprs(iterable))
 
     # ---- keys and types --------------------------------------------------------------
     def root_of(self, name: str) -> str | None:
@@ -321,6 +332,62 @@ class FunctionScope:
 
     def may_hold_guard(self, name: str) -> bool:
         return name in self.guard_sources
+
+
+_DISPLAYS = (cst.Tuple, cst.List, cst.Set, cst.Dict)
+
+
+def _guard_exprs(value: cst.BaseExpression | None) -> list[cst.BaseExpression]:
+    """Return the borrow calls and names whose guard `value` may hold (SPEC §3.1.2: either
+    branch of a conditional expression, the elements of a display, a walrus's value)."""
+    if value is None:
+        return []
+    if is_borrow_call(value) or isinstance(value, cst.Name):
+        return [value]
+    if isinstance(value, cst.IfExp):
+        return [*_guard_exprs(value.body), *_guard_exprs(value.orelse)]
+    if isinstance(value, cst.NamedExpr):
+        return [*_guard_exprs(value.value), value.target]
+    if isinstance(value, _DISPLAYS):
+        out: list[cst.BaseExpression] = []
+        for element in value.elements:
+            if isinstance(element, (cst.Element, cst.StarredElement, cst.DictElement, cst.StarredDictElement)):
+                out.extend(_guard_exprs(element.value))
+        return out
+    return []
+
+
+def _guard_bindings(
+    target: cst.BaseExpression, value: cst.BaseExpression | None
+) -> list[tuple[str, cst.BaseExpression]]:
+    """Return (name, source) pairs: which guard sources each name of an assignment may hold.
+
+    A plain name takes everything its value may hold; unpacking a display pairs targets with
+    elements (a starred target takes the rest); unpacking anything else reads values out of
+    it, which are never guards.
+    """
+    if isinstance(target, cst.Name):
+        return [(target.value, source) for source in _guard_exprs(value)]
+    if isinstance(target, cst.StarredElement):
+        return _guard_bindings(target.value, value)
+    if not isinstance(target, (cst.Tuple, cst.List)) or not isinstance(value, (cst.Tuple, cst.List)):
+        return []
+    targets = [e.value for e in target.elements]
+    values: list[cst.BaseExpression] = [e.value for e in value.elements]
+    out: list[tuple[str, cst.BaseExpression]] = []
+    stars = [i for i, e in enumerate(target.elements) if isinstance(e, cst.StarredElement)]
+    if not stars and len(targets) == len(values):
+        for t, v in zip(targets, values):
+            out.extend(_guard_bindings(t, v))
+    elif len(stars) == 1 and len(values) >= len(targets) - 1:
+        star, after = stars[0], len(targets) - 1 - stars[0]
+        for t, v in zip(targets[:star], values[:star]):
+            out.extend(_guard_bindings(t, v))
+        for v in values[star : len(values) - after]:
+            out.extend(_guard_bindings(targets[star], v))
+        for t, v in zip(targets[star + 1 :], values[len(values) - after :]):
+            out.extend(_guard_bindings(t, v))
+    return out
 
 
 def _same(a: FieldType | None, b: FieldType | None) -> bool:

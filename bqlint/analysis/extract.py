@@ -330,7 +330,7 @@ class Extractor:
             if guard_root is not None and method in api.MUTATORS:
                 self.emit(GuardWrite(guard_root, node))
                 return None
-            cell = scope.cell_of(func.value)
+            cell = scope.cell_of(func.value) or scope.untyped_param_refcell(func.value, method)
             if cell is not None:
                 return self.cell_call(node, cell[0], cell[1], method)
             if method in api.MUTATORS:

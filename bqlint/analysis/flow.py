@@ -198,6 +198,11 @@ class Analyzer:
         deco = fn.releases_bql()
         if deco is not None and summary.releases is None:
             summary.releases = (Link(deco, fn.module, f"`{fn.name}()` is marked `@bql.releases_bql` here"),)
+        deco = fn.without_bql()
+        if deco is not None and summary.releases is None:
+            # SPEC §3.1.2: the runtime releases the BQL to run a `@without_bql` function.
+            label = f"`{fn.name}()` runs without the BQL (`@bql.without_bql`) here"
+            summary.releases = (Link(deco, fn.module, label),)
         deco = fn.requires_bql()
         if deco is not None and summary.needs_bql is None:
             summary.needs_bql = (Link(deco, fn.module, f"`{fn.name}()` requires the BQL here"),)
@@ -367,6 +372,15 @@ class Analyzer:
         here = event.label
         via = {id(fn): node for fn, node in event.via}
         for callee in event.callees:
+            if event.guard is not None:
+                # Whether the callee writes its `self` is not a summary fact: a callee not yet
+                # analysed (another module, later in the queue) is asked all the same.
+                shared = [b for b in self.guard_bids(event.guard, state) if not self.borrows[b].mut]
+                mutation = self.mutates(callee) if shared else None
+                if mutation is not None:
+                    self.report(
+                        Hazard("BQL004", event.node, self.borrows[min(shared)], mutation, "call", event)
+                    )
             summary = self.summaries.get(id(callee))
             if summary is None:
                 continue
@@ -408,13 +422,6 @@ class Analyzer:
                     )
                 elif state.lock.inherit and self.recording:
                     self.result.summary.add_needs((step, *summary.needs_bql))
-            if event.guard is not None:
-                shared = [b for b in self.guard_bids(event.guard, state) if not self.borrows[b].mut]
-                mutation = self.mutates(callee) if shared else None
-                if mutation is not None:
-                    self.report(
-                        Hazard("BQL004", event.node, self.borrows[min(shared)], mutation, "call", event)
-                    )
 
     def all_leave_held(self, event: Call) -> bool:
         summaries = [self.summaries.get(id(callee)) for callee in event.callees]

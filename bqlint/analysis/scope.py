@@ -10,7 +10,7 @@ from __future__ import annotations
 import libcst as cst
 
 from bqlint.analysis.events import CellKey
-from bqlint.model.api import BORROW_METHODS, TRY_BORROW_METHODS
+from bqlint.model.api import BORROW_METHODS, TRY_BORROW_METHODS, CellKind
 from bqlint.model.classes import CellContainer, CellType, ClassInfo, FieldType, Instance
 from bqlint.model.functions import FunctionInfo
 from bqlint.model.project import External, dotted, import_bindings
@@ -268,6 +268,19 @@ class FunctionScope:
         typed = self.type_of_key(key)
         return (key, typed) if isinstance(typed, CellType) else None
 
+    def untyped_param_refcell(self, expr: cst.BaseExpression, method: str) -> tuple[CellKey, CellType] | None:
+        """`dev.regs.borrow_mut()` on a parameter the model has no type for: a borrow of
+        `dev.regs`, which a caller maps onto its argument (SPEC §3.1.2 "Calls also resolve":
+        `helper(self)` that borrows `dev.regs` borrows `self.regs`)."""
+        if method not in BORROW_METHODS and method not in TRY_BORROW_METHODS:
+            return None
+        key = self.key_of(expr)
+        if key is None or len(key) < 2 or not key[0].startswith("p:") or key[0][2:] == self.self_name:
+            return None
+        if self.type_of_key(key[:1]) is not None or self.type_of_key(key) is not None:
+            return None
+        return key, _UNTYPED_REFCELL
+
     # ---- calls -----------------------------------------------------------------------
     def resolve_name(self, expr: cst.BaseExpression) -> object:
         """Resolve a Name/Attribute callee not rooted in a local: a definition or External."""
@@ -334,6 +347,7 @@ class FunctionScope:
         return name in self.guard_sources
 
 
+_UNTYPED_REFCELL = CellType(CellKind.REFCELL, "BqlRefCell")
 _DISPLAYS = (cst.Tuple, cst.List, cst.Set, cst.Dict)
 
 

@@ -114,7 +114,8 @@ def _collect_thread_targets(project: Project) -> None:
             run.thread_starts.append((run.node.name, cls.module))
     for module in project.modules:
         tree = module.source.module
-        if tree is None or "Thread" not in module.source.text:
+        text = module.source.text
+        if tree is None or not any(q.rsplit(".", 1)[-1] in text for q in THREAD_STARTS):
             continue
         for node in walk(tree):
             if not isinstance(node, cst.Call):

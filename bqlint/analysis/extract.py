@@ -74,6 +74,7 @@ class Extractor:
         # Synthetic names ("$1") hold the guards of a conditional expression, a display or a
         # `match` subject; a display's name also remembers the names of its elements.
         self.parts: dict[str, list[GuardName | None]] = {}
+        self.calling: set[str] = set()  # local callables being expanded (`cb = cb2`)
         self._fresh = 0
         self.bids: dict[int, int] = {}
         # Inner class of each temporary borrow, for methods called on it (`...borrow().m()`).
@@ -322,6 +323,9 @@ class Extractor:
         """Emit the events of the call itself; return a Temp for a borrowing call."""
         func = node.func
         scope = self.scope
+        if isinstance(func, cst.Name) and func.value in scope.callables and func.value not in self.calling:
+            self.call_bound(node, func.value)
+            return None
         if isinstance(func, cst.Attribute):
             method = func.attr.value
             if receiver is not None:
@@ -390,6 +394,39 @@ class Extractor:
             self.emit(LockChange(node, "not_held"))
         elif qname == api.LOCK:
             self.emit(LockChange(node, "held"))
+
+    def call_bound(self, node: cst.Call, name: str) -> None:
+        """`cb()` where `cb = self.m` / `partial(self.m, 1)` / `lambda: self.m(2)` on every
+        path: the events of calling what `cb` is bound to, placed at this call."""
+        self.calling.add(name)
+        try:
+            for value in self.scope.callables[name]:
+                via: cst.CSTNode | None = None
+                if isinstance(value, cst.Lambda):
+                    assert isinstance(value.body, cst.Call)
+                    stand_in, via = value.body, value.body
+                elif isinstance(value, cst.Call):  # functools.partial(f, *bound)
+                    bound = [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in value.args[1:]]
+                    stand_in = node.with_changes(func=value.args[0].value, args=[*bound, *node.args])
+                else:
+                    stand_in = node.with_changes(func=value)
+                emitted: list[Event] = []
+                saved, self.emit = self.emit, emitted.append
+                try:
+                    self.classify(stand_in, None)
+                finally:
+                    self.emit = saved
+                for event in emitted:
+                    if isinstance(event, Call):
+                        steps = tuple((fn, via) for fn in event.callees) if via is not None else event.via
+                        event = replace(event, node=node, label=f"{name}()", via=steps)
+                    elif isinstance(event, (UnlockPoint, LockChange)):
+                        event = replace(event, node=node)
+                    elif isinstance(event, (CellOp, Borrow)):
+                        continue  # `cb = self.regs.borrow`: not followed
+                    self.emit(event)
+        finally:
+            self.calling.discard(name)
 
     def lambda_thread_target(self, node: cst.Call, qname: str) -> None:
         """`Thread(target=lambda: self.m())`: the lambda runs without the BQL; its call is checked."""

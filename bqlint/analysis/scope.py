@@ -73,6 +73,8 @@ class FunctionScope:
         self.local_types: dict[str, FieldType | None] = {}
         self.guard_sources: dict[str, list[cst.BaseExpression]] = {}
         self.imports: dict[str, str] = {}  # local name -> dotted target, of imports in the body
+        self._callable_sources: dict[str, list[cst.BaseExpression | None]] = {}
+        self.callables: dict[str, tuple[cst.BaseExpression, ...]] = {}
         self._parent: FunctionScope | None = None
         self._scan()
 
@@ -130,6 +132,32 @@ class FunctionScope:
                         self.imports[local] = target
         self.locals -= self.globals
         self._keep_guard_names()
+        # SPEC §3.1.2: a local bound on every path to a resolvable callable resolves to it.
+        self.callables = {
+            name: tuple(v for v in values if v is not None)
+            for name, values in self._callable_sources.items()
+            if name not in self.params
+            and name not in self.globals
+            and all(v is not None and self._resolvable(v) for v in values)
+        }
+
+    def _resolvable(self, value: cst.BaseExpression) -> bool:
+        """Whether a callable expression names a definition, not a parameter or a variable."""
+        if isinstance(value, cst.Lambda):
+            assert isinstance(value.body, cst.Call)
+            head = (dotted(value.body.func) or "").split(".")[0]
+            lambda_params = {p.name.value for p in value.params.params}
+            return bool(head) and head not in lambda_params and self._resolvable(value.body.func)
+        if isinstance(value, cst.Call):
+            return self._resolvable(value.args[0].value)
+        head = (dotted(value) or "").split(".")[0]
+        if not head:
+            return False
+        if head == self.self_name or head in self.imports:
+            return True
+        if head in self.locals:
+            return self._nested_function(head) is not None
+        return True
 
     def _keep_guard_names(self) -> None:
         """Keep in `guard_sources` only names that may end up holding a borrow guard."""
@@ -164,6 +192,9 @@ class FunctionScope:
             self.local_types[name.value] = typed if previous is typed or _same(previous, typed) else None
         for bound, source in _guard_bindings(target, value):
             self.guard_sources.setdefault(bound, []).append(source)
+        for name in names:
+            bound_to = value if isinstance(target, cst.Name) and _is_callable_expr(value) else None
+            self._callable_sources.setdefault(name.value, []).append(bound_to)
 
     def _bind_loop(self, target: cst.BaseExpression, iterable: cst.BaseExpression) -> None:
         if (
@@ -183,6 +214,7 @@ class FunctionScope:
         element = typed.element if isinstance(typed, CellContainer) else None
         for name in _target_names(target):
             self.locals.add(name.value)
+            self._callable_sources.setdefault(name.value, []).append(None)
             if name.value not in self.local_types:
                 self.local_types[name.value] = element
         if isinstance(target, cst.Name) and isinstance(iterable, _DISPLAYS):
@@ -402,6 +434,17 @@ def _guard_bindings(
         for t, v in zip(targets[star + 1 :], values[len(values) - after :]):
             out.extend(_guard_bindings(t, v))
     return out
+
+
+def _is_callable_expr(value: cst.BaseExpression | None) -> bool:
+    """`self.m`, `mod.f`, `functools.partial(self.m, 1)`, `lambda: self.m(2)`."""
+    if isinstance(value, (cst.Name, cst.Attribute)):
+        return dotted(value) is not None
+    if isinstance(value, cst.Lambda):
+        return isinstance(value.body, cst.Call)
+    if isinstance(value, cst.Call) and value.args:
+        return (dotted(value.func) or "").rsplit(".", 1)[-1] == "partial"
+    return False
 
 
 def _same(a: FieldType | None, b: FieldType | None) -> bool:

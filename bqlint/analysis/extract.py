@@ -523,11 +523,11 @@ class Extractor:
     def container_store(self, node: cst.Call) -> None:
         """`lst.append(g)`: a guard passed to a container mutator escapes (BQL005)."""
         for arg in node.args:
-            value = arg.value
-            if isinstance(value, cst.Name) and self.scope.may_hold_guard(value.value):
-                self.emit(Escape(value.value, node, "store"))
-            elif isinstance(value, cst.Call) and is_borrow_call(value):
-                self.emit(Escape(self.bid(value), node, "store"))
+            for value in _stored(arg.value):
+                if isinstance(value, cst.Name) and self.scope.may_hold_guard(value.value):
+                    self.emit(Escape(value.value, node, "store"))
+                elif isinstance(value, cst.Call) and is_borrow_call(value):
+                    self.emit(Escape(self.bid(value), node, "store"))
 
     def guard_root(self, expr: cst.BaseExpression) -> str | int | None:
         """Return the guard an attribute/item chain starts from (`g.fifo` -> g)."""
@@ -538,6 +538,17 @@ class Extractor:
             if isinstance(expr, cst.Call) and is_borrow_call(expr):
                 return self.bid(expr)
         return None
+
+
+def _stored(value: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """Return `value` and, through displays (`(g, 1)`, `{"g": g}`), the values it holds."""
+    if isinstance(value, (cst.Tuple, cst.List, cst.Set, cst.Dict)):
+        out: list[cst.BaseExpression] = []
+        for element in value.elements:
+            if isinstance(element, (cst.Element, cst.DictElement)):
+                out.extend(_stored(element.value))
+        return out
+    return [value]
 
 
 def _text(expr: cst.BaseExpression) -> str:

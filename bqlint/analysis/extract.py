@@ -323,7 +323,12 @@ class Extractor:
         """Emit the events of the call itself; return a Temp for a borrowing call."""
         func = node.func
         scope = self.scope
-        if isinstance(func, cst.Name) and func.value in scope.callables and func.value not in self.calling:
+        if (
+            isinstance(func, cst.Name)
+            and func.value not in self.calling
+            and func.value in scope.locals
+            and scope.bound_callables(func.value)
+        ):
             self.call_bound(node, func.value)
             return None
         if isinstance(func, cst.Attribute):
@@ -400,7 +405,7 @@ class Extractor:
         path: the events of calling what `cb` is bound to, placed at this call."""
         self.calling.add(name)
         try:
-            for value in self.scope.callables[name]:
+            for value in self.scope.bound_callables(name):
                 via: cst.CSTNode | None = None
                 if isinstance(value, cst.Lambda):
                     assert isinstance(value.body, cst.Call)

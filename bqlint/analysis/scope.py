@@ -74,7 +74,7 @@ class FunctionScope:
         self.guard_sources: dict[str, list[cst.BaseExpression]] = {}
         self.imports: dict[str, str] = {}  # local name -> dotted target, of imports in the body
         self._callable_sources: dict[str, list[cst.BaseExpression | None]] = {}
-        self.callables: dict[str, tuple[cst.BaseExpression, ...]] = {}
+        self._callables: dict[str, tuple[cst.BaseExpression, ...]] = {}
         self._parent: FunctionScope | None = None
         self._scan()
 
@@ -132,14 +132,20 @@ class FunctionScope:
                         self.imports[local] = target
         self.locals -= self.globals
         self._keep_guard_names()
-        # SPEC §3.1.2: a local bound on every path to a resolvable callable resolves to it.
-        self.callables = {
-            name: tuple(v for v in values if v is not None)
-            for name, values in self._callable_sources.items()
-            if name not in self.params
-            and name not in self.globals
-            and all(v is not None and self._resolvable(v) for v in values)
-        }
+
+    def bound_callables(self, name: str) -> tuple[cst.BaseExpression, ...]:
+        """Return what local `name` is bound to when every binding of it is a resolvable
+        callable (SPEC §3.1.2: `cb = self.m`, `partial(self.m, 1)`, a lambda), else ()."""
+        found = self._callables.get(name)
+        if found is None:
+            values = self._callable_sources.get(name, [None])
+            ok = name not in self.params and name not in self.globals
+            if ok and all(v is not None and self._resolvable(v) for v in values):
+                found = tuple(v for v in values if v is not None)
+            else:
+                found = ()
+            self._callables[name] = found
+        return found
 
     def _resolvable(self, value: cst.BaseExpression) -> bool:
         """Whether a callable expression names a definition, not a parameter or a variable."""

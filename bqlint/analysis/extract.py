@@ -55,7 +55,10 @@ Value = Union[Temp, Derived, GuardName, None]
 
 def is_synthetic(value: object) -> bool:
     """Whether `value` is a name the analysis made up to hold guards (never one in the source)."""
-    return isinstance(value, GuardName) and value.startswith("$")
+    return type(value) is GuardName and value[:1] == "$"
+
+
+_DISPLAY_TYPES = frozenset({cst.Tuple, cst.List, cst.Set, cst.Dict})
 
 
 class Extractor:
@@ -127,10 +130,11 @@ class Extractor:
             self.end_synthetic(value)
             self.property_access(node, "getter")
             return None
-        if isinstance(node, cst.IfExp) and self.fork is not None and self.holds_guards(node):
-            return self.conditional(node)
-        if isinstance(node, (cst.Tuple, cst.List, cst.Set, cst.Dict)):
-            return self.display(node)
+        kind = type(node)
+        if kind is cst.IfExp and self.fork is not None and self.holds_guards(node):
+            return self.conditional(node)  # type: ignore[arg-type]
+        if kind in _DISPLAY_TYPES:
+            return self.display(node)  # type: ignore[arg-type]
         if isinstance(node, cst.Await):
             if isinstance(node.expression, cst.Call):
                 self.awaited.add(id(node.expression))
@@ -242,7 +246,7 @@ class Extractor:
         return self.union(parts)
 
     def end_synthetic(self, value: Value) -> None:
-        if is_synthetic(value):
+        if type(value) is GuardName and value[:1] == "$":
             self.end(value)
 
     def comprehension(self, node: cst.ListComp | cst.SetComp | cst.GeneratorExp | cst.DictComp) -> Value:
@@ -283,9 +287,10 @@ class Extractor:
 
     def end(self, value: Value) -> None:
         """The value is dropped: a temporary guard ends; a synthetic name lets go of its guards."""
-        if isinstance(value, (Temp, Derived)):
-            self.emit(EndBorrow((int(value),)))
-        elif is_synthetic(value):
+        kind = type(value)
+        if kind is Temp or kind is Derived:
+            self.emit(EndBorrow((int(value),)))  # type: ignore[arg-type]
+        elif kind is GuardName and value[:1] == "$":  # type: ignore[index]
             for part in self.parts.pop(str(value), ()):
                 if part is not None:
                     self.end(part)

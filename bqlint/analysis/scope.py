@@ -386,16 +386,19 @@ class FunctionScope:
 
 
 _UNTYPED_REFCELL = CellType(CellKind.REFCELL, "BqlRefCell")
+_COMPOUND_VALUES = frozenset({cst.IfExp, cst.NamedExpr, cst.Tuple, cst.List, cst.Set, cst.Dict})
 _DISPLAYS = (cst.Tuple, cst.List, cst.Set, cst.Dict)
 
 
 def _guard_exprs(value: cst.BaseExpression | None) -> list[cst.BaseExpression]:
     """Return the borrow calls and names whose guard `value` may hold (SPEC §3.1.2: either
     branch of a conditional expression, the elements of a display, a walrus's value)."""
-    if value is None:
-        return []
-    if is_borrow_call(value) or isinstance(value, cst.Name):
-        return [value]
+    kind = type(value)
+    if kind is cst.Name:
+        return [value]  # type: ignore[list-item]
+    if kind not in _COMPOUND_VALUES:
+        return [value] if kind is cst.Call and is_borrow_call(value) else []  # type: ignore[arg-type, list-item]
+    assert value is not None
     if isinstance(value, cst.IfExp):
         return [*_guard_exprs(value.body), *_guard_exprs(value.orelse)]
     if isinstance(value, cst.NamedExpr):
@@ -418,7 +421,7 @@ def _guard_bindings(
     elements (a starred target takes the rest); unpacking anything else reads values out of
     it, which are never guards.
     """
-    if isinstance(target, cst.Name):
+    if type(target) is cst.Name:
         return [(target.value, source) for source in _guard_exprs(value)]
     if isinstance(target, cst.StarredElement):
         return _guard_bindings(target.value, value)
@@ -444,6 +447,9 @@ def _guard_bindings(
 
 def _is_callable_expr(value: cst.BaseExpression | None) -> bool:
     """`self.m`, `mod.f`, `functools.partial(self.m, 1)`, `lambda: self.m(2)`."""
+    kind = type(value)
+    if kind is not cst.Name and kind is not cst.Attribute and kind is not cst.Lambda and kind is not cst.Call:
+        return False
     if isinstance(value, (cst.Name, cst.Attribute)):
         return dotted(value) is not None
     if isinstance(value, cst.Lambda):

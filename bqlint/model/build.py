@@ -114,8 +114,9 @@ def _collect_thread_targets(project: Project) -> None:
             run.thread_starts.append((run.node.name, cls.module))
     for module in project.modules:
         tree = module.source.module
-        text = module.source.text
-        if tree is None or not any(q.rsplit(".", 1)[-1] in text for q in THREAD_STARTS):
+        # A thread start names `threading` in an import, or a `...Thread` re-exported elsewhere.
+        uses_threading = any(m.split(".")[0] == "threading" for m in module.imported_modules)
+        if tree is None or not (uses_threading or "Thread" in module.source.text):
             continue
         for node in walk(tree):
             if not isinstance(node, cst.Call):

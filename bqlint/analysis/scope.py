@@ -141,7 +141,7 @@ class FunctionScope:
             values = self._callable_sources.get(name, [None])
             ok = name not in self.params and name not in self.globals
             if ok and all(v is not None and self._resolvable(v) for v in values):
-                found = tuple(v for v in values if v is not None)
+                found = tuple(b for v in values if v is not None for b in _branches(v))
             else:
                 found = ()
             self._callables[name] = found
@@ -149,6 +149,8 @@ class FunctionScope:
 
     def _resolvable(self, value: cst.BaseExpression) -> bool:
         """Whether a callable expression names a definition, not a parameter or a variable."""
+        if isinstance(value, cst.IfExp):
+            return self._resolvable(value.body) and self._resolvable(value.orelse)
         if isinstance(value, cst.Lambda):
             assert isinstance(value.body, cst.Call)
             head = (dotted(value.body.func) or "").split(".")[0]
@@ -445,9 +447,18 @@ def _guard_bindings(
     return out
 
 
+def _branches(value: cst.BaseExpression) -> list[cst.BaseExpression]:
+    if isinstance(value, cst.IfExp):
+        return [*_branches(value.body), *_branches(value.orelse)]
+    return [value]
+
+
 def _is_callable_expr(value: cst.BaseExpression | None) -> bool:
     """`self.m`, `mod.f`, `functools.partial(self.m, 1)`, `lambda: self.m(2)`."""
     kind = type(value)
+    if kind is cst.IfExp:  # `cb = self.a if c else self.b`: either, each resolvable
+        assert isinstance(value, cst.IfExp)
+        return _is_callable_expr(value.body) and _is_callable_expr(value.orelse)
     if kind is not cst.Name and kind is not cst.Attribute and kind is not cst.Lambda and kind is not cst.Call:
         return False
     if isinstance(value, (cst.Name, cst.Attribute)):

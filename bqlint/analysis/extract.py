@@ -29,7 +29,8 @@ from bqlint.analysis.events import (
     ReleaseGuard,
     UnlockPoint,
 )
-from bqlint.analysis.scope import FunctionScope, is_borrow_call
+from bqlint.analysis.bindings import is_borrow_call
+from bqlint.analysis.scope import FunctionScope
 from bqlint.model import api
 from bqlint.model.classes import CellType, ClassInfo, Instance
 from bqlint.model.functions import FunctionInfo

@@ -13,6 +13,14 @@ from bqlint.analysis.events import CellKey
 from bqlint.model.api import BORROW_METHODS, TRY_BORROW_METHODS, CellKind
 from bqlint.model.classes import CellContainer, CellType, ClassInfo, FieldType, Instance
 from bqlint.model.functions import FunctionInfo
+from bqlint.analysis.bindings import (
+    DISPLAYS,
+    branches,
+    guard_bindings,
+    guard_exprs,
+    is_borrow_call,
+    is_callable_expr,
+)
 from bqlint.model.project import External, dotted, import_bindings
 
 
@@ -49,14 +57,6 @@ _BINDING_NODES = frozenset(
         cst.ImportFrom,
     }
 )
-
-
-def is_borrow_call(node: cst.BaseExpression) -> bool:
-    return (
-        isinstance(node, cst.Call)
-        and isinstance(node.func, cst.Attribute)
-        and node.func.attr.value in (*BORROW_METHODS, *TRY_BORROW_METHODS)
-    )
 
 
 class FunctionScope:
@@ -116,7 +116,7 @@ class FunctionScope:
                     pattern = case.pattern
                     if isinstance(pattern, cst.MatchAs) and isinstance(pattern.name, cst.Name):
                         self.locals.add(pattern.name.value)
-                        sources = _guard_exprs(node.subject)  # type: ignore[attr-defined]
+                        sources = guard_exprs(node.subject)  # type: ignore[attr-defined]
                         self.guard_sources.setdefault(pattern.name.value, []).extend(sources)
             elif kind is cst.ExceptHandler:
                 if node.name is not None:  # type: ignore[attr-defined]
@@ -141,7 +141,7 @@ class FunctionScope:
             values = self._callable_sources.get(name, [None])
             ok = name not in self.params and name not in self.globals
             if ok and all(v is not None and self._resolvable(v) for v in values):
-                found = tuple(b for v in values if v is not None for b in _branches(v))
+                found = tuple(b for v in values if v is not None for b in branches(v))
             else:
                 found = ()
             self._callables[name] = found
@@ -198,10 +198,10 @@ class FunctionScope:
                     typed = self.type_of_expr(value)
             previous = self.local_types.get(name.value, typed)
             self.local_types[name.value] = typed if previous is typed or _same(previous, typed) else None
-        for bound, source in _guard_bindings(target, value):
+        for bound, source in guard_bindings(target, value):
             self.guard_sources.setdefault(bound, []).append(source)
         for name in names:
-            bound_to = value if isinstance(target, cst.Name) and _is_callable_expr(value) else None
+            bound_to = value if isinstance(target, cst.Name) and is_callable_expr(value) else None
             self._callable_sources.setdefault(name.value, []).append(bound_to)
 
     def _bind_loop(self, target: cst.BaseExpression, iterable: cst.BaseExpression) -> None:
@@ -225,9 +225,9 @@ class FunctionScope:
             self._callable_sources.setdefault(name.value, []).append(None)
             if name.value not in self.local_types:
                 self.local_types[name.value] = element
-        if isinstance(target, cst.Name) and isinstance(iterable, _DISPLAYS):
+        if isinstance(target, cst.Name) and isinstance(iterable, DISPLAYS):
             # `for g in (a.borrow(), b.borrow())`: the target holds one of the guards.
-            self.guard_sources.setdefault(target.value, []).extend(_guard_exprs(iterable))
+            self.guard_sources.setdefault(target.value, []).extend(guard_exprs(iterable))
 
     # ---- keys and types --------------------------------------------------------------
     def root_of(self, name: str) -> str | None:
@@ -388,88 +388,6 @@ class FunctionScope:
 
 
 _UNTYPED_REFCELL = CellType(CellKind.REFCELL, "BqlRefCell")
-_COMPOUND_VALUES = frozenset({cst.IfExp, cst.NamedExpr, cst.Tuple, cst.List, cst.Set, cst.Dict})
-_DISPLAYS = (cst.Tuple, cst.List, cst.Set, cst.Dict)
-
-
-def _guard_exprs(value: cst.BaseExpression | None) -> list[cst.BaseExpression]:
-    """Return the borrow calls and names whose guard `value` may hold (SPEC §3.1.2: either
-    branch of a conditional expression, the elements of a display, a walrus's value)."""
-    kind = type(value)
-    if kind is cst.Name:
-        return [value]  # type: ignore[list-item]
-    if kind not in _COMPOUND_VALUES:
-        return [value] if kind is cst.Call and is_borrow_call(value) else []  # type: ignore[arg-type, list-item]
-    assert value is not None
-    if isinstance(value, cst.IfExp):
-        return [*_guard_exprs(value.body), *_guard_exprs(value.orelse)]
-    if isinstance(value, cst.NamedExpr):
-        return [*_guard_exprs(value.value), value.target]
-    if isinstance(value, _DISPLAYS):
-        out: list[cst.BaseExpression] = []
-        for element in value.elements:
-            if isinstance(element, (cst.Element, cst.StarredElement, cst.DictElement, cst.StarredDictElement)):
-                out.extend(_guard_exprs(element.value))
-        return out
-    return []
-
-
-def _guard_bindings(
-    target: cst.BaseExpression, value: cst.BaseExpression | None
-) -> list[tuple[str, cst.BaseExpression]]:
-    """Return (name, source) pairs: which guard sources each name of an assignment may hold.
-
-    A plain name takes everything its value may hold; unpacking a display pairs targets with
-    elements (a starred target takes the rest); unpacking anything else reads values out of
-    it, which are never guards.
-    """
-    if type(target) is cst.Name:
-        return [(target.value, source) for source in _guard_exprs(value)]
-    if isinstance(target, cst.StarredElement):
-        return _guard_bindings(target.value, value)
-    if not isinstance(target, (cst.Tuple, cst.List)) or not isinstance(value, (cst.Tuple, cst.List)):
-        return []
-    targets = [e.value for e in target.elements]
-    values: list[cst.BaseExpression] = [e.value for e in value.elements]
-    out: list[tuple[str, cst.BaseExpression]] = []
-    stars = [i for i, e in enumerate(target.elements) if isinstance(e, cst.StarredElement)]
-    if not stars and len(targets) == len(values):
-        for t, v in zip(targets, values):
-            out.extend(_guard_bindings(t, v))
-    elif len(stars) == 1 and len(values) >= len(targets) - 1:
-        star, after = stars[0], len(targets) - 1 - stars[0]
-        for t, v in zip(targets[:star], values[:star]):
-            out.extend(_guard_bindings(t, v))
-        for v in values[star : len(values) - after]:
-            out.extend(_guard_bindings(targets[star], v))
-        for t, v in zip(targets[star + 1 :], values[len(values) - after :]):
-            out.extend(_guard_bindings(t, v))
-    return out
-
-
-def _branches(value: cst.BaseExpression) -> list[cst.BaseExpression]:
-    if isinstance(value, cst.IfExp):
-        return [*_branches(value.body), *_branches(value.orelse)]
-    return [value]
-
-
-def _is_callable_expr(value: cst.BaseExpression | None) -> bool:
-    """`self.m`, `mod.f`, `functools.partial(self.m, 1)`, `lambda: self.m(2)`."""
-    kind = type(value)
-    if kind is cst.IfExp:  # `cb = self.a if c else self.b`: either, each resolvable
-        assert isinstance(value, cst.IfExp)
-        return _is_callable_expr(value.body) and _is_callable_expr(value.orelse)
-    if kind is not cst.Name and kind is not cst.Attribute and kind is not cst.Lambda and kind is not cst.Call:
-        return False
-    if isinstance(value, (cst.Name, cst.Attribute)):
-        return dotted(value) is not None
-    if isinstance(value, cst.Lambda):
-        return isinstance(value.body, cst.Call)
-    if isinstance(value, cst.Call) and value.args:
-        return (dotted(value.func) or "").rsplit(".", 1)[-1] == "partial"
-    return False
-
-
 def _same(a: FieldType | None, b: FieldType | None) -> bool:
     if type(a) is not type(b):
         return False

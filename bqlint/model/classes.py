@@ -6,6 +6,7 @@ cell field is one whose annotation or constructor is a cell type, or a container
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Union
 
@@ -33,6 +34,8 @@ class CellType:
     inner: ClassInfo | None = None
     decl: cst.CSTNode | None = None
     module: ModuleInfo | None = None
+    # The type variable standing for the inner type (`BqlRefCell[R]`), bound by a subclass.
+    param: str | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -164,12 +167,43 @@ class ClassInfo:
         """Return the typed fields of this class, inherited ones included."""
         if self._fields is None:
             self._fields = {}
+            bound = self._type_arguments()
             for cls in reversed(self.mro()):
                 if cls is self:
                     self._fields.update(self._own_fields())
                 else:
-                    self._fields.update(cls.fields())
+                    self._fields.update(_bind_params(cls.fields(), bound))
         return self._fields
+
+    def type_params(self) -> list[str]:
+        """Return the type variables this class is generic in (`Generic[R]`, `Base[R]`, `[R]`)."""
+        names: list[str] = []
+        if self.node.type_parameters is not None:
+            names.extend(p.param.name.value for p in self.node.type_parameters.params)
+        for arg in self.node.bases:
+            if isinstance(arg.value, cst.Subscript):
+                for element in arg.value.slice:
+                    value = element.slice.value if isinstance(element.slice, cst.Index) else None
+                    if isinstance(value, cst.Name) and value.value not in names:
+                        if not isinstance(self.project.resolve_expr(value, self.module), ClassInfo):
+                            names.append(value.value)
+        return names
+
+    def _type_arguments(self) -> dict[str, ClassInfo]:
+        """`class Gpio(RegisterBank[GpioRegs])`: the base's type variable -> `GpioRegs`."""
+        out: dict[str, ClassInfo] = {}
+        for arg in self.node.bases:
+            if not isinstance(arg.value, cst.Subscript):
+                continue
+            origin = self.project.resolve_expr(arg.value.value, self.module)
+            if not isinstance(origin, ClassInfo) or origin is self:
+                continue
+            args = [e.slice.value for e in arg.value.slice if isinstance(e.slice, cst.Index)]
+            for name, value in zip(origin.type_params(), args):
+                typed = self.project.type_of_annotation(value, self.module, value)
+                if isinstance(typed, Instance):
+                    out[name] = typed.cls
+        return out
 
     def _own_fields(self) -> dict[str, FieldType]:
         out: dict[str, FieldType] = {}
@@ -200,13 +234,29 @@ class ClassInfo:
                 elif isinstance(known, CellType) and isinstance(typed, CellType) and method.is_construction():
                     # The construction site is the cell's declaration (BQL007's related location).
                     out[name] = CellType(
-                        known.kind, known.type_name, known.inner or typed.inner, typed.decl, typed.module
+                        known.kind,
+                        known.type_name,
+                        known.inner or typed.inner,
+                        typed.decl,
+                        typed.module,
+                        known.param or typed.param,
                     )
         return out
 
     def cell_field(self, name: str) -> CellType | CellContainer | None:
         typed = self.fields().get(name)
         return typed if isinstance(typed, (CellType, CellContainer)) else None
+
+
+def _bind_params(fields: dict[str, FieldType], bound: dict[str, ClassInfo]) -> dict[str, FieldType]:
+    """Return `fields` with each cell whose inner type is a type variable of `bound` resolved."""
+    if not bound:
+        return fields
+    out = dict(fields)
+    for name, typed in fields.items():
+        if isinstance(typed, CellType) and typed.inner is None and typed.param in bound:
+            out[name] = dataclasses.replace(typed, inner=bound[typed.param])
+    return out
 
 
 def c3_linearization(cls: ClassInfo) -> list[ClassInfo]:

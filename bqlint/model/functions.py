@@ -188,4 +188,14 @@ class FunctionInfo:
             inner = self.project.type_of_constructor(local_values[first.value], self.module, decl)
             if isinstance(inner, Instance):
                 return CellType(typed.kind, typed.type_name, inner.cls, typed.decl, typed.module)
+        if isinstance(first, cst.Name):
+            # `def __init__(self, regs: R): self.regs = BqlRefCell(regs)`: the inner type is the
+            # parameter's (a class, or a type variable a generic subclass binds).
+            annotation = self.param_annotation(first.value)
+            if annotation is not None:
+                inner = self.project.type_of_annotation(annotation, self.module, decl)
+                if isinstance(inner, Instance):
+                    return CellType(typed.kind, typed.type_name, inner.cls, typed.decl, typed.module)
+                if isinstance(annotation, cst.Name):
+                    return CellType(typed.kind, typed.type_name, None, typed.decl, typed.module, annotation.value)
         return typed

@@ -102,3 +102,17 @@ def is_callable_expr(value: cst.BaseExpression | None) -> bool:
     if isinstance(value, cst.Call) and value.args:
         return (dotted(value.func) or "").rsplit(".", 1)[-1] == "partial"
     return False
+
+
+def container_names(target: cst.BaseExpression, value: cst.BaseExpression | None) -> list[str]:
+    """Return the names an assignment binds to a container that may hold guards: a display
+    (`pair = (g, 1)`) or the list of a starred target (`first, *rest = ...`)."""
+    if isinstance(target, cst.Name):
+        return [target.value] if isinstance(value, DISPLAYS) else []
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [
+            e.value.value
+            for e in target.elements
+            if isinstance(e, cst.StarredElement) and isinstance(e.value, cst.Name)
+        ]
+    return []

@@ -389,7 +389,10 @@ class CFGBuilder:
         after = self.new()
         self.frames.append(_Loop(head, after))
         self.start(head)
-        self.assign_target(node.target, kept if isinstance(node.target, cst.Name) else None, node)
+        each: object = kept
+        if kept is None and isinstance(node.iter, cst.Name) and node.iter.value in self.scope.containers:
+            each = GuardName(node.iter.value)  # `for g in rest`: each element is one of its guards
+        self.assign_target(node.target, each if isinstance(node.target, cst.Name) else None, node)
         self.suite(node.body)
         self.link(self.cur, head)
         self.frames.pop()

@@ -16,6 +16,7 @@ from bqlint.model.functions import FunctionInfo
 from bqlint.analysis.bindings import (
     DISPLAYS,
     branches,
+    container_names,
     guard_bindings,
     guard_exprs,
     is_borrow_call,
@@ -75,6 +76,9 @@ class FunctionScope:
         self.imports: dict[str, str] = {}  # local name -> dotted target, of imports in the body
         self._callable_sources: dict[str, list[cst.BaseExpression | None]] = {}
         self._callables: dict[str, tuple[cst.BaseExpression, ...]] = {}
+        # Names bound to a display or a starred target: iterating them yields what they hold.
+        self.containers: set[str] = set()
+        self._loops_over: list[tuple[str, str]] = []
         self._parent: FunctionScope | None = None
         self._scan()
 
@@ -131,6 +135,9 @@ class FunctionScope:
                     if local != "*":
                         self.imports[local] = target
         self.locals -= self.globals
+        for name, container in self._loops_over:  # `for g in rest` where `first, *rest = ...`
+            if container in self.containers:
+                self.guard_sources.setdefault(name, []).append(cst.Name(container))
         self._keep_guard_names()
 
     def bound_callables(self, name: str) -> tuple[cst.BaseExpression, ...]:
@@ -200,6 +207,7 @@ class FunctionScope:
             self.local_types[name.value] = typed if previous is typed or _same(previous, typed) else None
         for bound, source in guard_bindings(target, value):
             self.guard_sources.setdefault(bound, []).append(source)
+        self.containers.update(container_names(target, value))
         for name in names:
             bound_to = value if isinstance(target, cst.Name) and is_callable_expr(value) else None
             self._callable_sources.setdefault(name.value, []).append(bound_to)
@@ -228,6 +236,8 @@ class FunctionScope:
         if isinstance(target, cst.Name) and isinstance(iterable, DISPLAYS):
             # `for g in (a.borrow(), b.borrow())`: the target holds one of the guards.
             self.guard_sources.setdefault(target.value, []).extend(guard_exprs(iterable))
+        elif isinstance(target, cst.Name) and isinstance(iterable, cst.Name):
+            self._loops_over.append((target.value, iterable.value))
 
     # ---- keys and types --------------------------------------------------------------
     def root_of(self, name: str) -> str | None:

@@ -116,3 +116,22 @@ def container_names(target: cst.BaseExpression, value: cst.BaseExpression | None
             if isinstance(e, cst.StarredElement) and isinstance(e.value, cst.Name)
         ]
     return []
+
+
+def match_guard_bindings(
+    pattern: cst.MatchPattern, subject: cst.BaseExpression
+) -> list[tuple[str, cst.BaseExpression]]:
+    """Return (name, source) for each capture of a `case` that may hold a guard of the
+    subject: the whole subject, or one element of a display matched element by element."""
+    if isinstance(pattern, cst.MatchAs) and isinstance(pattern.name, cst.Name):
+        return [(pattern.name.value, source) for source in guard_exprs(subject)]
+    out: list[tuple[str, cst.BaseExpression]] = []
+    if (
+        isinstance(pattern, (cst.MatchTuple, cst.MatchList))
+        and isinstance(subject, (cst.Tuple, cst.List))
+        and len(pattern.patterns) == len(subject.elements)
+    ):
+        for element, value in zip(pattern.patterns, subject.elements):
+            if isinstance(element, cst.MatchSequenceElement):
+                out.extend(match_guard_bindings(element.value, value.value))
+    return out

@@ -483,12 +483,11 @@ class CFGBuilder:
         ends = []
         for case in node.cases:
             self.start(subject)
-            whole = _capture_of_subject(case.pattern)
+            parts = ex.parts.get(str(held), []) if held is not None else []
+            of_subject = _captures_of_subject(case.pattern, held, parts)
             for captured in _captures(case.pattern):
-                if captured == whole and held is not None:
-                    self.emit(Bind(captured, alias=str(held)))
-                else:
-                    self.emit(Bind(captured))
+                source = of_subject.get(captured)
+                self.emit(Bind(captured, alias=str(source)) if source is not None else Bind(captured))
             ex.end(held)
             if case.guard is not None:
                 self.extract.end(self.extract.expr(case.guard))
@@ -538,11 +537,23 @@ def _captures(pattern: cst.MatchPattern) -> list[str]:
     return names
 
 
-def _capture_of_subject(pattern: cst.MatchPattern) -> str | None:
-    """Return the name bound to the whole subject: `case g:`, `case Regs() as g:`."""
+def _captures_of_subject(
+    pattern: cst.MatchPattern, held: GuardName | None, parts: list[GuardName | None]
+) -> dict[str, GuardName]:
+    """Return name -> what it captures of a guard-holding subject: the whole subject
+    (`case g:`, `case BqlRef() as g:`), or one element of a display subject matched by a
+    sequence pattern of the same length (`match op, cell.borrow(): case ("r", g):`)."""
+    if held is None:
+        return {}
     if isinstance(pattern, cst.MatchAs) and isinstance(pattern.name, cst.Name):
-        return pattern.name.value
-    return None
+        return {pattern.name.value: held}
+    out: dict[str, GuardName] = {}
+    if isinstance(pattern, (cst.MatchTuple, cst.MatchList)) and len(pattern.patterns) == len(parts):
+        for element, part in zip(pattern.patterns, parts):
+            inner = element.value if isinstance(element, cst.MatchSequenceElement) else None
+            if part is not None and isinstance(inner, cst.MatchAs) and isinstance(inner.name, cst.Name):
+                out[inner.name.value] = part
+    return out
 
 
 def _guard(value: object) -> str | int:

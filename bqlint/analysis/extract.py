@@ -292,7 +292,7 @@ class Extractor:
         if kind is Temp or kind is Derived:
             self.emit(EndBorrow((int(value),)))  # type: ignore[arg-type]
         elif kind is GuardName and value[:1] == "$":  # type: ignore[index]
-            for part in self.parts.pop(str(value), ()):
+            for part in self.parts.get(str(value), ()):  # kept: each `case` ends them again
                 if part is not None:
                     self.end(part)
             self.emit(DelName(str(value)))

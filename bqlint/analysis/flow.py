@@ -326,7 +326,9 @@ class Analyzer:
             bound[event.name] = new
         released = dict(state.released)
         released.pop(event.name, None)
-        if event.alias is not None and event.alias in dict(state.released):
+        if event.alias is not None and event.alias in dict(state.released) and not new:
+            # `h = g` after `g.release()`: h is the released guard too. A name that still holds
+            # a live guard (the next element of `for g in (a, b)`) is that guard instead.
             released[event.name] = dict(state.released)[event.alias]
         return replace(state, live=live, bound=tuple(bound.items()), released=tuple(released.items()))
 

@@ -21,6 +21,7 @@ from bqlint.analysis.bindings import (
     guard_exprs,
     is_borrow_call,
     is_callable_expr,
+    match_guard_bindings,
 )
 from bqlint.model.project import External, dotted, import_bindings
 
@@ -117,11 +118,9 @@ class FunctionScope:
                     self._bind(node.asname.name, node.item)  # type: ignore[attr-defined]
             elif kind is cst.Match:
                 for case in node.cases:  # type: ignore[attr-defined]
-                    pattern = case.pattern
-                    if isinstance(pattern, cst.MatchAs) and isinstance(pattern.name, cst.Name):
-                        self.locals.add(pattern.name.value)
-                        sources = guard_exprs(node.subject)  # type: ignore[attr-defined]
-                        self.guard_sources.setdefault(pattern.name.value, []).extend(sources)
+                    for name, source in match_guard_bindings(case.pattern, node.subject):  # type: ignore[attr-defined]
+                        self.locals.add(name)
+                        self.guard_sources.setdefault(name, []).append(source)
             elif kind is cst.ExceptHandler:
                 if node.name is not None:  # type: ignore[attr-defined]
                     self._bind(node.name.name, None)  # type: ignore[attr-defined]

@@ -98,7 +98,7 @@ def is_callable_expr(value: cst.BaseExpression | None) -> bool:
     if isinstance(value, (cst.Name, cst.Attribute)):
         return dotted(value) is not None
     if isinstance(value, cst.Lambda):
-        return isinstance(value.body, cst.Call)
+        return True
     if isinstance(value, cst.Call) and value.args:
         return (dotted(value.func) or "").rsplit(".", 1)[-1] == "partial"
     return False

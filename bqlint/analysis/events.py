@@ -109,6 +109,8 @@ class CellOp:
     node: cst.Call
     key: CellKey
     method: str
+    # Made by a lambda started as a thread (`Timer(t, lambda: self.irq.pulse())`): BQL006 only.
+    thread_start: cst.CSTNode | None = None
 
 
 @dataclass(frozen=True, slots=True, eq=False)

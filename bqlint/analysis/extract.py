@@ -412,25 +412,25 @@ class Extractor:
         self.calling.add(name)
         try:
             for value in self.scope.bound_callables(name):
-                via: cst.CSTNode | None = None
                 if isinstance(value, cst.Lambda):
-                    assert isinstance(value.body, cst.Call)
-                    stand_in, via = value.body, value.body
-                elif isinstance(value, cst.Call):  # functools.partial(f, *bound)
+                    # The lambda's body runs here: its borrows, cell operations and calls are
+                    # this call's (a call inside it is the first link of a chain).
+                    for event in self.lambda_events(value):
+                        if isinstance(event, Call):
+                            steps = tuple((fn, event.node) for fn in event.callees)
+                            event = replace(event, node=node, label=f"{name}()", via=steps)
+                        elif isinstance(event, (UnlockPoint, LockChange, CellOp, Borrow)):
+                            event = replace(event, node=node)
+                        self.emit(event)
+                    continue
+                if isinstance(value, cst.Call):  # functools.partial(f, *bound)
                     bound = [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in value.args[1:]]
                     stand_in = node.with_changes(func=value.args[0].value, args=[*bound, *node.args])
                 else:
                     stand_in = node.with_changes(func=value)
-                emitted: list[Event] = []
-                saved, self.emit = self.emit, emitted.append
-                try:
-                    self.classify(stand_in, None)
-                finally:
-                    self.emit = saved
-                for event in emitted:
+                for event in self.captured(lambda: self.classify(stand_in, None)):
                     if isinstance(event, Call):
-                        steps = tuple((fn, via) for fn in event.callees) if via is not None else event.via
-                        event = replace(event, node=node, label=f"{name}()", via=steps)
+                        event = replace(event, node=node, label=f"{name}()")
                     elif isinstance(event, (UnlockPoint, LockChange)):
                         event = replace(event, node=node)
                     elif isinstance(event, (CellOp, Borrow)):
@@ -439,23 +439,39 @@ class Extractor:
         finally:
             self.calling.discard(name)
 
+    def captured(self, run: Callable[[], object]) -> list[Event]:
+        """Return the events `run` emits, instead of emitting them."""
+        emitted: list[Event] = []
+        saved, self.emit = self.emit, emitted.append
+        try:
+            run()
+        finally:
+            self.emit = saved
+        return emitted
+
+    def lambda_events(self, node: cst.Lambda) -> list[Event]:
+        """Return the events of evaluating a lambda's body (its parameters are new names)."""
+        params = {p.name.value for p in (*node.params.params, *node.params.kwonly_params)}
+        added = params - self.shadowed
+        self.shadowed |= added
+        try:
+            return self.captured(lambda: self.end(self.expr(node.body)))
+        finally:
+            self.shadowed -= added
+
     def lambda_thread_target(self, node: cst.Call, qname: str) -> None:
-        """`Thread(target=lambda: self.m())`: the lambda runs without the BQL; its call is checked."""
+        """`Thread(target=lambda: self.m())`: the lambda runs without the BQL; its calls and cell
+        operations are checked (BQL006) where they are written."""
         keyword, position = api.THREAD_STARTS[qname]
         for index, arg in enumerate(node.args):
             named = arg.keyword.value if arg.keyword is not None else None
             if not (named == keyword or (named is None and index == position)):
                 continue
-            if isinstance(arg.value, cst.Lambda) and isinstance(arg.value.body, cst.Call):
-                inner = arg.value.body
-                emitted: list[Event] = []
-                saved, self.emit = self.emit, emitted.append
-                try:
-                    self.classify(inner, None)
-                finally:
-                    self.emit = saved
-                for event in emitted:
-                    if isinstance(event, Call):
+            if isinstance(arg.value, cst.Lambda):
+                # Only what needs the BQL matters on the new thread: its cell operations and
+                # calls; its borrows are not this function's.
+                for event in self.lambda_events(arg.value):
+                    if isinstance(event, (Call, CellOp)):
                         self.emit(replace(event, thread_start=node))
 
     def call_on_guard(self, node: cst.Call, guard: Value, method: str) -> Value:

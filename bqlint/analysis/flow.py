@@ -259,6 +259,10 @@ class Analyzer:
         if isinstance(event, LockChange):
             return self.lock_change(event, state)
         if isinstance(event, CellOp):
+            if event.thread_start is not None:
+                start = self.link(event.thread_start, "the lambda is started as a thread here")
+                self.report(Hazard("BQL006", event.node, chain=(start,)))
+                return state
             if state.lock.known_not_held():
                 self.report(Hazard("BQL006", event.node, chain=self.release_sites(state.lock)))
             elif state.lock.inherit and self.recording:

@@ -158,10 +158,13 @@ class FunctionScope:
         if isinstance(value, cst.IfExp):
             return self._resolvable(value.body) and self._resolvable(value.orelse)
         if isinstance(value, cst.Lambda):
-            assert isinstance(value.body, cst.Call)
+            # Its body is evaluated at the call (`lambda: self.regs.borrow().fifo[0]`); only a
+            # body that just calls a parameter or a variable resolves to nothing.
+            if not isinstance(value.body, cst.Call) or dotted(value.body.func) is None:
+                return True
             head = (dotted(value.body.func) or "").split(".")[0]
             lambda_params = {p.name.value for p in value.params.params}
-            return bool(head) and head not in lambda_params and self._resolvable(value.body.func)
+            return head not in lambda_params and self._resolvable(value.body.func)
         if isinstance(value, cst.Call):
             return self._resolvable(value.args[0].value)
         head = (dotted(value) or "").split(".")[0]

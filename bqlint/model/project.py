@@ -210,6 +210,19 @@ def _binds(alias: cst.ImportAlias, local: str) -> bool:
     return (dotted(alias.name) or "").split(".")[0] == local
 
 
+def modules_by_path_tail(name: str, by_stem: dict[str, list[ModuleInfo]]) -> list[ModuleInfo]:
+    """Namespace packages (PEP 420, no __init__.py): `acme.host.vcpu` is .../acme/host/vcpu.py,
+    wherever the import root is."""
+    parts = name.split(".")
+    if len(parts) < 2:
+        return []
+    return [
+        m
+        for m in by_stem.get(parts[-1], ())
+        if m.source.path.name != "__init__.py" and list(m.source.path.with_suffix("").parts[-len(parts) :]) == parts
+    ]
+
+
 class Project:
     """Every parsed module of one run, and name resolution across them."""
 
@@ -240,16 +253,7 @@ class Project:
         return found[0]
 
     def _by_path_tail(self, name: str) -> list[ModuleInfo]:
-        """Namespace packages (PEP 420, no __init__.py): `acme.host.vcpu` is .../acme/host/vcpu.py."""
-        parts = name.split(".")
-        if len(parts) < 2:
-            return []
-        return [
-            m
-            for m in self._by_stem.get(parts[-1], ())
-            if m.source.path.name != "__init__.py"
-            and list(m.source.path.with_suffix("").parts[-len(parts) :]) == parts
-        ]
+        return modules_by_path_tail(name, self._by_stem)
 
     def register_class(self, info: ClassInfo) -> None:
         self.classes.append(info)

@@ -26,6 +26,9 @@ _COMPOUND_VALUES = frozenset({cst.IfExp, cst.NamedExpr, cst.Tuple, cst.List, cst
 DISPLAYS = (cst.Tuple, cst.List, cst.Set, cst.Dict)
 
 
+_ELEMENTS = (cst.Element, cst.StarredElement, cst.DictElement, cst.StarredDictElement)
+
+
 def guard_exprs(value: cst.BaseExpression | None) -> list[cst.BaseExpression]:
     """Return the borrow calls and names whose guard `value` may hold (SPEC §3.1.2: either
     branch of a conditional expression, the elements of a display, a walrus's value)."""
@@ -33,7 +36,8 @@ def guard_exprs(value: cst.BaseExpression | None) -> list[cst.BaseExpression]:
     if kind is cst.Name:
         return [value]  # type: ignore[list-item]
     if kind not in _COMPOUND_VALUES:
-        return [value] if kind is cst.Call and is_borrow_call(value) else []  # type: ignore[arg-type, list-item]
+        is_borrow = kind is cst.Call and is_borrow_call(value)  # type: ignore[arg-type]
+        return [value] if is_borrow else []  # type: ignore[list-item]
     assert value is not None
     if isinstance(value, cst.IfExp):
         return [*guard_exprs(value.body), *guard_exprs(value.orelse)]
@@ -42,7 +46,7 @@ def guard_exprs(value: cst.BaseExpression | None) -> list[cst.BaseExpression]:
     if isinstance(value, DISPLAYS):
         out: list[cst.BaseExpression] = []
         for element in value.elements:
-            if isinstance(element, (cst.Element, cst.StarredElement, cst.DictElement, cst.StarredDictElement)):
+            if isinstance(element, _ELEMENTS):
                 out.extend(guard_exprs(element.value))
         return out
     return []

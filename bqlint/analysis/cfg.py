@@ -271,7 +271,8 @@ class CFGBuilder:
                 self.assign_target(element.value, held, stmt)
                 ex.end(held)
             else:
-                part = parts[index] if not stars or index < stars[0] else parts[len(parts) - (len(elements) - index)]
+                before = not stars or index < stars[0]
+                part = parts[index] if before else parts[len(parts) - (len(elements) - index)]
                 self.assign_target(element.value, part, stmt)
 
     def target_parts(self, target: cst.Attribute | cst.Subscript) -> list[Value]:

@@ -315,7 +315,10 @@ class Analyzer:
     def bind(self, state: State, event: Bind) -> State:
         bound = dict(state.bound)
         if event.keep:
-            add = frozenset({event.bid}) if event.bid is not None else bound.get(event.alias or "", frozenset())
+            if event.bid is not None:
+                add = frozenset({event.bid})
+            else:
+                add = bound.get(event.alias or "", frozenset())
             bound[event.name] = bound.get(event.name, frozenset()) | add
             return replace(state, bound=tuple(bound.items()))
         old = bound.pop(event.name, frozenset())

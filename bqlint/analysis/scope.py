@@ -118,7 +118,8 @@ class FunctionScope:
                     self._bind(node.asname.name, node.item)  # type: ignore[attr-defined]
             elif kind is cst.Match:
                 for case in node.cases:  # type: ignore[attr-defined]
-                    for name, source in match_guard_bindings(case.pattern, node.subject):  # type: ignore[attr-defined]
+                    subject = node.subject  # type: ignore[attr-defined]
+                    for name, source in match_guard_bindings(case.pattern, subject):
                         self.locals.add(name)
                         self.guard_sources.setdefault(name, []).append(source)
             elif kind is cst.ExceptHandler:
@@ -341,7 +342,8 @@ class FunctionScope:
             return None
         head = name.split(".")[0]
         if head in self.imports:
-            return self.project.resolve(".".join([self.imports[head], *name.split(".")[1:]]), self.module.root)
+            target = ".".join([self.imports[head], *name.split(".")[1:]])
+            return self.project.resolve(target, self.module.root)
         if head in self.locals and head != self.self_name:
             nested = self._nested_function(head) if "." not in name else None
             return nested

@@ -197,5 +197,7 @@ class FunctionInfo:
                 if isinstance(inner, Instance):
                     return CellType(typed.kind, typed.type_name, inner.cls, typed.decl, typed.module)
                 if isinstance(annotation, cst.Name):
-                    return CellType(typed.kind, typed.type_name, None, typed.decl, typed.module, annotation.value)
+                    return CellType(
+                        typed.kind, typed.type_name, None, typed.decl, typed.module, annotation.value
+                    )
         return typed

@@ -219,7 +219,8 @@ def modules_by_path_tail(name: str, by_stem: dict[str, list[ModuleInfo]]) -> lis
     return [
         m
         for m in by_stem.get(parts[-1], ())
-        if m.source.path.name != "__init__.py" and list(m.source.path.with_suffix("").parts[-len(parts) :]) == parts
+        if m.source.path.name != "__init__.py"
+        and list(m.source.path.with_suffix("").parts[-len(parts) :]) == parts
     ]
 
 

@@ -26,6 +26,8 @@ _COMPOUND_VALUES = frozenset({cst.IfExp, cst.NamedExpr, cst.Tuple, cst.List, cst
 DISPLAYS = (cst.Tuple, cst.List, cst.Set, cst.Dict)
 
 
+DISPLAY_TYPES = frozenset({cst.Tuple, cst.List, cst.Set, cst.Dict})
+_UNPACKING = frozenset({cst.Tuple, cst.List, cst.StarredElement})
 _ELEMENTS = (cst.Element, cst.StarredElement, cst.DictElement, cst.StarredDictElement)
 
 
@@ -61,8 +63,11 @@ def guard_bindings(
     elements (a starred target takes the rest); unpacking anything else reads values out of
     it, which are never guards.
     """
-    if type(target) is cst.Name:
-        return [(target.value, source) for source in guard_exprs(value)]
+    kind = type(target)
+    if kind is cst.Name:
+        return [(target.value, source) for source in guard_exprs(value)]  # type: ignore[attr-defined]
+    if kind not in _UNPACKING:
+        return []  # `self.x = ...`, `a[i] = ...`: not a name
     if isinstance(target, cst.StarredElement):
         return guard_bindings(target.value, value)
     if not isinstance(target, (cst.Tuple, cst.List)) or not isinstance(value, (cst.Tuple, cst.List)):
@@ -111,9 +116,11 @@ def is_callable_expr(value: cst.BaseExpression | None) -> bool:
 def container_names(target: cst.BaseExpression, value: cst.BaseExpression | None) -> list[str]:
     """Return the names an assignment binds to a container that may hold guards: a display
     (`pair = (g, 1)`) or the list of a starred target (`first, *rest = ...`)."""
-    if isinstance(target, cst.Name):
-        return [target.value] if isinstance(value, DISPLAYS) else []
-    if isinstance(target, (cst.Tuple, cst.List)):
+    kind = type(target)
+    if kind is cst.Name:
+        return [target.value] if type(value) in DISPLAY_TYPES else []  # type: ignore[attr-defined]
+    if kind is cst.Tuple or kind is cst.List:
+        assert isinstance(target, (cst.Tuple, cst.List))
         return [
             e.value.value
             for e in target.elements

@@ -29,7 +29,7 @@ from bqlint.analysis.events import (
     ReleaseGuard,
     UnlockPoint,
 )
-from bqlint.analysis.bindings import is_borrow_call
+from bqlint.analysis.bindings import DISPLAY_TYPES, is_borrow_call
 from bqlint.analysis.scope import FunctionScope
 from bqlint.model import api
 from bqlint.model.classes import CellType, ClassInfo, Instance
@@ -58,8 +58,6 @@ def is_synthetic(value: object) -> bool:
     """Whether `value` is a name the analysis made up to hold guards (never one in the source)."""
     return type(value) is GuardName and value[:1] == "$"
 
-
-_DISPLAY_TYPES = frozenset({cst.Tuple, cst.List, cst.Set, cst.Dict})
 
 
 class Extractor:
@@ -122,19 +120,21 @@ class Extractor:
             for element in node.slice:
                 if isinstance(element.slice, cst.Index):
                     self.end(self.expr(element.slice.value))
-            self.end_synthetic(value)
+            if type(value) is GuardName and value[:1] == "$":
+                self.end(value)
             return Derived(int(value)) if isinstance(value, (Temp, Derived)) else None
         if isinstance(node, cst.Attribute):
             value = self._expr(node.value)
             if isinstance(value, (Temp, Derived)):
                 return Derived(int(value))
-            self.end_synthetic(value)
+            if type(value) is GuardName and value[:1] == "$":
+                self.end(value)
             self.property_access(node, "getter")
             return None
         kind = type(node)
         if kind is cst.IfExp and self.fork is not None and self.holds_guards(node):
             return self.conditional(node)  # type: ignore[arg-type]
-        if kind in _DISPLAY_TYPES:
+        if kind in DISPLAY_TYPES:
             return self.display(node)  # type: ignore[arg-type]
         if isinstance(node, cst.Await):
             if isinstance(node.expression, cst.Call):
@@ -330,9 +330,9 @@ class Extractor:
         func = node.func
         scope = self.scope
         if (
-            isinstance(func, cst.Name)
-            and func.value not in self.calling
+            type(func) is cst.Name
             and func.value in scope.locals
+            and func.value not in self.calling
             and scope.bound_callables(func.value)
         ):
             self.call_bound(node, func.value)

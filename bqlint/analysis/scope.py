@@ -14,6 +14,7 @@ from bqlint.model.api import BORROW_METHODS, TRY_BORROW_METHODS, CellKind
 from bqlint.model.classes import CellContainer, CellType, ClassInfo, FieldType, Instance
 from bqlint.model.functions import FunctionInfo
 from bqlint.analysis.bindings import (
+    DISPLAY_TYPES,
     DISPLAYS,
     branches,
     container_names,
@@ -210,10 +211,15 @@ class FunctionScope:
             self.local_types[name.value] = typed if previous is typed or _same(previous, typed) else None
         for bound, source in guard_bindings(target, value):
             self.guard_sources.setdefault(bound, []).append(source)
+        if type(target) is cst.Name:
+            if type(value) in DISPLAY_TYPES:
+                self.containers.add(target.value)
+            bound_to = value if is_callable_expr(value) else None
+            self._callable_sources.setdefault(target.value, []).append(bound_to)
+            return
         self.containers.update(container_names(target, value))
         for name in names:
-            bound_to = value if isinstance(target, cst.Name) and is_callable_expr(value) else None
-            self._callable_sources.setdefault(name.value, []).append(bound_to)
+            self._callable_sources.setdefault(name.value, []).append(None)
 
     def _bind_loop(self, target: cst.BaseExpression, iterable: cst.BaseExpression) -> None:
         if (

@@ -143,6 +143,7 @@ def _parse_relevant(modules: list[ModuleInfo], settings: Settings) -> list[Modul
 
     def imports_of(module: ModuleInfo) -> list[ModuleInfo]:
         return _imported_modules(module, by_name, by_stem)
+
     parsed: dict[int, ModuleInfo] = {}
     relevant: set[int] = set()
     searched: set[str] = set()

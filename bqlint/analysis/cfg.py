@@ -27,9 +27,10 @@ from bqlint.analysis.events import (
     describe,
 )
 from bqlint.analysis.extract import Extractor, GuardName, Temp, Value, is_synthetic
+from bqlint.analysis.narrowing import captures, captures_of_subject, narrowing
 from bqlint.analysis.scope import FunctionScope
 from bqlint.model import api
-from bqlint.source import children, walk
+from bqlint.source import children
 
 
 @dataclass(eq=False)
@@ -334,7 +335,7 @@ class CFGBuilder:
     def _If(self, node: cst.If) -> None:
         self.extract.end(self.extract.expr(node.test))
         test_block = self.cur
-        when_none, when_some = _narrowing(self.scope, node.test)
+        when_none, when_some = narrowing(self.scope, node.test)
         self.start(test_block)
         if when_none:
             self.emit(Narrow(when_none))
@@ -354,7 +355,7 @@ class CFGBuilder:
         head = self.start(self.cur)
         self.extract.end(self.extract.expr(node.test))
         test_block = self.cur
-        when_none, when_some = _narrowing(self.scope, node.test)
+        when_none, when_some = narrowing(self.scope, node.test)
         after = self.new()
         self.frames.append(_Loop(head, after))
         self.start(test_block)
@@ -485,8 +486,8 @@ class CFGBuilder:
         for case in node.cases:
             self.start(subject)
             parts = ex.parts.get(str(held), []) if held is not None else []
-            of_subject = _captures_of_subject(case.pattern, held, parts)
-            for captured in _captures(case.pattern):
+            of_subject = captures_of_subject(case.pattern, held, parts)
+            for captured in captures(case.pattern):
                 source = of_subject.get(captured)
                 self.emit(Bind(captured, alias=str(source)) if source is not None else Bind(captured))
             ex.end(held)
@@ -527,36 +528,6 @@ def _is_cleanup(small: cst.BaseSmallStatement) -> bool:
     return False
 
 
-def _captures(pattern: cst.MatchPattern) -> list[str]:
-    """Return the names a `case` pattern binds (`case int(r)`, `case [r, *rest]`, `case x`)."""
-    names = []
-    for node in walk(pattern):
-        if isinstance(node, (cst.MatchAs, cst.MatchStar)) and isinstance(node.name, cst.Name):
-            names.append(node.name.value)
-        elif isinstance(node, cst.MatchMapping) and isinstance(node.rest, cst.Name):
-            names.append(node.rest.value)
-    return names
-
-
-def _captures_of_subject(
-    pattern: cst.MatchPattern, held: GuardName | None, parts: list[GuardName | None]
-) -> dict[str, GuardName]:
-    """Return name -> what it captures of a guard-holding subject: the whole subject
-    (`case g:`, `case BqlRef() as g:`), or one element of a display subject matched by a
-    sequence pattern of the same length (`match op, cell.borrow(): case ("r", g):`)."""
-    if held is None:
-        return {}
-    if isinstance(pattern, cst.MatchAs) and isinstance(pattern.name, cst.Name):
-        return {pattern.name.value: held}
-    out: dict[str, GuardName] = {}
-    if isinstance(pattern, (cst.MatchTuple, cst.MatchList)) and len(pattern.patterns) == len(parts):
-        for element, part in zip(pattern.patterns, parts):
-            inner = element.value if isinstance(element, cst.MatchSequenceElement) else None
-            if part is not None and isinstance(inner, cst.MatchAs) and isinstance(inner.name, cst.Name):
-                out[inner.name.value] = part
-    return out
-
-
 def _guard(value: object) -> str | int:
     return str(value) if isinstance(value, GuardName) else int(value)  # type: ignore[call-overload]
 
@@ -567,39 +538,3 @@ def _expressions(small: cst.CSTNode) -> list[cst.BaseExpression]:
 
 def _catches_everything(expr: cst.BaseExpression) -> bool:
     return isinstance(expr, cst.Name) and expr.value == "BaseException"
-
-
-def _narrowing(scope: FunctionScope, test: cst.BaseExpression) -> tuple[str | None, str | None]:
-    """Return (name that is None when `test` is true, name that is None when it is false)."""
-    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-        when_none, when_some = _narrowing(scope, test.expression)
-        return when_some, when_none
-    if isinstance(test, cst.NamedExpr):
-        test = test.target
-    if isinstance(test, cst.Comparison) and isinstance(test.left, cst.NamedExpr):
-        test = test.with_changes(left=test.left.target)
-    # SPEC §3.1.2: a guard is an object; its truthiness (`if g:`) says nothing about None.
-    if (
-        isinstance(test, cst.Call)
-        and isinstance(test.func, cst.Name)
-        and test.func.value == "isinstance"
-        and test.args
-        and isinstance(test.args[0].value, cst.Name)
-        and scope.may_hold_guard(test.args[0].value.value)
-    ):
-        return None, test.args[0].value.value
-    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
-        left, right = test.left, test.comparisons[0].comparator
-        if _is_none(left):
-            left, right = right, left
-        if isinstance(left, cst.Name) and scope.may_hold_guard(left.value) and _is_none(right):
-            op = test.comparisons[0].operator
-            if isinstance(op, (cst.Is, cst.Equal)):
-                return left.value, None
-            if isinstance(op, (cst.IsNot, cst.NotEqual)):
-                return None, left.value
-    return None, None
-
-
-def _is_none(expr: cst.BaseExpression) -> bool:
-    return isinstance(expr, cst.Name) and expr.value == "None"

@@ -59,7 +59,6 @@ def is_synthetic(value: object) -> bool:
     return type(value) is GuardName and value[:1] == "$"
 
 
-
 class Extractor:
     """Emit the events of expressions of one function through `emit`."""
 

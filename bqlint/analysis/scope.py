@@ -408,6 +408,8 @@ class FunctionScope:
 
 
 _UNTYPED_REFCELL = CellType(CellKind.REFCELL, "BqlRefCell")
+
+
 def _same(a: FieldType | None, b: FieldType | None) -> bool:
     if type(a) is not type(b):
         return False

@@ -25,7 +25,13 @@ from bqlint.isolation import describe, without_faulty
 from bqlint.model.api import RUNTIME_PACKAGE, is_runtime_module
 from bqlint.model.build import build_project
 from bqlint.model.functions import FunctionInfo
-from bqlint.model.project import ModuleInfo, Project, collect_symbols, module_name_for
+from bqlint.model.project import (
+    ModuleInfo,
+    Project,
+    collect_symbols,
+    module_name_for,
+    modules_by_path_tail,
+)
 from bqlint.reading import DecodedSource, UnreadableSource, decode_source, read_source_bytes, safe_resolve
 from bqlint.rules import Rule, all_rules
 from bqlint.rules.context import Finding, RuleContext
@@ -182,8 +188,14 @@ def _parse_relevant(modules: list[ModuleInfo], settings: Settings) -> list[Modul
     """
     words = _trigger_words(settings)
     by_name: dict[str, list[ModuleInfo]] = {}
+    by_stem: dict[str, list[ModuleInfo]] = {}
     for module in modules:
         by_name.setdefault(module.name, []).append(module)
+        by_stem.setdefault(module.source.path.stem, []).append(module)
+
+    def imports_of(module: ModuleInfo) -> list[ModuleInfo]:
+        return _imported_modules(module, by_name, by_stem)
+
     parsed: dict[int, ModuleInfo] = {}
     relevant: set[int] = set()
     searched: set[str] = set()
@@ -195,7 +207,7 @@ def _parse_relevant(modules: list[ModuleInfo], settings: Settings) -> list[Modul
             parsed[id(module)] = module
             if not _parse(module):
                 continue
-            for imported in _imported_modules(module, by_name):
+            for imported in imports_of(module):
                 if id(imported) not in parsed:
                     work.append(imported)
         if id(module) not in relevant or is_runtime_module(module.name):
@@ -203,14 +215,16 @@ def _parse_relevant(modules: list[ModuleInfo], settings: Settings) -> list[Modul
         for name in {module.name.rsplit(".", 1)[-1], module.name.split(".")[0]} - searched:
             searched.add(name)
             for other in modules:
-                if id(other) in relevant or name not in other.source.text:
+                if id(other) in relevant:
+                    continue
+                if name not in other.source.text and not _may_import_relatively(other, module):
                     continue
                 if id(other) not in parsed:
                     parsed[id(other)] = other
                     if not _parse(other):
                         continue
-                    work.extend(m for m in _imported_modules(other, by_name) if id(m) not in parsed)
-                if any(id(m) in relevant for m in _imported_modules(other, by_name)):
+                    work.extend(m for m in imports_of(other) if id(m) not in parsed)
+                if any(id(m) in relevant for m in imports_of(other)):
                     relevant.add(id(other))
                     work.append(other)
     return list(parsed.values())
@@ -232,7 +246,17 @@ def _parse(module: ModuleInfo) -> bool:
     return tree is not None
 
 
-def _imported_modules(module: ModuleInfo, by_name: dict[str, list[ModuleInfo]]) -> list[ModuleInfo]:
+def _may_import_relatively(other: ModuleInfo, module: ModuleInfo) -> bool:
+    """`from . import X` names no package: a module inside `module`'s top package may use it."""
+    if "from ." not in other.source.text or "." not in module.name and not module.is_package:
+        return False
+    top = module.root / module.name.split(".")[0]
+    return top in other.source.path.parents
+
+
+def _imported_modules(
+    module: ModuleInfo, by_name: dict[str, list[ModuleInfo]], by_stem: dict[str, list[ModuleInfo]]
+) -> list[ModuleInfo]:
     """Return the checked modules that `module` imports (a dotted import may name a symbol)."""
     if is_runtime_module(module.name):
         return []
@@ -240,7 +264,8 @@ def _imported_modules(module: ModuleInfo, by_name: dict[str, list[ModuleInfo]]) 
     for imported in module.imported_modules:
         parts = imported.split(".")
         for i in range(len(parts), 0, -1):
-            candidates = by_name.get(".".join(parts[:i]))
+            prefix = ".".join(parts[:i])
+            candidates = by_name.get(prefix) or modules_by_path_tail(prefix, by_stem)
             if candidates:
                 found.extend(candidates)
                 break

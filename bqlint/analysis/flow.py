@@ -198,6 +198,11 @@ class Analyzer:
         deco = fn.releases_bql()
         if deco is not None and summary.releases is None:
             summary.releases = (Link(deco, fn.module, f"`{fn.name}()` is marked `@bql.releases_bql` here"),)
+        deco = fn.without_bql()
+        if deco is not None and summary.releases is None:
+            # SPEC §3.1.2: the runtime releases the BQL to run a `@without_bql` function.
+            label = f"`{fn.name}()` runs without the BQL (`@bql.without_bql`) here"
+            summary.releases = (Link(deco, fn.module, label),)
         deco = fn.requires_bql()
         if deco is not None and summary.needs_bql is None:
             summary.needs_bql = (Link(deco, fn.module, f"`{fn.name}()` requires the BQL here"),)
@@ -254,6 +259,10 @@ class Analyzer:
         if isinstance(event, LockChange):
             return self.lock_change(event, state)
         if isinstance(event, CellOp):
+            if event.thread_start is not None:
+                start = self.link(event.thread_start, "the lambda is started as a thread here")
+                self.report(Hazard("BQL006", event.node, chain=(start,)))
+                return state
             if state.lock.known_not_held():
                 self.report(Hazard("BQL006", event.node, chain=self.release_sites(state.lock)))
             elif state.lock.inherit and self.recording:
@@ -305,6 +314,13 @@ class Analyzer:
 
     def bind(self, state: State, event: Bind) -> State:
         bound = dict(state.bound)
+        if event.keep:
+            if event.bid is not None:
+                add = frozenset({event.bid})
+            else:
+                add = bound.get(event.alias or "", frozenset())
+            bound[event.name] = bound.get(event.name, frozenset()) | add
+            return replace(state, bound=tuple(bound.items()))
         old = bound.pop(event.name, frozenset())
         if event.bid is not None:
             new = frozenset({event.bid})
@@ -317,7 +333,9 @@ class Analyzer:
             bound[event.name] = new
         released = dict(state.released)
         released.pop(event.name, None)
-        if event.alias is not None and event.alias in dict(state.released):
+        if event.alias is not None and event.alias in dict(state.released) and not new:
+            # `h = g` after `g.release()`: h is the released guard too. A name that still holds
+            # a live guard (the next element of `for g in (a, b)`) is that guard instead.
             released[event.name] = dict(state.released)[event.alias]
         return replace(state, live=live, bound=tuple(bound.items()), released=tuple(released.items()))
 
@@ -363,6 +381,15 @@ class Analyzer:
         here = event.label
         via = {id(fn): node for fn, node in event.via}
         for callee in event.callees:
+            if event.guard is not None:
+                # Whether the callee writes its `self` is not a summary fact: a callee not yet
+                # analysed (another module, later in the queue) is asked all the same.
+                shared = [b for b in self.guard_bids(event.guard, state) if not self.borrows[b].mut]
+                mutation = self.mutates(callee) if shared else None
+                if mutation is not None:
+                    self.report(
+                        Hazard("BQL004", event.node, self.borrows[min(shared)], mutation, "call", event)
+                    )
             summary = self.summaries.get(id(callee))
             if summary is None:
                 continue
@@ -404,13 +431,6 @@ class Analyzer:
                     )
                 elif state.lock.inherit and self.recording:
                     self.result.summary.add_needs((step, *summary.needs_bql))
-            if event.guard is not None:
-                shared = [b for b in self.guard_bids(event.guard, state) if not self.borrows[b].mut]
-                mutation = self.mutates(callee) if shared else None
-                if mutation is not None:
-                    self.report(
-                        Hazard("BQL004", event.node, self.borrows[min(shared)], mutation, "call", event)
-                    )
 
     def all_leave_held(self, event: Call) -> bool:
         summaries = [self.summaries.get(id(callee)) for callee in event.callees]

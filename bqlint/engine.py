@@ -77,16 +77,26 @@ def run(
     rules = [rule() for rule in all_rules() if rule.code not in ("BQL100", "BQL999")]
     diagnostics: list[Diagnostic] = []
     sources: dict[Path, str] = {}
-    for path, module in reported.items():
+    # A finding in a context file is reported when one of its related locations lies in a
+    # reported file (SPEC §3.2): the callee that now releases the BQL blocks its caller.
+    checked = {**{m.source.path: m for m in parsed if m.source.module is not None}, **reported}
+    for path, module in checked.items():
         found = _check_module(project, module, by_module.get(id(module), []), rules)
         file_diagnostics = _diagnostics(module, found)
         file_diagnostics = [d for d in file_diagnostics if settings.is_enabled(d.code, d.path)]
         file_diagnostics = _suppress(path, module.source.text, file_diagnostics, settings)
+        if path not in reported:
+            file_diagnostics = [d for d in file_diagnostics if _touches(d, reported)]
         if file_diagnostics:
             sources[path] = module.source.text
             diagnostics.extend(file_diagnostics)
     diagnostics.sort(key=Diagnostic.sort_key)
     return Report(diagnostics, sources, len(reported))
+
+
+def _touches(diagnostic: Diagnostic, reported: dict[Path, ModuleInfo]) -> bool:
+    """Return whether a related location of `diagnostic` lies in a reported file."""
+    return any(r.span.path in reported for r in diagnostic.related)
 
 
 def _read(files: Iterable[Path], stdin: tuple[Path, str] | None) -> Iterable[tuple[Path, str]]:

@@ -109,7 +109,9 @@ def test_precommit_blocks_a_commit_that_changes_only_the_callee(tmp_path: Path) 
     assert blocked.returncode == 1, blocked.stdout + blocked.stderr
     assert "error[BQL002]" in blocked.stdout
     assert " --> dma.py:19:13" in blocked.stdout
-    assert "hostio.py:10" in blocked.stdout  # the chain goes through the changed file
+    # The chain goes through the changed file: its call and the released BQL are labelled.
+    assert "::: hostio.py:4:1" in blocked.stdout
+    assert "`flush()` calls `wait_for_host()` here" in blocked.stdout
 
     _git(project, "checkout", "--", ".")
     _git(project, "reset", "-q", "--hard")

@@ -1,0 +1,80 @@
+"""Per-file facts as plain data: relevance, imports and syntax status, from Python's own parser.
+
+They are cheap (no libcst), cacheable by content, and enough to decide which files must be
+parsed with libcst and which modules can affect each other (bqlint.groups), before any of them
+is parsed. The imports are the dotted names `collect_symbols` records for the same file.
+"""
+
+from __future__ import annotations
+
+import ast
+import warnings
+from dataclasses import dataclass
+
+from bqlint.config import Settings
+from bqlint.model.api import RUNTIME_PACKAGE
+
+_BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+@dataclass(frozen=True, slots=True)
+class FileFacts:
+    """What a run needs to know about one file before parsing it with libcst."""
+
+    # The file mentions the runtime or a configured name (a seed of the relevance closure).
+    relevant: bool
+    # Modules and names it imports, at any depth, relative imports made absolute (sorted).
+    imports: tuple[str, ...]
+    # (message, row, column) of the first syntax error Python's parser finds, else None.
+    syntax_error: tuple[str, int, int] | None
+
+
+def trigger_words(settings: Settings) -> tuple[str, ...]:
+    """Return the words whose presence makes a file a seed: `bql` and the configured names' parts."""
+    words = {RUNTIME_PACKAGE}
+    for dotted_name in (*settings.device_bases, *settings.cell_types, *settings.unlock_points):
+        words.update(part for part in dotted_name.split(".") if part)
+    return tuple(sorted(words))
+
+
+def extract_facts(text: str, module_name: str, is_package: bool, words: tuple[str, ...]) -> FileFacts:
+    """Return the facts of one file (`module_name` makes its relative imports absolute)."""
+    relevant = any(word in text for word in words)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarning (invalid escapes) is not ours to print
+            tree = ast.parse(text)
+    except SyntaxError as exc:
+        error = ((exc.msg or "invalid syntax").strip(), max(exc.lineno or 1, 1), max(exc.offset or 1, 1))
+        return FileFacts(relevant, (), error)
+    except (ValueError, RecursionError, MemoryError) as exc:
+        return FileFacts(relevant, (), (str(exc), 1, 1))
+    package = module_name if is_package else module_name.rpartition(".")[0]
+    return FileFacts(relevant, tuple(sorted(_imports(tree, package))), None)
+
+
+def _imports(tree: ast.Module, package: str) -> set[str]:
+    """Return the imported names, as `bqlint.model.project.collect_symbols` records them."""
+    found: set[str] = set()
+    stack: list[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                prefix = package
+                for _ in range(node.level - 1):
+                    prefix = prefix.rpartition(".")[0]
+                base = f"{prefix}.{base}" if base and prefix else (base or prefix)
+            if not base:
+                continue
+            found.add(base)
+            if not (len(node.names) == 1 and node.names[0].name == "*"):
+                found.update(f"{base}.{alias.name}" for alias in node.names)
+        for name in _BODIES:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                stack.extend(v for v in value if isinstance(v, ast.AST))
+    return found

@@ -3,8 +3,9 @@
 Layout under the cache directory (`.bqlint_cache/` at the project root, config `cache-dir`,
 env `BQLINT_CACHE_DIR`): a `.gitignore` (`*`) and a `CACHEDIR.TAG`; per bqlint build a folder
 with `facts.json` (one index of every file's facts) and `results/xx/<key>.json` (the findings
-of one analysis group). Keys hash the bqlint build, the effective configuration and the
-contents, never a path's mtime, so an entry restored on another machine is still valid.
+of one analysis group). Keys hash the bqlint build, the effective configuration, the
+contents and paths relative to the project root, never an mtime, so an entry restored into
+a checkout at another path or on another machine is still valid.
 Every entry carries its key and a digest of its payload: a corrupt, truncated, foreign or
 half-written entry is ignored (and rewritten), never trusted. Writes go through a temporary
 file and `os.replace`, so concurrent runs leave only whole entries; old entries are pruned
@@ -19,7 +20,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -77,11 +78,15 @@ def build_id() -> str:
 
 
 def settings_key(settings: Settings) -> str:
-    """Return a digest of everything in `settings` that can change a finding."""
+    """Return a digest of everything in `settings` that can change a finding.
+
+    Not the root: keys and entries name files relative to it, so that a cache restored into
+    a checkout at another path (another CI runner, another machine) is still used.
+    """
     fields = {
         f.name: _canonical(getattr(settings, f.name))
         for f in dataclasses.fields(settings)
-        if f.name not in ("config_path", "exclude", "extend_exclude", "cache_dir")
+        if f.name not in ("root", "config_path", "exclude", "extend_exclude", "cache_dir")
     }
     return _digest(fields)
 
@@ -94,16 +99,19 @@ def facts_key(settings_digest: str, name: str, is_package: bool, content: str) -
     return _digest(["facts", build_id(), settings_digest, name, is_package, content])
 
 
-def group_key(settings_digest: str, members: Iterable[tuple[Path, str, bool, str]]) -> str:
-    """Key of one group's findings: every member's path, module name, package flag and content."""
-    return _digest(["group", build_id(), settings_digest, [[str(p), n, k, c] for p, n, k, c in members]])
+def group_key(settings_digest: str, members: Iterable[tuple[str, str, bool, str]]) -> str:
+    """Key of one group's findings: every member's path (as `Cache.name_of`), module name,
+    package flag and content."""
+    return _digest(["group", build_id(), settings_digest, [[p, n, k, c] for p, n, k, c in members]])
 
 
 class Cache:
     """One run's view of the cache directory: reads never fail, writes are atomic."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, root: Path | None = None) -> None:
         self.directory = directory
+        # Paths under `root` are stored relative to it (see `settings_key`).
+        self.root = root
         self.folder = directory / build_id()
         self._facts: dict[str, list[Any]] | None = None
         self._used: dict[str, list[Any]] = {}
@@ -135,6 +143,16 @@ class Cache:
         self._used[key] = [facts.relevant, list(facts.imports), error]
         self._facts_changed = True
 
+    def name_of(self, path: Path) -> str:
+        """Return how keys and entries name `path`: relative to the root when below it."""
+        if self.root is not None and path.is_relative_to(self.root):
+            return path.relative_to(self.root).as_posix()
+        return str(path)
+
+    def _path_of(self, name: str) -> Path:
+        path = Path(name)
+        return path if path.is_absolute() or self.root is None else self.root / path
+
     # ---- findings: one file per group ----------------------------------------------------
     def results(self, key: str) -> list[Diagnostic] | None:
         path = self._result_path(key)
@@ -142,7 +160,7 @@ class Cache:
         if not isinstance(payload, list):
             return None
         try:
-            found = [_diagnostic(item) for item in payload]
+            found = [_diagnostic(item, self._path_of) for item in payload]
         except (TypeError, ValueError, KeyError, IndexError):
             return None
         try:
@@ -152,7 +170,7 @@ class Cache:
         return found
 
     def put_results(self, key: str, diagnostics: list[Diagnostic]) -> None:
-        self._write(self._result_path(key), key, [_plain(d) for d in diagnostics])
+        self._write(self._result_path(key), key, [_plain(d, self.name_of) for d in diagnostics])
 
     def flush(self) -> None:
         """Write the facts index (entries used by this run first) and prune when too big."""
@@ -212,6 +230,9 @@ class Cache:
         """Create the directory with its `.gitignore` and `CACHEDIR.TAG` on first write."""
         if (self.directory / "CACHEDIR.TAG").is_file():
             return
+        if self.directory.is_dir() and any(self.directory.iterdir()):
+            # Someone else's folder (`cache-dir = "."`?): never write a `*` .gitignore into it.
+            raise OSError(f"{self.directory} is not a bqlint cache")
         self.directory.mkdir(parents=True, exist_ok=True)
         for name, text in ((".gitignore", "*\n"), ("CACHEDIR.TAG", _TAG)):
             target = self.directory / name
@@ -269,23 +290,23 @@ def _canonical(value: Any) -> Any:
 
 
 # ---- diagnostics as JSON data ----------------------------------------------------------------
-def _plain(d: Diagnostic) -> list[Any]:
+def _plain(d: Diagnostic, name_of: Callable[[Path], str]) -> list[Any]:
     fix = None
     if d.fix is not None:
         fix = [d.fix.message, d.fix.applicability.value, [[e.content, *_pos(e.start), *_pos(e.end)] for e in d.fix.edits]]
-    related = [[r.message, *_span(r.span)] for r in d.related]
-    return [d.code, d.name, d.message, _span(d.span), related, d.help, fix, d.scope]
+    related = [[r.message, *_span(r.span, name_of)] for r in d.related]
+    return [d.code, d.name, d.message, _span(d.span, name_of), related, d.help, fix, d.scope]
 
 
 def _pos(p: Position) -> list[int]:
     return [p.row, p.column]
 
 
-def _span(s: Span) -> list[Any]:
-    return [str(s.path), s.start.row, s.start.column, s.end.row, s.end.column]
+def _span(s: Span, name_of: Callable[[Path], str]) -> list[Any]:
+    return [name_of(s.path), s.start.row, s.start.column, s.end.row, s.end.column]
 
 
-def _diagnostic(item: Any) -> Diagnostic:
+def _diagnostic(item: Any, path_of: Callable[[str], Path]) -> Diagnostic:
     code, name, message, span, related, help_text, fix, scope = item
     plan = None
     if fix is not None:
@@ -299,17 +320,17 @@ def _diagnostic(item: Any) -> Diagnostic:
         _str(code),
         _str(name),
         _str(message),
-        _to_span(span),
-        tuple(Related(_str(r[0]), _to_span(r[1:])) for r in related),
+        _to_span(span, path_of),
+        tuple(Related(_str(r[0]), _to_span(r[1:], path_of)) for r in related),
         None if help_text is None else _str(help_text),
         plan,
         _str(scope),
     )
 
 
-def _to_span(raw: Any) -> Span:
+def _to_span(raw: Any, path_of: Callable[[str], Path]) -> Span:
     path, r1, c1, r2, c2 = raw
-    return Span(Path(_str(path)), Position(_int(r1), _int(c1)), Position(_int(r2), _int(c2)))
+    return Span(path_of(_str(path)), Position(_int(r1), _int(c1)), Position(_int(r2), _int(c2)))
 
 
 def _str(value: Any) -> str:

@@ -235,7 +235,7 @@ def run_check(settings: Settings, options: CheckOptions) -> int:
         if not options.quiet:
             click.echo("warning: no Python files found under the given paths", err=True)
         return 0
-    cache = None if options.no_cache else Cache(cache_directory(settings))
+    cache = None if options.no_cache else Cache(cache_directory(settings), settings.root)
 
     def check_now(stdin: tuple[Path, str] | None) -> engine.Report:
         report = engine.run(

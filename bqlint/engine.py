@@ -160,7 +160,7 @@ def _analyse_groups(
     keys: list[str] = []
     if cache is not None:
         for g, group in enumerate(groups):
-            members = [(modules[i].source.path, modules[i].name, modules[i].is_package, digests[i]) for i in group]
+            members = [(cache.name_of(modules[i].source.path), modules[i].name, modules[i].is_package, digests[i]) for i in group]
             keys.append(group_key(settings_digest, members))
             hit = cache.results(keys[g])
             if hit is not None:

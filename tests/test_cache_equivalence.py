@@ -54,7 +54,7 @@ def test_fixture_project_json_is_the_same_cold_warm_and_in_parallel(name: str, f
     settings = Settings(root=ROOT)
     reference = _json(engine.run(settings, files, context=context))
     for label in ("cold", "warm"):
-        cache = Cache(tmp_path / "cache")
+        cache = Cache(tmp_path / "cache", ROOT)
         report = engine.run(settings, files, context=context, jobs=2, cache=cache)
         cache.flush()
         assert _json(report) == reference, f"{name}: {label} run differs"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -150,6 +151,15 @@ def test_an_unwritable_cache_costs_speed_not_results(project, invoke, tmp_path, 
     assert _json(invoke, ".") == _json(invoke, ".", "--no-cache")
 
 
+def test_a_cache_dir_that_is_someone_elses_folder_is_never_written(project, invoke):
+    root = project({**FILES, "pyproject.toml": '[tool.bqlint]\ncache-dir = "."\n'})
+    before = sorted(p.name for p in root.iterdir())
+    assert _json(invoke, ".") == _json(invoke, ".", "--no-cache")
+    assert sorted(p.name for p in root.iterdir()) == before
+    assert invoke("clean").exit_code == 0
+    assert (root / "dma.py").exists()
+
+
 def test_pruning_keeps_the_cache_under_its_bound(tmp_path):
     directory = tmp_path / "cache"
     entries = []
@@ -177,3 +187,16 @@ def test_two_runs_at_once_leave_a_valid_cache(project, invoke):
         assert header["format"] == cache_module.FORMAT
     assert not list((root / ".bqlint_cache").rglob(".tmp-*"))
     assert _json(invoke, ".") == expected
+
+
+def test_a_cache_restored_into_a_checkout_at_another_path_is_used(project, invoke, analysed, tmp_path, monkeypatch):
+    root = project(FILES)
+    _json(invoke, ".")
+    moved = tmp_path / "elsewhere" / "checkout"
+    shutil.copytree(root, moved)
+    monkeypatch.chdir(moved)
+    analysed.clear()
+    warm = _json(invoke, ".")
+    assert analysed == []
+    assert warm == _json(invoke, ".", "--no-cache")
+    assert {item["filename"] for item in warm} == {str(moved / "dma.py"), str(moved / "dev.py")}

@@ -400,6 +400,15 @@ def clean(path: Path | None) -> None:
         click.echo(f"warning: {directory} is not a bqlint cache; left alone", err=True)
 
 
+@main.command("server")
+@exit_codes
+def server_command() -> None:
+    """Run the Language Server on standard input and output (for editors)."""
+    from bqlint.server import serve
+
+    serve()
+
+
 @main.command("rules")
 @click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @exit_codes

@@ -200,3 +200,55 @@ def test_a_cache_restored_into_a_checkout_at_another_path_is_used(project, invok
     assert analysed == []
     assert warm == _json(invoke, ".", "--no-cache")
     assert {item["filename"] for item in warm} == {str(moved / "dma.py"), str(moved / "dev.py")}
+
+
+BASE = """\
+import bql
+
+
+class Regs:
+    def __init__(self) -> None:
+        self.dr = 0
+
+
+class Base(bql.SysBusDevice):
+    def __init__(self) -> None:
+        super().__init__()
+        self.regs = bql.BqlRefCell(Regs())
+
+    def write(self, offset: int, value: int, size: int) -> None:
+        with self.regs.borrow_mut() as regs:
+            regs.dr = value
+            self.hook()
+
+    def hook(self) -> None:
+        pass
+"""
+
+CHILD_RELEASING = """\
+import bql
+from base import *
+
+
+class Child(Base):
+    def hook(self) -> None:
+        bql.unlock()
+        bql.lock()
+"""
+
+CHILD_CLEAN = CHILD_RELEASING.replace("        bql.unlock()\n        bql.lock()\n", "        pass\n")
+
+
+def test_an_override_in_a_subclass_module_changes_the_base_modules_findings_when_warm(project, invoke):
+    root = project({"pyproject.toml": "", "base.py": BASE, "child.py": CHILD_CLEAN, "misc.py": UNRELATED})
+    assert _json(invoke, ".") == []
+    (root / "child.py").write_text(CHILD_RELEASING)
+    found = _json(invoke, ".")
+    assert [(i["filename"].rsplit("/", 1)[-1], i["code"], i["location"]["row"]) for i in found] == [
+        ("base.py", "BQL002", 17)
+    ]
+    assert found == _json(invoke, ".", "--no-cache")
+    # Given only the subclass module, the base's finding is reported: its chain runs through it.
+    assert _json(invoke, "child.py") == found
+    (root / "child.py").write_text(CHILD_CLEAN)
+    assert _json(invoke, ".") == []

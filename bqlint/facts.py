@@ -56,25 +56,45 @@ def extract_facts(text: str, module_name: str, is_package: bool, words: tuple[st
 def _imports(tree: ast.Module, package: str) -> set[str]:
     """Return the imported names, as `bqlint.model.project.collect_symbols` records them."""
     found: set[str] = set()
-    stack: list[ast.AST] = [tree]
+    stack: list[list[ast.stmt]] = [tree.body]
     while stack:
-        node = stack.pop()
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                prefix = package
-                for _ in range(node.level - 1):
-                    prefix = prefix.rpartition(".")[0]
-                base = f"{prefix}.{base}" if base and prefix else (base or prefix)
-            if not base:
-                continue
-            found.add(base)
-            if not (len(node.names) == 1 and node.names[0].name == "*"):
-                found.update(f"{base}.{alias.name}" for alias in node.names)
-        for name in _BODIES:
-            value = getattr(node, name, None)
-            if isinstance(value, list):
-                stack.extend(v for v in value if isinstance(v, ast.AST))
+        for node in stack.pop():
+            kind = type(node)
+            if kind is ast.Import:
+                found.update(alias.name for alias in node.names)  # type: ignore[attr-defined]
+            elif kind is ast.ImportFrom:
+                _import_from(node, package, found)  # type: ignore[arg-type]
+            elif kind in _COMPOUND:
+                for name in _BODIES:
+                    value = getattr(node, name, None)
+                    if value:
+                        if name in ("handlers", "cases"):
+                            stack.extend(part.body for part in value)
+                        else:
+                            stack.append(value)
     return found
+
+
+def _import_from(node: ast.ImportFrom, package: str, found: set[str]) -> None:
+    base = node.module or ""
+    if node.level:
+        prefix = package
+        for _ in range(node.level - 1):
+            prefix = prefix.rpartition(".")[0]
+        base = f"{prefix}.{base}" if base and prefix else (base or prefix)
+    if not base:
+        return
+    found.add(base)
+    if not (len(node.names) == 1 and node.names[0].name == "*"):
+        found.update(f"{base}.{alias.name}" for alias in node.names)
+
+
+# Statements with bodies: everything an import can be nested in.
+_COMPOUND = frozenset(
+    getattr(ast, name)
+    for name in (
+        "FunctionDef", "AsyncFunctionDef", "ClassDef", "If", "For", "AsyncFor", "While",
+        "With", "AsyncWith", "Try", "TryStar", "Match",
+    )
+    if hasattr(ast, name)
+)

@@ -8,6 +8,7 @@ index, so the caller assembles them in a fixed order whatever finished first.
 from __future__ import annotations
 
 import multiprocessing as mp
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -39,8 +40,13 @@ def run_indexed(
         return results
     _TASK = task
     try:
-        with mp.get_context("fork").Pool(min(jobs, len(order))) as pool:
-            for index, result in pool.imap_unordered(_call, order, chunksize=1):
+        # A pool of futures, not multiprocessing.Pool: a worker killed by the system (out of
+        # memory) fails the run with BrokenProcessPool instead of hanging it.
+        context = mp.get_context("fork")
+        with ProcessPoolExecutor(min(jobs, len(order)), mp_context=context) as pool:
+            futures = [pool.submit(_call, index) for index in order]
+            for future in as_completed(futures):
+                index, result = future.result()
                 results[index] = result
                 done(index)
     finally:

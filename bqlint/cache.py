@@ -175,9 +175,12 @@ class Cache:
     def flush(self) -> None:
         """Write the facts index (entries used by this run first) and prune when too big."""
         if self._facts_changed:
+            # Keep this run's entries, and as many older ones (another branch's files), so
+            # the index stays about twice the project's size however often files change.
             merged = dict(self._used)
-            for key, raw in (self._facts or {}).items():
-                if len(merged) >= MAX_FACTS:
+            limit = min(MAX_FACTS, 2 * len(self._used) + 1000)
+            for key, raw in (self._facts or {}).items():  # most recently used first
+                if len(merged) >= limit:
                     break
                 merged.setdefault(key, raw)
             self._write(self.folder / "facts.json", "facts", merged)

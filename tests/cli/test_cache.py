@@ -252,3 +252,20 @@ def test_an_override_in_a_subclass_module_changes_the_base_modules_findings_when
     assert _json(invoke, "child.py") == found
     (root / "child.py").write_text(CHILD_CLEAN)
     assert _json(invoke, ".") == []
+
+
+def test_the_facts_index_stays_about_twice_the_projects_size(tmp_path):
+    from bqlint.facts import FileFacts
+
+    facts = FileFacts(False, ("os",), None)
+    first = cache_module.Cache(tmp_path / "c")
+    for k in range(3000):
+        first.put_facts(f"old{k}", facts)
+    first.flush()
+    second = cache_module.Cache(tmp_path / "c")
+    assert [second.facts(f"old{k}") for k in range(10)] == [facts] * 10
+    second.put_facts("new", facts)
+    second.flush()
+    index = json.loads((first.folder / "facts.json").read_bytes().split(b"\n", 1)[1])
+    assert len(index) == 2 * 11 + 1000
+    assert {f"old{k}" for k in range(10)} | {"new"} <= index.keys()

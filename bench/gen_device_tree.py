@@ -182,17 +182,17 @@ class Dev{d}(bql.SysBusDevice):
         return remote.checksum(data) ^ seed
 {extra}'''
 
-BUG_ACROSS_MODULES = '''
+BUG_ACROSS_MODULES = """
     def drain(self, value: int) -> None:
         with self.regs.borrow_mut() as regs:
             regs.data = value
             remote.sync(value)
-'''
+"""
 
-BUG_REBINDING = '''
+BUG_REBINDING = """
     def clear_level(self) -> None:
         self.level = 0
-'''
+"""
 
 
 def generate(out: Path, modules: int, per_package: int, cluster: int) -> list[Path]:
@@ -224,9 +224,7 @@ def generate(out: Path, modules: int, per_package: int, cluster: int) -> list[Pa
             if made == modules:
                 break
             extra = BUG_ACROSS_MODULES if made % 10 == 3 else BUG_REBINDING if made % 20 == 7 else ""
-            text = DEVICE.format(
-                p=package, d=d, q=f"cluster{c:03d}.pkg{neighbour:04d}", extra=extra
-            )
+            text = DEVICE.format(p=package, d=d, q=f"cluster{c:03d}.pkg{neighbour:04d}", extra=extra)
             write(folder / f"dev{d:03d}.py", text)
             made += 1
     (out / "pyproject.toml").write_text("[tool.bqlint]\n")

@@ -149,7 +149,9 @@ def main() -> None:
         rows.append(_row("cold `--jobs 1`, device tree / bare parse loop", *_ratio(cold, base), "<= 1.5x"))
         stdlib_root = Path(sys.base_prefix) / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
         copy = top / "stdlib"
-        shutil.copytree(stdlib_root, copy, ignore=shutil.ignore_patterns("site-packages", "__pycache__", "test", "tests"))
+        shutil.copytree(
+            stdlib_root, copy, ignore=shutil.ignore_patterns("site-packages", "__pycache__", "test", "tests")
+        )
         stdlib = _files(copy)
         if args.stdlib_files:
             for extra in stdlib[args.stdlib_files :]:
@@ -157,7 +159,9 @@ def main() -> None:
             stdlib = stdlib[: args.stdlib_files]
         stdlib_base = floor(stdlib)
         stdlib_cold = bqlint(copy, top / "c5", "--jobs", "1")
-        rows.append(_row("cold `--jobs 1`, stdlib / bare parse loop", *_ratio(stdlib_cold, stdlib_base), "<= 0.1x"))
+        rows.append(
+            _row("cold `--jobs 1`, stdlib / bare parse loop", *_ratio(stdlib_cold, stdlib_base), "<= 0.1x")
+        )
         rows.append(_row("warm, nothing changed / cold", *_ratio(warm, cold), "<= 0.05"))
         rows.append(_row("one leaf module touched / cold", *_ratio(touched, cold), "<= 0.10"))
         rows.append(_row("one helper that 100 modules call changed / cold", *_ratio(helper, cold), "<= 0.10"))
@@ -176,7 +180,11 @@ def main() -> None:
         else:
             notes.append("fixit row skipped: no --fixit PATH given.")
         rows.append(
-            _row(f"{args.modules // 2} -> {args.modules} modules, cold `--jobs 1`", *_ratio(cold, cold_half), "<= 2.2x")
+            _row(
+                f"{args.modules // 2} -> {args.modules} modules, cold `--jobs 1`",
+                *_ratio(cold, cold_half),
+                "<= 2.2x",
+            )
         )
         rows.append(
             _row(
@@ -187,11 +195,15 @@ def main() -> None:
             )
         )
         stdlib_lines = sum(p.read_bytes().count(b"\n") for p in stdlib)
-    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-          f"{platform.system()} {platform.release()}; load average before the run {load[0]:.2f} {load[1]:.2f}")
-    print(f"device tree: {len(files)} files ({args.modules} devices), {lines} lines; bare parse "
-          f"{base.wall:.2f} s wall; bqlint cold --jobs 1 {cold.wall:.2f} s, --jobs 2 {cold2.wall:.2f} s, "
-          f"warm {warm.wall:.2f} s")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}; load average before the run {load[0]:.2f} {load[1]:.2f}"
+    )
+    print(
+        f"device tree: {len(files)} files ({args.modules} devices), {lines} lines; bare parse "
+        f"{base.wall:.2f} s wall; bqlint cold --jobs 1 {cold.wall:.2f} s, --jobs 2 {cold2.wall:.2f} s, "
+        f"warm {warm.wall:.2f} s"
+    )
     print(f"stdlib: {len(stdlib)} files, {stdlib_lines} lines; bare parse {stdlib_base.wall:.2f} s wall")
     print()
     print("| figure | wall | CPU | target |")

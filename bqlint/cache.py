@@ -36,7 +36,11 @@ FORMAT = 1
 # Pruned down to 3/4 of this, oldest entries first, when a run that wrote entries finds more.
 MAX_BYTES = 256 * 1024 * 1024
 MAX_FACTS = 200_000
-_TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# This directory is a bqlint cache; `bqlint clean` removes it.\n"
+# The Cache Directory Tagging Specification's signature, so backup tools skip the folder.
+_TAG = (
+    "Signature: 8a477f597d28d172789f06886806bc55\n"
+    "# This directory is a bqlint cache; `bqlint clean` removes it.\n"
+)
 
 
 def cache_directory(settings: Settings) -> Path:
@@ -212,7 +216,12 @@ class Cache:
 
     def _write(self, path: Path, key: str, payload: Any) -> None:
         body = json.dumps(payload, separators=(",", ":")).encode()
-        header = {"format": FORMAT, "build": build_id(), "key": key, "digest": hashlib.sha256(body).hexdigest()}
+        header = {
+            "format": FORMAT,
+            "build": build_id(),
+            "key": key,
+            "digest": hashlib.sha256(body).hexdigest(),
+        }
         try:
             self._prepare()
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -296,7 +305,11 @@ def _canonical(value: Any) -> Any:
 def _plain(d: Diagnostic, name_of: Callable[[Path], str]) -> list[Any]:
     fix = None
     if d.fix is not None:
-        fix = [d.fix.message, d.fix.applicability.value, [[e.content, *_pos(e.start), *_pos(e.end)] for e in d.fix.edits]]
+        fix = [
+            d.fix.message,
+            d.fix.applicability.value,
+            [[e.content, *_pos(e.start), *_pos(e.end)] for e in d.fix.edits],
+        ]
     related = [[r.message, *_span(r.span, name_of)] for r in d.related]
     return [d.code, d.name, d.message, _span(d.span, name_of), related, d.help, fix, d.scope]
 
@@ -317,7 +330,10 @@ def _diagnostic(item: Any, path_of: Callable[[str], Path]) -> Diagnostic:
         plan = Fix(
             _str(fix_message),
             Applicability(applicability),
-            tuple(Edit(_str(c), Position(_int(r1), _int(c1)), Position(_int(r2), _int(c2))) for c, r1, c1, r2, c2 in edits),
+            tuple(
+                Edit(_str(c), Position(_int(r1), _int(c1)), Position(_int(r2), _int(c2)))
+                for c, r1, c1, r2, c2 in edits
+            ),
         )
     return Diagnostic(
         _str(code),

@@ -160,7 +160,10 @@ def _analyse_groups(
     keys: list[str] = []
     if cache is not None:
         for g, group in enumerate(groups):
-            members = [(cache.name_of(modules[i].source.path), modules[i].name, modules[i].is_package, digests[i]) for i in group]
+            members = [
+                (cache.name_of(modules[i].source.path), modules[i].name, modules[i].is_package, digests[i])
+                for i in group
+            ]
             keys.append(group_key(settings_digest, members))
             hit = cache.results(keys[g])
             if hit is not None:
@@ -190,7 +193,10 @@ def analyse_group(members: list[ModuleInfo], settings: Settings) -> list[Diagnos
 
     Each call parses afresh, so nothing of one group (trees, caches) outlives its analysis.
     """
-    fresh = [ModuleInfo(m.name, m.root, SourceFile(m.source.path, m.source.text, m.name), m.is_package) for m in members]
+    fresh = [
+        ModuleInfo(m.name, m.root, SourceFile(m.source.path, m.source.text, m.name), m.is_package)
+        for m in members
+    ]
     for module in fresh:
         _parse(module)
     project = build_project([m for m in fresh if m.source.module is not None], settings)
@@ -217,7 +223,8 @@ def analyse_group(members: list[ModuleInfo], settings: Settings) -> list[Diagnos
 def _unparsed_diagnostics(module: ModuleInfo, facts: FileFacts, settings: Settings) -> list[Diagnostic]:
     """Findings of a reported file bqlint does not analyse: its syntax error, unused suppressions."""
     if facts.syntax_error is not None:
-        module.source.syntax_error = (facts.syntax_error[0], Position(facts.syntax_error[1], facts.syntax_error[2]))
+        message, row, column = facts.syntax_error
+        module.source.syntax_error = (message, Position(row, column))
     found = [d for d in _diagnostics(module, []) if settings.is_enabled(d.code, d.path)]
     return _suppress(module.source.path, module.source.text, found, settings)
 

@@ -93,8 +93,18 @@ def _import_from(node: ast.ImportFrom, package: str, found: set[str]) -> None:
 _COMPOUND = frozenset(
     getattr(ast, name)
     for name in (
-        "FunctionDef", "AsyncFunctionDef", "ClassDef", "If", "For", "AsyncFor", "While",
-        "With", "AsyncWith", "Try", "TryStar", "Match",
+        "FunctionDef",
+        "AsyncFunctionDef",
+        "ClassDef",
+        "If",
+        "For",
+        "AsyncFor",
+        "While",
+        "With",
+        "AsyncWith",
+        "Try",
+        "TryStar",
+        "Match",
     )
     if hasattr(ast, name)
 )

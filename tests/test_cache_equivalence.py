@@ -49,7 +49,9 @@ PROJECTS = _projects()
 
 
 @pytest.mark.parametrize(("name", "files"), PROJECTS, ids=[name for name, _ in PROJECTS])
-def test_fixture_project_json_is_the_same_cold_warm_and_in_parallel(name: str, files: list[Path], tmp_path: Path) -> None:
+def test_fixture_project_json_is_the_same_cold_warm_and_in_parallel(
+    name: str, files: list[Path], tmp_path: Path
+) -> None:
     context = sorted(PL011.glob("*.py")) if any("pl011_broken" in str(f) for f in files) else []
     settings = Settings(root=ROOT)
     reference = _json(engine.run(settings, files, context=context))
@@ -60,7 +62,9 @@ def test_fixture_project_json_is_the_same_cold_warm_and_in_parallel(name: str, f
         assert _json(report) == reference, f"{name}: {label} run differs"
 
 
-FOLDERS = sorted({p.parent for p in FIXTURES.rglob("__init__.py") if not (p.parent.parent / "__init__.py").exists()})
+FOLDERS = sorted(
+    {p.parent for p in FIXTURES.rglob("__init__.py") if not (p.parent.parent / "__init__.py").exists()}
+)
 FOLDERS += [FIXTURES / "rules" / "BQL002" / "namespace_pkg"]
 if os.environ.get("BQLINT_EQUIVALENCE_FULL") != "1":
     # The richest: cross-module chains, packages of devices, duplicate names, namespace packages.
@@ -100,7 +104,9 @@ def _release_in_a_callee(root: Path) -> Path | None:
 
 
 @pytest.mark.parametrize("folder", FOLDERS, ids=[str(f.relative_to(FIXTURES)) for f in FOLDERS])
-def test_edits_keep_cached_parallel_runs_equal_to_plain_runs(folder: Path, tmp_path: Path, monkeypatch) -> None:
+def test_edits_keep_cached_parallel_runs_equal_to_plain_runs(
+    folder: Path, tmp_path: Path, monkeypatch
+) -> None:
     monkeypatch.setattr(engine, "_PARALLEL_FACTS", 256)
     root = tmp_path / "project"
     shutil.copytree(folder, root / folder.name)

@@ -15,7 +15,9 @@ def _refs(files: dict[str, str]) -> list[ModuleRef]:
     for path, text in files.items():
         name = path.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
         is_package = path.endswith("__init__.py")
-        refs.append(ModuleRef(name, Path("/p") / path, is_package, extract_facts(text, name, is_package, WORDS)))
+        refs.append(
+            ModuleRef(name, Path("/p") / path, is_package, extract_facts(text, name, is_package, WORDS))
+        )
     return refs
 
 
@@ -31,7 +33,16 @@ def test_facts_record_imports_as_the_model_does_relative_ones_made_absolute():
         False,
         WORDS,
     )
-    assert facts.imports == ("a.b", "inner", "pkg.sub", "pkg.sub.regs", "pkg.sub.x", "pkg.up", "pkg.up.y", "pkg.up.z")
+    assert facts.imports == (
+        "a.b",
+        "inner",
+        "pkg.sub",
+        "pkg.sub.regs",
+        "pkg.sub.x",
+        "pkg.up",
+        "pkg.up.y",
+        "pkg.up.z",
+    )
     assert (facts.relevant, facts.syntax_error) == (False, None)
 
 

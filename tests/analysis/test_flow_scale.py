@@ -51,7 +51,9 @@ def sizes(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     return seen
 
 
-@pytest.mark.parametrize("source", [_sequential_guards, _guards_in_try_finally], ids=["sequential", "try-finally"])
+@pytest.mark.parametrize(
+    "source", [_sequential_guards, _guards_in_try_finally], ids=["sequential", "try-finally"]
+)
 def test_states_of_a_long_function_keep_only_guards_read_later(sizes, source):
     result = flow_of(source(), "big")
     assert result.hazards == []
@@ -60,7 +62,12 @@ def test_states_of_a_long_function_keep_only_guards_read_later(sizes, source):
 
 
 def test_a_guard_used_after_release_far_below_is_still_reported(sizes):
-    lines = ["def big(self) -> int:", "    total = 0", "    first = self.regs.borrow()", "    first.release()"]
+    lines = [
+        "def big(self) -> int:",
+        "    total = 0",
+        "    first = self.regs.borrow()",
+        "    first.release()",
+    ]
     for i in range(N):
         lines += [f"    g{i} = self.regs.borrow()", f"    total += g{i}.x", f"    g{i}.release()"]
     lines += ["    return first.x", ""]

@@ -123,7 +123,9 @@ def _entries(root: Path) -> list[Path]:
         lambda data: data[: len(data) // 2],  # truncated
         lambda data: b"",  # empty
         lambda data: data.replace(b'"BQL', b'"BQX', 1) if b'"BQL' in data else data[:-3] + b"]]]",  # bit rot
-        lambda data: data.replace(b'"build":"', b'"build":"0.0.0-foreign', 1).replace(b'"build": "', b'"build": "x', 1),
+        lambda data: data.replace(b'"build":"', b'"build":"0.0.0-foreign', 1).replace(
+            b'"build": "', b'"build": "x', 1
+        ),
         lambda data: b"\x00\xff garbage",
         lambda data: b'{"format": 1}\n[1, 2, 3]',
     ],
@@ -189,7 +191,9 @@ def test_two_runs_at_once_leave_a_valid_cache(project, invoke):
     assert _json(invoke, ".") == expected
 
 
-def test_a_cache_restored_into_a_checkout_at_another_path_is_used(project, invoke, analysed, tmp_path, monkeypatch):
+def test_a_cache_restored_into_a_checkout_at_another_path_is_used(
+    project, invoke, analysed, tmp_path, monkeypatch
+):
     root = project(FILES)
     _json(invoke, ".")
     moved = tmp_path / "elsewhere" / "checkout"

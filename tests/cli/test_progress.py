@@ -39,7 +39,9 @@ def test_a_short_run_draws_nothing(monkeypatch):
     assert stream.getvalue() == ""
 
 
-@pytest.mark.parametrize(("tty", "ci", "quiet"), [(False, None, False), (True, "true", False), (True, None, True)])
+@pytest.mark.parametrize(
+    ("tty", "ci", "quiet"), [(False, None, False), (True, "true", False), (True, None, True)]
+)
 def test_no_bar_in_pipes_in_ci_or_when_quiet(monkeypatch, tty, ci, quiet):
     monkeypatch.setattr(progress_module, "DELAY", 0.0)
     if ci is None:

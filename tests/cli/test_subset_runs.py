@@ -40,7 +40,9 @@ def flush() -> None:
     pass
 """
 
-CALLEE_RELEASING = CALLEE_CLEAN.replace("def flush() -> None:\n    pass", "def flush() -> None:\n    wait_for_host()")
+CALLEE_RELEASING = CALLEE_CLEAN.replace(
+    "def flush() -> None:\n    pass", "def flush() -> None:\n    wait_for_host()"
+)
 
 UNRELATED = """\
 import bql
@@ -98,5 +100,7 @@ def test_a_clean_callee_reports_nothing(project, invoke):
 
 def test_a_context_files_own_finding_without_a_chain_into_the_subset_is_not_reported(project, invoke):
     project({"pyproject.toml": "", "dev.py": OWN_FINDING, "hostio.py": CALLEE_RELEASING, "dma.py": CALLER})
-    assert _rows(invoke("check", "dev.py", "--output-format", "json").stdout) == [("dev.py", "BQL007", 10, [("dev.py", 7)])]
+    assert _rows(invoke("check", "dev.py", "--output-format", "json").stdout) == [
+        ("dev.py", "BQL007", 10, [("dev.py", 7)])
+    ]
     assert [r[0] for r in _rows(invoke("check", "hostio.py", "--output-format", "json").stdout)] == ["dma.py"]

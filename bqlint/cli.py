@@ -26,6 +26,7 @@ from bqlint.diagnostics import Diagnostic
 from bqlint.discovery import discover, find_project_root
 from bqlint.fixes import UnparsableFix, add_noqa, fix_text, is_applicable, unified_diff
 from bqlint.progress import progress_for
+from bqlint.reading import UnreadableSource, decode_source, read_source_bytes
 from bqlint.report import FORMAT_NAMES, RenderOptions, render
 from bqlint.report.statistics import render_statistics
 from bqlint.rules import all_rules
@@ -255,6 +256,7 @@ def run_check(settings: Settings, options: CheckOptions) -> int:
         return report
 
     report = check_now(stdin)
+    _warn_unchecked(report)
     if options.add_noqa:
         return _add_noqa(report)
     fixed = 0
@@ -289,17 +291,33 @@ def run_check(settings: Settings, options: CheckOptions) -> int:
         click.echo(stdin[1] if stdin else "", nl=False)
     if text:
         click.echo(text, color=options.color, err=to_stderr)
+    if report.internal_errors:
+        return 2
     if unwritten:
         return 2  # a fix could not be written: never hidden by --exit-zero
     return 0 if options.exit_zero or not report.diagnostics else 1
+
+
+def _warn_unchecked(report: engine.Report) -> None:
+    """Say on stderr which files were not analysed, and which met an internal error."""
+    for path, reason in report.not_analysed:
+        click.echo(f"warning: {path}: could not be analysed ({reason}); Python accepts it", err=True)
+    for path, error in report.internal_errors:
+        click.echo(f"error: internal error while checking {path}: {error}", err=True)
+        click.echo(
+            "This is a bug in bqlint; please report it with this file. Other files were checked.", err=True
+        )
 
 
 def _gather_sources(report: engine.Report) -> None:
     """Read the files that findings point into (related locations too) for the code frames."""
     for d in report.diagnostics:
         for path in (d.path, *(r.span.path for r in d.related)):
-            if path not in report.sources and path.is_file():
-                report.sources[path] = path.read_text(encoding="utf-8", errors="replace")
+            if path not in report.sources:
+                try:  # decoded as the engine decoded it; a FIFO or a vanished file shows no frame
+                    report.sources[path] = decode_source(read_source_bytes(path)).text
+                except UnreadableSource:
+                    pass
 
 
 def _by_path(diagnostics: Sequence[Diagnostic]) -> dict[Path, list[Diagnostic]]:

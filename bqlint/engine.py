@@ -8,7 +8,6 @@ read and a syntax check with Python's own parser (BQL999).
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,14 +19,18 @@ from bqlint.analysis.interprocedural import analyze_project
 from bqlint.analysis.summaries import Link
 from bqlint.cache import Cache, content_digest, facts_key, group_key, settings_key
 from bqlint.config import Settings
+from bqlint.deepstack import on_deep_stack
 from bqlint.diagnostics import Diagnostic, Edit, Fix, Position, Related, Span
 from bqlint.facts import FileFacts, extract_facts, trigger_words
 from bqlint.groups import ModuleRef, analysis_groups, parsed_modules
+from bqlint.isolation import describe, without_faulty
 from bqlint.model.api import is_runtime_module
 from bqlint.model.build import build_project
+from bqlint.model.functions import FunctionInfo
 from bqlint.model.project import ModuleInfo, Project, collect_symbols, module_name_for
 from bqlint.parallel import run_indexed
 from bqlint.progress import Progress
+from bqlint.reading import DecodedSource, UnreadableSource, decode_source, read_source_bytes, safe_resolve
 from bqlint.rules import Rule, all_rules
 from bqlint.rules.context import Finding, RuleContext
 from bqlint.source import SourceFile
@@ -41,8 +44,23 @@ class Report:
     # Text of every file that has a diagnostic (code frames, fixes), keyed like Diagnostic.path.
     sources: dict[Path, str] = field(default_factory=dict)
     files_checked: int = 0
+    # Files CPython accepts but libcst cannot parse (mixed tabs and spaces, `(x): int = 1`):
+    # (path, why); not analysed, not BQL999.
+    not_analysed: list[tuple[Path, str]] = field(default_factory=list)
+    # Files whose analysis raised (a bug in bqlint): (path, `Type: message`); exit 2.
+    internal_errors: list[tuple[Path, str]] = field(default_factory=list)
 
 
+@dataclass
+class GroupResult:
+    """What one analysis group yields: plain data, returned by a worker process."""
+
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    not_analysed: list[tuple[Path, str]] = field(default_factory=list)
+    internal_errors: list[tuple[Path, str]] = field(default_factory=list)
+
+
+@on_deep_stack
 def run(
     settings: Settings,
     files: Sequence[Path],
@@ -65,31 +83,36 @@ def run(
     progress = progress or Progress(None)
     modules: list[ModuleInfo] = []
     reported: dict[Path, int] = {}
-    for path, text in _read(files, stdin):
+    for path, decoded in _read(files, stdin):
         reported[path] = len(modules)
-        modules.append(_module(path, text))
-    for path, text in _read([c for c in context if c.resolve() not in reported], None):
-        modules.append(_module(path, text))
+        modules.append(_module(path, decoded))
+    for path, decoded in _read([c for c in context if safe_resolve(c) not in reported], None):
+        if isinstance(decoded, DecodedSource):  # a context file that cannot be read is skipped
+            modules.append(_module(path, decoded))
     settings_digest = settings_key(settings) if cache is not None else ""
     digests = [content_digest(_bytes(m.source.text)) for m in modules] if cache is not None else []
     facts = _facts(modules, trigger_words(settings), jobs, cache, settings_digest, digests, progress)
     refs = [ModuleRef(m.name, m.source.path, m.is_package, f) for m, f in zip(modules, facts)]
-    parsed = parsed_modules(refs)
+    parsed = [i for i in parsed_modules(refs) if modules[i].source.io_error is None]
     whole = cache is None and jobs <= 1
     groups = ([parsed] if parsed else []) if whole else analysis_groups(refs, parsed)
-    found = _analyse_groups(modules, groups, settings, jobs, cache, settings_digest, digests, progress)
-    diagnostics: list[Diagnostic] = []
+    found = _analyse_groups(modules, facts, groups, settings, jobs, cache, settings_digest, digests, progress)
+    report = Report([], {}, len(reported))
     in_groups = set(parsed)
     for path, index in reported.items():
         if index not in in_groups:
-            diagnostics.extend(_unparsed_diagnostics(modules[index], facts[index], settings))
-    for group_found in found:
-        diagnostics.extend(d for d in group_found if d.path in reported or _touches(d, reported))
+            report.diagnostics.extend(_unparsed_diagnostics(modules[index], facts[index], settings))
+    for result in found:
+        report.diagnostics.extend(d for d in result.diagnostics if d.path in reported or _touches(d, reported))
+        report.not_analysed.extend(item for item in result.not_analysed if item[0] in reported)
+        report.internal_errors.extend(item for item in result.internal_errors if item[0] in reported)
     progress.finish()
-    diagnostics.sort(key=Diagnostic.sort_key)
+    report.diagnostics.sort(key=Diagnostic.sort_key)
+    report.not_analysed.sort()
+    report.internal_errors.sort()
     texts = {m.source.path: m.source.text for m in modules}
-    sources = {d.path: texts[d.path] for d in diagnostics if d.path in texts}
-    return Report(diagnostics, sources, len(reported))
+    report.sources = {d.path: texts[d.path] for d in report.diagnostics if d.path in texts}
+    return report
 
 
 def _bytes(text: str) -> bytes:
@@ -121,6 +144,8 @@ def _facts(
 
     def extract(i: int) -> FileFacts:
         m = modules[i]
+        if m.source.io_error is not None:
+            return FileFacts(False, (), None)  # reported as BQL998, never parsed
         return extract_facts(m.source.text, m.name, m.is_package, words)
 
     if jobs > 1 and len(missing) >= _PARALLEL_FACTS:
@@ -146,6 +171,7 @@ def _facts(
 
 def _analyse_groups(
     modules: list[ModuleInfo],
+    facts: list[FileFacts],
     groups: list[list[int]],
     settings: Settings,
     jobs: int,
@@ -153,10 +179,10 @@ def _analyse_groups(
     settings_digest: str,
     digests: list[str],
     progress: Progress,
-) -> list[list[Diagnostic]]:
+) -> list[GroupResult]:
     """Return the findings of each group (all its members, before subset filtering)."""
     progress.phase("checking", sum(len(g) for g in groups))
-    found: dict[int, list[Diagnostic]] = {}
+    found: dict[int, GroupResult] = {}
     keys: list[str] = []
     if cache is not None:
         for g, group in enumerate(groups):
@@ -167,62 +193,82 @@ def _analyse_groups(
             keys.append(group_key(settings_digest, members))
             hit = cache.results(keys[g])
             if hit is not None:
-                found[g] = hit
+                found[g] = GroupResult(hit)
                 progress.advance(len(group))
     todo = sorted((g for g in range(len(groups)) if g not in found), key=lambda g: -len(groups[g]))
     work = sum(len(groups[g]) for g in todo)
     pool = jobs if work >= _PARALLEL_ANALYSIS else 1
     fresh = run_indexed(
-        lambda g: analyse_group([modules[i] for i in groups[g]], settings),
+        lambda g: analyse_group([modules[i] for i in groups[g]], [facts[i] for i in groups[g]], settings),
         todo,
         pool,
         lambda g: progress.advance(len(groups[g])),
     )
-    for g, diagnostics in fresh.items():
-        found[g] = diagnostics
-        if cache is not None:
-            cache.put_results(keys[g], diagnostics)
+    for g, result in fresh.items():
+        found[g] = result
+        if cache is not None and not result.not_analysed and not result.internal_errors:
+            cache.put_results(keys[g], result.diagnostics)
     return [found[g] for g in range(len(groups))]
 
 
 _PARALLEL_ANALYSIS = 8  # modules; fewer are analysed in process
 
 
-def analyse_group(members: list[ModuleInfo], settings: Settings) -> list[Diagnostic]:
+def analyse_group(members: list[ModuleInfo], facts: list[FileFacts], settings: Settings) -> GroupResult:
     """Parse and analyse `members` as one project; return the findings of every member.
 
-    Each call parses afresh, so nothing of one group (trees, caches) outlives its analysis.
+    Each call parses afresh, so nothing of one group (trees, caches) outlives its analysis. A
+    file CPython rejects (its facts say why) is BQL999 and not parsed; a module whose analysis
+    raises is reported as an internal error, and the others are still checked.
     """
     fresh = [
-        ModuleInfo(m.name, m.root, SourceFile(m.source.path, m.source.text, m.name), m.is_package)
+        ModuleInfo(m.name, m.root, _copy_source(m.source), m.is_package)
         for m in members
     ]
-    for module in fresh:
+    for module, file_facts in zip(fresh, facts):
+        if file_facts.syntax_error is not None:
+            message, row, column = file_facts.syntax_error
+            module.source.syntax_error = (message, Position(row, column))
         _parse(module)
-    project = build_project([m for m in fresh if m.source.module is not None], settings)
+    project = _build_isolated([m for m in fresh if m.source.module is not None], settings)
     functions = [
         fn
         for fn in project.functions
         if not is_runtime_module(fn.module.name) and fn.module.source.module is not None
     ]
-    flows = analyze_project(functions)
+    flows = _analyze_isolated(functions)
     by_module: dict[int, list[FunctionFlow]] = {}
     for fn in functions:
-        by_module.setdefault(id(fn.module), []).append(flows[id(fn)])
-    # BQL100 and BQL999 are reported by suppression and parsing, not by a check.
-    rules = [rule() for rule in all_rules() if rule.code not in ("BQL100", "BQL999")]
-    diagnostics: list[Diagnostic] = []
+        if id(fn) in flows:  # not when its module's analysis raised
+            by_module.setdefault(id(fn.module), []).append(flows[id(fn)])
+    # BQL100, BQL998 and BQL999 are reported by suppression, reading and parsing, not by a check.
+    rules = [rule() for rule in all_rules() if rule.code not in ("BQL100", "BQL998", "BQL999")]
+    result = GroupResult()
     for module in fresh:
-        found = _check_module(project, module, by_module.get(id(module), []), rules)
-        file_diagnostics = _diagnostics(module, found)
-        file_diagnostics = [d for d in file_diagnostics if settings.is_enabled(d.code, d.path)]
-        diagnostics.extend(_suppress(module.source.path, module.source.text, file_diagnostics, settings))
-    return diagnostics
+        path = module.source.path
+        file_diagnostics: list[Diagnostic] = []
+        try:
+            file_diagnostics = _check_file(project, module, by_module.get(id(module), []), rules, settings)
+        except Exception as exc:
+            module.source.internal_error = describe(exc)
+        if module.source.internal_error is not None:
+            result.internal_errors.append((path, module.source.internal_error))
+        elif module.source.parse_error is not None:
+            result.not_analysed.append((path, module.source.parse_error))
+        else:
+            result.diagnostics.extend(file_diagnostics)
+    return result
+
+
+def _copy_source(source: SourceFile) -> SourceFile:
+    """Return an unparsed copy of `source` (text and how it was stored)."""
+    return SourceFile(source.path, source.text, source.module_name, encoding=source.encoding, bom=source.bom)
 
 
 def _unparsed_diagnostics(module: ModuleInfo, facts: FileFacts, settings: Settings) -> list[Diagnostic]:
-    """Findings of a reported file bqlint does not analyse: its syntax error, unused suppressions."""
-    if facts.syntax_error is not None:
+    """Findings of a reported file bqlint does not analyse: why it cannot be read or parsed,
+    unused suppressions."""
+    if facts.syntax_error is not None and module.source.io_error is None:
         message, row, column = facts.syntax_error
         module.source.syntax_error = (message, Position(row, column))
     found = [d for d in _diagnostics(module, []) if settings.is_enabled(d.code, d.path)]
@@ -234,50 +280,82 @@ def _touches(diagnostic: Diagnostic, reported: dict[Path, int]) -> bool:
     return any(r.span.path in reported for r in diagnostic.related)
 
 
-def _read(files: Iterable[Path], stdin: tuple[Path, str] | None) -> Iterable[tuple[Path, str]]:
+def _check_file(
+    project: Project, module: ModuleInfo, flows: list[FunctionFlow], rules: list[Rule], settings: Settings
+) -> list[Diagnostic]:
+    """Return the diagnostics of one reported file: checked, positioned, selected, suppressed."""
+    if module.source.internal_error is not None or module.source.parse_error is not None:
+        return []
+    found = _check_module(project, module, flows, rules)
+    file_diagnostics = _diagnostics(module, found)
+    file_diagnostics = [d for d in file_diagnostics if settings.is_enabled(d.code, d.path)]
+    return _suppress(module.source.path, module.source.text, file_diagnostics, settings)
+
+
+def _build_isolated(modules: list[ModuleInfo], settings: Settings) -> Project:
+    """Build the project model; a module whose presence makes that raise is left out."""
+    project, dropped = without_faulty(lambda kept: build_project(kept, settings), modules)
+    for module, exc in dropped:
+        module.source.internal_error = describe(exc)
+    return project
+
+
+def _analyze_isolated(functions: list[FunctionInfo]) -> dict[int, FunctionFlow]:
+    """Analyse every function; the functions of a module that makes that raise are left out."""
+    by_module: dict[int, list[FunctionInfo]] = {}
+    for fn in functions:
+        by_module.setdefault(id(fn.module), []).append(fn)
+    owners = [group[0].module for group in by_module.values()]
+
+    def analyze(kept: list[ModuleInfo]) -> dict[int, FunctionFlow]:
+        return analyze_project([fn for module in kept for fn in by_module[id(module)]])
+
+    flows, dropped = without_faulty(analyze, owners)
+    for module, exc in dropped:
+        module.source.internal_error = describe(exc)
+    return flows
+
+
+def _read(
+    files: Iterable[Path], stdin: tuple[Path, str] | None
+) -> Iterable[tuple[Path, DecodedSource | UnreadableSource]]:
+    """Yield each file's resolved path and its text, or why it cannot be read or decoded."""
     for path in files:
-        resolved = path.resolve()
+        resolved = safe_resolve(path)
         try:
-            data = resolved.read_bytes()
-        except OSError:
-            continue
-        yield resolved, _decode(data)
+            yield resolved, decode_source(read_source_bytes(resolved))
+        except UnreadableSource as exc:
+            yield resolved, exc
     if stdin is not None:
-        yield stdin[0].resolve(), stdin[1]
+        yield safe_resolve(stdin[0]), DecodedSource(stdin[1])
 
 
-def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")  # a byte-order mark is not part of the code
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
-
-
-def _module(path: Path, text: str) -> ModuleInfo:
+def _module(path: Path, decoded: DecodedSource | UnreadableSource | str) -> ModuleInfo:
     name, root = module_name_for(path)
-    return ModuleInfo(name, root, SourceFile(path, text, name), path.name == "__init__.py")
+    if isinstance(decoded, str):
+        decoded = DecodedSource(decoded)
+    if isinstance(decoded, UnreadableSource):
+        source = SourceFile(path, "", name)
+        source.io_error = str(decoded)
+    else:
+        source = SourceFile(path, decoded.text, name, encoding=decoded.encoding, bom=decoded.bom)
+    return ModuleInfo(name, root, source, path.name == "__init__.py")
 
 
 def _parse(module: ModuleInfo) -> bool:
-    """Parse `module` and read its import table; False when it does not parse."""
-    tree = module.source.parse()
-    if tree is None:
-        _fix_syntax_error_row(module.source)
-        return False
-    if not module.symbols:
-        collect_symbols(module, tree)
-    return True
+    """Parse `module` and read its import table; False when it does not parse.
 
-
-def _fix_syntax_error_row(source: SourceFile) -> None:
-    """Take the row and column from Python's own parser: libcst's are sometimes one off."""
+    An internal error here is recorded against the module, which is then not analysed.
+    """
     try:
-        ast.parse(source.text)
-    except SyntaxError as exc:
-        if source.syntax_error is not None and exc.lineno:
-            source.syntax_error = (source.syntax_error[0], Position(exc.lineno, max(exc.offset or 1, 1)))
-    except (ValueError, RecursionError):
-        pass
+        tree = module.source.parse()
+        if tree is not None and not module.symbols:
+            collect_symbols(module, tree)
+    except Exception as exc:
+        module.source.internal_error = describe(exc)
+        module.source.module = None
+        return False
+    return tree is not None
 
 
 def _check_module(
@@ -295,6 +373,9 @@ def _check_module(
 def _diagnostics(module: ModuleInfo, findings: list[Finding]) -> list[Diagnostic]:
     """Position the findings of one module (one codegen pass per file) and deduplicate."""
     source = module.source
+    if source.io_error is not None:
+        start = Position(1, 1)
+        return [Diagnostic("BQL998", "io-error", source.io_error, Span(source.path, start, Position(1, 2)))]
     if source.syntax_error is not None:
         message, pos = source.syntax_error
         end = Position(pos.row, pos.column + 1)

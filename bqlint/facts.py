@@ -1,8 +1,8 @@
 """Per-file facts as plain data: relevance, imports and syntax status, from Python's own parser.
 
-They are cheap (no libcst), cacheable by content, and enough to decide which files must be
-parsed with libcst and which modules can affect each other (bqlint.groups), before any of them
-is parsed. The imports are the dotted names `collect_symbols` records for the same file.
+They are cheap (no libcst: CPython's `compile()` decides BQL999, its `ast` gives the imports),
+cacheable by content, and enough to decide which files must be parsed with libcst and which
+modules can affect each other (bqlint.groups), before any of them is parsed. The imports are the dotted names `collect_symbols` records for the same file.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from bqlint.config import Settings
 from bqlint.model.api import RUNTIME_PACKAGE
+from bqlint.syntax import python_syntax_error
 
 _BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
 
@@ -25,7 +26,7 @@ class FileFacts:
     relevant: bool
     # Modules and names it imports, at any depth, relative imports made absolute (sorted).
     imports: tuple[str, ...]
-    # (message, row, column) of the first syntax error Python's parser finds, else None.
+    # (message, row, column) of the reason CPython's compile() rejects the file, else None.
     syntax_error: tuple[str, int, int] | None
 
 
@@ -40,15 +41,16 @@ def trigger_words(settings: Settings) -> tuple[str, ...]:
 def extract_facts(text: str, module_name: str, is_package: bool, words: tuple[str, ...]) -> FileFacts:
     """Return the facts of one file (`module_name` makes its relative imports absolute)."""
     relevant = any(word in text for word in words)
+    error = python_syntax_error(text)  # BQL999 exactly when CPython's compile() rejects the file
+    if error is not None:
+        message, position = error
+        return FileFacts(relevant, (), (message, position.row, position.column))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SyntaxWarning (invalid escapes) is not ours to print
             tree = ast.parse(text)
-    except SyntaxError as exc:
-        error = ((exc.msg or "invalid syntax").strip(), max(exc.lineno or 1, 1), max(exc.offset or 1, 1))
-        return FileFacts(relevant, (), error)
-    except (ValueError, RecursionError, MemoryError) as exc:
-        return FileFacts(relevant, (), (str(exc), 1, 1))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return FileFacts(relevant, (), None)  # compiles, yet too deep for the AST: no imports seen
     package = module_name if is_package else module_name.rpartition(".")[0]
     return FileFacts(relevant, tuple(sorted(_imports(tree, package))), None)
 

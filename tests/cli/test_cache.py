@@ -31,9 +31,9 @@ def analysed(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     calls: list[list[str]] = []
     real = engine.analyse_group
 
-    def spy(members, settings):  # type: ignore[no-untyped-def]
+    def spy(members, facts, settings):  # type: ignore[no-untyped-def]
         calls.append(sorted(m.name for m in members))
-        return real(members, settings)
+        return real(members, facts, settings)
 
     monkeypatch.setattr(engine, "analyse_group", spy)
     return calls

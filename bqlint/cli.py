@@ -19,10 +19,13 @@ import click
 import bqlint
 from bqlint import engine
 from bqlint.baseline import filter_baseline, read_baseline, write_baseline
+from bqlint.cache import Cache, cache_directory
+from bqlint.cache import clean as clean_cache
 from bqlint.config import ConfigError, Overrides, Settings, load_settings
 from bqlint.diagnostics import Diagnostic
 from bqlint.discovery import discover, find_project_root
 from bqlint.fixes import UnparsableFix, add_noqa, fix_text, is_applicable, unified_diff
+from bqlint.progress import progress_for
 from bqlint.reading import UnreadableSource, decode_source, read_source_bytes
 from bqlint.report import FORMAT_NAMES, RenderOptions, render
 from bqlint.report.statistics import render_statistics
@@ -85,6 +88,9 @@ class CheckOptions:
     force_exclude: bool
     baseline: Path | None
     write_baseline: Path | None
+    jobs: int = 1
+    no_cache: bool = False
+    quiet: bool = False
 
 
 @main.command()
@@ -118,14 +124,15 @@ class CheckOptions:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Use this pyproject.toml or bqlint.toml.",
 )
-@click.option("--no-cache", is_flag=True, help="Do not read or write the cache (there is no cache yet).")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the cache (`.bqlint_cache/`).")
 @click.option(
     "--jobs",
     type=click.IntRange(min=1),
     default=None,
     metavar="N",
-    help="Reserved: the analysis currently runs in one process.",
+    help="Worker processes (default: the number of CPUs; 1 runs in this process).",
 )
+@click.option("-q", "--quiet", is_flag=True, help="Print the findings and nothing else (no progress bar).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option(
     "--statistics", is_flag=True, help="Print the number of findings per rule instead of the findings."
@@ -189,7 +196,7 @@ def check(
     use_color = color == "always" or (
         color == "auto" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     )
-    options = CheckOptions(paths=paths, color=use_color, **flags)
+    options = CheckOptions(paths=paths, color=use_color, jobs=jobs or _cpus(), no_cache=no_cache, **flags)
     start = options.stdin_filename or paths[0]
     settings = load_settings(
         start,
@@ -200,6 +207,13 @@ def check(
         default_root=_default_root(Path(os.path.abspath(start))),
     )
     sys.exit(run_check(settings, options))
+
+
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 def _default_root(start: Path) -> Path:
@@ -222,11 +236,24 @@ def run_check(settings: Settings, options: CheckOptions) -> int:
             click.echo(stdin[1], nl=False)
         return 0
     if not found.files and stdin is None:
-        click.echo("warning: no Python files found under the given paths", err=True)
+        if not options.quiet:
+            click.echo("warning: no Python files found under the given paths", err=True)
         return 0
+    cache = None if options.no_cache else Cache(cache_directory(settings), settings.root)
 
     def check_now(stdin: tuple[Path, str] | None) -> engine.Report:
-        return engine.run(settings, found.files, context=found.context, stdin=stdin)
+        report = engine.run(
+            settings,
+            found.files,
+            context=found.context,
+            stdin=stdin,
+            jobs=options.jobs,
+            cache=cache,
+            progress=progress_for(sys.stderr, quiet=options.quiet),
+        )
+        if cache is not None:
+            cache.flush()
+        return report
 
     report = check_now(stdin)
     _warn_unchecked(report)
@@ -406,6 +433,20 @@ def _add_noqa(report: engine.Report) -> int:
                 unwritten = True
     click.echo(f"Added {added} noqa directive{'s' if added != 1 else ''}.", err=True)
     return 2 if unwritten else 0
+
+
+@main.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path, file_okay=False))
+@exit_codes
+def clean(path: Path | None) -> None:
+    """Remove the cache of the project at PATH (default: the current directory)."""
+    start = Path(os.path.abspath(path or Path(".")))
+    settings = load_settings(start, default_root=start)
+    directory = cache_directory(settings)
+    if clean_cache(directory):
+        click.echo(f"Removed {directory}", err=True)
+    elif directory.exists():
+        click.echo(f"warning: {directory} is not a bqlint cache; left alone", err=True)
 
 
 @main.command("server")

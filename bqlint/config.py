@@ -57,7 +57,7 @@ _LIST_KEYS = (
     "unlock-points",
     "init-methods",
 )
-KNOWN_KEYS = frozenset((*_LIST_KEYS, "extend-select", "per-file-ignores"))
+KNOWN_KEYS = frozenset((*_LIST_KEYS, "extend-select", "per-file-ignores", "cache-dir"))
 
 
 class ConfigError(Exception):
@@ -83,6 +83,8 @@ class Settings:
     init_methods: tuple[str, ...] = ()
     # The file the settings came from, or None for the defaults.
     config_path: Path | None = None
+    # Config `cache-dir` (absolute; relative values are taken from the config file's folder).
+    cache_dir: Path | None = None
 
     def is_enabled(self, code: str, path: Path) -> bool:
         """Return whether `code` is reported for `path` (selection, then per-file-ignores)."""
@@ -252,6 +254,9 @@ def settings_from_table(path: Path, table: Mapping[str, Any], overrides: Overrid
         for name in lists.get(key, ()):
             if not all(part.isidentifier() for part in name.split(".")):
                 raise ConfigError(f"{path}: key `{key}`: `{name}` is not a dotted name")
+    cache_dir = table.get("cache-dir")
+    if cache_dir is not None and (not isinstance(cache_dir, str) or not cache_dir.strip()):
+        raise ConfigError(f"{path}: key `cache-dir` must be a non-empty path string, got {cache_dir!r}")
     return Settings(
         root=path.parent.resolve(),
         select=select,
@@ -264,6 +269,7 @@ def settings_from_table(path: Path, table: Mapping[str, Any], overrides: Overrid
         unlock_points=lists.get("unlock-points", ()),
         init_methods=init_methods,
         config_path=path.resolve(),
+        cache_dir=path.parent.resolve() / cache_dir if cache_dir is not None else None,
     )
 
 

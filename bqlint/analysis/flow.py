@@ -168,6 +168,7 @@ class Analyzer:
         work: list[int] = [0]
         blocks = {id(b): b for b in self.cfg.blocks}
         by_rank = {rank: blocks[key] for key, rank in order.items()}
+        read_later = _guards_read_later(by_rank, order)
         queued = {0}
         while work:
             rank = heapq.heappop(work)
@@ -176,7 +177,8 @@ class Analyzer:
             state = self.block(block, states[id(block)])
             for succ in block.succ:
                 old = states.get(id(succ))
-                new = state if old is None else old.join(state)
+                out = _forget_released(state, read_later[order[id(succ)]])
+                new = out if old is None else old.join(out)
                 if new != old:
                     states[id(succ)] = new
                     succ_rank = order[id(succ)]
@@ -306,7 +308,10 @@ class Analyzer:
         released = dict(state.released)
         for name, held in list(bound.items()):
             if held & bids:
-                bound[name] = held - bids
+                if held - bids:
+                    bound[name] = held - bids
+                else:
+                    del bound[name]  # same as bound to nothing, and keeps the state small
                 released[name] = released.get(name, frozenset()) | {(b, site) for b in held & bids}
         return replace(
             state, live=state.live - bids, bound=tuple(bound.items()), released=tuple(released.items())
@@ -453,6 +458,75 @@ def _prefixed(summary: Summary, first: Link) -> Summary:
         borrows={key: (first, *chain) for key, chain in summary.borrows.items()},
         needs_bql=(first, *summary.needs_bql) if summary.needs_bql else None,
     )
+
+
+def _guards_read_later(by_rank: dict[int, Block], order: dict[int, int]) -> dict[int, frozenset[str]]:
+    """Return, per rank, the guard names whose released borrows may be read from that block on.
+
+    A backward liveness: a GuardUse of a name, or a Bind that copies it, reads its entry; a
+    Bind or `del` of the name replaces it. A name is tracked only where it may already be
+    bound (at or after the lowest block reachable from one of its Binds): before that it
+    cannot be released, and tracking it there would cost time and memory quadratic in the
+    function's length. Sweeps in postorder settle the loops.
+    """
+    low = _lowest_reachable(by_rank, order)
+    floor: dict[str, int] = {}
+    for rank, block in by_rank.items():
+        for event in block.events:
+            if isinstance(event, Bind) and floor.get(event.name, rank + 1) > low[rank]:
+                floor[event.name] = low[rank]
+    live: dict[int, frozenset[str]] = {rank: frozenset() for rank in by_rank}
+    changed = True
+    while changed:
+        changed = False
+        for rank in sorted(by_rank, reverse=True):
+            block = by_rank[rank]
+            names: set[str] = set()
+            for succ in block.succ:
+                names |= live[order[id(succ)]]
+            for event in reversed(block.events):
+                if isinstance(event, GuardUse):
+                    names.add(event.name)
+                elif isinstance(event, Bind):
+                    names.discard(event.name)
+                    if event.alias is not None:
+                        names.add(event.alias)
+                elif isinstance(event, DelName):
+                    names.discard(event.name)
+            kept = frozenset(n for n in names if floor.get(n, len(by_rank)) <= rank)
+            if kept != live[rank]:
+                live[rank] = kept
+                changed = True
+    return live
+
+
+def _lowest_reachable(by_rank: dict[int, Block], order: dict[int, int]) -> dict[int, int]:
+    """Return, per rank, the lowest rank reachable from that block (itself included).
+
+    In reverse postorder only back edges go to a lower rank, so a block outside every loop
+    reaches nothing before itself; a few sweeps settle the loops.
+    """
+    low = {rank: rank for rank in by_rank}
+    changed = True
+    while changed:
+        changed = False
+        for rank in sorted(by_rank, reverse=True):
+            best = min((low[order[id(s)]] for s in by_rank[rank].succ), default=rank)
+            if best < low[rank]:
+                low[rank] = best
+                changed = True
+    return low
+
+
+def _forget_released(state: State, read_later: frozenset[str]) -> State:
+    """Drop the released guards that no block reachable from here reads again.
+
+    Keeping them would make every state carry every guard name the function ever released
+    (quadratic time and memory on long functions); nothing that reads `released` changes.
+    """
+    if all(name in read_later for name, _ in state.released):
+        return state
+    return replace(state, released=tuple((n, ends) for n, ends in state.released if n in read_later))
 
 
 def reverse_postorder(entry: Block) -> list[Block]:

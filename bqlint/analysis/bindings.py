@@ -146,3 +146,37 @@ def match_guard_bindings(
             if isinstance(element, cst.MatchSequenceElement):
                 out.extend(match_guard_bindings(element.value, value.value))
     return out
+
+
+def value_bindings(
+    target: cst.BaseExpression, value: cst.BaseExpression | None
+) -> list[tuple[str, list[cst.BaseExpression], bool]]:
+    """Return (name, values, starred) for each name an assignment binds to known values.
+
+    A plain name takes the whole value; unpacking a display pairs targets with elements,
+    nested displays included; a starred target takes the list of the rest (`starred`).
+    A name whose value cannot be read from the syntax (unpacking a call) is left out.
+    """
+    if isinstance(target, cst.Name):
+        return [(target.value, [value], False)] if value is not None else []
+    if not isinstance(target, (cst.Tuple, cst.List)) or not isinstance(value, (cst.Tuple, cst.List)):
+        return []
+    if any(not isinstance(e, cst.Element) for e in value.elements):
+        return []  # `a, b = *xs, y`: which value lands where is not known
+    targets = [e.value for e in target.elements]
+    values: list[cst.BaseExpression] = [e.value for e in value.elements]
+    stars = [i for i, e in enumerate(target.elements) if isinstance(e, cst.StarredElement)]
+    out: list[tuple[str, list[cst.BaseExpression], bool]] = []
+    if not stars and len(targets) == len(values):
+        for t, v in zip(targets, values):
+            out.extend(value_bindings(t, v))
+    elif len(stars) == 1 and len(values) >= len(targets) - 1:
+        star, after = stars[0], len(targets) - 1 - stars[0]
+        for t, v in zip(targets[:star], values[:star]):
+            out.extend(value_bindings(t, v))
+        starred = targets[star]
+        if isinstance(starred, cst.Name):
+            out.append((starred.value, values[star : len(values) - after], True))
+        for t, v in zip(targets[star + 1 :], values[len(values) - after :]):
+            out.extend(value_bindings(t, v))
+    return out

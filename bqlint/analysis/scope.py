@@ -23,6 +23,7 @@ from bqlint.analysis.bindings import (
     is_borrow_call,
     is_callable_expr,
     match_guard_bindings,
+    value_bindings,
 )
 from bqlint.model.project import External, dotted, import_bindings
 
@@ -199,14 +200,16 @@ class FunctionScope:
         annotation: cst.BaseExpression | None = None,
     ) -> None:
         names = _target_names(target)
+        # Each name's values where the syntax says them (`a, b = Cell(1), Cell(2)`).
+        valued = {name: (values, starred) for name, values, starred in value_bindings(target, value)}
         for name in names:
             self.locals.add(name.value)
             typed = None
-            if len(names) == 1:
-                if annotation is not None:
-                    typed = self.project.type_of_annotation(annotation, self.module, target)
-                if typed is None and value is not None:
-                    typed = self.type_of_expr(value)
+            if len(names) == 1 and annotation is not None:
+                typed = self.project.type_of_annotation(annotation, self.module, target)
+            if typed is None and name.value in valued:
+                values, starred = valued[name.value]
+                typed = self._rest_type(values) if starred else self.value_type(values[0])
             previous = self.local_types.get(name.value, typed)
             self.local_types[name.value] = typed if previous is typed or _same(previous, typed) else None
         for bound, source in guard_bindings(target, value):
@@ -220,6 +223,29 @@ class FunctionScope:
         self.containers.update(container_names(target, value))
         for name in names:
             self._callable_sources.setdefault(name.value, []).append(None)
+
+    def value_type(self, value: cst.BaseExpression) -> FieldType | None:
+        """The type of a value bound to a name: through a walrus, and of a conditional
+        expression whose branches have the same type (a cell's inner type only if both agree)."""
+        if isinstance(value, cst.NamedExpr):
+            return self.value_type(value.value)
+        if isinstance(value, cst.IfExp):
+            body, orelse = self.value_type(value.body), self.value_type(value.orelse)
+            if body is None or not _same(body, orelse):
+                return None
+            if isinstance(body, CellType) and isinstance(orelse, CellType) and body.inner is not orelse.inner:
+                return _no_inner(body)
+            return body
+        return self.type_of_expr(value)
+
+    def _rest_type(self, values: list[cst.BaseExpression]) -> FieldType | None:
+        """`head, *rest = Cell(0), Cell(1), Cell(2)`: `rest` is a list of cells."""
+        types = [self.value_type(v) for v in values]
+        first = types[0] if types else None
+        if isinstance(first, CellType) and all(_same(first, t) for t in types):
+            same_inner = all(isinstance(t, CellType) and t.inner is first.inner for t in types)
+            return CellContainer(first if same_inner else _no_inner(first))
+        return None
 
     def _bind_loop(self, target: cst.BaseExpression, iterable: cst.BaseExpression) -> None:
         if (
@@ -408,6 +434,10 @@ class FunctionScope:
 
 
 _UNTYPED_REFCELL = CellType(CellKind.REFCELL, "BqlRefCell")
+
+
+def _no_inner(cell: CellType) -> CellType:
+    return CellType(cell.kind, cell.type_name, None, cell.decl, cell.module)
 
 
 def _same(a: FieldType | None, b: FieldType | None) -> bool:

@@ -15,6 +15,7 @@ import libcst as cst
 
 from bqlint.analysis.events import (
     Bind,
+    Borrow,
     DelName,
     EndBorrow,
     Escape,
@@ -95,6 +96,8 @@ class CFGBuilder:
         self.frames: list[_Frame] = []
         self.extract = Extractor(scope, self.emit, self.fork)
         self._tokens = 0
+        # Borrow ids taken inside each open `with bql.locked():` block.
+        self._locked: list[set[int]] = []
         self._raise_paths: dict[tuple[int, ...], Block] = {}
 
     def build(self) -> CFG:
@@ -114,6 +117,9 @@ class CFGBuilder:
 
     def emit(self, event: Event) -> None:
         self.cur.events.append(event)
+        if self._locked and isinstance(event, Borrow):
+            for inside in self._locked:
+                inside.add(event.bid)
 
     def start(self, *preds: Block) -> Block:
         block = self.new()
@@ -171,7 +177,10 @@ class CFGBuilder:
             frame = frames[depth]
             if isinstance(frame, _With):
                 for event in frame.exits:
-                    self.emit(event)
+                    # An exception leaving `with bql.locked():` goes on unchanged: the
+                    # runtime ends the borrows alive there without raising for them.
+                    if kind != "raise" or not isinstance(event, UnlockPoint) or event.kind != "locked":
+                        self.emit(event)
             elif isinstance(frame, _Finally):
                 self.frames = frames[:depth]
                 self.start(self.cur)
@@ -408,12 +417,13 @@ class CFGBuilder:
 
     def _With(self, node: cst.With) -> None:
         exits: list[Event] = []
-        frames_before = len(self.frames)
+        frames_before, locked_before = len(self.frames), len(self._locked)
         for item in node.items:
             exits[:0] = self.with_item(item, node.asynchronous is not None)
             self.frames.append(_With(list(exits)))
         self.suite(node.body)
         del self.frames[frames_before:]
+        del self._locked[locked_before:]
         self.start(self.cur)
         for event in exits:
             self.emit(event)
@@ -435,6 +445,11 @@ class CFGBuilder:
             self._tokens += 1
             self.emit(LockChange(item, "save", self._tokens))
             self.emit(LockChange(item, "held"))
+            # Leaving the block releases the BQL (SPEC §3.1 BQL002: a point where the BQL
+            # is released) for the borrows taken inside it.
+            inside: set[int] = set()
+            self._locked.append(inside)
+            exits.append(UnlockPoint(item, "locked", inside))
             exits.append(LockChange(item, "restore", self._tokens))
         if is_async:
             self.emit(UnlockPoint(item, "async with"))

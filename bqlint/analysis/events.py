@@ -69,10 +69,13 @@ class DelName:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class UnlockPoint:
-    """A point where the BQL may be released: unlock(), unlocked(), await, yield, async with/for."""
+    """A point where the BQL may be released: unlock(), unlocked(), await, yield, async with/for,
+    leaving `with bql.locked():` (kind "locked": only the borrows taken inside the block,
+    `within`, count there; the set is filled while the block is built)."""
 
     node: cst.CSTNode
     kind: str
+    within: set[int] | None = None
 
 
 @dataclass(frozen=True, slots=True, eq=False)

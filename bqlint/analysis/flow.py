@@ -356,8 +356,9 @@ class Analyzer:
         return self.borrows[min(bids)] if bids else None
 
     def unlock_point(self, event: UnlockPoint, state: State) -> None:
-        if state.live:
-            self.report(Hazard("BQL002", event.node, self.borrows[min(state.live)], (), event.kind))
+        live = state.live if event.within is None else state.live & event.within
+        if live:
+            self.report(Hazard("BQL002", event.node, self.borrows[min(live)], (), event.kind))
         if self.recording and event.kind in ("unlock", "unlocked", "configured"):
             labels = {
                 "unlock": "the BQL is released here",

@@ -2,8 +2,8 @@
 
 ## What it flags
 A `BqlRefCell` borrow that is still alive at a point where the BQL may be released:
-`bql.unlock()`, entering `with bql.unlocked():`, `await`, `yield`, `async with`, `async for`,
-a call to a `@bql.releases_bql` function or a configured `unlock-points` function, or a call
+`bql.unlock()`, entering `with bql.unlocked():`, leaving `with bql.locked():` (for a borrow
+taken inside the block), `await`, `yield`, `async with`, `async for`, a call to a `@bql.releases_bql` function or a configured `unlock-points` function, or a call
 to any function that (transitively, across modules) reaches one of those.
 
 ## Why it is a bug
@@ -61,7 +61,8 @@ No automatic fix: end the borrow (leave the `with` block, or call `release()`) b
 point that may release the BQL, and borrow again afterwards if you still need the state.
 
 ## At run time
-`bql.unlock()` and `bql.unlocked()` raise `bql.BqlUnlockError`, naming each live borrow.
+`bql.unlock()`, `bql.unlocked()` and leaving `with bql.locked():` raise
+`bql.BqlUnlockError`, naming each live borrow.
 
 ## Options
 `unlock-points`: more functions that release the BQL (dotted names).
@@ -89,6 +90,7 @@ _WHERE = {
     "async with": "`async with` may release the BQL",
     "async for": "`async for` may release the BQL",
     "configured": "this configured unlock point releases the BQL",
+    "locked": "leaving `with bql.locked():` releases the BQL",
 }
 
 

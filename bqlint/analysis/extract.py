@@ -367,6 +367,12 @@ class Extractor:
                 else:
                     callees = scope.methods_on(typed, method)
                 self.project_call(node, callees, key, f"{_text(func)}()")
+                if not callees and scope.project.config.unlock_points:
+                    # `self.host.run_on_cpu()` where `host` holds a class outside the checked
+                    # files: a configured `pkg.mod.Class.method` unlock point.
+                    outside = scope.external_class_of(key)
+                    if outside is not None and f"{outside}.{method}" in scope.project.config.unlock_points:
+                        self.emit(UnlockPoint(node, "configured"))
                 return None
         target = scope.resolve_name(func)
         if isinstance(target, External):

@@ -12,6 +12,7 @@ import libcst as cst
 from bqlint.analysis.events import CellKey
 from bqlint.model.api import BORROW_METHODS, TRY_BORROW_METHODS, CellKind
 from bqlint.model.classes import CellContainer, CellType, ClassInfo, FieldType, Instance
+from bqlint.model.external import annotation_class, field_class
 from bqlint.model.functions import FunctionInfo
 from bqlint.analysis.bindings import (
     DISPLAY_TYPES,
@@ -344,6 +345,18 @@ class FunctionScope:
             return self.type_of_key(key)
         if isinstance(expr, cst.Call):
             return self.project.type_of_constructor(expr, self.module, expr)
+        return None
+
+    def external_class_of(self, key: CellKey) -> str | None:
+        """Return the qualified name of the class outside the checked files that the object
+        `key` names is declared as: a parameter's annotation, or a field's."""
+        if len(key) == 1 and key[0].startswith("p:"):
+            annotation = self.fn.param_annotation(key[0][2:])
+            return annotation_class(self.project, self.module, annotation) if annotation is not None else None
+        if len(key) >= 2 and not key[-1].startswith("["):
+            owner = self.type_of_key(key[:-1])
+            if isinstance(owner, Instance):
+                return field_class(owner.cls, key[-1])
         return None
 
     def cell_of(self, expr: cst.BaseExpression) -> tuple[CellKey, CellType] | None:

@@ -189,9 +189,10 @@ class ClassInfo:
                             names.append(value.value)
         return names
 
-    def _type_arguments(self) -> dict[str, ClassInfo]:
-        """`class Gpio(RegisterBank[GpioRegs])`: the base's type variable -> `GpioRegs`."""
-        out: dict[str, ClassInfo] = {}
+    def _type_arguments(self) -> dict[str, ClassInfo | str]:
+        """`class Gpio(RegisterBank[GpioRegs])`: the base's type variable -> `GpioRegs`;
+        `class Mid(Bank[U])`: the base's type variable -> this class's type variable `U`."""
+        out: dict[str, ClassInfo | str] = {}
         for arg in self.node.bases:
             if not isinstance(arg.value, cst.Subscript):
                 continue
@@ -203,7 +204,23 @@ class ClassInfo:
                 typed = self.project.type_of_annotation(value, self.module, value)
                 if isinstance(typed, Instance):
                     out[name] = typed.cls
+                elif isinstance(value, cst.Name) and self._is_type_variable(value.value):
+                    out[name] = value.value
         return out
+
+    def _is_type_variable(self, name: str) -> bool:
+        """Whether `name` is a type variable of this class: `[T]` on the class, or a
+        `T = TypeVar("T")` of its module."""
+        if self.node.type_parameters is not None:
+            if any(p.param.name.value == name for p in self.node.type_parameters.params):
+                return True
+        entry = self.module.symbols.get(name)
+        if entry is None or entry[0] != "alias" or not isinstance(entry[1], cst.Call):
+            return False
+        func = entry[1].func
+        if isinstance(func, cst.Attribute):
+            return func.attr.value == "TypeVar"
+        return isinstance(func, cst.Name) and func.value == "TypeVar"
 
     def _own_fields(self) -> dict[str, FieldType]:
         out: dict[str, FieldType] = {}
@@ -248,14 +265,19 @@ class ClassInfo:
         return typed if isinstance(typed, (CellType, CellContainer)) else None
 
 
-def _bind_params(fields: dict[str, FieldType], bound: dict[str, ClassInfo]) -> dict[str, FieldType]:
-    """Return `fields` with each cell whose inner type is a type variable of `bound` resolved."""
+def _bind_params(fields: dict[str, FieldType], bound: dict[str, ClassInfo | str]) -> dict[str, FieldType]:
+    """Return `fields` with each cell whose inner type is a type variable of `bound` resolved
+    to a class, or renamed to the subclass's own type variable."""
     if not bound:
         return fields
     out = dict(fields)
     for name, typed in fields.items():
         if isinstance(typed, CellType) and typed.inner is None and typed.param in bound:
-            out[name] = dataclasses.replace(typed, inner=bound[typed.param])
+            value = bound[typed.param]
+            if isinstance(value, str):
+                out[name] = dataclasses.replace(typed, param=value)
+            else:
+                out[name] = dataclasses.replace(typed, inner=value)
     return out
 
 

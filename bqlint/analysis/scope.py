@@ -210,7 +210,9 @@ class FunctionScope:
                 typed = self.project.type_of_annotation(annotation, self.module, target)
             if typed is None and name.value in valued:
                 values, starred = valued[name.value]
-                typed = self._rest_type(values) if starred else self.value_type(values[0])
+                # A starred target holds a new list: its elements are not tracked as cells
+                # (a loop over it would take every element for one cell).
+                typed = None if starred else self.value_type(values[0])
             previous = self.local_types.get(name.value, typed)
             self.local_types[name.value] = typed if previous is typed or _same(previous, typed) else None
         for bound, source in guard_bindings(target, value):
@@ -235,18 +237,9 @@ class FunctionScope:
             if body is None or not _same(body, orelse):
                 return None
             if isinstance(body, CellType) and isinstance(orelse, CellType) and body.inner is not orelse.inner:
-                return _no_inner(body)
+                return CellType(body.kind, body.type_name, None, body.decl, body.module)
             return body
         return self.type_of_expr(value)
-
-    def _rest_type(self, values: list[cst.BaseExpression]) -> FieldType | None:
-        """`head, *rest = Cell(0), Cell(1), Cell(2)`: `rest` is a list of cells."""
-        types = [self.value_type(v) for v in values]
-        first = types[0] if types else None
-        if isinstance(first, CellType) and all(_same(first, t) for t in types):
-            same_inner = all(isinstance(t, CellType) and t.inner is first.inner for t in types)
-            return CellContainer(first if same_inner else _no_inner(first))
-        return None
 
     def _bind_loop(self, target: cst.BaseExpression, iterable: cst.BaseExpression) -> None:
         if (
@@ -447,10 +440,6 @@ class FunctionScope:
 
 
 _UNTYPED_REFCELL = CellType(CellKind.REFCELL, "BqlRefCell")
-
-
-def _no_inner(cell: CellType) -> CellType:
-    return CellType(cell.kind, cell.type_name, None, cell.decl, cell.module)
 
 
 def _same(a: FieldType | None, b: FieldType | None) -> bool:

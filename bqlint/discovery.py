@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pathspec
 
-from bqlint.config import Settings
+from bqlint.config import ExcludeRules
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +102,7 @@ class GitIgnores:
             directory = directory.parent
 
 
-def _walk(directory: Path, settings: Settings, ignores: GitIgnores, *, named: bool = False) -> Iterable[Path]:
+def _walk(directory: Path, settings: ExcludeRules, ignores: GitIgnores, *, named: bool = False) -> Iterable[Path]:
     """Yield the `*.py` files below `directory` that are neither excluded nor git-ignored.
 
     A directory named on the command line that is itself excluded is still walked (unless
@@ -127,7 +127,7 @@ def _walk(directory: Path, settings: Settings, ignores: GitIgnores, *, named: bo
                 yield path
 
 
-def _is_skipped(path: Path, settings: Settings, ignores: GitIgnores, *, is_dir: bool = False) -> bool:
+def _is_skipped(path: Path, settings: ExcludeRules, ignores: GitIgnores, *, is_dir: bool = False) -> bool:
     """Return whether `path` or one of its directories (below the root) is excluded or git-ignored."""
     if settings.is_excluded(path, is_dir=is_dir) or ignores.is_ignored(path, is_dir=is_dir):
         return True
@@ -141,7 +141,7 @@ def _is_skipped(path: Path, settings: Settings, ignores: GitIgnores, *, is_dir: 
 
 def discover(
     paths: Sequence[Path],
-    settings: Settings,
+    settings: ExcludeRules,
     *,
     force_exclude: bool = False,
     stdin_name: Path | None = None,

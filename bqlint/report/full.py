@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 import click
 
 from bqlint.diagnostics import Diagnostic, Span
-from bqlint.report import RenderOptions, display_path, summary
+from bqlint.report import RenderOptions, closing, display_path
 
 if TYPE_CHECKING:
     from bqlint.engine import Report
@@ -161,5 +161,5 @@ def render_diagnostic(d: Diagnostic, sources: dict[Path, str], options: RenderOp
 
 def render(report: Report, options: RenderOptions) -> str:
     blocks = [render_diagnostic(d, report.sources, options) for d in report.diagnostics]
-    blocks.append(summary(report, options))
+    blocks.extend(closing(report, options))
     return "\n\n".join(blocks)

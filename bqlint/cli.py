@@ -24,7 +24,7 @@ from bqlint.config_tree import Configurations
 from bqlint.diagnostics import Diagnostic
 from bqlint.discovery import discover, find_project_root
 from bqlint.fixes import UnparsableFix, add_noqa, fix_text, is_applicable, unified_diff
-from bqlint.report import FORMAT_NAMES, RenderOptions, render, summary
+from bqlint.report import FORMAT_NAMES, RenderOptions, plural, render, summary
 from bqlint.report.statistics import render_statistics
 from bqlint.runs import check_files, color_wanted, validate_cli_patterns
 from bqlint.verbose import Verbose, show_settings
@@ -319,7 +319,7 @@ def run_check(configs: Configurations, options: CheckOptions) -> int:
             unsafe_fixes=options.unsafe_fixes,
             show_summary=not options.quiet and options.output_file is None,
         ))
-    verbose.say(f"checked {report.files_checked} files, {len(report.diagnostics)} findings")
+    verbose.say(f"checked {plural(report.files_checked, 'file')}, {plural(len(report.diagnostics), 'finding')}")
     verbose.report_timings()
     return 0 if options.exit_zero or not report.diagnostics else 1
 

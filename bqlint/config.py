@@ -195,8 +195,10 @@ _AT_LINE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 
 def read_toml(path: Path) -> dict[str, Any]:
     """Parse `path` as TOML; any problem is a ConfigError naming the file (and line)."""
+    text = ""
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        return tomllib.loads(text)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read configuration: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
@@ -207,6 +209,11 @@ def read_toml(path: Path) -> dict[str, Any]:
         line = getattr(exc, "lineno", None) or (int(match.group(1)) if match else None)
         column = getattr(exc, "colno", None) or (int(match.group(2)) if match else None)
         message = _AT_LINE.sub("", message)
+        if line is None and message.endswith("(at end of document)"):
+            # An unclosed bracket or string: point at the last line that has text.
+            message = message[: -len("(at end of document)")].rstrip() + " at the end of the file"
+            line = text.rstrip().count("\n") + 1
+            column = len(text.rstrip().rsplit("\n", 1)[-1]) + 1
         where = f"{path}:{line}:{column}" if line else str(path)
         raise ConfigError(f"{where}: invalid TOML: {message}") from None
 

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from bqlint.engine import Report
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-INFORMATION_URI = "https://bqlint.readthedocs.io/"
+INFORMATION_URI = bqlint.REPOSITORY_URL
 
 
 def _description(doc: str, summary: str) -> str:

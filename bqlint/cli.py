@@ -314,7 +314,7 @@ def run_check(configs: Configurations, options: CheckOptions) -> int:
         _print_report(report, options, stdin, RenderOptions(
             color=options.color and options.output_file is None,
             cwd=Path.cwd(),
-            root=root,
+            root=_report_root(options, root),
             fixed=fixed,
             unsafe_fixes=options.unsafe_fixes,
             show_summary=not options.quiet and options.output_file is None,
@@ -322,6 +322,14 @@ def run_check(configs: Configurations, options: CheckOptions) -> int:
     verbose.say(f"checked {plural(report.files_checked, 'file')}, {plural(len(report.diagnostics), 'finding')}")
     verbose.report_timings()
     return 0 if options.exit_zero or not report.diagnostics else 1
+
+
+def _report_root(options: CheckOptions, root: Path) -> Path:
+    """Return what report paths are relative to: GitLab's checkout for its format, as ruff does."""
+    project_dir = os.environ.get("CI_PROJECT_DIR")
+    if options.output_format == "gitlab" and project_dir:
+        return Path(project_dir).resolve()
+    return root
 
 
 def _print_report(

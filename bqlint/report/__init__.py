@@ -83,7 +83,7 @@ def summary(report: Report, options: RenderOptions) -> str:
 
 def renderers() -> dict[str, Renderer]:
     """Return every output format by name, the default first."""
-    from bqlint.report import concise, full, github, json, junit, sarif
+    from bqlint.report import concise, full, github, gitlab, json, junit, sarif
 
     return {
         "full": full.render,
@@ -91,11 +91,12 @@ def renderers() -> dict[str, Renderer]:
         "json": json.render,
         "sarif": sarif.render,
         "github": github.render,
+        "gitlab": gitlab.render,
         "junit": junit.render,
     }
 
 
-FORMAT_NAMES = ("full", "concise", "json", "sarif", "github", "junit")
+FORMAT_NAMES = ("full", "concise", "json", "sarif", "github", "gitlab", "junit")
 
 
 def render(format_name: str, report: Report, options: RenderOptions) -> str:

@@ -44,7 +44,9 @@ def display_path(path: Path, cwd: Path) -> str:
 
 
 def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
+    """Return "1 error", "2 errors", "2 hidden fixes"."""
+    ending = "es" if noun.endswith(("s", "x", "ch", "sh")) else "s"
+    return f"{count} {noun}{'' if count == 1 else ending}"
 
 
 def is_fixable(d: Diagnostic, options: RenderOptions) -> bool:

@@ -456,6 +456,15 @@ def _add_noqa(report: engine.Report, quiet: bool = False) -> int:
     return 0
 
 
+@main.command("server")
+@exit_codes
+def server_command() -> None:
+    """Run the Language Server on standard input and output (for editors)."""
+    from bqlint.server import serve
+
+    serve()
+
+
 @main.command("rules")
 @click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @exit_codes

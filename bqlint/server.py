@@ -1,0 +1,225 @@
+"""`bqlint server`: a Language Server on stdio (SPEC §3.2), built on pygls.
+
+Each open document is checked as the CLI checks a file named alone: with the configuration
+that governs it and the project's other files read from disk as context. Diagnostics are
+published on open, change and save, with the call chain as `relatedInformation`; code
+actions offer each finding's fix and a suppression comment.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.uris import from_fs_path, to_fs_path
+
+import bqlint
+from bqlint import engine
+from bqlint.config import ConfigError, load_settings
+from bqlint.diagnostics import Diagnostic, Position
+from bqlint.discovery import discover, find_project_root
+from bqlint.fixes import UnparsableFix, add_noqa, apply_edits, is_applicable
+
+SOURCE = "bqlint"
+
+
+@dataclass
+class Checked:
+    """The last result for one document: the text it was computed from and its findings."""
+
+    text: str
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+class BqlintServer(LanguageServer):
+    """The server's state: the last result per document URI."""
+
+    def __init__(self) -> None:
+        super().__init__("bqlint", bqlint.__version__)
+        self.results: dict[str, Checked] = {}
+        self.utf16 = True  # LSP's default position encoding; UTF-32 when the client offers it
+
+
+def create_server() -> BqlintServer:
+    """Return a server with every feature registered."""
+    server = BqlintServer()
+
+    @server.feature(types.INITIALIZE)
+    def initialize(ls: BqlintServer, params: types.InitializeParams) -> None:
+        general = params.capabilities.general
+        offered = (general.position_encodings if general else None) or []
+        ls.utf16 = types.PositionEncodingKind.Utf32 not in offered
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: BqlintServer, params: types.DidOpenTextDocumentParams) -> None:
+        publish(ls, params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: BqlintServer, params: types.DidChangeTextDocumentParams) -> None:
+        publish(ls, params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(ls: BqlintServer, params: types.DidSaveTextDocumentParams) -> None:
+        # A saved callee can change what its callers' files report: re-check every open file.
+        for uri in list(ls.results) or [params.text_document.uri]:
+            publish(ls, uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: BqlintServer, params: types.DidCloseTextDocumentParams) -> None:
+        ls.results.pop(params.text_document.uri, None)
+        ls.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[])
+        )
+
+    @server.feature(
+        types.TEXT_DOCUMENT_CODE_ACTION,
+        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
+    )
+    def code_action(ls: BqlintServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+        return code_actions(ls, params)
+
+    return server
+
+
+def publish(ls: BqlintServer, uri: str) -> None:
+    """Check the document at `uri` and publish its diagnostics."""
+    document = ls.workspace.get_text_document(uri)
+    path = to_fs_path(uri)
+    if path is None:
+        return
+    text = document.source
+    try:
+        found = check_text(Path(path), text)
+    except ConfigError as exc:
+        ls.window_show_message(types.ShowMessageParams(types.MessageType.Error, f"bqlint: {exc}"))
+        found = []
+    ls.results[uri] = Checked(text, found)
+    lsp = [to_lsp(ls, d, text) for d in found if d.path == Path(path).resolve()]
+    ls.text_document_publish_diagnostics(
+        types.PublishDiagnosticsParams(uri=uri, diagnostics=lsp, version=document.version)
+    )
+
+
+def check_text(path: Path, text: str) -> list[Diagnostic]:
+    """Return the findings for `text` as the file at `path`, with its project as context."""
+    absolute = Path(os.path.abspath(path))
+    settings = load_settings(absolute, default_root=find_project_root(absolute))
+    if settings.is_excluded(absolute):
+        return []
+    found = discover([], settings, stdin_name=absolute)
+    report = engine.run(settings, [], context=found.context, stdin=(absolute, text))
+    return report.diagnostics
+
+
+def to_lsp(ls: BqlintServer, diagnostic: Diagnostic, text: str) -> types.Diagnostic:
+    """Return `diagnostic` as an LSP diagnostic; the chain becomes related information."""
+    related = [
+        types.DiagnosticRelatedInformation(
+            location=types.Location(
+                uri=from_fs_path(str(r.span.path)) or str(r.span.path),
+                range=_range(ls, r.span.start, r.span.end, _text_of(r.span.path, diagnostic.path, text)),
+            ),
+            message=r.message,
+        )
+        for r in diagnostic.related
+    ]
+    message = diagnostic.message + (f"\nhelp: {diagnostic.help}" if diagnostic.help else "")
+    return types.Diagnostic(
+        range=_range(ls, diagnostic.span.start, diagnostic.span.end, text),
+        message=message,
+        severity=types.DiagnosticSeverity.Error,
+        code=diagnostic.code,
+        code_description=types.CodeDescription(href=_url(diagnostic.code)),
+        source=SOURCE,
+        related_information=related or None,
+    )
+
+
+def code_actions(ls: BqlintServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+    """Offer, for each finding in the requested range, its fix and a suppression comment."""
+    uri = params.text_document.uri
+    checked = ls.results.get(uri)
+    if checked is None:
+        return []
+    first, last = params.range.start.line + 1, params.range.end.line + 1
+    actions: list[types.CodeAction] = []
+    for diagnostic in checked.diagnostics:
+        row = diagnostic.span.start.row
+        if not first <= row <= last or diagnostic.code in ("BQL998", "BQL999"):
+            continue
+        lsp = to_lsp(ls, diagnostic, checked.text)
+        if diagnostic.fix is not None:
+            preferred = is_applicable(diagnostic, unsafe=False)
+            fixed = apply_edits(checked.text, diagnostic.fix.edits)
+            title = diagnostic.fix.message + ("" if preferred else " (unsafe)")
+            actions.append(_action(title, uri, checked.text, fixed, lsp, preferred))
+        if diagnostic.code != "BQL100":
+            try:
+                suppressed, _ = add_noqa(checked.text, [diagnostic])
+            except UnparsableFix:
+                continue
+            title = f"Suppress {diagnostic.code} on this line"
+            actions.append(_action(title, uri, checked.text, suppressed, lsp, False))
+    return actions
+
+
+def _action(
+    title: str, uri: str, before: str, after: str, diagnostic: types.Diagnostic, preferred: bool
+) -> types.CodeAction:
+    """Return a quick fix that replaces the document's text `before` with `after`."""
+    lines = _lines(before)
+    end = types.Position(line=len(lines), character=0)
+    edit = types.TextEdit(range=types.Range(types.Position(0, 0), end), new_text=after)
+    return types.CodeAction(
+        title=title,
+        kind=types.CodeActionKind.QuickFix,
+        diagnostics=[diagnostic],
+        is_preferred=preferred or None,
+        edit=types.WorkspaceEdit(changes={uri: [edit]}),
+    )
+
+
+def _range(ls: BqlintServer, start: Position, end: Position, text: str | None) -> types.Range:
+    lines = _lines(text) if text is not None else []
+    return types.Range(_position(ls, start, lines), _position(ls, end, lines))
+
+
+def _position(ls: BqlintServer, position: Position, lines: list[str]) -> types.Position:
+    """Convert a 1-based (row, character column) to LSP's 0-based line and code units."""
+    line, column = position.row - 1, position.column - 1
+    if ls.utf16 and 0 <= line < len(lines):
+        prefix = lines[line][:column]
+        column = len(prefix.encode("utf-16-le")) // 2
+    return types.Position(line=max(line, 0), character=max(column, 0))
+
+
+def _text_of(path: Path, document: Path, text: str) -> str | None:
+    """Return the text positions in `path` refer to: the open document's, or the file's."""
+    if path == document:
+        return text
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+
+
+def _url(code: str) -> str:
+    from bqlint.rules import all_rules
+
+    for rule in all_rules():
+        if rule.code == code:
+            return rule.url()
+    return ""
+
+
+def _lines(text: str) -> list[str]:
+    """Split at Python's line breaks only (\n, \r\n, \r), as the analysis counts rows."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def serve() -> None:
+    """Run the server on standard input and output until the client exits."""
+    create_server().start_io()

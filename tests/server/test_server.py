@@ -1,0 +1,167 @@
+"""`bqlint server` driven by a real LSP client (pytest-lsp): diagnostics with their chain as
+related information, code actions for fixes and suppressions, and the clean result after."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+CLASSIC = '''import bql
+from bql.chardev import CharFrontend
+
+
+class Uart(bql.SysBusDevice):
+    def __init__(self, chardev: object = None) -> None:
+        super().__init__()
+        self.regs = bql.BqlRefCell([0])
+        self.level = bql.BqlCell(0)
+        self.chr = CharFrontend(chardev)
+
+    def realize(self) -> None:
+        self.chr.enable_handlers(self.can_receive, self.receive, None)
+
+    def can_receive(self) -> int:
+        return 1
+
+    def receive(self, data: bytes) -> None:
+        with self.regs.borrow_mut() as regs:
+            regs[0] = data[0]
+
+    def write(self, offset: int, value: int, size: int) -> None:
+        with self.regs.borrow_mut() as regs:
+            regs[0] += 1
+            self.chr.write_all(bytes([value]))
+
+    def poke(self) -> None:
+        self.level = 3
+'''
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=[sys.executable, "-m", "bqlint", "server"]))
+async def client(lsp_client: LanguageClient, tmp_path: Path):  # type: ignore[no-untyped-def]
+    (tmp_path / "pyproject.toml").write_text("[tool.bqlint]\n")
+    params = types.InitializeParams(
+        capabilities=types.ClientCapabilities(),
+        root_uri=tmp_path.as_uri(),
+    )
+    await lsp_client.initialize_session(params)
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def _open(client: LanguageClient, path: Path, text: str) -> list[types.Diagnostic]:
+    path.write_text(text)
+    uri = path.as_uri()
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text))
+    )
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    return list(client.diagnostics[uri])
+
+
+@pytest.mark.asyncio
+async def test_open_publishes_findings_with_the_chain(client: LanguageClient, tmp_path: Path) -> None:
+    found = await _open(client, tmp_path / "uart.py", CLASSIC)
+    by_code = {d.code: d for d in found}
+    assert sorted(by_code) == ["BQL003", "BQL007"]
+    conflict = by_code["BQL003"]
+    assert conflict.range.start == types.Position(line=24, character=12)
+    assert conflict.source == "bqlint"
+    related = conflict.related_information or []
+    assert [r.location.range.start.line + 1 for r in related] == [23, 19]
+    assert related[0].message == "mutable borrow of `self.regs` starts here"
+    assert all(r.location.uri == (tmp_path / "uart.py").as_uri() for r in related)
+
+
+@pytest.mark.asyncio
+async def test_code_action_fix_then_clean(client: LanguageClient, tmp_path: Path) -> None:
+    path = tmp_path / "uart.py"
+    uri = path.as_uri()
+    found = await _open(client, path, CLASSIC)
+    rebinding = next(d for d in found if d.code == "BQL007")
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=rebinding.range,
+            context=types.CodeActionContext(diagnostics=[rebinding]),
+        )
+    )
+    assert actions is not None
+    titles = [a.title for a in actions if isinstance(a, types.CodeAction)]
+    assert "Suppress BQL007 on this line" in titles
+    fix = next(a for a in actions if isinstance(a, types.CodeAction) and a.is_preferred)
+    assert fix.edit is not None and fix.edit.changes is not None
+    new_text = fix.edit.changes[uri][0].new_text
+    assert "self.level.set(3)" in new_text
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=new_text)],
+        )
+    )
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    assert [d.code for d in client.diagnostics[uri]] == ["BQL003"]
+
+
+@pytest.mark.asyncio
+async def test_suppression_action_silences_the_finding(client: LanguageClient, tmp_path: Path) -> None:
+    path = tmp_path / "uart.py"
+    uri = path.as_uri()
+    found = await _open(client, path, CLASSIC)
+    conflict = next(d for d in found if d.code == "BQL003")
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=conflict.range,
+            context=types.CodeActionContext(diagnostics=[conflict]),
+        )
+    )
+    assert actions is not None
+    suppress = next(a for a in actions if isinstance(a, types.CodeAction) and a.title.startswith("Suppress"))
+    assert suppress.edit is not None and suppress.edit.changes is not None
+    new_text = suppress.edit.changes[uri][0].new_text
+    assert "# noqa: BQL003" in new_text.splitlines()[24]
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=new_text)],
+        )
+    )
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    assert [d.code for d in client.diagnostics[uri]] == ["BQL007"]
+
+
+@pytest.mark.asyncio
+async def test_saved_callee_rechecks_open_caller(client: LanguageClient, tmp_path: Path) -> None:
+    (tmp_path / "hostio.py").write_text("def flush() -> None:\n    pass\n")
+    caller = (
+        "import bql\nfrom hostio import flush\n\n\nclass Dma(bql.SysBusDevice):\n"
+        "    def __init__(self) -> None:\n        super().__init__()\n        self.regs = bql.BqlRefCell([0])\n\n"
+        "    def kick(self) -> None:\n        with self.regs.borrow_mut() as regs:\n"
+        "            regs[0] = 1\n            flush()\n"
+    )
+    assert await _open(client, tmp_path / "dma.py", caller) == []
+    callee = "import bql\n\n\n@bql.releases_bql\ndef flush() -> None:\n    pass\n"
+    (tmp_path / "hostio.py").write_text(callee)
+    client.text_document_did_save(
+        types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=(tmp_path / "hostio.py").as_uri()))
+    )
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    found = client.diagnostics[(tmp_path / "dma.py").as_uri()]
+    assert [(d.code, d.range.start.line + 1) for d in found] == [("BQL002", 13)]
+
+
+def test_columns_count_utf16_code_units_unless_the_client_offers_utf32() -> None:
+    from bqlint.diagnostics import Position
+    from bqlint.server import BqlintServer, _position
+
+    server = BqlintServer()
+    lines = ['    x = "\U0001f600"; self.level = 3']
+    assert _position(server, Position(1, 16), lines) == types.Position(line=0, character=16)
+    server.utf16 = False
+    assert _position(server, Position(1, 16), lines) == types.Position(line=0, character=15)

@@ -120,3 +120,12 @@ def test_readme_bqlint_commands_use_real_options():
     assert len(commands) >= 8
     for args in commands:
         parse_with_the_cli(args)
+
+
+def test_readme_pre_commit_snippet_names_the_hook_this_repository_defines():
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    snippet = re.search(r"```yaml\n(repos:.*?)```", README, flags=re.S)
+    assert snippet is not None
+    (repo,) = yaml.safe_load(snippet.group(1))["repos"]
+    assert repo["repo"] == bqlint.REPOSITORY_URL
+    assert [hook["id"] for hook in repo["hooks"]] == [hook["id"] for hook in hooks] == ["bqlint"]

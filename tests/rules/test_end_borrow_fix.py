@@ -108,3 +108,16 @@ def test_diff_shows_the_move_only_with_unsafe_fixes(tmp_path, monkeypatch):
         "+        self.flush()  # expect: BQL002 a\n"
     ) in shown.stdout
     assert "-            await self.settle()  # expect: BQL002 c\n+        await self.settle()  # expect: BQL002 c\n" in shown.stdout
+
+
+def test_the_move_keeps_crlf_line_endings_and_tab_indentation(tmp_path, monkeypatch):
+    source = (FIXTURES / "BQL002" / "unsafe_fix_moves_last_call.py").read_text()
+    source = source.replace("    ", "\t").replace("\n", "\r\n")
+    path = tmp_path / "dev.py"
+    path.write_bytes(source.encode())
+    monkeypatch.chdir(tmp_path)
+    CliRunner().invoke(main, ["check", "--isolated", "--fix", "--unsafe-fixes", path.name])
+    fixed = path.read_bytes().decode()
+    assert "\t\twith self.regs.borrow_mut() as regs:  # related: BQL002\r\n\t\t\tregs.data = value\r\n\t\tself.flush()" in fixed
+    assert fixed.count("\r\n") == source.count("\r\n") and "\n" not in fixed.replace("\r\n", "")
+    assert _findings(path, "BQL002") == []

@@ -84,7 +84,7 @@ from typing import Any, Generic, TypeVar
 
 from .errors import BorrowError, BqlNotHeldError, NoDefaultError
 from .guard import BqlRef, BqlRefMut, _new_mut, _new_ref, _set_cell
-from .lock import _HELD, STATE, describe_site, on_checks_changed
+from .lock import _HELD, STATE, describe_site, describe_sites, on_checks_changed
 
 __all__ = ["BqlCell", "BqlRef", "BqlRefCell", "BqlRefMut"]
 
@@ -402,7 +402,7 @@ class BqlRefCell(Generic[T]):
     def _conflict(self, attempt: str) -> BorrowError:
         sites = [describe_site(s) for s in list(_LIVE.values()) if s[0] is self]
         state = "mutably borrowed" if self._borrows < 0 else "borrowed"
-        where = " and ".join(sites) if sites else "a borrow whose location is unknown"
+        where = describe_sites(sites, " and ") if sites else "a borrow whose location is unknown"
         return BorrowError(
             f"cannot {attempt}() {self._describe()}: it is already {state} by {where}"
         )

@@ -27,6 +27,7 @@ from .decorators import requires_bql
 from .errors import BqlError, NoSuchOutputError
 from .irq import InterruptSource, IRQSink
 from .lock import STATE
+from .messages import short_list, short_repr
 
 __all__ = ["Device", "SysBusDevice"]
 
@@ -129,7 +130,7 @@ class Device:
         outputs = self.irq_outputs()
         if not 0 <= n < len(outputs):
             raise NoSuchOutputError(
-                f"{type(self).__name__} has no interrupt output {n}: "
+                f"{type(self).__name__} has no interrupt output {short_repr(n)}: "
                 f"it has {len(outputs)} outputs"
                 + (f" (0..{len(outputs) - 1})" if outputs else "")
             )
@@ -203,7 +204,7 @@ class Device:
             if isinstance(exc, ValueError):
                 raise
             raise ValueError(
-                f"invalid migration state for {type(self).__name__}: {exc!r}"
+                f"invalid migration state for {type(self).__name__}: {short_repr(exc)}"
             ) from exc
 
     def apply_state(self, state: Mapping[str, Any]) -> None:
@@ -240,9 +241,9 @@ class Device:
         unknown = [k for k in state if k not in expected]
         problems = []
         if missing:
-            problems.append("missing key(s) " + ", ".join(missing))
+            problems.append("missing key(s) " + short_list(missing))
         if unknown:
-            problems.append("unknown key(s) " + ", ".join(map(str, unknown)))
+            problems.append("unknown key(s) " + short_list(unknown))
         if problems:
             raise ValueError("migration state: " + "; ".join(problems))
 

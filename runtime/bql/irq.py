@@ -21,6 +21,7 @@ from typing import Protocol
 
 from .errors import BqlNotHeldError
 from .lock import _HELD, on_checks_changed
+from .messages import short_repr
 
 __all__ = ["IRQLine", "IRQSink", "InterruptSource"]
 
@@ -118,7 +119,9 @@ class InterruptSource:
         elif callable(sink):
             self._sink = sink
         else:
-            raise TypeError(f"cannot connect an interrupt output to {sink!r}")
+            raise TypeError(
+                f"cannot connect an interrupt output to {short_repr(sink)}"
+            )
 
     @property
     def connected(self) -> bool:

@@ -2,6 +2,8 @@
 
 Also home of the run-time check switch and of the registry of live `BqlRefCell` borrows,
 which `unlock()` consults so that the BQL is never released while a borrow is alive.
+A thread that leaves `with bql.locked():` always releases the BQL, and a thread waiting
+for a BQL whose holder exited gets a `BqlError` instead of waiting forever.
 
 The lock is *not* re-entrant, as in QEMU (`bql_lock()` asserts that the caller does not
 already hold it): code that may run with or without the BQL must know which, and say so
@@ -18,14 +20,17 @@ True
 from __future__ import annotations
 
 import _thread
+import gc
 import os
 import sys
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from types import CodeType, TracebackType
 from typing import Any
 
 from .errors import BqlError, BqlNotHeldError, BqlUnlockError
+from .messages import short_repr
 
 __all__ = [
     "checks_enabled",
@@ -46,6 +51,12 @@ __all__ = [
 # with a class default (bench/runtime_bench.py measures the chosen one).
 _HELD = _thread._local()
 _LOCK = threading.Lock()
+_current_thread = threading.current_thread
+
+# How long a thread waits for the BQL between two looks at whether its holder still runs.
+OWNER_CHECK_S = 0.1
+# How many live borrows an error message lists before "and N more".
+MAX_SITES_SHOWN = 3
 
 
 class _State:
@@ -54,7 +65,8 @@ class _State:
     __slots__ = ("checks", "default_checks", "listeners", "live", "owner")
 
     def __init__(self) -> None:
-        self.owner: int | None = None
+        # The thread holding the BQL, so that waiters can tell when it exited holding it.
+        self.owner: threading.Thread | None = None
         self.default_checks = os.environ.get("BQL_CHECKS", "1").strip().lower() not in (
             "0",
             "false",
@@ -96,13 +108,25 @@ def lock() -> None:
     ...
     bql.errors.BqlError: the BQL is already held by this thread: lock() is not re-entrant
     >>> bql.unlock()
+
+    A holder that exits without releasing it would make every waiter wait for ever;
+    they get an error naming it instead (checked every `OWNER_CHECK_S` seconds):
+
+    >>> import threading
+    >>> leaker = threading.Thread(target=bql.lock, name="leaker")
+    >>> leaker.start(); leaker.join()
+    >>> bql.lock()  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    bql.errors.BqlError: the BQL is held by thread 'leaker' (ident ...), which exited without releasing it: waiting for it would never end
     """
     if getattr(_HELD, "held", False):
         raise BqlError(
             "the BQL is already held by this thread: lock() is not re-entrant"
         )
-    _LOCK.acquire()
-    STATE.owner = threading.get_ident()
+    if not _LOCK.acquire(False):  # uncontended: the fast path
+        _wait_for_lock(None)
+    STATE.owner = _current_thread()
     _HELD.held = True
 
 
@@ -110,16 +134,45 @@ def acquire(timeout: float) -> bool:
     """Take the BQL unless `timeout` seconds pass first; return whether it was taken.
 
     For I/O threads that must stay able to stop while another thread holds the BQL.
+    Like `lock()`, raises `BqlError` when the holder exited without releasing it.
     """
     if getattr(_HELD, "held", False):
         raise BqlError(
             "the BQL is already held by this thread: lock() is not re-entrant"
         )
-    if not _LOCK.acquire(timeout=timeout):
+    timeout = max(0.0, timeout)
+    if not _LOCK.acquire(True, min(timeout, OWNER_CHECK_S)) and not _wait_for_lock(
+        timeout - OWNER_CHECK_S
+    ):
         return False
-    STATE.owner = threading.get_ident()
+    STATE.owner = _current_thread()
     _HELD.held = True
     return True
+
+
+def _wait_for_lock(timeout: float | None) -> bool:
+    """Wait for `_LOCK` (`None`: for ever), looking at its holder between short waits.
+
+    A holder that exited without releasing the BQL would leave every waiter blocked for
+    ever: raise `BqlError` naming it instead. The lock stays held, as a poisoned mutex
+    does: the state it guards may be half-updated.
+    """
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        owner = STATE.owner
+        if owner is not None and not owner.is_alive() and STATE.owner is owner:
+            raise BqlError(
+                f"the BQL is held by thread {short_repr(owner.name)} (ident "
+                f"{owner.ident}), which exited without releasing it: "
+                "waiting for it would never end"
+            )
+        wait = OWNER_CHECK_S
+        if deadline is not None:
+            wait = min(wait, deadline - time.monotonic())
+            if wait <= 0:
+                return False
+        if _LOCK.acquire(True, wait):
+            return True
 
 
 def unlock() -> None:
@@ -135,15 +188,52 @@ def unlock() -> None:
     """
     if not getattr(_HELD, "held", False):
         raise BqlNotHeldError("bql.unlock() by a thread that does not hold the BQL")
-    if STATE.owner != threading.get_ident():
+    if STATE.owner is not _current_thread():
         # This thread's flag outlived a reset_for_tests(): it no longer owns the lock.
         _HELD.held = False
         raise BqlNotHeldError("bql.unlock() by a thread that does not hold the BQL")
     if STATE.live and STATE.checks:
         raise unlock_error("cannot release the BQL")
+    _HELD.held = False  # _release(), inlined: unlock() is on every vCPU exit path
+    STATE.owner = None
+    _LOCK.release()
+
+
+def _release() -> None:
+    """Release the BQL held by this thread, borrows or not."""
     _HELD.held = False
     STATE.owner = None
     _LOCK.release()
+
+
+def end_live_borrows() -> None:
+    """End every live `BqlRefCell` borrow: its guard, if still referenced, is released.
+
+    For a borrow stranded where the BQL must go (a guard kept alive by a traceback): a
+    later use of the guard raises `BorrowReleasedError`, and the cell can be borrowed
+    again. Finds the guards through the garbage collector, since the registry holds no
+    reference to them (a dropped guard must end its borrow): slow, and only for faults.
+    """
+    live = STATE.live
+    if not live:
+        return
+    cells = {id(site[0]): site[0] for site in live.values()}
+    for referrer in gc.get_referrers(*cells.values()):
+        # Only a guard of a live borrow has its id as a registry key (ids are unique
+        # among live objects, and a guard's entry goes when the guard does).
+        if id(referrer) in live:
+            referrer._end()
+    live.clear()
+    for cell in cells.values():
+        cell._borrows = 0
+
+
+def add_note(exc: BaseException, note: str) -> None:
+    """Attach `note` to `exc`, shown under its traceback (PEP 678 `__notes__`)."""
+    if sys.version_info >= (3, 11):
+        exc.add_note(note)
+    else:  # the same attribute, which 3.11's traceback prints; 3.10 keeps it as data
+        exc.__notes__ = [*getattr(exc, "__notes__", []), note]
 
 
 class locked:
@@ -164,6 +254,26 @@ class locked:
     Traceback (most recent call last):
     ...
     bql.errors.BqlError: the BQL is already held by this thread: lock() is not re-entrant
+
+    Leaving the block always releases the BQL. A borrow still alive there (a guard kept
+    in a variable) is ended: its guard raises `BorrowReleasedError` from then on. An
+    exception leaving the block goes on unchanged, with the live borrows in a note; a
+    block that ends normally raises `BqlUnlockError` for them:
+
+    >>> cell = bql.BqlRefCell([1])
+    >>> with bql.locked():  # doctest: +ELLIPSIS
+    ...     guard = cell.borrow_mut()
+    ...     1 / 0
+    Traceback (most recent call last):
+    ...
+    ZeroDivisionError: division by zero
+    bql: left `with bql.locked():` while 1 borrow was alive, now ended: borrow_mut() at ...
+    >>> bql.is_locked()
+    False
+    >>> guard[0]
+    Traceback (most recent call last):
+    ...
+    bql.errors.BorrowReleasedError: reading an item through a borrow_mut() guard that was already released
     """
 
     __slots__ = ()
@@ -177,7 +287,26 @@ class locked:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        unlock()
+        try:
+            unlock()
+        except BqlUnlockError as error:
+            # The thread leaves the block: it must not keep the BQL (if it then exited,
+            # every other thread would wait for ever), so end the stranded borrows.
+            note = (
+                f"bql: left `with bql.locked():` while {_alive(len(error.borrows), 'was')}, "
+                f"now ended: {describe_sites(error.borrows)}"
+            )
+            end_live_borrows()
+            _release()
+            if exc is None:
+                add_note(error, note)
+                raise
+            add_note(exc, note)
+        except BqlNotHeldError as error:
+            # The block released the BQL itself and did not take it back.
+            if exc is None:
+                raise
+            add_note(exc, f"bql: {error}")
 
 
 class unlocked:
@@ -285,16 +414,23 @@ def reset_for_tests() -> None:
 def _owner_alive() -> bool:
     """Whether the BQL is held by another thread that is still running (so leave it be)."""
     owner = STATE.owner
-    return owner is not None and any(t.ident == owner for t in threading.enumerate())
+    return owner is not None and owner.is_alive()
 
 
 def unlock_error(what: str) -> BqlUnlockError:
     """Return the error for `what` happening while borrows are alive, listing them."""
-    sites = live_borrow_sites()
-    alive = (
-        f"{_plural(len(sites), 'borrow')} {'is' if len(sites) == 1 else 'are'} alive"
+    sites = tuple(live_borrow_sites())
+    return BqlUnlockError(
+        f"{what} while {_alive(len(sites), 'is')}: {describe_sites(sites)}", sites
     )
-    return BqlUnlockError(f"{what} while {alive}: " + "; ".join(sites), tuple(sites))
+
+
+def describe_sites(sites: Sequence[str], separator: str = "; ") -> str:
+    """Join borrow locations for a message: the first few, then how many more."""
+    shown = separator.join(sites[:MAX_SITES_SHOWN])
+    if len(sites) > MAX_SITES_SHOWN:
+        shown += f" (and {len(sites) - MAX_SITES_SHOWN} more)"
+    return shown
 
 
 def live_borrow_sites() -> list[str]:
@@ -322,5 +458,9 @@ def caller_site(cell: Any, kind: str, depth: int = 2) -> BorrowSite:
     return (cell, kind, frame.f_code, frame.f_lasti)
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+def _alive(n: int, verb: str) -> str:
+    """Return "1 borrow is alive" / "3 borrows are alive" (`verb` "is" or "was")."""
+    if n != 1:
+        verb = {"is": "are", "was": "were"}[verb]
+        return f"{n} borrows {verb} alive"
+    return f"1 borrow {verb} alive"

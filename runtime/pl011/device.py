@@ -52,7 +52,12 @@ from typing import Any, ClassVar, Final
 import bql
 from bql.chardev import Chardev, CharFrontend, Event
 
-from pl011.migration import check_post_load, registers_from_state, save_registers
+from pl011.migration import (
+    check_post_load,
+    describe_value,
+    registers_from_state,
+    save_registers,
+)
 from pl011.registers import (
     DEFAULT_CLOCK_HZ,
     DR_DATA,
@@ -118,7 +123,7 @@ class PL011State(bql.SysBusDevice):
         clock_hz = self.clock.get()
         if isinstance(clock_hz, bool) or not isinstance(clock_hz, int) or clock_hz < 0:
             raise ValueError(
-                f"PL011 clock_hz must be a non-negative int, not {clock_hz!r}"
+                f"PL011 clock_hz must be a non-negative int, not {describe_value(clock_hz)}"
             )
         super().realize()
         self.char_frontend.enable_handlers(self.can_receive, self.receive, self.event)

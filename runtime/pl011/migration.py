@@ -5,6 +5,8 @@ SPEC §2.3 (QEMU's `vmstate_pl011` field names); :func:`load_registers` validate
 a dict and applies QEMU's `pl011_post_load()`: it rejects an impossible FIFO position
 or count, moves the FIFO-disabled character to slot 0 and masks the divisors. Both are
 pure; the device's `save_state()` / `load_state()` borrow the registers around them.
+A refusal names the field and stays one short line, whatever the state holds (a state
+may come from anywhere: ``10**5000`` or a million-entry list is shown by its size).
 
 >>> from pl011.state import PL011Registers
 >>> state = save_registers(PL011Registers())
@@ -20,7 +22,7 @@ ValueError: PL011 state: read_pos 16 is out of range 0..15
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Final
 
 from pl011.registers import FBRD_MASK, FIFO_DEPTH, IBRD_MASK, LCR_H_FEN
@@ -103,18 +105,21 @@ def registers_from_state(state: Mapping[str, object]) -> PL011Registers:
     ValueError: PL011 state: cr -1 is out of range 0..4294967295
     """
     missing = [name for name in FIELDS if name not in state]
-    unknown = sorted(set(state) - set(FIELDS))
+    unknown = [key for key in state if key not in FIELDS]
     if missing:
         raise ValueError("PL011 state: missing fields " + ", ".join(missing))
     if unknown:
-        raise ValueError("PL011 state: unknown fields " + ", ".join(unknown))
+        raise ValueError("PL011 state: unknown fields " + _some_keys(unknown))
     for name in _UINT32_FIELDS:
         _check_int(name, state[name], 0, 0xFFFF_FFFF)
     for name in _INT32_FIELDS:
         _check_int(name, state[name], -(2**31), 2**31 - 1)
     fifo = state["read_fifo"]
     if not isinstance(fifo, (list, tuple)) or len(fifo) != FIFO_DEPTH:
-        raise ValueError(f"PL011 state: read_fifo must be a list of {FIFO_DEPTH} ints")
+        raise ValueError(
+            f"PL011 state: read_fifo must be a list of {FIFO_DEPTH} ints, "
+            f"not {describe_value(fifo)}"
+        )
     for index, entry in enumerate(fifo):
         _check_int(f"read_fifo[{index}]", entry, 0, 0xFFFF_FFFF)
 
@@ -170,9 +175,51 @@ def check_post_load(regs: PL011Registers) -> None:
 
 def _check_int(name: str, value: object, low: int, high: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"PL011 state: {name} must be an int, not {value!r}")
+        # SPEC §2.3: a state that fails validation raises ValueError, whatever the cause.
+        raise ValueError(  # noqa: TRY004
+            f"PL011 state: {name} must be an int, not {describe_value(value)}"
+        )
     if not low <= value <= high:
-        raise ValueError(f"PL011 state: {name} {value} is out of range {low}..{high}")
+        raise ValueError(
+            f"PL011 state: {name} {describe_value(value)} is out of range {low}..{high}"
+        )
+
+
+# Values and keys in messages: short, and never a conversion that can itself fail (from
+# 4,300 digits on, str() of an int raises ValueError).
+_MAX_TEXT = 40
+_MAX_KEYS = 4
+
+
+def describe_value(value: object) -> str:
+    """Name `value` for a message: a small int itself, anything else by type and size.
+
+    >>> describe_value(-1), describe_value(10**5000), describe_value("x" * 10**6)
+    ('-1', 'an int of 16610 bits', 'str of length 1000000')
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value.bit_length() <= 64:
+            return str(int(value))
+        return f"an int of {value.bit_length()} bits"
+    kind = _clip(type(value).__name__)
+    if isinstance(value, (str, bytes, bytearray, list, tuple, dict, set, frozenset)):
+        return f"{kind} of length {len(value)}"
+    return kind
+
+
+def _some_keys(keys: Sequence[object]) -> str:
+    """List the first few `keys`, each cut short, then how many more."""
+    shown = ", ".join(
+        _clip(key) if isinstance(key, str) else describe_value(key)
+        for key in keys[:_MAX_KEYS]
+    )
+    if len(keys) > _MAX_KEYS:
+        shown += f" and {len(keys) - _MAX_KEYS} more"
+    return shown
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= _MAX_TEXT else text[: _MAX_TEXT - 3] + "..."
 
 
 def _int(state: Mapping[str, object], name: str) -> int:

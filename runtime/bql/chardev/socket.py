@@ -4,7 +4,9 @@ The I/O thread accepts one peer at a time on a Unix socket path or on TCP at 127
 and takes the BQL to deliver its input to the device's handlers, as QEMU's main loop
 does. The peer may disconnect and a new one connect; the device gets `Event.CLOSED` /
 `Event.OPENED`. Output written while no peer is connected is dropped, as QEMU's
-socket chardev does.
+socket chardev does. Input the device cannot take yet waits in a bounded buffer; when it
+is full the I/O thread stops reading, so the peer's writes block (the socket pushes
+back), and reading resumes once the device drains the buffer with `accept_input()`.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import threading
 from types import TracebackType
 
 from ..lock import _HELD, acquire, unlock
+from ..messages import short_repr
 from .frontend import Chardev, Event
 
 __all__ = ["SocketChardev"]
@@ -23,6 +26,10 @@ __all__ = ["SocketChardev"]
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 # How long the I/O thread waits for the BQL before checking whether it should stop.
 _BQL_POLL_S = 0.05
+# Largest read from the peer at once.
+_RECV_SIZE = 4096
+MAX_PENDING = 64 * 1024
+"""Default bound of the input buffer, in bytes."""
 
 
 class SocketChardev(Chardev):
@@ -46,12 +53,32 @@ class SocketChardev(Chardev):
     """
 
     def __init__(
-        self, path: str | None = None, *, host: str = "127.0.0.1", port: int = 0
+        self,
+        path: str | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        max_pending: int = MAX_PENDING,
     ):
-        """Listen on the Unix socket `path`, or else on TCP `host:port` (loopback only)."""
+        """Listen on the Unix socket `path`, or else on TCP `host:port` (loopback only).
+
+        At most `max_pending` bytes of input wait for the device; beyond that the peer
+        is not read from until the device takes some.
+        """
         super().__init__()
         if path is None and host not in _LOOPBACK:
-            raise ValueError(f"SocketChardev listens on loopback only, not {host!r}")
+            raise ValueError(
+                f"SocketChardev listens on loopback only, not {short_repr(host)}"
+            )
+        if isinstance(max_pending, bool) or not isinstance(max_pending, int):
+            raise TypeError(
+                f"max_pending must be an int, not {type(max_pending).__name__}"
+            )
+        if max_pending < 1:
+            raise ValueError(
+                f"max_pending must be at least 1, not {short_repr(max_pending)}"
+            )
+        self._max_pending = max_pending
         self._path = path
         if path is not None:
             listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -67,11 +94,16 @@ class SocketChardev(Chardev):
         listener.setblocking(False)
         self._listener = listener
         self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_w.setblocking(False)
+        self._wake_r.setblocking(False)
         self._client: socket.socket | None = None
         self._client_lock = threading.Lock()
         self._connected = threading.Event()
         self._stop = threading.Event()
         self._pending = bytearray()  # protected by the BQL
+        # Set by the I/O thread when it stops reading the peer (the buffer is full),
+        # cleared when it reads again; read under the BQL by `accept_input()`.
+        self._paused = False
         self._selector = selectors.DefaultSelector()
         self._selector.register(listener, selectors.EVENT_READ, "accept")
         self._selector.register(self._wake_r, selectors.EVENT_READ, "wake")
@@ -108,19 +140,45 @@ class SocketChardev(Chardev):
             except OSError:
                 pass  # the I/O thread sees the disconnection and reports it
 
+    @property
+    def pending(self) -> int:
+        """How many bytes of input wait for the device (at most `max_pending`)."""
+        return len(self._pending)
+
+    @property
+    def max_pending(self) -> int:
+        """The bound of the input buffer, in bytes."""
+        return self._max_pending
+
+    @property
+    def paused(self) -> bool:
+        """Whether reading from the peer is paused because the input buffer is full."""
+        return self._paused
+
     def accept_input(self) -> None:
-        """Deliver input already read from the peer that the device can now take."""
-        self.deliver(self._pending)
+        """Deliver input already read from the peer that the device can now take.
+
+        Called under the BQL; once the buffer has room, the I/O thread reads again.
+        """
+        delivered = self.deliver(self._pending)
+        # Dekker-style with `_sync_reading()`: the buffer shrank before `_paused` is
+        # read here, `_paused` is set there before the buffer's size is read.
+        if delivered and self._paused:
+            self._wake()
+
+    def _wake(self) -> None:
+        """Make the I/O thread look at its state again (from any thread)."""
+        try:
+            self._wake_w.send(b"x")
+        except OSError:
+            pass  # full (a wake-up is already pending) or closed (stopping)
 
     def close(self) -> None:
         """Stop the I/O thread, disconnect the peer and remove the socket."""
         if self._stop.is_set():
             return
         self._stop.set()
-        try:
-            self._wake_w.send(b"x")
-        except OSError:
-            pass
+        self._wake()
         if threading.current_thread() is not self._thread:
             self._thread.join()
         self._drop_client()
@@ -143,6 +201,7 @@ class SocketChardev(Chardev):
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            self._sync_reading()
             for key, _mask in self._selector.select():
                 if self._stop.is_set():
                     return
@@ -150,6 +209,31 @@ class SocketChardev(Chardev):
                     self._accept()
                 elif key.data == "client":
                     self._read(key.fileobj)  # type: ignore[arg-type]
+                elif key.data == "wake":
+                    self._drain_wake()
+
+    def _sync_reading(self) -> None:
+        """Watch the peer for input exactly when the buffer has room (I/O thread)."""
+        client = self._client
+        if client is None:
+            return
+        if len(self._pending) >= self._max_pending:
+            if not self._paused:
+                self._paused = True
+                self._selector.unregister(client)
+            # Drained meanwhile (and `accept_input()` saw `_paused` still false)?
+            if len(self._pending) >= self._max_pending:
+                return
+        if self._paused:
+            self._paused = False
+            self._selector.register(client, selectors.EVENT_READ, "client")
+
+    def _drain_wake(self) -> None:
+        try:
+            while self._wake_r.recv(256):
+                pass
+        except BlockingIOError:
+            pass  # drained
 
     def _accept(self) -> None:
         try:
@@ -163,13 +247,18 @@ class SocketChardev(Chardev):
         peer.settimeout(5.0)
         with self._client_lock:
             self._client = peer
+        self._paused = False
         self._selector.register(peer, selectors.EVENT_READ, "client")
         self._connected.set()
         self._with_bql(lambda: self.be_event(Event.OPENED))
 
     def _read(self, peer: socket.socket) -> None:
+        # Only this thread adds to the buffer, so its room can only grow meanwhile.
+        room = self._max_pending - len(self._pending)
+        if room <= 0:
+            return  # `_sync_reading()` pauses reading before the next select
         try:
-            data = peer.recv(4096)
+            data = peer.recv(min(_RECV_SIZE, room))
         except OSError:
             data = b""
         if not data:
@@ -191,7 +280,8 @@ class SocketChardev(Chardev):
             try:
                 self._selector.unregister(client)
             except (KeyError, ValueError):
-                pass
+                pass  # not watched while reading is paused
+            self._paused = False
             client.close()
 
     def _with_bql(self, action: object) -> None:

@@ -1,0 +1,116 @@
+"""Hostile migration states: refused with a short message naming the field, device unchanged.
+
+A state may come from anywhere. Whatever a field holds (``10**5000``, a million-entry
+list, an object whose repr raises), `load_state()` raises ValueError that names the
+field in one short line, and leaves the device as it was.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pl011.migration import FIELDS
+
+from tests.pl011.conftest import Board
+
+MAX_MESSAGE = 200
+
+
+class BrokenRepr:
+    def __repr__(self) -> str:
+        raise RuntimeError("repr() must not be called")
+
+
+class HugeRepr:
+    def __repr__(self) -> str:
+        return "h" * 1_000_000
+
+
+HOSTILE: dict[str, Any] = {
+    "huge int": 10**5000,
+    "huge negative int": -(10**5000),
+    "just over uint32": 2**32,
+    "huge str": "x" * 1_000_000,
+    "huge bytes": b"\0" * 1_000_000,
+    "huge list": [0] * 1_000_000,
+    "huge dict": {i: i for i in range(100_000)},
+    "nested huge int": [10**5000],
+    "broken repr": BrokenRepr(),
+    "huge repr": HugeRepr(),
+    "float": 1.5,
+    "none": None,
+    "bool": True,
+}
+
+
+def refuse(board: Board, state: dict[Any, Any]) -> str:
+    """Load `state`, which must be refused; return the message, device unchanged."""
+    before = board.uart.save_state()
+    with pytest.raises(ValueError) as info:
+        board.uart.load_state(state)
+    assert board.uart.save_state() == before
+    message = str(info.value)
+    assert len(message) <= MAX_MESSAGE, message[:300]
+    assert "\n" not in message
+    return message
+
+
+@pytest.mark.parametrize("field", FIELDS[1:])  # readbuff is ignored, as in QEMU
+@pytest.mark.parametrize("kind", HOSTILE)
+def test_a_hostile_field_is_named_in_a_short_message(board: Board, field: str, kind: str):
+    state = {**board.uart.save_state(), field: HOSTILE[kind]}
+    message = refuse(board, state)
+    assert message.startswith(f"PL011 state: {field} ")
+
+
+@pytest.mark.parametrize("kind", HOSTILE)
+def test_a_hostile_fifo_entry_is_named_by_its_index(board: Board, kind: str):
+    fifo: list[Any] = [0] * 16
+    fifo[9] = HOSTILE[kind]
+    message = refuse(board, {**board.uart.save_state(), "read_fifo": fifo})
+    assert message.startswith("PL011 state: read_fifo[9] ")
+
+
+def test_a_huge_int_is_described_by_its_size_not_printed(board: Board):
+    message = refuse(board, {**board.uart.save_state(), "cr": 10**5000})
+    assert message == "PL011 state: cr an int of 16610 bits is out of range 0..4294967295"
+
+
+def test_a_huge_list_is_described_by_its_length(board: Board):
+    message = refuse(board, {**board.uart.save_state(), "lcr": [0] * 1_000_000})
+    assert message == "PL011 state: lcr must be an int, not list of length 1000000"
+
+
+def test_hostile_unknown_keys_are_listed_short(board: Board):
+    state: dict[Any, Any] = board.uart.save_state()
+    state.update({"k" * 1_000_000: 1, 10**5000: 2, ("a", 1): 3, "x": 4, "y": 5})
+    message = refuse(board, state)
+    assert message.startswith("PL011 state: unknown fields kkk")
+    assert message.endswith(" and 1 more")
+
+
+# The board is reused across examples: each refused load leaves it unchanged.
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    field=st.sampled_from(FIELDS[1:]),
+    value=st.one_of(
+        st.integers(max_value=-(2**31) - 1),
+        st.integers(min_value=2**32),
+        st.integers(min_value=2**64, max_value=2**20000),
+        st.text(min_size=100),
+        st.binary(min_size=100),
+        st.lists(st.integers(), min_size=17),
+        st.floats(),
+        st.none(),
+    ),
+)
+def test_any_bad_value_is_refused_briefly(board: Board, field: str, value: object):
+    message = refuse(board, {**board.uart.save_state(), field: value})
+    assert message.startswith(f"PL011 state: {field} ")

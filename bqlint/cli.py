@@ -310,16 +310,18 @@ def run_check(configs: Configurations, options: CheckOptions) -> int:
         recorded = read_baseline(options.baseline)
         report.diagnostics = filter_baseline(report.diagnostics, recorded, root, report.sources)
     _gather_sources(report)
+    render_options = RenderOptions(
+        color=options.color and options.output_file is None,
+        cwd=Path.cwd(),
+        root=_report_root(options, root),
+        fixed=fixed,
+        unsafe_fixes=options.unsafe_fixes,
+        show_summary=not options.quiet and options.output_file is None,
+    )
     with verbose.timed("report"):
-        _print_report(report, options, stdin, RenderOptions(
-            color=options.color and options.output_file is None,
-            cwd=Path.cwd(),
-            root=_report_root(options, root),
-            fixed=fixed,
-            unsafe_fixes=options.unsafe_fixes,
-            show_summary=not options.quiet and options.output_file is None,
-        ))
-    verbose.say(f"checked {plural(report.files_checked, 'file')}, {plural(len(report.diagnostics), 'finding')}")
+        _print_report(report, options, stdin, render_options)
+    findings = plural(len(report.diagnostics), "finding")
+    verbose.say(f"checked {plural(report.files_checked, 'file')}, {findings}")
     verbose.report_timings()
     return 0 if options.exit_zero or not report.diagnostics else 1
 
@@ -333,7 +335,10 @@ def _report_root(options: CheckOptions, root: Path) -> Path:
 
 
 def _print_report(
-    report: engine.Report, options: CheckOptions, stdin: tuple[Path, str] | None, render_options: RenderOptions
+    report: engine.Report,
+    options: CheckOptions,
+    stdin: tuple[Path, str] | None,
+    render_options: RenderOptions,
 ) -> None:
     """Print (or write to --output-file) the report; with --output-file, print the summary."""
     if options.statistics:
@@ -349,7 +354,8 @@ def _print_report(
         try:
             options.output_file.write_text(text + "\n" if text else "", encoding="utf-8")
         except OSError as exc:
-            raise ConfigError(f"{options.output_file}: cannot write the report: {exc.strerror or exc}") from None
+            reason = exc.strerror or exc
+            raise ConfigError(f"{options.output_file}: cannot write the report: {reason}") from None
         if not options.quiet:
             click.echo(summary(report, render_options), err=to_stderr)
         return

@@ -318,7 +318,10 @@ def settings_from_table(path: Path, table: Mapping[str, Any], overrides: Overrid
             if overrides.exclude is not None
             else lists.get("exclude", DEFAULT_EXCLUDE)
         ),
-        extend_exclude=(*lists.get("extend-exclude", ()), *overrides.patterns(overrides.extend_exclude, root)),
+        extend_exclude=(
+            *lists.get("extend-exclude", ()),
+            *overrides.patterns(overrides.extend_exclude, root),
+        ),
         device_bases=lists.get("device-bases", ()),
         cell_types=lists.get("cell-types", ()),
         unlock_points=lists.get("unlock-points", ()),

@@ -58,11 +58,20 @@ def test_two_identical_findings_get_different_fingerprints():
 def test_the_schema_rejects_what_gitlab_rejects():
     good = render("gitlab", sample_report(), OPTIONS)
     validate_gitlab(good)
+    issue = {
+        "description": "x",
+        "check_name": "c",
+        "fingerprint": "f",
+        "severity": "major",
+        "location": {"path": "a", "lines": {"begin": 1}},
+    }
+    validate_gitlab(json.dumps([issue]))
     for broken in (
-        [{"description": "x", "check_name": "c", "fingerprint": "f", "severity": "fatal", "location": {"path": "a", "lines": {"begin": 1}}}],
-        [{"description": "x", "check_name": "c", "fingerprint": "f", "severity": "major", "location": {"path": "a"}}],
-        [{"check_name": "c", "fingerprint": "f", "severity": "major", "location": {"path": "a", "lines": {"begin": 1}}}],
-        [{"description": "x", "check_name": "c", "fingerprint": "f", "severity": "major", "location": {"path": "/abs", "lines": {"begin": 1}}}],
+        {**issue, "severity": "fatal"},
+        {**issue, "location": {"path": "a"}},
+        {key: value for key, value in issue.items() if key != "description"},
+        {**issue, "location": {"path": "/abs", "lines": {"begin": 1}}},
+        {**issue, "categories": ["Bugs"]},
     ):
         with pytest.raises(jsonschema.ValidationError):
-            validate_gitlab(json.dumps(broken))
+            validate_gitlab(json.dumps([broken]))

@@ -122,9 +122,8 @@ _EMPTY = cst.Module([])
 def _has_multiline_string(line: cst.SimpleStatementLine) -> bool:
     """Return whether a string in `line` spans lines (dedenting would change its value)."""
     strings = (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)
-    return any(
-        isinstance(n, strings) and ("\n" in (code := _EMPTY.code_for_node(n)) or "\r" in code) for n in walk(line)
-    )
+    codes = (_EMPTY.code_for_node(n) for n in walk(line) if isinstance(n, strings))
+    return any("\n" in code or "\r" in code for code in codes)
 
 
 def _dedent(source: SourceFile, block: cst.With, line: cst.SimpleStatementLine) -> Edit | None:

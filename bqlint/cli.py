@@ -277,7 +277,7 @@ def run_check(configs: Configurations, options: CheckOptions) -> int:
         for path in (*found.files, *([stdin[0]] if stdin else [])):
             click.echo(path)
         return 0
-    verbose.governance(configs, [*found.files, *([stdin[0]] if stdin else [])])
+    verbose.governance(configs, [*found.files, *([stdin[0]] if stdin else [])], found.ignored)
     if stdin is not None and options.force_exclude and configs.is_excluded(stdin[0]):
         if options.fix:
             click.echo(stdin[1], nl=False)

@@ -26,6 +26,8 @@ class Discovered:
     context: list[Path] = field(default_factory=list)
     # The files named on the command line (a subset of `files`): always parsed by the engine.
     named: list[Path] = field(default_factory=list)
+    # What a .gitignore kept out of the walk (for -v).
+    ignored: list[Path] = field(default_factory=list)
 
 
 def find_git_root(start: Path) -> Path | None:
@@ -70,6 +72,7 @@ class GitIgnores:
         self.top = top
         self._specs: dict[Path, pathspec.GitIgnoreSpec | None] = {}
         self._git_roots: dict[Path, Path] = {}
+        self.ignored: list[Path] = []
 
     def _spec(self, directory: Path) -> pathspec.GitIgnoreSpec | None:
         if directory not in self._specs:
@@ -94,6 +97,8 @@ class GitIgnores:
                 relative = path.relative_to(directory).as_posix() + ("/" if is_dir else "")
                 result = spec.check_file(relative)
                 if result.include is not None:
+                    if result.include:
+                        self.ignored.append(path)
                     return bool(result.include)
             if directory == git_root or directory.parent == directory:
                 return False
@@ -179,4 +184,4 @@ def discover(
         context -= files
         context -= set(named_files)
     named = sorted({p for p in named_files if p in files})
-    return Discovered(sorted(files), sorted(context), named)
+    return Discovered(sorted(files), sorted(context), named, sorted(set(ignores.ignored)))

@@ -38,7 +38,9 @@ class Verbose:
         finally:
             self.timings.append((phase, time.perf_counter() - start))
 
-    def governance(self, configs: Configurations, files: Sequence[Path]) -> None:
+    def governance(
+        self, configs: Configurations, files: Sequence[Path], ignored: Sequence[Path] = ()
+    ) -> None:
         """Say which configuration governs which files, and which files were skipped."""
         if not self.enabled:
             return
@@ -58,6 +60,8 @@ class Verbose:
                 self.say(f"  checked {_shown(path)}")
         for path in sorted(set(configs.excluded)):
             self.say(f"  skipped {_shown(path)} (excluded by configuration)")
+        for path in ignored:
+            self.say(f"  skipped {_shown(path)} (ignored by .gitignore)")
 
     def report_timings(self) -> None:
         if self.timings:

@@ -68,8 +68,10 @@ def test_verbose_says_config_files_skips_and_timings_on_stderr(project, invoke):
     root = project(
         {
             "pyproject.toml": '[tool.bqlint]\nextend-exclude = ["gen"]\n',
+            ".gitignore": "scratch.py\n",
             "a.py": "x = 1\n",
             "gen/b.py": "x = 1\n",
+            "scratch.py": "x = (\n",
         }
     )
     result = invoke("check", "-v", "--output-format", "concise")
@@ -79,6 +81,7 @@ def test_verbose_says_config_files_skips_and_timings_on_stderr(project, invoke):
     assert f"bqlint: {root.resolve() / 'pyproject.toml'} governs 1 file:" in lines
     assert "bqlint:   checked a.py" in lines
     assert "bqlint:   skipped gen (excluded by configuration)" in lines
+    assert "bqlint:   skipped scratch.py (ignored by .gitignore)" in lines
     assert "bqlint: checked 1 file, 0 findings" in lines
     assert lines[-1].startswith("bqlint: timings: discovery ") and " analysis " in lines[-1]
 

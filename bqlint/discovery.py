@@ -107,7 +107,9 @@ class GitIgnores:
             directory = directory.parent
 
 
-def _walk(directory: Path, settings: ExcludeRules, ignores: GitIgnores, *, named: bool = False) -> Iterable[Path]:
+def _walk(
+    directory: Path, settings: ExcludeRules, ignores: GitIgnores, *, named: bool = False
+) -> Iterable[Path]:
     """Yield the `*.py` files below `directory` that are neither excluded nor git-ignored.
 
     A directory named on the command line that is itself excluded is still walked (unless

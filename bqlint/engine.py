@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 import multiprocessing as mp
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,12 +45,8 @@ def run(
     *,
     context: Sequence[Path] = (),
     stdin: tuple[Path, str] | None = None,
-    settings_for: Callable[[Path], Settings] | None = None,
 ) -> Report:
     """Check `files` (report on them), reading `context` files only for cross-module facts.
-
-    `settings` drives the analysis; `settings_for(path)`, when given, chooses the rules and
-    suppressions of each reported file (per-folder configuration, bqlint.config_tree).
 
     `stdin` is (name, text) of a file read from standard input; it is reported under that name.
     Every reported file is at least syntax-checked (BQL999). Paths in the report are absolute.
@@ -84,9 +80,8 @@ def run(
     for path, module in reported.items():
         found = _check_module(project, module, by_module.get(id(module), []), rules)
         file_diagnostics = _diagnostics(module, found)
-        own = settings_for(path) if settings_for is not None else settings
-        file_diagnostics = [d for d in file_diagnostics if own.is_enabled(d.code, d.path)]
-        file_diagnostics = _suppress(path, module.source.text, file_diagnostics, own)
+        file_diagnostics = [d for d in file_diagnostics if settings.is_enabled(d.code, d.path)]
+        file_diagnostics = _suppress(path, module.source.text, file_diagnostics, settings)
         if file_diagnostics:
             sources[path] = module.source.text
             diagnostics.extend(file_diagnostics)

@@ -1,10 +1,9 @@
 """One `bqlint check` over files that several configurations may govern.
 
-Analysis settings (`device-bases`, `cell-types`, `unlock-points`, `init-methods`) change
-what the code means, so files are grouped by them: each group is analysed in one engine run,
-with every other file read as context only (its facts count, its findings do not). Within a
-run, each file keeps the rules, per-file-ignores and suppressions of its own configuration.
-Most trees have one group: sub-configurations usually change only rule selection.
+Files are grouped by the configuration that governs them, and each group is checked in one
+engine run with its own settings, every other file of the run read as context only: its
+facts count for cross-module calls (with this group's `device-bases`, `cell-types`, ...),
+its findings are reported by its own group's run. A tree with one configuration is one run.
 """
 
 from __future__ import annotations
@@ -21,42 +20,34 @@ from bqlint.diagnostics import Diagnostic
 from bqlint.discovery import Discovered
 from bqlint.patterns import pattern_problem
 
-AnalysisKey = tuple[tuple[str, ...], ...]
 
-
-def analysis_key(settings: Settings) -> AnalysisKey:
-    """Return the settings that change what the code means (one engine run per value)."""
-    return (settings.device_bases, settings.cell_types, settings.unlock_points, settings.init_methods)
-
-
-def group_files(configs: Configurations, files: list[Path]) -> dict[AnalysisKey, tuple[Settings, list[Path]]]:
-    """Return the files by analysis settings, each group with the settings of its first file."""
-    groups: dict[AnalysisKey, tuple[Settings, list[Path]]] = {}
+def group_files(configs: Configurations, files: list[Path]) -> list[tuple[Settings, list[Path]]]:
+    """Return the files by governing configuration (one Settings object per file), in order."""
+    groups: dict[int, tuple[Settings, list[Path]]] = {}
     for path in files:
         settings = configs.for_path(path)
-        groups.setdefault(analysis_key(settings), (settings, []))[1].append(path)
-    return groups
+        groups.setdefault(id(settings), (settings, []))[1].append(path)
+    return list(groups.values())
 
 
 def check_files(configs: Configurations, found: Discovered, stdin: tuple[Path, str] | None) -> engine.Report:
-    """Run the engine once per group of analysis settings and merge the reports."""
+    """Run the engine once per configuration and merge the reports."""
     groups = group_files(configs, found.files)
-    stdin_key = None
-    if stdin is not None:
-        stdin_settings = configs.for_path(stdin[0])
-        stdin_key = analysis_key(stdin_settings)
-        groups.setdefault(stdin_key, (stdin_settings, []))
+    stdin_settings = configs.for_path(stdin[0]) if stdin is not None else None
+    if stdin_settings is not None and all(s is not stdin_settings for s, _ in groups):
+        groups.append((stdin_settings, []))
     merged = engine.Report([])
-    for key, (settings, files) in groups.items():
-        others = [path for other, (_, paths) in groups.items() if other != key for path in paths]
+    for settings, files in groups:
+        others = [path for other, paths in groups if other is not settings for path in paths]
         report = engine.run(
             settings,
             files,
             context=[*found.context, *others],
-            stdin=stdin if key == stdin_key else None,
-            settings_for=configs.for_path,
+            stdin=stdin if settings is stdin_settings else None,
         )
-        merged.diagnostics.extend(report.diagnostics)
+        # Another group's file is reported by its own run, under its own configuration.
+        elsewhere = {path.resolve() for path in others}
+        merged.diagnostics.extend(d for d in report.diagnostics if d.path not in elsewhere)
         merged.sources.update(report.sources)
         merged.files_checked += report.files_checked
     merged.diagnostics.sort(key=Diagnostic.sort_key)

@@ -88,7 +88,6 @@ def fake_engine(monkeypatch: pytest.MonkeyPatch) -> list[tuple[list[Path], list[
         context: Sequence[Path] = (),
         stdin: tuple[Path, str] | None = None,
         explicit: Sequence[Path] = (),
-        settings_for: Callable[[Path], Settings] | None = None,
     ) -> engine.Report:
         calls.append((list(files), list(context)))
         inputs = [(p, p.read_text(encoding="utf-8")) for p in files]
@@ -97,8 +96,7 @@ def fake_engine(monkeypatch: pytest.MonkeyPatch) -> list[tuple[list[Path], list[
         diagnostics: list[Diagnostic] = []
         sources = {}
         for path, text in inputs:
-            own = settings_for(path) if settings_for is not None else settings
-            kept = apply_suppressions(path, text, word_findings(path, text), own)
+            kept = apply_suppressions(path, text, word_findings(path, text), settings)
             if kept:
                 sources[path] = text
             diagnostics.extend(kept)

@@ -177,3 +177,35 @@ def test_configurations_cache_one_settings_per_file(project):
     project({"pyproject.toml": "[tool.bqlint]\n", "a/b/c.py": "", "a/d.py": ""})
     configs = Configurations(Path.cwd(), Overrides())
     assert configs.for_path(Path("a/b/c.py")) is configs.for_path(Path("a/d.py"))
+
+
+def test_each_file_is_reported_once_by_its_own_configuration(project, invoke, monkeypatch):
+    """A run may report a context file (a finding whose related location is in its files);
+    a file of another configuration is left to that configuration's own run."""
+    from bqlint import engine
+    from bqlint.diagnostics import Diagnostic, Position, Span
+
+    root = project(
+        {
+            "pyproject.toml": "[tool.bqlint]\n",
+            "a.py": "x = 1\n",
+            "sub/pyproject.toml": '[tool.bqlint]\nignore = ["BQL007"]\n',
+            "sub/b.py": "y = 2\n",
+        }
+    )
+    runs = []
+
+    def run(settings, files, *, context=(), stdin=None, explicit=()):
+        runs.append(settings.config_path)
+        everything = [Path(p).resolve() for p in (*files, *context)]
+        found = [
+            Diagnostic("BQL007", "cell-rebinding", "m", Span(p, Position(1, 1), Position(1, 2)))
+            for p in everything
+            if settings.is_enabled("BQL007", p)
+        ]
+        return engine.Report(sorted(found, key=Diagnostic.sort_key), {}, len(files))
+
+    monkeypatch.setattr(engine, "run", run)
+    result = invoke("check", "--output-format", "json")
+    assert sorted(str(p.relative_to(root.resolve())) for p in runs) == ["pyproject.toml", "sub/pyproject.toml"]
+    assert [item["filename"] for item in json.loads(result.stdout)] == [str(root.resolve() / "a.py")]

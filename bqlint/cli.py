@@ -208,6 +208,31 @@ def check(
     **flags: Any,
 ) -> None:
     """Check PATHS (default: the current directory; `-` reads standard input)."""
+    paths = _usage(paths, flags)
+    if config_file is not None and isolated:
+        raise click.UsageError("--config and --isolated cannot be combined")
+    options = CheckOptions(paths=paths, color=color_wanted(color, sys.stdout.isatty()), **flags)
+    start = options.stdin_filename or paths[0]
+    exclude_patterns = validate_cli_patterns(_codes(exclude), "--exclude")
+    overrides = Overrides(
+        select=_codes(select) or None,
+        extend_select=_codes(extend_select),
+        ignore=_codes(ignore),
+        exclude=exclude_patterns or None,
+        extend_exclude=validate_cli_patterns(_codes(extend_exclude), "--extend-exclude"),
+        cli_root=Path.cwd(),
+    )
+    configs = Configurations(
+        _default_root(Path(os.path.abspath(start))), overrides, config_file=config_file, isolated=isolated
+    )
+    if show_settings:
+        click.echo(show_settings_text(configs, start))
+        sys.exit(0)
+    sys.exit(run_check(configs, options))
+
+
+def _usage(paths: tuple[Path, ...], flags: dict[str, Any]) -> tuple[Path, ...]:
+    """Reject option combinations that make no sense; return the paths to check (none for stdin)."""
     if any(str(p) == "-" for p in paths):
         if len(paths) > 1:
             raise click.UsageError("`-` reads standard input; do not also name other PATHS")
@@ -229,26 +254,7 @@ def check(
             raise ConfigError(f"{missing[0]}: no such file or directory")
     if flags["quiet"] and flags["verbose"]:
         raise click.UsageError("-q/--quiet and -v/--verbose cannot be combined")
-    if config_file is not None and isolated:
-        raise click.UsageError("--config and --isolated cannot be combined")
-    options = CheckOptions(paths=paths, color=color_wanted(color, sys.stdout.isatty()), **flags)
-    start = options.stdin_filename or paths[0]
-    exclude_patterns = validate_cli_patterns(_codes(exclude), "--exclude")
-    overrides = Overrides(
-        select=_codes(select) or None,
-        extend_select=_codes(extend_select),
-        ignore=_codes(ignore),
-        exclude=exclude_patterns or None,
-        extend_exclude=validate_cli_patterns(_codes(extend_exclude), "--extend-exclude"),
-        cli_root=Path.cwd(),
-    )
-    configs = Configurations(
-        _default_root(Path(os.path.abspath(start))), overrides, config_file=config_file, isolated=isolated
-    )
-    if show_settings:
-        click.echo(show_settings_text(configs, start))
-        sys.exit(0)
-    sys.exit(run_check(configs, options))
+    return paths
 
 
 def show_settings_text(configs: Configurations, start: Path) -> str:

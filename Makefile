@@ -16,8 +16,9 @@ $(STAMP): pyproject.toml
 check: $(STAMP)
 	$(BIN)/bqlint check runtime/
 
+# CI adds PYTEST_ARGS="--bql-crosscheck ..." (.ci/run): the suite checks bqlint against the runtime.
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python bench/runtime_bench.py

@@ -47,7 +47,10 @@ No automatic fix: move the field into a `BqlCell` (small values) or into the reg
 object held by a `BqlRefCell`, and update it through the cell.
 
 ## At run time
-Nothing checks a plain field: the bug shows up as lost updates or torn state.
+With checks on, a realized device raises `bql.errors.FieldMutationError` when one of its
+methods assigns or deletes a plain field of `self` outside `__init__`, `realize()` and
+`reset()`. Mutator calls and item writes are not seen at run time: the bug shows up as lost
+updates or torn state.
 
 ## Options
 `device-bases` (more base classes of devices), `init-methods` (more construction methods),

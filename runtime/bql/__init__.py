@@ -17,7 +17,7 @@ or `set_checks(False)`.
 
 from __future__ import annotations
 
-from . import chardev
+from . import chardev, twins
 from .cell import BqlCell, BqlRef, BqlRefCell, BqlRefMut
 from .decorators import releases_bql, requires_bql, without_bql
 from .device import Device, SysBusDevice
@@ -46,6 +46,7 @@ __all__ = [
     "InterruptSource",
     "SysBusDevice",
     "chardev",
+    "twins",
     "checks_enabled",
     "is_locked",
     "lock",

@@ -85,6 +85,7 @@ from typing import Any, Generic, TypeVar
 from .errors import BorrowError, BqlNotHeldError, NoDefaultError
 from .guard import BqlRef, BqlRefMut, _new_mut, _new_ref, _set_cell
 from .lock import _HELD, STATE, describe_site, describe_sites, on_checks_changed
+from .twins import attach_to_holder, not_held_error
 
 __all__ = ["BqlCell", "BqlRef", "BqlRefCell", "BqlRefMut"]
 
@@ -102,7 +103,8 @@ _MISSING = _Missing.MISSING
 
 
 def _not_held(operation: str) -> BqlNotHeldError:
-    return BqlNotHeldError(f"{operation} without the BQL held by this thread")
+    """Return the BQL006 twin for `operation` attempted without the BQL."""
+    return not_held_error(f"{operation} without the BQL held by this thread")
 
 
 class BqlCell(Generic[T]):
@@ -403,9 +405,8 @@ class BqlRefCell(Generic[T]):
         sites = [describe_site(s) for s in list(_LIVE.values()) if s[0] is self]
         state = "mutably borrowed" if self._borrows < 0 else "borrowed"
         where = describe_sites(sites, " and ") if sites else "a borrow whose location is unknown"
-        return BorrowError(
-            f"cannot {attempt}() {self._describe()}: it is already {state} by {where}"
-        )
+        error = BorrowError(f"cannot {attempt}() {self._describe()}: it is already {state} by {where}")
+        return attach_to_holder(error, "BQL003", self, _getframe(1))
 
     def _describe(self) -> str:
         return f"BqlRefCell[{type(self._value).__name__}]"

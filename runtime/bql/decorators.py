@@ -24,8 +24,8 @@ import inspect
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
-from .errors import BqlNotHeldError
 from .lock import _HELD, STATE, lock, unlock, unlock_error
+from .twins import WITHOUT_BQL_CODES, not_held_error
 
 __all__ = ["releases_bql", "requires_bql", "without_bql"]
 
@@ -96,7 +96,8 @@ def requires_bql(fn: F) -> F:
     """
 
     def check(func: Callable[..., Any]) -> None:
-        raise BqlNotHeldError(
+        # BQL006 through calls: bqlint reports the call of a @requires_bql function.
+        raise not_held_error(
             f"{func.__qualname__}() requires the BQL, and this thread does not hold it"
         )
 
@@ -168,6 +169,7 @@ def without_bql(fn: F) -> F:
             finally:
                 lock()
 
+        WITHOUT_BQL_CODES.add(wrapper.__code__)  # type: ignore[attr-defined]
         return wrapper
 
     return _decorate(fn, wrap, "__bql_without__")

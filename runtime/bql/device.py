@@ -10,21 +10,30 @@ A board drives a device in phases, as QEMU's qdev does:
    size)`` directly, and backends call the device's handlers.
 
 From phase 2 on, all state changes go through cells; ``bqlint`` checks that (BQL001,
-BQL007). At run time a realized device refuses to have a cell field rebound or deleted
-(``dev.level = 3`` where ``level`` is a `BqlCell`: use ``dev.level.set(3)``); other
-fields are not policed at run time, since a board may still set properties on it. Migration is `save_state()` / `load_state()`, see `Device.load_state`.
+BQL007), and with checks on so does the device itself (the rules' run-time twins):
+
+* a realized device refuses to have a cell field rebound or deleted (``dev.level = 3``
+  where ``level`` is a `BqlCell`: use ``dev.level.set(3)``), and so does any device
+  whose own method (other than construction) rebinds one (`CellRebindingError`);
+* a realized device's own methods may not assign or delete a plain field of ``self``,
+  except during construction, `realize()` and `reset()` (`FieldMutationError`). Code
+  outside the device (a board setting a property) is not policed, as bqlint does not
+  report it either.
+
+Migration is `save_state()` / `load_state()`, see `Device.load_state`.
 """
 
 from __future__ import annotations
 
 import copy
+import sys
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .cell import BqlCell, BqlRefCell
-from .chardev.frontend import CharFrontend
 from .decorators import requires_bql
-from .errors import BqlError, NoSuchOutputError
+from .errors import NoSuchOutputError
+from .fields import DELETED, check_field_write
 from .irq import InterruptSource, IRQSink
 from .lock import STATE
 from .messages import short_list, short_repr
@@ -62,7 +71,23 @@ class Device:
     >>> timer.count = bql.BqlCell(0)
     Traceback (most recent call last):
     ...
-    bql.errors.BqlError: cannot rebind `count` of a realized Timer: it is a BqlCell; change its value through its methods instead
+    bql.errors.CellRebindingError: cannot rebind `count` of a realized Timer: it is a BqlCell; change its value through its methods instead
+
+    and its own methods keep plain fields as they were at construction:
+
+    >>> class Uart(bql.Device):
+    ...     def __init__(self) -> None:
+    ...         super().__init__()
+    ...         self.logged = False
+    ...     def write(self) -> None:
+    ...         self.logged = True
+    >>> uart = Uart()
+    >>> with bql.locked():
+    ...     uart.realize()
+    ...     uart.write()
+    Traceback (most recent call last):
+    ...
+    bql.errors.FieldMutationError: cannot assign `logged` of a realized Uart in write(): a device's state lives in cells once it is realized; keep `logged` in a BqlCell
     """
 
     def __init__(self) -> None:
@@ -248,13 +273,14 @@ class Device:
             raise ValueError("migration state: " + "; ".join(problems))
 
     def __setattr__(self, name: str, value: Any) -> None:
-        # Run-time side of BQL007: once realized, a cell field is changed through its
-        # methods, never rebound (a handler may hold the old cell).
-        _refuse_cell_rebinding(self, name)
+        # Run-time twins of BQL007 and BQL001 (with checks on only: one flag test).
+        if STATE.checks:
+            check_field_write(self, name, value, sys._getframe(1))
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:
-        _refuse_cell_rebinding(self, name)
+        if STATE.checks:
+            check_field_write(self, name, DELETED, sys._getframe(1))
         object.__delattr__(self, name)
 
     def __repr__(self) -> str:
@@ -288,24 +314,6 @@ class SysBusDevice(Device):
     def write(self, offset: int, value: int, size: int) -> None:
         """Write `value` to the `size`-byte register at `offset`."""
         raise NotImplementedError(f"{type(self).__name__} does not implement write()")
-
-
-_CELL_TYPES = (BqlCell, BqlRefCell, InterruptSource, CharFrontend)
-
-
-def _refuse_cell_rebinding(device: Device, name: str) -> None:
-    """Raise `BqlError` if `name` is a cell field of a realized device (checks on)."""
-    fields = getattr(device, "__dict__", None)
-    if not STATE.checks or fields is None:
-        return
-    current = fields.get(name)
-    realized = fields.get("_bql_realized")
-    if isinstance(current, _CELL_TYPES) and realized is not None and realized._value:
-        kind = type(current).__name__
-        raise BqlError(
-            f"cannot rebind `{name}` of a realized {type(device).__name__}: it is a "
-            f"{kind}; change its value through its methods instead"
-        )
 
 
 def _instance_values(obj: object) -> list[tuple[str, Any]]:

@@ -14,8 +14,9 @@ from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from .errors import BorrowReleasedError, SharedBorrowWriteError
-from .lock import STATE
+from .errors import BorrowReleasedError, BqlError, SharedBorrowWriteError, ThreadMismatchError
+from .lock import _HELD, STATE, on_checks_changed
+from .twins import located_at_caller
 
 if TYPE_CHECKING:
     from .cell import BqlRefCell
@@ -51,7 +52,11 @@ class _Guard(Generic[T]):
         >>> bql.unlock()
         """
         if self._cell is None:
-            raise BorrowReleasedError(f"this {self._kind}() guard was already released")
+            raise located_at_caller(
+                BorrowReleasedError(f"this {self._kind}() guard was already released"), "BQL005"
+            )
+        if not _holds_bql() and (error := self._misuse("release()")) is not None:
+            raise error
         self._end()
 
     @property
@@ -64,22 +69,38 @@ class _Guard(Generic[T]):
         ...         items.value
         [1, 2]
         """
-        cell = self._cell
-        if cell is None:
-            raise self._released("value")
-        return cell._value
+        return _inner(self, "value")  # type: ignore[no-any-return]
 
     def _end(self) -> None:
         raise NotImplementedError
 
     def _released(self, what: str) -> BorrowReleasedError:
-        return BorrowReleasedError(
-            f"{what} through a {self._kind}() guard that was already released"
+        """Return the BQL005 twin for `what` done through this released guard."""
+        return located_at_caller(
+            BorrowReleasedError(f"{what} through a {self._kind}() guard that was already released"),
+            "BQL005",
+        )
+
+    def _misuse(self, what: str) -> BqlError | None:
+        """Return the error for `what` on a released guard or from the wrong thread, if any.
+
+        A live guard belongs to the thread that took it, which holds the BQL for as long
+        as the borrow lives (the BQL cannot be released over a borrow): another thread
+        using it does not hold the BQL. With checks off, only release is checked.
+        """
+        if self._cell is None:
+            return self._released(what)
+        if not STATE.checks or _holds_bql():
+            return None
+        return ThreadMismatchError(
+            f"{what} through a {self._kind}() guard by a thread that does not hold the BQL: "
+            "a guard may only be used by the thread that took it"
         )
 
     def __enter__(self) -> T:
         # The guard itself stands for the value, so that writes through a shared borrow
-        # and use after release are still caught; typed as T for type checkers.
+        # and use after release are still caught; typed as T for type checkers. Entering
+        # touches no value: the thread check is left to the first use inside the block.
         if self._cell is None:
             raise self._released("with")
         return self  # type: ignore[return-value]
@@ -95,37 +116,29 @@ class _Guard(Generic[T]):
     def __getattr__(self, name: str) -> Any:
         if name == "_cell":  # a guard whose slot is not set yet: no recursion
             raise AttributeError(name)
-        cell = self._cell
-        if cell is None:
-            raise self._released(f"reading .{name}")
+        cell: Any = self._cell
+        try:
+            usable = cell is not None and _HELD.held
+        except AttributeError:  # a thread that never took the BQL
+            usable = False
+        if not usable and (error := self._misuse(f"reading .{name}")) is not None:
+            raise error
         return getattr(cell._value, name)
 
     def __getitem__(self, key: Any) -> Any:
-        cell = self._cell
-        if cell is None:
-            raise self._released("reading an item")
-        inner: Any = cell._value
+        inner: Any = _inner(self, "reading an item")
         return inner[key]
 
     def __len__(self) -> int:
-        cell = self._cell
-        if cell is None:
-            raise self._released("len()")
-        inner: Any = cell._value
+        inner: Any = _inner(self, "len()")
         return len(inner)
 
     def __iter__(self) -> Iterator[Any]:
-        cell = self._cell
-        if cell is None:
-            raise self._released("iterating")
-        inner: Any = cell._value
+        inner: Any = _inner(self, "iterating")
         return iter(inner)
 
     def __contains__(self, item: object) -> bool:
-        cell = self._cell
-        if cell is None:
-            raise self._released("`in`")
-        inner: Any = cell._value
+        inner: Any = _inner(self, "`in`")
         return item in inner
 
     def __bool__(self) -> bool:
@@ -189,31 +202,31 @@ class BqlRef(_Guard[T]):
                 cell._borrows -= 1
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if self._cell is None:
-            raise self._released(f"setting .{name}")
-        raise SharedBorrowWriteError(
-            f"cannot set .{name} through a shared borrow(); use borrow_mut()"
+        _inner(self, f"setting .{name}")
+        raise located_at_caller(
+            SharedBorrowWriteError(f"cannot set .{name} through a shared borrow(); use borrow_mut()"),
+            "BQL004",
         )
 
     def __delattr__(self, name: str) -> None:
-        if self._cell is None:
-            raise self._released(f"deleting .{name}")
-        raise SharedBorrowWriteError(
-            f"cannot delete .{name} through a shared borrow(); use borrow_mut()"
+        _inner(self, f"deleting .{name}")
+        raise located_at_caller(
+            SharedBorrowWriteError(f"cannot delete .{name} through a shared borrow(); use borrow_mut()"),
+            "BQL004",
         )
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        if self._cell is None:
-            raise self._released("setting an item")
-        raise SharedBorrowWriteError(
-            "cannot set an item through a shared borrow(); use borrow_mut()"
+        _inner(self, "setting an item")
+        raise located_at_caller(
+            SharedBorrowWriteError("cannot set an item through a shared borrow(); use borrow_mut()"),
+            "BQL004",
         )
 
     def __delitem__(self, key: Any) -> None:
-        if self._cell is None:
-            raise self._released("deleting an item")
-        raise SharedBorrowWriteError(
-            "cannot delete an item through a shared borrow(); use borrow_mut()"
+        _inner(self, "deleting an item")
+        raise located_at_caller(
+            SharedBorrowWriteError("cannot delete an item through a shared borrow(); use borrow_mut()"),
+            "BQL004",
         )
 
 
@@ -256,16 +269,13 @@ class BqlRefMut(_Guard[T]):
     @property
     def value(self) -> T:
         """The whole inner value; assign to it to replace the value in the cell."""
-        cell = self._cell
-        if cell is None:
-            raise self._released("value")
-        return cell._value
+        return _inner(self, "value")  # type: ignore[no-any-return]
 
     @value.setter
     def value(self, new: T) -> None:
+        _inner(self, "value")
         cell = self._cell
-        if cell is None:
-            raise self._released("value")
+        assert cell is not None
         cell._value = new
 
     def _end(self) -> None:
@@ -288,32 +298,27 @@ class BqlRefMut(_Guard[T]):
                 cell._borrows = 0
 
     def __setattr__(self, name: str, value: Any) -> None:
-        cell = self._cell
-        if cell is None:
-            raise self._released(f"setting .{name}")
+        cell: Any = self._cell
+        try:
+            usable = cell is not None and _HELD.held
+        except AttributeError:  # a thread that never took the BQL
+            usable = False
+        if not usable and (error := self._misuse(f"setting .{name}")) is not None:
+            raise error
         if name == "value":
             cell._value = value
         else:
             setattr(cell._value, name, value)
 
     def __delattr__(self, name: str) -> None:
-        cell = self._cell
-        if cell is None:
-            raise self._released(f"deleting .{name}")
-        delattr(cell._value, name)
+        delattr(_inner(self, f"deleting .{name}"), name)
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        cell = self._cell
-        if cell is None:
-            raise self._released("setting an item")
-        inner: Any = cell._value
+        inner: Any = _inner(self, "setting an item")
         inner[key] = value
 
     def __delitem__(self, key: Any) -> None:
-        cell = self._cell
-        if cell is None:
-            raise self._released("deleting an item")
-        inner: Any = cell._value
+        inner: Any = _inner(self, "deleting an item")
         del inner[key]
 
 
@@ -348,10 +353,20 @@ _UNARY = ("neg", "pos", "abs", "invert", "index", *_BUILTIN_CONVERSIONS)
 _INPLACE = tuple(name for name in _ARITHMETIC if name != "divmod")
 
 
+def _holds_bql() -> bool:
+    return getattr(_HELD, "held", False) is True
+
+
 def _inner(guard: _Guard[Any], what: str) -> Any:
+    """Return the value behind `guard`, or raise if it is released or used by another thread."""
     cell = guard._cell
-    if cell is None:
-        raise guard._released(what)
+    try:
+        usable = cell is not None and _HELD.held
+    except AttributeError:  # a thread that never took the BQL
+        usable = False
+    if not usable and (error := guard._misuse(what)) is not None:
+        raise error
+    assert cell is not None
     return cell._value
 
 
@@ -411,9 +426,11 @@ def _inplace(name: str, writable: bool) -> Callable[[_Guard[Any], Any], Any]:
     def method(self: _Guard[Any], other: Any) -> Any:
         value = _inner(self, f"`{name}=`")
         if not writable:
-            raise SharedBorrowWriteError(
-                "cannot modify the value in place through a shared borrow(); "
-                "use borrow_mut()"
+            raise located_at_caller(
+                SharedBorrowWriteError(
+                    "cannot modify the value in place through a shared borrow(); use borrow_mut()"
+                ),
+                "BQL004",
             )
         cell = self._cell
         assert cell is not None
@@ -442,3 +459,39 @@ def _install_operators() -> None:
 
 
 _install_operators()
+
+
+# With checks off the hot proxies skip the thread check (zero cost for it): the unchecked
+# variants are swapped in by `bql.set_checks(False)`, as the cells' methods are.
+def _getattr_unchecked(self: _Guard[Any], name: str) -> Any:
+    if name == "_cell":  # a guard whose slot is not set yet: no recursion
+        raise AttributeError(name)
+    cell = self._cell
+    if cell is None:
+        raise self._released(f"reading .{name}")
+    return getattr(cell._value, name)
+
+
+def _setattr_mut_unchecked(self: BqlRefMut[Any], name: str, value: Any) -> None:
+    cell = self._cell
+    if cell is None:
+        raise self._released(f"setting .{name}")
+    if name == "value":
+        cell._value = value
+    else:
+        setattr(cell._value, name, value)
+
+
+_PROXIES: dict[bool, dict[type[Any], dict[str, Callable[..., Any]]]] = {
+    True: {_Guard: {"__getattr__": vars(_Guard)["__getattr__"]}, BqlRefMut: {"__setattr__": vars(BqlRefMut)["__setattr__"]}},
+    False: {_Guard: {"__getattr__": _getattr_unchecked}, BqlRefMut: {"__setattr__": _setattr_mut_unchecked}},
+}
+
+
+def _install_proxies(enabled: bool) -> None:
+    for cls, methods in _PROXIES[enabled].items():
+        for name, method in methods.items():
+            setattr(cls, name, method)
+
+
+on_checks_changed(_install_proxies)

@@ -22,6 +22,7 @@ from typing import Protocol
 from .errors import BqlNotHeldError
 from .lock import _HELD, on_checks_changed
 from .messages import short_repr
+from .twins import not_held_error
 
 __all__ = ["IRQLine", "IRQSink", "InterruptSource"]
 
@@ -77,7 +78,8 @@ class IRQLine:
 
 
 def _not_held() -> BqlNotHeldError:
-    return BqlNotHeldError("InterruptSource.set() without the BQL held by this thread")
+    """Return the BQL006 twin: driving an output is a cell operation."""
+    return not_held_error("InterruptSource.set() without the BQL held by this thread")
 
 
 class InterruptSource:

@@ -1,21 +1,105 @@
-"""The `bql` pytest plugin: a `bql_held` fixture, and a clean BQL state for every test.
+"""The `bql` pytest plugin: `bql_held`, a clean BQL state per test, and `--bql-crosscheck`.
 
 Registered as the ``bql`` pytest11 entry point. Like QEMU's ``bql::start_test()``, a test
 that requests `bql_held` runs with the BQL held by its thread. After every test
 (doctests included) the runtime is reset: the BQL released, live borrows forgotten, the
 checks switched back to their default, so one broken test does not poison the next.
+
+``pytest --bql-crosscheck`` records every run-time BQL error of the session and checks
+with bqlint that each was caught statically (`bql.crosscheck`, SPEC §2.3.1);
+``--bql-crosscheck-report FILE`` writes the JSON report, ``--bql-crosscheck-strict``
+fails the session when bqlint missed one.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Generator, Iterator
+from pathlib import Path
 
 import pytest
 
+from .crosscheck import Crosscheck
 from .errors import BqlError
 from .lock import _HELD, lock, reset_for_tests, unlock
 
 __all__ = ["bql_held"]
+
+_KEY = pytest.StashKey[Crosscheck]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Add the cross-check options."""
+    group = parser.getgroup("bql", "bql run-time checks")
+    group.addoption(
+        "--bql-crosscheck",
+        action="store_true",
+        help="record every run-time BQL error and check that bqlint reports it statically",
+    )
+    group.addoption(
+        "--bql-crosscheck-report",
+        metavar="FILE",
+        help="write the cross-check as JSON to FILE (implies --bql-crosscheck)",
+    )
+    group.addoption(
+        "--bql-crosscheck-strict",
+        action="store_true",
+        help="fail the session when bqlint missed a run-time BQL error (implies --bql-crosscheck)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Start recording when the cross-check is asked for."""
+    options = config.option
+    if options.bql_crosscheck or options.bql_crosscheck_report or options.bql_crosscheck_strict:
+        crosscheck = Crosscheck()
+        crosscheck.start()
+        config.stash[_KEY] = crosscheck
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Stop recording."""
+    crosscheck = config.stash.get(_KEY, None)
+    if crosscheck is not None:
+        crosscheck.stop()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, None, None]:
+    """Attribute the errors recorded while `item` runs to it."""
+    crosscheck = item.config.stash.get(_KEY, None)
+    if crosscheck is not None:
+        crosscheck.test = item.nodeid
+    yield
+    if crosscheck is not None:
+        crosscheck.test = "<session>"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Run bqlint over the files involved, write the report, fail a strict session on a miss."""
+    crosscheck = session.config.stash.get(_KEY, None)
+    if crosscheck is None:
+        return
+    crosscheck.stop()
+    crosscheck.analyse()
+    report_path = session.config.option.bql_crosscheck_report
+    if report_path:
+        Path(report_path).write_text(json.dumps(crosscheck.report(), indent=2) + "\n", encoding="utf-8")
+    if session.config.option.bql_crosscheck_strict and crosscheck.misses:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    """Print the cross-check table."""
+    crosscheck = config.stash.get(_KEY, None)
+    if crosscheck is None:
+        return
+    terminalreporter.section("bql cross-check: run-time errors vs bqlint")
+    for line in crosscheck.table(None if config.option.verbose > 0 else 10):
+        terminalreporter.write_line(line)
+    if config.option.bql_crosscheck_strict and crosscheck.misses:
+        terminalreporter.write_line("--bql-crosscheck-strict: bqlint missed a run-time error", red=True)
 
 
 @pytest.fixture

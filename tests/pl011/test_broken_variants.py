@@ -2,9 +2,9 @@
 each one that shows at run time, with the error its docstring names.
 
 bqlint catches them statically (tests/test_fixtures.py checks the markers); here each
-broken device is loaded and driven the way a board would until the bug fires. Two of
-them (a plain field, a guard returned from an accessor) do not fail by themselves: the
-test shows the hazard they create instead.
+broken device is loaded and driven the way a board would until the bug fires. A guard
+returned from an accessor does not fail by itself: the test shows the hazard it creates
+instead.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Any
 import bql
 import pytest
 from bql.chardev import Chardev, MemoryChardev
+from bql.errors import CellRebindingError, FieldMutationError
 from pl011.registers import RegisterOffset as R
 
 BROKEN = Path(__file__).resolve().parents[2] / "fixtures" / "pl011_broken"
@@ -122,16 +123,18 @@ def test_returned_guard_keeps_the_borrow_alive_across_a_write(bql_held: None) ->
     regs.release()
 
 
-def test_rebound_cell_is_no_longer_a_cell(bql_held: None) -> None:
+def test_rebound_cell_is_refused_by_the_bql007_twin(bql_held: None) -> None:
     uart = load("cell_rebinding.py").PL011State()
-    uart.clock_hz = 48_000_000
-    with pytest.raises(AttributeError):
-        uart.clock_hz  # noqa: B018 - the getter calls self.clock.get()
+    with pytest.raises(CellRebindingError, match="cannot rebind `clock`") as info:
+        uart.clock_hz = 48_000_000
+    assert (info.value.rule, info.value.row) == ("BQL007", 58)
+    assert uart.clock_hz == 24_000_000
 
 
-def test_plain_field_is_mutated_outside_any_cell(bql_held: None) -> None:
+def test_plain_field_mutated_outside_any_cell_is_refused_by_the_bql001_twin(bql_held: None) -> None:
     uart, _ = board("field_assigned_on_self.py")
     uart.reset()
-    uart.write(R.DR, 0x41, 4)
-    # Nothing fails: the write went around the cells, which is what BQL001 is for.
-    assert uart.logged_disabled_uart is True
+    with pytest.raises(FieldMutationError, match="`logged_disabled_uart`") as info:
+        uart.write(R.DR, 0x41, 4)
+    assert (info.value.rule, info.value.row) == ("BQL001", 80)
+    assert info.value.path == str(BROKEN / "field_assigned_on_self.py")

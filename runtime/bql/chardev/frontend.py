@@ -45,7 +45,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 
-from ..errors import BqlNotHeldError
+from ..twins import not_held_error
 from ..lock import _HELD, STATE
 
 __all__ = ["CharFrontend", "Chardev", "Event"]
@@ -67,7 +67,7 @@ class Event(enum.IntEnum):
 
 def _check_held(operation: str) -> None:
     if STATE.checks and not getattr(_HELD, "held", False):
-        raise BqlNotHeldError(
+        raise not_held_error(  # the BQL006 twin (bql.twins)
             f"CharFrontend.{operation}() without the BQL held by this thread"
         )
 

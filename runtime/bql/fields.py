@@ -1,0 +1,151 @@
+"""Run-time twins of BQL001 and BQL007: which writes to a device's own fields are refused.
+
+`Device.__setattr__` / `__delattr__` call `check_field_write` with checks on. Only writes
+that bqlint reports are refused (SPEC §2.3.1): through `self`, in a method of a device
+class, outside construction; BQL001 also spares `realize()` and `reset()` (SPEC §2.3).
+"""
+
+from __future__ import annotations
+
+from types import FrameType
+from typing import TYPE_CHECKING
+
+from .cell import BqlCell, BqlRefCell
+from .chardev.frontend import CharFrontend
+from .errors import CellRebindingError, FieldMutationError
+from .irq import InterruptSource
+from .twins import attach, is_runtime_code
+
+if TYPE_CHECKING:
+    from .device import Device
+
+__all__ = ["DELETED", "check_field_write"]
+
+_CELL_TYPES = (BqlCell, BqlRefCell, InterruptSource, CharFrontend)
+
+
+_CONSTRUCTION = ("__init__", "__post_init__")
+# SPEC §2.3: besides construction, a device may still set itself up in these.
+_SETUP = (*_CONSTRUCTION, "realize", "reset")
+
+
+DELETED = object()
+"""The value `check_field_write` is given for a `del`."""
+
+
+def check_field_write(device: Device, name: str, value: object, frame: FrameType | None) -> None:
+    """Raise the BQL007 / BQL001 twin if writing `name` breaks the discipline.
+
+    Only writes bqlint would report are refused: through `self`, in a method of a device
+    class, outside construction (BQL001 also allows `realize()` and `reset()`, SPEC
+    §2.3). A realized device refuses any rebinding of a cell field, as it always has.
+    """
+    fields = getattr(device, "__dict__", None)
+    if fields is None:
+        return
+    action = "delete" if value is DELETED else "assign"
+    realized_cell = fields.get("_bql_realized")
+    realized = realized_cell is not None and realized_cell._value is True
+    # A cell made in the class body is a cell field too (bqlint: BQL007).
+    current = fields[name] if name in fields else getattr(type(device), name, None)
+    if isinstance(current, _CELL_TYPES):
+        method = _device_method(device, frame)
+        if realized or (method is not None and not _running(device, frame, _CONSTRUCTION)):
+            kind = type(current).__name__
+            state = "a realized " if realized else ""
+            error = CellRebindingError(
+                f"cannot rebind `{name}` of {state}{type(device).__name__}: it is a "
+                f"{kind}; change its value through its methods instead"
+            )
+            raise attach(error, "BQL007", _user(frame))
+        return
+    if (
+        not realized
+        or isinstance(value, _CELL_TYPES)  # a new cell field: bqlint's BQL007, not BQL001
+        or _is_cell_field(device, name)
+        or _is_data_descriptor(device, name)
+    ):
+        return
+    method = _device_method(device, frame)
+    if method is None or _running(device, frame, _SETUP):
+        return
+    raise attach(
+        FieldMutationError(
+            f"cannot {action} `{name}` of a realized {type(device).__name__} in {method}(): "
+            f"a device's state lives in cells once it is realized; keep `{name}` in a BqlCell"
+        ),
+        "BQL001",
+        frame,
+    )
+
+
+def _user(frame: FrameType | None) -> FrameType | None:
+    while frame is not None and is_runtime_code(frame.f_code):
+        frame = frame.f_back
+    return frame
+
+
+def _device_method(device: Device, frame: FrameType | None) -> str | None:
+    """Return the name of the method `frame` runs if it is one of a device class on `device`.
+
+    That is what bqlint's BQL001 and BQL007 look at: writes to `self` in the methods of a
+    class deriving from `bql.Device` (not the runtime's own classes).
+    """
+    if frame is None:
+        return None
+    code = frame.f_code
+    if code.co_argcount == 0 or is_runtime_code(code):
+        return None
+    if frame.f_locals.get(code.co_varnames[0]) is not device:
+        return None
+    from .device import Device  # the module that calls this one
+
+    for cls in type(device).__mro__:
+        if issubclass(cls, Device) and any(_runs(attr, code) for attr in vars(cls).values()):
+            return code.co_name
+    return None
+
+
+def _runs(attr: object, code: object) -> bool:
+    """Return whether class attribute `attr` is a function (or property part) with `code`."""
+    if isinstance(attr, (staticmethod, classmethod)):  # no `self`: not what BQL001 looks at
+        return False
+    if isinstance(attr, property):
+        return any(_runs(part, code) for part in (attr.fget, attr.fset, attr.fdel))
+    while attr is not None:
+        if getattr(attr, "__code__", None) is code:
+            return True
+        attr = getattr(attr, "__wrapped__", None)
+    return False
+
+
+def _running(device: Device, frame: FrameType | None, methods: tuple[str, ...]) -> bool:
+    """Return whether one of `methods` of `device` is running, from `frame` outwards."""
+    while frame is not None:
+        code = frame.f_code
+        if (
+            code.co_name in methods
+            and code.co_argcount
+            and frame.f_locals.get(code.co_varnames[0]) is device
+        ):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _is_cell_field(device: Device, name: str) -> bool:
+    """Return whether `name` is declared as a cell (bqlint would call it BQL007, not BQL001)."""
+    for cls in type(device).__mro__:
+        annotation = vars(cls).get("__annotations__", {}).get(name)
+        if annotation is not None:
+            text = annotation if isinstance(annotation, str) else repr(annotation)
+            return any(cell.__name__ in text for cell in _CELL_TYPES)
+    return False
+
+
+def _is_data_descriptor(device: Device, name: str) -> bool:
+    """Return whether `name` is a property or another data descriptor of the class."""
+    for cls in type(device).__mro__:
+        if name in vars(cls):
+            return hasattr(vars(cls)[name], "__set__")
+    return False

@@ -1,0 +1,191 @@
+"""Run-time twins of bqlint's rules: which rule a runtime error breaks, and where.
+
+SPEC §2.3.1: an error that breaks a rule carries the rule's code and the primary location
+bqlint reports for the same bug, so that a run-time error and a static finding can be
+matched (``pytest --bql-crosscheck``). The location is found on the error path only, from
+the stack: the hot paths record nothing more than they did before.
+
+* a cell operation, a guard misuse, a field write: the row of that operation in the code
+  that called the runtime (the first frame outside the `bql` package);
+* a conflicting borrow (BQL003) or a release of the BQL (BQL002) while a borrow is alive:
+  the line now running in the function that holds the first live borrow, found by
+  walking the stack to the frame running the code object the borrow was taken in.
+
+Code that wants to see every twin as it is raised (the pytest plugin) registers a
+recorder with `on_twin`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from collections.abc import Callable
+from types import CodeType, FrameType
+from typing import TypeVar
+
+from .errors import BqlError, BqlNotHeldError, BqlUnlockError
+from .lock import _HELD, STATE, line_of
+
+__all__ = [
+    "attach",
+    "attach_at",
+    "attach_to_holder",
+    "located_at_caller",
+    "locate_unlock",
+    "not_held_error",
+    "on_twin",
+    "user_frame",
+]
+
+E = TypeVar("E", bound=BqlError)
+
+# Frames of the runtime itself are skipped when looking for the code that called it.
+_RUNTIME_PREFIX = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+Recorder = Callable[[BqlError, "FrameType | None"], None]
+_RECORDERS: list[Recorder] = []
+
+
+def on_twin(recorder: Recorder) -> Callable[[], None]:
+    """Call `recorder(error, frame)` for every twin error from now on; return the undo.
+
+    `frame` is the frame the error's location was read from (None when unknown).
+    """
+    _RECORDERS.append(recorder)
+
+    def remove() -> None:
+        if recorder in _RECORDERS:
+            _RECORDERS.remove(recorder)
+
+    return remove
+
+
+def is_runtime_code(code: CodeType) -> bool:
+    """Return whether `code` belongs to the `bql` runtime itself."""
+    return code.co_filename.startswith(_RUNTIME_PREFIX)
+
+
+def user_frame(frame: FrameType | None) -> FrameType | None:
+    """Return `frame` or the nearest caller of it that is not runtime code."""
+    while frame is not None and is_runtime_code(frame.f_code):
+        frame = frame.f_back
+    return frame
+
+
+def display_path(path: str) -> str:
+    """Return `path` relative to the working directory when it lies below it."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # another drive (Windows)
+        return path
+    return path if relative.startswith(os.pardir) else relative
+
+
+def attach(error: E, rule: str, frame: FrameType | None) -> E:
+    """Make `error` the twin of `rule` at the line `frame` is running; return it."""
+    if frame is None:
+        return error
+    return attach_at(error, rule, frame.f_code.co_filename, frame.f_lineno or frame.f_code.co_firstlineno)
+
+
+def attach_at(error: E, rule: str, filename: str, row: int) -> E:
+    """Make `error` the twin of `rule` at `filename`:`row`; return it.
+
+    The message gets ``(bqlint: RULE at FILE:ROW)`` when the code lives in a file (not in
+    a doctest or an ``exec`` string, which bqlint cannot check). Recorders see the error.
+    """
+    path = filename if filename.startswith("<") else os.path.abspath(filename)
+    error.rule, error.path, error.row = rule, path, row
+    if error.args and os.path.isfile(path):
+        suffix = f" (bqlint: {rule} at {display_path(path)}:{row})"
+        error.args = (f"{error.args[0]}{suffix}", *error.args[1:])
+    if _RECORDERS:
+        here = sys._getframe(1)
+        for recorder in list(_RECORDERS):
+            recorder(error, here)
+    return error
+
+
+def located_at_caller(error: E, rule: str) -> E:
+    """Attach `rule` at the code that called the runtime."""
+    return attach(error, rule, user_frame(sys._getframe(1)))
+
+
+# Code objects of the `@without_bql` wrappers (bql.decorators registers them): the frame
+# such a wrapper calls is a function known to run without the BQL.
+WITHOUT_BQL_CODES: set[CodeType] = set()
+
+
+def not_held_error(message: str) -> BqlNotHeldError:
+    """Return the BQL006 twin for a cell operation attempted without the BQL.
+
+    bqlint reports it where the BQL is *known* not held: in a thread target or a
+    `@without_bql` function, at the operation or at the call that leads to it. So the
+    row is the line running in the innermost such function on the stack, if any, and
+    otherwise the operation's own row.
+    """
+    operation = user_frame(sys._getframe(1))
+    return attach(BqlNotHeldError(message), "BQL006", _not_held_region(operation))
+
+
+def _not_held_region(operation: FrameType | None) -> FrameType | None:
+    """Return the frame where the BQL became known not held, or `operation` itself."""
+    frame = operation
+    while frame is not None:
+        caller = frame.f_back
+        if caller is not None and caller.f_code in WITHOUT_BQL_CODES:
+            return frame
+        frame = caller
+    # A thread other than the main one that never took the BQL: its target runs without it.
+    if threading.current_thread() is not threading.main_thread() and not hasattr(_HELD, "held"):
+        target = operation
+        frame = operation
+        while frame is not None:
+            if not is_runtime_code(frame.f_code) and not frame.f_code.co_filename.endswith("threading.py"):
+                target = frame
+            frame = frame.f_back
+        return target
+    return operation
+
+
+def holder_frame(code: CodeType, lasti: int, start: FrameType | None) -> FrameType | None:
+    """Return the frame on the stack from `start` out that runs `code` and holds its borrow.
+
+    The borrow was taken at instruction `lasti` of `code`. A frame now executing that very
+    instruction is taking a new borrow (recursion, or a loop rebinding its guard); the
+    innermost frame of `code` elsewhere holds the earlier one. Without such a frame, the
+    innermost frame of `code` (the loop case); None when no frame runs `code`.
+    """
+    fallback = None
+    frame = start
+    while frame is not None:
+        if frame.f_code is code:
+            if frame.f_lasti != lasti:
+                return frame
+            if fallback is None:
+                fallback = frame
+        frame = frame.f_back
+    return fallback
+
+
+def attach_to_holder(error: E, rule: str, cell: object | None, start: FrameType | None) -> E:
+    """Attach `rule` at the line running in the holder of the first live borrow (of `cell`).
+
+    When the function that took the borrow has returned (its guard escaped), the best
+    location left is where the borrow was taken.
+    """
+    for site in list(STATE.live.values()):
+        site_cell, _kind, code, lasti = site[:4]
+        if cell is not None and site_cell is not cell:
+            continue
+        frame = holder_frame(code, lasti, start)
+        if frame is not None:
+            return attach(error, rule, frame)
+        return attach_at(error, rule, code.co_filename, line_of(code, lasti))
+    return error
+
+
+def locate_unlock(error: BqlUnlockError) -> None:
+    """Make `error` the BQL002 twin: the line running in the holder of the first live borrow."""
+    attach_to_holder(error, "BQL002", None, sys._getframe(1))

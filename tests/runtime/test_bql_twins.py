@@ -1,0 +1,273 @@
+"""Run-time twins (SPEC §2.3.1): each error names its bqlint rule and the row bqlint reports."""
+
+from __future__ import annotations
+
+import sys
+import threading
+
+import bql
+import pytest
+from bql.errors import (
+    CellRebindingError,
+    FieldMutationError,
+    SharedBorrowWriteError,
+    ThreadMismatchError,
+)
+
+FILE = __file__
+
+
+def here() -> int:
+    """Return the caller's line number."""
+    return sys._getframe(1).f_lineno
+
+
+def assert_twin(error: bql.BqlError, rule: str, row: int) -> None:
+    assert (error.rule, error.path, error.row) == (rule, FILE, row)
+    assert str(error).endswith(f" (bqlint: {rule} at {bql.twins.display_path(FILE)}:{row})")
+
+
+class Regs:
+    def __init__(self) -> None:
+        self.level = 0
+
+
+class Uart(bql.Device):
+    def __init__(self) -> None:
+        super().__init__()
+        self.regs = bql.BqlRefCell(Regs())
+        self.count = bql.BqlCell(0)
+        self.logged = False
+
+    def realize(self) -> None:
+        super().realize()
+        self.logged = False  # realize() may still set the device up
+
+    def reset(self) -> None:
+        self.logged = False  # and so may reset()
+
+    def log(self) -> None:
+        self.logged = True
+
+    def forget(self) -> None:
+        del self.logged
+
+    def replace_count(self) -> None:
+        self.count = bql.BqlCell(1)
+
+    def update(self) -> int:
+        with self.regs.borrow() as regs:
+            return regs.level
+
+    def write(self, value: int) -> None:
+        with self.regs.borrow_mut() as regs:
+            regs.level = value
+            self.update()
+
+
+def test_conflicting_borrow_is_bql003_at_the_call_in_the_holder(bql_held):
+    uart = Uart()
+    with pytest.raises(bql.BorrowError) as info:
+        uart.write(1)
+    assert_twin(info.value, "BQL003", Uart.write.__code__.co_firstlineno + 3)
+
+
+def test_direct_conflict_is_bql003_at_the_second_borrow(bql_held):
+    cell = bql.BqlRefCell(Regs())
+    guard = cell.borrow_mut()
+    with pytest.raises(bql.BorrowError) as info:
+        cell.borrow()
+    assert_twin(info.value, "BQL003", here() - 1)
+    guard.release()
+
+
+def test_recursion_is_bql003_at_the_recursive_call_of_the_holder(bql_held):
+    cell = bql.BqlRefCell(Regs())
+    rows = []
+
+    def visit(depth: int) -> None:
+        with cell.borrow_mut():
+            if depth:
+                rows.append(here() + 1)
+                visit(depth - 1)
+
+    with pytest.raises(bql.BorrowError) as info:
+        visit(1)
+    assert_twin(info.value, "BQL003", rows[0])
+
+
+def test_unlock_over_a_borrow_is_bql002_at_the_line_running_in_the_holder(bql_held):
+    cell = bql.BqlRefCell(Regs())
+
+    def wait() -> None:
+        with bql.unlocked():
+            pass
+
+    with cell.borrow():
+        with pytest.raises(bql.BqlUnlockError) as info:
+            wait()
+        row = here() - 1
+    assert_twin(info.value, "BQL002", row)
+
+
+def test_releases_bql_call_over_a_borrow_is_bql002_at_the_call(bql_held):
+    @bql.releases_bql
+    def drain() -> None:
+        pass
+
+    with bql.BqlRefCell(Regs()).borrow_mut():
+        with pytest.raises(bql.BqlUnlockError) as info:
+            drain()
+        row = here() - 1
+    assert_twin(info.value, "BQL002", row)
+
+
+def test_cell_operation_without_the_bql_is_bql006_at_the_operation():
+    cell = bql.BqlCell(0)
+    with pytest.raises(bql.BqlNotHeldError) as info:
+        cell.get()
+    assert_twin(info.value, "BQL006", here() - 1)
+    irq = bql.InterruptSource()
+    with pytest.raises(bql.BqlNotHeldError) as info:
+        irq.pulse()
+    assert_twin(info.value, "BQL006", here() - 1)
+
+
+def test_requires_bql_call_without_the_bql_is_bql006_at_the_call():
+    with pytest.raises(bql.BqlNotHeldError) as info:
+        Uart().realize()  # its super().realize() is the @requires_bql one
+    assert_twin(info.value, "BQL006", Uart.realize.__code__.co_firstlineno + 1)
+
+
+def test_unlock_by_a_non_holder_is_no_rule_twin():
+    with pytest.raises(bql.BqlNotHeldError) as info:
+        bql.unlock()
+    assert info.value.rule is None and "(bqlint:" not in str(info.value)
+
+
+def test_use_after_release_is_bql005_at_the_use(bql_held):
+    with bql.BqlRefCell(Regs()).borrow_mut() as regs:
+        pass
+    with pytest.raises(bql.BorrowReleasedError) as info:
+        regs.level = 2
+    assert_twin(info.value, "BQL005", here() - 1)
+    with pytest.raises(bql.BorrowReleasedError) as info:
+        regs.release()  # type: ignore[attr-defined]
+    assert_twin(info.value, "BQL005", here() - 1)
+
+
+def test_write_through_a_shared_borrow_is_bql004_at_the_write(bql_held):
+    with bql.BqlRefCell(Regs()).borrow() as regs:
+        with pytest.raises(SharedBorrowWriteError) as info:
+            regs.level = 1
+        assert_twin(info.value, "BQL004", here() - 1)
+
+
+def test_rebinding_a_cell_field_of_a_realized_device_is_bql007(bql_held):
+    uart = Uart()
+    uart.realize()
+    with pytest.raises(CellRebindingError) as info:
+        uart.replace_count()
+    assert_twin(info.value, "BQL007", Uart.replace_count.__code__.co_firstlineno + 1)
+
+
+def test_a_device_method_rebinding_a_cell_before_realize_is_bql007():
+    with pytest.raises(CellRebindingError, match="cannot rebind `count` of Uart") as info:
+        Uart().replace_count()
+    assert_twin(info.value, "BQL007", Uart.replace_count.__code__.co_firstlineno + 1)
+
+
+def test_assigning_a_plain_field_of_a_realized_device_is_bql001(bql_held):
+    uart = Uart()
+    uart.realize()
+    uart.reset()
+    with pytest.raises(FieldMutationError, match="cannot assign `logged` of a realized Uart in log") as info:
+        uart.log()
+    assert_twin(info.value, "BQL001", Uart.log.__code__.co_firstlineno + 1)
+    with pytest.raises(FieldMutationError, match="cannot delete `logged`") as info:
+        uart.forget()
+    assert_twin(info.value, "BQL001", Uart.forget.__code__.co_firstlineno + 1)
+    assert uart.logged is False
+
+
+def test_plain_fields_stay_free_where_bqlint_reports_nothing(bql_held):
+    uart = Uart()
+    uart.log()  # not realized yet
+    uart.realize()
+    uart.board_note = "set by the board"  # not through self: bqlint does not report it
+    with bql.BqlRefCell(0).borrow_mut():
+        pass
+    bql.set_checks(False)
+    uart.log()  # checks off: not policed
+
+
+def test_a_guard_used_by_another_thread_raises(bql_held):
+    guard = bql.BqlRefCell(Regs()).borrow_mut()
+    errors: list[BaseException] = []
+
+    def use() -> None:
+        for action in (lambda: guard.level, lambda: setattr(guard, "level", 1), guard.release):
+            try:
+                action()
+            except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+                errors.append(exc)
+
+    thread = threading.Thread(target=use)
+    thread.start()
+    thread.join()
+    assert [type(e) for e in errors] == [ThreadMismatchError] * 3
+    assert "a guard may only be used by the thread that took it" in str(errors[0])
+    guard.level = 2  # the thread that took it still may
+    guard.release()
+
+
+def test_recorders_see_each_twin_as_it_is_made(bql_held):
+    seen: list[str | None] = []
+    stop = bql.twins.on_twin(lambda error, frame: seen.append(error.rule))
+    try:
+        guard = bql.BqlRefCell(0).borrow_mut()
+        guard.release()
+        try:
+            guard.release()
+        except bql.BorrowReleasedError:
+            pass  # caught by the code under test, still recorded
+    finally:
+        stop()
+    assert seen == ["BQL005"]
+
+
+def test_a_cell_operation_under_without_bql_is_bql006_in_the_without_bql_function(bql_held):
+    level = bql.BqlCell(0)
+
+    def helper() -> int:
+        return level.get()
+
+    rows = []
+
+    @bql.without_bql
+    def worker() -> int:
+        rows.append(here() + 1)
+        return helper()  # bqlint: BQL006 at this call, where the BQL is known not held
+
+    with pytest.raises(bql.BqlNotHeldError) as info:
+        worker()
+    assert_twin(info.value, "BQL006", rows[0])
+
+
+def test_a_cell_operation_in_a_thread_is_bql006_in_the_thread_target():
+    level = bql.BqlCell(0)
+    errors: list[bql.BqlError] = []
+
+    def helper() -> None:
+        level.set(1)
+
+    def target() -> None:
+        try:
+            helper()
+        except bql.BqlError as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    assert_twin(errors[0], "BQL006", target.__code__.co_firstlineno + 2)

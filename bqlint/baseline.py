@@ -15,6 +15,7 @@ from pathlib import Path
 
 from bqlint.config import ConfigError
 from bqlint.diagnostics import Diagnostic
+from bqlint.source import python_lines
 
 FORMAT_VERSION = 1
 
@@ -31,7 +32,7 @@ def line_text(sources: Mapping[Path, str], diagnostic: Diagnostic) -> str:
     text = sources.get(diagnostic.path)
     if text is None:
         return ""
-    lines = text.splitlines()
+    lines = python_lines(text)
     row = diagnostic.span.start.row
     return " ".join(lines[row - 1].split()) if 0 < row <= len(lines) else ""
 

@@ -29,10 +29,13 @@ from bqlint.report.statistics import render_statistics
 from bqlint.runs import check_files, color_wanted, validate_cli_patterns
 from bqlint.verbose import Verbose, show_settings
 from bqlint.rules import all_rules
+from bqlint.writing import NotWritten, write_if_unchanged
 
 F = TypeVar("F", bound=Callable[..., Any])
 # --fix re-checks and fixes again until nothing changes, at most this many times.
 MAX_FIX_PASSES = 10
+# Findings that mean the file was not analysed: such a file is never written (issue 9).
+NOT_ANALYSED_CODES = frozenset({"BQL998", "BQL999"})
 
 
 def exit_codes(command: F) -> F:
@@ -302,11 +305,12 @@ def run_check(configs: Configurations, options: CheckOptions) -> int:
     if options.add_noqa:
         return _add_noqa(report, options.quiet)
     fixed = 0
+    unwritten = False
     if options.diff:
         return _print_diff(report, options, stdin)
     if options.fix:
         with verbose.timed("fix"):
-            report, fixed, stdin = _fix(report, options, stdin, check_now)
+            report, fixed, stdin, unwritten = _fix(report, options, stdin, check_now)
     if options.write_baseline:
         write_baseline(options.write_baseline, report.diagnostics, root, report.sources)
         if not options.quiet:
@@ -329,6 +333,8 @@ def run_check(configs: Configurations, options: CheckOptions) -> int:
     findings = plural(len(report.diagnostics), "finding")
     verbose.say(f"checked {plural(report.files_checked, 'file')}, {findings}")
     verbose.report_timings()
+    if unwritten:
+        return 2  # a fix could not be written: never hidden by --exit-zero
     return 0 if options.exit_zero or not report.diagnostics else 1
 
 
@@ -384,24 +390,30 @@ def _by_path(diagnostics: Sequence[Diagnostic]) -> dict[Path, list[Diagnostic]]:
     return grouped
 
 
-def _source(report: engine.Report, path: Path, stdin: tuple[Path, str] | None) -> str:
-    """Return the text fixes apply to; files are read as stored (line endings kept)."""
+def _source(report: engine.Report, path: Path, stdin: tuple[Path, str] | None) -> str | None:
+    """Return the exact text that was analysed (fixes apply to it, never to a re-read)."""
     if stdin is not None and path == stdin[0]:
         return stdin[1]
-    with path.open(encoding="utf-8", newline="") as file:
-        return file.read()
+    return report.sources.get(path)
 
 
 def _fixed_texts(
     report: engine.Report, unsafe: bool, stdin: tuple[Path, str] | None, refused: set[Path]
-) -> tuple[dict[Path, tuple[str, str]], int]:
-    """Return {path: (before, after)} for every file whose fixes apply, and the fixes applied."""
+) -> tuple[dict[Path, tuple[str, str]], dict[Path, int]]:
+    """Return {path: (before, after)} for every file whose fixes apply, and the fixes applied
+    to each."""
     changes: dict[Path, tuple[str, str]] = {}
-    applied = 0
+    applied: dict[Path, int] = {}
     for path, diagnostics in _by_path(report.diagnostics).items():
         if path in refused or not any(is_applicable(d, unsafe) for d in diagnostics):
             continue
         before = _source(report, path, stdin)
+        if any(d.code in NOT_ANALYSED_CODES for d in diagnostics):
+            continue
+        if before is None:  # never re-read instead: the edits' rows belong to the analysed text
+            click.echo(f"error: not fixing {path}: its analysed text was lost (a bug in bqlint)", err=True)
+            refused.add(path)
+            continue
         try:
             result = fix_text(before, diagnostics, unsafe=unsafe)
         except UnparsableFix as exc:
@@ -410,12 +422,13 @@ def _fixed_texts(
             continue
         if result.text != before:
             changes[path] = (before, result.text)
-            applied += result.applied
+            applied[path] = result.applied
     return changes, applied
 
 
 def _print_diff(report: engine.Report, options: CheckOptions, stdin: tuple[Path, str] | None) -> int:
-    changes, applied = _fixed_texts(report, options.unsafe_fixes, stdin, set())
+    changes, by_path = _fixed_texts(report, options.unsafe_fixes, stdin, set())
+    applied = sum(by_path.values())
     for path, (before, after) in sorted(changes.items()):
         shown = Path(os.path.relpath(path)) if path.is_relative_to(Path.cwd()) else path
         click.echo(unified_diff(shown, before, after), nl=False)
@@ -429,43 +442,61 @@ def _fix(
     options: CheckOptions,
     stdin: tuple[Path, str] | None,
     check_now: Callable[[tuple[Path, str] | None], engine.Report],
-) -> tuple[engine.Report, int, tuple[Path, str] | None]:
-    """Apply fixes and re-check until nothing changes; return the final report."""
+) -> tuple[engine.Report, int, tuple[Path, str] | None, bool]:
+    """Apply fixes and re-check until nothing changes; return the final report, the fixes
+    written, the fixed standard input, and whether some file's fixes could not be written."""
     fixed = 0
     refused: set[Path] = set()
+    unwritten = False
     for _ in range(MAX_FIX_PASSES):
-        changes, applied = _fixed_texts(report, options.unsafe_fixes, stdin, refused)
+        changes, counts = _fixed_texts(report, options.unsafe_fixes, stdin, refused)
         if not changes:
             break
-        for path, (_, after) in changes.items():
+        for path, (before, after) in changes.items():
             if stdin is not None and path == stdin[0]:
                 stdin = (path, after)
-            else:
-                path.write_text(after, encoding="utf-8", newline="")
-        fixed += applied
+            elif not _write(path, before, after, "not fixed"):
+                refused.add(path)
+                unwritten = True
+                continue
+            fixed += counts[path]
         report = check_now(stdin)
-    return report, fixed, stdin
+    return report, fixed, stdin, unwritten
+
+
+def _write(path: Path, before: str, after: str, outcome: str) -> bool:
+    """Write `after` over `path` if it still holds `before`; report a failure and return False."""
+    try:
+        write_if_unchanged(path, before, after)
+    except NotWritten as exc:
+        shown = Path(os.path.relpath(path)) if path.is_relative_to(Path.cwd()) else path
+        click.echo(f"{shown}: {exc}, {outcome}", err=True)
+        return False
+    return True
 
 
 def _add_noqa(report: engine.Report, quiet: bool = False) -> int:
     added = 0
+    unwritten = False
     for path, diagnostics in _by_path(report.diagnostics).items():
         # A syntax error cannot be suppressed by adding to the file, nor an unused suppression by another.
         wanted = [d for d in diagnostics if d.code not in ("BQL999", "BQL100")]
-        if not wanted:
-            continue
         before = _source(report, path, None)
+        if not wanted or before is None or any(d.code in NOT_ANALYSED_CODES for d in diagnostics):
+            continue
         try:
             after, rows = add_noqa(before, wanted)
         except UnparsableFix as exc:
             click.echo(f"error: not adding noqa to {path}: {exc}; the file is left unchanged", err=True)
             continue
         if rows:
-            path.write_text(after, encoding="utf-8", newline="")
-            added += rows
+            if _write(path, before, after, "noqa not added"):
+                added += rows
+            else:
+                unwritten = True
     if not quiet:
         click.echo(f"Added {added} noqa directive{'s' if added != 1 else ''}.", err=True)
-    return 0
+    return 2 if unwritten else 0
 
 
 @main.command("server")

@@ -1,12 +1,15 @@
-"""Apply fixes and add `# noqa` comments; refuse any result that does not parse again.
+"""Apply fixes and add `# noqa` comments to the analysed text; refuse any result that does
+not parse and compile again, and any file that was not analysed.
 
-Edits use the diagnostics' 1-based, end-exclusive positions. Fixes whose edits overlap an
-already accepted fix are left for the next pass (the CLI re-checks after fixing).
+Edits use the diagnostics' 1-based, end-exclusive positions, with rows split where Python
+splits them (`source.python_lines`). Fixes whose edits overlap an already accepted fix are
+left for the next pass (the CLI re-checks after fixing). Writing is `writing.py`'s job.
 """
 
 from __future__ import annotations
 
 import difflib
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +17,7 @@ from pathlib import Path
 import libcst as cst
 
 from bqlint.diagnostics import Applicability, Diagnostic, Edit, Position
+from bqlint.source import line_starts, python_lines
 from bqlint.suppression import Directive, parse_suppressions
 
 
@@ -21,12 +25,13 @@ class UnparsableFix(Exception):
     """The fixed text of a file does not parse; the file is left untouched."""
 
 
+class NotAnalysed(UnparsableFix):
+    """The file itself does not parse or compile, so it was not analysed: never fixed."""
+
+
 def offsets(text: str) -> list[int]:
     """Return the offset where each 1-based row starts (one extra entry for the end)."""
-    starts = [0]
-    for line in text.splitlines(keepends=True):
-        starts.append(starts[-1] + len(line))
-    return starts
+    return line_starts(text)
 
 
 def _offset(starts: list[int], text: str, position: Position) -> int:
@@ -93,21 +98,44 @@ def fix_text(text: str, diagnostics: Sequence[Diagnostic], *, unsafe: bool = Fal
     if not edits:
         return result
     fixed = apply_edits(text, edits)
-    ensure_parses(fixed)
+    ensure_parses(fixed, original=text)
     result.text = fixed
     return result
 
 
-def ensure_parses(text: str) -> None:
-    """Raise UnparsableFix unless `text` parses with libcst."""
+def ensure_parses(text: str, *, original: str | None = None) -> None:
+    """Raise UnparsableFix unless `text` parses with libcst and compiles with Python.
+
+    When it does not and `original` does not either, raise NotAnalysed: that file was never
+    analysed (BQL999, or a parser limit), so nothing may be written to it.
+    """
+    problem = _parse_problem(text)
+    if problem is None:
+        return
+    if original is not None:
+        before = _parse_problem(original)
+        if before is not None:
+            raise NotAnalysed(f"it was not analysed ({before})")
+    raise UnparsableFix(f"the result would not parse ({problem})")
+
+
+def _parse_problem(text: str) -> str | None:
+    """Return why `text` does not parse with libcst or compile with Python, or None."""
     try:
         cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
-        raise UnparsableFix(
-            f"the result would not parse ({exc.message} at {exc.raw_line}:{exc.raw_column + 1})"
-        ) from None
+        return f"{exc.message} at {exc.raw_line}:{exc.raw_column + 1}"
     except Exception as exc:  # libcst raises other errors for some invalid trees
-        raise UnparsableFix(f"the result would not parse ({exc})") from None
+        return str(exc) or type(exc).__name__
+    try:
+        with warnings.catch_warnings():  # the user's own SyntaxWarnings are not ours to print
+            warnings.simplefilter("ignore")
+            compile(text, "<fixed>", "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        return f"{exc.msg} at {exc.lineno}:{exc.offset}"
+    except (ValueError, RecursionError, MemoryError) as exc:
+        return str(exc) or type(exc).__name__
+    return None
 
 
 def unified_diff(path: Path, before: str, after: str) -> str:
@@ -115,8 +143,8 @@ def unified_diff(path: Path, before: str, after: str) -> str:
     name = path.as_posix().lstrip("/")  # git's style: a/src/x.py, never a//abs/x.py
     return "".join(
         difflib.unified_diff(
-            before.splitlines(keepends=True),
-            after.splitlines(keepends=True),
+            python_lines(before, keepends=True),
+            python_lines(after, keepends=True),
             fromfile=f"a/{name}",
             tofile=f"b/{name}",
         )
@@ -138,7 +166,7 @@ def add_noqa(text: str, diagnostics: Sequence[Diagnostic]) -> tuple[str, int]:
         codes = wanted.setdefault(row, [])
         if diagnostic.code not in codes:
             codes.append(diagnostic.code)
-    lines = text.splitlines(keepends=True)
+    lines = python_lines(text, keepends=True)
     changed = 0
     for row, codes in sorted(wanted.items()):
         if row > len(lines):
@@ -152,7 +180,7 @@ def add_noqa(text: str, diagnostics: Sequence[Diagnostic]) -> tuple[str, int]:
             changed += 1
     result = "".join(lines)
     if changed:
-        ensure_parses(result)
+        ensure_parses(result, original=text)
     return result, changed
 
 
@@ -167,4 +195,5 @@ def _merge_noqa(body: str, directives: list[Directive], codes: list[str]) -> str
         _, end = directive.codes_span
         separator = ", " if directive.codes else ""
         return body[: end - 1] + separator + ", ".join(missing) + body[end - 1 :]
-    return body.rstrip() + "  # noqa: " + ", ".join(codes)
+    # Only blanks: str.rstrip() would also drop a \x0c or \x85 that is part of a comment.
+    return body.rstrip(" \t") + "  # noqa: " + ", ".join(codes)

@@ -9,6 +9,7 @@ This is the one place where libcst's 0-based columns become 1-based.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,27 @@ _IS_NODE: dict[type, bool] = {}
 _SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 _SIMPLE_BODIES = (cst.SimpleStatementLine, cst.SimpleStatementSuite)
 _SCOPE_TYPES = frozenset(_SCOPES)
+
+
+# Python's own line breaks (the tokenizer's): not str.splitlines(), which also breaks at
+# \x0b \x0c \x1c-\x1e \x85 \u2028 \u2029 and so puts rows out of step with the parser's.
+_LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+def python_lines(text: str, *, keepends: bool = False) -> list[str]:
+    """Split `text` into rows as Python does: at `\\n`, `\\r\\n` and `\\r` only."""
+    lines = _LINE_RE.findall(text)
+    if keepends:
+        return lines
+    return [line.rstrip("\r\n") for line in lines]
+
+
+def line_starts(text: str) -> list[int]:
+    """Return the offset where each 1-based row of `text` starts, plus one for the end."""
+    starts = [0]
+    for line in python_lines(text, keepends=True):
+        starts.append(starts[-1] + len(line))
+    return starts
 
 
 def is_node(value: object) -> bool:

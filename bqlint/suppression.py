@@ -18,7 +18,6 @@ after the first statement (where it has no effect) is. The fix removes the direc
 
 from __future__ import annotations
 
-import io
 import re
 import tokenize
 from collections.abc import Sequence
@@ -28,6 +27,7 @@ from pathlib import Path
 
 from bqlint.config import Settings, all_codes
 from bqlint.diagnostics import Applicability, Diagnostic, Edit, Fix, Position, Span
+from bqlint.source import python_lines
 
 BQLINT_RE = re.compile(
     r"#\s*bqlint:\s*(?P<kind>ignore-file|ignore)(?:\[(?P<codes>[^\]]*)\]|(?![\w\[-]))", re.IGNORECASE
@@ -147,11 +147,13 @@ class _Header:
 def parse_suppressions(text: str) -> Suppressions:
     """Return the directives of `text`, found lexically; a tokenize error keeps those before it."""
     result = Suppressions()
-    lines = text.splitlines()
+    lines = python_lines(text)
     header = _Header()
     fstring_rows: list[int] = []
+    # Rows end where Python's end (a lone \r too), each fed with "\n" so tokenize agrees.
+    readline = iter([line + "\n" for line in lines]).__next__
     try:
-        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+        for token in tokenize.generate_tokens(readline):
             kind, string, (row, col), (end_row, _), _ = token
             header.see(kind)
             in_header = header.open
@@ -179,7 +181,7 @@ def parse_suppressions(text: str) -> Suppressions:
 
 def noqa_row(text: str, row: int) -> int:
     """Return the row where a suppression for a finding on `row` must be written."""
-    if "\n" not in text:
+    if "\n" not in text and "\r" not in text:
         return row
     return parse_suppressions(text).noqa_row(row)
 

@@ -31,6 +31,7 @@ import click
 
 from bqlint.diagnostics import Diagnostic, Span
 from bqlint.report import RenderOptions, closing, display_path
+from bqlint.source import python_lines
 
 if TYPE_CHECKING:
     from bqlint.engine import Report
@@ -155,7 +156,7 @@ def render_diagnostic(d: Diagnostic, sources: dict[Path, str], options: RenderOp
     out = [f"{level}: {style(d.message, bold=True)}"]
     for index, frame in enumerate(frames):
         text = sources.get(frame.path)
-        lines = text.splitlines() if text is not None else None
+        lines = python_lines(text) if text is not None else None
         shown = display_path(frame.path, options.cwd)
         out.extend(_frame_lines(frame, shown, lines, width, style, index == 0))
     # The help says how to fix; without one, the fix's own title does.

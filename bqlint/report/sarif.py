@@ -18,6 +18,7 @@ import bqlint
 from bqlint.diagnostics import Diagnostic, Position, Span
 from bqlint.report import RenderOptions
 from bqlint.rules import all_rules
+from bqlint.source import python_lines
 
 if TYPE_CHECKING:
     from bqlint.engine import Report
@@ -64,7 +65,7 @@ def _physical(span: Span, root: Path) -> dict[str, Any]:
 
 
 def _line_hash(d: Diagnostic, sources: dict[Path, str]) -> str:
-    lines = (sources.get(d.path) or "").splitlines()
+    lines = python_lines(sources.get(d.path) or "")
     row = d.span.start.row
     text = " ".join(lines[row - 1].split()) if 0 < row <= len(lines) else ""
     return hashlib.sha256(f"{d.code}\0{text}".encode()).hexdigest()[:16]

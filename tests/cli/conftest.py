@@ -18,6 +18,7 @@ from bqlint import engine
 from bqlint.cli import main
 from bqlint.config import Settings
 from bqlint.diagnostics import Applicability, Diagnostic, Edit, Fix, Position, Span
+from bqlint.source import python_lines
 from bqlint.suppression import apply_suppressions
 
 Invoke = Callable[..., Result]
@@ -62,7 +63,7 @@ def invoke() -> Invoke:
 
 def word_findings(path: Path, text: str) -> list[Diagnostic]:
     found = []
-    for row, line in enumerate(text.splitlines(), start=1):
+    for row, line in enumerate(python_lines(text), start=1):
         for match in re.finditer(r"\b(OLD|RISKY|BREAK)\b", line):
             word = match.group(1)
             new, applicability = WORDS[word]
@@ -90,7 +91,7 @@ def fake_engine(monkeypatch: pytest.MonkeyPatch) -> list[tuple[list[Path], list[
         explicit: Sequence[Path] = (),
     ) -> engine.Report:
         calls.append((list(files), list(context)))
-        inputs = [(p, p.read_text(encoding="utf-8")) for p in files]
+        inputs = [(p, p.read_bytes().decode("utf-8")) for p in files]  # as stored, like engine.run
         if stdin is not None:
             inputs.append(stdin)
         diagnostics: list[Diagnostic] = []

@@ -11,18 +11,14 @@ Edits only: the text comes from the analysed source, nothing is read or written.
 
 from __future__ import annotations
 
-import re
-
 import libcst as cst
 
 from bqlint.diagnostics import Applicability, Edit, Position
 from bqlint.model.functions import FunctionInfo
 from bqlint.rules.context import FixPlan
-from bqlint.source import SourceFile, statements, walk
+from bqlint.source import SourceFile, python_lines, statements, walk
 
 MESSAGE = "move the call after the `with` block, so the borrow ends first"
-# Python's own line breaks (not str.splitlines(), which also breaks at \x0c, \x1c, \u2028, ...).
-_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 
 def end_borrow_before_call(fn: FunctionInfo, borrow: cst.Call, node: cst.CSTNode) -> FixPlan | None:
@@ -130,7 +126,7 @@ def _dedent(source: SourceFile, block: cst.With, line: cst.SimpleStatementLine) 
     """Return the edit that re-indents `line` (with its comment lines) at the `with` level."""
     source.resolve_spans([block, line])
     with_at, line_at = source.span(block).start, source.span(line).start
-    lines = _LINES.findall(source.text)
+    lines = python_lines(source.text, keepends=True)
     first = line_at.row - len(line.leading_lines)
     last = source.span(line).end.row
     if not (1 <= first <= line_at.row <= last <= len(lines)):

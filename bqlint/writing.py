@@ -1,0 +1,181 @@
+"""Write fixed text back to a file only while it still holds what was analysed: under a lock,
+in the file's own encoding, through a temporary file and an atomic rename that keeps its mode.
+
+Used by `--fix` and `--add-noqa`; anything that stops a write raises NotWritten for that file
+alone, so the CLI can report it and go on with the others.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import errno
+import io
+import os
+import stat
+import tempfile
+import time
+import tokenize
+from collections.abc import Iterator
+from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # Windows: the content check alone guards the write
+    fcntl = None  # type: ignore[assignment]
+
+# How long to wait for another bqlint that is writing the same file (it takes milliseconds).
+LOCK_TIMEOUT = 30.0
+_LOCK_POLL = 0.01
+
+
+class NotWritten(Exception):
+    """The file was left as it is on disk; the message says why (`changed on disk`)."""
+
+
+def source_encoding(data: bytes) -> str:
+    """Return the codec Python reads `data` with: its BOM (`utf-8-sig`), PEP 263 cookie, or UTF-8.
+
+    Raises SyntaxError for an unknown cookie or a BOM that contradicts the cookie.
+    """
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    return encoding
+
+
+def encode_source(text: str, encoding: str) -> bytes:
+    """Return `text` as the bytes of a file in `encoding` (`utf-8-sig` writes the BOM back)."""
+    return codecs.encode(text, encoding)
+
+
+def write_if_unchanged(path: Path, analysed: str, fixed: str) -> None:
+    """Replace `path` by `fixed` if its content is still exactly `analysed`, else NotWritten.
+
+    The text is written in the encoding the file is read with (cookie and BOM kept); line
+    endings are those of `fixed`, which keeps the file's own.
+    """
+    try:
+        with _locked(path) as fd:
+            data, info = _read_regular(fd)
+            encoding = _encoding_of(data)
+            try:
+                expected = encode_source(analysed, encoding)
+            except UnicodeEncodeError:
+                raise NotWritten("changed on disk") from None
+            if data != expected:
+                raise NotWritten("changed on disk")
+            if not _is_writable(path, info):
+                raise NotWritten("read-only")
+            try:
+                new = encode_source(fixed, encoding)
+            except UnicodeEncodeError as exc:
+                raise NotWritten(f"the fixed text cannot be written in {encoding} ({exc.reason})") from None
+            replace_atomically(path, new, info)
+    except FileNotFoundError:
+        raise NotWritten("no longer exists") from None
+    except OSError as exc:
+        raise NotWritten(f"cannot be written: {exc.strerror or exc}") from None
+
+
+def replace_atomically(path: Path, data: bytes, info: os.stat_result) -> None:
+    """Write `data` to a temporary file beside `path`, then rename it over `path`.
+
+    A reader sees the old file or the new one, never a part; the mode (and, where allowed,
+    the owner) of the old file is kept. The temporary file is removed on any failure.
+    """
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".bqlint-tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        if hasattr(os, "chown") and os.stat(temporary).st_uid != info.st_uid:
+            with contextlib.suppress(OSError):  # only root may give a file away
+                os.chown(temporary, info.st_uid, info.st_gid)
+        os.chmod(temporary, stat.S_IMODE(info.st_mode))  # after chown, which clears set-id bits
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _encoding_of(data: bytes) -> str:
+    """Return the encoding of `data`; NotWritten when Python could not decode it."""
+    try:
+        encoding = source_encoding(data)
+        data.decode(encoding)
+    except SyntaxError as exc:  # a bad cookie, or a BOM against it, or bad UTF-8 in line 1-2
+        raise NotWritten(f"cannot be decoded ({exc.msg})") from None
+    except UnicodeDecodeError as exc:
+        raise NotWritten(f"cannot be decoded ({exc.encoding}: {exc.reason} at byte {exc.start})") from None
+    except LookupError:  # a cookie naming a codec that is not a text encoding (`hex`)
+        raise NotWritten(f"cannot be decoded (`{encoding}` is not a text encoding)") from None
+    return encoding
+
+
+def _is_writable(path: Path, info: os.stat_result) -> bool:
+    """A file nobody may write is read-only, for root too (as editors treat it)."""
+    if not info.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+        return False
+    return os.access(path, os.W_OK)
+
+
+def _read_regular(fd: int) -> tuple[bytes, os.stat_result]:
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        raise NotWritten("is no longer a regular file")
+    chunks = []
+    while chunk := os.read(fd, 1 << 20):
+        chunks.append(chunk)
+    return b"".join(chunks), info
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[int]:
+    """Open `path` for reading and hold an exclusive lock on it while the block runs.
+
+    Concurrent bqlint runs lock the same file; the second one in then finds the content
+    changed. The lock is taken on the open file, so it is re-taken when the path was
+    replaced while waiting for it.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    deadline = time.monotonic() + LOCK_TIMEOUT
+    while True:
+        fd = os.open(path, flags)  # O_NONBLOCK: a FIFO put in its place must not block
+        try:
+            if fcntl is not None:
+                _lock(fd, deadline)
+                if not _same_file(fd, path):
+                    if time.monotonic() > deadline:
+                        raise NotWritten("changed on disk")
+                    continue  # replaced while waiting: lock what the path names now
+            yield fd
+            return
+        finally:
+            os.close(fd)
+
+
+# flock() is not supported everywhere (some network and FUSE file systems): there the
+# content check alone guards the write, as on Windows.
+_NO_LOCKS = frozenset({errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EINVAL, errno.ENOSYS})
+
+
+def _lock(fd: int, deadline: float) -> None:
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except OSError as exc:
+            if exc.errno in _NO_LOCKS:
+                return
+            if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                raise
+        if time.monotonic() > deadline:
+            raise NotWritten("locked by another process")
+        time.sleep(_LOCK_POLL)
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    now = os.lstat(path)  # FileNotFoundError when deleted meanwhile: never re-created
+    held = os.fstat(fd)
+    return (now.st_dev, now.st_ino) == (held.st_dev, held.st_ino)

@@ -22,9 +22,13 @@ FORMAT_VERSION = 1
 
 def _relative(path: Path, root: Path) -> str:
     try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
+        resolved = path.resolve()
+    except (OSError, RuntimeError):  # a symlink loop (BQL998): keep the path as named
+        resolved = path.absolute()
+    try:
+        return resolved.relative_to(root.resolve()).as_posix()
     except ValueError:
-        return path.resolve().as_posix()
+        return resolved.as_posix()
 
 
 def line_text(sources: Mapping[Path, str], diagnostic: Diagnostic) -> str:

@@ -24,6 +24,7 @@ from bqlint.config_tree import Configurations
 from bqlint.diagnostics import Diagnostic
 from bqlint.discovery import discover, find_project_root
 from bqlint.fixes import UnparsableFix, add_noqa, fix_text, is_applicable, unified_diff
+from bqlint.reading import UnreadableSource, decode_source, read_source_bytes
 from bqlint.report import FORMAT_NAMES, RenderOptions, plural, render, summary
 from bqlint.report.statistics import render_statistics
 from bqlint.runs import check_files, color_wanted, validate_cli_patterns
@@ -301,6 +302,7 @@ def run_check(configs: Configurations, options: CheckOptions) -> int:
 
     with verbose.timed("analysis"):
         report = check_now(stdin)
+    _warn_unchecked(report)
     root = configs.root
     if options.add_noqa:
         return _add_noqa(report, options.quiet)
@@ -333,6 +335,8 @@ def run_check(configs: Configurations, options: CheckOptions) -> int:
     findings = plural(len(report.diagnostics), "finding")
     verbose.say(f"checked {plural(report.files_checked, 'file')}, {findings}")
     verbose.report_timings()
+    if report.internal_errors:
+        return 2
     if unwritten:
         return 2  # a fix could not be written: never hidden by --exit-zero
     return 0 if options.exit_zero or not report.diagnostics else 1
@@ -375,12 +379,26 @@ def _print_report(
         click.echo(text, color=options.color, err=to_stderr)
 
 
+def _warn_unchecked(report: engine.Report) -> None:
+    """Say on stderr which files were not analysed, and which met an internal error."""
+    for path, reason in report.not_analysed:
+        click.echo(f"warning: {path}: could not be analysed ({reason}); Python accepts it", err=True)
+    for path, error in report.internal_errors:
+        click.echo(f"error: internal error while checking {path}: {error}", err=True)
+        click.echo(
+            "This is a bug in bqlint; please report it with this file. Other files were checked.", err=True
+        )
+
+
 def _gather_sources(report: engine.Report) -> None:
     """Read the files that findings point into (related locations too) for the code frames."""
     for d in report.diagnostics:
         for path in (d.path, *(r.span.path for r in d.related)):
-            if path not in report.sources and path.is_file():
-                report.sources[path] = path.read_text(encoding="utf-8", errors="replace")
+            if path not in report.sources:
+                try:  # decoded as the engine decoded it; a FIFO or a vanished file shows no frame
+                    report.sources[path] = decode_source(read_source_bytes(path)).text
+                except UnreadableSource:
+                    pass
 
 
 def _by_path(diagnostics: Sequence[Diagnostic]) -> dict[Path, list[Diagnostic]]:

@@ -136,6 +136,9 @@ def _relative_posix(path: Path, root: Path) -> str | None:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return None
+    except (OSError, RuntimeError):  # a symlink loop cannot be resolved: match it as named
+        absolute, top = path.absolute(), root.resolve()
+        return absolute.relative_to(top).as_posix() if absolute.is_relative_to(top) else None
 
 
 def all_codes() -> tuple[str, ...]:

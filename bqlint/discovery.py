@@ -68,11 +68,22 @@ def _in_package_tree(path: Path, top: Path) -> bool:
 class GitIgnores:
     """The `.gitignore` files that apply to a path, from its git root (or `top`) down."""
 
-    def __init__(self, top: Path) -> None:
+    def __init__(self, top: Path, named: Path | None = None) -> None:
         self.top = top
+        # A directory named on the command line: patterns above it that match it are not applied.
+        self.named = named
         self._specs: dict[Path, pathspec.GitIgnoreSpec | None] = {}
         self._git_roots: dict[Path, Path] = {}
         self.ignored: list[Path] = []
+
+    def below_named(self, directory: Path) -> GitIgnores:
+        """Return the ignores for walking `directory`, named on the command line.
+
+        As in ruff, a folder named explicitly is checked even when an ignore file above it
+        excludes it: the patterns that match the folder itself are dropped; every other
+        pattern, above or inside it, still filters what is found inside.
+        """
+        return GitIgnores(self.top, named=directory)
 
     def _spec(self, directory: Path) -> pathspec.GitIgnoreSpec | None:
         if directory not in self._specs:
@@ -82,7 +93,11 @@ class GitIgnores:
                     lines += (directory / name).read_text(encoding="utf-8", errors="replace").splitlines()
                 except OSError:
                     continue
-            self._specs[directory] = pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
+            spec = pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
+            if spec is not None and self.named is not None and directory in self.named.parents:
+                itself = self.named.relative_to(directory).as_posix() + "/"
+                spec = pathspec.GitIgnoreSpec(p for p in spec.patterns if not p.match_file(itself))
+            self._specs[directory] = spec
         return self._specs[directory]
 
     def is_ignored(self, path: Path, *, is_dir: bool = False) -> bool:
@@ -116,6 +131,8 @@ def _walk(
     --force-exclude): patterns are then matched relative to it, so only nested ones apply.
     """
     base = directory if named and _is_skipped(directory, settings, ignores, is_dir=True) else None
+    if named and base is not None:
+        ignores = ignores.below_named(directory)
     for current, dirnames, filenames in os.walk(directory):
         here = Path(current)
         dirnames[:] = sorted(

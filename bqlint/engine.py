@@ -7,7 +7,6 @@ Any other reported file costs a read, a substring search and a syntax check (BQL
 
 from __future__ import annotations
 
-import ast
 import multiprocessing as mp
 import os
 from collections.abc import Iterable, Sequence
@@ -20,13 +19,18 @@ from bqlint.analysis.flow import FunctionFlow
 from bqlint.analysis.interprocedural import analyze_project
 from bqlint.analysis.summaries import Link
 from bqlint.config import Settings
+from bqlint.deepstack import on_deep_stack
 from bqlint.diagnostics import Diagnostic, Edit, Fix, Position, Related, Span
+from bqlint.isolation import describe, without_faulty
 from bqlint.model.api import RUNTIME_PACKAGE, is_runtime_module
 from bqlint.model.build import build_project
+from bqlint.model.functions import FunctionInfo
 from bqlint.model.project import ModuleInfo, Project, collect_symbols, module_name_for
+from bqlint.reading import DecodedSource, UnreadableSource, decode_source, read_source_bytes, safe_resolve
 from bqlint.rules import Rule, all_rules
 from bqlint.rules.context import Finding, RuleContext
 from bqlint.source import SourceFile
+from bqlint.syntax import python_syntax_error
 
 
 @dataclass
@@ -37,8 +41,14 @@ class Report:
     # Text of every file that has a diagnostic (code frames, fixes), keyed like Diagnostic.path.
     sources: dict[Path, str] = field(default_factory=dict)
     files_checked: int = 0
+    # Files CPython accepts but libcst cannot parse (mixed tabs and spaces, `(x): int = 1`):
+    # (path, why); not analysed, not BQL999.
+    not_analysed: list[tuple[Path, str]] = field(default_factory=list)
+    # Files whose analysis raised (a bug in bqlint): (path, `Type: message`); exit 2.
+    internal_errors: list[tuple[Path, str]] = field(default_factory=list)
 
 
+@on_deep_stack
 def run(
     settings: Settings,
     files: Sequence[Path],
@@ -53,64 +63,106 @@ def run(
     """
     reported: dict[Path, ModuleInfo] = {}
     modules: list[ModuleInfo] = []
-    for path, text in _read(files, stdin):
-        module = _module(path, text)
+    for path, decoded in _read(files, stdin):
+        module = _module(path, decoded)
         reported[path] = module
         modules.append(module)
-    for path, text in _read([c for c in context if c.resolve() not in reported], None):
-        modules.append(_module(path, text))
+    for path, decoded in _read([c for c in context if safe_resolve(c) not in reported], None):
+        if isinstance(decoded, DecodedSource):  # a context file that cannot be read is skipped
+            modules.append(_module(path, decoded))
+    _check_syntax_many([m.source for m in reported.values() if m.source.io_error is None])
     parsed = _parse_relevant(modules, settings)
-    _check_syntax_many(
-        [m.source for m in reported.values() if m.source.module is None and m.source.syntax_error is None]
-    )
-    project = build_project([m for m in parsed if m.source.module is not None], settings)
+    project = _build_isolated([m for m in parsed if m.source.module is not None], settings)
     functions = [
         fn
         for fn in project.functions
         if not is_runtime_module(fn.module.name) and fn.module.source.module is not None
     ]
-    flows = analyze_project(functions)
+    flows = _analyze_isolated(functions)
     by_module: dict[int, list[FunctionFlow]] = {}
     for fn in functions:
-        by_module.setdefault(id(fn.module), []).append(flows[id(fn)])
-    # BQL100 and BQL999 are reported by suppression and parsing, not by a check.
-    rules = [rule() for rule in all_rules() if rule.code not in ("BQL100", "BQL999")]
-    diagnostics: list[Diagnostic] = []
-    sources: dict[Path, str] = {}
+        if id(fn) in flows:  # not when its module's analysis raised
+            by_module.setdefault(id(fn.module), []).append(flows[id(fn)])
+    # BQL100, BQL998 and BQL999 are reported by suppression, reading and parsing, not by a check.
+    rules = [rule() for rule in all_rules() if rule.code not in ("BQL100", "BQL998", "BQL999")]
+    report = Report([], {}, len(reported))
     for path, module in reported.items():
-        found = _check_module(project, module, by_module.get(id(module), []), rules)
-        file_diagnostics = _diagnostics(module, found)
-        file_diagnostics = [d for d in file_diagnostics if settings.is_enabled(d.code, d.path)]
-        file_diagnostics = _suppress(path, module.source.text, file_diagnostics, settings)
-        if file_diagnostics:
-            sources[path] = module.source.text
-            diagnostics.extend(file_diagnostics)
-    diagnostics.sort(key=Diagnostic.sort_key)
-    return Report(diagnostics, sources, len(reported))
-
-
-def _read(files: Iterable[Path], stdin: tuple[Path, str] | None) -> Iterable[tuple[Path, str]]:
-    for path in files:
-        resolved = path.resolve()
+        file_diagnostics: list[Diagnostic] = []
         try:
-            data = resolved.read_bytes()
-        except OSError:
-            continue
-        yield resolved, _decode(data)
+            file_diagnostics = _check_file(project, module, by_module.get(id(module), []), rules, settings)
+        except Exception as exc:
+            module.source.internal_error = describe(exc)
+        if module.source.internal_error is not None:
+            report.internal_errors.append((path, module.source.internal_error))
+        elif module.source.parse_error is not None:
+            report.not_analysed.append((path, module.source.parse_error))
+        elif file_diagnostics:
+            report.sources[path] = module.source.text
+            report.diagnostics.extend(file_diagnostics)
+    report.diagnostics.sort(key=Diagnostic.sort_key)
+    return report
+
+
+def _check_file(
+    project: Project, module: ModuleInfo, flows: list[FunctionFlow], rules: list[Rule], settings: Settings
+) -> list[Diagnostic]:
+    """Return the diagnostics of one reported file: checked, positioned, selected, suppressed."""
+    if module.source.internal_error is not None or module.source.parse_error is not None:
+        return []
+    found = _check_module(project, module, flows, rules)
+    file_diagnostics = _diagnostics(module, found)
+    file_diagnostics = [d for d in file_diagnostics if settings.is_enabled(d.code, d.path)]
+    return _suppress(module.source.path, module.source.text, file_diagnostics, settings)
+
+
+def _build_isolated(modules: list[ModuleInfo], settings: Settings) -> Project:
+    """Build the project model; a module whose presence makes that raise is left out."""
+    project, dropped = without_faulty(lambda kept: build_project(kept, settings), modules)
+    for module, exc in dropped:
+        module.source.internal_error = describe(exc)
+    return project
+
+
+def _analyze_isolated(functions: list[FunctionInfo]) -> dict[int, FunctionFlow]:
+    """Analyse every function; the functions of a module that makes that raise are left out."""
+    by_module: dict[int, list[FunctionInfo]] = {}
+    for fn in functions:
+        by_module.setdefault(id(fn.module), []).append(fn)
+    owners = [group[0].module for group in by_module.values()]
+
+    def analyze(kept: list[ModuleInfo]) -> dict[int, FunctionFlow]:
+        return analyze_project([fn for module in kept for fn in by_module[id(module)]])
+
+    flows, dropped = without_faulty(analyze, owners)
+    for module, exc in dropped:
+        module.source.internal_error = describe(exc)
+    return flows
+
+
+def _read(
+    files: Iterable[Path], stdin: tuple[Path, str] | None
+) -> Iterable[tuple[Path, DecodedSource | UnreadableSource]]:
+    """Yield each file's resolved path and its text, or why it cannot be read or decoded."""
+    for path in files:
+        resolved = safe_resolve(path)
+        try:
+            yield resolved, decode_source(read_source_bytes(resolved))
+        except UnreadableSource as exc:
+            yield resolved, exc
     if stdin is not None:
-        yield stdin[0].resolve(), stdin[1]
+        yield safe_resolve(stdin[0]), DecodedSource(stdin[1])
 
 
-def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")  # a byte-order mark is not part of the code
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
-
-
-def _module(path: Path, text: str) -> ModuleInfo:
+def _module(path: Path, decoded: DecodedSource | UnreadableSource | str) -> ModuleInfo:
     name, root = module_name_for(path)
-    return ModuleInfo(name, root, SourceFile(path, text, name), path.name == "__init__.py")
+    if isinstance(decoded, str):
+        decoded = DecodedSource(decoded)
+    if isinstance(decoded, UnreadableSource):
+        source = SourceFile(path, "", name)
+        source.io_error = str(decoded)
+    else:
+        source = SourceFile(path, decoded.text, name, encoding=decoded.encoding, bom=decoded.bom)
+    return ModuleInfo(name, root, source, path.name == "__init__.py")
 
 
 def _trigger_words(settings: Settings) -> set[str]:
@@ -165,14 +217,19 @@ def _parse_relevant(modules: list[ModuleInfo], settings: Settings) -> list[Modul
 
 
 def _parse(module: ModuleInfo) -> bool:
-    """Parse `module` and read its import table; False when it does not parse."""
-    tree = module.source.parse()
-    if tree is None:
-        _fix_syntax_error_row(module.source)
+    """Parse `module` and read its import table; False when it does not parse.
+
+    An internal error here is recorded against the module, which is then not analysed.
+    """
+    try:
+        tree = module.source.parse()
+        if tree is not None and not module.symbols:
+            collect_symbols(module, tree)
+    except Exception as exc:
+        module.source.internal_error = describe(exc)
+        module.source.module = None
         return False
-    if not module.symbols:
-        collect_symbols(module, tree)
-    return True
+    return tree is not None
 
 
 def _imported_modules(module: ModuleInfo, by_name: dict[str, list[ModuleInfo]]) -> list[ModuleInfo]:
@@ -190,47 +247,25 @@ def _imported_modules(module: ModuleInfo, by_name: dict[str, list[ModuleInfo]]) 
     return found
 
 
-def _syntax_error(text: str) -> tuple[str, int, int] | None:
-    """Return (message, row, column) of the first syntax error in `text`, from Python's parser."""
-    try:
-        ast.parse(text)
-    except SyntaxError as exc:
-        return ((exc.msg or "invalid syntax").strip(), max(exc.lineno or 1, 1), max(exc.offset or 1, 1))
-    except (ValueError, RecursionError, MemoryError) as exc:
-        return (str(exc), 1, 1)
-    return None
-
-
 _PARALLEL_SYNTAX_CHECK = 64  # below this many files a process pool costs more than it saves
 
 
 def _check_syntax_many(sources: list[SourceFile]) -> None:
-    """Syntax-check files bqlint does not otherwise parse (BQL999), over all cores when many.
+    """Ask CPython whether each reported file compiles (BQL999), over all cores when many.
 
-    Python's parser costs about 1/8 of libcst's; these files are only checked, not analysed.
+    This runs before libcst: a file CPython rejects is not parsed. `compile()` costs about
+    1/8 of libcst's parse.
     """
     texts = [s.text for s in sources]
     workers = min(os.cpu_count() or 1, 8)
-    errors: list[tuple[str, int, int] | None]
+    errors: list[tuple[str, Position] | None]
     if len(texts) >= _PARALLEL_SYNTAX_CHECK and workers > 1 and "fork" in mp.get_all_start_methods():
         with mp.get_context("fork").Pool(workers) as pool:
-            errors = pool.map(_syntax_error, texts, chunksize=16)
+            errors = pool.map(python_syntax_error, texts, chunksize=16)
     else:
-        errors = [_syntax_error(t) for t in texts]
+        errors = [python_syntax_error(t) for t in texts]
     for source, error in zip(sources, errors):
-        if error is not None:
-            source.syntax_error = (error[0], Position(error[1], error[2]))
-
-
-def _fix_syntax_error_row(source: SourceFile) -> None:
-    """Take the row and column from Python's own parser: libcst's are sometimes one off."""
-    try:
-        ast.parse(source.text)
-    except SyntaxError as exc:
-        if source.syntax_error is not None and exc.lineno:
-            source.syntax_error = (source.syntax_error[0], Position(exc.lineno, max(exc.offset or 1, 1)))
-    except (ValueError, RecursionError):
-        pass
+        source.syntax_error = error
 
 
 def _check_module(
@@ -248,6 +283,9 @@ def _check_module(
 def _diagnostics(module: ModuleInfo, findings: list[Finding]) -> list[Diagnostic]:
     """Position the findings of one module (one codegen pass per file) and deduplicate."""
     source = module.source
+    if source.io_error is not None:
+        start = Position(1, 1)
+        return [Diagnostic("BQL998", "io-error", source.io_error, Span(source.path, start, Position(1, 2)))]
     if source.syntax_error is not None:
         message, pos = source.syntax_error
         end = Position(pos.row, pos.column + 1)

@@ -50,6 +50,8 @@ def check_files(configs: Configurations, found: Discovered, stdin: tuple[Path, s
         merged.diagnostics.extend(d for d in report.diagnostics if d.path not in elsewhere)
         merged.sources.update(report.sources)
         merged.files_checked += report.files_checked
+        merged.not_analysed.extend(item for item in report.not_analysed if item[0] not in elsewhere)
+        merged.internal_errors.extend(item for item in report.internal_errors if item[0] not in elsewhere)
     merged.diagnostics.sort(key=Diagnostic.sort_key)
     return merged
 

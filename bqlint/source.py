@@ -229,24 +229,43 @@ class _Recorder:
 class SourceFile:
     """One Python file: text and (once parsed) its libcst module."""
 
-    def __init__(self, path: Path, text: str, module_name: str = "") -> None:
+    def __init__(
+        self, path: Path, text: str, module_name: str = "", *, encoding: str = "utf-8", bom: bool = False
+    ) -> None:
         self.path = path
         self.text = text
         self.module_name = module_name
+        # How the file was stored (bqlint.reading.DecodedSource): `text.encode(encoding)` gives
+        # its bytes back, byte-order mark included when `encoding` is "utf-8-sig".
+        self.encoding = encoding
+        self.bom = bom
         self.module: cst.Module | None = None
+        # Why CPython rejects the file (BQL999), from bqlint.syntax.
         self.syntax_error: tuple[str, Position] | None = None
+        # Why the file could not be read or decoded (BQL998); the text is then empty.
+        self.io_error: str | None = None
+        # Why libcst could not parse a file (that CPython may accept: then it is not analysed).
+        self.parse_error: str | None = None
+        # An exception raised while analysing the file (a bug in bqlint): `Type: message`.
+        self.internal_error: str | None = None
         self._spans: dict[int, Span] = {}
 
     def parse(self) -> cst.Module | None:
-        """Parse once; on failure record the error (BQL999) and return None."""
-        if self.module is None and self.syntax_error is None:
+        """Parse once with libcst; on failure record why in `parse_error` and return None.
+
+        A file CPython rejects (`syntax_error` already set) or could not read is not parsed.
+        """
+        if self.module is None and self.parse_error is None:
+            if self.syntax_error is not None or self.io_error is not None:
+                return None
             try:
                 self.module = cst.parse_module(self.text)
             except cst.ParserSyntaxError as exc:
                 message = str(exc.message).strip().splitlines()[0] if exc.message else "invalid syntax"
-                self.syntax_error = (message, Position(max(exc.raw_line, 1), exc.raw_column + 1))
-            except (RecursionError, ValueError, TypeError) as exc:  # libcst limits, odd encodings
-                self.syntax_error = (f"cannot parse: {exc}", Position(1, 1))
+                message = message.split(": expected one of")[0]  # the token list is noise here
+                self.parse_error = f"libcst cannot parse line {max(exc.raw_line, 1)}: {message}"
+            except (RecursionError, ValueError, TypeError, MemoryError) as exc:  # libcst's own limits
+                self.parse_error = f"libcst cannot parse it: {type(exc).__name__}: {exc}"
         return self.module
 
     def resolve_spans(self, nodes: Iterable[cst.CSTNode]) -> None:

@@ -67,10 +67,12 @@ def summary(report: Report, options: RenderOptions) -> str:
     if options.fixed:
         total = remaining + options.fixed
         lines = [f"Found {plural(total, 'error')} ({options.fixed} fixed, {remaining} remaining)."]
-    elif remaining:
+    elif remaining or report.not_analysed:
         lines = [f"Found {plural(remaining, 'error')}."]
     else:
         return "All checks passed!"
+    if report.not_analysed:
+        lines[0] = lines[0][:-1] + f"; {plural(len(report.not_analysed), 'file')} could not be analysed."
     fixes = [d.fix for d in report.diagnostics if d.fix is not None and d.fix.edits]
     safe = sum(1 for f in fixes if f.applicability is Applicability.SAFE)
     unsafe = len(fixes) - safe

@@ -49,6 +49,7 @@ def all_rules() -> tuple[type[Rule], ...]:
         cell_rebinding,
         conflicting_borrow,
         field_mutation_outside_cell,
+        io_error,
         syntax_error,
         unused_suppression,
         write_through_shared_borrow,
@@ -63,6 +64,7 @@ def all_rules() -> tuple[type[Rule], ...]:
         cell_access_without_bql.CellAccessWithoutBql,
         cell_rebinding.CellRebinding,
         unused_suppression.UnusedSuppression,
+        io_error.IoError,
         syntax_error.SyntaxError_,
     ]
     return tuple(rules)

@@ -83,7 +83,7 @@ from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from .errors import BorrowError, BqlNotHeldError, NoDefaultError
-from .guard import BqlRef, BqlRefMut, _new_mut, _new_ref, _set_cell
+from .guard import FREE_REFS, BqlRef, BqlRefMut, _new_mut, _new_ref, _set_cell
 from .lock import _HELD, STATE, describe_site, describe_sites, on_checks_changed
 from .twins import attach_to_holder, not_held_error
 
@@ -93,6 +93,7 @@ T = TypeVar("T")
 
 _LIVE = STATE.live
 _getframe = sys._getframe
+_refcount = sys.getrefcount
 
 
 class _Missing(enum.Enum):
@@ -286,13 +287,20 @@ class BqlRefCell(Generic[T]):
     >>> bql.unlock()
     """
 
-    __slots__ = ("_borrows", "_value")
+    # `_ref_new`/`_ref_old` and `_mut_new`/`_mut_old`: the two guards of each kind this
+    # cell released last (see `BqlRefMut.__exit__`), handed out again by the next borrow
+    # when nothing else refers to them any more.
+    __slots__ = ("_borrows", "_mut_new", "_mut_old", "_ref_new", "_ref_old", "_value")
 
     def __init__(self, value: T) -> None:
         """Create a cell holding `value`, not borrowed."""
         self._value = value
         # Live tracked borrows: n > 0 shared, -1 exclusive, 0 none.
         self._borrows = 0
+        self._ref_new: BqlRef[T] | None = None
+        self._ref_old: BqlRef[T] | None = None
+        self._mut_new: BqlRefMut[T] | None = None
+        self._mut_old: BqlRefMut[T] | None = None
 
     def borrow(self) -> BqlRef[T]:
         """Borrow the value for reading; any number of shared borrows may be alive at once.
@@ -318,8 +326,17 @@ class BqlRefCell(Generic[T]):
             raise _not_held("BqlRefCell.borrow()") from None
         if self._borrows < 0:
             raise self._conflict("borrow")
-        guard: BqlRef[T] = _new_ref(BqlRef)
-        _set_cell(guard, self)
+        # _ref_guard(), inlined: this is the hot path of every `with cell.borrow()` block.
+        guard = self._ref_old
+        if guard is not None and _refcount(guard) == FREE_REFS:
+            self._ref_old = None
+        else:
+            guard = self._ref_new
+            if guard is not None and _refcount(guard) == FREE_REFS:
+                self._ref_new = None
+            else:
+                guard = _new_ref(BqlRef)
+                _set_cell(guard, self)
         self._borrows += 1
         frame = _getframe(1)
         _LIVE[id(guard)] = (self, "borrow", frame.f_code, frame.f_lasti)
@@ -346,11 +363,20 @@ class BqlRefCell(Generic[T]):
             raise _not_held("BqlRefCell.borrow_mut()") from None
         if self._borrows:
             raise self._conflict("borrow_mut")
-        guard: BqlRefMut[T] = _new_mut(BqlRefMut)
-        _set_cell(guard, self)
+        # _mut_guard(), inlined: this is the hot path of every `with cell.borrow_mut()` block.
+        guard = self._mut_old
+        if guard is not None and _refcount(guard) == FREE_REFS:
+            self._mut_old = None
+        else:
+            guard = self._mut_new
+            if guard is not None and _refcount(guard) == FREE_REFS:
+                self._mut_new = None
+            else:
+                guard = _new_mut(BqlRefMut)
+                _set_cell(guard, self)
         self._borrows = -1
         frame = _getframe(1)
-        _LIVE[id(guard)] = (self, "borrow_mut", frame.f_code, frame.f_lasti)
+        _LIVE[self] = (self, "borrow_mut", frame.f_code, frame.f_lasti)
         return guard
 
     def try_borrow(self) -> BqlRef[T] | None:
@@ -370,8 +396,7 @@ class BqlRefCell(Generic[T]):
             raise _not_held("BqlRefCell.try_borrow()") from None
         if self._borrows < 0:
             return None
-        guard: BqlRef[T] = _new_ref(BqlRef)
-        _set_cell(guard, self)
+        guard = _ref_guard(self)
         self._borrows += 1
         frame = _getframe(1)
         _LIVE[id(guard)] = (self, "try_borrow", frame.f_code, frame.f_lasti)
@@ -394,11 +419,10 @@ class BqlRefCell(Generic[T]):
             raise _not_held("BqlRefCell.try_borrow_mut()") from None
         if self._borrows:
             return None
-        guard: BqlRefMut[T] = _new_mut(BqlRefMut)
-        _set_cell(guard, self)
+        guard = _mut_guard(self)
         self._borrows = -1
         frame = _getframe(1)
-        _LIVE[id(guard)] = (self, "try_borrow_mut", frame.f_code, frame.f_lasti)
+        _LIVE[self] = (self, "try_borrow_mut", frame.f_code, frame.f_lasti)
         return guard
 
     def _conflict(self, attempt: str) -> BorrowError:
@@ -411,35 +435,94 @@ class BqlRefCell(Generic[T]):
     def _describe(self) -> str:
         return f"BqlRefCell[{type(self._value).__name__}]"
 
+    def __getstate__(self) -> tuple[None, dict[str, Any]]:
+        # The guards kept for reuse are bound to this cell: a copy starts with none.
+        state = {"_value": self._value, "_borrows": self._borrows}
+        return None, {**state, **dict.fromkeys(_POOL_SLOTS)}
+
     def __repr__(self) -> str:
         if self._borrows < 0:
             return "BqlRefCell(<mutably borrowed>)"
         return f"BqlRefCell({self._value!r})"
 
 
+_POOL_SLOTS = ("_mut_new", "_mut_old", "_ref_new", "_ref_old")
+
+
+def _ref_guard(cell: BqlRefCell[T]) -> BqlRef[T]:
+    """Return a shared guard bound to `cell`: one it released before, if free, else a new one.
+
+    A released guard that nothing outside the cell refers to any more (its reference count
+    says so) cannot be told from a new one, and reusing it saves creating a guard and
+    running its `__del__` on every borrow. Two are kept, because right after a
+    `with cell.borrow() as regs:` block the name `regs` still refers to the last guard
+    until the next block rebinds it: the next borrow takes the one before.
+    """
+    guard = cell._ref_old
+    if guard is not None and _refcount(guard) == FREE_REFS:
+        cell._ref_old = None
+    else:
+        guard = cell._ref_new
+        if guard is not None and _refcount(guard) == FREE_REFS:
+            cell._ref_new = None
+        else:
+            guard = _new_ref(BqlRef)
+            _set_cell(guard, cell)
+    return guard
+
+
+def _mut_guard(cell: BqlRefCell[T]) -> BqlRefMut[T]:
+    """Return an exclusive guard bound to `cell`, reusing a free released one (`_ref_guard`)."""
+    guard = cell._mut_old
+    if guard is not None and _refcount(guard) == FREE_REFS:
+        cell._mut_old = None
+    else:
+        guard = cell._mut_new
+        if guard is not None and _refcount(guard) == FREE_REFS:
+            cell._mut_new = None
+        else:
+            guard = _new_mut(BqlRefMut)
+            _set_cell(guard, cell)
+    return guard
+
+
 # Checks off: borrows are handed out untracked (no BQL check, no conflict detection).
 def _borrow(self: BqlRefCell[T]) -> BqlRef[T]:
-    guard: BqlRef[T] = _new_ref(BqlRef)
-    _set_cell(guard, self)
+    # _ref_guard(), inlined: the hot path of `with cell.borrow()` with checks off.
+    guard = self._ref_old
+    if guard is not None and _refcount(guard) == FREE_REFS:
+        self._ref_old = None
+    else:
+        guard = self._ref_new
+        if guard is not None and _refcount(guard) == FREE_REFS:
+            self._ref_new = None
+        else:
+            guard = _new_ref(BqlRef)
+            _set_cell(guard, self)
     return guard
 
 
 def _borrow_mut(self: BqlRefCell[T]) -> BqlRefMut[T]:
-    guard: BqlRefMut[T] = _new_mut(BqlRefMut)
-    _set_cell(guard, self)
+    # _mut_guard(), inlined: the hot path of `with cell.borrow_mut()` with checks off.
+    guard = self._mut_old
+    if guard is not None and _refcount(guard) == FREE_REFS:
+        self._mut_old = None
+    else:
+        guard = self._mut_new
+        if guard is not None and _refcount(guard) == FREE_REFS:
+            self._mut_new = None
+        else:
+            guard = _new_mut(BqlRefMut)
+            _set_cell(guard, self)
     return guard
 
 
 def _try_borrow(self: BqlRefCell[T]) -> BqlRef[T] | None:
-    guard: BqlRef[T] = _new_ref(BqlRef)
-    _set_cell(guard, self)
-    return guard
+    return _ref_guard(self)
 
 
 def _try_borrow_mut(self: BqlRefCell[T]) -> BqlRefMut[T] | None:
-    guard: BqlRefMut[T] = _new_mut(BqlRefMut)
-    _set_cell(guard, self)
-    return guard
+    return _mut_guard(self)
 
 
 Methods = dict[type[Any], dict[str, Callable[..., Any]]]

@@ -5,17 +5,23 @@ and conversions go to it; a `with` block or `release()` ends the borrow, and a g
 is dropped ends it too, as a Rust guard does at the end of its scope. A guard is always
 true (so `if g := cell.try_borrow():` works) and its repr shows the guard. Split from `cell.py` because the proxying is its own
 concept and the cells read better without it.
+
+For speed, a cell keeps the last two guards of each kind it released and hands one out
+again when nothing else refers to it any more (`cell._ref_guard`): a borrow then creates
+no object and no `__del__` runs. A kept guard is released all the same, and stays so for
+whoever still holds it.
 """
 
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Iterator
+import sys
+from collections.abc import Callable, Iterator, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from .errors import BorrowReleasedError, BqlError, SharedBorrowWriteError, ThreadMismatchError
-from .lock import _HELD, STATE, on_checks_changed
+from .lock import _HELD, STATE, BorrowSite, on_checks_changed
 from .twins import located_at_caller
 
 if TYPE_CHECKING:
@@ -26,15 +32,67 @@ __all__ = ["BqlRef", "BqlRefMut"]
 T = TypeVar("T")
 
 _LIVE = STATE.live
+_refcount = sys.getrefcount
+
+
+class _Probe:
+    __slots__ = ("slot",)
+
+    slot: object | None
+
+
+def _free_refs() -> int:
+    """Return what `sys.getrefcount(guard)` says, in a borrow, of a guard nothing else holds.
+
+    A cell keeps the guards it released last and hands one out again when only the cell
+    refers to it (see `cell._ref_guard`). That is 3 (the cell's slot, the local, the
+    argument) where every reference is counted, as on CPython 3.10 to 3.13. An
+    interpreter that passes some locals without counting them (3.14's borrowed loads)
+    may count differently: the test below is written as the borrows write it, and any
+    other answer than 3 switches reuse off (-1 never matches), which costs speed only.
+    """
+    probe = _Probe()
+    probe.slot = object()
+    guard = probe.slot
+    if guard is not None and _refcount(guard) == 3:
+        return 3
+    return -1
+
+
+# The reference count of a released guard that only its cell still refers to.
+FREE_REFS = _free_refs()
+
+
+def _pooled(guard: _Guard[Any], cell: BqlRefCell[Any]) -> bool:
+    """Whether `guard` is one of the released guards `cell` keeps for reuse."""
+    return (
+        guard is cell._mut_new
+        or guard is cell._mut_old
+        or guard is cell._ref_new
+        or guard is cell._ref_old
+    )
 
 
 class _Guard(Generic[T]):
-    """What `BqlRef` and `BqlRefMut` share: the cell, reads, release, the `with` protocol."""
+    """What `BqlRef` and `BqlRefMut` share: the cell, reads, release, the `with` protocol.
+
+    A guard is live from its borrow to its release. Released, it no longer reaches the
+    value: either its `_cell` is None, or it is one of the two guards of its kind its cell
+    keeps for reuse (`cell._ref_guard`), which still point to the cell so that handing
+    one out again costs no write. Every use checks both.
+    """
 
     __slots__ = ("_cell",)
     _kind = "borrow"
 
     _cell: BqlRefCell[T] | None
+
+    def _live_cell(self) -> BqlRefCell[T] | None:
+        """Return the cell while the borrow is live, None once released."""
+        cell = self._cell
+        if cell is None or _pooled(self, cell):
+            return None
+        return cell
 
     def release(self) -> None:
         """End the borrow now; releasing it a second time raises `BorrowReleasedError`.
@@ -51,7 +109,7 @@ class _Guard(Generic[T]):
         bql.errors.BorrowReleasedError: this borrow_mut() guard was already released
         >>> bql.unlock()
         """
-        if self._cell is None:
+        if self._live_cell() is None:
             raise located_at_caller(
                 BorrowReleasedError(f"this {self._kind}() guard was already released"), "BQL005"
             )
@@ -88,7 +146,7 @@ class _Guard(Generic[T]):
         as the borrow lives (the BQL cannot be released over a borrow): another thread
         using it does not hold the BQL. With checks off, only release is checked.
         """
-        if self._cell is None:
+        if self._live_cell() is None:
             return self._released(what)
         if not STATE.checks or _holds_bql():
             return None
@@ -101,13 +159,17 @@ class _Guard(Generic[T]):
         # The guard itself stands for the value, so that writes through a shared borrow
         # and use after release are still caught; typed as T for type checkers. Entering
         # touches no value: the thread check is left to the first use inside the block.
-        if self._cell is None:
+        # (BqlRef and BqlRefMut have their own copy, checking only their kind's pool.)
+        if self._live_cell() is None:
             raise self._released("with")
         return self  # type: ignore[return-value]
 
     def __del__(self) -> None:
         # A dropped guard ends its borrow, as a Rust guard does when it goes out of scope.
-        if self._cell is not None:
+        # Guards are reused (see `cell._ref_guard`), so a borrow does not pay for creating
+        # one and for this call: only a guard dropped live, or dropped by its cell, does.
+        cell = self._cell
+        if cell is not None and not _pooled(self, cell):
             try:
                 self._end()
             except Exception:  # noqa: BLE001, S110 - interpreter shutdown: nothing to end
@@ -118,12 +180,14 @@ class _Guard(Generic[T]):
             raise AttributeError(name)
         cell: Any = self._cell
         try:
-            usable = cell is not None and _HELD.held
+            usable = cell is not None and _HELD.held and not _pooled(self, cell)
         except AttributeError:  # a thread that never took the BQL
             usable = False
         if not usable and (error := self._misuse(f"reading .{name}")) is not None:
             raise error
-        return getattr(cell._value, name)
+        value = getattr(cell._value, name)
+        _learn(name)
+        return value
 
     def __getitem__(self, key: Any) -> Any:
         inner: Any = _inner(self, "reading an item")
@@ -150,7 +214,7 @@ class _Guard(Generic[T]):
         raise TypeError(f"a {self._kind}() guard cannot be copied or pickled")
 
     def __repr__(self) -> str:
-        cell = self._cell
+        cell = self._live_cell()
         inner = "released" if cell is None else repr(cell._value)
         return f"{type(self).__name__}({inner})"
 
@@ -188,18 +252,35 @@ class BqlRef(_Guard[T]):
         if _LIVE.pop(id(self), None) is not None and cell is not None:
             cell._borrows -= 1
 
+    def __enter__(self) -> T:
+        cell = self._cell
+        if cell is None or self is cell._ref_new or self is cell._ref_old:
+            raise self._released("with")
+        return self  # type: ignore[return-value]
+
     def __exit__(
         self,
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        # _end() inlined: this is the hot path of every `with cell.borrow()` block.
+        # _end() inlined: this is the hot path of every `with cell.borrow()` block. The
+        # guard is released by entering its cell's pool, for reuse by the next borrow but
+        # one (see `cell._ref_guard`); the guard it pushes out is released for good.
         cell = self._cell
-        if cell is not None:
-            _set_cell(self, None)
-            if _LIVE.pop(id(self), None) is not None:
-                cell._borrows -= 1
+        if cell is not None and self is not cell._ref_new and self is not cell._ref_old:
+            if _LIVE:  # empty with checks off: no lookup
+                try:
+                    del _LIVE[id(self)]
+                except KeyError:  # taken with checks off
+                    pass
+                else:
+                    cell._borrows -= 1
+            old = cell._ref_old
+            if old is not None:
+                _set_cell(old, None)
+            cell._ref_old = cell._ref_new
+            cell._ref_new = self
 
     def __setattr__(self, name: str, value: Any) -> None:
         _inner(self, f"setting .{name}")
@@ -281,8 +362,14 @@ class BqlRefMut(_Guard[T]):
     def _end(self) -> None:
         cell = self._cell
         _set_cell(self, None)
-        if _LIVE.pop(id(self), None) is not None and cell is not None:
+        if cell is not None and _LIVE.pop(cell, None) is not None:
             cell._borrows = 0
+
+    def __enter__(self) -> T:
+        cell = self._cell
+        if cell is None or self is cell._mut_new or self is cell._mut_old:
+            raise self._released("with")
+        return self  # type: ignore[return-value]
 
     def __exit__(
         self,
@@ -290,17 +377,32 @@ class BqlRefMut(_Guard[T]):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        # _end() inlined: this is the hot path of every `with cell.borrow_mut()` block.
+        # _end() inlined: this is the hot path of every `with cell.borrow_mut()` block;
+        # released into the cell's pool, as in `BqlRef.__exit__`.
         cell = self._cell
-        if cell is not None:
-            _set_cell(self, None)
-            if _LIVE.pop(id(self), None) is not None:
-                cell._borrows = 0
+        if cell is not None and self is not cell._mut_new and self is not cell._mut_old:
+            if _LIVE:  # empty with checks off: no lookup
+                try:
+                    del _LIVE[cell]  # an exclusive borrow is registered under its cell
+                except KeyError:  # taken with checks off
+                    pass
+                else:
+                    cell._borrows = 0
+            old = cell._mut_old
+            if old is not None:
+                _set_cell(old, None)
+            cell._mut_old = cell._mut_new
+            cell._mut_new = self
 
     def __setattr__(self, name: str, value: Any) -> None:
         cell: Any = self._cell
         try:
-            usable = cell is not None and _HELD.held
+            usable = (
+                cell is not None
+                and _HELD.held
+                and self is not cell._mut_new
+                and self is not cell._mut_old
+            )
         except AttributeError:  # a thread that never took the BQL
             usable = False
         if not usable and (error := self._misuse(f"setting .{name}")) is not None:
@@ -324,6 +426,83 @@ class BqlRefMut(_Guard[T]):
 
 _new_ref = BqlRef.__new__
 _new_mut = BqlRefMut.__new__
+
+
+# Reading through a guard a name its class does not define goes to `__getattr__`, which
+# CPython 3.11 calls only after raising and discarding an AttributeError (~0.4 us a read).
+# So the first successful read of a name installs a property for it on both guard classes:
+# later reads find it on the class and run the same checks, without the exception. A name
+# the guards define themselves, a dunder, or names past the first `_MAX_LEARNED` keep the
+# `__getattr__` path; a read the inner value refuses still ends there (AttributeError).
+_LEARNED: set[str] = set()
+_MAX_LEARNED = 1024
+
+
+def _learn(name: str) -> None:
+    """Install the read property for `name` on the guard classes, once."""
+    if name in _LEARNED or len(_LEARNED) >= _MAX_LEARNED or name.startswith("__"):
+        return
+    _LEARNED.add(name)
+    if hasattr(BqlRef, name) or hasattr(BqlRefMut, name):
+        return
+    setattr(BqlRef, name, property(_ref_reader(name)))
+    setattr(BqlRefMut, name, property(_mut_reader(name)))
+
+
+def _ref_reader(name: str) -> Callable[[BqlRef[Any]], Any]:
+    what = f"reading .{name}"
+
+    def read(self: BqlRef[Any]) -> Any:
+        cell: Any = self._cell
+        try:
+            usable = (
+                cell is not None
+                and _HELD.held
+                and self is not cell._ref_new
+                and self is not cell._ref_old
+            )
+        except AttributeError:  # a thread that never took the BQL
+            usable = False
+        if not usable and (error := self._misuse(what)) is not None:
+            raise error
+        return getattr(cell._value, name)
+
+    read.__name__ = name
+    return read
+
+
+def _mut_reader(name: str) -> Callable[[BqlRefMut[Any]], Any]:
+    what = f"reading .{name}"
+
+    def read(self: BqlRefMut[Any]) -> Any:
+        cell: Any = self._cell
+        try:
+            usable = (
+                cell is not None
+                and _HELD.held
+                and self is not cell._mut_new
+                and self is not cell._mut_old
+            )
+        except AttributeError:  # a thread that never took the BQL
+            usable = False
+        if not usable and (error := self._misuse(what)) is not None:
+            raise error
+        return getattr(cell._value, name)
+
+    read.__name__ = name
+    return read
+
+
+def is_live_guard(obj: object, live: Mapping[object, BorrowSite]) -> bool:
+    """Whether `obj` is the guard of a borrow registered in `live` (`STATE.live`).
+
+    A shared borrow is registered under its guard's id, an exclusive one under its cell;
+    the released guards a cell keeps for reuse are neither.
+    """
+    if isinstance(obj, BqlRefMut):
+        cell = obj._live_cell()
+        return cell is not None and cell in live
+    return isinstance(obj, BqlRef) and id(obj) in live and obj._live_cell() is not None
 
 
 # Operators, comparisons and conversions go to the inner value too, so that the value bound
@@ -361,7 +540,7 @@ def _inner(guard: _Guard[Any], what: str) -> Any:
     """Return the value behind `guard`, or raise if it is released or used by another thread."""
     cell = guard._cell
     try:
-        usable = cell is not None and _HELD.held
+        usable = cell is not None and _HELD.held and not _pooled(guard, cell)
     except AttributeError:  # a thread that never took the BQL
         usable = False
     if not usable and (error := guard._misuse(what)) is not None:
@@ -467,14 +646,16 @@ def _getattr_unchecked(self: _Guard[Any], name: str) -> Any:
     if name == "_cell":  # a guard whose slot is not set yet: no recursion
         raise AttributeError(name)
     cell = self._cell
-    if cell is None:
+    if cell is None or _pooled(self, cell):
         raise self._released(f"reading .{name}")
-    return getattr(cell._value, name)
+    value = getattr(cell._value, name)
+    _learn(name)
+    return value
 
 
 def _setattr_mut_unchecked(self: BqlRefMut[Any], name: str, value: Any) -> None:
     cell = self._cell
-    if cell is None:
+    if cell is None or self is cell._mut_new or self is cell._mut_old:
         raise self._released(f"setting .{name}")
     if name == "value":
         cell._value = value

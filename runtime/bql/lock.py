@@ -74,9 +74,11 @@ class _State:
             "off",
         )
         self.checks = self.default_checks
-        # Live BqlRefCell borrows, keyed by id(guard): (cell, kind, code, lasti). The guard
-        # itself is not stored, so that a dropped guard is freed and ends its borrow.
-        self.live: dict[int, BorrowSite] = {}
+        # Live BqlRefCell borrows: (cell, kind, code, lasti), keyed by id(guard) for a
+        # shared borrow and by the cell for an exclusive one (a cell has at most one; no
+        # id() call on the hot path). The guard itself is not stored, so that a dropped
+        # guard is freed and ends its borrow.
+        self.live: dict[object, BorrowSite] = {}
         self.listeners: list[Callable[[bool], None]] = []
 
 
@@ -217,11 +219,11 @@ def end_live_borrows() -> None:
     live = STATE.live
     if not live:
         return
+    from .guard import is_live_guard  # noqa: PLC0415 - guard imports this module
+
     cells = {id(site[0]): site[0] for site in live.values()}
     for referrer in gc.get_referrers(*cells.values()):
-        # Only a guard of a live borrow has its id as a registry key (ids are unique
-        # among live objects, and a guard's entry goes when the guard does).
-        if id(referrer) in live:
+        if is_live_guard(referrer, live):
             referrer._end()
     live.clear()
     for cell in cells.values():

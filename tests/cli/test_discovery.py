@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from bqlint.config import load_settings
@@ -127,3 +128,33 @@ def test_stdin_name_gets_context_and_is_not_its_own_context(project, fake_engine
     root = project({"pyproject.toml": "", "dev.py": "", "bus.py": ""})
     assert invoke("check", "--stdin-filename", "dev.py", input="x = 1\n").exit_code == 0
     assert fake_engine[-1] == ([], [root / "bus.py"])
+
+
+def test_named_gitignored_directory_is_walked_and_its_ignores_still_filter(project, invoke):
+    root = project(
+        {
+            ".gitignore": "gen/\n*_tmp.py\n",
+            "gen/.gitignore": "local.py\n",
+            "gen/a.py": BROKEN,
+            "gen/b_tmp.py": "",
+            "gen/local.py": "",
+            "gen/sub/c.py": "",
+            "ok.py": "",
+        }
+    )
+    (root / ".git").mkdir()
+    settings = load_settings(root)
+    assert _names(discover([root / "gen"], settings).files, root) == ["gen/a.py", "gen/sub/c.py"]
+    # Walking the root still leaves the ignored folder out, and --force-exclude honours it.
+    assert _names(discover([root], settings).files, root) == ["ok.py"]
+    assert discover([root / "gen"], settings, force_exclude=True).files == []
+    result = invoke("check", "--output-format", "concise", "gen")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[0].startswith("gen/a.py:3:7: BQL999 ")
+
+
+def test_fifo_and_dangling_symlink_are_discovered_for_bql998(project):
+    root = project({"ok.py": ""})
+    os.mkfifo(root / "f.py")
+    (root / "gone.py").symlink_to(root / "missing.py")
+    assert _names(discover([root], load_settings(root)).files, root) == ["f.py", "gone.py", "ok.py"]

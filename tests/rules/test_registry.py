@@ -18,6 +18,7 @@ SPEC_RULES = {
     "BQL006": "cell-access-without-bql",
     "BQL007": "cell-rebinding",
     "BQL100": "unused-suppression",
+    "BQL998": "io-error",
     "BQL999": "syntax-error",
 }
 RULES_DIR = Path(bqlint.rules.__file__).parent

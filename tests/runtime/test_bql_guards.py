@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import threading
 import sys
 
 import bql
@@ -415,3 +416,176 @@ def test_operators_after_release_raise(bql_held):
     ):
         with pytest.raises(bql.BorrowReleasedError):
             use()
+
+
+# A cell hands out again the guards it released last, when nothing else refers to them
+# (bql.cell._ref_guard): these tests pin down that reuse is never visible.
+
+
+@pytest.mark.parametrize("kind", ["borrow", "borrow_mut"])
+def test_a_released_guard_still_referenced_is_never_handed_out_again(bql_held, kind):
+    cell = bql.BqlRefCell(Regs())
+    kept = []
+    for _ in range(5):
+        with getattr(cell, kind)() as regs:
+            assert regs.lcr == 0
+        kept.append(regs)
+    assert len({id(guard) for guard in kept}) == len(kept)
+    for guard in kept:
+        assert repr(guard) == f"{type(guard).__name__}(released)"
+        with pytest.raises(bql.BorrowReleasedError, match="already released"):
+            guard.lcr
+        with pytest.raises(bql.BorrowReleasedError):
+            guard.__enter__()
+        with pytest.raises(bql.BorrowReleasedError):
+            guard.release()
+
+
+def test_the_guard_of_the_last_block_stays_released_while_the_next_block_runs(bql_held):
+    cell = bql.BqlRefCell(Regs())
+    with cell.borrow_mut() as first:
+        first.lcr = 1
+    with cell.borrow_mut() as second:
+        assert second is not first
+        second.lcr = 2
+        with pytest.raises(bql.BorrowReleasedError):
+            first.lcr = 3
+    with pytest.raises(bql.BorrowReleasedError):
+        second.lcr = 4
+    assert cell.borrow().lcr == 2
+
+
+def test_a_free_released_guard_is_handed_out_again(bql_held):
+    cell = bql.BqlRefCell(Regs())
+
+    def write(value: int) -> None:
+        with cell.borrow_mut() as regs:
+            regs.lcr = value
+
+    write(1)
+    pooled = id(cell._mut_new)  # the cell keeps it alive, so the id stays its own
+    guard = cell.borrow_mut()
+    assert id(guard) == pooled
+    guard.lcr = 2  # live again
+    with pytest.raises(bql.BorrowError):
+        cell.borrow()
+    guard.release()
+    assert cell.borrow().lcr == 2
+
+
+def test_reused_guards_keep_the_borrow_registry_exact(bql_held):
+    from bql.lock import STATE
+
+    cell = bql.BqlRefCell([0])
+    kept = []
+    for step in range(12):
+        if step % 3 == 0:
+            with cell.borrow() as a, cell.borrow() as b:
+                assert cell._borrows == 2
+                assert len(STATE.live) == 2
+            kept.append(a)
+        elif step % 3 == 1:
+            with cell.borrow_mut() as items:
+                items[0] += 1
+                assert cell._borrows == -1
+                assert cell.try_borrow() is None
+        else:
+            guard = cell.borrow_mut()
+            guard[0] += 1
+            guard.release()
+        assert cell._borrows == 0
+        assert not STATE.live
+    assert cell.borrow().value == [8]
+    assert all(repr(guard) == "BqlRef(released)" for guard in kept)
+
+
+def test_a_guard_dropped_live_after_reuse_still_ends_its_borrow(bql_held):
+    cell = bql.BqlRefCell([1])
+    for _ in range(3):
+        with cell.borrow_mut() as items:
+            items.append(2)
+    cell.borrow_mut().append(3)  # dropped live at the end of the statement
+    guard = cell.borrow_mut()
+    del guard
+    with cell.borrow() as items:
+        assert list(items) == [1, 2, 2, 2, 3]
+
+
+# The first read of a name through a guard installs a property for it on the guard
+# classes (bql.guard._learn): later reads take that path, with the same checks.
+
+
+class Other:
+    def __init__(self) -> None:
+        self.only_here = 1
+
+
+@pytest.mark.parametrize("kind", ["borrow", "borrow_mut"])
+def test_a_name_read_before_reads_the_same_way_after(bql_held, kind):
+    cell = bql.BqlRefCell(Regs())
+    for _ in range(2):  # the second read goes through the installed property
+        with getattr(cell, kind)() as regs:
+            assert regs.lcr == 0
+            assert regs.total() == 0
+    other = getattr(bql.BqlRefCell(Other()), kind)()
+    with pytest.raises(AttributeError, match="'Other' object has no attribute 'lcr'"):
+        other.lcr
+    assert not hasattr(other, "total")
+    other.release()
+    with pytest.raises(bql.BorrowReleasedError, match=r"reading \.lcr through a"):
+        regs.lcr
+    assert callable(regs.release)  # the guard's own names are never shadowed
+
+
+def test_a_name_read_before_is_still_refused_to_another_thread(bql_held):
+    cell = bql.BqlRefCell(Regs())
+    with cell.borrow_mut() as regs:
+        regs.fifo  # learned here
+    guard = cell.borrow_mut()
+    errors: list[BaseException] = []
+
+    def use() -> None:
+        try:
+            guard.fifo
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    thread = threading.Thread(target=use)
+    thread.start()
+    thread.join()
+    assert [type(e) for e in errors] == [bql.errors.ThreadMismatchError]
+    assert guard.fifo == [0, 0, 0]
+    guard.release()
+
+
+def test_writes_through_a_shared_borrow_still_raise_for_a_name_read_before(bql_held):
+    cell = bql.BqlRefCell(Regs())
+    with cell.borrow() as regs:
+        assert regs.lcr == 0
+        assert regs.lcr == 0
+        with pytest.raises(SharedBorrowWriteError):
+            regs.lcr = 1
+        with pytest.raises(SharedBorrowWriteError):
+            del regs.lcr
+    with cell.borrow_mut() as regs:
+        regs.lcr = 5
+        del regs.fifo
+    assert cell.borrow().lcr == 5
+
+
+@pytest.mark.parametrize("how", [copy.copy, copy.deepcopy])
+def test_a_copied_cell_gets_none_of_the_guards_kept_for_reuse(bql_held, how):
+    cell = bql.BqlRefCell([1])
+    for _ in range(2):
+        with cell.borrow_mut() as items:
+            items.append(2)
+    twin = how(cell)
+    for _ in range(3):  # the original's kept guards move on
+        with cell.borrow_mut() as items:
+            items.append(3)
+    for _ in range(3):
+        with twin.borrow_mut() as items:
+            assert items.value is twin._value
+            assert cell.try_borrow_mut() is not None  # the original is not borrowed
+        with twin.borrow() as items:
+            assert items.value is twin._value

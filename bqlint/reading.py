@@ -1,0 +1,121 @@
+"""Read a file as Python would, before parsing: regular files only, decoded like an import.
+
+A path is stat'ed before it is opened and opened without blocking, so a FIFO or a device
+named `*.py` never stalls a run. Bytes are decoded as `importlib.util.decode_source` does
+(PEP 263 cookie, byte-order mark, else UTF-8). What fails is BQL998 (SPEC §3.1), with the reason.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+import tokenize
+from dataclasses import dataclass
+from pathlib import Path
+
+# File types by stat mode, for the reason given when a path is not a regular file.
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+
+
+class UnreadableSource(Exception):
+    """A file that cannot be read or decoded as Python source; `str()` is the reason."""
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedSource:
+    """The text of a file and how it was encoded, so that a fix can write it back the same way.
+
+    `encoding` is the codec name `tokenize.detect_encoding` gives: `"utf-8-sig"` when the
+    file starts with a byte-order mark (encoding with it writes the mark back), else the
+    cookie's codec (`"iso-8859-1"`, …) or `"utf-8"`.
+    """
+
+    text: str
+    encoding: str = "utf-8"
+    bom: bool = False
+
+
+def safe_resolve(path: Path) -> Path:
+    """Return `path` resolved, or made absolute when resolving fails (a symlink loop)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return Path(os.path.abspath(path))
+
+
+def read_source_bytes(path: Path) -> bytes:
+    """Return the bytes of the regular file `path`; raise UnreadableSource otherwise."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        reason = "it does not exist (removed, or a dangling symlink)"
+        raise UnreadableSource(f"cannot read this file: {reason}") from None
+    except OSError as exc:
+        raise UnreadableSource(f"cannot read this file: {_os_reason(exc)}") from None
+    _require_regular(mode)
+    try:
+        # O_NONBLOCK: should the path become a FIFO after the stat, opening it does not wait.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise UnreadableSource("cannot read this file: it was removed while bqlint ran") from None
+    except OSError as exc:
+        raise UnreadableSource(f"cannot read this file: {_os_reason(exc)}") from None
+    try:
+        _require_regular(os.fstat(fd).st_mode)
+        with os.fdopen(fd, "rb", closefd=False) as file:
+            return file.read()
+    except OSError as exc:
+        raise UnreadableSource(f"cannot read this file: {_os_reason(exc)}") from None
+    finally:
+        os.close(fd)
+
+
+def _require_regular(mode: int) -> None:
+    if stat.S_ISREG(mode):
+        return
+    kind = next((name for test, name in _KINDS if test(mode)), "a special file")
+    raise UnreadableSource(f"cannot read this file: not a regular file ({kind})")
+
+
+def _os_reason(exc: OSError) -> str:
+    reason = exc.strerror or str(exc)
+    return reason[:1].lower() + reason[1:]
+
+
+def decode_source(data: bytes) -> DecodedSource:
+    """Decode `data` as Python source; raise UnreadableSource when Python could not."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        message = str(exc.msg or exc)
+        if message.startswith("invalid or missing encoding declaration"):
+            # No cookie and the first lines are not UTF-8: say which byte, not "missing declaration".
+            message = _utf8_reason(data) or message
+        raise UnreadableSource(f"cannot decode this file: {message}") from None
+    try:
+        text = data.decode(encoding)
+    except LookupError as exc:  # a cookie naming a codec that is not a text encoding (`hex`)
+        reason = f"the coding cookie names no text encoding: {exc}"
+        raise UnreadableSource(f"cannot decode this file: {reason}") from None
+    except UnicodeDecodeError as exc:
+        row = data.count(b"\n", 0, exc.start) + 1
+        codec = "UTF-8" if encoding.startswith("utf-8") else encoding
+        reason = f"byte 0x{data[exc.start]:02x} on line {row} is not valid {codec}"
+        raise UnreadableSource(f"cannot decode this file: {reason}") from None
+    return DecodedSource(text, encoding, encoding == "utf-8-sig")
+
+
+def _utf8_reason(data: bytes) -> str | None:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        row = data.count(b"\n", 0, exc.start) + 1
+        return f"byte 0x{data[exc.start]:02x} on line {row} is not valid UTF-8"
+    return None

@@ -19,11 +19,14 @@ import click
 import bqlint
 from bqlint import engine
 from bqlint.baseline import filter_baseline, read_baseline, write_baseline
-from bqlint.config import ConfigError, Overrides
+from bqlint.cache import Cache, cache_directory
+from bqlint.cache import clean as clean_cache
+from bqlint.config import ConfigError, Overrides, load_settings
 from bqlint.config_tree import Configurations
 from bqlint.diagnostics import Diagnostic
 from bqlint.discovery import discover, find_project_root
 from bqlint.fixes import UnparsableFix, add_noqa, fix_text, is_applicable, unified_diff
+from bqlint.progress import progress_for
 from bqlint.reading import UnreadableSource, decode_source, read_source_bytes
 from bqlint.report import FORMAT_NAMES, RenderOptions, plural, render, summary
 from bqlint.report.statistics import render_statistics
@@ -88,6 +91,8 @@ class CheckOptions:
     force_exclude: bool
     baseline: Path | None
     write_baseline: Path | None
+    jobs: int = 1
+    no_cache: bool = False
     quiet: bool = False
     verbose: bool = False
     output_file: Path | None = None
@@ -138,15 +143,15 @@ class CheckOptions:
     metavar="PATTERNS",
     help="Glob patterns to skip in addition to `exclude`, comma-separated.",
 )
-@click.option("--no-cache", is_flag=True, help="Do not read or write the cache (there is no cache yet).")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the cache (`.bqlint_cache/`).")
 @click.option(
     "--jobs",
     type=click.IntRange(min=1),
     default=None,
     metavar="N",
-    help="Reserved: the analysis currently runs in one process.",
+    help="Worker processes (default: the number of CPUs; 1 runs in this process).",
 )
-@click.option("-q", "--quiet", is_flag=True, help="Print the findings and nothing else.")
+@click.option("-q", "--quiet", is_flag=True, help="Print the findings and nothing else (no progress bar).")
 @click.option(
     "-v",
     "--verbose",
@@ -215,7 +220,8 @@ def check(
     paths = _usage(paths, flags)
     if config_file is not None and isolated:
         raise click.UsageError("--config and --isolated cannot be combined")
-    options = CheckOptions(paths=paths, color=color_wanted(color, sys.stdout.isatty()), **flags)
+    color_on = color_wanted(color, sys.stdout.isatty())
+    options = CheckOptions(paths=paths, color=color_on, jobs=jobs or _cpus(), no_cache=no_cache, **flags)
     start = options.stdin_filename or paths[0]
     exclude_patterns = validate_cli_patterns(_codes(exclude), "--exclude")
     overrides = Overrides(
@@ -266,6 +272,13 @@ def show_settings_text(configs: Configurations, start: Path) -> str:
     return show_settings(configs.for_path(start), start)
 
 
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 def _default_root(start: Path) -> Path:
     """Return the project root when no configuration file is found: the cwd, as ruff does,
     unless the checked path lies outside it."""
@@ -296,9 +309,21 @@ def run_check(configs: Configurations, options: CheckOptions) -> int:
         if not options.quiet:
             click.echo("warning: no Python files found under the given paths", err=True)
         return 0
+    base = configs.for_directory(configs.default_root)
+    cache = None if options.no_cache else Cache(cache_directory(base), base.root)
 
     def check_now(stdin: tuple[Path, str] | None) -> engine.Report:
-        return check_files(configs, found, stdin)
+        report = check_files(
+            configs,
+            found,
+            stdin,
+            jobs=options.jobs,
+            cache=cache,
+            progress=progress_for(sys.stderr, quiet=options.quiet or options.verbose),
+        )
+        if cache is not None:
+            cache.flush()
+        return report
 
     with verbose.timed("analysis"):
         report = check_now(stdin)
@@ -515,6 +540,20 @@ def _add_noqa(report: engine.Report, quiet: bool = False) -> int:
     if not quiet:
         click.echo(f"Added {added} noqa directive{'s' if added != 1 else ''}.", err=True)
     return 2 if unwritten else 0
+
+
+@main.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path, file_okay=False))
+@exit_codes
+def clean(path: Path | None) -> None:
+    """Remove the cache of the project at PATH (default: the current directory)."""
+    start = Path(os.path.abspath(path or Path(".")))
+    settings = load_settings(start, default_root=start)
+    directory = cache_directory(settings)
+    if clean_cache(directory):
+        click.echo(f"Removed {directory}", err=True)
+    elif directory.exists():
+        click.echo(f"warning: {directory} is not a bqlint cache; left alone", err=True)
 
 
 @main.command("server")

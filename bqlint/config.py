@@ -60,7 +60,7 @@ _LIST_KEYS = (
     "unlock-points",
     "init-methods",
 )
-KNOWN_KEYS = frozenset((*_LIST_KEYS, "extend-select", "per-file-ignores", "extend"))
+KNOWN_KEYS = frozenset((*_LIST_KEYS, "extend-select", "per-file-ignores", "extend", "cache-dir"))
 
 
 class ConfigError(Exception):
@@ -96,6 +96,8 @@ class Settings:
     init_methods: tuple[str, ...] = ()
     # The file the settings came from, or None for the defaults.
     config_path: Path | None = None
+    # Config `cache-dir` (absolute; relative values are taken from the config file's folder).
+    cache_dir: Path | None = None
     # The files `extend` merged into it, the most basic first (for --show-settings and -v).
     extends: tuple[Path, ...] = ()
 
@@ -311,6 +313,9 @@ def settings_from_table(path: Path, table: Mapping[str, Any], overrides: Overrid
         for name in lists.get(key, ()):
             if not all(part.isidentifier() for part in name.split(".")):
                 raise ConfigError(f"{path}: key `{key}`: `{name}` is not a dotted name")
+    cache_dir = table.get("cache-dir")
+    if cache_dir is not None and (not isinstance(cache_dir, str) or not cache_dir.strip()):
+        raise ConfigError(f"{path}: key `cache-dir` must be a non-empty path string, got {cache_dir!r}")
     return Settings(
         root=root,
         select=select,
@@ -330,6 +335,7 @@ def settings_from_table(path: Path, table: Mapping[str, Any], overrides: Overrid
         unlock_points=lists.get("unlock-points", ()),
         init_methods=init_methods,
         config_path=path.resolve(),
+        cache_dir=path.parent.resolve() / cache_dir if cache_dir is not None else None,
     )
 
 

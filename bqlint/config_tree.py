@@ -78,6 +78,9 @@ def merge_tables(
         if key in merged:
             rebased = (rebase(p, base_root, child_root) for p in merged[key])
             merged[key] = [p for p in rebased if p is not None]
+    if isinstance(merged.get("cache-dir"), str):
+        # Relative to the file that wrote it, like every path in a configuration.
+        merged["cache-dir"] = str(base_root / os.path.expanduser(merged["cache-dir"]))
     if "per-file-ignores" in merged:
         moved = {rebase(p, base_root, child_root): codes for p, codes in merged["per-file-ignores"].items()}
         merged["per-file-ignores"] = {p: codes for p, codes in moved.items() if p is not None}

@@ -1,14 +1,13 @@
 """One run: choose and parse files, build the model, analyse, run rules, suppress, sort.
 
 Only files that can matter are parsed with libcst: those that mention the runtime (or a
-configured name), the project modules they import, and those that import a relevant module.
-Any other reported file costs a read, a substring search and a syntax check (BQL999).
+configured name), the project modules they import, and those that import a relevant module,
+decided from per-file facts (bqlint.facts, bqlint.groups). Any other reported file costs a
+read and a syntax check with Python's own parser (BQL999).
 """
 
 from __future__ import annotations
 
-import multiprocessing as mp
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,19 +17,23 @@ import libcst as cst
 from bqlint.analysis.flow import FunctionFlow
 from bqlint.analysis.interprocedural import analyze_project
 from bqlint.analysis.summaries import Link
+from bqlint.cache import Cache, content_digest, facts_key, group_key, settings_key
 from bqlint.config import Settings
 from bqlint.deepstack import on_deep_stack
 from bqlint.diagnostics import Diagnostic, Edit, Fix, Position, Related, Span
+from bqlint.facts import FileFacts, extract_facts, trigger_words
+from bqlint.groups import ModuleRef, analysis_groups, parsed_modules
 from bqlint.isolation import describe, without_faulty
-from bqlint.model.api import RUNTIME_PACKAGE, is_runtime_module
+from bqlint.model.api import is_runtime_module
 from bqlint.model.build import build_project
 from bqlint.model.functions import FunctionInfo
 from bqlint.model.project import ModuleInfo, Project, collect_symbols, module_name_for
+from bqlint.parallel import run_indexed
+from bqlint.progress import Progress
 from bqlint.reading import DecodedSource, UnreadableSource, decode_source, read_source_bytes, safe_resolve
 from bqlint.rules import Rule, all_rules
 from bqlint.rules.context import Finding, RuleContext
 from bqlint.source import SourceFile
-from bqlint.syntax import python_syntax_error
 
 
 @dataclass
@@ -48,6 +51,15 @@ class Report:
     internal_errors: list[tuple[Path, str]] = field(default_factory=list)
 
 
+@dataclass
+class GroupResult:
+    """What one analysis group yields: plain data, returned by a worker process."""
+
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    not_analysed: list[tuple[Path, str]] = field(default_factory=list)
+    internal_errors: list[tuple[Path, str]] = field(default_factory=list)
+
+
 @on_deep_stack
 def run(
     settings: Settings,
@@ -55,24 +67,170 @@ def run(
     *,
     context: Sequence[Path] = (),
     stdin: tuple[Path, str] | None = None,
+    jobs: int = 1,
+    cache: Cache | None = None,
+    progress: Progress | None = None,
 ) -> Report:
     """Check `files` (report on them), reading `context` files only for cross-module facts.
 
     `stdin` is (name, text) of a file read from standard input; it is reported under that name.
     Every reported file is at least syntax-checked (BQL999). Paths in the report are absolute.
+    A finding in a context file is reported when one of its related locations lies in a
+    reported file (SPEC §3.2): the callee that now releases the BQL blocks its caller.
+    With a `cache` or `jobs` > 1 the parsed modules are analysed in independent groups
+    (bqlint.groups), cached and spread over worker processes; the findings are the same.
     """
-    reported: dict[Path, ModuleInfo] = {}
+    progress = progress or Progress(None)
     modules: list[ModuleInfo] = []
+    reported: dict[Path, int] = {}
     for path, decoded in _read(files, stdin):
-        module = _module(path, decoded)
-        reported[path] = module
-        modules.append(module)
+        reported[path] = len(modules)
+        modules.append(_module(path, decoded))
     for path, decoded in _read([c for c in context if safe_resolve(c) not in reported], None):
         if isinstance(decoded, DecodedSource):  # a context file that cannot be read is skipped
             modules.append(_module(path, decoded))
-    _check_syntax_many([m.source for m in reported.values() if m.source.io_error is None])
-    parsed = _parse_relevant(modules, settings)
-    project = _build_isolated([m for m in parsed if m.source.module is not None], settings)
+    settings_digest = settings_key(settings) if cache is not None else ""
+    digests = [content_digest(_bytes(m.source.text)) for m in modules] if cache is not None else []
+    facts = _facts(modules, trigger_words(settings), jobs, cache, settings_digest, digests, progress)
+    refs = [ModuleRef(m.name, m.source.path, m.is_package, f) for m, f in zip(modules, facts)]
+    parsed = [i for i in parsed_modules(refs) if modules[i].source.io_error is None]
+    whole = cache is None and jobs <= 1
+    groups = ([parsed] if parsed else []) if whole else analysis_groups(refs, parsed)
+    found = _analyse_groups(modules, facts, groups, settings, jobs, cache, settings_digest, digests, progress)
+    report = Report([], {}, len(reported))
+    in_groups = set(parsed)
+    for path, index in reported.items():
+        if index not in in_groups:
+            report.diagnostics.extend(_unparsed_diagnostics(modules[index], facts[index], settings))
+    for result in found:
+        report.diagnostics.extend(d for d in result.diagnostics if d.path in reported or _touches(d, reported))
+        report.not_analysed.extend(item for item in result.not_analysed if item[0] in reported)
+        report.internal_errors.extend(item for item in result.internal_errors if item[0] in reported)
+    progress.finish()
+    report.diagnostics.sort(key=Diagnostic.sort_key)
+    report.not_analysed.sort()
+    report.internal_errors.sort()
+    texts = {m.source.path: m.source.text for m in modules}
+    report.sources = {d.path: texts[d.path] for d in report.diagnostics if d.path in texts}
+    return report
+
+
+def _bytes(text: str) -> bytes:
+    return text.encode("utf-8", "surrogatepass")
+
+
+_PARALLEL_FACTS = 256  # below this many files a process pool costs more than it saves
+_FACTS_CHUNK = 64
+
+
+def _facts(
+    modules: list[ModuleInfo],
+    words: tuple[str, ...],
+    jobs: int,
+    cache: Cache | None,
+    settings_digest: str,
+    digests: list[str],
+    progress: Progress,
+) -> list[FileFacts]:
+    """Return every module's facts: from the cache, else from Python's parser (in workers when many)."""
+    progress.phase("reading", len(modules))
+    out: list[FileFacts | None] = [None] * len(modules)
+    keys: list[str] = []
+    if cache is not None:
+        keys = [facts_key(settings_digest, m.name, m.is_package, d) for m, d in zip(modules, digests)]
+        out = [cache.facts(key) for key in keys]
+    missing = [i for i, f in enumerate(out) if f is None]
+    progress.advance(len(modules) - len(missing))
+
+    def extract(i: int) -> FileFacts:
+        m = modules[i]
+        if m.source.io_error is not None:
+            return FileFacts(False, (), None)  # reported as BQL998, never parsed
+        return extract_facts(m.source.text, m.name, m.is_package, words)
+
+    if jobs > 1 and len(missing) >= _PARALLEL_FACTS:
+        chunks = [missing[k : k + _FACTS_CHUNK] for k in range(0, len(missing), _FACTS_CHUNK)]
+        done = run_indexed(
+            lambda c: [extract(i) for i in chunks[c]],
+            range(len(chunks)),
+            jobs,
+            lambda c: progress.advance(len(chunks[c])),
+        )
+        for c, chunk in enumerate(chunks):
+            for i, facts in zip(chunk, done[c]):
+                out[i] = facts
+    else:
+        for i in missing:
+            out[i] = extract(i)
+            progress.advance()
+    if cache is not None:
+        for i in missing:
+            cache.put_facts(keys[i], out[i])  # type: ignore[arg-type]
+    return [f for f in out if f is not None]
+
+
+def _analyse_groups(
+    modules: list[ModuleInfo],
+    facts: list[FileFacts],
+    groups: list[list[int]],
+    settings: Settings,
+    jobs: int,
+    cache: Cache | None,
+    settings_digest: str,
+    digests: list[str],
+    progress: Progress,
+) -> list[GroupResult]:
+    """Return the findings of each group (all its members, before subset filtering)."""
+    progress.phase("checking", sum(len(g) for g in groups))
+    found: dict[int, GroupResult] = {}
+    keys: list[str] = []
+    if cache is not None:
+        for g, group in enumerate(groups):
+            members = [
+                (cache.name_of(modules[i].source.path), modules[i].name, modules[i].is_package, digests[i])
+                for i in group
+            ]
+            keys.append(group_key(settings_digest, members))
+            hit = cache.results(keys[g])
+            if hit is not None:
+                found[g] = GroupResult(hit)
+                progress.advance(len(group))
+    todo = sorted((g for g in range(len(groups)) if g not in found), key=lambda g: -len(groups[g]))
+    work = sum(len(groups[g]) for g in todo)
+    pool = jobs if work >= _PARALLEL_ANALYSIS else 1
+    fresh = run_indexed(
+        lambda g: analyse_group([modules[i] for i in groups[g]], [facts[i] for i in groups[g]], settings),
+        todo,
+        pool,
+        lambda g: progress.advance(len(groups[g])),
+    )
+    for g, result in fresh.items():
+        found[g] = result
+        if cache is not None and not result.not_analysed and not result.internal_errors:
+            cache.put_results(keys[g], result.diagnostics)
+    return [found[g] for g in range(len(groups))]
+
+
+_PARALLEL_ANALYSIS = 8  # modules; fewer are analysed in process
+
+
+def analyse_group(members: list[ModuleInfo], facts: list[FileFacts], settings: Settings) -> GroupResult:
+    """Parse and analyse `members` as one project; return the findings of every member.
+
+    Each call parses afresh, so nothing of one group (trees, caches) outlives its analysis. A
+    file CPython rejects (its facts say why) is BQL999 and not parsed; a module whose analysis
+    raises is reported as an internal error, and the others are still checked.
+    """
+    fresh = [
+        ModuleInfo(m.name, m.root, _copy_source(m.source), m.is_package)
+        for m in members
+    ]
+    for module, file_facts in zip(fresh, facts):
+        if file_facts.syntax_error is not None:
+            message, row, column = file_facts.syntax_error
+            module.source.syntax_error = (message, Position(row, column))
+        _parse(module)
+    project = _build_isolated([m for m in fresh if m.source.module is not None], settings)
     functions = [
         fn
         for fn in project.functions
@@ -85,22 +243,41 @@ def run(
             by_module.setdefault(id(fn.module), []).append(flows[id(fn)])
     # BQL100, BQL998 and BQL999 are reported by suppression, reading and parsing, not by a check.
     rules = [rule() for rule in all_rules() if rule.code not in ("BQL100", "BQL998", "BQL999")]
-    report = Report([], {}, len(reported))
-    for path, module in reported.items():
+    result = GroupResult()
+    for module in fresh:
+        path = module.source.path
         file_diagnostics: list[Diagnostic] = []
         try:
             file_diagnostics = _check_file(project, module, by_module.get(id(module), []), rules, settings)
         except Exception as exc:
             module.source.internal_error = describe(exc)
         if module.source.internal_error is not None:
-            report.internal_errors.append((path, module.source.internal_error))
+            result.internal_errors.append((path, module.source.internal_error))
         elif module.source.parse_error is not None:
-            report.not_analysed.append((path, module.source.parse_error))
-        elif file_diagnostics:
-            report.sources[path] = module.source.text
-            report.diagnostics.extend(file_diagnostics)
-    report.diagnostics.sort(key=Diagnostic.sort_key)
-    return report
+            result.not_analysed.append((path, module.source.parse_error))
+        else:
+            result.diagnostics.extend(file_diagnostics)
+    return result
+
+
+def _copy_source(source: SourceFile) -> SourceFile:
+    """Return an unparsed copy of `source` (text and how it was stored)."""
+    return SourceFile(source.path, source.text, source.module_name, encoding=source.encoding, bom=source.bom)
+
+
+def _unparsed_diagnostics(module: ModuleInfo, facts: FileFacts, settings: Settings) -> list[Diagnostic]:
+    """Findings of a reported file bqlint does not analyse: why it cannot be read or parsed,
+    unused suppressions."""
+    if facts.syntax_error is not None and module.source.io_error is None:
+        message, row, column = facts.syntax_error
+        module.source.syntax_error = (message, Position(row, column))
+    found = [d for d in _diagnostics(module, []) if settings.is_enabled(d.code, d.path)]
+    return _suppress(module.source.path, module.source.text, found, settings)
+
+
+def _touches(diagnostic: Diagnostic, reported: dict[Path, int]) -> bool:
+    """Return whether a related location of `diagnostic` lies in a reported file."""
+    return any(r.span.path in reported for r in diagnostic.related)
 
 
 def _check_file(
@@ -165,57 +342,6 @@ def _module(path: Path, decoded: DecodedSource | UnreadableSource | str) -> Modu
     return ModuleInfo(name, root, source, path.name == "__init__.py")
 
 
-def _trigger_words(settings: Settings) -> set[str]:
-    words = {RUNTIME_PACKAGE}
-    for dotted_name in (*settings.device_bases, *settings.cell_types, *settings.unlock_points):
-        words.update(part for part in dotted_name.split(".") if part)
-    return words
-
-
-def _parse_relevant(modules: list[ModuleInfo], settings: Settings) -> list[ModuleInfo]:
-    """Parse the modules that can matter and return them.
-
-    Seeds are the modules that mention the runtime or a configured name. From every parsed
-    module its imports are followed (helpers, register classes); from every module that is
-    device-relevant (a seed, or one that imports a relevant module) the modules that import it
-    are found, first by a substring search for its name, then confirmed by their imports.
-    """
-    words = _trigger_words(settings)
-    by_name: dict[str, list[ModuleInfo]] = {}
-    for module in modules:
-        by_name.setdefault(module.name, []).append(module)
-    parsed: dict[int, ModuleInfo] = {}
-    relevant: set[int] = set()
-    searched: set[str] = set()
-    work = [m for m in modules if any(w in m.source.text for w in words)]
-    relevant.update(id(m) for m in work)
-    while work:
-        module = work.pop()
-        if id(module) not in parsed:
-            parsed[id(module)] = module
-            if not _parse(module):
-                continue
-            for imported in _imported_modules(module, by_name):
-                if id(imported) not in parsed:
-                    work.append(imported)
-        if id(module) not in relevant or is_runtime_module(module.name):
-            continue
-        for name in {module.name.rsplit(".", 1)[-1], module.name.split(".")[0]} - searched:
-            searched.add(name)
-            for other in modules:
-                if id(other) in relevant or name not in other.source.text:
-                    continue
-                if id(other) not in parsed:
-                    parsed[id(other)] = other
-                    if not _parse(other):
-                        continue
-                    work.extend(m for m in _imported_modules(other, by_name) if id(m) not in parsed)
-                if any(id(m) in relevant for m in _imported_modules(other, by_name)):
-                    relevant.add(id(other))
-                    work.append(other)
-    return list(parsed.values())
-
-
 def _parse(module: ModuleInfo) -> bool:
     """Parse `module` and read its import table; False when it does not parse.
 
@@ -230,42 +356,6 @@ def _parse(module: ModuleInfo) -> bool:
         module.source.module = None
         return False
     return tree is not None
-
-
-def _imported_modules(module: ModuleInfo, by_name: dict[str, list[ModuleInfo]]) -> list[ModuleInfo]:
-    """Return the checked modules that `module` imports (a dotted import may name a symbol)."""
-    if is_runtime_module(module.name):
-        return []
-    found = []
-    for imported in module.imported_modules:
-        parts = imported.split(".")
-        for i in range(len(parts), 0, -1):
-            candidates = by_name.get(".".join(parts[:i]))
-            if candidates:
-                found.extend(candidates)
-                break
-    return found
-
-
-_PARALLEL_SYNTAX_CHECK = 64  # below this many files a process pool costs more than it saves
-
-
-def _check_syntax_many(sources: list[SourceFile]) -> None:
-    """Ask CPython whether each reported file compiles (BQL999), over all cores when many.
-
-    This runs before libcst: a file CPython rejects is not parsed. `compile()` costs about
-    1/8 of libcst's parse.
-    """
-    texts = [s.text for s in sources]
-    workers = min(os.cpu_count() or 1, 8)
-    errors: list[tuple[str, Position] | None]
-    if len(texts) >= _PARALLEL_SYNTAX_CHECK and workers > 1 and "fork" in mp.get_all_start_methods():
-        with mp.get_context("fork").Pool(workers) as pool:
-            errors = pool.map(python_syntax_error, texts, chunksize=16)
-    else:
-        errors = [python_syntax_error(t) for t in texts]
-    for source, error in zip(sources, errors):
-        source.syntax_error = error
 
 
 def _check_module(

@@ -14,11 +14,13 @@ from pathlib import Path
 import click
 
 from bqlint import engine
+from bqlint.cache import Cache
 from bqlint.config import Settings
 from bqlint.config_tree import Configurations
 from bqlint.diagnostics import Diagnostic
 from bqlint.discovery import Discovered
 from bqlint.patterns import pattern_problem
+from bqlint.progress import Progress
 
 
 def group_files(configs: Configurations, files: list[Path]) -> list[tuple[Settings, list[Path]]]:
@@ -30,8 +32,17 @@ def group_files(configs: Configurations, files: list[Path]) -> list[tuple[Settin
     return list(groups.values())
 
 
-def check_files(configs: Configurations, found: Discovered, stdin: tuple[Path, str] | None) -> engine.Report:
-    """Run the engine once per configuration and merge the reports."""
+def check_files(
+    configs: Configurations,
+    found: Discovered,
+    stdin: tuple[Path, str] | None,
+    *,
+    jobs: int = 1,
+    cache: Cache | None = None,
+    progress: Progress | None = None,
+) -> engine.Report:
+    """Run the engine once per configuration and merge the reports (the cache keys each
+    group's results by its own settings)."""
     groups = group_files(configs, found.files)
     stdin_settings = configs.for_path(stdin[0]) if stdin is not None else None
     if stdin_settings is not None and all(s is not stdin_settings for s, _ in groups):
@@ -44,6 +55,9 @@ def check_files(configs: Configurations, found: Discovered, stdin: tuple[Path, s
             files,
             context=[*found.context, *others],
             stdin=stdin if settings is stdin_settings else None,
+            jobs=jobs,
+            cache=cache,
+            progress=progress,
         )
         # Another group's file is reported by its own run, under its own configuration.
         elsewhere = {path.resolve() for path in others}

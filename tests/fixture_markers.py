@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from bqlint.config import Settings
+from bqlint.config import Settings, find_config, read_table, settings_from_table
 from bqlint.diagnostics import Diagnostic
 from bqlint.engine import run
 
@@ -73,7 +73,15 @@ def projects() -> Iterator[tuple[str, list[Path]]]:
 
 def check_project(files: list[Path]) -> list[Diagnostic]:
     context = sorted(PL011.glob("*.py")) if any("pl011_broken" in str(f) for f in files) else []
-    return run(Settings(root=ROOT), files, context=context).diagnostics
+    return run(project_settings(files), files, context=context).diagnostics
+
+
+def project_settings(files: list[Path]) -> Settings:
+    """Settings of a fixture project: its own bqlint.toml / pyproject.toml, else the defaults."""
+    config = find_config(files[0].parent)
+    if config is not None and FIXTURES in config.parents:
+        return settings_from_table(config, read_table(config))
+    return Settings(root=ROOT)
 
 
 def compare(files: list[Path], found: list[Diagnostic]) -> list[str]:

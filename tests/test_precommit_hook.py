@@ -66,3 +66,57 @@ def test_precommit_hook_reports_findings_honours_exclude_and_passes_when_clean(t
     passing = _pre_commit(project, env)
     assert passing.returncode == 0, passing.stdout + passing.stderr
     assert "Passed" in passing.stdout
+
+
+def _pre_commit_staged(cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run the hooks as `git commit` would: on the staged files only."""
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", "run", "--color", "never"],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_precommit_blocks_a_commit_that_changes_only_the_callee(tmp_path: Path) -> None:
+    from tests.cli.test_subset_runs import CALLEE_CLEAN, CALLEE_RELEASING, CALLER, UNRELATED
+
+    rev = _git(REPO, "rev-parse", "HEAD").strip()
+    project = tmp_path / "project"
+    project.mkdir()
+    _git(project, "init", "-q")
+    _git(project, "config", "user.email", "test@example.com")
+    _git(project, "config", "user.name", "test")
+    (project / ".pre-commit-config.yaml").write_text(
+        f"repos:\n- repo: {REPO}\n  rev: {rev}\n  hooks:\n  - id: bqlint\n", encoding="utf-8"
+    )
+    (project / "pyproject.toml").write_text("[tool.bqlint]\n", encoding="utf-8")
+    files = {"dma.py": CALLER, "hostio.py": CALLEE_CLEAN, "misc.py": UNRELATED}
+    for name, text in files.items():
+        (project / name).write_text(text, encoding="utf-8")
+    _git(project, "add", ".")
+    _git(project, "commit", "-q", "-m", "clean start")
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "NO_COLOR": "1"}
+    env.pop("VIRTUAL_ENV", None)
+
+    # Only the callee changes: it now calls a @bql.releases_bql function. The caller, untouched
+    # and not passed to the hook, holds a borrow across the call.
+    (project / "hostio.py").write_text(CALLEE_RELEASING, encoding="utf-8")
+    _git(project, "add", "hostio.py")
+    blocked = _pre_commit_staged(project, env)
+    assert blocked.returncode == 1, blocked.stdout + blocked.stderr
+    assert "error[BQL002]" in blocked.stdout
+    assert " --> dma.py:19:13" in blocked.stdout
+    # The chain goes through the changed file: its call and the released BQL are labelled.
+    assert "::: hostio.py:4:1" in blocked.stdout
+    assert "`flush()` calls `wait_for_host()` here" in blocked.stdout
+
+    _git(project, "checkout", "--", ".")
+    _git(project, "reset", "-q", "--hard")
+    (project / "misc.py").write_text(UNRELATED + "\n\ndef other() -> int:\n    return 1\n", encoding="utf-8")
+    _git(project, "add", "misc.py")
+    passing = _pre_commit_staged(project, env)
+    assert passing.returncode == 0, passing.stdout + passing.stderr
+    assert "Passed" in passing.stdout

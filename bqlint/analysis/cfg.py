@@ -7,6 +7,7 @@ path out), and exception edges from every statement of a `try` body to its handl
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Union
 
@@ -25,10 +26,11 @@ from bqlint.analysis.events import (
     UnlockPoint,
     describe,
 )
-from bqlint.analysis.extract import Extractor, GuardName, Temp, Value
+from bqlint.analysis.extract import Extractor, GuardName, Temp, Value, is_synthetic
+from bqlint.analysis.narrowing import captures, captures_of_subject, narrowing
 from bqlint.analysis.scope import FunctionScope
 from bqlint.model import api
-from bqlint.source import children, walk
+from bqlint.source import children
 
 
 @dataclass(eq=False)
@@ -91,7 +93,7 @@ class CFGBuilder:
         self.exit = self.new()
         self.cur = self.entry
         self.frames: list[_Frame] = []
-        self.extract = Extractor(scope, self.emit)
+        self.extract = Extractor(scope, self.emit, self.fork)
         self._tokens = 0
         self._raise_paths: dict[tuple[int, ...], Block] = {}
 
@@ -119,6 +121,16 @@ class CFGBuilder:
             self.link(pred, block)
         self.cur = block
         return block
+
+    def fork(self, branches: list[Callable[[], None]]) -> None:
+        """Run each branch from the current block, then join them (`a if c else b`)."""
+        origin = self.cur
+        ends = []
+        for branch in branches:
+            self.start(origin)
+            branch()
+            ends.append(self.cur)
+        self.start(*ends)
 
     def dead(self) -> None:
         self.cur = self.new()
@@ -198,14 +210,14 @@ class CFGBuilder:
         value = self.extract.expr(node.value)
         for target in node.targets:
             self.assign_target(target.target, value, node)
-        if not any(isinstance(t.target, cst.Name) for t in node.targets):
+        if is_synthetic(value) or not any(isinstance(t.target, cst.Name) for t in node.targets):
             self.extract.end(value)  # a guard bound to a name lives on; a temporary ends
 
     def _AnnAssign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
             value = self.extract.expr(node.value)
             self.assign_target(node.target, value, node)
-            if not isinstance(node.target, cst.Name):
+            if is_synthetic(value) or not isinstance(node.target, cst.Name):
                 self.extract.end(value)
 
     def _AugAssign(self, node: cst.AugAssign) -> None:
@@ -221,11 +233,10 @@ class CFGBuilder:
             self.emit(ex.bind(name, value if isinstance(value, (Temp, GuardName)) else None))
             return
         if isinstance(target, (cst.Tuple, cst.List)):
-            for element in target.elements:
-                self.assign_target(element.value, None, stmt)
+            self.unpack(target, value, stmt)
             return
         if isinstance(target, cst.StarredElement):
-            self.assign_target(target.value, None, stmt)
+            self.assign_target(target.value, value, stmt)
             return
         if isinstance(target, (cst.Attribute, cst.Subscript)):
             temps = self.target_parts(target)
@@ -238,6 +249,32 @@ class CFGBuilder:
                 ex.property_access(target, "setter")
             for temp in temps:
                 ex.end(temp)
+
+    def unpack(self, target: cst.Tuple | cst.List, value: object, stmt: cst.CSTNode) -> None:
+        """`a, *rest = x.borrow(), y.borrow(), 0`: each name takes the guard of its element (a
+        starred name every guard of its slice). Unpacking anything else binds values read out
+        of it, never a guard; the names are rebound all the same."""
+        ex = self.extract
+        elements = list(target.elements)
+        parts = ex.parts.get(str(value)) if is_synthetic(value) else None
+        stars = [i for i, e in enumerate(elements) if isinstance(e, cst.StarredElement)]
+        fits = parts is not None and (
+            len(parts) == len(elements) if not stars else len(stars) == 1 and len(parts) >= len(elements) - 1
+        )
+        if parts is None or not fits:
+            for element in elements:
+                self.assign_target(element.value, None, stmt)
+            return
+        after = len(elements) - 1 - stars[0] if stars else 0
+        for index, element in enumerate(elements):
+            if stars and index == stars[0]:
+                held = ex.union(parts[index : len(parts) - after])
+                self.assign_target(element.value, held, stmt)
+                ex.end(held)
+            else:
+                before = not stars or index < stars[0]
+                part = parts[index] if before else parts[len(parts) - (len(elements) - index)]
+                self.assign_target(element.value, part, stmt)
 
     def target_parts(self, target: cst.Attribute | cst.Subscript) -> list[Value]:
         """Evaluate the sub-expressions of an assignment target; return temporaries to end."""
@@ -269,13 +306,10 @@ class CFGBuilder:
 
     def _Return(self, node: cst.Return) -> None:
         ex = self.extract
-        parts = node.value.elements if isinstance(node.value, (cst.Tuple, cst.List)) else None
-        values = [ex.expr(e.value) for e in parts] if parts is not None else [ex.expr(node.value)]
-        for value in values:  # `return g` and `return g, n` both hand out the guard
-            if value is not None:
-                self.emit(Escape(_guard(value), node, "return"))
-        for value in values:
-            ex.end(value)
+        value = ex.expr(node.value)
+        if value is not None:  # `return g`, `return g, n`, `return {"g": g}` all hand out the guard
+            self.emit(Escape(_guard(value), node, "return"))
+        ex.end(value)
         self.jump("return")
 
     def _Raise(self, node: cst.Raise) -> None:
@@ -301,7 +335,7 @@ class CFGBuilder:
     def _If(self, node: cst.If) -> None:
         self.extract.end(self.extract.expr(node.test))
         test_block = self.cur
-        when_none, when_some = _narrowing(self.scope, node.test)
+        when_none, when_some = narrowing(self.scope, node.test)
         self.start(test_block)
         if when_none:
             self.emit(Narrow(when_none))
@@ -321,7 +355,7 @@ class CFGBuilder:
         head = self.start(self.cur)
         self.extract.end(self.extract.expr(node.test))
         test_block = self.cur
-        when_none, when_some = _narrowing(self.scope, node.test)
+        when_none, when_some = narrowing(self.scope, node.test)
         after = self.new()
         self.frames.append(_Loop(head, after))
         self.start(test_block)
@@ -345,14 +379,22 @@ class CFGBuilder:
         self.cur = after
 
     def _For(self, node: cst.For) -> None:
-        self.extract.end(self.extract.expr(node.iter))
+        # A display of guards (`for g in (a.borrow(), b.borrow())`) lives for the whole loop,
+        # and the target holds one of them; any other iterable is not a guard.
+        items = self.extract.expr(node.iter)
+        kept = items if is_synthetic(items) else None
+        if kept is None:
+            self.extract.end(items)
         head = self.start(self.cur)
         if node.asynchronous is not None:
             self.emit(UnlockPoint(node, "async for"))
         after = self.new()
         self.frames.append(_Loop(head, after))
         self.start(head)
-        self.assign_target(node.target, None, node)
+        each: object = kept
+        if kept is None and isinstance(node.iter, cst.Name) and node.iter.value in self.scope.containers:
+            each = GuardName(node.iter.value)  # `for g in rest`: each element is one of its guards
+        self.assign_target(node.target, each if isinstance(node.target, cst.Name) else None, node)
         self.suite(node.body)
         self.link(self.cur, head)
         self.frames.pop()
@@ -361,6 +403,8 @@ class CFGBuilder:
             self.suite(node.orelse.body)
         self.link(self.cur, after)
         self.cur = after
+        if kept is not None:
+            self.extract.end(kept)
 
     def _With(self, node: cst.With) -> None:
         exits: list[Event] = []
@@ -433,13 +477,20 @@ class CFGBuilder:
     _TryStar = _Try
 
     def _Match(self, node: cst.Match) -> None:
-        self.extract.end(self.extract.expr(node.subject))
+        ex = self.extract
+        value = ex.expr(node.subject)
+        # The subject lives while the cases match; `case g:` / `case Regs() as g:` binds it.
+        held = ex.own(value)
         subject = self.cur
         ends = []
         for case in node.cases:
             self.start(subject)
-            for captured in _captures(case.pattern):
-                self.emit(Bind(captured))
+            parts = ex.parts.get(str(held), []) if held is not None else []
+            of_subject = captures_of_subject(case.pattern, held, parts)
+            for captured in captures(case.pattern):
+                source = of_subject.get(captured)
+                self.emit(Bind(captured, alias=str(source)) if source is not None else Bind(captured))
+            ex.end(held)
             if case.guard is not None:
                 self.extract.end(self.extract.expr(case.guard))
             self.suite(case.body)
@@ -451,7 +502,11 @@ class CFGBuilder:
             and isinstance(last.pattern, cst.MatchAs)
             and last.pattern.pattern is None
         )
-        self.start(*ends) if exhaustive else self.start(subject, *ends)
+        if not exhaustive:
+            self.start(subject)
+            ex.end(held)
+            ends.append(self.cur)
+        self.start(*ends)
 
 
 def _may_raise(stmt: cst.CSTNode) -> bool:
@@ -473,17 +528,6 @@ def _is_cleanup(small: cst.BaseSmallStatement) -> bool:
     return False
 
 
-def _captures(pattern: cst.MatchPattern) -> list[str]:
-    """Return the names a `case` pattern binds (`case int(r)`, `case [r, *rest]`, `case x`)."""
-    names = []
-    for node in walk(pattern):
-        if isinstance(node, (cst.MatchAs, cst.MatchStar)) and isinstance(node.name, cst.Name):
-            names.append(node.name.value)
-        elif isinstance(node, cst.MatchMapping) and isinstance(node.rest, cst.Name):
-            names.append(node.rest.value)
-    return names
-
-
 def _guard(value: object) -> str | int:
     return str(value) if isinstance(value, GuardName) else int(value)  # type: ignore[call-overload]
 
@@ -494,30 +538,3 @@ def _expressions(small: cst.CSTNode) -> list[cst.BaseExpression]:
 
 def _catches_everything(expr: cst.BaseExpression) -> bool:
     return isinstance(expr, cst.Name) and expr.value == "BaseException"
-
-
-def _narrowing(scope: FunctionScope, test: cst.BaseExpression) -> tuple[str | None, str | None]:
-    """Return (name that is None when `test` is true, name that is None when it is false)."""
-    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-        when_none, when_some = _narrowing(scope, test.expression)
-        return when_some, when_none
-    if isinstance(test, cst.NamedExpr):
-        test = test.target
-    if isinstance(test, cst.Comparison) and isinstance(test.left, cst.NamedExpr):
-        test = test.with_changes(left=test.left.target)
-    if isinstance(test, cst.Name) and scope.may_hold_guard(test.value):
-        return None, test.value
-    if (
-        isinstance(test, cst.Comparison)
-        and len(test.comparisons) == 1
-        and isinstance(test.left, cst.Name)
-        and scope.may_hold_guard(test.left.value)
-        and isinstance(test.comparisons[0].comparator, cst.Name)
-        and test.comparisons[0].comparator.value == "None"
-    ):
-        op = test.comparisons[0].operator
-        if isinstance(op, (cst.Is, cst.Equal)):
-            return test.left.value, None
-        if isinstance(op, (cst.IsNot, cst.NotEqual)):
-            return None, test.left.value
-    return None, None

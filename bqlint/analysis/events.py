@@ -50,6 +50,8 @@ class Bind:
     name: str
     bid: int | None = None
     alias: str | None = None
+    # Add to what `name` holds instead of rebinding it (a display holding several guards).
+    keep: bool = False
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -107,6 +109,8 @@ class CellOp:
     node: cst.Call
     key: CellKey
     method: str
+    # Made by a lambda started as a thread (`Timer(t, lambda: self.irq.pulse())`): BQL006 only.
+    thread_start: cst.CSTNode | None = None
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -168,7 +172,7 @@ def describe(event: Event) -> str:
         return f"{name} {' '.join(f'b{b}' for b in event.bids)}"
     if isinstance(event, Bind):
         src = f" <- b{event.bid}" if event.bid is not None else (f" <- {event.alias}" if event.alias else "")
-        return f"{name} {event.name}{src}"
+        return f"{name} {event.name}{' +' if event.keep else ''}{src}"
     if isinstance(event, Call):
         return f"{name} {event.label} -> {', '.join(f.qname for f in event.callees)}"
     if isinstance(event, (UnlockPoint,)):

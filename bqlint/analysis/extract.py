@@ -19,6 +19,7 @@ from bqlint.analysis.events import (
     Call,
     CellKey,
     CellOp,
+    DelName,
     EndBorrow,
     Escape,
     Event,
@@ -28,7 +29,8 @@ from bqlint.analysis.events import (
     ReleaseGuard,
     UnlockPoint,
 )
-from bqlint.analysis.scope import FunctionScope, is_borrow_call
+from bqlint.analysis.bindings import DISPLAY_TYPES, is_borrow_call
+from bqlint.analysis.scope import FunctionScope
 from bqlint.model import api
 from bqlint.model.classes import CellType, ClassInfo, Instance
 from bqlint.model.functions import FunctionInfo
@@ -52,12 +54,29 @@ class GuardName(str):
 Value = Union[Temp, Derived, GuardName, None]
 
 
+def is_synthetic(value: object) -> bool:
+    """Whether `value` is a name the analysis made up to hold guards (never one in the source)."""
+    return type(value) is GuardName and value[:1] == "$"
+
+
 class Extractor:
     """Emit the events of expressions of one function through `emit`."""
 
-    def __init__(self, scope: FunctionScope, emit: Callable[[Event], None]) -> None:
+    def __init__(
+        self,
+        scope: FunctionScope,
+        emit: Callable[[Event], None],
+        fork: Callable[[list[Callable[[], None]]], None] | None = None,
+    ) -> None:
         self.scope = scope
         self.emit = emit
+        # Runs each branch from the current point and joins them (the CFG builder's blocks).
+        self.fork = fork
+        # Synthetic names ("$1") hold the guards of a conditional expression, a display or a
+        # `match` subject; a display's name also remembers the names of its elements.
+        self.parts: dict[str, list[GuardName | None]] = {}
+        self.calling: set[str] = set()  # local callables being expanded (`cb = cb2`)
+        self._fresh = 0
         self.bids: dict[int, int] = {}
         # Inner class of each temporary borrow, for methods called on it (`...borrow().m()`).
         self.temp_inner: dict[int, ClassInfo] = {}
@@ -100,13 +119,22 @@ class Extractor:
             for element in node.slice:
                 if isinstance(element.slice, cst.Index):
                     self.end(self.expr(element.slice.value))
+            if type(value) is GuardName and value[:1] == "$":
+                self.end(value)
             return Derived(int(value)) if isinstance(value, (Temp, Derived)) else None
         if isinstance(node, cst.Attribute):
             value = self._expr(node.value)
             if isinstance(value, (Temp, Derived)):
                 return Derived(int(value))
+            if type(value) is GuardName and value[:1] == "$":
+                self.end(value)
             self.property_access(node, "getter")
             return None
+        kind = type(node)
+        if kind is cst.IfExp and self.fork is not None and self.holds_guards(node):
+            return self.conditional(node)  # type: ignore[arg-type]
+        if kind in DISPLAY_TYPES:
+            return self.display(node)  # type: ignore[arg-type]
         if isinstance(node, cst.Await):
             if isinstance(node.expression, cst.Call):
                 self.awaited.add(id(node.expression))
@@ -119,6 +147,7 @@ class Extractor:
             if inner is not None:
                 self.emit(Escape(inner if isinstance(inner, str) else int(inner), node, "yield"))
             self.emit(UnlockPoint(node, "yield"))
+            self.end_synthetic(inner)
             return None
         if isinstance(node, cst.Lambda):
             return None
@@ -126,8 +155,10 @@ class Extractor:
             value = self.expr(node.value)
             if isinstance(node.target, cst.Name):
                 self.emit(self.bind(node.target.value, value))
+                self.end_synthetic(value)
                 if isinstance(value, (Temp, GuardName)):
                     return GuardName(node.target.value)  # `with (g := cell.borrow_mut()):`
+            self.end(value)
             return None
         if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
             return self.comprehension(node)
@@ -142,6 +173,81 @@ class Extractor:
         for temp in temps:
             self.end(temp)
         return None
+
+    # ---- guards held by compound values (SPEC §3.1.2 "Binding forms") --------------------
+    def fresh(self) -> str:
+        self._fresh += 1
+        return f"${self._fresh}"
+
+    def holds_guards(self, node: cst.BaseExpression) -> bool:
+        """Whether evaluating `node` may produce a guard (a borrow, or a name holding one)."""
+        for inner in walk(node):
+            if isinstance(inner, cst.Call) and is_borrow_call(inner):
+                return True
+            if isinstance(inner, cst.Name) and self.scope.may_hold_guard(inner.value):
+                return True
+        return False
+
+    def own(self, value: Value) -> GuardName | None:
+        """Return a synthetic name holding the guard `value` (a snapshot of a named guard)."""
+        if is_synthetic(value):
+            return value  # type: ignore[return-value]
+        if not isinstance(value, (Temp, GuardName)):
+            self.end(value)
+            return None
+        name = self.fresh()
+        self.emit(self.bind(name, value))
+        return GuardName(name)
+
+    def union(self, parts: list[GuardName | None]) -> GuardName | None:
+        """Return a synthetic name holding every guard of `parts` (None when there is none)."""
+        held = [p for p in parts if p is not None]
+        if not held:
+            return None
+        name = self.fresh()
+        for index, part in enumerate(held):
+            self.emit(Bind(name, alias=str(part), keep=index > 0))
+        self.parts[name] = list(parts)
+        return GuardName(name)
+
+    def conditional(self, node: cst.IfExp) -> Value:
+        """`a.borrow() if c else b.borrow_mut()`: on each branch its own value; after the join
+        the result may hold either guard (a may-fact)."""
+        self.end(self.expr(node.test))
+        name = self.fresh()
+
+        def branch(expr: cst.BaseExpression) -> Callable[[], None]:
+            def run() -> None:
+                value = self.expr(expr)
+                if is_synthetic(value):
+                    self.emit(Bind(name, alias=str(value)))
+                    self.end(value)
+                else:
+                    self.emit(self.bind(name, value))
+                    if not isinstance(value, (Temp, GuardName)):
+                        self.end(value)
+
+            return run
+
+        assert self.fork is not None
+        self.fork([branch(node.body), branch(node.orelse)])
+        return GuardName(name)
+
+    def display(self, node: cst.Tuple | cst.List | cst.Set | cst.Dict) -> Value:
+        """A tuple/list/set/dict display: a guard inside it lives as long as the display."""
+        parts: list[GuardName | None] = []
+        for element in node.elements:
+            if isinstance(element, cst.DictElement):
+                self.end(self.expr(element.key))
+            value = self.expr(element.value)
+            parts.append(self.own(value) if isinstance(value, (Temp, GuardName)) else None)
+            if not isinstance(value, (Temp, GuardName)):
+                self.end(value)
+        return self.union(parts)
+
+    def end_synthetic(self, value: Value) -> None:
+        if type(value) is GuardName and value[:1] == "$":
+            self.end(value)
 
     def comprehension(self, node: cst.ListComp | cst.SetComp | cst.GeneratorExp | cst.DictComp) -> Value:
         """The first iterable runs here; the rest runs in the comprehension's own scope,
@@ -180,8 +286,15 @@ class Extractor:
             self.emit(Call(node, (accessor,), owner_key, (), (), label=f"{_text(node)}"))
 
     def end(self, value: Value) -> None:
-        if isinstance(value, (Temp, Derived)):
-            self.emit(EndBorrow((int(value),)))
+        """The value is dropped: a temporary guard ends; a synthetic name lets go of its guards."""
+        kind = type(value)
+        if kind is Temp or kind is Derived:
+            self.emit(EndBorrow((int(value),)))  # type: ignore[arg-type]
+        elif kind is GuardName and value[:1] == "$":  # type: ignore[index]
+            for part in self.parts.get(str(value), ()):  # kept: each `case` ends them again
+                if part is not None:
+                    self.end(part)
+            self.emit(DelName(str(value)))
 
     def bind(self, name: str, value: Value) -> Event:
         if isinstance(value, Temp):
@@ -215,6 +328,14 @@ class Extractor:
         """Emit the events of the call itself; return a Temp for a borrowing call."""
         func = node.func
         scope = self.scope
+        if (
+            type(func) is cst.Name
+            and func.value in scope.locals
+            and func.value not in self.calling
+            and scope.bound_callables(func.value)
+        ):
+            self.call_bound(node, func.value)
+            return None
         if isinstance(func, cst.Attribute):
             method = func.attr.value
             if receiver is not None:
@@ -223,7 +344,7 @@ class Extractor:
             if guard_root is not None and method in api.MUTATORS:
                 self.emit(GuardWrite(guard_root, node))
                 return None
-            cell = scope.cell_of(func.value)
+            cell = scope.cell_of(func.value) or scope.untyped_param_refcell(func.value, method)
             if cell is not None:
                 return self.cell_call(node, cell[0], cell[1], method)
             if method in api.MUTATORS:
@@ -233,7 +354,10 @@ class Extractor:
                 and isinstance(func.value.func, cst.Name)
                 and func.value.func.value == "super"
             ):
-                self.project_call(node, scope.super_method(method), ("self",), f"super().{method}()")
+                # `super(Cls, self).m()` starts after `Cls`; `super().m()` after the enclosing class.
+                start = scope.resolve_name(func.value.args[0].value) if func.value.args else None
+                callees = scope.super_method(method, start if isinstance(start, ClassInfo) else None)
+                self.project_call(node, callees, ("self",), f"super().{method}()")
                 return None
             key = scope.key_of(func.value)
             if key is not None and (key[0] == "self" or key[0].startswith(("p:", "l:", "c:"))):
@@ -281,23 +405,72 @@ class Extractor:
         elif qname == api.LOCK:
             self.emit(LockChange(node, "held"))
 
+    def call_bound(self, node: cst.Call, name: str) -> None:
+        """`cb()` where `cb = self.m` / `partial(self.m, 1)` / `lambda: self.m(2)` on every
+        path: the events of calling what `cb` is bound to, placed at this call."""
+        self.calling.add(name)
+        try:
+            for value in self.scope.bound_callables(name):
+                if isinstance(value, cst.Lambda):
+                    # The lambda's body runs here: its borrows, cell operations and calls are
+                    # this call's (a call inside it is the first link of a chain).
+                    for event in self.lambda_events(value):
+                        if isinstance(event, Call):
+                            steps = tuple((fn, event.node) for fn in event.callees)
+                            event = replace(event, node=node, label=f"{name}()", via=steps)
+                        elif isinstance(event, (UnlockPoint, LockChange, CellOp, Borrow)):
+                            event = replace(event, node=node)
+                        self.emit(event)
+                    continue
+                if isinstance(value, cst.Call):  # functools.partial(f, *bound)
+                    bound = [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in value.args[1:]]
+                    stand_in = node.with_changes(func=value.args[0].value, args=[*bound, *node.args])
+                else:
+                    stand_in = node.with_changes(func=value)
+                for event in self.captured(lambda: self.classify(stand_in, None)):
+                    if isinstance(event, Call):
+                        event = replace(event, node=node, label=f"{name}()")
+                    elif isinstance(event, (UnlockPoint, LockChange)):
+                        event = replace(event, node=node)
+                    elif isinstance(event, (CellOp, Borrow)):
+                        continue  # `cb = self.regs.borrow`: not followed
+                    self.emit(event)
+        finally:
+            self.calling.discard(name)
+
+    def captured(self, run: Callable[[], object]) -> list[Event]:
+        """Return the events `run` emits, instead of emitting them."""
+        emitted: list[Event] = []
+        saved, self.emit = self.emit, emitted.append
+        try:
+            run()
+        finally:
+            self.emit = saved
+        return emitted
+
+    def lambda_events(self, node: cst.Lambda) -> list[Event]:
+        """Return the events of evaluating a lambda's body (its parameters are new names)."""
+        params = {p.name.value for p in (*node.params.params, *node.params.kwonly_params)}
+        added = params - self.shadowed
+        self.shadowed |= added
+        try:
+            return self.captured(lambda: self.end(self.expr(node.body)))
+        finally:
+            self.shadowed -= added
+
     def lambda_thread_target(self, node: cst.Call, qname: str) -> None:
-        """`Thread(target=lambda: self.m())`: the lambda runs without the BQL; its call is checked."""
+        """`Thread(target=lambda: self.m())`: the lambda runs without the BQL; its calls and cell
+        operations are checked (BQL006) where they are written."""
         keyword, position = api.THREAD_STARTS[qname]
         for index, arg in enumerate(node.args):
             named = arg.keyword.value if arg.keyword is not None else None
             if not (named == keyword or (named is None and index == position)):
                 continue
-            if isinstance(arg.value, cst.Lambda) and isinstance(arg.value.body, cst.Call):
-                inner = arg.value.body
-                emitted: list[Event] = []
-                saved, self.emit = self.emit, emitted.append
-                try:
-                    self.classify(inner, None)
-                finally:
-                    self.emit = saved
-                for event in emitted:
-                    if isinstance(event, Call):
+            if isinstance(arg.value, cst.Lambda):
+                # Only what needs the BQL matters on the new thread: its cell operations and
+                # calls; its borrows are not this function's.
+                for event in self.lambda_events(arg.value):
+                    if isinstance(event, (Call, CellOp)):
                         self.emit(replace(event, thread_start=node))
 
     def call_on_guard(self, node: cst.Call, guard: Value, method: str) -> Value:
@@ -361,7 +534,7 @@ class Extractor:
         awaited = id(node) in self.awaited
         callees = tuple(c for c in callees if c.runs_when_called() or (awaited and c.is_async))
         for callee in callees:
-            if callee.qname in self.scope.project.config.unlock_points:
+            if any(q in self.scope.project.config.unlock_points for q in callee.qnames()):
                 self.emit(UnlockPoint(node, "configured"))
                 break
         if not callees:
@@ -376,11 +549,11 @@ class Extractor:
     def container_store(self, node: cst.Call) -> None:
         """`lst.append(g)`: a guard passed to a container mutator escapes (BQL005)."""
         for arg in node.args:
-            value = arg.value
-            if isinstance(value, cst.Name) and self.scope.may_hold_guard(value.value):
-                self.emit(Escape(value.value, node, "store"))
-            elif isinstance(value, cst.Call) and is_borrow_call(value):
-                self.emit(Escape(self.bid(value), node, "store"))
+            for value in _stored(arg.value):
+                if isinstance(value, cst.Name) and self.scope.may_hold_guard(value.value):
+                    self.emit(Escape(value.value, node, "store"))
+                elif isinstance(value, cst.Call) and is_borrow_call(value):
+                    self.emit(Escape(self.bid(value), node, "store"))
 
     def guard_root(self, expr: cst.BaseExpression) -> str | int | None:
         """Return the guard an attribute/item chain starts from (`g.fifo` -> g)."""
@@ -391,6 +564,17 @@ class Extractor:
             if isinstance(expr, cst.Call) and is_borrow_call(expr):
                 return self.bid(expr)
         return None
+
+
+def _stored(value: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """Return `value` and, through displays (`(g, 1)`, `{"g": g}`), the values it holds."""
+    if isinstance(value, (cst.Tuple, cst.List, cst.Set, cst.Dict)):
+        out: list[cst.BaseExpression] = []
+        for element in value.elements:
+            if isinstance(element, (cst.Element, cst.DictElement)):
+                out.extend(_stored(element.value))
+        return out
+    return [value]
 
 
 def _text(expr: cst.BaseExpression) -> str:

@@ -168,6 +168,7 @@ class Analyzer:
         work: list[int] = [0]
         blocks = {id(b): b for b in self.cfg.blocks}
         by_rank = {rank: blocks[key] for key, rank in order.items()}
+        read_later = _guards_read_later(by_rank, order)
         queued = {0}
         while work:
             rank = heapq.heappop(work)
@@ -176,7 +177,8 @@ class Analyzer:
             state = self.block(block, states[id(block)])
             for succ in block.succ:
                 old = states.get(id(succ))
-                new = state if old is None else old.join(state)
+                out = _forget_released(state, read_later[order[id(succ)]])
+                new = out if old is None else old.join(out)
                 if new != old:
                     states[id(succ)] = new
                     succ_rank = order[id(succ)]
@@ -198,6 +200,11 @@ class Analyzer:
         deco = fn.releases_bql()
         if deco is not None and summary.releases is None:
             summary.releases = (Link(deco, fn.module, f"`{fn.name}()` is marked `@bql.releases_bql` here"),)
+        deco = fn.without_bql()
+        if deco is not None and summary.releases is None:
+            # SPEC §3.1.2: the runtime releases the BQL to run a `@without_bql` function.
+            label = f"`{fn.name}()` runs without the BQL (`@bql.without_bql`) here"
+            summary.releases = (Link(deco, fn.module, label),)
         deco = fn.requires_bql()
         if deco is not None and summary.needs_bql is None:
             summary.needs_bql = (Link(deco, fn.module, f"`{fn.name}()` requires the BQL here"),)
@@ -254,6 +261,10 @@ class Analyzer:
         if isinstance(event, LockChange):
             return self.lock_change(event, state)
         if isinstance(event, CellOp):
+            if event.thread_start is not None:
+                start = self.link(event.thread_start, "the lambda is started as a thread here")
+                self.report(Hazard("BQL006", event.node, chain=(start,)))
+                return state
             if state.lock.known_not_held():
                 self.report(Hazard("BQL006", event.node, chain=self.release_sites(state.lock)))
             elif state.lock.inherit and self.recording:
@@ -297,7 +308,10 @@ class Analyzer:
         released = dict(state.released)
         for name, held in list(bound.items()):
             if held & bids:
-                bound[name] = held - bids
+                if held - bids:
+                    bound[name] = held - bids
+                else:
+                    del bound[name]  # same as bound to nothing, and keeps the state small
                 released[name] = released.get(name, frozenset()) | {(b, site) for b in held & bids}
         return replace(
             state, live=state.live - bids, bound=tuple(bound.items()), released=tuple(released.items())
@@ -305,6 +319,13 @@ class Analyzer:
 
     def bind(self, state: State, event: Bind) -> State:
         bound = dict(state.bound)
+        if event.keep:
+            if event.bid is not None:
+                add = frozenset({event.bid})
+            else:
+                add = bound.get(event.alias or "", frozenset())
+            bound[event.name] = bound.get(event.name, frozenset()) | add
+            return replace(state, bound=tuple(bound.items()))
         old = bound.pop(event.name, frozenset())
         if event.bid is not None:
             new = frozenset({event.bid})
@@ -317,7 +338,9 @@ class Analyzer:
             bound[event.name] = new
         released = dict(state.released)
         released.pop(event.name, None)
-        if event.alias is not None and event.alias in dict(state.released):
+        if event.alias is not None and event.alias in dict(state.released) and not new:
+            # `h = g` after `g.release()`: h is the released guard too. A name that still holds
+            # a live guard (the next element of `for g in (a, b)`) is that guard instead.
             released[event.name] = dict(state.released)[event.alias]
         return replace(state, live=live, bound=tuple(bound.items()), released=tuple(released.items()))
 
@@ -363,6 +386,15 @@ class Analyzer:
         here = event.label
         via = {id(fn): node for fn, node in event.via}
         for callee in event.callees:
+            if event.guard is not None:
+                # Whether the callee writes its `self` is not a summary fact: a callee not yet
+                # analysed (another module, later in the queue) is asked all the same.
+                shared = [b for b in self.guard_bids(event.guard, state) if not self.borrows[b].mut]
+                mutation = self.mutates(callee) if shared else None
+                if mutation is not None:
+                    self.report(
+                        Hazard("BQL004", event.node, self.borrows[min(shared)], mutation, "call", event)
+                    )
             summary = self.summaries.get(id(callee))
             if summary is None:
                 continue
@@ -404,13 +436,6 @@ class Analyzer:
                     )
                 elif state.lock.inherit and self.recording:
                     self.result.summary.add_needs((step, *summary.needs_bql))
-            if event.guard is not None:
-                shared = [b for b in self.guard_bids(event.guard, state) if not self.borrows[b].mut]
-                mutation = self.mutates(callee) if shared else None
-                if mutation is not None:
-                    self.report(
-                        Hazard("BQL004", event.node, self.borrows[min(shared)], mutation, "call", event)
-                    )
 
     def all_leave_held(self, event: Call) -> bool:
         summaries = [self.summaries.get(id(callee)) for callee in event.callees]
@@ -433,6 +458,75 @@ def _prefixed(summary: Summary, first: Link) -> Summary:
         borrows={key: (first, *chain) for key, chain in summary.borrows.items()},
         needs_bql=(first, *summary.needs_bql) if summary.needs_bql else None,
     )
+
+
+def _guards_read_later(by_rank: dict[int, Block], order: dict[int, int]) -> dict[int, frozenset[str]]:
+    """Return, per rank, the guard names whose released borrows may be read from that block on.
+
+    A backward liveness: a GuardUse of a name, or a Bind that copies it, reads its entry; a
+    Bind or `del` of the name replaces it. A name is tracked only where it may already be
+    bound (at or after the lowest block reachable from one of its Binds): before that it
+    cannot be released, and tracking it there would cost time and memory quadratic in the
+    function's length. Sweeps in postorder settle the loops.
+    """
+    low = _lowest_reachable(by_rank, order)
+    floor: dict[str, int] = {}
+    for rank, block in by_rank.items():
+        for event in block.events:
+            if isinstance(event, Bind) and floor.get(event.name, rank + 1) > low[rank]:
+                floor[event.name] = low[rank]
+    live: dict[int, frozenset[str]] = {rank: frozenset() for rank in by_rank}
+    changed = True
+    while changed:
+        changed = False
+        for rank in sorted(by_rank, reverse=True):
+            block = by_rank[rank]
+            names: set[str] = set()
+            for succ in block.succ:
+                names |= live[order[id(succ)]]
+            for event in reversed(block.events):
+                if isinstance(event, GuardUse):
+                    names.add(event.name)
+                elif isinstance(event, Bind):
+                    names.discard(event.name)
+                    if event.alias is not None:
+                        names.add(event.alias)
+                elif isinstance(event, DelName):
+                    names.discard(event.name)
+            kept = frozenset(n for n in names if floor.get(n, len(by_rank)) <= rank)
+            if kept != live[rank]:
+                live[rank] = kept
+                changed = True
+    return live
+
+
+def _lowest_reachable(by_rank: dict[int, Block], order: dict[int, int]) -> dict[int, int]:
+    """Return, per rank, the lowest rank reachable from that block (itself included).
+
+    In reverse postorder only back edges go to a lower rank, so a block outside every loop
+    reaches nothing before itself; a few sweeps settle the loops.
+    """
+    low = {rank: rank for rank in by_rank}
+    changed = True
+    while changed:
+        changed = False
+        for rank in sorted(by_rank, reverse=True):
+            best = min((low[order[id(s)]] for s in by_rank[rank].succ), default=rank)
+            if best < low[rank]:
+                low[rank] = best
+                changed = True
+    return low
+
+
+def _forget_released(state: State, read_later: frozenset[str]) -> State:
+    """Drop the released guards that no block reachable from here reads again.
+
+    Keeping them would make every state carry every guard name the function ever released
+    (quadratic time and memory on long functions); nothing that reads `released` changes.
+    """
+    if all(name in read_later for name, _ in state.released):
+        return state
+    return replace(state, released=tuple((n, ends) for n, ends in state.released if n in read_later))
 
 
 def reverse_postorder(entry: Block) -> list[Block]:

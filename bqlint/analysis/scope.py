@@ -10,10 +10,21 @@ from __future__ import annotations
 import libcst as cst
 
 from bqlint.analysis.events import CellKey
-from bqlint.model.api import BORROW_METHODS, TRY_BORROW_METHODS
+from bqlint.model.api import BORROW_METHODS, TRY_BORROW_METHODS, CellKind
 from bqlint.model.classes import CellContainer, CellType, ClassInfo, FieldType, Instance
 from bqlint.model.functions import FunctionInfo
-from bqlint.model.project import External, dotted
+from bqlint.analysis.bindings import (
+    DISPLAY_TYPES,
+    DISPLAYS,
+    branches,
+    container_names,
+    guard_bindings,
+    guard_exprs,
+    is_borrow_call,
+    is_callable_expr,
+    match_guard_bindings,
+)
+from bqlint.model.project import External, dotted, import_bindings
 
 
 def _target_names(target: cst.BaseExpression) -> list[cst.Name]:
@@ -42,20 +53,13 @@ _BINDING_NODES = frozenset(
         cst.CompFor,
         cst.WithItem,
         cst.ExceptHandler,
+        cst.Match,
         cst.FunctionDef,
         cst.ClassDef,
         cst.Import,
         cst.ImportFrom,
     }
 )
-
-
-def is_borrow_call(node: cst.BaseExpression) -> bool:
-    return (
-        isinstance(node, cst.Call)
-        and isinstance(node.func, cst.Attribute)
-        and node.func.attr.value in (*BORROW_METHODS, *TRY_BORROW_METHODS)
-    )
 
 
 class FunctionScope:
@@ -71,6 +75,12 @@ class FunctionScope:
         self.globals: set[str] = set()
         self.local_types: dict[str, FieldType | None] = {}
         self.guard_sources: dict[str, list[cst.BaseExpression]] = {}
+        self.imports: dict[str, str] = {}  # local name -> dotted target, of imports in the body
+        self._callable_sources: dict[str, list[cst.BaseExpression | None]] = {}
+        self._callables: dict[str, tuple[cst.BaseExpression, ...]] = {}
+        # Names bound to a display or a starred target: iterating them yields what they hold.
+        self.containers: set[str] = set()
+        self._loops_over: list[tuple[str, str]] = []
         self._parent: FunctionScope | None = None
         self._scan()
 
@@ -107,6 +117,12 @@ class FunctionScope:
             elif kind is cst.WithItem:
                 if node.asname is not None:  # type: ignore[attr-defined]
                     self._bind(node.asname.name, node.item)  # type: ignore[attr-defined]
+            elif kind is cst.Match:
+                for case in node.cases:  # type: ignore[attr-defined]
+                    subject = node.subject  # type: ignore[attr-defined]
+                    for name, source in match_guard_bindings(case.pattern, subject):
+                        self.locals.add(name)
+                        self.guard_sources.setdefault(name, []).append(source)
             elif kind is cst.ExceptHandler:
                 if node.name is not None:  # type: ignore[attr-defined]
                     self._bind(node.name.name, None)  # type: ignore[attr-defined]
@@ -114,15 +130,53 @@ class FunctionScope:
                 if node is not self.fn.node:
                     self.locals.add(node.name.value)  # type: ignore[attr-defined]
                     self.local_types[node.name.value] = None  # type: ignore[attr-defined]
-            elif isinstance(node, (cst.Import, cst.ImportFrom)) and not isinstance(
-                node.names, cst.ImportStar
-            ):
-                for alias in node.names:
-                    asname = alias.asname.name if alias.asname else None
-                    if isinstance(asname, cst.Name):
-                        self.locals.add(asname.value)
+            elif isinstance(node, (cst.Import, cst.ImportFrom)):
+                # An import inside the function binds a local name to a module or definition.
+                for local, target in import_bindings(node, self.module):
+                    if local != "*":
+                        self.imports[local] = target
         self.locals -= self.globals
+        for name, container in self._loops_over:  # `for g in rest` where `first, *rest = ...`
+            if container in self.containers:
+                self.guard_sources.setdefault(name, []).append(cst.Name(container))
         self._keep_guard_names()
+
+    def bound_callables(self, name: str) -> tuple[cst.BaseExpression, ...]:
+        """Return what local `name` is bound to when every binding of it is a resolvable
+        callable (SPEC §3.1.2: `cb = self.m`, `partial(self.m, 1)`, a lambda), else ()."""
+        found = self._callables.get(name)
+        if found is None:
+            values = self._callable_sources.get(name, [None])
+            ok = name not in self.params and name not in self.globals
+            if ok and all(v is not None and self._resolvable(v) for v in values):
+                found = tuple(b for v in values if v is not None for b in branches(v))
+            else:
+                found = ()
+            self._callables[name] = found
+        return found
+
+    def _resolvable(self, value: cst.BaseExpression) -> bool:
+        """Whether a callable expression names a definition, not a parameter or a variable."""
+        if isinstance(value, cst.IfExp):
+            return self._resolvable(value.body) and self._resolvable(value.orelse)
+        if isinstance(value, cst.Lambda):
+            # Its body is evaluated at the call (`lambda: self.regs.borrow().fifo[0]`); only a
+            # body that just calls a parameter or a variable resolves to nothing.
+            if not isinstance(value.body, cst.Call) or dotted(value.body.func) is None:
+                return True
+            head = (dotted(value.body.func) or "").split(".")[0]
+            lambda_params = {p.name.value for p in value.params.params}
+            return head not in lambda_params and self._resolvable(value.body.func)
+        if isinstance(value, cst.Call):
+            return self._resolvable(value.args[0].value)
+        head = (dotted(value) or "").split(".")[0]
+        if not head:
+            return False
+        if head == self.self_name or head in self.imports:
+            return True
+        if head in self.locals:
+            return self._nested_function(head) is not None
+        return True
 
     def _keep_guard_names(self) -> None:
         """Keep in `guard_sources` only names that may end up holding a borrow guard."""
@@ -153,10 +207,19 @@ class FunctionScope:
                     typed = self.project.type_of_annotation(annotation, self.module, target)
                 if typed is None and value is not None:
                     typed = self.type_of_expr(value)
-                if value is not None and (is_borrow_call(value) or isinstance(value, cst.Name)):
-                    self.guard_sources.setdefault(name.value, []).append(value)
             previous = self.local_types.get(name.value, typed)
             self.local_types[name.value] = typed if previous is typed or _same(previous, typed) else None
+        for bound, source in guard_bindings(target, value):
+            self.guard_sources.setdefault(bound, []).append(source)
+        if type(target) is cst.Name:
+            if type(value) in DISPLAY_TYPES:
+                self.containers.add(target.value)
+            bound_to = value if is_callable_expr(value) else None
+            self._callable_sources.setdefault(target.value, []).append(bound_to)
+            return
+        self.containers.update(container_names(target, value))
+        for name in names:
+            self._callable_sources.setdefault(name.value, []).append(None)
 
     def _bind_loop(self, target: cst.BaseExpression, iterable: cst.BaseExpression) -> None:
         if (
@@ -176,8 +239,14 @@ class FunctionScope:
         element = typed.element if isinstance(typed, CellContainer) else None
         for name in _target_names(target):
             self.locals.add(name.value)
+            self._callable_sources.setdefault(name.value, []).append(None)
             if name.value not in self.local_types:
                 self.local_types[name.value] = element
+        if isinstance(target, cst.Name) and isinstance(iterable, DISPLAYS):
+            # `for g in (a.borrow(), b.borrow())`: the target holds one of the guards.
+            self.guard_sources.setdefault(target.value, []).extend(guard_exprs(iterable))
+        elif isinstance(target, cst.Name) and isinstance(iterable, cst.Name):
+            self._loops_over.append((target.value, iterable.value))
 
     # ---- keys and types --------------------------------------------------------------
     def root_of(self, name: str) -> str | None:
@@ -258,6 +327,19 @@ class FunctionScope:
         typed = self.type_of_key(key)
         return (key, typed) if isinstance(typed, CellType) else None
 
+    def untyped_param_refcell(self, expr: cst.BaseExpression, method: str) -> tuple[CellKey, CellType] | None:
+        """`dev.regs.borrow_mut()` on a parameter the model has no type for: a borrow of
+        `dev.regs`, which a caller maps onto its argument (SPEC §3.1.2 "Calls also resolve":
+        `helper(self)` that borrows `dev.regs` borrows `self.regs`)."""
+        if method not in BORROW_METHODS and method not in TRY_BORROW_METHODS:
+            return None
+        key = self.key_of(expr)
+        if key is None or len(key) < 2 or not key[0].startswith("p:") or key[0][2:] == self.self_name:
+            return None
+        if self.type_of_key(key[:1]) is not None or self.type_of_key(key) is not None:
+            return None
+        return key, _UNTYPED_REFCELL
+
     # ---- calls -----------------------------------------------------------------------
     def resolve_name(self, expr: cst.BaseExpression) -> object:
         """Resolve a Name/Attribute callee not rooted in a local: a definition or External."""
@@ -265,6 +347,9 @@ class FunctionScope:
         if name is None:
             return None
         head = name.split(".")[0]
+        if head in self.imports:
+            target = ".".join([self.imports[head], *name.split(".")[1:]])
+            return self.project.resolve(target, self.module.root)
         if head in self.locals and head != self.self_name:
             nested = self._nested_function(head) if "." not in name else None
             return nested
@@ -285,14 +370,24 @@ class FunctionScope:
             return tuple(typed.cls.implementations(name))
         return ()
 
-    def super_method(self, name: str) -> tuple[FunctionInfo, ...]:
-        cls = self.fn.cls
+    def super_method(self, name: str, start: ClassInfo | None = None) -> tuple[FunctionInfo, ...]:
+        """Return what `super().name()` may run: the next class after `start` (the enclosing
+        class) in the MRO of that class and of each subclass in the checked files."""
+        cls = start or self.fn.cls
         if cls is None:
             return ()
-        for base in cls.mro()[1:]:
-            if name in base.methods:
-                return (base.methods[name],)
-        return ()
+        found: list[FunctionInfo] = []
+        for owner in (cls, *cls.all_subclasses()):
+            mro = owner.mro()
+            if cls not in mro:
+                continue
+            for base in mro[mro.index(cls) + 1 :]:
+                method = base.methods.get(name)
+                if method is not None:
+                    if method not in found:
+                        found.append(method)
+                    break
+        return tuple(found)
 
     def inner_class(self, guard: str) -> ClassInfo | None:
         """Return the class inside the cells whose guards `guard` may hold."""
@@ -310,6 +405,9 @@ class FunctionScope:
 
     def may_hold_guard(self, name: str) -> bool:
         return name in self.guard_sources
+
+
+_UNTYPED_REFCELL = CellType(CellKind.REFCELL, "BqlRefCell")
 
 
 def _same(a: FieldType | None, b: FieldType | None) -> bool:

@@ -62,6 +62,7 @@ def _collect_defs(
             info = ClassInfo(stmt.name.value, f"{prefix}.{stmt.name.value}", stmt, module, project)
             project.register_class(info)
             _collect_defs(project, module, stmt.body, info.qname, info, None)
+            _collect_property_calls(info)
         elif isinstance(stmt, cst.FunctionDef):
             fn = FunctionInfo(
                 stmt.name.value, f"{prefix}.{stmt.name.value}", stmt, module, project, cls, parent
@@ -92,6 +93,38 @@ def _collect_defs(
                     _collect_defs(project, module, value, prefix, cls, parent)
 
 
+_PROPERTY_ARGS = ("getter", "setter", "deleter")
+_PROPERTY_KEYWORDS = {"fget": "getter", "fset": "setter", "fdel": "deleter"}
+
+
+def _collect_property_calls(cls: ClassInfo) -> None:
+    """`level = property(_get_level, _set_level)` in a class body: accessors, like decorators."""
+    for stmt in _statements(cls.node.body):
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            if not (
+                isinstance(small, cst.Assign)
+                and len(small.targets) == 1
+                and isinstance(small.targets[0].target, cst.Name)
+                and isinstance(small.value, cst.Call)
+                and dotted(small.value.func) in ("property", "builtins.property")
+            ):
+                continue
+            accessors: dict[str, FunctionInfo] = {}
+            for index, arg in enumerate(small.value.args):
+                kind = (
+                    _PROPERTY_KEYWORDS.get(arg.keyword.value)
+                    if arg.keyword is not None
+                    else (_PROPERTY_ARGS[index] if index < len(_PROPERTY_ARGS) else None)
+                )
+                method = cls.methods.get(arg.value.value) if isinstance(arg.value, cst.Name) else None
+                if kind is not None and method is not None:
+                    accessors[kind] = method
+            if accessors:
+                cls.properties[small.targets[0].target.value] = accessors
+
+
 def _accessor(node: cst.FunctionDef) -> str | None:
     """Return "getter", "setter" or "deleter" for a property accessor, else None."""
     for deco in node.decorators:
@@ -114,7 +147,9 @@ def _collect_thread_targets(project: Project) -> None:
             run.thread_starts.append((run.node.name, cls.module))
     for module in project.modules:
         tree = module.source.module
-        if tree is None or "Thread" not in module.source.text:
+        # A thread start names `threading` in an import, or a `...Thread` re-exported elsewhere.
+        uses_threading = any(m.split(".")[0] == "threading" for m in module.imported_modules)
+        if tree is None or not (uses_threading or "Thread" in module.source.text):
             continue
         for node in walk(tree):
             if not isinstance(node, cst.Call):

@@ -6,6 +6,7 @@ cell field is one whose annotation or constructor is a cell type, or a container
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Union
 
@@ -33,6 +34,8 @@ class CellType:
     inner: ClassInfo | None = None
     decl: cst.CSTNode | None = None
     module: ModuleInfo | None = None
+    # The type variable standing for the inner type (`BqlRefCell[R]`), bound by a subclass.
+    param: str | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -74,34 +77,37 @@ class ClassInfo:
         if self._bases is None:
             self._bases = []
             for arg in self.node.bases:
-                self._bases.append(self.project.resolve_expr(arg.value, self.module))
+                if arg.keyword is not None or arg.star:
+                    continue  # `metaclass=...`, `*bases`
+                expr = arg.value
+                # SPEC §3.1.2: a subscripted base (`RegisterBank[Regs]`, `Generic[T]`) is its origin.
+                while isinstance(expr, cst.Subscript):
+                    expr = expr.value
+                self._bases.append(self.project.resolve_expr(expr, self.module))
         return self._bases
 
     def mro(self) -> list[ClassInfo]:
-        """Return this class and its project ancestors, depth-first, without repeats."""
-        if self._mro is not None:
-            return self._mro
-        seen: list[ClassInfo] = []
-        stack: list[ClassInfo] = [self]
-        while stack:
-            cls = stack.pop(0)
-            if cls in seen:
-                continue
-            seen.append(cls)
-            stack.extend(b for b in cls.bases() if isinstance(b, ClassInfo))
-        self._mro = seen
-        return seen
+        """Return this class and its project ancestors in Python's C3 order."""
+        if self._mro is None:
+            self._mro = [self]  # a cyclic hierarchy (an error in Python) stops here
+            self._mro = c3_linearization(self)
+        return self._mro
 
     def external_bases(self) -> set[str]:
         from bqlint.model.project import External  # project.py imports this module at its end
 
         return {b.qname for cls in self.mro() for b in cls.bases() if isinstance(b, External)}
 
+    def qnames(self) -> tuple[str, ...]:
+        """Return every qualified name of this class (one per name of its module)."""
+        return self.module.qualified(self.qname)
+
     def is_device(self) -> bool:
-        """Return whether this class derives from `bql.Device` or a configured device base."""
+        """Return whether this class is, or derives from, `bql.Device` or a configured device
+        base (SPEC §3.1.2: a class listed in `device-bases` is itself a device class)."""
         if self._device is None:
             configured = set(self.project.config.device_bases)
-            bases = self.external_bases() | {c.qname for c in self.mro()[1:]}
+            bases = self.external_bases() | {q for c in self.mro() for q in c.qnames()}
             self._device = bool(bases & (DEVICE_BASES | configured))
         return self._device
 
@@ -161,12 +167,43 @@ class ClassInfo:
         """Return the typed fields of this class, inherited ones included."""
         if self._fields is None:
             self._fields = {}
+            bound = self._type_arguments()
             for cls in reversed(self.mro()):
                 if cls is self:
                     self._fields.update(self._own_fields())
                 else:
-                    self._fields.update(cls.fields())
+                    self._fields.update(_bind_params(cls.fields(), bound))
         return self._fields
+
+    def type_params(self) -> list[str]:
+        """Return the type variables this class is generic in (`Generic[R]`, `Base[R]`, `[R]`)."""
+        names: list[str] = []
+        if self.node.type_parameters is not None:
+            names.extend(p.param.name.value for p in self.node.type_parameters.params)
+        for arg in self.node.bases:
+            if isinstance(arg.value, cst.Subscript):
+                for element in arg.value.slice:
+                    value = element.slice.value if isinstance(element.slice, cst.Index) else None
+                    if isinstance(value, cst.Name) and value.value not in names:
+                        if not isinstance(self.project.resolve_expr(value, self.module), ClassInfo):
+                            names.append(value.value)
+        return names
+
+    def _type_arguments(self) -> dict[str, ClassInfo]:
+        """`class Gpio(RegisterBank[GpioRegs])`: the base's type variable -> `GpioRegs`."""
+        out: dict[str, ClassInfo] = {}
+        for arg in self.node.bases:
+            if not isinstance(arg.value, cst.Subscript):
+                continue
+            origin = self.project.resolve_expr(arg.value.value, self.module)
+            if not isinstance(origin, ClassInfo) or origin is self:
+                continue
+            args = [e.slice.value for e in arg.value.slice if isinstance(e.slice, cst.Index)]
+            for name, value in zip(origin.type_params(), args):
+                typed = self.project.type_of_annotation(value, self.module, value)
+                if isinstance(typed, Instance):
+                    out[name] = typed.cls
+        return out
 
     def _own_fields(self) -> dict[str, FieldType]:
         out: dict[str, FieldType] = {}
@@ -197,13 +234,56 @@ class ClassInfo:
                 elif isinstance(known, CellType) and isinstance(typed, CellType) and method.is_construction():
                     # The construction site is the cell's declaration (BQL007's related location).
                     out[name] = CellType(
-                        known.kind, known.type_name, known.inner or typed.inner, typed.decl, typed.module
+                        known.kind,
+                        known.type_name,
+                        known.inner or typed.inner,
+                        typed.decl,
+                        typed.module,
+                        known.param or typed.param,
                     )
         return out
 
     def cell_field(self, name: str) -> CellType | CellContainer | None:
         typed = self.fields().get(name)
         return typed if isinstance(typed, (CellType, CellContainer)) else None
+
+
+def _bind_params(fields: dict[str, FieldType], bound: dict[str, ClassInfo]) -> dict[str, FieldType]:
+    """Return `fields` with each cell whose inner type is a type variable of `bound` resolved."""
+    if not bound:
+        return fields
+    out = dict(fields)
+    for name, typed in fields.items():
+        if isinstance(typed, CellType) and typed.inner is None and typed.param in bound:
+            out[name] = dataclasses.replace(typed, inner=bound[typed.param])
+    return out
+
+
+def c3_linearization(cls: ClassInfo) -> list[ClassInfo]:
+    """Return `cls` followed by its project ancestors as Python's C3 merge orders them.
+
+    Bases outside the checked files are left out (they hold no project methods); a hierarchy
+    C3 rejects (Python raises TypeError) falls back to depth-first order without repeats.
+    """
+    bases = [b for b in cls.bases() if isinstance(b, ClassInfo)]
+    sequences = [list(b.mro()) for b in bases] + [list(bases)]
+    out: list[ClassInfo] = [cls]
+    while True:
+        sequences = [s for s in sequences if s]
+        if not sequences:
+            return out
+        for seq in sequences:
+            head = seq[0]
+            if not any(head in other[1:] for other in sequences):
+                break
+        else:
+            for base in bases:
+                out.extend(c for c in base.mro() if c not in out)
+            return out
+        out.append(head)
+        for seq in sequences:
+            if seq[0] is head:
+                del seq[0]
 
 
 def cell_kind(qname: str, configured: tuple[str, ...]) -> CellKind | None:

@@ -35,6 +35,10 @@ class FunctionInfo:
     _decorators: list[tuple[str, cst.Decorator]] | None = None
     _body_nodes: list[cst.CSTNode] | None = None
 
+    def qnames(self) -> tuple[str, ...]:
+        """Return every qualified name of this function (one per name of its module)."""
+        return self.module.qualified(self.qname)
+
     def body_nodes(self) -> list[cst.CSTNode]:
         """Return every node of the body, pre-order, not inside nested defs (walked once)."""
         if self._body_nodes is None:
@@ -184,4 +188,16 @@ class FunctionInfo:
             inner = self.project.type_of_constructor(local_values[first.value], self.module, decl)
             if isinstance(inner, Instance):
                 return CellType(typed.kind, typed.type_name, inner.cls, typed.decl, typed.module)
+        if isinstance(first, cst.Name):
+            # `def __init__(self, regs: R): self.regs = BqlRefCell(regs)`: the inner type is the
+            # parameter's (a class, or a type variable a generic subclass binds).
+            annotation = self.param_annotation(first.value)
+            if annotation is not None:
+                inner = self.project.type_of_annotation(annotation, self.module, decl)
+                if isinstance(inner, Instance):
+                    return CellType(typed.kind, typed.type_name, inner.cls, typed.decl, typed.module)
+                if isinstance(annotation, cst.Name):
+                    return CellType(
+                        typed.kind, typed.type_name, None, typed.decl, typed.module, annotation.value
+                    )
         return typed

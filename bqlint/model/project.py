@@ -8,6 +8,7 @@ in a checked file or to an external dotted name (canonicalised for the `bql` API
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Union
 
@@ -35,23 +36,76 @@ class ModuleInfo:
     symbols: dict[str, tuple[str, object]] = field(default_factory=dict)
     star_imports: list[str] = field(default_factory=list)
     imported_modules: set[str] = field(default_factory=set)
+    _names: tuple[str, ...] | None = None
 
     @property
     def package(self) -> str:
         return self.name if self.is_package else self.name.rpartition(".")[0]
+
+    def names(self) -> tuple[str, ...]:
+        """Return every dotted name this module is importable as, its own name first."""
+        if self._names is None:
+            self._names = (self.name, *(n for n in module_names_for(self.source.path) if n != self.name))
+        return self._names
+
+    def qualified(self, qname: str) -> tuple[str, ...]:
+        """Return `qname` (of something defined here) under each name of this module."""
+        rest = qname[len(self.name) :] if qname.startswith(self.name) else ""
+        return tuple(f"{name}{rest}" for name in self.names()) if rest or qname == self.name else (qname,)
 
 
 Target = Union[External, "ModuleInfo", "ClassInfo", "FunctionInfo", None]
 
 
 def module_name_for(path: Path) -> tuple[str, Path]:
-    """Return (dotted module name, package root) of a file, from its `__init__.py` parents."""
+    """Return (dotted module name, package root) of a file.
+
+    In a regular package the name comes from its `__init__.py` parents. A module whose folder
+    has no `__init__.py` below the import root is in a namespace package (PEP 420): its name
+    is its path from the import root (SPEC §3.1.2 "Names are Python's").
+    """
+    name, folder = _package_name(path)
+    if not (path.parent / "__init__.py").is_file():
+        root = import_root(path.parent)
+        if root is not None and root != path.parent and root in path.parents:
+            return _path_name(path, root), root
+    return name, folder
+
+
+def module_names_for(path: Path) -> tuple[str, ...]:
+    """Return the names a file is importable as: from its packages and from the import root."""
+    names = [module_name_for(path)[0], _package_name(path)[0]]
+    root = import_root(path.parent)
+    if root is not None and root in path.parents:
+        names.append(_path_name(path, root))
+    return tuple(dict.fromkeys(names))
+
+
+def _package_name(path: Path) -> tuple[str, Path]:
     parts = [] if path.name == "__init__.py" else [path.stem]
     folder = path.parent
     while (folder / "__init__.py").is_file() and folder.parent != folder:
         parts.insert(0, folder.name)
         folder = folder.parent
     return ".".join(parts) or path.stem, folder
+
+
+def _path_name(path: Path, root: Path) -> str:
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    if parts and parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts) or path.stem
+
+
+@lru_cache(maxsize=4096)
+def import_root(folder: Path) -> Path | None:
+    """Return the import root above `folder`: the nearest folder holding pyproject.toml or
+    bqlint.toml, or its `src/` when `folder` is below that."""
+    for candidate in (folder, *folder.parents):
+        if (candidate / "pyproject.toml").is_file() or (candidate / "bqlint.toml").is_file():
+            src = candidate / "src"
+            return src if src == folder or src in folder.parents else candidate
+    return None
 
 
 def dotted(expr: cst.BaseExpression) -> str | None:
@@ -102,36 +156,72 @@ def collect_symbols(module: ModuleInfo, tree: cst.Module) -> None:
                         small.target.value, ("alias", small.value or small.annotation.annotation)
                     )
     for node in statements(tree, into_scopes=True):
+        if isinstance(node, (cst.Import, cst.ImportFrom)):
+            _add_import(module, node)
+
+
+def import_bindings(node: cst.Import | cst.ImportFrom, module: ModuleInfo) -> list[tuple[str, str]]:
+    """Return (local name, dotted target) for each name an import statement binds; a star
+    import binds ("*", module)."""
+    out: list[tuple[str, str]] = []
+    if isinstance(node, cst.Import):
+        for alias in node.names:
+            full = dotted(alias.name) or ""
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                out.append((alias.asname.name.value, full))
+            else:
+                head = full.split(".")[0]
+                out.append((head, head))
+        return out
+    base = dotted(node.module) if node.module is not None else ""
+    level = len(node.relative)
+    if level:
+        prefix = _relative_base(module, level)
+        base = f"{prefix}.{base}" if base and prefix else (base or prefix)
+    if not base:
+        return out
+    if isinstance(node.names, cst.ImportStar):
+        return [("*", base)]
+    for alias in node.names:
+        name = dotted(alias.name) or ""
+        local = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else name
+        out.append((local, f"{base}.{name}"))
+    return out
+
+
+def _add_import(module: ModuleInfo, node: cst.Import | cst.ImportFrom) -> None:
+    for local, target in import_bindings(node, module):
+        if local == "*":
+            module.imported_modules.add(target)
+            module.star_imports.append(target)
+            continue
         if isinstance(node, cst.Import):
-            for alias in node.names:
-                full = dotted(alias.name) or ""
-                module.imported_modules.add(full)
-                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                    symbols[alias.asname.name.value] = ("import", full)
-                else:
-                    head = full.split(".")[0]
-                    symbols[head] = ("import", head)
-        elif isinstance(node, cst.ImportFrom):
-            base = dotted(node.module) if node.module is not None else ""
-            level = len(node.relative)
-            if level:
-                prefix = _relative_base(module, level)
-                base = f"{prefix}.{base}" if base and prefix else (base or prefix)
-            if not base:
-                continue
-            module.imported_modules.add(base)
-            if isinstance(node.names, cst.ImportStar):
-                module.star_imports.append(base)
-                continue
-            for alias in node.names:
-                name = dotted(alias.name) or ""
-                local = (
-                    alias.asname.name.value
-                    if alias.asname and isinstance(alias.asname.name, cst.Name)
-                    else name
-                )
-                symbols[local] = ("import", f"{base}.{name}")
-                module.imported_modules.add(f"{base}.{name}")
+            full = next(dotted(a.name) or "" for a in node.names if _binds(a, local))
+            module.imported_modules.add(full)
+        else:
+            module.imported_modules.add(target.rpartition(".")[0])
+            module.imported_modules.add(target)
+        module.symbols[local] = ("import", target)
+
+
+def _binds(alias: cst.ImportAlias, local: str) -> bool:
+    if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+        return alias.asname.name.value == local
+    return (dotted(alias.name) or "").split(".")[0] == local
+
+
+def modules_by_path_tail(name: str, by_stem: dict[str, list[ModuleInfo]]) -> list[ModuleInfo]:
+    """Namespace packages (PEP 420, no __init__.py): `acme.host.vcpu` is .../acme/host/vcpu.py,
+    wherever the import root is."""
+    parts = name.split(".")
+    if len(parts) < 2:
+        return []
+    return [
+        m
+        for m in by_stem.get(parts[-1], ())
+        if m.source.path.name != "__init__.py"
+        and list(m.source.path.with_suffix("").parts[-len(parts) :]) == parts
+    ]
 
 
 class Project:
@@ -149,7 +239,8 @@ class Project:
 
     def add_module(self, module: ModuleInfo) -> None:
         self.modules.append(module)
-        self._by_name.setdefault(module.name, []).append(module)
+        for name in module.names():
+            self._by_name.setdefault(name, []).append(module)
         self._by_stem.setdefault(module.source.path.stem, []).append(module)
 
     def module(self, name: str, near: Path | None = None) -> ModuleInfo | None:
@@ -163,16 +254,7 @@ class Project:
         return found[0]
 
     def _by_path_tail(self, name: str) -> list[ModuleInfo]:
-        """Namespace packages (PEP 420, no __init__.py): `acme.host.vcpu` is .../acme/host/vcpu.py."""
-        parts = name.split(".")
-        if len(parts) < 2:
-            return []
-        return [
-            m
-            for m in self._by_stem.get(parts[-1], ())
-            if m.source.path.name != "__init__.py"
-            and list(m.source.path.with_suffix("").parts[-len(parts) :]) == parts
-        ]
+        return modules_by_path_tail(name, self._by_stem)
 
     def register_class(self, info: ClassInfo) -> None:
         self.classes.append(info)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -22,7 +23,11 @@ if TYPE_CHECKING:
 
 
 def _name_of(project: Project, expr: cst.BaseExpression, module: ModuleInfo) -> tuple[str, object]:
+    """Return the qualified name of what `expr` names (the one config lists, if any) and it."""
     target = project.resolve_expr(expr, module)
+    if isinstance(target, ClassInfo):
+        configured = project.config.cell_types
+        return (next((q for q in target.qnames() if q in configured), target.qname), target)
     return (getattr(target, "qname", "") or "", target)
 
 
@@ -57,7 +62,10 @@ def type_of_annotation(
             if args:
                 found = type_of_annotation(project, args[0], module, decl)
                 inner_class = found.cls if isinstance(found, Instance) else None
-            return _cell(project, qname, inner_class, decl, module)
+            cell = _cell(project, qname, inner_class, decl, module)
+            if cell is not None and inner_class is None and args and isinstance(args[0], cst.Name):
+                cell = dataclasses.replace(cell, param=args[0].value)  # `BqlRefCell[R]`
+            return cell
         if is_container_name(qname) or qname in ("list", "tuple", "dict", "set"):
             for arg in args:
                 found = type_of_annotation(project, arg, module, decl)

@@ -16,7 +16,7 @@ from bqlint.analysis.flow import FunctionFlow, Hazard
 from bqlint.analysis.scope import FunctionScope
 from bqlint.analysis.summaries import Link
 from bqlint.diagnostics import Applicability, Edit
-from bqlint.model.classes import FieldType
+from bqlint.model.classes import FieldType, Instance
 from bqlint.model.functions import FunctionInfo
 from bqlint.model.mutations import Mutation, self_mutations
 from bqlint.model.project import ModuleInfo, Project
@@ -80,7 +80,20 @@ class RuleContext:
             for mutation in self_mutations(fn):
                 if mutation.kind in REBINDING and fn.cls.is_property(mutation.field):
                     continue
+                if self.is_property_store(fn, mutation):
+                    continue
                 yield fn, mutation, fn.cls.cell_field(mutation.field)
+
+    def is_property_store(self, fn: FunctionInfo, mutation: Mutation) -> bool:
+        """`self.clock.hz = v` where `hz` is a property of the field's class runs its setter
+        (SPEC §3.1.2): a call, not a mutation of the field."""
+        target = mutation.node
+        if mutation.kind != "item" or not isinstance(target, cst.Attribute):
+            return False
+        scope = self.scope(fn)
+        key = scope.key_of(target.value)
+        typed = scope.type_of_key(key) if key is not None else None
+        return isinstance(typed, Instance) and typed.cls.is_property(target.attr.value)
 
 
 def call_text(node: cst.Call) -> str:

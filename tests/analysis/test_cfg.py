@@ -83,3 +83,50 @@ def test_while_true_has_no_exit_edge_but_break() -> None:
     assert "CellOp self.level.get()" in dump
     # The head is only left through `break`: exactly one path reaches the exit block.
     assert [line for line in dump.splitlines() if line.endswith("-> 1")] == ["4: [] -> 1"]
+
+
+def test_conditional_expression_binds_either_borrow_through_a_join() -> None:
+    body = """
+    def h(self, fast: bool) -> None:
+        g = self.regs.borrow() if fast else self.regs.borrow_mut()
+        g.release()
+    """
+    assert _dump(body, "h") == textwrap.dedent("""\
+        0: [] -> 2
+        1: [] -> 
+        2: [] -> 3,4
+        3: [CellOp self.regs.borrow(); Borrow b1 self.regs shared; Bind $1 <- b1] -> 5
+        4: [CellOp self.regs.borrow_mut(); Borrow b2 self.regs mut; Bind $1 <- b2] -> 5
+        5: [Bind g <- $1; DelName $1] -> 6
+        6: [GuardUse g; ReleaseGuard g] -> 1""")
+
+
+def test_unpacking_a_display_pairs_each_name_with_its_own_guard() -> None:
+    body = """
+    def u(self) -> None:
+        a, b = self.regs.borrow(), 0
+    """
+    assert _dump(body, "u") == textwrap.dedent("""\
+        0: [] -> 2
+        1: [] -> 
+        2: [CellOp self.regs.borrow(); Borrow b1 self.regs shared; Bind $1 <- b1; Bind $2 <- $1; Bind a <- $1; Bind b; DelName $1; DelName $2] -> 1""")
+
+
+def test_match_capture_of_the_whole_subject_holds_its_guard() -> None:
+    body = """
+    def m(self) -> None:
+        match self.regs.try_borrow():
+            case None:
+                pass
+            case g:
+                g.release()
+    """
+    assert _dump(body, "m") == textwrap.dedent("""\
+        0: [] -> 2
+        1: [] -> 
+        2: [CellOp self.regs.try_borrow(); Borrow b1 self.regs shared try; Bind $1 <- b1] -> 3,5
+        3: [DelName $1] -> 4
+        4: [] -> 7
+        5: [Bind g <- $1; DelName $1] -> 6
+        6: [GuardUse g; ReleaseGuard g] -> 7
+        7: [] -> 1""")

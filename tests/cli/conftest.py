@@ -89,6 +89,7 @@ def fake_engine(monkeypatch: pytest.MonkeyPatch) -> list[tuple[list[Path], list[
         context: Sequence[Path] = (),
         stdin: tuple[Path, str] | None = None,
         explicit: Sequence[Path] = (),
+        **options: object,  # jobs, cache, progress: nothing to do for the word finder
     ) -> engine.Report:
         calls.append((list(files), list(context)))
         inputs = [(p, p.read_bytes().decode("utf-8")) for p in files]  # as stored, like engine.run

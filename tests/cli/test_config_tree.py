@@ -195,7 +195,7 @@ def test_each_file_is_reported_once_by_its_own_configuration(project, invoke, mo
     )
     runs = []
 
-    def run(settings, files, *, context=(), stdin=None, explicit=()):
+    def run(settings, files, *, context=(), stdin=None, explicit=(), **options):
         runs.append(settings.config_path)
         everything = [Path(p).resolve() for p in (*files, *context)]
         found = [

@@ -139,7 +139,7 @@ def test_full_format_shows_a_related_location_in_a_context_file(project, invoke,
 
     root = project({"dev.py": "import bql\nflush()\n", "bus.py": "import bql\n\ndef flush():\n    bql.unlock()\n"})
 
-    def run(settings, files, *, context=(), stdin=None, explicit=()):
+    def run(settings, files, *, context=(), stdin=None, explicit=(), **options):
         dev, bus = root / "dev.py", root / "bus.py"
         related = (Related("the BQL may be released here", Span(bus, Position(4, 5), Position(4, 17))),)
         d = Diagnostic("BQL002", "borrow-across-unlock", "m", Span(dev, Position(2, 1), Position(2, 8)), related)

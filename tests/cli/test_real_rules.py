@@ -125,4 +125,8 @@ def test_single_file_is_checked_with_the_project_as_context(project, invoke):
     items = json.loads(result.stdout)
     assert [(i["code"], i["location"]["row"]) for i in items] == [("BQL002", 19)]
     assert items[0]["related"][-1]["filename"] == str(root / "pkg" / "bus.py")
-    assert json.loads(invoke("check", "pkg/bus.py", "--output-format", "json").stdout) == []
+    # Given only the callee, the caller's finding is still reported: its chain ends in bus.py.
+    only_callee = json.loads(invoke("check", "pkg/bus.py", "--output-format", "json").stdout)
+    assert [(i["filename"], i["code"], i["location"]["row"]) for i in only_callee] == [
+        (str(root / "pkg" / "dev.py"), "BQL002", 19)
+    ]

@@ -1,0 +1,370 @@
+"""The persistent cache: per-file facts and per-group findings, keyed by content.
+
+Layout under the cache directory (`.bqlint_cache/` at the project root, config `cache-dir`,
+env `BQLINT_CACHE_DIR`): a `.gitignore` (`*`) and a `CACHEDIR.TAG`; per bqlint build a folder
+with `facts.json` (one index of every file's facts) and `results/xx/<key>.json` (the findings
+of one analysis group). Keys hash the bqlint build, the effective configuration, the
+contents and paths relative to the project root, never an mtime, so an entry restored into
+a checkout at another path or on another machine is still valid.
+Every entry carries its key and a digest of its payload: a corrupt, truncated, foreign or
+half-written entry is ignored (and rewritten), never trusted. Writes go through a temporary
+file and `os.replace`, so concurrent runs leave only whole entries; old entries are pruned
+when the cache outgrows `MAX_BYTES`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import bqlint
+from bqlint.config import Settings
+from bqlint.diagnostics import Applicability, Diagnostic, Edit, Fix, Position, Related, Span
+from bqlint.facts import FileFacts
+
+DIRECTORY_NAME = ".bqlint_cache"
+ENV_VARIABLE = "BQLINT_CACHE_DIR"
+FORMAT = 1
+# Pruned down to 3/4 of this, oldest entries first, when a run that wrote entries finds more.
+MAX_BYTES = 256 * 1024 * 1024
+MAX_FACTS = 200_000
+# The Cache Directory Tagging Specification's signature, so backup tools skip the folder.
+_TAG = (
+    "Signature: 8a477f597d28d172789f06886806bc55\n"
+    "# This directory is a bqlint cache; `bqlint clean` removes it.\n"
+)
+
+
+def cache_directory(settings: Settings) -> Path:
+    """Return where the cache lives: env `BQLINT_CACHE_DIR`, else config `cache-dir`, else the root's."""
+    from_env = os.environ.get(ENV_VARIABLE)
+    if from_env:
+        return Path(from_env).absolute()
+    configured = settings.cache_dir
+    if configured is not None:
+        return configured if configured.is_absolute() else settings.root / configured
+    return settings.root / DIRECTORY_NAME
+
+
+def is_cache_directory(directory: Path) -> bool:
+    """Return whether `directory` was made by bqlint (so `clean` may remove it)."""
+    try:
+        return (directory / "CACHEDIR.TAG").read_text(encoding="utf-8") == _TAG
+    except OSError:
+        return False
+
+
+def clean(directory: Path) -> bool:
+    """Remove the cache at `directory`; False when there is none (anything else is left alone)."""
+    if not is_cache_directory(directory):
+        return False
+    shutil.rmtree(directory, ignore_errors=True)
+    return True
+
+
+@lru_cache(maxsize=1)
+def build_id() -> str:
+    """Return the bqlint version and a digest of its own code: a changed analyzer is a new build."""
+    digest = hashlib.sha256(bqlint.__version__.encode())
+    package = Path(bqlint.__file__).parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(str(path.relative_to(package)).encode())
+        digest.update(path.read_bytes())
+    return f"{bqlint.__version__}-{digest.hexdigest()[:16]}"
+
+
+def settings_key(settings: Settings) -> str:
+    """Return a digest of everything in `settings` that can change a finding.
+
+    Not the root: keys and entries name files relative to it, so that a cache restored into
+    a checkout at another path (another CI runner, another machine) is still used.
+    """
+    fields = {
+        f.name: _canonical(getattr(settings, f.name))
+        for f in dataclasses.fields(settings)
+        if f.name not in ("root", "config_path", "exclude", "extend_exclude", "cache_dir")
+    }
+    return _digest(fields)
+
+
+def content_digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def facts_key(settings_digest: str, name: str, is_package: bool, content: str) -> str:
+    return _digest(["facts", build_id(), settings_digest, name, is_package, content])
+
+
+def group_key(settings_digest: str, members: Iterable[tuple[str, str, bool, str]]) -> str:
+    """Key of one group's findings: every member's path (as `Cache.name_of`), module name,
+    package flag and content."""
+    return _digest(["group", build_id(), settings_digest, [[p, n, k, c] for p, n, k, c in members]])
+
+
+class Cache:
+    """One run's view of the cache directory: reads never fail, writes are atomic."""
+
+    def __init__(self, directory: Path, root: Path | None = None) -> None:
+        self.directory = directory
+        # Paths under `root` are stored relative to it (see `settings_key`).
+        self.root = root
+        self.folder = directory / build_id()
+        self._facts: dict[str, list[Any]] | None = None
+        self._used: dict[str, list[Any]] = {}
+        self._facts_changed = False
+        self._wrote = False
+
+    # ---- facts: one index file ---------------------------------------------------------
+    def facts(self, key: str) -> FileFacts | None:
+        if self._facts is None:
+            payload = self._read(self.folder / "facts.json", "facts")
+            self._facts = payload if isinstance(payload, dict) else {}
+        raw = self._facts.get(key)
+        if raw is None:
+            return None
+        try:
+            relevant, imports, error = raw
+            facts = FileFacts(
+                _bool(relevant),
+                tuple(_str(i) for i in imports),
+                None if error is None else (_str(error[0]), _int(error[1]), _int(error[2])),
+            )
+        except (TypeError, ValueError, IndexError):
+            return None
+        self._used[key] = raw
+        return facts
+
+    def put_facts(self, key: str, facts: FileFacts) -> None:
+        error = list(facts.syntax_error) if facts.syntax_error else None
+        self._used[key] = [facts.relevant, list(facts.imports), error]
+        self._facts_changed = True
+
+    def name_of(self, path: Path) -> str:
+        """Return how keys and entries name `path`: relative to the root when below it."""
+        if self.root is not None and path.is_relative_to(self.root):
+            return path.relative_to(self.root).as_posix()
+        return str(path)
+
+    def _path_of(self, name: str) -> Path:
+        path = Path(name)
+        return path if path.is_absolute() or self.root is None else self.root / path
+
+    # ---- findings: one file per group ----------------------------------------------------
+    def results(self, key: str) -> list[Diagnostic] | None:
+        path = self._result_path(key)
+        payload = self._read(path, key)
+        if not isinstance(payload, list):
+            return None
+        try:
+            found = [_diagnostic(item, self._path_of) for item in payload]
+        except (TypeError, ValueError, KeyError, IndexError):
+            return None
+        try:
+            os.utime(path)  # recently used: pruned last
+        except OSError:
+            pass
+        return found
+
+    def put_results(self, key: str, diagnostics: list[Diagnostic]) -> None:
+        self._write(self._result_path(key), key, [_plain(d, self.name_of) for d in diagnostics])
+
+    def flush(self) -> None:
+        """Write the facts index (entries used by this run first) and prune when too big."""
+        if self._facts_changed:
+            # Keep this run's entries, and as many older ones (another branch's files), so
+            # the index stays about twice the project's size however often files change.
+            merged = dict(self._used)
+            limit = min(MAX_FACTS, 2 * len(self._used) + 1000)
+            for key, raw in (self._facts or {}).items():  # most recently used first
+                if len(merged) >= limit:
+                    break
+                merged.setdefault(key, raw)
+            self._write(self.folder / "facts.json", "facts", merged)
+        if self._wrote:
+            prune(self.directory, MAX_BYTES)
+
+    # ---- entries ---------------------------------------------------------------------------
+    def _result_path(self, key: str) -> Path:
+        return self.folder / "results" / key[:2] / f"{key}.json"
+
+    def _read(self, path: Path, key: str) -> Any:
+        """Return the payload of the entry at `path`, or None unless it is whole and ours."""
+        try:
+            with path.open("rb") as file:
+                header_line = file.readline()
+                body = file.read()
+            header = json.loads(header_line)
+            if (
+                not isinstance(header, dict)
+                or header.get("format") != FORMAT
+                or header.get("build") != build_id()
+                or header.get("key") != key
+                or header.get("digest") != hashlib.sha256(body).hexdigest()
+            ):
+                return None
+            return json.loads(body)
+        except (OSError, ValueError, UnicodeDecodeError, RecursionError):
+            return None
+
+    def _write(self, path: Path, key: str, payload: Any) -> None:
+        body = json.dumps(payload, separators=(",", ":")).encode()
+        header = {
+            "format": FORMAT,
+            "build": build_id(),
+            "key": key,
+            "digest": hashlib.sha256(body).hexdigest(),
+        }
+        try:
+            self._prepare()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+            try:
+                with os.fdopen(fd, "wb") as file:
+                    file.write(json.dumps(header).encode() + b"\n" + body)
+                os.chmod(temporary, 0o644)
+                os.replace(temporary, path)
+            except BaseException:
+                _remove(Path(temporary))
+                raise
+        except OSError:
+            return  # a read-only or full disk costs speed, never a result
+        self._wrote = True
+
+    def _prepare(self) -> None:
+        """Create the directory with its `.gitignore` and `CACHEDIR.TAG` on first write."""
+        if (self.directory / "CACHEDIR.TAG").is_file():
+            return
+        if self.directory.is_dir() and any(self.directory.iterdir()):
+            # Someone else's folder (`cache-dir = "."`?): never write a `*` .gitignore into it.
+            raise OSError(f"{self.directory} is not a bqlint cache")
+        self.directory.mkdir(parents=True, exist_ok=True)
+        for name, text in ((".gitignore", "*\n"), ("CACHEDIR.TAG", _TAG)):
+            target = self.directory / name
+            if not target.exists():
+                fd, temporary = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
+                with os.fdopen(fd, "w", encoding="utf-8") as file:
+                    file.write(text)
+                os.chmod(temporary, 0o644)
+                os.replace(temporary, target)
+
+
+def prune(directory: Path, limit: int) -> None:
+    """Delete the least recently used entries (any build) until the cache is under 3/4 of `limit`."""
+    entries: list[tuple[float, int, Path]] = []
+    for folder, _, names in os.walk(directory):
+        for name in names:
+            if name.endswith(".json"):
+                path = Path(folder) / name
+                try:
+                    stat = path.stat()
+                except OSError:
+                    continue
+                entries.append((stat.st_mtime, stat.st_size, path))
+    total = sum(size for _, size, _ in entries)
+    if total <= limit:
+        return
+    entries.sort()
+    for _, size, path in entries:
+        if total <= limit * 3 // 4:
+            break
+        _remove(path)
+        total -= size
+
+
+def _remove(path: Path) -> None:
+    try:
+        path.unlink()
+    except OSError:
+        pass
+
+
+def _digest(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def _canonical(value: Any) -> Any:
+    """Return `value` as JSON data with a fixed order (sets sorted), for hashing."""
+    if isinstance(value, (frozenset, set)):
+        return sorted(_canonical(v) for v in value)
+    if isinstance(value, (tuple, list)):
+        return [_canonical(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+# ---- diagnostics as JSON data ----------------------------------------------------------------
+def _plain(d: Diagnostic, name_of: Callable[[Path], str]) -> list[Any]:
+    fix = None
+    if d.fix is not None:
+        fix = [
+            d.fix.message,
+            d.fix.applicability.value,
+            [[e.content, *_pos(e.start), *_pos(e.end)] for e in d.fix.edits],
+        ]
+    related = [[r.message, *_span(r.span, name_of)] for r in d.related]
+    return [d.code, d.name, d.message, _span(d.span, name_of), related, d.help, fix, d.scope]
+
+
+def _pos(p: Position) -> list[int]:
+    return [p.row, p.column]
+
+
+def _span(s: Span, name_of: Callable[[Path], str]) -> list[Any]:
+    return [name_of(s.path), s.start.row, s.start.column, s.end.row, s.end.column]
+
+
+def _diagnostic(item: Any, path_of: Callable[[str], Path]) -> Diagnostic:
+    code, name, message, span, related, help_text, fix, scope = item
+    plan = None
+    if fix is not None:
+        fix_message, applicability, edits = fix
+        plan = Fix(
+            _str(fix_message),
+            Applicability(applicability),
+            tuple(
+                Edit(_str(c), Position(_int(r1), _int(c1)), Position(_int(r2), _int(c2)))
+                for c, r1, c1, r2, c2 in edits
+            ),
+        )
+    return Diagnostic(
+        _str(code),
+        _str(name),
+        _str(message),
+        _to_span(span, path_of),
+        tuple(Related(_str(r[0]), _to_span(r[1:], path_of)) for r in related),
+        None if help_text is None else _str(help_text),
+        plan,
+        _str(scope),
+    )
+
+
+def _to_span(raw: Any, path_of: Callable[[str], Path]) -> Span:
+    path, r1, c1, r2, c2 = raw
+    return Span(path_of(_str(path)), Position(_int(r1), _int(c1)), Position(_int(r2), _int(c2)))
+
+
+def _str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError("expected a string")
+    return value
+
+
+def _int(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError("expected an integer")
+    return value
+
+
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError("expected a boolean")
+    return value

@@ -1,0 +1,112 @@
+"""Per-file facts as plain data: relevance, imports and syntax status, from Python's own parser.
+
+They are cheap (no libcst: CPython's `compile()` decides BQL999, its `ast` gives the imports),
+cacheable by content, and enough to decide which files must be parsed with libcst and which
+modules can affect each other (bqlint.groups), before any of them is parsed. The imports are the dotted names `collect_symbols` records for the same file.
+"""
+
+from __future__ import annotations
+
+import ast
+import warnings
+from dataclasses import dataclass
+
+from bqlint.config import Settings
+from bqlint.model.api import RUNTIME_PACKAGE
+from bqlint.syntax import python_syntax_error
+
+_BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+@dataclass(frozen=True, slots=True)
+class FileFacts:
+    """What a run needs to know about one file before parsing it with libcst."""
+
+    # The file mentions the runtime or a configured name (a seed of the relevance closure).
+    relevant: bool
+    # Modules and names it imports, at any depth, relative imports made absolute (sorted).
+    imports: tuple[str, ...]
+    # (message, row, column) of the reason CPython's compile() rejects the file, else None.
+    syntax_error: tuple[str, int, int] | None
+
+
+def trigger_words(settings: Settings) -> tuple[str, ...]:
+    """Return the words whose presence makes a file a seed: `bql` and the configured names' parts."""
+    words = {RUNTIME_PACKAGE}
+    for dotted_name in (*settings.device_bases, *settings.cell_types, *settings.unlock_points):
+        words.update(part for part in dotted_name.split(".") if part)
+    return tuple(sorted(words))
+
+
+def extract_facts(text: str, module_name: str, is_package: bool, words: tuple[str, ...]) -> FileFacts:
+    """Return the facts of one file (`module_name` makes its relative imports absolute)."""
+    relevant = any(word in text for word in words)
+    error = python_syntax_error(text)  # BQL999 exactly when CPython's compile() rejects the file
+    if error is not None:
+        message, position = error
+        return FileFacts(relevant, (), (message, position.row, position.column))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarning (invalid escapes) is not ours to print
+            tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return FileFacts(relevant, (), None)  # compiles, yet too deep for the AST: no imports seen
+    package = module_name if is_package else module_name.rpartition(".")[0]
+    return FileFacts(relevant, tuple(sorted(_imports(tree, package))), None)
+
+
+def _imports(tree: ast.Module, package: str) -> set[str]:
+    """Return the imported names, as `bqlint.model.project.collect_symbols` records them."""
+    found: set[str] = set()
+    stack: list[list[ast.stmt]] = [tree.body]
+    while stack:
+        for node in stack.pop():
+            kind = type(node)
+            if kind is ast.Import:
+                found.update(alias.name for alias in node.names)  # type: ignore[attr-defined]
+            elif kind is ast.ImportFrom:
+                _import_from(node, package, found)  # type: ignore[arg-type]
+            elif kind in _COMPOUND:
+                for name in _BODIES:
+                    value = getattr(node, name, None)
+                    if value:
+                        if name in ("handlers", "cases"):
+                            stack.extend(part.body for part in value)
+                        else:
+                            stack.append(value)
+    return found
+
+
+def _import_from(node: ast.ImportFrom, package: str, found: set[str]) -> None:
+    base = node.module or ""
+    if node.level:
+        prefix = package
+        for _ in range(node.level - 1):
+            prefix = prefix.rpartition(".")[0]
+        base = f"{prefix}.{base}" if base and prefix else (base or prefix)
+    if not base:
+        return
+    found.add(base)
+    if not (len(node.names) == 1 and node.names[0].name == "*"):
+        found.update(f"{base}.{alias.name}" for alias in node.names)
+
+
+# Statements with bodies: everything an import can be nested in.
+_COMPOUND = frozenset(
+    getattr(ast, name)
+    for name in (
+        "FunctionDef",
+        "AsyncFunctionDef",
+        "ClassDef",
+        "If",
+        "For",
+        "AsyncFor",
+        "While",
+        "With",
+        "AsyncWith",
+        "Try",
+        "TryStar",
+        "Match",
+    )
+    if hasattr(ast, name)
+)

@@ -1,0 +1,146 @@
+"""Which files to parse, and which of them can affect each other, from per-file facts alone.
+
+The relevance closure: seeds mention the runtime or a configured name; a module that imports a
+relevant module is relevant; every module a parsed module imports is parsed too (helpers,
+register classes). The parsed modules are then split into groups that can be analysed apart:
+the connected components of the import graph, where an import of `a.b` links to the modules
+named `a`, `a.b` and `a.b.*` (and namespace-package files whose path ends so). Everything the
+analysis resolves across modules — callees, base classes and their overrides in subclasses,
+annotated parameters, handlers, thread targets, star imports — is reached through such a
+name, so a group's findings depend only on its members' text and the configuration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bqlint.facts import FileFacts
+from bqlint.model.api import is_runtime_module
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleRef:
+    """A file as the planner sees it: its module name, path and facts."""
+
+    name: str
+    path: Path
+    is_package: bool
+    facts: FileFacts
+
+
+def imported_modules(
+    index: int,
+    modules: Sequence[ModuleRef],
+    by_name: dict[str, list[int]],
+    by_tail: dict[str, list[int]] | None = None,
+) -> list[int]:
+    """Return the modules that module `index` imports (the longest dotted prefix that is one).
+
+    A prefix no module is named by may still be a namespace-package file whose path ends so
+    (`by_tail`, PEP 420 without an import root), as the analysis resolves it.
+    """
+    module = modules[index]
+    if is_runtime_module(module.name):
+        return []
+    found: list[int] = []
+    for imported in module.facts.imports:
+        parts = imported.split(".")
+        for i in range(len(parts), 0, -1):
+            prefix = ".".join(parts[:i])
+            candidates = by_name.get(prefix) or (by_tail.get(prefix) if by_tail is not None else None)
+            if candidates:
+                found.extend(candidates)
+                break
+    return found
+
+
+def parsed_modules(modules: Sequence[ModuleRef]) -> list[int]:
+    """Return the indices of the modules to parse with libcst, in input order."""
+    by_name: dict[str, list[int]] = {}
+    by_tail: dict[str, list[int]] = {}
+    for i, module in enumerate(modules):
+        by_name.setdefault(module.name, []).append(i)
+        for alias in _aliases(module)[1:]:
+            by_tail.setdefault(alias, []).append(i)
+    imports = [imported_modules(i, modules, by_name, by_tail) for i in range(len(modules))]
+    importers: list[list[int]] = [[] for _ in modules]
+    for i, targets in enumerate(imports):
+        for target in targets:
+            importers[target].append(i)
+    relevant = {i for i, m in enumerate(modules) if m.facts.relevant}
+    work = list(relevant)
+    while work:
+        current = work.pop()
+        if is_runtime_module(modules[current].name):
+            continue  # importing the runtime makes nothing relevant: seeds mention it anyway
+        for importer in importers[current]:
+            if importer not in relevant:
+                relevant.add(importer)
+                work.append(importer)
+    parsed = set(relevant)
+    work = list(relevant)
+    while work:
+        for target in imports[work.pop()]:
+            if target not in parsed:
+                parsed.add(target)
+                work.append(target)
+    return sorted(parsed)
+
+
+def analysis_groups(modules: Sequence[ModuleRef], parsed: Sequence[int]) -> list[list[int]]:
+    """Split `parsed` into groups that cannot affect each other's findings (each in input order).
+
+    Groups are ordered by their first member; a module named like the runtime is resolved by
+    no one (the analysis treats those names as external), so importing `bql` links nothing.
+    """
+    exact: dict[str, list[int]] = {}
+    under: dict[str, list[int]] = {}
+    for i in parsed:
+        for alias in _aliases(modules[i]):
+            exact.setdefault(alias, []).append(i)
+            parts = alias.split(".")
+            for k in range(1, len(parts)):
+                under.setdefault(".".join(parts[:k]), []).append(i)
+    parent = {i: i for i in parsed}
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in parsed:
+        for imported in modules[i].facts.imports:
+            for j in _candidates(imported, exact, under):
+                a, b = find(i), find(j)
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+    groups: dict[int, list[int]] = {}
+    for i in parsed:
+        groups.setdefault(find(i), []).append(i)
+    return [groups[key] for key in sorted(groups)]
+
+
+def _aliases(module: ModuleRef) -> list[str]:
+    """Return the module's name and the dotted tails of its path (namespace packages, PEP 420)."""
+    names = [module.name]
+    if module.path.name != "__init__.py":
+        parts = module.path.with_suffix("").parts
+        names.extend(".".join(parts[-k:]) for k in range(2, len(parts)))
+    return names
+
+
+def _candidates(imported: str, exact: dict[str, list[int]], under: dict[str, list[int]]) -> list[int]:
+    """Return the modules an import of `imported` may resolve into, or reach by attribute."""
+    if is_runtime_module(imported):
+        return []
+    parts = imported.split(".")
+    found: list[int] = []
+    for k in range(1, len(parts) + 1):
+        prefix = ".".join(parts[:k])
+        if not is_runtime_module(prefix):
+            found.extend(exact.get(prefix, ()))
+    found.extend(under.get(imported, ()))
+    return found

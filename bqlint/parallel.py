@@ -1,0 +1,59 @@
+"""Run independent pieces of one check in forked worker processes (`--jobs N`).
+
+The task is a closure over the run's data; forking hands it to the workers without pickling
+it, and only the plain results (facts, diagnostics) travel back. Results are returned by
+index, so the caller assembles them in a fixed order whatever finished first.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+_TASK: Callable[[int], Any] | None = None
+
+
+def can_fork() -> bool:
+    return "fork" in mp.get_all_start_methods()
+
+
+def run_indexed(
+    task: Callable[[int], T],
+    order: Sequence[int],
+    jobs: int,
+    done: Callable[[int], None] = lambda index: None,
+) -> dict[int, T]:
+    """Return {i: task(i)} for i in `order` (biggest first is best), over `jobs` processes.
+
+    `done(i)` is called in this process as each piece finishes (for the progress bar).
+    """
+    global _TASK
+    results: dict[int, T] = {}
+    if jobs <= 1 or len(order) <= 1 or not can_fork():
+        for index in order:
+            results[index] = task(index)
+            done(index)
+        return results
+    _TASK = task
+    try:
+        # A pool of futures, not multiprocessing.Pool: a worker killed by the system (out of
+        # memory) fails the run with BrokenProcessPool instead of hanging it.
+        context = mp.get_context("fork")
+        with ProcessPoolExecutor(min(jobs, len(order)), mp_context=context) as pool:
+            futures = [pool.submit(_call, index) for index in order]
+            for future in as_completed(futures):
+                index, result = future.result()
+                results[index] = result
+                done(index)
+    finally:
+        _TASK = None
+    return results
+
+
+def _call(index: int) -> tuple[int, Any]:
+    assert _TASK is not None
+    return index, _TASK(index)

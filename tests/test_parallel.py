@@ -1,0 +1,50 @@
+"""Worker processes (`--jobs`): results by index, errors raised, a killed worker never hangs the run."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from concurrent.futures.process import BrokenProcessPool
+
+import pytest
+
+from bqlint.parallel import can_fork, run_indexed
+
+pytestmark = pytest.mark.skipif(not can_fork(), reason="worker processes need fork")
+
+
+def test_results_come_back_by_index_whatever_finishes_first():
+    finished: list[int] = []
+
+    def slow_first(i: int) -> int:
+        time.sleep(0.2 if i == 0 else 0)
+        return i * i
+
+    assert run_indexed(slow_first, [0, 1, 2, 3], 2, finished.append) == {0: 0, 1: 1, 2: 4, 3: 9}
+    assert sorted(finished) == [0, 1, 2, 3]
+
+
+def test_an_error_in_a_worker_is_raised_here():
+    def fails(i: int) -> int:
+        if i == 1:
+            raise ValueError("boom in 1")
+        return i
+
+    with pytest.raises(ValueError, match="boom in 1"):
+        run_indexed(fails, [0, 1, 2], 2)
+
+
+def test_a_killed_worker_fails_the_run_instead_of_hanging_it():
+    def killed(i: int) -> int:
+        if i == 2:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return i
+
+    with pytest.raises(BrokenProcessPool):
+        run_indexed(killed, [0, 1, 2, 3], 2)
+
+
+def test_one_job_runs_in_this_process():
+    pid = os.getpid()
+    assert run_indexed(lambda i: os.getpid() == pid, [0, 1], 1) == {0: True, 1: True}

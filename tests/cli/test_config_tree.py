@@ -209,3 +209,15 @@ def test_each_file_is_reported_once_by_its_own_configuration(project, invoke, mo
     result = invoke("check", "--output-format", "json")
     assert sorted(str(p.relative_to(root.resolve())) for p in runs) == ["pyproject.toml", "sub/pyproject.toml"]
     assert [item["filename"] for item in json.loads(result.stdout)] == [str(root.resolve() / "a.py")]
+
+
+def test_cache_dir_inherited_through_extend_stays_relative_to_its_file(project):
+    root = project(
+        {
+            "pyproject.toml": '[tool.bqlint]\ncache-dir = "build/lint-cache"\n',
+            "sub/bqlint.toml": 'extend = "../pyproject.toml"\n',
+            "sub/a.py": "",
+        }
+    )
+    settings = Configurations(Path.cwd()).for_path(Path("sub/a.py"))
+    assert settings.cache_dir == root.resolve() / "build" / "lint-cache"

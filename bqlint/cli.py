@@ -21,14 +21,17 @@ from bqlint import engine
 from bqlint.baseline import filter_baseline, read_baseline, write_baseline
 from bqlint.cache import Cache, cache_directory
 from bqlint.cache import clean as clean_cache
-from bqlint.config import ConfigError, Overrides, Settings, load_settings
+from bqlint.config import ConfigError, Overrides, load_settings
+from bqlint.config_tree import Configurations
 from bqlint.diagnostics import Diagnostic
 from bqlint.discovery import discover, find_project_root
 from bqlint.fixes import UnparsableFix, add_noqa, fix_text, is_applicable, unified_diff
 from bqlint.progress import progress_for
 from bqlint.reading import UnreadableSource, decode_source, read_source_bytes
-from bqlint.report import FORMAT_NAMES, RenderOptions, render
+from bqlint.report import FORMAT_NAMES, RenderOptions, plural, render, summary
 from bqlint.report.statistics import render_statistics
+from bqlint.runs import check_files, color_wanted, validate_cli_patterns
+from bqlint.verbose import Verbose, show_settings
 from bqlint.rules import all_rules
 from bqlint.writing import NotWritten, write_if_unchanged
 
@@ -91,6 +94,9 @@ class CheckOptions:
     jobs: int = 1
     no_cache: bool = False
     quiet: bool = False
+    verbose: bool = False
+    output_file: Path | None = None
+    show_files: bool = False
 
 
 @main.command()
@@ -124,6 +130,19 @@ class CheckOptions:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Use this pyproject.toml or bqlint.toml.",
 )
+@click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
+@click.option(
+    "--exclude",
+    multiple=True,
+    metavar="PATTERNS",
+    help="Glob patterns to skip, comma-separated; replace `exclude` (as ruff's --exclude).",
+)
+@click.option(
+    "--extend-exclude",
+    multiple=True,
+    metavar="PATTERNS",
+    help="Glob patterns to skip in addition to `exclude`, comma-separated.",
+)
 @click.option("--no-cache", is_flag=True, help="Do not read or write the cache (`.bqlint_cache/`).")
 @click.option(
     "--jobs",
@@ -133,6 +152,22 @@ class CheckOptions:
     help="Worker processes (default: the number of CPUs; 1 runs in this process).",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print the findings and nothing else (no progress bar).")
+@click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="Say on stderr which configuration governs which files, what was skipped, and timings.",
+)
+@click.option(
+    "--output-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE",
+    help="Write the report to FILE (the summary is still printed).",
+)
+@click.option("--show-files", is_flag=True, help="List the files that would be checked, and exit.")
+@click.option(
+    "--show-settings", is_flag=True, help="Print the settings that govern the first path, and exit."
+)
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option(
     "--statistics", is_flag=True, help="Print the number of findings per rule instead of the findings."
@@ -172,12 +207,46 @@ def check(
     ignore: tuple[str, ...],
     extend_select: tuple[str, ...],
     config_file: Path | None,
+    isolated: bool,
+    exclude: tuple[str, ...],
+    extend_exclude: tuple[str, ...],
     no_cache: bool,
     jobs: int | None,
     color: str,
+    show_settings: bool,
     **flags: Any,
 ) -> None:
-    """Check PATHS (default: the current directory)."""
+    """Check PATHS (default: the current directory; `-` reads standard input)."""
+    paths = _usage(paths, flags)
+    if config_file is not None and isolated:
+        raise click.UsageError("--config and --isolated cannot be combined")
+    color_on = color_wanted(color, sys.stdout.isatty())
+    options = CheckOptions(paths=paths, color=color_on, jobs=jobs or _cpus(), no_cache=no_cache, **flags)
+    start = options.stdin_filename or paths[0]
+    exclude_patterns = validate_cli_patterns(_codes(exclude), "--exclude")
+    overrides = Overrides(
+        select=_codes(select) or None,
+        extend_select=_codes(extend_select),
+        ignore=_codes(ignore),
+        exclude=exclude_patterns or None,
+        extend_exclude=validate_cli_patterns(_codes(extend_exclude), "--extend-exclude"),
+        cli_root=Path.cwd(),
+    )
+    configs = Configurations(
+        _default_root(Path(os.path.abspath(start))), overrides, config_file=config_file, isolated=isolated
+    )
+    if show_settings:
+        click.echo(show_settings_text(configs, start))
+        sys.exit(0)
+    sys.exit(run_check(configs, options))
+
+
+def _usage(paths: tuple[Path, ...], flags: dict[str, Any]) -> tuple[Path, ...]:
+    """Reject option combinations that make no sense; return the paths to check (none for stdin)."""
+    if any(str(p) == "-" for p in paths):
+        if len(paths) > 1:
+            raise click.UsageError("`-` reads standard input; do not also name other PATHS")
+        flags["stdin_filename"] = flags["stdin_filename"] or Path("-")
     if flags["baseline"] and flags["write_baseline"]:
         raise click.UsageError("--baseline and --write-baseline cannot be combined")
     if flags["add_noqa"] and (flags["fix"] or flags["diff"]):
@@ -193,20 +262,14 @@ def check(
         missing = [str(p) for p in paths if not p.exists()]
         if missing:
             raise ConfigError(f"{missing[0]}: no such file or directory")
-    use_color = color == "always" or (
-        color == "auto" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    )
-    options = CheckOptions(paths=paths, color=use_color, jobs=jobs or _cpus(), no_cache=no_cache, **flags)
-    start = options.stdin_filename or paths[0]
-    settings = load_settings(
-        start,
-        config_file=config_file,
-        overrides=Overrides(
-            select=_codes(select) or None, extend_select=_codes(extend_select), ignore=_codes(ignore)
-        ),
-        default_root=_default_root(Path(os.path.abspath(start))),
-    )
-    sys.exit(run_check(settings, options))
+    if flags["quiet"] and flags["verbose"]:
+        raise click.UsageError("-q/--quiet and -v/--verbose cannot be combined")
+    return paths
+
+
+def show_settings_text(configs: Configurations, start: Path) -> str:
+    """Return `--show-settings` for `start` (a file, or a folder's own configuration)."""
+    return show_settings(configs.for_path(start), start)
 
 
 def _cpus() -> int:
@@ -223,15 +286,22 @@ def _default_root(start: Path) -> Path:
     return cwd if start == cwd or cwd in start.parents else find_project_root(start)
 
 
-def run_check(settings: Settings, options: CheckOptions) -> int:
+def run_check(configs: Configurations, options: CheckOptions) -> int:
     """Run one check as `options` ask; return the exit code."""
+    verbose = Verbose(options.verbose)
     stdin: tuple[Path, str] | None = None
     if options.stdin_filename is not None:
         stdin = (Path(os.path.abspath(options.stdin_filename)).resolve(), sys.stdin.read())
-    found = discover(
-        options.paths, settings, force_exclude=options.force_exclude, stdin_name=options.stdin_filename
-    )
-    if stdin is not None and options.force_exclude and settings.is_excluded(stdin[0]):
+    with verbose.timed("discovery"):
+        found = discover(
+            options.paths, configs, force_exclude=options.force_exclude, stdin_name=options.stdin_filename
+        )
+    if options.show_files:
+        for path in (*found.files, *([stdin[0]] if stdin else [])):
+            click.echo(path)
+        return 0
+    verbose.governance(configs, [*found.files, *([stdin[0]] if stdin else [])], found.ignored)
+    if stdin is not None and options.force_exclude and configs.is_excluded(stdin[0]):
         if options.fix:
             click.echo(stdin[1], nl=False)
         return 0
@@ -239,47 +309,79 @@ def run_check(settings: Settings, options: CheckOptions) -> int:
         if not options.quiet:
             click.echo("warning: no Python files found under the given paths", err=True)
         return 0
-    cache = None if options.no_cache else Cache(cache_directory(settings), settings.root)
+    base = configs.for_directory(configs.default_root)
+    cache = None if options.no_cache else Cache(cache_directory(base), base.root)
 
     def check_now(stdin: tuple[Path, str] | None) -> engine.Report:
-        report = engine.run(
-            settings,
-            found.files,
-            context=found.context,
-            stdin=stdin,
+        report = check_files(
+            configs,
+            found,
+            stdin,
             jobs=options.jobs,
             cache=cache,
-            progress=progress_for(sys.stderr, quiet=options.quiet),
+            progress=progress_for(sys.stderr, quiet=options.quiet or options.verbose),
         )
         if cache is not None:
             cache.flush()
         return report
 
-    report = check_now(stdin)
+    with verbose.timed("analysis"):
+        report = check_now(stdin)
     _warn_unchecked(report)
+    root = configs.root
     if options.add_noqa:
-        return _add_noqa(report)
+        return _add_noqa(report, options.quiet)
     fixed = 0
     unwritten = False
     if options.diff:
         return _print_diff(report, options, stdin)
     if options.fix:
-        report, fixed, stdin, unwritten = _fix(report, options, stdin, check_now)
+        with verbose.timed("fix"):
+            report, fixed, stdin, unwritten = _fix(report, options, stdin, check_now)
     if options.write_baseline:
-        write_baseline(options.write_baseline, report.diagnostics, settings.root, report.sources)
-        click.echo(f"Wrote {len(report.diagnostics)} findings to {options.write_baseline}.", err=True)
+        write_baseline(options.write_baseline, report.diagnostics, root, report.sources)
+        if not options.quiet:
+            click.echo(f"Wrote {len(report.diagnostics)} findings to {options.write_baseline}.", err=True)
         return 0
     if options.baseline:
         recorded = read_baseline(options.baseline)
-        report.diagnostics = filter_baseline(report.diagnostics, recorded, settings.root, report.sources)
+        report.diagnostics = filter_baseline(report.diagnostics, recorded, root, report.sources)
     _gather_sources(report)
     render_options = RenderOptions(
-        color=options.color,
+        color=options.color and options.output_file is None,
         cwd=Path.cwd(),
-        root=settings.root,
+        root=_report_root(options, root),
         fixed=fixed,
         unsafe_fixes=options.unsafe_fixes,
+        show_summary=not options.quiet and options.output_file is None,
     )
+    with verbose.timed("report"):
+        _print_report(report, options, stdin, render_options)
+    findings = plural(len(report.diagnostics), "finding")
+    verbose.say(f"checked {plural(report.files_checked, 'file')}, {findings}")
+    verbose.report_timings()
+    if report.internal_errors:
+        return 2
+    if unwritten:
+        return 2  # a fix could not be written: never hidden by --exit-zero
+    return 0 if options.exit_zero or not report.diagnostics else 1
+
+
+def _report_root(options: CheckOptions, root: Path) -> Path:
+    """Return what report paths are relative to: GitLab's checkout for its format, as ruff does."""
+    project_dir = os.environ.get("CI_PROJECT_DIR")
+    if options.output_format == "gitlab" and project_dir:
+        return Path(project_dir).resolve()
+    return root
+
+
+def _print_report(
+    report: engine.Report,
+    options: CheckOptions,
+    stdin: tuple[Path, str] | None,
+    render_options: RenderOptions,
+) -> None:
+    """Print (or write to --output-file) the report; with --output-file, print the summary."""
     if options.statistics:
         text = render_statistics(
             report, as_json=options.output_format == "json", unsafe_fixes=options.unsafe_fixes
@@ -289,13 +391,17 @@ def run_check(settings: Settings, options: CheckOptions) -> int:
     to_stderr = options.fix and stdin is not None
     if to_stderr:
         click.echo(stdin[1] if stdin else "", nl=False)
+    if options.output_file is not None:
+        try:
+            options.output_file.write_text(text + "\n" if text else "", encoding="utf-8")
+        except OSError as exc:
+            reason = exc.strerror or exc
+            raise ConfigError(f"{options.output_file}: cannot write the report: {reason}") from None
+        if not options.quiet:
+            click.echo(summary(report, render_options), err=to_stderr)
+        return
     if text:
         click.echo(text, color=options.color, err=to_stderr)
-    if report.internal_errors:
-        return 2
-    if unwritten:
-        return 2  # a fix could not be written: never hidden by --exit-zero
-    return 0 if options.exit_zero or not report.diagnostics else 1
 
 
 def _warn_unchecked(report: engine.Report) -> None:
@@ -369,7 +475,7 @@ def _print_diff(report: engine.Report, options: CheckOptions, stdin: tuple[Path,
     for path, (before, after) in sorted(changes.items()):
         shown = Path(os.path.relpath(path)) if path.is_relative_to(Path.cwd()) else path
         click.echo(unified_diff(shown, before, after), nl=False)
-    if applied:
+    if applied and not options.quiet:
         click.echo(f"Would fix {applied} error{'s' if applied != 1 else ''}.", err=True)
     return 1 if changes else 0
 
@@ -412,7 +518,7 @@ def _write(path: Path, before: str, after: str, outcome: str) -> bool:
     return True
 
 
-def _add_noqa(report: engine.Report) -> int:
+def _add_noqa(report: engine.Report, quiet: bool = False) -> int:
     added = 0
     unwritten = False
     for path, diagnostics in _by_path(report.diagnostics).items():
@@ -431,7 +537,8 @@ def _add_noqa(report: engine.Report) -> int:
                 added += rows
             else:
                 unwritten = True
-    click.echo(f"Added {added} noqa directive{'s' if added != 1 else ''}.", err=True)
+    if not quiet:
+        click.echo(f"Added {added} noqa directive{'s' if added != 1 else ''}.", err=True)
     return 2 if unwritten else 0
 
 

@@ -7,14 +7,17 @@ patterns are relative to. Every mistake raises ConfigError naming the file and t
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pathspec
+
+from bqlint.patterns import pattern_problem, rebase
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -57,11 +60,21 @@ _LIST_KEYS = (
     "unlock-points",
     "init-methods",
 )
-KNOWN_KEYS = frozenset((*_LIST_KEYS, "extend-select", "per-file-ignores", "cache-dir"))
+KNOWN_KEYS = frozenset((*_LIST_KEYS, "extend-select", "per-file-ignores", "extend", "cache-dir"))
 
 
 class ConfigError(Exception):
     """A configuration or command-line mistake; the CLI prints it and exits 2."""
+
+
+class ExcludeRules(Protocol):
+    """What discovery asks: the project root, and whether a path is excluded (Settings, or
+    bqlint.config_tree.Configurations when each folder may have its own configuration)."""
+
+    @property
+    def root(self) -> Path: ...
+
+    def is_excluded(self, path: Path, *, is_dir: bool = False, base: Path | None = None) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +98,8 @@ class Settings:
     config_path: Path | None = None
     # Config `cache-dir` (absolute; relative values are taken from the config file's folder).
     cache_dir: Path | None = None
+    # The files `extend` merged into it, the most basic first (for --show-settings and -v).
+    extends: tuple[Path, ...] = ()
 
     def is_enabled(self, code: str, path: Path) -> bool:
         """Return whether `code` is reported for `path` (selection, then per-file-ignores)."""
@@ -164,29 +179,53 @@ def find_config(start: Path) -> Path | None:
         if bqlint_toml.is_file():
             return bqlint_toml
         pyproject = candidate_dir / "pyproject.toml"
-        if pyproject.is_file() and _has_bqlint_table(pyproject):
+        if pyproject.is_file() and has_bqlint_table(pyproject):
             return pyproject
     return None
 
 
-def _has_bqlint_table(pyproject: Path) -> bool:
-    try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
-        # A broken pyproject.toml without our table is not ours to report; with it, load_file does.
-        return "[tool.bqlint]" in pyproject.read_text(encoding="utf-8", errors="replace")
-    tool = data.get("tool")
+def has_bqlint_table(pyproject: Path) -> bool:
+    """Return whether `pyproject` has a [tool.bqlint] table.
+
+    A pyproject.toml that is not valid TOML is an error whatever it holds: its [tool.bqlint]
+    header may be the very line with the typo, and skipping it would silently drop the config.
+    """
+    tool = read_toml(pyproject).get("tool")
     return isinstance(tool, dict) and "bqlint" in tool
+
+
+# tomllib ends its messages with "(at line 3, column 7)"; Python 3.14 also sets lineno/colno.
+_AT_LINE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Parse `path` as TOML; any problem is a ConfigError naming the file (and line)."""
+    text = ""
+    try:
+        text = path.read_text(encoding="utf-8")
+        return tomllib.loads(text)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read configuration: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: not UTF-8 ({exc.reason} at byte {exc.start})") from None
+    except tomllib.TOMLDecodeError as exc:
+        message = str(getattr(exc, "msg", "") or exc)
+        match = _AT_LINE.search(message)
+        line = getattr(exc, "lineno", None) or (int(match.group(1)) if match else None)
+        column = getattr(exc, "colno", None) or (int(match.group(2)) if match else None)
+        message = _AT_LINE.sub("", message)
+        if line is None and message.endswith("(at end of document)"):
+            # An unclosed bracket or string: point at the last line that has text.
+            message = message[: -len("(at end of document)")].rstrip() + " at the end of the file"
+            line = text.rstrip().count("\n") + 1
+            column = len(text.rstrip().rsplit("\n", 1)[-1]) + 1
+        where = f"{path}:{line}:{column}" if line else str(path)
+        raise ConfigError(f"{where}: invalid TOML: {message}") from None
 
 
 def read_table(path: Path) -> dict[str, Any]:
     """Return the bqlint table of `path` (top level of bqlint.toml, [tool.bqlint] of pyproject)."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read configuration: {exc.strerror or exc}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    data = read_toml(path)
     if path.name == "pyproject.toml":
         tool = data.get("tool", {})
         table = tool.get("bqlint", {}) if isinstance(tool, dict) else {}
@@ -209,6 +248,16 @@ class Overrides:
     select: Sequence[str] | None = None
     extend_select: Sequence[str] = ()
     ignore: Sequence[str] = ()
+    # --exclude replaces `exclude`, --extend-exclude adds to it; relative to `cli_root`.
+    exclude: Sequence[str] | None = None
+    extend_exclude: Sequence[str] = ()
+    cli_root: Path | None = None
+
+    def patterns(self, patterns: Sequence[str], root: Path) -> tuple[str, ...]:
+        """Return command-line `patterns` rebased from the working directory to `root`."""
+        cli_root = (self.cli_root or root).resolve()
+        rebased = (rebase(p, cli_root, root) for p in patterns)
+        return tuple(p for p in rebased if p is not None)
 
 
 def settings_from_table(path: Path, table: Mapping[str, Any], overrides: Overrides = Overrides()) -> Settings:
@@ -237,6 +286,16 @@ def settings_from_table(path: Path, table: Mapping[str, Any], overrides: Overrid
     per_file = table.get("per-file-ignores", {})
     if not isinstance(per_file, dict):
         raise ConfigError(f"{path}: key `per-file-ignores` must be a table of glob = [codes]")
+    root = path.parent.resolve()
+    patterns = [(key, p) for key in ("exclude", "extend-exclude") for p in lists.get(key, ())]
+    patterns += [("per-file-ignores", p) for p in per_file]
+    for key, pattern in patterns:
+        problem = pattern_problem(pattern, root)
+        if problem is not None:
+            raise ConfigError(f"{path}: key `{key}`: pattern {pattern!r}: {problem}")
+    extend = table.get("extend")
+    if extend is not None and (not isinstance(extend, str) or not extend.strip()):
+        raise ConfigError(f"{path}: key `extend` must be the path of another configuration file")
     per_file_ignores = tuple(
         (
             glob,
@@ -258,12 +317,19 @@ def settings_from_table(path: Path, table: Mapping[str, Any], overrides: Overrid
     if cache_dir is not None and (not isinstance(cache_dir, str) or not cache_dir.strip()):
         raise ConfigError(f"{path}: key `cache-dir` must be a non-empty path string, got {cache_dir!r}")
     return Settings(
-        root=path.parent.resolve(),
+        root=root,
         select=select,
         ignore=ignore,
         per_file_ignores=per_file_ignores,
-        exclude=lists.get("exclude", DEFAULT_EXCLUDE),
-        extend_exclude=lists.get("extend-exclude", ()),
+        exclude=(
+            overrides.patterns(overrides.exclude, root)
+            if overrides.exclude is not None
+            else lists.get("exclude", DEFAULT_EXCLUDE)
+        ),
+        extend_exclude=(
+            *lists.get("extend-exclude", ()),
+            *overrides.patterns(overrides.extend_exclude, root),
+        ),
         device_bases=lists.get("device-bases", ()),
         cell_types=lists.get("cell-types", ()),
         unlock_points=lists.get("unlock-points", ()),
@@ -280,18 +346,11 @@ def load_settings(
     overrides: Overrides = Overrides(),
     default_root: Path | None = None,
 ) -> Settings:
-    """Load the settings for a run over paths at or below `start`.
+    """Return the settings that govern `start` (`extend` merged in; see bqlint.config_tree).
 
     Without a configuration file the defaults apply, rooted at `default_root` (or `start`).
     """
-    if config_file is not None:
-        if not config_file.is_file():
-            raise ConfigError(f"{config_file}: configuration file not found")
-        path: Path | None = config_file
-    else:
-        path = find_config(start)
-    if path is None:
-        root = (default_root or start).resolve()
-        fake = root / "(defaults)"
-        return replace(settings_from_table(fake, {}, overrides), config_path=None)
-    return settings_from_table(path, read_table(path), overrides)
+    from bqlint.config_tree import Configurations
+
+    configs = Configurations(default_root or start, overrides, config_file=config_file)
+    return configs.for_path(start)

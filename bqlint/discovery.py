@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pathspec
 
-from bqlint.config import Settings
+from bqlint.config import ExcludeRules
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +26,8 @@ class Discovered:
     context: list[Path] = field(default_factory=list)
     # The files named on the command line (a subset of `files`): always parsed by the engine.
     named: list[Path] = field(default_factory=list)
+    # What a .gitignore kept out of the walk (for -v).
+    ignored: list[Path] = field(default_factory=list)
 
 
 def find_git_root(start: Path) -> Path | None:
@@ -72,6 +74,7 @@ class GitIgnores:
         self.named = named
         self._specs: dict[Path, pathspec.GitIgnoreSpec | None] = {}
         self._git_roots: dict[Path, Path] = {}
+        self.ignored: list[Path] = []
 
     def below_named(self, directory: Path) -> GitIgnores:
         """Return the ignores for walking `directory`, named on the command line.
@@ -109,6 +112,8 @@ class GitIgnores:
                 relative = path.relative_to(directory).as_posix() + ("/" if is_dir else "")
                 result = spec.check_file(relative)
                 if result.include is not None:
+                    if result.include:
+                        self.ignored.append(path)
                     return bool(result.include)
             if directory == git_root or directory.parent == directory:
                 return False
@@ -117,7 +122,9 @@ class GitIgnores:
             directory = directory.parent
 
 
-def _walk(directory: Path, settings: Settings, ignores: GitIgnores, *, named: bool = False) -> Iterable[Path]:
+def _walk(
+    directory: Path, settings: ExcludeRules, ignores: GitIgnores, *, named: bool = False
+) -> Iterable[Path]:
     """Yield the `*.py` files below `directory` that are neither excluded nor git-ignored.
 
     A directory named on the command line that is itself excluded is still walked (unless
@@ -144,7 +151,7 @@ def _walk(directory: Path, settings: Settings, ignores: GitIgnores, *, named: bo
                 yield path
 
 
-def _is_skipped(path: Path, settings: Settings, ignores: GitIgnores, *, is_dir: bool = False) -> bool:
+def _is_skipped(path: Path, settings: ExcludeRules, ignores: GitIgnores, *, is_dir: bool = False) -> bool:
     """Return whether `path` or one of its directories (below the root) is excluded or git-ignored."""
     if settings.is_excluded(path, is_dir=is_dir) or ignores.is_ignored(path, is_dir=is_dir):
         return True
@@ -158,7 +165,7 @@ def _is_skipped(path: Path, settings: Settings, ignores: GitIgnores, *, is_dir: 
 
 def discover(
     paths: Sequence[Path],
-    settings: Settings,
+    settings: ExcludeRules,
     *,
     force_exclude: bool = False,
     stdin_name: Path | None = None,
@@ -196,4 +203,4 @@ def discover(
         context -= files
         context -= set(named_files)
     named = sorted({p for p in named_files if p in files})
-    return Discovered(sorted(files), sorted(context), named)
+    return Discovered(sorted(files), sorted(context), named, sorted(set(ignores.ignored)))

@@ -429,6 +429,7 @@ def _fix(source: SourceFile, finding: Finding) -> Fix | None:
     for node, content in plan.edits:
         span = source.span(node)
         edits.append(Edit(content, span.start, span.end))
+    edits.extend(plan.text_edits)
     return Fix(plan.message, plan.applicability, tuple(edits))
 
 

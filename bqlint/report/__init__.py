@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bqlint.diagnostics import Applicability
+from bqlint.diagnostics import Applicability, Diagnostic
 
 if TYPE_CHECKING:
     from bqlint.engine import Report
@@ -28,6 +28,8 @@ class RenderOptions:
     # Findings resolved by --fix in this run, for the summary line.
     fixed: int = 0
     unsafe_fixes: bool = False
+    # -q/--quiet and --output-file leave the summary out of the report.
+    show_summary: bool = True
 
 
 Renderer = Callable[["Report", RenderOptions], str]
@@ -42,7 +44,21 @@ def display_path(path: Path, cwd: Path) -> str:
 
 
 def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
+    """Return "1 error", "2 errors", "2 hidden fixes"."""
+    ending = "es" if noun.endswith(("s", "x", "ch", "sh")) else "s"
+    return f"{count} {noun}{'' if count == 1 else ending}"
+
+
+def is_fixable(d: Diagnostic, options: RenderOptions) -> bool:
+    """Return whether `--fix` (with this run's --unsafe-fixes) would fix `d`: ruff's `[*]`."""
+    if d.fix is None or not d.fix.edits:
+        return False
+    return d.fix.applicability is Applicability.SAFE or options.unsafe_fixes
+
+
+def closing(report: Report, options: RenderOptions) -> list[str]:
+    """Return the summary as the last block of a text format, or nothing with -q."""
+    return [summary(report, options)] if options.show_summary else []
 
 
 def summary(report: Report, options: RenderOptions) -> str:
@@ -71,7 +87,7 @@ def summary(report: Report, options: RenderOptions) -> str:
 
 def renderers() -> dict[str, Renderer]:
     """Return every output format by name, the default first."""
-    from bqlint.report import concise, full, github, json, junit, sarif
+    from bqlint.report import concise, full, github, gitlab, json, junit, sarif
 
     return {
         "full": full.render,
@@ -79,11 +95,12 @@ def renderers() -> dict[str, Renderer]:
         "json": json.render,
         "sarif": sarif.render,
         "github": github.render,
+        "gitlab": gitlab.render,
         "junit": junit.render,
     }
 
 
-FORMAT_NAMES = ("full", "concise", "json", "sarif", "github", "junit")
+FORMAT_NAMES = ("full", "concise", "json", "sarif", "github", "gitlab", "junit")
 
 
 def render(format_name: str, report: Report, options: RenderOptions) -> str:

@@ -1,4 +1,7 @@
-"""`concise`: one line per finding, `path:row:col: CODE message`, then the summary."""
+"""`concise`: one line per finding, `path:row:col: CODE message`, then the summary.
+
+As in ruff, a finding that `--fix` would fix is marked `[*]` after its code.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from bqlint.report import RenderOptions, display_path, summary
+from bqlint.report import RenderOptions, closing, display_path, is_fixable
 
 if TYPE_CHECKING:
     from bqlint.engine import Report
@@ -21,6 +24,7 @@ def render(report: Report, options: RenderOptions) -> str:
         if options.color:
             where = click.style(where, bold=True)
             code = click.style(code, fg="red", bold=True)
-        lines.append(f"{where} {code} {d.message}")
-    lines.append(summary(report, options))
+        mark = " [*]" if is_fixable(d, options) else ""
+        lines.append(f"{where} {code}{mark} {d.message}")
+    lines.extend(closing(report, options))
     return "\n".join(lines)

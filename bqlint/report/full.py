@@ -17,7 +17,8 @@
     help: end the `with` block before calling `update()`
 
 Related locations in the same file and near the primary one share its frame (`-` marks);
-the others get a frame of their own, introduced by `:::`.
+the others get a frame of their own, introduced by `:::`. A chain that crosses files reads
+in call order: borrow, each call, unlock, each step under its own file.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from typing import TYPE_CHECKING
 import click
 
 from bqlint.diagnostics import Diagnostic, Span
-from bqlint.report import RenderOptions, display_path, summary
+from bqlint.report import RenderOptions, closing, display_path
 from bqlint.source import python_lines
 
 if TYPE_CHECKING:
@@ -72,11 +73,16 @@ class Style:
 
 
 def build_frames(d: Diagnostic) -> list[Frame]:
-    """Group the primary and related spans into frames, the primary's frame first."""
+    """Group the primary and related spans into frames, the primary's frame first.
+
+    A chain that crosses files is shown in call order: a step joins only the frame of the
+    step before it (when near), so going back to an earlier file opens a new frame there.
+    """
     frames = [Frame(d.path, [Annotation(d.span, "", True)])]
+    crosses_files = any(r.span.path != d.path for r in d.related)
     for related in d.related:
         annotation = Annotation(related.span, related.message, False)
-        for frame in frames:
+        for frame in frames[-1:] if crosses_files else frames:
             if frame.is_near(related.span):
                 frame.annotations.append(annotation)
                 break
@@ -162,5 +168,5 @@ def render_diagnostic(d: Diagnostic, sources: dict[Path, str], options: RenderOp
 
 def render(report: Report, options: RenderOptions) -> str:
     blocks = [render_diagnostic(d, report.sources, options) for d in report.diagnostics]
-    blocks.append(summary(report, options))
+    blocks.extend(closing(report, options))
     return "\n\n".join(blocks)

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from bqlint.engine import Report
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-INFORMATION_URI = "https://bqlint.readthedocs.io/"
+INFORMATION_URI = bqlint.REPOSITORY_URL
 
 
 def _description(doc: str, summary: str) -> str:
@@ -71,6 +71,28 @@ def _line_hash(d: Diagnostic, sources: dict[Path, str]) -> str:
     return hashlib.sha256(f"{d.code}\0{text}".encode()).hexdigest()[:16]
 
 
+# Rules whose related locations are a chain: the borrow first, then (after the primary
+# location, in the function holding the borrow) each call, then the unlock or second borrow.
+_CHAIN_CODES = frozenset({"BQL002", "BQL003"})
+
+
+def _code_flow(d: Diagnostic, root: Path) -> dict[str, Any] | None:
+    """Return the chain of `d` as one SARIF thread flow, in execution order, or None."""
+    if d.code not in _CHAIN_CODES or not d.related:
+        return None
+    borrow, *rest = d.related
+    steps = [(borrow.message, borrow.span), (d.message, d.span), *((r.message, r.span) for r in rest)]
+    locations = [
+        {
+            "location": {"physicalLocation": _physical(span, root), "message": {"text": message}},
+            "executionOrder": order,
+            "importance": "essential" if span is d.span else "important",
+        }
+        for order, (message, span) in enumerate(steps, start=1)
+    ]
+    return {"threadFlows": [{"locations": locations}]}
+
+
 def _result(d: Diagnostic, index: int, fingerprint: str, root: Path) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": d.code,
@@ -85,6 +107,9 @@ def _result(d: Diagnostic, index: int, fingerprint: str, root: Path) -> dict[str
             {"id": n, "message": {"text": r.message}, "physicalLocation": _physical(r.span, root)}
             for n, r in enumerate(d.related, start=1)
         ]
+    flow = _code_flow(d, root)
+    if flow is not None:
+        result["codeFlows"] = [flow]
     if d.fix is not None and d.fix.edits:
         replacements = [
             {"deletedRegion": _region(e.start, e.end), "insertedContent": {"text": e.content}}

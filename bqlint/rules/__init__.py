@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, ClassVar
 
+from bqlint import REPOSITORY_URL
 from bqlint.diagnostics import Applicability
 
 if TYPE_CHECKING:
@@ -31,7 +32,8 @@ class Rule:
 
     @classmethod
     def url(cls) -> str:
-        return f"https://bqlint.readthedocs.io/en/latest/rules/{cls.code}/"
+        """Return the rule's page: docs/rules/CODE.md, generated from `doc()` (bqlint.rule_docs)."""
+        return f"{REPOSITORY_URL}/blob/main/docs/rules/{cls.code}.md"
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
         """Yield the rule's findings in one analysed module."""

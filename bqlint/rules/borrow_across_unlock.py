@@ -57,8 +57,13 @@ class Uart(bql.SysBusDevice):
 ```
 
 ## Fix
-No automatic fix: end the borrow (leave the `with` block, or call `release()`) before the
-point that may release the BQL, and borrow again afterwards if you still need the state.
+End the borrow (leave the `with` block, or call `release()`) before the point that may
+release the BQL, and borrow again afterwards if you still need the state.
+An unsafe fix (`--fix --unsafe-fixes`, previewed by `--diff --unsafe-fixes`) does this when
+the call is the last statement of the `with` block that holds the borrow and uses no name the
+block binds: it moves the call after the block. It is unsafe because the call then runs after
+the borrow ends, and not at all when the block raises; read the diff. Any other shape is
+left to you.
 
 ## At run time
 `bql.unlock()`, `bql.unlocked()` and leaving `with bql.locked():` raise
@@ -79,7 +84,9 @@ import libcst as cst
 
 from bqlint.analysis.events import key_text
 from bqlint.analysis.summaries import Link
+from bqlint.diagnostics import Applicability
 from bqlint.rules import Rule
+from bqlint.rules.fix_builders.end_borrow import end_borrow_before_call
 from bqlint.rules.context import Finding, RuleContext, borrow_label, call_text
 
 _WHERE = {
@@ -97,6 +104,7 @@ _WHERE = {
 class BorrowAcrossUnlock(Rule):
     code = "BQL002"
     name = "borrow-across-unlock"
+    fix = Applicability.UNSAFE
     summary = "BqlRefCell borrow alive where the BQL may be released"
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
@@ -118,4 +126,5 @@ class BorrowAcrossUnlock(Rule):
                 tuple(related),
                 f"end the borrow of `{cell}` (leave its `with` block or call `release()`) before this point",
                 fn.qname,
+                end_borrow_before_call(fn, hazard.borrow.node, hazard.node),
             )

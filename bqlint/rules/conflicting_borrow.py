@@ -81,8 +81,13 @@ class Uart(bql.SysBusDevice):
 ```
 
 ## Fix
-No automatic fix: compute what you need inside the borrow, end it, then make the call;
-or pass the borrowed value to the callee instead of letting it borrow again.
+Compute what you need inside the borrow, end it, then make the call; or pass the borrowed
+value to the callee instead of letting it borrow again.
+An unsafe fix (`--fix --unsafe-fixes`, previewed by `--diff --unsafe-fixes`) does the first
+when the re-entering call is the last statement of the `with` block that holds the borrow
+and uses no name the block binds: it moves the call after the block, as the Corrected
+example shows. It is unsafe because the call then runs after the borrow ends, and not at
+all when the block raises; read the diff. Any other shape is left to you.
 
 ## At run time
 The second borrow raises `bql.BorrowError`, naming where the live borrow was taken.
@@ -100,13 +105,16 @@ from collections.abc import Iterator
 
 from bqlint.analysis.events import Borrow, key_text
 from bqlint.analysis.summaries import Link
+from bqlint.diagnostics import Applicability
 from bqlint.rules import Rule
+from bqlint.rules.fix_builders.end_borrow import end_borrow_before_call
 from bqlint.rules.context import Finding, RuleContext, borrow_label
 
 
 class ConflictingBorrow(Rule):
     code = "BQL003"
     name = "conflicting-borrow"
+    fix = Applicability.UNSAFE
     summary = "Conflicting borrow of a BqlRefCell that is already borrowed"
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
@@ -131,4 +139,5 @@ class ConflictingBorrow(Rule):
                 help_ = "release the guard (or leave its `with` block) before the loop comes round"
                 label = "the previous iteration's borrow, taken here, is still alive"
                 related = [Link(first.node, fn.module, label)]
-            yield Finding(self.code, hazard.node, fn.module, message, tuple(related), help_, fn.qname)
+            fix = None if first.node is hazard.node else end_borrow_before_call(fn, first.node, hazard.node)
+            yield Finding(self.code, hazard.node, fn.module, message, tuple(related), help_, fn.qname, fix)

@@ -15,7 +15,7 @@ from bqlint.analysis.events import Borrow, key_text
 from bqlint.analysis.flow import FunctionFlow, Hazard
 from bqlint.analysis.scope import FunctionScope
 from bqlint.analysis.summaries import Link
-from bqlint.diagnostics import Applicability
+from bqlint.diagnostics import Applicability, Edit
 from bqlint.model.classes import FieldType, Instance
 from bqlint.model.functions import FunctionInfo
 from bqlint.model.mutations import Mutation, self_mutations
@@ -30,6 +30,8 @@ class FixPlan:
     message: str
     applicability: Applicability
     edits: tuple[tuple[cst.CSTNode, str], ...]  # replace each node's span by the text
+    # Edits already positioned by the fix builder (a re-indented block of lines).
+    text_edits: tuple[Edit, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

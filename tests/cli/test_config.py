@@ -109,7 +109,7 @@ def test_invalid_toml_exits_2_naming_the_file(project, invoke):
     root = project({"bqlint.toml": "select = [\n", "a.py": "x = 1\n"})
     result = invoke("check")
     assert result.exit_code == 2
-    assert f"{root / 'bqlint.toml'}: invalid TOML" in result.stderr
+    assert f"{root / 'bqlint.toml'}:1:11: invalid TOML" in result.stderr
 
 
 def test_tool_bqlint_must_be_a_table(project, invoke):

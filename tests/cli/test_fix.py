@@ -89,7 +89,7 @@ def test_fix_refuses_to_write_a_file_that_would_not_parse(project, fake_engine, 
     assert (root / "b.py").read_text() == "NEW = 3\n"
     assert "not fixing" in result.stderr and "a.py" in result.stderr and "would not parse" in result.stderr
     assert result.exit_code == 1
-    assert "a.py:1:1: BQL007 `BREAK` is rebound" in result.stdout
+    assert "a.py:1:1: BQL007 [*] `BREAK` is rebound" in result.stdout
 
 
 def test_diff_prints_the_fixes_without_writing_and_exits_1(project, fake_engine, invoke):

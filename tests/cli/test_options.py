@@ -38,7 +38,7 @@ def test_unknown_code_on_the_command_line_exits_2(broken, invoke):
     assert "--ignore: unknown rule code or prefix `XYZ1`" in result.stderr
 
 
-@pytest.mark.parametrize("fmt", ["full", "concise", "json", "sarif", "github", "junit"])
+@pytest.mark.parametrize("fmt", ["full", "concise", "json", "sarif", "github", "gitlab", "junit"])
 def test_every_output_format_exits_1_with_findings(broken, invoke, fmt):
     result = invoke("check", "--output-format", fmt)
     assert result.exit_code == 1

@@ -159,5 +159,5 @@ def test_unused_suppression_through_the_cli(project, invoke):
     project({"a.py": "x = 1  # bqlint: ignore[BQL002]\n"})
     result = invoke("check", "--output-format", "concise")
     assert result.exit_code == 1
-    assert result.stdout.startswith("a.py:1:8: BQL100 unused suppression of `BQL002`")
+    assert result.stdout.startswith("a.py:1:8: BQL100 [*] unused suppression of `BQL002`")
     assert invoke("check", "--ignore", "BQL100").exit_code == 0

@@ -92,3 +92,24 @@ def test_fix_title_is_the_help_when_there_is_no_help():
     d = replace(CELL_REBINDING, help=None)
     text = render("full", Report([d], sample_report().sources), OPTIONS)
     assert "help: replace the assignment with `self.level.set(3)`" in text
+
+
+def test_chain_across_files_is_shown_in_call_order_each_step_with_its_file():
+    from tests.report.sample import BUS, SOURCES
+
+    back_in_dev = Diagnostic(
+        "BQL002",
+        "borrow-across-unlock",
+        "`self.regs` is still borrowed where `update()` may release the BQL",
+        span(DEV, 14, 13, 14, 21),
+        (
+            Related("mutable borrow of `self.regs` starts here", span(DEV, 12, 14, 12, 36)),
+            Related("`update()` calls `reset()` here", span(BUS, 5, 5, 5, 17)),
+            Related("the BQL may be released here", span(DEV, 17, 9, 17, 19)),
+        ),
+    )
+    text = render("full", Report([back_in_dev], dict(SOURCES)), OPTIONS)
+    anchors = [line.strip() for line in text.splitlines() if line.strip().startswith(("-->", ":::"))]
+    assert anchors == ["--> pkg/dev.py:14:13", "::: pkg/bus.py:5:5", "::: pkg/dev.py:17:9"]
+    order = [text.index(label) for label in ("starts here", "calls `reset()` here", "may be released here")]
+    assert order == sorted(order)

@@ -50,7 +50,7 @@ def test_json_fix_has_applicability_message_and_edits():
         ],
     }
     assert item["name"] == "cell-rebinding"
-    assert item["url"].endswith("/BQL007/")
+    assert item["url"].endswith("/docs/rules/BQL007.md")
     assert item["filename"] == str(DEV)
 
 

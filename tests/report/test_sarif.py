@@ -99,3 +99,54 @@ def test_sarif_uri_is_percent_encoded():
 def test_sarif_clean_run_has_no_results():
     document = json.loads(render("sarif", empty_report(), OPTIONS))
     assert document["runs"][0]["results"] == []
+
+
+def test_sarif_chain_is_a_code_flow_in_execution_order():
+    result = next(r for r in _sarif()["runs"][0]["results"] if r["ruleId"] == "BQL002")
+    (flow,) = result["codeFlows"]
+    (thread,) = flow["threadFlows"]
+    steps = [
+        (
+            step["location"]["physicalLocation"]["artifactLocation"]["uri"],
+            step["location"]["physicalLocation"]["region"]["startLine"],
+            step["location"]["message"]["text"],
+            step["executionOrder"],
+        )
+        for step in thread["locations"]
+    ]
+    assert steps == [
+        ("pkg/dev.py", 12, "mutable borrow of `self.regs` starts here", 1),
+        ("pkg/dev.py", 14, "`self.regs` is still borrowed where `update()` may release the BQL", 2),
+        ("pkg/bus.py", 5, "`update()` calls `bql.unlock()` here", 3),
+    ]
+    assert [r["message"]["text"] for r in result["relatedLocations"]] == [
+        "mutable borrow of `self.regs` starts here",
+        "`update()` calls `bql.unlock()` here",
+    ]
+
+
+def test_sarif_findings_without_a_chain_have_no_code_flow():
+    for result in _sarif()["runs"][0]["results"]:
+        if result["ruleId"] != "BQL002":
+            assert "codeFlows" not in result
+
+
+def test_sarif_schema_rejects_a_broken_document():
+    import jsonschema
+    import pytest
+
+    from tests.schemas import validate_sarif
+
+    document = _sarif()
+    del document["runs"][0]["tool"]
+    with pytest.raises(jsonschema.ValidationError):
+        validate_sarif(json.dumps(document))
+
+
+def test_every_rendered_sarif_is_schema_validated():
+    from tests.schemas import validated
+
+    before = validated["sarif"]
+    render("sarif", empty_report(), OPTIONS)
+    _sarif()
+    assert validated["sarif"] == before + 2

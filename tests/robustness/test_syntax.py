@@ -56,6 +56,7 @@ def test_libcst_only_failure_is_not_bql999_but_named_and_counted(tmp_path: Path,
     assert result.stdout.splitlines() == [
         "dev.py:12:13: BQL002 `self.regs` is still borrowed where `bql.unlock()` releases the BQL",
         "Found 1 error; 1 file could not be analysed.",
+        "(1 hidden fix can be enabled with the `--unsafe-fixes` option.)",
     ]
     assert result.stderr == (
         f"warning: {tmp_path / 'paren.py'}: could not be analysed "

@@ -1,0 +1,181 @@
+"""Which configuration governs which file, resolved as ruff resolves it (SPEC §3.2).
+
+Each file is governed by the nearest `bqlint.toml`, or `pyproject.toml` with `[tool.bqlint]`,
+in its folder or above; in one folder `bqlint.toml` wins, as ruff's `ruff.toml` wins over
+`pyproject.toml`. `--config FILE` governs every file, `--isolated` ignores every file, and
+`extend = "PATH"` merges another configuration file under the one that names it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from bqlint.config import ConfigError, Overrides, Settings, has_bqlint_table, read_table, settings_from_table
+from bqlint.patterns import rebase
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigChoice:
+    """The configuration file of one folder, and a note when another one was passed over."""
+
+    path: Path
+    note: str | None = None
+
+
+def config_in(directory: Path) -> ConfigChoice | None:
+    """Return the configuration file of `directory` itself, or None."""
+    bqlint_toml = directory / "bqlint.toml"
+    pyproject = directory / "pyproject.toml"
+    in_pyproject = pyproject.is_file() and has_bqlint_table(pyproject)
+    if bqlint_toml.is_file():
+        note = None
+        if in_pyproject:
+            note = (
+                f"{directory}: both bqlint.toml and [tool.bqlint] in pyproject.toml; "
+                "using bqlint.toml (the dedicated file wins, as ruff.toml does for ruff)"
+            )
+        return ConfigChoice(bqlint_toml, note)
+    return ConfigChoice(pyproject) if in_pyproject else None
+
+
+def load_config(path: Path, overrides: Overrides = Overrides()) -> Settings:
+    """Return the settings of configuration file `path`, with what it extends merged in."""
+    table, chain = _load(path.resolve(), ())
+    settings = settings_from_table(chain[-1], table, overrides)
+    return replace(settings, extends=chain[:-1])
+
+
+def _load(path: Path, visiting: tuple[Path, ...]) -> tuple[dict[str, Any], tuple[Path, ...]]:
+    """Return the merged table of `path` and the files merged (the most basic first)."""
+    if path in visiting:
+        cycle = " -> ".join(str(p) for p in (*visiting[visiting.index(path) :], path))
+        raise ConfigError(f"{visiting[-1]}: key `extend` makes a cycle: {cycle}")
+    if not path.is_file():
+        where = f"{visiting[-1]}: key `extend`: " if visiting else ""
+        raise ConfigError(f"{where}{path}: configuration file not found")
+    table = read_table(path)
+    settings_from_table(path, table)  # validated alone, so errors name the file that has them
+    extend = table.get("extend")
+    if extend is None:
+        return dict(table), (path,)
+    base_path = (path.parent / os.path.expanduser(os.path.expandvars(extend))).resolve()
+    base, chain = _load(base_path, (*visiting, path))
+    return merge_tables(base, base_path.parent, table, path.parent), (*chain, path)
+
+
+def merge_tables(
+    base: Mapping[str, Any], base_root: Path, child: Mapping[str, Any], child_root: Path
+) -> dict[str, Any]:
+    """Merge `child` over `base`: a key the child sets replaces the base's, except
+    `extend-exclude` and `extend-select`, which add up. The base's patterns are rebased
+    to the child's folder (each pattern stays relative to the file that wrote it)."""
+    merged = {key: value for key, value in base.items() if key != "extend"}
+    for key in ("exclude", "extend-exclude"):
+        if key in merged:
+            rebased = (rebase(p, base_root, child_root) for p in merged[key])
+            merged[key] = [p for p in rebased if p is not None]
+    if isinstance(merged.get("cache-dir"), str):
+        # Relative to the file that wrote it, like every path in a configuration.
+        merged["cache-dir"] = str(base_root / os.path.expanduser(merged["cache-dir"]))
+    if "per-file-ignores" in merged:
+        moved = {rebase(p, base_root, child_root): codes for p, codes in merged["per-file-ignores"].items()}
+        merged["per-file-ignores"] = {p: codes for p, codes in moved.items() if p is not None}
+    for key, value in child.items():
+        if key in ("extend-exclude", "extend-select"):
+            merged[key] = [*merged.get(key, []), *value]
+        elif key != "extend":
+            merged[key] = value
+    return merged
+
+
+def default_settings(root: Path, overrides: Overrides = Overrides()) -> Settings:
+    """Return the settings when no configuration file applies, rooted at `root`."""
+    return replace(settings_from_table(root / "(defaults)", {}, overrides), config_path=None)
+
+
+class Configurations:
+    """The settings of every folder of one run, found once per folder and file."""
+
+    def __init__(
+        self,
+        default_root: Path,
+        overrides: Overrides = Overrides(),
+        *,
+        config_file: Path | None = None,
+        isolated: bool = False,
+    ) -> None:
+        self.overrides = overrides
+        self.default_root = default_root.resolve()
+        self.notes: list[str] = []
+        # Paths that `exclude` / `extend-exclude` kept out of the walk, for -v.
+        self.excluded: list[Path] = []
+        self._by_file: dict[Path, Settings] = {}
+        self._by_dir: dict[Path, Settings] = {}
+        self._default: Settings | None = None
+        self._fixed: Settings | None = None
+        if config_file is not None:
+            if not config_file.is_file():
+                raise ConfigError(f"{config_file}: configuration file not found")
+            self._fixed = load_config(config_file, overrides)
+        elif isolated:
+            self._fixed = default_settings(self.default_root, overrides)
+
+    @property
+    def root(self) -> Path:
+        """The project root of the run: where the configuration of the default root lives."""
+        return self.for_directory(self.default_root).root
+
+    def for_path(self, path: Path) -> Settings:
+        """Return the settings that govern `path` (a folder's own configuration governs it)."""
+        absolute = Path(os.path.abspath(path))
+        return self.for_directory(absolute if absolute.is_dir() else absolute.parent)
+
+    def for_directory(self, directory: Path) -> Settings:
+        """Return the settings of the nearest configuration at or above `directory`."""
+        if self._fixed is not None:
+            return self._fixed
+        walked: list[Path] = []
+        current = directory
+        found: Settings | None = None
+        while True:
+            known = self._by_dir.get(current)
+            if known is not None:
+                found = known
+                break
+            walked.append(current)
+            choice = config_in(current)
+            if choice is not None:
+                found = self._settings_of(choice)
+                break
+            if current.parent == current:
+                found = self._defaults()
+                break
+            current = current.parent
+        for folder in walked:
+            self._by_dir[folder] = found
+        return found
+
+    def _settings_of(self, choice: ConfigChoice) -> Settings:
+        settings = self._by_file.get(choice.path)
+        if settings is None:
+            if choice.note is not None:
+                self.notes.append(choice.note)
+            settings = self._by_file[choice.path] = load_config(choice.path, self.overrides)
+        return settings
+
+    def _defaults(self) -> Settings:
+        if self._default is None:
+            self._default = default_settings(self.default_root, self.overrides)
+        return self._default
+
+    def is_excluded(self, path: Path, *, is_dir: bool = False, base: Path | None = None) -> bool:
+        """Return whether the settings governing `path`'s folder exclude it (for discovery)."""
+        settings = self.for_directory(Path(os.path.abspath(path)).parent)
+        excluded = settings.is_excluded(path, is_dir=is_dir, base=base)
+        if excluded:
+            self.excluded.append(path)
+        return excluded

@@ -1,0 +1,94 @@
+"""Glob patterns of `exclude`, `extend-exclude` and `per-file-ignores`: validated and rebased.
+
+Patterns follow `.gitignore` syntax, relative to the folder of the file that wrote them: a
+pattern without an inner `/` matches at any depth, one with a `/` is anchored to that folder.
+Validation catches what pathspec would crash on or silently never match (issue 9).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from pathlib import Path, PurePosixPath
+
+import pathspec
+
+# `C:\x`, `C:/x`: a Windows absolute path.
+_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
+
+
+def pattern_problem(pattern: str, root: Path) -> str | None:
+    """Return why `pattern` is not a usable glob (relative to `root`), or None when it is."""
+    body = pattern[1:] if pattern.startswith("!") else pattern
+    if not body.strip():
+        return "an empty pattern matches nothing; remove it"
+    if "\0" in body:
+        return "a pattern cannot contain a NUL character"
+    trailing = len(body) - len(body.rstrip("\\"))
+    if trailing % 2 == 1:
+        return "a pattern cannot end with a lone backslash (write `\\\\` for a literal one)"
+    if _has_unbalanced_bracket(body):
+        return "`[` opens a character class that is never closed (write `[[]` for a literal `[`)"
+    if body.startswith("~") or _DRIVE.match(body) or body.startswith("\\\\"):
+        return f"patterns are relative to {root}; an absolute path never matches"
+    root_text = root.as_posix().rstrip("/")
+    if root_text and (body == root_text or body.startswith(root_text + "/")):
+        relative = body[len(root_text) :].lstrip("/") or "*"
+        return f"patterns are relative to {root}; write `{relative}` instead of the absolute path"
+    if ".." in PurePosixPath(body.replace("\\", "/")).parts:
+        return f"`..` cannot reach outside {root}; put the pattern in a configuration file higher up"
+    try:
+        pathspec.GitIgnoreSpec.from_lines([pattern])
+    except Exception as exc:  # pathspec's own errors (GitIgnorePatternError and friends)
+        return f"not a valid glob: {exc}"
+    return None
+
+
+def _has_unbalanced_bracket(pattern: str) -> bool:
+    """Return whether a `[` opens a class that no `]` closes (escapes `\\[` skipped)."""
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            i += 2
+            continue
+        if char == "[":
+            close = pattern.find("]", i + 2 if pattern[i + 1 : i + 2] in ("!", "^", "]") else i + 1)
+            if close == -1:
+                return True
+            i = close + 1
+            continue
+        i += 1
+    return False
+
+
+def is_anchored(pattern: str) -> bool:
+    """Return whether a gitignore pattern is anchored to its folder (a `/` before its end)."""
+    body = pattern[1:] if pattern.startswith("!") else pattern
+    return "/" in body.rstrip("/")
+
+
+def rebase(pattern: str, old_root: Path, new_root: Path) -> str | None:
+    """Return `pattern` (relative to `old_root`) relative to `new_root`, or None when it can
+    match nothing below `new_root`. Used for patterns inherited through `extend`."""
+    if old_root == new_root or not is_anchored(pattern):
+        return pattern
+    negated = pattern.startswith("!")
+    body = (pattern[1:] if negated else pattern).lstrip("/")
+    if old_root.is_relative_to(new_root):
+        # The new root is higher up: anchor the pattern at the old root's place below it.
+        below = old_root.relative_to(new_root).as_posix()
+        return ("!" if negated else "") + "/" + below + "/" + body
+    try:
+        prefix = new_root.relative_to(old_root).parts
+    except ValueError:
+        return None  # anchored to a folder that does not contain the new root
+    parts = body.split("/")
+    for i, step in enumerate(prefix):
+        if i < len(parts) and parts[i] == "**":
+            # `**` matches at any depth, so the rest may still match below the new root.
+            return ("!" if negated else "") + "/".join(parts[i:])
+        if i >= len(parts) - 1 or not fnmatch.fnmatchcase(step, parts[i]):
+            return None  # names the new root itself or an ancestor, or another folder
+    rest = "/".join(parts[len(prefix) :])
+    return ("!" if negated else "") + "/" + rest

@@ -46,13 +46,30 @@ def extract_facts(text: str, module_name: str, is_package: bool, words: tuple[st
         message, position = error
         return FileFacts(relevant, (), (message, position.row, position.column))
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # SyntaxWarning (invalid escapes) is not ours to print
-            tree = ast.parse(text)
+        tree = _parse_ast(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return FileFacts(relevant, (), None)  # compiles, yet too deep for the AST: no imports seen
     package = module_name if is_package else module_name.rpartition(".")[0]
     return FileFacts(relevant, tuple(sorted(_imports(tree, package))), None)
+
+
+# CPython 3.11 keeps the AST builder's depth counter in interpreter-wide state: another thread
+# that builds an AST meanwhile (traceback's caret lines do) can make a correct parse fail with
+# "SystemError: AST constructor recursion depth mismatch". Such a failure says nothing about
+# the file, so the parse is tried again.
+_AST_TRIES = 3
+
+
+def _parse_ast(text: str) -> ast.Module:
+    for attempt in range(_AST_TRIES):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # SyntaxWarning (invalid escapes) is not ours to print
+                return ast.parse(text)
+        except SystemError:
+            if attempt == _AST_TRIES - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _imports(tree: ast.Module, package: str) -> set[str]:

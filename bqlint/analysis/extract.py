@@ -360,6 +360,8 @@ class Extractor:
                 self.project_call(node, callees, ("self",), f"super().{method}()")
                 return None
             key = scope.key_of(func.value)
+            if scope.class_attribute(func.value) is not None:
+                key = None  # `self.Snapshot.capture()`: resolved below like `Rtc.Snapshot.capture()`
             if key is not None and (key[0] == "self" or key[0].startswith(("p:", "l:", "c:"))):
                 typed = scope.type_of_key(key)
                 if key == ("self",) and scope.fn.cls is not None:

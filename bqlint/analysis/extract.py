@@ -313,6 +313,8 @@ class Extractor:
                 # `self.regs.borrow().fifo.append(v)`: a write through the guard, which ends here.
                 if func.attr.value in api.MUTATORS:
                     self.emit(GuardWrite(int(receiver), node))
+                else:
+                    self.call_on_guard_field(node, int(receiver))
                 self.end(receiver)
                 receiver = None
         elif not isinstance(func, cst.Name):
@@ -343,6 +345,8 @@ class Extractor:
             guard_root = self.guard_root(func.value)
             if guard_root is not None and method in api.MUTATORS:
                 self.emit(GuardWrite(guard_root, node))
+                return None
+            if guard_root is not None and self.call_on_guard_field(node, guard_root):
                 return None
             cell = scope.cell_of(func.value) or scope.untyped_param_refcell(func.value, method)
             if cell is not None:
@@ -493,6 +497,33 @@ class Extractor:
         elif method in api.MUTATORS:
             self.emit(GuardWrite(name, node))
         return None
+
+    def call_on_guard_field(self, node: cst.Call, guard: str | int) -> bool:
+        """`g.events.push(v)`: a method of a field reached through the guard, when the field's
+        type is a known project class (SPEC §3.1.1 "BQL004 mutates its self"). Whether it
+        writes is its summary's to say; return whether the call was resolved."""
+        assert isinstance(node.func, cst.Attribute)
+        path: list[str] = []
+        expr = node.func.value
+        while isinstance(expr, cst.Attribute):
+            path.append(expr.attr.value)
+            expr = expr.value
+        if isinstance(expr, cst.Name):
+            inner = self.scope.inner_class(expr.value)
+        elif isinstance(expr, cst.Call) and is_borrow_call(expr):
+            inner = self.temp_inner.get(self.bid(expr))
+        else:
+            return False  # through an item (`g.fifos[0].push()`): not followed
+        typed: object = Instance(inner) if inner is not None else None
+        for part in reversed(path):
+            typed = typed.cls.fields().get(part) if isinstance(typed, Instance) else None
+        if not isinstance(typed, Instance):
+            return False
+        callees = tuple(typed.cls.implementations(node.func.attr.value))
+        if not callees:
+            return False
+        self.emit(Call(node, callees, None, (), (), guard=guard, label=f"{_text(node.func)}()"))
+        return True
 
     def inner_of(self, guard: Value) -> ClassInfo | None:
         if isinstance(guard, GuardName):

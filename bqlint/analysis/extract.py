@@ -313,6 +313,8 @@ class Extractor:
                 # `self.regs.borrow().fifo.append(v)`: a write through the guard, which ends here.
                 if func.attr.value in api.MUTATORS:
                     self.emit(GuardWrite(int(receiver), node))
+                else:
+                    self.call_on_guard_field(node, int(receiver))
                 self.end(receiver)
                 receiver = None
         elif not isinstance(func, cst.Name):
@@ -344,6 +346,8 @@ class Extractor:
             if guard_root is not None and method in api.MUTATORS:
                 self.emit(GuardWrite(guard_root, node))
                 return None
+            if guard_root is not None and self.call_on_guard_field(node, guard_root):
+                return None
             cell = scope.cell_of(func.value) or scope.untyped_param_refcell(func.value, method)
             if cell is not None:
                 return self.cell_call(node, cell[0], cell[1], method)
@@ -360,6 +364,8 @@ class Extractor:
                 self.project_call(node, callees, ("self",), f"super().{method}()")
                 return None
             key = scope.key_of(func.value)
+            if scope.class_attribute(func.value) is not None:
+                key = None  # `self.Snapshot.capture()`: resolved below like `Rtc.Snapshot.capture()`
             if key is not None and (key[0] == "self" or key[0].startswith(("p:", "l:", "c:"))):
                 typed = scope.type_of_key(key)
                 if key == ("self",) and scope.fn.cls is not None:
@@ -497,6 +503,33 @@ class Extractor:
         elif method in api.MUTATORS:
             self.emit(GuardWrite(name, node))
         return None
+
+    def call_on_guard_field(self, node: cst.Call, guard: str | int) -> bool:
+        """`g.events.push(v)`: a method of a field reached through the guard, when the field's
+        type is a known project class (SPEC §3.1.1 "BQL004 mutates its self"). Whether it
+        writes is its summary's to say; return whether the call was resolved."""
+        assert isinstance(node.func, cst.Attribute)
+        path: list[str] = []
+        expr = node.func.value
+        while isinstance(expr, cst.Attribute):
+            path.append(expr.attr.value)
+            expr = expr.value
+        if isinstance(expr, cst.Name):
+            inner = self.scope.inner_class(expr.value)
+        elif isinstance(expr, cst.Call) and is_borrow_call(expr):
+            inner = self.temp_inner.get(self.bid(expr))
+        else:
+            return False  # through an item (`g.fifos[0].push()`): not followed
+        typed: object = Instance(inner) if inner is not None else None
+        for part in reversed(path):
+            typed = typed.cls.fields().get(part) if isinstance(typed, Instance) else None
+        if not isinstance(typed, Instance):
+            return False
+        callees = tuple(typed.cls.implementations(node.func.attr.value))
+        if not callees:
+            return False
+        self.emit(Call(node, callees, None, (), (), guard=guard, label=f"{_text(node.func)}()"))
+        return True
 
     def inner_of(self, guard: Value) -> ClassInfo | None:
         if isinstance(guard, GuardName):

@@ -382,14 +382,36 @@ class FunctionScope:
         if head in self.imports:
             target = ".".join([self.imports[head], *name.split(".")[1:]])
             return self.project.resolve(target, self.module.root)
-        if head in self.locals and head != self.self_name:
+        if head == self.self_name or head == self._class_param():
+            return self.class_attribute(expr)
+        if head in self.locals:
             nested = self._nested_function(head) if "." not in name else None
             return nested
-        if head == self.self_name:
-            return None
         if head not in self.module.symbols:
             return External(name)
         return self.project.resolve_local(self.module, name)
+
+    def _class_param(self) -> str | None:
+        """Return the `cls` parameter of a classmethod, or None."""
+        if self.fn.cls is None or self.fn.parent is not None or not self.fn.is_classmethod():
+            return None
+        return self.params[0] if self.params else None
+
+    def class_attribute(self, expr: cst.BaseExpression) -> ClassInfo | FunctionInfo | None:
+        """`self.Snapshot`, `cls.Snapshot.capture`: a nested class of the enclosing class (or
+        a method of one), reached through `self` / `cls`; None for anything else."""
+        name = dotted(expr)
+        cls = self.fn.cls
+        if name is None or cls is None or name.count(".") < 1:
+            return None
+        parts = name.split(".")[1:]
+        if parts[0] in cls.fields():
+            return None  # an instance field shadows the class attribute
+        nested = cls.lookup(parts[:1])
+        if not isinstance(nested, ClassInfo):
+            return None
+        found = nested.lookup(parts[1:]) if len(parts) > 1 else nested
+        return found if isinstance(found, (ClassInfo, FunctionInfo)) else None
 
     def _nested_function(self, name: str) -> FunctionInfo | None:
         for fn in self.project.functions:

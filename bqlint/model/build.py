@@ -61,6 +61,8 @@ def _collect_defs(
         if isinstance(stmt, cst.ClassDef):
             info = ClassInfo(stmt.name.value, f"{prefix}.{stmt.name.value}", stmt, module, project)
             project.register_class(info)
+            if cls is not None and parent is None:
+                cls.nested[info.name] = info
             _collect_defs(project, module, stmt.body, info.qname, info, None)
             _collect_property_calls(info)
         elif isinstance(stmt, cst.FunctionDef):

@@ -67,6 +67,8 @@ class ClassInfo:
     subclasses: list[ClassInfo] = field(default_factory=list)
     # Property name -> {"getter"/"setter"/"deleter": accessor}.
     properties: dict[str, dict[str, FunctionInfo]] = field(default_factory=dict)
+    # Classes defined in this class's body (`class Rtc: class Snapshot: ...`).
+    nested: dict[str, ClassInfo] = field(default_factory=dict)
     _bases: list[Target] | None = None
     _fields: dict[str, FieldType] | None = None
     _device: bool | None = None
@@ -120,6 +122,9 @@ class ClassInfo:
         for cls in self.mro():
             if name in cls.methods:
                 return cls.methods[name] if len(path) == 1 else None
+            if name in cls.nested:
+                inner = cls.nested[name]
+                return inner.lookup(path[1:]) if len(path) > 1 else inner
         return None
 
     def method(self, name: str) -> FunctionInfo | None:

@@ -55,7 +55,7 @@ def type_of_annotation(
             project, expr.right, module, decl
         )
     if isinstance(expr, cst.Subscript):
-        qname, _ = _name_of(project, expr.value, module)
+        qname, origin = _name_of(project, expr.value, module)
         args = [e.slice.value for e in expr.slice if isinstance(e.slice, cst.Index)]
         if cell_kind(qname, project.config.cell_types):
             inner_class: ClassInfo | None = None
@@ -77,6 +77,8 @@ def type_of_annotation(
                 found = type_of_annotation(project, arg, module, decl)
                 if found is not None:
                     return found
+        if isinstance(origin, ClassInfo):
+            return Instance(origin)  # `Fifo[int]`: a generic project class is its origin
         return None
     if isinstance(expr, (cst.Name, cst.Attribute)):
         qname, target = _name_of(project, expr, module)
@@ -91,7 +93,10 @@ def type_of_constructor(
 ) -> FieldType | None:
     """Return the field type a constructor expression creates (`BqlCell(0)`, `[IRQ() ...]`)."""
     if isinstance(expr, cst.Call):
-        qname, target = _name_of(project, expr.func, module)
+        func = expr.func
+        while isinstance(func, cst.Subscript):
+            func = func.value  # `Fifo[int](8)`: an instance of its origin class
+        qname, target = _name_of(project, func, module)
         if isinstance(target, ClassInfo) and qname not in project.config.cell_types:
             return Instance(target)
         if qname in ("list", "tuple", "set", "frozenset") and expr.args:

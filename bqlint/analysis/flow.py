@@ -64,14 +64,20 @@ class State:
     released: tuple[tuple[str, frozenset[tuple[int, Link | None]]], ...]
     lock: Lock
     saved: tuple[tuple[int, Lock], ...] = ()
+    # Live borrows of a cell named by a local that has been rebound since (`for bank in banks:`
+    # borrows another cell each time): a later borrow through that name is of another cell.
+    stale: frozenset[int] = frozenset()
 
     def join(self, other: State) -> State:
+        # Stale only where stale on every path that has it live (a may-fact of conflict).
+        stale = (self.stale & other.stale) | (self.stale - other.live) | (other.stale - self.live)
         return State(
             self.live | other.live,
             _merge(self.bound, other.bound),
             _merge(self.released, other.released),
             self.lock.join(other.lock),
             _merge_locks(self.saved, other.saved),
+            stale,
         )
 
 
@@ -227,7 +233,7 @@ class Analyzer:
     def step(self, event: Event, state: State) -> State:  # noqa: C901 - one branch per event
         if isinstance(event, Borrow):
             if not event.is_try:
-                for bid in sorted(state.live):
+                for bid in sorted(state.live - state.stale):
                     other = self.borrows[bid]
                     if other.key == event.key and (event.mut or other.mut):
                         self.report(Hazard("BQL003", event.node, other, (), "direct"))
@@ -236,7 +242,7 @@ class Analyzer:
                     mode = "mutably " if event.mut else ""
                     label = f"`{self.fn.name}()` borrows `{key_text(event.key)}` {mode}here"
                     self.result.summary.add_borrow(event.key, event.mut, (self.link(event.node, label),))
-            return replace(state, live=state.live | {event.bid})
+            return replace(state, live=state.live | {event.bid}, stale=state.stale - {event.bid})
         if isinstance(event, EndBorrow):
             return self.end(state, frozenset(event.bids), None)
         if isinstance(event, Bind):
@@ -327,6 +333,7 @@ class Analyzer:
             bound[event.name] = bound.get(event.name, frozenset()) | add
             return replace(state, bound=tuple(bound.items()))
         old = bound.pop(event.name, frozenset())
+        root = f"l:{event.name}"
         if event.bid is not None:
             new = frozenset({event.bid})
         elif event.alias is not None:
@@ -334,6 +341,7 @@ class Analyzer:
         else:
             new = frozenset()
         live = state.live - self.unshared(old - new, bound)
+        stale = (state.stale | {b for b in live if self.borrows[b].key[0] == root}) & live
         if new:
             bound[event.name] = new
         released = dict(state.released)
@@ -342,7 +350,9 @@ class Analyzer:
             # `h = g` after `g.release()`: h is the released guard too. A name that still holds
             # a live guard (the next element of `for g in (a, b)`) is that guard instead.
             released[event.name] = dict(state.released)[event.alias]
-        return replace(state, live=live, bound=tuple(bound.items()), released=tuple(released.items()))
+        return replace(
+            state, live=live, bound=tuple(bound.items()), released=tuple(released.items()), stale=stale
+        )
 
     def guard_bids(self, guard: str | int, state: State) -> frozenset[int]:
         if isinstance(guard, int):
@@ -422,7 +432,7 @@ class Analyzer:
                 mapped = map_key(callee, key, event)
                 if mapped is None:
                     continue
-                for bid in sorted(state.live):
+                for bid in sorted(state.live - state.stale):
                     other = self.borrows[bid]
                     if other.key == mapped and (mut or other.mut):
                         self.report(Hazard("BQL003", event.node, other, chain, "call", event))

@@ -27,7 +27,7 @@ from bqlint.diagnostics import Diagnostic
 from bqlint.discovery import discover, find_project_root
 from bqlint.fixes import UnparsableFix, add_noqa, fix_text, is_applicable, unified_diff
 from bqlint.progress import progress_for
-from bqlint.reading import UnreadableSource, decode_source, read_source_bytes
+from bqlint.reading import UnreadableSource, decode_source, read_source_bytes, stdin_text
 from bqlint.report import FORMAT_NAMES, RenderOptions, plural, render, summary
 from bqlint.report.statistics import render_statistics
 from bqlint.runs import check_files, color_wanted, validate_cli_patterns
@@ -291,7 +291,7 @@ def run_check(configs: Configurations, options: CheckOptions) -> int:
     verbose = Verbose(options.verbose)
     stdin: tuple[Path, str] | None = None
     if options.stdin_filename is not None:
-        stdin = (Path(os.path.abspath(options.stdin_filename)).resolve(), sys.stdin.read())
+        stdin = (Path(os.path.abspath(options.stdin_filename)).resolve(), stdin_text(sys.stdin.buffer.read()))
     with verbose.timed("discovery"):
         found = discover(
             options.paths, configs, force_exclude=options.force_exclude, stdin_name=options.stdin_filename

@@ -30,7 +30,14 @@ from bqlint.model.functions import FunctionInfo
 from bqlint.model.project import ModuleInfo, Project, collect_symbols, module_name_for
 from bqlint.parallel import run_indexed
 from bqlint.progress import Progress
-from bqlint.reading import DecodedSource, UnreadableSource, decode_source, read_source_bytes, safe_resolve
+from bqlint.reading import (
+    DecodedSource,
+    UnreadableSource,
+    decode_source,
+    read_source_bytes,
+    safe_resolve,
+    stdin_source,
+)
 from bqlint.rules import Rule, all_rules
 from bqlint.rules.context import Finding, RuleContext
 from bqlint.source import SourceFile
@@ -327,7 +334,7 @@ def _read(
         except UnreadableSource as exc:
             yield resolved, exc
     if stdin is not None:
-        yield safe_resolve(stdin[0]), DecodedSource(stdin[1])
+        yield safe_resolve(stdin[0]), stdin_source(stdin[1])
 
 
 def _module(path: Path, decoded: DecodedSource | UnreadableSource | str) -> ModuleInfo:

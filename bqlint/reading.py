@@ -112,6 +112,30 @@ def decode_source(data: bytes) -> DecodedSource:
     return DecodedSource(text, encoding, encoding == "utf-8-sig")
 
 
+def stdin_text(data: bytes) -> str:
+    """Return standard input decoded as Python decodes source (cookie, BOM, UTF-8).
+
+    Bytes Python could not decode are kept as lone surrogates, so that the engine can still
+    report the file as undecodable (BQL998, `stdin_source`) instead of reading it wrongly.
+    """
+    try:
+        return decode_source(data).text
+    except UnreadableSource:
+        return data.decode("utf-8", "surrogateescape")
+
+
+def stdin_source(text: str) -> DecodedSource | UnreadableSource:
+    """Return what `stdin_text` made of standard input: its text, or why it cannot be decoded."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        try:
+            return decode_source(text.encode("utf-8", "surrogateescape"))
+        except UnreadableSource as exc:
+            return exc
+    return DecodedSource(text)
+
+
 def _utf8_reason(data: bytes) -> str | None:
     try:
         data.decode("utf-8")

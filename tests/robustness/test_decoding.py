@@ -85,3 +85,21 @@ def test_code_frame_of_a_related_location_in_a_latin1_file_is_decoded(tmp_path: 
     result = cli("a.py")
     assert result.exit_code == 1
     assert "6 |     bql.unlock()  # é" in result.stdout
+
+
+def test_standard_input_is_decoded_as_python_decodes_source(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "pyproject.toml").write_text("[tool.bqlint]\n")
+    command = [sys.executable, "-m", "bqlint", "check", "--no-cache", "--output-format", "concise"]
+
+    def check(data: bytes, *args: str) -> tuple[int, str]:
+        done = subprocess.run([*command, *args], input=data, cwd=tmp_path, capture_output=True)
+        return done.returncode, done.stdout.decode()
+
+    code, out = check(b'import bql\nx = "\xff"\n', "-")
+    assert code == 1
+    assert out.splitlines()[0] == "-:1:1: BQL998 cannot decode this file: byte 0xff on line 2 is not valid UTF-8"
+    latin1 = b'# -*- coding: latin-1 -*-\nimport bql\nx = "\xe9"\n'
+    assert check(latin1, "--stdin-filename", "s.py") == (0, "All checks passed!\n")

@@ -18,6 +18,7 @@ from pygls.uris import from_fs_path, to_fs_path
 
 import bqlint
 from bqlint import engine
+from bqlint.cache import Cache, cache_directory
 from bqlint.config import ConfigError, load_settings
 from bqlint.diagnostics import Diagnostic, Position
 from bqlint.discovery import discover, find_project_root
@@ -110,7 +111,10 @@ def check_text(path: Path, text: str) -> list[Diagnostic]:
     if settings.is_excluded(absolute):
         return []
     found = discover([], settings, stdin_name=absolute)
-    report = engine.run(settings, [], context=found.context, stdin=(absolute, text))
+    # The project's unchanged files come from the cache the CLI shares (keyed by content).
+    cache = Cache(cache_directory(settings), settings.root)
+    report = engine.run(settings, [], context=found.context, stdin=(absolute, text), cache=cache)
+    cache.flush()
     return report.diagnostics
 
 

@@ -78,34 +78,46 @@ async def test_open_publishes_findings_with_the_chain(client: LanguageClient, tm
     assert all(r.location.uri == (tmp_path / "uart.py").as_uri() for r in related)
 
 
+async def _actions(client: LanguageClient, uri: str, diagnostic: types.Diagnostic) -> list[types.CodeAction]:
+    """Return the code actions the server offers for `diagnostic`."""
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=diagnostic.range,
+            context=types.CodeActionContext(diagnostics=[diagnostic]),
+        )
+    )
+    assert actions is not None
+    return [a for a in actions if isinstance(a, types.CodeAction)]
+
+
+def _new_text(action: types.CodeAction, uri: str) -> str:
+    assert action.edit is not None and action.edit.changes is not None
+    return action.edit.changes[uri][0].new_text
+
+
+async def _change(client: LanguageClient, uri: str, text: str) -> list[str]:
+    """Send the whole new `text` and return the codes published for it."""
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+        )
+    )
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    return [str(d.code) for d in client.diagnostics[uri]]
+
+
 @pytest.mark.asyncio
 async def test_code_action_fix_then_clean(client: LanguageClient, tmp_path: Path) -> None:
     path = tmp_path / "uart.py"
     uri = path.as_uri()
     found = await _open(client, path, CLASSIC)
-    rebinding = next(d for d in found if d.code == "BQL007")
-    actions = await client.text_document_code_action_async(
-        types.CodeActionParams(
-            text_document=types.TextDocumentIdentifier(uri=uri),
-            range=rebinding.range,
-            context=types.CodeActionContext(diagnostics=[rebinding]),
-        )
-    )
-    assert actions is not None
-    titles = [a.title for a in actions if isinstance(a, types.CodeAction)]
-    assert "Suppress BQL007 on this line" in titles
-    fix = next(a for a in actions if isinstance(a, types.CodeAction) and a.is_preferred)
-    assert fix.edit is not None and fix.edit.changes is not None
-    new_text = fix.edit.changes[uri][0].new_text
+    actions = await _actions(client, uri, next(d for d in found if d.code == "BQL007"))
+    assert "Suppress BQL007 on this line" in [a.title for a in actions]
+    new_text = _new_text(next(a for a in actions if a.is_preferred), uri)
     assert "self.level.set(3)" in new_text
-    client.text_document_did_change(
-        types.DidChangeTextDocumentParams(
-            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
-            content_changes=[types.TextDocumentContentChangeWholeDocument(text=new_text)],
-        )
-    )
-    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-    assert [d.code for d in client.diagnostics[uri]] == ["BQL003"]
+    assert await _change(client, uri, new_text) == ["BQL003"]
 
 
 @pytest.mark.asyncio
@@ -113,27 +125,10 @@ async def test_suppression_action_silences_the_finding(client: LanguageClient, t
     path = tmp_path / "uart.py"
     uri = path.as_uri()
     found = await _open(client, path, CLASSIC)
-    conflict = next(d for d in found if d.code == "BQL003")
-    actions = await client.text_document_code_action_async(
-        types.CodeActionParams(
-            text_document=types.TextDocumentIdentifier(uri=uri),
-            range=conflict.range,
-            context=types.CodeActionContext(diagnostics=[conflict]),
-        )
-    )
-    assert actions is not None
-    suppress = next(a for a in actions if isinstance(a, types.CodeAction) and a.title.startswith("Suppress"))
-    assert suppress.edit is not None and suppress.edit.changes is not None
-    new_text = suppress.edit.changes[uri][0].new_text
+    actions = await _actions(client, uri, next(d for d in found if d.code == "BQL003"))
+    new_text = _new_text(next(a for a in actions if a.title.startswith("Suppress")), uri)
     assert "# noqa: BQL003" in new_text.splitlines()[24]
-    client.text_document_did_change(
-        types.DidChangeTextDocumentParams(
-            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
-            content_changes=[types.TextDocumentContentChangeWholeDocument(text=new_text)],
-        )
-    )
-    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-    assert [d.code for d in client.diagnostics[uri]] == ["BQL007"]
+    assert await _change(client, uri, new_text) == ["BQL007"]
 
 
 @pytest.mark.asyncio

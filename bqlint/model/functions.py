@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from bqlint.model.classes import ClassInfo, FieldType
     from bqlint.model.project import ModuleInfo, Project
 
+_IMPLICIT_CLASSMETHODS = frozenset({"__init_subclass__", "__class_getitem__"})
+
 
 @dataclass(eq=False)
 class FunctionInfo:
@@ -89,9 +91,15 @@ class FunctionInfo:
         return self.contract(WITHOUT_BQL)
 
     def is_static(self) -> bool:
+        # `__new__` is a static method without the decorator: its first parameter is the class.
+        if self.cls is not None and self.parent is None and self.name == "__new__":
+            return True
         return any(name.endswith("staticmethod") for name, _ in self.decorators())
 
     def is_classmethod(self) -> bool:
+        # Python makes these two class methods implicitly: their first parameter is the class.
+        if self.cls is not None and self.parent is None and self.name in _IMPLICIT_CLASSMETHODS:
+            return True
         return any(name.endswith("classmethod") for name, _ in self.decorators())
 
     @property

@@ -457,12 +457,12 @@ class BqlRefCell(Generic[T]):
 
     def __getstate__(self) -> tuple[None, dict[str, Any]]:
         # The guards kept for reuse and their classes are bound to this cell: a copy
-        # starts with none.
+        # starts with none. The copy is not registered as borrowed: no site either.
         state = {
             "_value": self._value,
             "_borrows": self._borrows,
-            "_site_code": self._site_code,
-            "_site_lasti": self._site_lasti,
+            "_site_code": None,
+            "_site_lasti": 0,
         }
         return None, {**state, **dict.fromkeys(_POOL_SLOTS)}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import pickle
 import threading
 import sys
 
@@ -627,6 +628,18 @@ def test_a_guard_released_for_good_refuses_every_use(bql_held, kind):
         cell.borrow()  # the leftover exits did not end this borrow
     assert cell.borrow().lcr == 0
     assert cell._borrows == 0
+
+
+def test_a_cell_borrowed_before_still_pickles(bql_held):
+    cell = bql.BqlRefCell([1])
+    with cell.borrow_mut() as items:
+        items.append(2)
+    with cell.borrow() as items:
+        pass
+    twin = pickle.loads(pickle.dumps(cell))
+    with twin.borrow_mut() as items:
+        items.append(3)
+    assert (cell.borrow().value, twin.borrow().value) == ([1, 2], [1, 2, 3])
 
 
 def test_guards_of_a_copied_cell_write_to_the_copy(bql_held):

@@ -15,7 +15,8 @@ from pathlib import Path
 import libcst as cst
 
 from bqlint.analysis.flow import FunctionFlow
-from bqlint.analysis.interprocedural import analyze_project
+from bqlint.analysis.cfg import CFG
+from bqlint.analysis.interprocedural import analyze_project, build_cfg
 from bqlint.analysis.summaries import Link
 from bqlint.cache import Cache, content_digest, facts_key, group_key, settings_key
 from bqlint.config import Settings
@@ -308,14 +309,27 @@ def _build_isolated(modules: list[ModuleInfo], settings: Settings) -> Project:
 
 
 def _analyze_isolated(functions: list[FunctionInfo]) -> dict[int, FunctionFlow]:
-    """Analyse every function; the functions of a module that makes that raise are left out."""
+    """Analyse every function; the functions of a module that makes that raise are left out.
+
+    CFGs are built one function at a time, so a module whose CFG construction raises is left
+    out at once; only a fault in the fixed point (which mixes modules) is found by bisection.
+    """
     by_module: dict[int, list[FunctionInfo]] = {}
+    cfgs: dict[int, CFG] = {}
     for fn in functions:
-        by_module.setdefault(id(fn.module), []).append(fn)
-    owners = [group[0].module for group in by_module.values()]
+        module = fn.module
+        if module.source.internal_error is not None:
+            continue
+        try:
+            cfgs[id(fn)] = build_cfg(fn)
+        except Exception as exc:
+            module.source.internal_error = describe(exc)
+            continue
+        by_module.setdefault(id(module), []).append(fn)
+    owners = [group[0].module for group in by_module.values() if group[0].module.source.internal_error is None]
 
     def analyze(kept: list[ModuleInfo]) -> dict[int, FunctionFlow]:
-        return analyze_project([fn for module in kept for fn in by_module[id(module)]])
+        return analyze_project([fn for module in kept for fn in by_module[id(module)]], cfgs)
 
     flows, dropped = without_faulty(analyze, owners)
     for module, exc in dropped:

@@ -435,8 +435,9 @@ class Extractor:
                         self.emit(event)
                     continue
                 if isinstance(value, cst.Call):  # functools.partial(f, *bound)
-                    bound = [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in value.args[1:]]
-                    stand_in = node.with_changes(func=value.args[0].value, args=[*bound, *node.args])
+                    stand_in = _partial_call(node, value)
+                    if stand_in is None:
+                        continue
                 else:
                     stand_in = node.with_changes(func=value)
                 for event in self.captured(lambda: self.classify(stand_in, None)):
@@ -626,3 +627,18 @@ def _text(expr: cst.BaseExpression) -> str:
     if isinstance(expr, cst.Subscript):
         return f"{_text(expr.value)}[...]"
     return "..."
+
+
+def _partial_call(node: cst.Call, partial: cst.Call) -> cst.Call | None:
+    """`cb(*args, **kw)` for `cb = partial(f, *bound, **bound_kw)`: the call of `f` it makes.
+
+    As Python orders them: the bound positional arguments, the call's, then the keywords
+    (a keyword of the call after a bound one overrides it). None when there is no `f`.
+    """
+    if not partial.args or partial.args[0].keyword is not None or partial.args[0].star:
+        return None
+    bound = [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in partial.args[1:]]
+    given = [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in node.args]
+    positional = [a for a in (*bound, *given) if a.keyword is None and a.star != "**"]
+    named = [a for a in (*bound, *given) if a.keyword is not None or a.star == "**"]
+    return node.with_changes(func=partial.args[0].value, args=[*positional, *named])

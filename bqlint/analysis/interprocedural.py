@@ -17,9 +17,20 @@ from bqlint.model.functions import FunctionInfo
 from bqlint.model.mutations import self_mutations
 
 
-def analyze_project(functions: list[FunctionInfo]) -> dict[int, FunctionFlow]:
-    """Return the flow result of every function in `functions`, keyed by id(function)."""
-    cfgs: dict[int, CFG] = {id(fn): CFGBuilder(FunctionScope(fn)).build() for fn in functions}
+def build_cfg(fn: FunctionInfo) -> CFG:
+    """Return the CFG of one function, with its events."""
+    return CFGBuilder(FunctionScope(fn)).build()
+
+
+def analyze_project(functions: list[FunctionInfo], cfgs: dict[int, CFG] | None = None) -> dict[int, FunctionFlow]:
+    """Return the flow result of every function in `functions`, keyed by id(function).
+
+    `cfgs` holds CFGs already built (by id(function)); the others are built here.
+    """
+    cfgs = dict(cfgs or {})
+    for fn in functions:
+        if id(fn) not in cfgs:
+            cfgs[id(fn)] = build_cfg(fn)
     callers: dict[int, list[FunctionInfo]] = {}
     self_calls: dict[int, list[tuple[Call, FunctionInfo]]] = {}
     for fn in functions:

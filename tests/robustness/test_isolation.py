@@ -51,15 +51,39 @@ def test_fault_in_the_project_wide_analysis_is_pinned_to_its_file(tmp_path: Path
     _two_devices(tmp_path)
     real = engine.analyze_project
 
-    def faulty(functions):  # type: ignore[no-untyped-def]
+    def faulty(functions, cfgs=None):  # type: ignore[no-untyped-def]
         if any(fn.module.source.path.name == "a.py" for fn in functions):
             raise RecursionError("injected")
-        return real(functions)
+        return real(functions, cfgs)
 
     monkeypatch.setattr(engine, "analyze_project", faulty)
     report = check("a.py", "b.py")
     assert rows(report) == [("b.py", "BQL002", 12, 13)]
     assert [(p.name, e) for p, e in report.internal_errors] == [("a.py", "RecursionError: injected")]
+
+
+def test_fault_while_building_a_cfg_costs_one_pass(tmp_path: Path, check, monkeypatch) -> None:
+    # A CFG is built one function at a time: the faulty module is left out before the fixed
+    # point, which then runs once (no bisection over the other modules).
+    _two_devices(tmp_path)
+    real_build, real_analyze = engine.build_cfg, engine.analyze_project
+    passes: list[int] = []
+
+    def faulty_build(fn):  # type: ignore[no-untyped-def]
+        if fn.module.source.path.name == "a.py":
+            raise AttributeError("injected")
+        return real_build(fn)
+
+    def counted(functions, cfgs=None):  # type: ignore[no-untyped-def]
+        passes.append(len(functions))
+        return real_analyze(functions, cfgs)
+
+    monkeypatch.setattr(engine, "build_cfg", faulty_build)
+    monkeypatch.setattr(engine, "analyze_project", counted)
+    report = check("a.py", "b.py")
+    assert rows(report) == [("b.py", "BQL002", 12, 13)]
+    assert [(p.name, e) for p, e in report.internal_errors] == [("a.py", "AttributeError: injected")]
+    assert len(passes) == 1
 
 
 def test_fault_while_building_the_model_is_pinned_to_its_file(tmp_path: Path, check, monkeypatch) -> None:

@@ -332,8 +332,8 @@ def _analyze_isolated(functions: list[FunctionInfo]) -> dict[int, FunctionFlow]:
         return analyze_project([fn for module in kept for fn in by_module[id(module)]], cfgs)
 
     flows, dropped = without_faulty(analyze, owners)
-    for module, exc in dropped:
-        module.source.internal_error = describe(exc)
+    for module, error in dropped:
+        module.source.internal_error = describe(error)
     return flows
 
 

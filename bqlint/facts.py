@@ -12,7 +12,7 @@ import warnings
 from dataclasses import dataclass
 
 from bqlint.config import Settings
-from bqlint.model.api import RUNTIME_PACKAGE
+from bqlint.model.api import RUNTIME_PACKAGE, is_runtime_module
 from bqlint.syntax import python_syntax_error
 
 _BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
@@ -22,7 +22,8 @@ _BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
 class FileFacts:
     """What a run needs to know about one file before parsing it with libcst."""
 
-    # The file mentions the runtime or a configured name (a seed of the relevance closure).
+    # The file mentions the runtime or a configured name (a seed of the relevance closure),
+    # other than in an `import bql` it never uses.
     relevant: bool
     # Modules and names it imports, at any depth, relative imports made absolute (sorted).
     imports: tuple[str, ...]
@@ -50,7 +51,21 @@ def extract_facts(text: str, module_name: str, is_package: bool, words: tuple[st
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return FileFacts(relevant, (), None)  # compiles, yet too deep for the AST: no imports seen
     package = module_name if is_package else module_name.rpartition(".")[0]
-    return FileFacts(relevant, tuple(sorted(_imports(tree, package))), None)
+    bare: list[ast.Import] = []
+    imports = _imports(tree, package, bare)
+    if relevant and bare:
+        relevant = _mentioned_beyond(text, words, bare)
+    return FileFacts(relevant, tuple(sorted(imports)), None)
+
+
+def _mentioned_beyond(text: str, words: tuple[str, ...], statements: list[ast.Import]) -> bool:
+    """Return whether a word occurs in `text` outside the bare runtime imports `statements`.
+
+    `import bql` alone binds a name; a file that never mentions it again (in code, strings or
+    comments) cannot create a cell, borrow or device through it, so it is not a seed.
+    """
+    segments = [ast.get_source_segment(text, statement) or "" for statement in statements]
+    return any(text.count(word) > sum(segment.count(word) for segment in segments) for word in words)
 
 
 # CPython 3.11 keeps the AST builder's depth counter in interpreter-wide state: another thread
@@ -72,15 +87,21 @@ def _parse_ast(text: str) -> ast.Module:
     raise AssertionError("unreachable")
 
 
-def _imports(tree: ast.Module, package: str) -> set[str]:
-    """Return the imported names, as `bqlint.model.project.collect_symbols` records them."""
+def _imports(tree: ast.Module, package: str, bare: list[ast.Import]) -> set[str]:
+    """Return the imported names, as `bqlint.model.project.collect_symbols` records them.
+
+    Append to `bare` each `import bql[.sub]` statement that imports only the runtime, unaliased.
+    """
     found: set[str] = set()
     stack: list[list[ast.stmt]] = [tree.body]
     while stack:
         for node in stack.pop():
             kind = type(node)
             if kind is ast.Import:
-                found.update(alias.name for alias in node.names)  # type: ignore[attr-defined]
+                names = node.names  # type: ignore[attr-defined]
+                found.update(alias.name for alias in names)
+                if all(alias.asname is None and is_runtime_module(alias.name) for alias in names):
+                    bare.append(node)  # type: ignore[arg-type]
             elif kind is ast.ImportFrom:
                 _import_from(node, package, found)  # type: ignore[arg-type]
             elif kind in _COMPOUND:

@@ -263,7 +263,7 @@ class SourceFile:
             except cst.ParserSyntaxError as exc:
                 message = str(exc.message).strip().splitlines()[0] if exc.message else "invalid syntax"
                 message = message.split(": expected one of")[0]  # the token list is noise here
-                self.parse_error = f"libcst cannot parse line {max(exc.raw_line, 1)}: {message}"
+                self.parse_error = f"libcst cannot parse line {_error_row(message, exc.raw_line)}: {message}"
             except (RecursionError, ValueError, TypeError, MemoryError) as exc:  # libcst's own limits
                 self.parse_error = f"libcst cannot parse it: {type(exc).__name__}: {exc}"
         return self.module
@@ -283,3 +283,11 @@ class SourceFile:
         if id(node) not in self._spans:
             self.resolve_spans([node])
         return self._spans.get(id(node)) or Span(self.path, Position(1, 1), Position(1, 1))
+
+
+def _error_row(message: str, raw_line: int) -> int:
+    """Return the row of a libcst parser error: the native parser's message says `error at
+    ROW:COL`, which is exact; its `raw_line` can be the end of the statement after it."""
+    _, found, rest = message.partition("error at ")
+    row = rest.split(":", 1)[0]
+    return int(row) if found and row.isdigit() else max(raw_line, 1)

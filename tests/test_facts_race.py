@@ -21,7 +21,9 @@ def test_a_spurious_ast_system_error_is_retried(monkeypatch: pytest.MonkeyPatch)
         return real(text)
 
     monkeypatch.setattr(facts.ast, "parse", flaky)
-    found = facts.extract_facts("import bql\nfrom .regs import Regs\n", "pkg.dev", False, ("bql",))
+    found = facts.extract_facts(
+        "import bql\nfrom .regs import Regs\nLEVEL = bql.BqlCell(0)\n", "pkg.dev", False, ("bql",)
+    )
     assert len(calls) == 2
     assert found.imports == ("bql", "pkg.regs", "pkg.regs.Regs")
     assert found.relevant

@@ -8,6 +8,7 @@ from bqlint.facts import extract_facts
 from bqlint.groups import ModuleRef, analysis_groups, parsed_modules
 
 WORDS = ("bql",)
+SEED = "import bql\nLEVEL = bql.BqlCell(0)\n"  # uses the runtime: a seed
 
 
 def _refs(files: dict[str, str]) -> list[ModuleRef]:
@@ -55,7 +56,7 @@ def test_a_syntax_error_is_recorded_with_its_row_and_no_imports():
 def test_relevance_follows_importers_up_and_parsing_follows_imports_down():
     refs = _refs(
         {
-            "dev.py": "import bql\nimport helper\n",
+            "dev.py": SEED + "import helper\n",
             "helper.py": "import leaf\n",
             "leaf.py": "",
             "board.py": "import dev\n",
@@ -68,11 +69,11 @@ def test_relevance_follows_importers_up_and_parsing_follows_imports_down():
 def test_importing_the_runtime_links_nothing_and_a_package_import_links_its_submodules():
     refs = _refs(
         {
-            "a.py": "import bql\n",
-            "b.py": "import bql\n",
+            "a.py": SEED,
+            "b.py": SEED,
             "pkg/__init__.py": "",
-            "pkg/sub.py": "import bql\n",
-            "c.py": "import bql\nimport pkg\n",
+            "pkg/sub.py": SEED,
+            "c.py": SEED + "import pkg\n",
         }
     )
     groups = analysis_groups(refs, parsed_modules(refs))
@@ -80,5 +81,19 @@ def test_importing_the_runtime_links_nothing_and_a_package_import_links_its_subm
 
 
 def test_a_subclass_module_is_grouped_with_its_base_through_a_star_import():
-    refs = _refs({"base.py": "import bql\n", "child.py": "from base import *\n", "other.py": "import bql\n"})
+    refs = _refs({"base.py": SEED, "child.py": "from base import *\n", "other.py": SEED})
     assert _named(refs, analysis_groups(refs, parsed_modules(refs))) == [["base", "child"], ["other"]]
+
+
+def test_an_unused_bare_import_of_the_runtime_makes_no_seed():
+    def relevant(text: str) -> bool:
+        return extract_facts(text, "m", False, WORDS).relevant
+
+    assert not relevant("import os\nimport bql\n")
+    assert not relevant("import bql.lock\ndef f():\n    import bql\n    return 1\n")
+    assert relevant("import bql\nx = bql.BqlCell(0)\n")
+    assert relevant("import bql\ndef f(c: 'bql.BqlCell[int]') -> None: ...\n")  # in a string
+    assert relevant("import bql  # bql is the runtime\n")  # mentioned again (a comment)
+    assert relevant("import bql as b\n")  # aliased: its uses do not name the word
+    assert relevant("import os, bql\n")
+    assert relevant("from bql import BqlCell\n")  # names bound (and maybe re-exported)

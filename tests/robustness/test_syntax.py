@@ -43,9 +43,10 @@ def test_compile_accepting_means_no_bql999() -> None:
 
 
 def test_libcst_only_failure_is_not_bql999_but_named_and_counted(tmp_path: Path, check, cli) -> None:
-    (tmp_path / "paren.py").write_text("import bql\n(x): int = 1\n")
+    text = "import bql\n(x): int = 1\nlevel = bql.BqlCell(0)\n"  # uses the runtime: analysed
+    (tmp_path / "paren.py").write_text(text)
     (tmp_path / "dev.py").write_text(DEVICE)
-    assert python_syntax_error("import bql\n(x): int = 1\n") is None
+    assert python_syntax_error(text) is None
     report = check("paren.py", "dev.py")
     assert rows(report) == [("dev.py", "BQL002", 12, 13)]
     assert [(p.name, reason) for p, reason in report.not_analysed] == [
@@ -65,14 +66,14 @@ def test_libcst_only_failure_is_not_bql999_but_named_and_counted(tmp_path: Path,
 
 
 def test_only_unanalysed_files_do_not_say_all_checks_passed(tmp_path: Path, cli) -> None:
-    (tmp_path / "paren.py").write_text("import bql\n(x): int = 1\n")
+    (tmp_path / "paren.py").write_text("import bql\n(x): int = 1\nlevel = bql.BqlCell(0)\n")
     result = cli("--output-format", "concise", ".")
     assert (result.exit_code, result.stdout) == (0, "Found 0 errors; 1 file could not be analysed.\n")
 
 
 def test_mixed_tabs_and_spaces_python_accepts_are_not_bql999(tmp_path: Path, check) -> None:
     # CPython compares indentation with tabs of 8 and of 1 columns; both agree here.
-    text = "import bql\nif x:\n \tif y:\n\t    z = 1\n"
+    text = "import bql\nif x:\n \tif y:\n\t    z = bql.BqlCell(1)\n"
     assert python_syntax_error(text) is None
     (tmp_path / "tabs.py").write_text(text)
     report = check("tabs.py")

@@ -80,11 +80,12 @@ from __future__ import annotations
 import enum
 import sys
 from collections.abc import Callable
+from types import CodeType
 from typing import Any, Generic, TypeVar
 
 from .errors import BorrowError, BqlNotHeldError, NoDefaultError
-from .guard import FREE_REFS, BqlRef, BqlRefMut, _new_mut, _new_ref, _set_cell
-from .lock import _HELD, STATE, describe_site, describe_sites, on_checks_changed
+from .guard import FREE_REFS, BqlRef, BqlRefMut, new_mut, new_ref
+from .lock import _HELD, STATE, describe_site, describe_sites, live_sites, on_checks_changed
 from .twins import attach_to_holder, not_held_error
 
 __all__ = ["BqlCell", "BqlRef", "BqlRefCell", "BqlRefMut"]
@@ -289,8 +290,21 @@ class BqlRefCell(Generic[T]):
 
     # `_ref_new`/`_ref_old` and `_mut_new`/`_mut_old`: the two guards of each kind this
     # cell released last (see `BqlRefMut.__exit__`), handed out again by the next borrow
-    # when nothing else refers to them any more.
-    __slots__ = ("_borrows", "_mut_new", "_mut_old", "_ref_new", "_ref_old", "_value")
+    # when nothing else refers to them any more. `_site_code`/`_site_lasti`: where the
+    # live exclusive borrow was taken (see `STATE.live`). `_ref_cls`/`_mut_cls`: the
+    # guard classes made for this cell (see `guard._CELL_CLASSES`), None until needed.
+    __slots__ = (
+        "_borrows",
+        "_mut_cls",
+        "_mut_new",
+        "_mut_old",
+        "_ref_cls",
+        "_ref_new",
+        "_ref_old",
+        "_site_code",
+        "_site_lasti",
+        "_value",
+    )
 
     def __init__(self, value: T) -> None:
         """Create a cell holding `value`, not borrowed."""
@@ -301,6 +315,10 @@ class BqlRefCell(Generic[T]):
         self._ref_old: BqlRef[T] | None = None
         self._mut_new: BqlRefMut[T] | None = None
         self._mut_old: BqlRefMut[T] | None = None
+        self._site_code: CodeType | None = None
+        self._site_lasti = 0
+        self._ref_cls: type[BqlRef[T]] | None = None
+        self._mut_cls: type[BqlRefMut[T]] | None = None
 
     def borrow(self) -> BqlRef[T]:
         """Borrow the value for reading; any number of shared borrows may be alive at once.
@@ -335,8 +353,7 @@ class BqlRefCell(Generic[T]):
             if guard is not None and _refcount(guard) == FREE_REFS:
                 self._ref_new = None
             else:
-                guard = _new_ref(BqlRef)
-                _set_cell(guard, self)
+                guard = new_ref(self)
         self._borrows += 1
         frame = _getframe(1)
         _LIVE[id(guard)] = (self, "borrow", frame.f_code, frame.f_lasti)
@@ -372,11 +389,12 @@ class BqlRefCell(Generic[T]):
             if guard is not None and _refcount(guard) == FREE_REFS:
                 self._mut_new = None
             else:
-                guard = _new_mut(BqlRefMut)
-                _set_cell(guard, self)
+                guard = new_mut(self)
         self._borrows = -1
         frame = _getframe(1)
-        _LIVE[self] = (self, "borrow_mut", frame.f_code, frame.f_lasti)
+        self._site_code = frame.f_code
+        self._site_lasti = frame.f_lasti
+        _LIVE[self] = "borrow_mut"
         return guard
 
     def try_borrow(self) -> BqlRef[T] | None:
@@ -422,11 +440,13 @@ class BqlRefCell(Generic[T]):
         guard = _mut_guard(self)
         self._borrows = -1
         frame = _getframe(1)
-        _LIVE[self] = (self, "try_borrow_mut", frame.f_code, frame.f_lasti)
+        self._site_code = frame.f_code
+        self._site_lasti = frame.f_lasti
+        _LIVE[self] = "try_borrow_mut"
         return guard
 
     def _conflict(self, attempt: str) -> BorrowError:
-        sites = [describe_site(s) for s in list(_LIVE.values()) if s[0] is self]
+        sites = [describe_site(s) for s in live_sites() if s[0] is self]
         state = "mutably borrowed" if self._borrows < 0 else "borrowed"
         where = describe_sites(sites, " and ") if sites else "a borrow whose location is unknown"
         error = BorrowError(f"cannot {attempt}() {self._describe()}: it is already {state} by {where}")
@@ -436,8 +456,14 @@ class BqlRefCell(Generic[T]):
         return f"BqlRefCell[{type(self._value).__name__}]"
 
     def __getstate__(self) -> tuple[None, dict[str, Any]]:
-        # The guards kept for reuse are bound to this cell: a copy starts with none.
-        state = {"_value": self._value, "_borrows": self._borrows}
+        # The guards kept for reuse and their classes are bound to this cell: a copy
+        # starts with none. The copy is not registered as borrowed: no site either.
+        state = {
+            "_value": self._value,
+            "_borrows": self._borrows,
+            "_site_code": None,
+            "_site_lasti": 0,
+        }
         return None, {**state, **dict.fromkeys(_POOL_SLOTS)}
 
     def __repr__(self) -> str:
@@ -446,7 +472,7 @@ class BqlRefCell(Generic[T]):
         return f"BqlRefCell({self._value!r})"
 
 
-_POOL_SLOTS = ("_mut_new", "_mut_old", "_ref_new", "_ref_old")
+_POOL_SLOTS = ("_mut_cls", "_mut_new", "_mut_old", "_ref_cls", "_ref_new", "_ref_old")
 
 
 def _ref_guard(cell: BqlRefCell[T]) -> BqlRef[T]:
@@ -466,8 +492,7 @@ def _ref_guard(cell: BqlRefCell[T]) -> BqlRef[T]:
         if guard is not None and _refcount(guard) == FREE_REFS:
             cell._ref_new = None
         else:
-            guard = _new_ref(BqlRef)
-            _set_cell(guard, cell)
+            guard = new_ref(cell)
     return guard
 
 
@@ -481,8 +506,7 @@ def _mut_guard(cell: BqlRefCell[T]) -> BqlRefMut[T]:
         if guard is not None and _refcount(guard) == FREE_REFS:
             cell._mut_new = None
         else:
-            guard = _new_mut(BqlRefMut)
-            _set_cell(guard, cell)
+            guard = new_mut(cell)
     return guard
 
 
@@ -497,8 +521,7 @@ def _borrow(self: BqlRefCell[T]) -> BqlRef[T]:
         if guard is not None and _refcount(guard) == FREE_REFS:
             self._ref_new = None
         else:
-            guard = _new_ref(BqlRef)
-            _set_cell(guard, self)
+            guard = new_ref(self)
     return guard
 
 
@@ -512,8 +535,7 @@ def _borrow_mut(self: BqlRefCell[T]) -> BqlRefMut[T]:
         if guard is not None and _refcount(guard) == FREE_REFS:
             self._mut_new = None
         else:
-            guard = _new_mut(BqlRefMut)
-            _set_cell(guard, self)
+            guard = new_mut(self)
     return guard
 
 

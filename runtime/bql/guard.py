@@ -9,13 +9,16 @@ concept and the cells read better without it.
 For speed, a cell keeps the last two guards of each kind it released and hands one out
 again when nothing else refers to it any more (`cell._ref_guard`): a borrow then creates
 no object and no `__del__` runs. A kept guard is released all the same, and stays so for
-whoever still holds it.
+whoever still holds it. The guards of a cell are of classes made for that cell, whose
+`with` methods and attribute writes reach it without reading the guard (`new_mut`); to
+their users they are `BqlRef` and `BqlRefMut`.
 """
 
 from __future__ import annotations
 
 import operator
 import sys
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -115,7 +118,8 @@ class _Guard(Generic[T]):
             )
         if not _holds_bql() and (error := self._misuse("release()")) is not None:
             raise error
-        self._end()
+        # Released into the cell's pool, as at the end of a `with` block: no class change.
+        type(self).__exit__(self, None, None, None)  # type: ignore[attr-defined]
 
     @property
     def value(self) -> T:
@@ -129,7 +133,12 @@ class _Guard(Generic[T]):
         """
         return _inner(self, "value")  # type: ignore[no-any-return]
 
-    def _end(self) -> None:
+    def _end(self, retire: bool = True) -> None:
+        """End the borrow for good: unregister it and cut the guard from its cell.
+
+        With `retire`, the guard also takes its kind's plain class (see `_cell_class`),
+        whose methods see it released; a guard being freed (`__del__`) skips that.
+        """
         raise NotImplementedError
 
     def _released(self, what: str) -> BorrowReleasedError:
@@ -171,7 +180,7 @@ class _Guard(Generic[T]):
         cell = self._cell
         if cell is not None and not _pooled(self, cell):
             try:
-                self._end()
+                self._end(retire=False)
             except Exception:  # noqa: BLE001, S110 - interpreter shutdown: nothing to end
                 pass
 
@@ -246,9 +255,11 @@ class BqlRef(_Guard[T]):
 
     __slots__ = ()
 
-    def _end(self) -> None:
+    def _end(self, retire: bool = True) -> None:
         cell = self._cell
         _set_cell(self, None)
+        if retire:
+            _retire(self)
         if _LIVE.pop(id(self), None) is not None and cell is not None:
             cell._borrows -= 1
 
@@ -279,6 +290,7 @@ class BqlRef(_Guard[T]):
             old = cell._ref_old
             if old is not None:
                 _set_cell(old, None)
+                _retire(old)
             cell._ref_old = cell._ref_new
             cell._ref_new = self
 
@@ -359,9 +371,11 @@ class BqlRefMut(_Guard[T]):
         assert cell is not None
         cell._value = new
 
-    def _end(self) -> None:
+    def _end(self, retire: bool = True) -> None:
         cell = self._cell
         _set_cell(self, None)
+        if retire:
+            _retire(self)
         if cell is not None and _LIVE.pop(cell, None) is not None:
             cell._borrows = 0
 
@@ -391,6 +405,7 @@ class BqlRefMut(_Guard[T]):
             old = cell._mut_old
             if old is not None:
                 _set_cell(old, None)
+                _retire(old)
             cell._mut_old = cell._mut_new
             cell._mut_new = self
 
@@ -426,6 +441,146 @@ class BqlRefMut(_Guard[T]):
 
 _new_ref = BqlRef.__new__
 _new_mut = BqlRefMut.__new__
+_set_class = object.__setattr__
+
+
+def _retire(guard: _Guard[Any]) -> None:
+    """Give a guard released for good (its `_cell` is None) its kind's plain class."""
+    base: type[_Guard[Any]] = BqlRefMut if isinstance(guard, BqlRefMut) else BqlRef
+    if type(guard) is not base:
+        _set_class(guard, "__class__", base)
+
+
+# Each cell hands out guards of a subclass made for it on its first borrow of that kind,
+# whose `with` methods (and, for `BqlRefMut`, attribute writes) reach the cell through a
+# closure. The same methods on `BqlRef`/`BqlRefMut` read it from the guard's `_cell` slot,
+# which costs more than the rest of `__enter__`: a class defining `__getattr__` gets no
+# specialised attribute reads from CPython. The checks are the same. A guard of a cell's
+# class is always bound to that cell and is either live or kept in its pool (released);
+# released for good, it takes the plain class back (`_retire`), whose methods see it so.
+# The exclusive ones are listed, so that switching the checks swaps their `__setattr__`
+# (with checks off, writes skip the thread check), as `_install_proxies` does for the rest.
+_CELL_CLASSES: weakref.WeakSet[type[BqlRefMut[Any]]] = weakref.WeakSet()
+
+
+def new_ref(cell: BqlRefCell[T]) -> BqlRef[T]:
+    """Return a new shared guard bound to `cell`, of the cell's own guard class."""
+    cls = cell._ref_cls
+    if cls is None:
+        cls = cell._ref_cls = _ref_class(cell)
+    guard: BqlRef[T] = _new_ref(cls)
+    _set_cell(guard, cell)
+    return guard
+
+
+def new_mut(cell: BqlRefCell[T]) -> BqlRefMut[T]:
+    """Return a new exclusive guard bound to `cell`, of the cell's own guard class."""
+    cls = cell._mut_cls
+    if cls is None:
+        cls = cell._mut_cls = _mut_class(cell)
+    guard: BqlRefMut[T] = _new_mut(cls)
+    _set_cell(guard, cell)
+    return guard
+
+
+def _cell_class(base: type[_Guard[Any]], methods: dict[str, Any]) -> Any:
+    """Return a subclass of `base` with `methods`, named and documented as `base`."""
+    namespace = {
+        "__slots__": (),
+        "__module__": base.__module__,
+        "__qualname__": base.__qualname__,
+        "__doc__": base.__doc__,
+        **methods,
+    }
+    return type(base.__name__, (base,), namespace)
+
+
+def _ref_class(cell: BqlRefCell[Any]) -> type[BqlRef[Any]]:
+    """Make the shared guard class of `cell` (see `_CELL_CLASSES`)."""
+
+    def __enter__(self: BqlRef[Any]) -> Any:
+        if self is cell._ref_new or self is cell._ref_old:
+            raise self._released("with")
+        return self
+
+    def __exit__(self: BqlRef[Any], exc_type: Any, exc: Any, tb: Any) -> None:
+        # As `BqlRef.__exit__`, with the cell at hand.
+        if self is not cell._ref_new and self is not cell._ref_old:
+            if _LIVE:  # empty with checks off: no lookup
+                try:
+                    del _LIVE[id(self)]
+                except KeyError:  # taken with checks off
+                    pass
+                else:
+                    cell._borrows -= 1
+            old = cell._ref_old
+            if old is not None:
+                _set_cell(old, None)
+                _retire(old)
+            cell._ref_old = cell._ref_new
+            cell._ref_new = self
+
+    cls: type[BqlRef[Any]] = _cell_class(BqlRef, {"__enter__": __enter__, "__exit__": __exit__})
+    return cls
+
+
+def _mut_class(cell: BqlRefCell[Any]) -> type[BqlRefMut[Any]]:
+    """Make the exclusive guard class of `cell` (see `_CELL_CLASSES`)."""
+
+    def __enter__(self: BqlRefMut[Any]) -> Any:
+        if self is cell._mut_new or self is cell._mut_old:
+            raise self._released("with")
+        return self
+
+    def __exit__(self: BqlRefMut[Any], exc_type: Any, exc: Any, tb: Any) -> None:
+        # As `BqlRefMut.__exit__`, with the cell at hand.
+        if self is not cell._mut_new and self is not cell._mut_old:
+            if _LIVE:  # empty with checks off: no lookup
+                try:
+                    del _LIVE[cell]
+                except KeyError:  # taken with checks off
+                    pass
+                else:
+                    cell._borrows = 0
+            old = cell._mut_old
+            if old is not None:
+                _set_cell(old, None)
+                _retire(old)
+            cell._mut_old = cell._mut_new
+            cell._mut_new = self
+
+    def checked_setattr(self: BqlRefMut[Any], name: str, value: Any) -> None:
+        # As `BqlRefMut.__setattr__`: released, or used by a thread without the BQL.
+        try:
+            usable = _HELD.held and self is not cell._mut_new and self is not cell._mut_old
+        except AttributeError:  # a thread that never took the BQL
+            usable = False
+        if not usable and (error := self._misuse(f"setting .{name}")) is not None:
+            raise error
+        if name == "value":
+            cell._value = value
+        else:
+            setattr(cell._value, name, value)
+
+    def unchecked_setattr(self: BqlRefMut[Any], name: str, value: Any) -> None:
+        # As `_setattr_mut_unchecked`: checks off, only release is checked.
+        if self is cell._mut_new or self is cell._mut_old:
+            raise self._released(f"setting .{name}")
+        if name == "value":
+            cell._value = value
+        else:
+            setattr(cell._value, name, value)
+
+    setattrs = {True: checked_setattr, False: unchecked_setattr}
+    methods = {
+        "__enter__": __enter__,
+        "__exit__": __exit__,
+        "__setattr__": setattrs[STATE.checks],
+        "_setattrs": setattrs,
+    }
+    cls: type[BqlRefMut[Any]] = _cell_class(BqlRefMut, methods)
+    _CELL_CLASSES.add(cls)
+    return cls
 
 
 # Reading through a guard a name its class does not define goes to `__getattr__`, which
@@ -493,7 +648,7 @@ def _mut_reader(name: str) -> Callable[[BqlRefMut[Any]], Any]:
     return read
 
 
-def is_live_guard(obj: object, live: Mapping[object, BorrowSite]) -> bool:
+def is_live_guard(obj: object, live: Mapping[object, BorrowSite | str]) -> bool:
     """Whether `obj` is the guard of a borrow registered in `live` (`STATE.live`).
 
     A shared borrow is registered under its guard's id, an exclusive one under its cell;
@@ -673,6 +828,8 @@ def _install_proxies(enabled: bool) -> None:
     for cls, methods in _PROXIES[enabled].items():
         for name, method in methods.items():
             setattr(cls, name, method)
+    for cell_class in list(_CELL_CLASSES):
+        cell_class.__setattr__ = cell_class._setattrs[enabled]  # type: ignore[attr-defined,method-assign]
 
 
 on_checks_changed(_install_proxies)

@@ -74,11 +74,13 @@ class _State:
             "off",
         )
         self.checks = self.default_checks
-        # Live BqlRefCell borrows: (cell, kind, code, lasti), keyed by id(guard) for a
-        # shared borrow and by the cell for an exclusive one (a cell has at most one; no
-        # id() call on the hot path). The guard itself is not stored, so that a dropped
-        # guard is freed and ends its borrow.
-        self.live: dict[object, BorrowSite] = {}
+        # Live BqlRefCell borrows. A shared borrow: (cell, kind, code, lasti) under
+        # id(guard). An exclusive one: its kind alone under the cell (a cell has at most
+        # one), the code and offset being kept in the cell's own slots, which costs a
+        # borrow two slot writes instead of building a tuple (`live_sites()` rebuilds
+        # the tuples, on error paths only). The guard itself is not stored, so that a
+        # dropped guard is freed and ends its borrow.
+        self.live: dict[object, BorrowSite | str] = {}
         self.listeners: list[Callable[[bool], None]] = []
 
 
@@ -221,7 +223,7 @@ def end_live_borrows() -> None:
         return
     from .guard import is_live_guard  # noqa: PLC0415 - guard imports this module
 
-    cells = {id(site[0]): site[0] for site in live.values()}
+    cells = {id(site[0]): site[0] for site in live_sites()}
     for referrer in gc.get_referrers(*cells.values()):
         if is_live_guard(referrer, live):
             referrer._end()
@@ -437,7 +439,23 @@ def describe_sites(sites: Sequence[str], separator: str = "; ") -> str:
 
 def live_borrow_sites() -> list[str]:
     """Describe every live borrow as ``borrow_mut() at file:line in function``."""
-    return [describe_site(site) for site in list(STATE.live.values())]
+    return [describe_site(site) for site in live_sites()]
+
+
+def live_sites() -> list[BorrowSite]:
+    """Return where each live borrow was taken, as (cell, kind, code, lasti), oldest first.
+
+    An exclusive borrow is registered by its kind under its cell, whose `_site_code` and
+    `_site_lasti` slots hold where it was taken (see `_State.live`).
+    """
+    sites: list[BorrowSite] = []
+    for key, entry in list(STATE.live.items()):
+        if isinstance(entry, str):
+            cell: Any = key
+            sites.append((cell, entry, cell._site_code, cell._site_lasti))
+        else:
+            sites.append(entry)
+    return sites
 
 
 def describe_site(site: BorrowSite) -> str:

@@ -25,7 +25,7 @@ from types import CodeType, FrameType
 from typing import TypeVar
 
 from .errors import BqlError, BqlNotHeldError, BqlUnlockError
-from .lock import _HELD, STATE, line_of
+from .lock import _HELD, line_of, live_sites
 
 __all__ = [
     "attach",
@@ -175,7 +175,7 @@ def attach_to_holder(error: E, rule: str, cell: object | None, start: FrameType 
     When the function that took the borrow has returned (its guard escaped), the best
     location left is where the borrow was taken.
     """
-    for site in list(STATE.live.values()):
+    for site in live_sites():
         site_cell, _kind, code, lasti = site[:4]
         if cell is not None and site_cell is not cell:
             continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import pickle
 import threading
 import sys
 
@@ -589,3 +590,99 @@ def test_a_copied_cell_gets_none_of_the_guards_kept_for_reuse(bql_held, how):
             assert cell.try_borrow_mut() is not None  # the original is not borrowed
         with twin.borrow() as items:
             assert items.value is twin._value
+
+
+# Each cell hands out guards of classes made for it (bql.guard._CELL_CLASSES), whose
+# `with` methods and writes reach the cell directly; a guard released for good takes the
+# plain class back. These tests pin down that neither is visible.
+
+
+def test_a_cells_guards_are_plain_guards_to_their_users(bql_held):
+    cell = bql.BqlRefCell(Regs())
+    with cell.borrow_mut() as regs:
+        assert isinstance(regs, bql.BqlRefMut)
+        assert type(regs).__name__ == "BqlRefMut"
+        assert repr(regs).startswith("BqlRefMut(<")
+    with cell.borrow() as regs:
+        assert isinstance(regs, bql.BqlRef) and not isinstance(regs, bql.BqlRefMut)
+        assert type(regs).__name__ == "BqlRef"
+    assert repr(regs) == "BqlRef(released)"
+
+
+@pytest.mark.parametrize("kind", ["borrow", "borrow_mut"])
+def test_a_guard_released_for_good_refuses_every_use(bql_held, kind):
+    cell = bql.BqlRefCell(Regs())
+    kept = []
+    for _ in range(4):  # every guard stays referenced: the first ones leave the pool
+        with getattr(cell, kind)() as regs:
+            pass
+        kept.append(regs)
+    for guard in kept:
+        with pytest.raises(bql.BorrowReleasedError), guard:
+            pass
+        guard.__exit__(None, None, None)  # leaving a block twice ends nothing more
+        with pytest.raises((bql.BorrowReleasedError, SharedBorrowWriteError)) as info:
+            guard.lcr = 9
+        assert isinstance(info.value, bql.BorrowReleasedError)
+    with cell.borrow_mut() as regs, pytest.raises(bql.BorrowError):
+        cell.borrow()  # the leftover exits did not end this borrow
+    assert cell.borrow().lcr == 0
+    assert cell._borrows == 0
+
+
+def test_a_cell_borrowed_before_still_pickles(bql_held):
+    cell = bql.BqlRefCell([1])
+    with cell.borrow_mut() as items:
+        items.append(2)
+    with cell.borrow() as items:
+        pass
+    twin = pickle.loads(pickle.dumps(cell))
+    with twin.borrow_mut() as items:
+        items.append(3)
+    assert (cell.borrow().value, twin.borrow().value) == ([1, 2], [1, 2, 3])
+
+
+def test_guards_of_a_copied_cell_write_to_the_copy(bql_held):
+    cell = bql.BqlRefCell(Regs())
+    with cell.borrow_mut() as regs:
+        regs.lcr = 1
+    twin = copy.deepcopy(cell)
+    with twin.borrow_mut() as regs:
+        regs.lcr = 2
+        assert cell.try_borrow_mut() is not None  # the original is not borrowed
+    with pytest.raises(bql.BorrowError):
+        with twin.borrow():
+            twin.borrow_mut()
+    assert (cell.borrow().lcr, twin.borrow().lcr) == (1, 2)
+
+
+def test_switching_checks_reaches_the_guards_of_cells_borrowed_before(bql_held):
+    cell = bql.BqlRefCell(Regs())
+    with cell.borrow_mut() as regs:  # the cell's guard class exists from here
+        regs.lcr = 1
+    guard = cell.borrow_mut()
+    errors: list[BaseException] = []
+
+    def write(value: int) -> None:
+        try:
+            guard.lcr = value
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    def in_thread(value: int) -> None:
+        thread = threading.Thread(target=write, args=(value,))
+        thread.start()
+        thread.join()
+
+    in_thread(2)
+    assert [type(e) for e in errors] == [bql.errors.ThreadMismatchError]
+    bql.set_checks(False)  # checks off: only release is checked
+    in_thread(3)
+    assert len(errors) == 1 and guard.lcr == 3
+    bql.set_checks(True)
+    in_thread(4)
+    assert [type(e) for e in errors] == [bql.errors.ThreadMismatchError] * 2
+    guard.release()
+    with pytest.raises(bql.BorrowReleasedError):
+        guard.lcr = 5
+    assert cell.borrow().lcr == 3

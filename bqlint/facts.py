@@ -62,10 +62,11 @@ def _mentioned_beyond(text: str, words: tuple[str, ...], statements: list[ast.Im
     """Return whether a word occurs in `text` outside the bare runtime imports `statements`.
 
     `import bql` alone binds a name; a file that never mentions it again (in code, strings or
-    comments) cannot create a cell, borrow or device through it, so it is not a seed.
+    comments) cannot create a cell, borrow or device through it, so it is not a seed. Such a
+    statement is `import` and dotted names only, so its mentions are those of its names.
     """
-    segments = [ast.get_source_segment(text, statement) or "" for statement in statements]
-    return any(text.count(word) > sum(segment.count(word) for segment in segments) for word in words)
+    names = [alias.name for statement in statements for alias in statement.names]
+    return any(text.count(word) > sum(name.count(word) for name in names) for word in words)
 
 
 # CPython 3.11 keeps the AST builder's depth counter in interpreter-wide state: another thread

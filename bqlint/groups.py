@@ -1,8 +1,8 @@
 """Which files to parse, and which of them can affect each other, from per-file facts alone.
 
-The relevance closure: seeds mention the runtime or a configured name; a module that imports a
-relevant module is relevant; every module a parsed module imports is parsed too (helpers,
-register classes). The parsed modules are then split into groups that can be analysed apart:
+The relevance closure: seeds mention the runtime or a configured name (and compile); a
+module that imports a relevant module is relevant; every module a parsed module imports is
+parsed too (helpers, register classes). The parsed modules are then split into groups that can be analysed apart:
 the connected components of the import graph, where an import of `a.b` links to the modules
 named `a`, `a.b` and `a.b.*` (and namespace-package files whose path ends so). Everything the
 analysis resolves across modules — callees, base classes and their overrides in subclasses,
@@ -69,7 +69,8 @@ def parsed_modules(modules: Sequence[ModuleRef]) -> list[int]:
     for i, targets in enumerate(imports):
         for target in targets:
             importers[target].append(i)
-    relevant = {i for i, m in enumerate(modules) if m.facts.relevant}
+    # A file Python cannot compile cannot be imported: it makes none of its importers relevant.
+    relevant = {i for i, m in enumerate(modules) if m.facts.relevant and m.facts.syntax_error is None}
     work = list(relevant)
     while work:
         current = work.pop()

@@ -97,3 +97,8 @@ def test_an_unused_bare_import_of_the_runtime_makes_no_seed():
     assert relevant("import bql as b\n")  # aliased: its uses do not name the word
     assert relevant("import os, bql\n")
     assert relevant("from bql import BqlCell\n")  # names bound (and maybe re-exported)
+
+
+def test_a_file_python_cannot_compile_makes_no_importer_relevant():
+    refs = _refs({"broken.py": SEED + "def f(:\n", "user.py": "import broken\nimport helper\n", "helper.py": ""})
+    assert [refs[i].name for i in parsed_modules(refs)] == []

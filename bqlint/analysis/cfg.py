@@ -290,9 +290,7 @@ class CFGBuilder:
         ex = self.extract
         temps: list[Value] = [ex.evaluate(target.value)]
         if isinstance(target, cst.Subscript):
-            for element in target.slice:
-                if isinstance(element.slice, cst.Index):
-                    temps.append(ex.expr(element.slice.value))
+            temps.extend(ex.slice_values(target))
         return temps
 
     def _Del(self, node: cst.Del) -> None:

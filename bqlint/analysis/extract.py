@@ -7,7 +7,7 @@ is done (SPEC §3.1.1 "a temporary borrow lives for its expression").
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Union
 
@@ -116,9 +116,8 @@ class Extractor:
             return self.call(node)
         if isinstance(node, cst.Subscript):
             value = self._expr(node.value)
-            for element in node.slice:
-                if isinstance(element.slice, cst.Index):
-                    self.end(self.expr(element.slice.value))
+            for temp in self.slice_values(node):
+                self.end(temp)
             if type(value) is GuardName and value[:1] == "$":
                 self.end(value)
             return Derived(int(value)) if isinstance(value, (Temp, Derived)) else None
@@ -162,17 +161,22 @@ class Extractor:
             return None
         if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
             return self.comprehension(node)
-        temps: list[Value] = []
-        for child in children(node):
-            if isinstance(child, cst.BaseExpression):
-                temps.append(self.expr(child))
-            else:
-                for grand in children(child):
-                    if isinstance(grand, cst.BaseExpression):
-                        temps.append(self.expr(grand))
+        temps = [self.expr(inner) for inner in _subexpressions(node)]
         for temp in temps:
             self.end(temp)
         return None
+
+    def slice_values(self, node: cst.Subscript) -> list[Value]:
+        """Evaluate the index or the slice bounds (`data[: self.room()]`) of a subscript, in
+        order; return what they leave to end."""
+        temps: list[Value] = []
+        for element in node.slice:
+            part = element.slice
+            if isinstance(part, cst.Index):
+                temps.append(self.expr(part.value))
+            elif isinstance(part, cst.Slice):
+                temps.extend(self.expr(bound) for bound in (part.lower, part.upper, part.step))
+        return temps
 
     # ---- guards held by compound values (SPEC §3.1.2 "Binding forms") --------------------
     def fresh(self) -> str:
@@ -642,3 +646,13 @@ def _partial_call(node: cst.Call, partial: cst.Call) -> cst.Call | None:
     positional = [a for a in (*bound, *given) if a.keyword is None and a.star != "**"]
     named = [a for a in (*bound, *given) if a.keyword is not None or a.star == "**"]
     return node.with_changes(func=partial.args[0].value, args=[*positional, *named])
+
+
+def _subexpressions(node: cst.CSTNode) -> Iterator[cst.BaseExpression]:
+    """Yield the nearest expressions under `node`, through the nodes that only wrap them
+    (arguments, elements, f-string parts and format specs, comparison targets), in order."""
+    for child in children(node):
+        if isinstance(child, cst.BaseExpression):
+            yield child
+        else:
+            yield from _subexpressions(child)

@@ -196,6 +196,10 @@ class CFGBuilder:
                 if frame.catches_all:
                     self.dead()
                     return
+                if frame.handlers:
+                    # Uncaught, it goes on: what the outer frames do (a `with` ending its
+                    # borrow) happens after the handlers were tried, not before.
+                    self.start(self.cur)
         self.link(self.cur, self.exit)
         self.dead()
 

@@ -424,6 +424,17 @@ class Extractor:
     def external_call(self, node: cst.Call, qname: str) -> None:
         if qname in api.THREAD_STARTS:
             self.lambda_thread_target(node, qname)
+        if qname in _ATTRIBUTE_WRITERS and node.args:
+            # `setattr(g, "level", 1)` writes through the guard like `g.level = 1`.
+            target = node.args[0].value
+            if isinstance(target, cst.Name) and self.scope.may_hold_guard(target.value):
+                self.emit(GuardWrite(target.value, node))
+            elif isinstance(target, cst.Call) and is_borrow_call(target):
+                self.emit(GuardWrite(self.bid(target), node))
+            else:
+                root = self.guard_root(target)
+                if root is not None:
+                    self.emit(GuardWrite(root, node))
         if qname == api.UNLOCK:
             self.emit(UnlockPoint(node, "unlock"))
             self.emit(LockChange(node, "not_held"))
@@ -640,6 +651,9 @@ def _text(expr: cst.BaseExpression) -> str:
     if isinstance(expr, cst.Subscript):
         return f"{_text(expr.value)}[...]"
     return "..."
+
+
+_ATTRIBUTE_WRITERS = frozenset({"setattr", "delattr", "builtins.setattr", "builtins.delattr"})
 
 
 def _is_type_of(expr: cst.BaseExpression, name: str | None) -> bool:

@@ -2,7 +2,7 @@
 
 ## What it flags
 Assigning or deleting an attribute or item through a guard returned by `borrow()` (a shared
-borrow), calling an in-place container method on something reached through it
+borrow), also with `setattr()`/`delattr()`, calling an in-place container method on something reached through it
 (`regs.fifo.append(x)`), or calling through it a method of the inner type that mutates its
 `self` (directly or through other methods).
 

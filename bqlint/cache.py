@@ -134,7 +134,7 @@ class Cache:
             relevant, imports, error = raw
             facts = FileFacts(
                 _bool(relevant),
-                tuple(_str(i) for i in imports),
+                None if imports is None else tuple(_str(i) for i in imports),
                 None if error is None else (_str(error[0]), _int(error[1]), _int(error[2])),
             )
         except (TypeError, ValueError, IndexError):
@@ -144,7 +144,8 @@ class Cache:
 
     def put_facts(self, key: str, facts: FileFacts) -> None:
         error = list(facts.syntax_error) if facts.syntax_error else None
-        self._used[key] = [facts.relevant, list(facts.imports), error]
+        imports = None if facts.imports is None else list(facts.imports)
+        self._used[key] = [facts.relevant, imports, error]
         self._facts_changed = True
 
     def name_of(self, path: Path) -> str:

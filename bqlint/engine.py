@@ -8,7 +8,7 @@ read and a syntax check with Python's own parser (BQL999).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +22,7 @@ from bqlint.cache import Cache, content_digest, facts_key, group_key, settings_k
 from bqlint.config import Settings
 from bqlint.deepstack import on_deep_stack
 from bqlint.diagnostics import Diagnostic, Edit, Fix, Position, Related, Span
-from bqlint.facts import FileFacts, extract_facts, trigger_words
+from bqlint.facts import FileFacts, extract_facts, trigger_words, with_imports
 from bqlint.groups import ModuleRef, analysis_groups, parsed_modules
 from bqlint.isolation import describe, without_faulty
 from bqlint.model.api import is_runtime_module
@@ -140,7 +140,11 @@ def _facts(
     digests: list[str],
     progress: Progress,
 ) -> list[FileFacts]:
-    """Return every module's facts: from the cache, else from Python's parser (in workers when many)."""
+    """Return every module's facts: from the cache, else from Python's parser (in workers when many).
+
+    A file that mentions no word has its imports read only when some file of the run is a
+    seed (a second pass): with no seed nothing is parsed, and a syntax check is enough.
+    """
     progress.phase("reading", len(modules))
     out: list[FileFacts | None] = [None] * len(modules)
     keys: list[str] = []
@@ -154,27 +158,49 @@ def _facts(
         m = modules[i]
         if m.source.io_error is not None:
             return FileFacts(False, (), None)  # reported as BQL998, never parsed
-        return extract_facts(m.source.text, m.name, m.is_package, words)
+        return extract_facts(m.source.text, m.name, m.is_package, words, imports=False)
 
-    if jobs > 1 and len(missing) >= _PARALLEL_FACTS:
-        chunks = [missing[k : k + _FACTS_CHUNK] for k in range(0, len(missing), _FACTS_CHUNK)]
+    def complete(i: int) -> FileFacts:
+        m, known = modules[i], out[i]
+        assert known is not None
+        return with_imports(known, m.source.text, m.name, m.is_package, words)
+
+    _fill(out, missing, extract, jobs, progress)
+    changed = set(missing)
+    if any(f is not None and f.relevant and f.syntax_error is None for f in out):
+        unread = [i for i, f in enumerate(out) if f is not None and f.imports is None]
+        _fill(out, unread, complete, jobs, None)
+        changed.update(unread)
+    if cache is not None:
+        for i in sorted(changed):
+            cache.put_facts(keys[i], out[i])  # type: ignore[arg-type]
+    return [f for f in out if f is not None]
+
+
+def _fill(
+    out: list[FileFacts | None],
+    indices: list[int],
+    compute: Callable[[int], FileFacts],
+    jobs: int,
+    progress: Progress | None,
+) -> None:
+    """Set `out[i] = compute(i)` for each index, in worker processes when there are many."""
+    if jobs > 1 and len(indices) >= _PARALLEL_FACTS:
+        chunks = [indices[k : k + _FACTS_CHUNK] for k in range(0, len(indices), _FACTS_CHUNK)]
         done = run_indexed(
-            lambda c: [extract(i) for i in chunks[c]],
+            lambda c: [compute(i) for i in chunks[c]],
             range(len(chunks)),
             jobs,
-            lambda c: progress.advance(len(chunks[c])),
+            lambda c: progress.advance(len(chunks[c])) if progress is not None else None,
         )
         for c, chunk in enumerate(chunks):
             for i, facts in zip(chunk, done[c]):
                 out[i] = facts
     else:
-        for i in missing:
-            out[i] = extract(i)
-            progress.advance()
-    if cache is not None:
-        for i in missing:
-            cache.put_facts(keys[i], out[i])  # type: ignore[arg-type]
-    return [f for f in out if f is not None]
+        for i in indices:
+            out[i] = compute(i)
+            if progress is not None:
+                progress.advance()
 
 
 def _analyse_groups(

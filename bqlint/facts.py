@@ -25,8 +25,9 @@ class FileFacts:
     # The file mentions the runtime or a configured name (a seed of the relevance closure),
     # other than in an `import bql` it never uses.
     relevant: bool
-    # Modules and names it imports, at any depth, relative imports made absolute (sorted).
-    imports: tuple[str, ...]
+    # Modules and names it imports, at any depth, relative imports made absolute (sorted);
+    # None when not read: they matter only once some file of the run is a seed.
+    imports: tuple[str, ...] | None
     # (message, row, column) of the reason CPython's compile() rejects the file, else None.
     syntax_error: tuple[str, int, int] | None
 
@@ -39,23 +40,40 @@ def trigger_words(settings: Settings) -> tuple[str, ...]:
     return tuple(sorted(words))
 
 
-def extract_facts(text: str, module_name: str, is_package: bool, words: tuple[str, ...]) -> FileFacts:
-    """Return the facts of one file (`module_name` makes its relative imports absolute)."""
+def extract_facts(
+    text: str, module_name: str, is_package: bool, words: tuple[str, ...], *, imports: bool = True
+) -> FileFacts:
+    """Return the facts of one file (`module_name` makes its relative imports absolute).
+
+    With `imports` false, the imports of a file that mentions no word are not read (the
+    file's `ast` is not built): `with_imports` reads them when a run needs them.
+    """
     relevant = any(word in text for word in words)
     error = python_syntax_error(text)  # BQL999 exactly when CPython's compile() rejects the file
     if error is not None:
         message, position = error
         return FileFacts(relevant, (), (message, position.row, position.column))
+    facts = FileFacts(relevant, None, None)
+    return with_imports(facts, text, module_name, is_package, words) if relevant or imports else facts
+
+
+def with_imports(
+    facts: FileFacts, text: str, module_name: str, is_package: bool, words: tuple[str, ...]
+) -> FileFacts:
+    """Return `facts` with the imports read (from Python's `ast`), if they were not."""
+    if facts.imports is not None:
+        return facts
     try:
         tree = _parse_ast(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return FileFacts(relevant, (), None)  # compiles, yet too deep for the AST: no imports seen
+        return FileFacts(facts.relevant, (), None)  # compiles, yet too deep for the AST
     package = module_name if is_package else module_name.rpartition(".")[0]
     bare: list[ast.Import] = []
-    imports = _imports(tree, package, bare)
+    found = _imports(tree, package, bare)
+    relevant = facts.relevant
     if relevant and bare:
         relevant = _mentioned_beyond(text, words, bare)
-    return FileFacts(relevant, tuple(sorted(imports)), None)
+    return FileFacts(relevant, tuple(sorted(found)), None)
 
 
 def _mentioned_beyond(text: str, words: tuple[str, ...], statements: list[ast.Import]) -> bool:

@@ -45,7 +45,7 @@ def imported_modules(
     if is_runtime_module(module.name):
         return []
     found: list[int] = []
-    for imported in module.facts.imports:
+    for imported in module.facts.imports or ():
         parts = imported.split(".")
         for i in range(len(parts), 0, -1):
             prefix = ".".join(parts[:i])
@@ -113,7 +113,7 @@ def analysis_groups(modules: Sequence[ModuleRef], parsed: Sequence[int]) -> list
         return i
 
     for i in parsed:
-        for imported in modules[i].facts.imports:
+        for imported in modules[i].facts.imports or ():
             for j in _candidates(imported, exact, under):
                 a, b = find(i), find(j)
                 if a != b:

@@ -367,6 +367,15 @@ class Extractor:
                 callees = scope.super_method(method, start if isinstance(start, ClassInfo) else None)
                 self.project_call(node, callees, ("self",), f"super().{method}()")
                 return None
+            if _is_type_of(func.value, scope.self_name) and scope.fn.cls is not None:
+                # `type(self).m(self, ...)`: `self.m(...)` spelled through the class.
+                callees = tuple(scope.fn.cls.implementations(method))
+                bound = tuple(c for c in callees if c.self_name is not None)
+                first = scope.key_of(node.args[0].value) if node.args else None
+                self.project_call(node, bound, first, f"{_text(func)}()", skip=1)
+                unbound = tuple(c for c in callees if c.self_name is None)
+                self.project_call(node, unbound, None, f"{_text(func)}()")
+                return None
             key = scope.key_of(func.value)
             if scope.class_attribute(func.value) is not None:
                 key = None  # `self.Snapshot.capture()`: resolved below like `Rtc.Snapshot.capture()`
@@ -631,6 +640,19 @@ def _text(expr: cst.BaseExpression) -> str:
     if isinstance(expr, cst.Subscript):
         return f"{_text(expr.value)}[...]"
     return "..."
+
+
+def _is_type_of(expr: cst.BaseExpression, name: str | None) -> bool:
+    """Whether `expr` is `type(name)`."""
+    return (
+        name is not None
+        and isinstance(expr, cst.Call)
+        and isinstance(expr.func, cst.Name)
+        and expr.func.value == "type"
+        and len(expr.args) == 1
+        and isinstance(expr.args[0].value, cst.Name)
+        and expr.args[0].value.value == name
+    )
 
 
 def _partial_call(node: cst.Call, partial: cst.Call) -> cst.Call | None:

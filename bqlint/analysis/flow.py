@@ -582,8 +582,8 @@ def _map_key(callee: FunctionInfo, key: CellKey, call: Call) -> CellKey | None:
     if root.startswith("p:"):
         name = root[2:]
         params = callee.param_names()
-        if callee.self_name is not None and call.receiver is not None:
-            params = params[1:]
+        if (callee.self_name is not None and call.receiver is not None) or callee.is_classmethod():
+            params = params[1:]  # `self` bound by the receiver; `cls` by any call
         for keyword, value in call.kwargs:
             if keyword == name:
                 return (*value, *key[1:]) if value is not None else None

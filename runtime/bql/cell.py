@@ -84,7 +84,9 @@ from types import CodeType
 from typing import Any, Generic, TypeVar
 
 from .errors import BorrowError, BqlNotHeldError, NoDefaultError
-from .guard import FREE_REFS, BqlRef, BqlRefMut, new_mut, new_ref
+from .guard import BqlRef, BqlRefMut
+from .guard_base import FREE_REFS
+from .guard_cells import new_mut, new_ref
 from .lock import _HELD, STATE, describe_site, describe_sites, live_sites, on_checks_changed
 from .twins import attach_to_holder, not_held_error
 

@@ -1,0 +1,194 @@
+"""One `bqlint check` from parsed options to exit code: discover, check, fix, report.
+
+`cli.check` turns the command line into `CheckOptions` and calls `run_check`; the fix
+modes are in `fixing`, the grouping of files by configuration in `runs`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from bqlint import engine
+from bqlint.baseline import filter_baseline, read_baseline, write_baseline
+from bqlint.cache import Cache, cache_directory
+from bqlint.config import ConfigError
+from bqlint.config_tree import Configurations
+from bqlint.discovery import discover
+from bqlint.fixing import add_noqa_to_files, fix_until_stable, print_diff
+from bqlint.progress import progress_for
+from bqlint.reading import UnreadableSource, decode_source, read_source_bytes, stdin_text
+from bqlint.report import RenderOptions, plural, render, summary
+from bqlint.report.statistics import render_statistics
+from bqlint.runs import check_files
+from bqlint.verbose import Verbose
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """What one `check` was asked to do, once the options are validated."""
+
+    paths: tuple[Path, ...]
+    output_format: str
+    fix: bool
+    diff: bool
+    unsafe_fixes: bool
+    add_noqa: bool
+    exit_zero: bool
+    statistics: bool
+    stdin_filename: Path | None
+    color: bool
+    force_exclude: bool
+    baseline: Path | None
+    write_baseline: Path | None
+    jobs: int = 1
+    no_cache: bool = False
+    quiet: bool = False
+    verbose: bool = False
+    output_file: Path | None = None
+    show_files: bool = False
+
+
+
+def run_check(configs: Configurations, options: CheckOptions) -> int:
+    """Run one check as `options` ask; return the exit code."""
+    verbose = Verbose(options.verbose)
+    stdin: tuple[Path, str] | None = None
+    if options.stdin_filename is not None:
+        stdin = (Path(os.path.abspath(options.stdin_filename)).resolve(), stdin_text(sys.stdin.buffer.read()))
+    with verbose.timed("discovery"):
+        found = discover(
+            options.paths, configs, force_exclude=options.force_exclude, stdin_name=options.stdin_filename
+        )
+    if options.show_files:
+        for path in (*found.files, *([stdin[0]] if stdin else [])):
+            click.echo(path)
+        return 0
+    verbose.governance(configs, [*found.files, *([stdin[0]] if stdin else [])], found.ignored)
+    if stdin is not None and options.force_exclude and configs.is_excluded(stdin[0]):
+        if options.fix:
+            click.echo(stdin[1], nl=False)
+        return 0
+    if not found.files and stdin is None:
+        if not options.quiet:
+            click.echo("warning: no Python files found under the given paths", err=True)
+        return 0
+    base = configs.for_directory(configs.default_root)
+    cache = None if options.no_cache else Cache(cache_directory(base), base.root)
+
+    def check_now(stdin: tuple[Path, str] | None) -> engine.Report:
+        report = check_files(
+            configs,
+            found,
+            stdin,
+            jobs=options.jobs,
+            cache=cache,
+            progress=progress_for(sys.stderr, quiet=options.quiet or options.verbose),
+        )
+        if cache is not None:
+            cache.flush()
+        return report
+
+    with verbose.timed("analysis"):
+        report = check_now(stdin)
+    _warn_unchecked(report)
+    root = configs.root
+    if options.add_noqa:
+        return add_noqa_to_files(report, options.quiet)
+    fixed = 0
+    unwritten = False
+    if options.diff:
+        return print_diff(report, options, stdin)
+    if options.fix:
+        with verbose.timed("fix"):
+            report, fixed, stdin, unwritten = fix_until_stable(report, options, stdin, check_now)
+    if options.write_baseline:
+        write_baseline(options.write_baseline, report.diagnostics, root, report.sources)
+        if not options.quiet:
+            click.echo(f"Wrote {len(report.diagnostics)} findings to {options.write_baseline}.", err=True)
+        return 0
+    if options.baseline:
+        recorded = read_baseline(options.baseline)
+        report.diagnostics = filter_baseline(report.diagnostics, recorded, root, report.sources)
+    _gather_sources(report)
+    render_options = RenderOptions(
+        color=options.color and options.output_file is None,
+        cwd=Path.cwd(),
+        root=_report_root(options, root),
+        fixed=fixed,
+        unsafe_fixes=options.unsafe_fixes,
+        show_summary=not options.quiet and options.output_file is None,
+    )
+    with verbose.timed("report"):
+        _print_report(report, options, stdin, render_options)
+    findings = plural(len(report.diagnostics), "finding")
+    verbose.say(f"checked {plural(report.files_checked, 'file')}, {findings}")
+    verbose.report_timings()
+    if report.internal_errors:
+        return 2
+    if unwritten:
+        return 2  # a fix could not be written: never hidden by --exit-zero
+    return 0 if options.exit_zero or not report.diagnostics else 1
+
+
+def _report_root(options: CheckOptions, root: Path) -> Path:
+    """Return what report paths are relative to: GitLab's checkout for its format, as ruff does."""
+    project_dir = os.environ.get("CI_PROJECT_DIR")
+    if options.output_format == "gitlab" and project_dir:
+        return Path(project_dir).resolve()
+    return root
+
+
+def _print_report(
+    report: engine.Report,
+    options: CheckOptions,
+    stdin: tuple[Path, str] | None,
+    render_options: RenderOptions,
+) -> None:
+    """Print (or write to --output-file) the report; with --output-file, print the summary."""
+    if options.statistics:
+        text = render_statistics(
+            report, as_json=options.output_format == "json", unsafe_fixes=options.unsafe_fixes
+        )
+    else:
+        text = render(options.output_format, report, render_options)
+    to_stderr = options.fix and stdin is not None
+    if to_stderr:
+        click.echo(stdin[1] if stdin else "", nl=False)
+    if options.output_file is not None:
+        try:
+            options.output_file.write_text(text + "\n" if text else "", encoding="utf-8")
+        except OSError as exc:
+            reason = exc.strerror or exc
+            raise ConfigError(f"{options.output_file}: cannot write the report: {reason}") from None
+        if not options.quiet:
+            click.echo(summary(report, render_options), err=to_stderr)
+        return
+    if text:
+        click.echo(text, color=options.color, err=to_stderr)
+
+
+def _warn_unchecked(report: engine.Report) -> None:
+    """Say on stderr which files were not analysed, and which met an internal error."""
+    for path, reason in report.not_analysed:
+        click.echo(f"warning: {path}: could not be analysed ({reason}); Python accepts it", err=True)
+    for path, error in report.internal_errors:
+        click.echo(f"error: internal error while checking {path}: {error}", err=True)
+        click.echo(
+            "This is a bug in bqlint; please report it with this file. Other files were checked.", err=True
+        )
+
+
+def _gather_sources(report: engine.Report) -> None:
+    """Read the files that findings point into (related locations too) for the code frames."""
+    for d in report.diagnostics:
+        for path in (d.path, *(r.span.path for r in d.related)):
+            if path not in report.sources:
+                try:  # decoded as the engine decoded it; a FIFO or a vanished file shows no frame
+                    report.sources[path] = decode_source(read_source_bytes(path)).text
+                except UnreadableSource:
+                    pass

@@ -1,0 +1,234 @@
+"""What both borrow guards share: the cell slot, the checks every use makes, release,
+the `with` protocol and reads through the guard; and how a cell's pool of released guards
+is recognised (`FREE_REFS`, `_pooled`). `BqlRef` and `BqlRefMut` build on it in `guard.py`.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from .errors import BorrowReleasedError, BqlError, ThreadMismatchError
+from .guard_reads import _learn
+from .lock import _HELD, STATE
+from .twins import located_at_caller
+
+if TYPE_CHECKING:
+    from .cell import BqlRefCell
+
+T = TypeVar("T")
+
+_refcount = sys.getrefcount
+
+
+class _Probe:
+    __slots__ = ("slot",)
+
+    slot: object | None
+
+
+def _free_refs() -> int:
+    """Return what `sys.getrefcount(guard)` says, in a borrow, of a guard nothing else holds.
+
+    A cell keeps the guards it released last and hands one out again when only the cell
+    refers to it (see `cell._ref_guard`). That is 3 (the cell's slot, the local, the
+    argument) where every reference is counted, as on CPython 3.10 to 3.13. An
+    interpreter that passes some locals without counting them (3.14's borrowed loads)
+    may count differently: the test below is written as the borrows write it, and any
+    other answer than 3 switches reuse off (-1 never matches), which costs speed only.
+    """
+    probe = _Probe()
+    probe.slot = object()
+    guard = probe.slot
+    if guard is not None and _refcount(guard) == 3:
+        return 3
+    return -1
+
+
+# The reference count of a released guard that only its cell still refers to.
+FREE_REFS = _free_refs()
+
+
+def _pooled(guard: _Guard[Any], cell: BqlRefCell[Any]) -> bool:
+    """Whether `guard` is one of the released guards `cell` keeps for reuse."""
+    return (
+        guard is cell._mut_new
+        or guard is cell._mut_old
+        or guard is cell._ref_new
+        or guard is cell._ref_old
+    )
+
+
+class _Guard(Generic[T]):
+    """What `BqlRef` and `BqlRefMut` share: the cell, reads, release, the `with` protocol.
+
+    A guard is live from its borrow to its release. Released, it no longer reaches the
+    value: either its `_cell` is None, or it is one of the two guards of its kind its cell
+    keeps for reuse (`cell._ref_guard`), which still point to the cell so that handing
+    one out again costs no write. Every use checks both.
+    """
+
+    __slots__ = ("_cell",)
+    _kind = "borrow"
+
+    _cell: BqlRefCell[T] | None
+
+    def _live_cell(self) -> BqlRefCell[T] | None:
+        """Return the cell while the borrow is live, None once released."""
+        cell = self._cell
+        if cell is None or _pooled(self, cell):
+            return None
+        return cell
+
+    def release(self) -> None:
+        """End the borrow now; releasing it a second time raises `BorrowReleasedError`.
+
+        >>> import bql
+        >>> bql.lock()
+        >>> cell = bql.BqlRefCell([1])
+        >>> guard = cell.borrow_mut()
+        >>> guard.release()
+        >>> cell.borrow_mut().append(2)  # free again
+        >>> guard.release()
+        Traceback (most recent call last):
+        ...
+        bql.errors.BorrowReleasedError: this borrow_mut() guard was already released
+        >>> bql.unlock()
+        """
+        if self._live_cell() is None:
+            raise located_at_caller(
+                BorrowReleasedError(f"this {self._kind}() guard was already released"), "BQL005"
+            )
+        if not _holds_bql() and (error := self._misuse("release()")) is not None:
+            raise error
+        # Released into the cell's pool, as at the end of a `with` block: no class change.
+        type(self).__exit__(self, None, None, None)  # type: ignore[attr-defined]
+
+    @property
+    def value(self) -> T:
+        """The whole inner value (the object itself, not a copy).
+
+        >>> import bql
+        >>> with bql.locked():
+        ...     with bql.BqlRefCell([1, 2]).borrow() as items:
+        ...         items.value
+        [1, 2]
+        """
+        return _inner(self, "value")  # type: ignore[no-any-return]
+
+    def _end(self, retire: bool = True) -> None:
+        """End the borrow for good: unregister it and cut the guard from its cell.
+
+        With `retire`, the guard also takes its kind's plain class (see `_cell_class`),
+        whose methods see it released; a guard being freed (`__del__`) skips that.
+        """
+        raise NotImplementedError
+
+    def _released(self, what: str) -> BorrowReleasedError:
+        """Return the BQL005 twin for `what` done through this released guard."""
+        return located_at_caller(
+            BorrowReleasedError(f"{what} through a {self._kind}() guard that was already released"),
+            "BQL005",
+        )
+
+    def _misuse(self, what: str) -> BqlError | None:
+        """Return the error for `what` on a released guard or from the wrong thread, if any.
+
+        A live guard belongs to the thread that took it, which holds the BQL for as long
+        as the borrow lives (the BQL cannot be released over a borrow): another thread
+        using it does not hold the BQL. With checks off, only release is checked.
+        """
+        if self._live_cell() is None:
+            return self._released(what)
+        if not STATE.checks or _holds_bql():
+            return None
+        return ThreadMismatchError(
+            f"{what} through a {self._kind}() guard by a thread that does not hold the BQL: "
+            "a guard may only be used by the thread that took it"
+        )
+
+    def __enter__(self) -> T:
+        # The guard itself stands for the value, so that writes through a shared borrow
+        # and use after release are still caught; typed as T for type checkers. Entering
+        # touches no value: the thread check is left to the first use inside the block.
+        # (BqlRef and BqlRefMut have their own copy, checking only their kind's pool.)
+        if self._live_cell() is None:
+            raise self._released("with")
+        return self  # type: ignore[return-value]
+
+    def __del__(self) -> None:
+        # A dropped guard ends its borrow, as a Rust guard does when it goes out of scope.
+        # Guards are reused (see `cell._ref_guard`), so a borrow does not pay for creating
+        # one and for this call: only a guard dropped live, or dropped by its cell, does.
+        cell = self._cell
+        if cell is not None and not _pooled(self, cell):
+            try:
+                self._end(retire=False)
+            except Exception:  # noqa: BLE001, S110 - interpreter shutdown: nothing to end
+                pass
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "_cell":  # a guard whose slot is not set yet: no recursion
+            raise AttributeError(name)
+        cell: Any = self._cell
+        try:
+            usable = cell is not None and _HELD.held and not _pooled(self, cell)
+        except AttributeError:  # a thread that never took the BQL
+            usable = False
+        if not usable and (error := self._misuse(f"reading .{name}")) is not None:
+            raise error
+        value = getattr(cell._value, name)
+        _learn(name)
+        return value
+
+    def __getitem__(self, key: Any) -> Any:
+        inner: Any = _inner(self, "reading an item")
+        return inner[key]
+
+    def __len__(self) -> int:
+        inner: Any = _inner(self, "len()")
+        return len(inner)
+
+    def __iter__(self) -> Iterator[Any]:
+        inner: Any = _inner(self, "iterating")
+        return iter(inner)
+
+    def __contains__(self, item: object) -> bool:
+        inner: Any = _inner(self, "`in`")
+        return item in inner
+
+    def __bool__(self) -> bool:
+        # Always true, whatever the inner value, so that `if g := cell.try_borrow():` works;
+        # test the value itself with `bool(g.value)`.
+        return True
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        raise TypeError(f"a {self._kind}() guard cannot be copied or pickled")
+
+    def __repr__(self) -> str:
+        cell = self._live_cell()
+        inner = "released" if cell is None else repr(cell._value)
+        return f"{type(self).__name__}({inner})"
+
+
+_set_cell: Callable[[_Guard[Any], BqlRefCell[Any] | None], None] = vars(_Guard)[
+    "_cell"
+].__set__
+
+
+def _holds_bql() -> bool:
+    return getattr(_HELD, "held", False) is True
+
+
+def _inner(guard: _Guard[Any], what: str) -> Any:
+    """Return the value behind `guard`, or raise if it is released or used by another thread."""
+    cell = guard._cell
+    try:
+        usable = cell is not None and _HELD.held and not _pooled(guard, cell)
+    except AttributeError:  # a thread that never took the BQL
+        usable = False
+    if not usable and (error := guard._misuse(what)) is not None:
+        raise error
+    assert cell is not None
+    return cell._value

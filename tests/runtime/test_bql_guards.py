@@ -513,7 +513,7 @@ def test_a_guard_dropped_live_after_reuse_still_ends_its_borrow(bql_held):
 
 
 # The first read of a name through a guard installs a property for it on the guard
-# classes (bql.guard._learn): later reads take that path, with the same checks.
+# classes (bql.guard_reads._learn): later reads take that path, with the same checks.
 
 
 class Other:
@@ -592,7 +592,7 @@ def test_a_copied_cell_gets_none_of_the_guards_kept_for_reuse(bql_held, how):
             assert items.value is twin._value
 
 
-# Each cell hands out guards of classes made for it (bql.guard._CELL_CLASSES), whose
+# Each cell hands out guards of classes made for it (bql.guard_cells._CELL_CLASSES), whose
 # `with` methods and writes reach the cell directly; a guard released for good takes the
 # plain class back. These tests pin down that neither is visible.
 

@@ -8,21 +8,19 @@ read and a syntax check with Python's own parser (BQL999).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import libcst as cst
 
 from bqlint.analysis.flow import FunctionFlow
 from bqlint.analysis.cfg import CFG
 from bqlint.analysis.interprocedural import analyze_project, build_cfg
-from bqlint.analysis.summaries import Link
-from bqlint.cache import Cache, content_digest, facts_key, group_key, settings_key
+from bqlint.cache import Cache, content_digest, group_key, settings_key
 from bqlint.config import Settings
 from bqlint.deepstack import on_deep_stack
-from bqlint.diagnostics import Diagnostic, Edit, Fix, Position, Related, Span
-from bqlint.facts import FileFacts, extract_facts, trigger_words, with_imports
+from bqlint.diagnostics import Diagnostic, Position
+from bqlint.fact_reading import collect_facts
+from bqlint.facts import FileFacts, trigger_words
 from bqlint.groups import ModuleRef, analysis_groups, parsed_modules
 from bqlint.isolation import describe, without_faulty
 from bqlint.model.api import is_runtime_module
@@ -30,6 +28,7 @@ from bqlint.model.build import build_project
 from bqlint.model.functions import FunctionInfo
 from bqlint.model.project import ModuleInfo, Project, collect_symbols, module_name_for
 from bqlint.parallel import run_indexed
+from bqlint.positioning import position_findings, suppress
 from bqlint.progress import Progress
 from bqlint.reading import (
     DecodedSource,
@@ -99,7 +98,8 @@ def run(
             modules.append(_module(path, decoded))
     settings_digest = settings_key(settings) if cache is not None else ""
     digests = [content_digest(_bytes(m.source.text)) for m in modules] if cache is not None else []
-    facts = _facts(modules, trigger_words(settings), jobs, cache, settings_digest, digests, progress)
+    words = trigger_words(settings)
+    facts = collect_facts(modules, words, jobs, cache, settings_digest, digests, progress, _PARALLEL_FACTS)
     refs = [ModuleRef(m.name, m.source.path, m.is_package, f) for m, f in zip(modules, facts)]
     parsed = [i for i in parsed_modules(refs) if modules[i].source.io_error is None]
     whole = cache is None and jobs <= 1
@@ -128,79 +128,6 @@ def _bytes(text: str) -> bytes:
 
 
 _PARALLEL_FACTS = 256  # below this many files a process pool costs more than it saves
-_FACTS_CHUNK = 64
-
-
-def _facts(
-    modules: list[ModuleInfo],
-    words: tuple[str, ...],
-    jobs: int,
-    cache: Cache | None,
-    settings_digest: str,
-    digests: list[str],
-    progress: Progress,
-) -> list[FileFacts]:
-    """Return every module's facts: from the cache, else from Python's parser (in workers when many).
-
-    A file that mentions no word has its imports read only when some file of the run is a
-    seed (a second pass): with no seed nothing is parsed, and a syntax check is enough.
-    """
-    progress.phase("reading", len(modules))
-    out: list[FileFacts | None] = [None] * len(modules)
-    keys: list[str] = []
-    if cache is not None:
-        keys = [facts_key(settings_digest, m.name, m.is_package, d) for m, d in zip(modules, digests)]
-        out = [cache.facts(key) for key in keys]
-    missing = [i for i, f in enumerate(out) if f is None]
-    progress.advance(len(modules) - len(missing))
-
-    def extract(i: int) -> FileFacts:
-        m = modules[i]
-        if m.source.io_error is not None:
-            return FileFacts(False, (), None)  # reported as BQL998, never parsed
-        return extract_facts(m.source.text, m.name, m.is_package, words, imports=False)
-
-    def complete(i: int) -> FileFacts:
-        m, known = modules[i], out[i]
-        assert known is not None
-        return with_imports(known, m.source.text, m.name, m.is_package, words)
-
-    _fill(out, missing, extract, jobs, progress)
-    changed = set(missing)
-    if any(f is not None and f.relevant and f.syntax_error is None for f in out):
-        unread = [i for i, f in enumerate(out) if f is not None and f.imports is None]
-        _fill(out, unread, complete, jobs, None)
-        changed.update(unread)
-    if cache is not None:
-        for i in sorted(changed):
-            cache.put_facts(keys[i], out[i])  # type: ignore[arg-type]
-    return [f for f in out if f is not None]
-
-
-def _fill(
-    out: list[FileFacts | None],
-    indices: list[int],
-    compute: Callable[[int], FileFacts],
-    jobs: int,
-    progress: Progress | None,
-) -> None:
-    """Set `out[i] = compute(i)` for each index, in worker processes when there are many."""
-    if jobs > 1 and len(indices) >= _PARALLEL_FACTS:
-        chunks = [indices[k : k + _FACTS_CHUNK] for k in range(0, len(indices), _FACTS_CHUNK)]
-        done = run_indexed(
-            lambda c: [compute(i) for i in chunks[c]],
-            range(len(chunks)),
-            jobs,
-            lambda c: progress.advance(len(chunks[c])) if progress is not None else None,
-        )
-        for c, chunk in enumerate(chunks):
-            for i, facts in zip(chunk, done[c]):
-                out[i] = facts
-    else:
-        for i in indices:
-            out[i] = compute(i)
-            if progress is not None:
-                progress.advance()
 
 
 def _analyse_groups(
@@ -305,8 +232,8 @@ def _unparsed_diagnostics(module: ModuleInfo, facts: FileFacts, settings: Settin
     if facts.syntax_error is not None and module.source.io_error is None:
         message, row, column = facts.syntax_error
         module.source.syntax_error = (message, Position(row, column))
-    found = [d for d in _diagnostics(module, []) if settings.is_enabled(d.code, d.path)]
-    return _suppress(module.source.path, module.source.text, found, settings)
+    found = [d for d in position_findings(module, []) if settings.is_enabled(d.code, d.path)]
+    return suppress(module.source.path, module.source.text, found, settings)
 
 
 def _touches(diagnostic: Diagnostic, reported: dict[Path, int]) -> bool:
@@ -321,9 +248,9 @@ def _check_file(
     if module.source.internal_error is not None or module.source.parse_error is not None:
         return []
     found = _check_module(project, module, flows, rules)
-    file_diagnostics = _diagnostics(module, found)
+    file_diagnostics = position_findings(module, found)
     file_diagnostics = [d for d in file_diagnostics if settings.is_enabled(d.code, d.path)]
-    return _suppress(module.source.path, module.source.text, file_diagnostics, settings)
+    return suppress(module.source.path, module.source.text, file_diagnostics, settings)
 
 
 def _build_isolated(modules: list[ModuleInfo], settings: Settings) -> Project:
@@ -415,74 +342,3 @@ def _check_module(
     for rule in rules:
         found.extend(rule.check(ctx))
     return found
-
-
-def _diagnostics(module: ModuleInfo, findings: list[Finding]) -> list[Diagnostic]:
-    """Position the findings of one module (one codegen pass per file) and deduplicate."""
-    source = module.source
-    if source.io_error is not None:
-        start = Position(1, 1)
-        return [Diagnostic("BQL998", "io-error", source.io_error, Span(source.path, start, Position(1, 2)))]
-    if source.syntax_error is not None:
-        message, pos = source.syntax_error
-        end = Position(pos.row, pos.column + 1)
-        return [
-            Diagnostic(
-                "BQL999", "syntax-error", f"cannot parse this file: {message}", Span(source.path, pos, end)
-            )
-        ]
-    by_file: dict[int, tuple[SourceFile, list[cst.CSTNode]]] = {}
-    for finding in findings:
-        nodes = [finding.node, *(fix_node for fix_node, _ in (finding.fix.edits if finding.fix else ()))]
-        by_file.setdefault(id(source), (source, []))[1].extend(nodes)
-        for link in finding.related:
-            target = link.module.source
-            by_file.setdefault(id(target), (target, []))[1].append(link.node)
-    for target, nodes in by_file.values():
-        target.resolve_spans(nodes)
-    names = {rule.code: rule.name for rule in all_rules()}
-    out: list[Diagnostic] = []
-    seen: set[tuple[str, int]] = set()
-    for finding in findings:
-        span = source.span(finding.node)
-        key = (finding.code, span.start.row)
-        if key in seen:
-            continue
-        seen.add(key)
-        out.append(
-            Diagnostic(
-                finding.code,
-                names[finding.code],
-                finding.message,
-                span,
-                tuple(_related(link) for link in finding.related),
-                finding.help,
-                _fix(source, finding),
-                finding.scope,
-            )
-        )
-    return out
-
-
-def _related(link: Link) -> Related:
-    return Related(link.label, link.module.source.span(link.node))
-
-
-def _fix(source: SourceFile, finding: Finding) -> Fix | None:
-    plan = finding.fix
-    if plan is None:
-        return None
-    edits = []
-    for node, content in plan.edits:
-        span = source.span(node)
-        edits.append(Edit(content, span.start, span.end))
-    edits.extend(plan.text_edits)
-    return Fix(plan.message, plan.applicability, tuple(edits))
-
-
-def _suppress(path: Path, text: str, diagnostics: list[Diagnostic], settings: Settings) -> list[Diagnostic]:
-    try:
-        from bqlint.suppression import apply_suppressions
-    except ImportError:
-        return diagnostics
-    return apply_suppressions(path, text, diagnostics, settings)

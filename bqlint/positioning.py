@@ -1,0 +1,91 @@
+"""Turn one module's findings into diagnostics: positioned, deduplicated, suppressed.
+
+The last step of checking a file in the engine: rows and columns come from one codegen
+pass per file (SourceFile.resolve_spans); suppression comments are applied last.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import libcst as cst
+
+from bqlint.analysis.summaries import Link
+from bqlint.config import Settings
+from bqlint.diagnostics import Diagnostic, Edit, Fix, Position, Related, Span
+from bqlint.model.project import ModuleInfo
+from bqlint.rules import all_rules
+from bqlint.rules.context import Finding
+from bqlint.source import SourceFile
+
+
+def position_findings(module: ModuleInfo, findings: list[Finding]) -> list[Diagnostic]:
+    """Position the findings of one module (one codegen pass per file) and deduplicate."""
+    source = module.source
+    if source.io_error is not None:
+        start = Position(1, 1)
+        return [Diagnostic("BQL998", "io-error", source.io_error, Span(source.path, start, Position(1, 2)))]
+    if source.syntax_error is not None:
+        message, pos = source.syntax_error
+        end = Position(pos.row, pos.column + 1)
+        return [
+            Diagnostic(
+                "BQL999", "syntax-error", f"cannot parse this file: {message}", Span(source.path, pos, end)
+            )
+        ]
+    by_file: dict[int, tuple[SourceFile, list[cst.CSTNode]]] = {}
+    for finding in findings:
+        nodes = [finding.node, *(fix_node for fix_node, _ in (finding.fix.edits if finding.fix else ()))]
+        by_file.setdefault(id(source), (source, []))[1].extend(nodes)
+        for link in finding.related:
+            target = link.module.source
+            by_file.setdefault(id(target), (target, []))[1].append(link.node)
+    for target, nodes in by_file.values():
+        target.resolve_spans(nodes)
+    names = {rule.code: rule.name for rule in all_rules()}
+    out: list[Diagnostic] = []
+    seen: set[tuple[str, int]] = set()
+    for finding in findings:
+        span = source.span(finding.node)
+        key = (finding.code, span.start.row)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(
+            Diagnostic(
+                finding.code,
+                names[finding.code],
+                finding.message,
+                span,
+                tuple(_related(link) for link in finding.related),
+                finding.help,
+                _fix(source, finding),
+                finding.scope,
+            )
+        )
+    return out
+
+
+def _related(link: Link) -> Related:
+    return Related(link.label, link.module.source.span(link.node))
+
+
+def _fix(source: SourceFile, finding: Finding) -> Fix | None:
+    plan = finding.fix
+    if plan is None:
+        return None
+    edits = []
+    for node, content in plan.edits:
+        span = source.span(node)
+        edits.append(Edit(content, span.start, span.end))
+    edits.extend(plan.text_edits)
+    return Fix(plan.message, plan.applicability, tuple(edits))
+
+
+def suppress(path: Path, text: str, diagnostics: list[Diagnostic], settings: Settings) -> list[Diagnostic]:
+    """Return `diagnostics` of the file at `path` without those its comments suppress."""
+    try:
+        from bqlint.suppression import apply_suppressions
+    except ImportError:
+        return diagnostics
+    return apply_suppressions(path, text, diagnostics, settings)

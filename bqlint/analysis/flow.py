@@ -18,7 +18,6 @@ from bqlint.analysis.events import (
     Bind,
     Borrow,
     Call,
-    CellKey,
     CellOp,
     DelName,
     EndBorrow,
@@ -32,69 +31,15 @@ from bqlint.analysis.events import (
     UnlockPoint,
     key_text,
 )
+# Looked up here at call time under their old names: tests/analysis/test_flow_scale.py spies on them.
+from bqlint.analysis.flow_order import guards_read_later as _guards_read_later
+from bqlint.analysis.flow_order import reverse_postorder
+from bqlint.analysis.flow_state import HELD, INHERIT, Lock, State, entry_lock
+from bqlint.analysis.flow_state import forget_released as _forget_released
+from bqlint.analysis.key_mapping import map_key, prefixed
 from bqlint.analysis.summaries import Chain, Link, Summary
 from bqlint.model.functions import FunctionInfo
 from bqlint.model.project import ModuleInfo
-
-
-@dataclass(frozen=True, slots=True)
-class Lock:
-    """What may be true of the BQL here: inherited from the caller, held, or not held (where)."""
-
-    inherit: bool
-    held: bool
-    not_held: frozenset[Link] = frozenset()
-
-    def join(self, other: Lock) -> Lock:
-        return Lock(self.inherit or other.inherit, self.held or other.held, self.not_held | other.not_held)
-
-    def known_not_held(self) -> bool:
-        return not self.inherit and not self.held and bool(self.not_held)
-
-
-_INHERIT = Lock(True, False)
-_HELD = Lock(False, True)
-
-
-@dataclass(frozen=True, slots=True)
-class State:
-    live: frozenset[int]
-    bound: tuple[tuple[str, frozenset[int]], ...]
-    # name -> {(borrow id, where it was released or None at the end of a `with`)}
-    released: tuple[tuple[str, frozenset[tuple[int, Link | None]]], ...]
-    lock: Lock
-    saved: tuple[tuple[int, Lock], ...] = ()
-    # Live borrows of a cell named by a local that has been rebound since (`for bank in banks:`
-    # borrows another cell each time): a later borrow through that name is of another cell.
-    stale: frozenset[int] = frozenset()
-
-    def join(self, other: State) -> State:
-        # Stale only where stale on every path that has it live (a may-fact of conflict).
-        stale = (self.stale & other.stale) | (self.stale - other.live) | (other.stale - self.live)
-        return State(
-            self.live | other.live,
-            _merge(self.bound, other.bound),
-            _merge(self.released, other.released),
-            self.lock.join(other.lock),
-            _merge_locks(self.saved, other.saved),
-            stale,
-        )
-
-
-def _merge(a: tuple, b: tuple) -> tuple:  # type: ignore[type-arg]
-    out = dict(a)
-    for key, value in b:
-        out[key] = out[key] | value if key in out else value
-    return tuple(sorted(out.items(), key=lambda kv: str(kv[0])))
-
-
-def _merge_locks(
-    a: tuple[tuple[int, Lock], ...], b: tuple[tuple[int, Lock], ...]
-) -> tuple[tuple[int, Lock], ...]:
-    out = dict(a)
-    for key, value in b:
-        out[key] = out[key].join(value) if key in out else value
-    return tuple(sorted(out.items()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,20 +63,6 @@ class FunctionFlow:
     summary: Summary = field(default_factory=Summary)
 
 
-def entry_lock(fn: FunctionInfo) -> Lock:
-    deco = fn.without_bql()
-    if deco is not None:
-        return Lock(
-            False,
-            False,
-            frozenset({Link(deco, fn.module, f"`{fn.name}()` is marked `@bql.without_bql` here")}),
-        )
-    if fn.thread_starts:
-        node, module = fn.thread_starts[0]
-        return Lock(
-            False, False, frozenset({Link(node, module, f"`{fn.name}()` is started as a thread here")})
-        )
-    return _INHERIT
 
 
 class Analyzer:
@@ -193,7 +124,7 @@ class Analyzer:
                         heapq.heappush(work, succ_rank)
         self.recording = True
         end = states.get(id(self.cfg.exit))
-        if end is not None and end.lock == _HELD:
+        if end is not None and end.lock == HELD:
             self.result.summary.leaves_held = True
         for block in self.cfg.blocks:
             if id(block) in states:
@@ -280,7 +211,7 @@ class Analyzer:
         if isinstance(event, Call):
             self.call(event, state)
             if event.thread_start is None and self.all_leave_held(event):
-                return replace(state, lock=_HELD)  # `relock()` took the BQL again
+                return replace(state, lock=HELD)  # `relock()` took the BQL again
             return state
         if isinstance(event, GuardUse):
             ends = dict(state.released).get(event.name)
@@ -379,7 +310,7 @@ class Analyzer:
 
     def lock_change(self, event: LockChange, state: State) -> State:
         if event.action == "held":
-            return replace(state, lock=_HELD)
+            return replace(state, lock=HELD)
         if event.action == "not_held":
             label = "the BQL is released here"
             return replace(state, lock=Lock(False, False, frozenset({self.link(event.node, label)})))
@@ -387,7 +318,7 @@ class Analyzer:
         if event.action == "save":
             saved[event.token] = state.lock
             return replace(state, saved=tuple(sorted(saved.items())))
-        lock = saved.pop(event.token, _INHERIT)
+        lock = saved.pop(event.token, INHERIT)
         return replace(state, lock=lock, saved=tuple(sorted(saved.items())))
 
     def call(self, event: Call, state: State) -> None:
@@ -410,7 +341,7 @@ class Analyzer:
             if summary is None:
                 continue
             if id(callee) in via:  # `lambda d: self._rx(d)`: that call is the first of the chain
-                summary = _prefixed(
+                summary = prefixed(
                     summary, self.link(via[id(callee)], f"the handler calls `{callee.name}()` here")
                 )
             step = self.link(event.node, f"`{self.fn.name}()` calls `{here}` here")
@@ -460,135 +391,3 @@ class Analyzer:
             if summary is not None and summary.needs_bql is not None:
                 self.report(Hazard("BQL006", event.node, None, (start, *summary.needs_bql), "call", event))
                 return
-
-
-def _prefixed(summary: Summary, first: Link) -> Summary:
-    """Return `summary` with `first` put before every chain."""
-    return Summary(
-        releases=(first, *summary.releases) if summary.releases else None,
-        borrows={key: (first, *chain) for key, chain in summary.borrows.items()},
-        needs_bql=(first, *summary.needs_bql) if summary.needs_bql else None,
-    )
-
-
-def _guards_read_later(by_rank: dict[int, Block], order: dict[int, int]) -> dict[int, frozenset[str]]:
-    """Return, per rank, the guard names whose released borrows may be read from that block on.
-
-    A backward liveness: a GuardUse of a name, or a Bind that copies it, reads its entry; a
-    Bind or `del` of the name replaces it. A name is tracked only where it may already be
-    bound (at or after the lowest block reachable from one of its Binds): before that it
-    cannot be released, and tracking it there would cost time and memory quadratic in the
-    function's length. Sweeps in postorder settle the loops.
-    """
-    low = _lowest_reachable(by_rank, order)
-    floor: dict[str, int] = {}
-    for rank, block in by_rank.items():
-        for event in block.events:
-            if isinstance(event, Bind) and floor.get(event.name, rank + 1) > low[rank]:
-                floor[event.name] = low[rank]
-    live: dict[int, frozenset[str]] = {rank: frozenset() for rank in by_rank}
-    changed = True
-    while changed:
-        changed = False
-        for rank in sorted(by_rank, reverse=True):
-            block = by_rank[rank]
-            names: set[str] = set()
-            for succ in block.succ:
-                names |= live[order[id(succ)]]
-            for event in reversed(block.events):
-                if isinstance(event, GuardUse):
-                    names.add(event.name)
-                elif isinstance(event, Bind):
-                    names.discard(event.name)
-                    if event.alias is not None:
-                        names.add(event.alias)
-                elif isinstance(event, DelName):
-                    names.discard(event.name)
-            kept = frozenset(n for n in names if floor.get(n, len(by_rank)) <= rank)
-            if kept != live[rank]:
-                live[rank] = kept
-                changed = True
-    return live
-
-
-def _lowest_reachable(by_rank: dict[int, Block], order: dict[int, int]) -> dict[int, int]:
-    """Return, per rank, the lowest rank reachable from that block (itself included).
-
-    In reverse postorder only back edges go to a lower rank, so a block outside every loop
-    reaches nothing before itself; a few sweeps settle the loops.
-    """
-    low = {rank: rank for rank in by_rank}
-    changed = True
-    while changed:
-        changed = False
-        for rank in sorted(by_rank, reverse=True):
-            best = min((low[order[id(s)]] for s in by_rank[rank].succ), default=rank)
-            if best < low[rank]:
-                low[rank] = best
-                changed = True
-    return low
-
-
-def _forget_released(state: State, read_later: frozenset[str]) -> State:
-    """Drop the released guards that no block reachable from here reads again.
-
-    Keeping them would make every state carry every guard name the function ever released
-    (quadratic time and memory on long functions); nothing that reads `released` changes.
-    """
-    if all(name in read_later for name, _ in state.released):
-        return state
-    return replace(state, released=tuple((n, ends) for n, ends in state.released if n in read_later))
-
-
-def reverse_postorder(entry: Block) -> list[Block]:
-    """Return the blocks reachable from `entry` in reverse postorder (iterative DFS)."""
-    seen = {id(entry)}
-    post: list[Block] = []
-    stack: list[tuple[Block, int]] = [(entry, 0)]
-    while stack:
-        block, index = stack.pop()
-        if index < len(block.succ):
-            stack.append((block, index + 1))
-            succ = block.succ[index]
-            if id(succ) not in seen:
-                seen.add(id(succ))
-                stack.append((succ, 0))
-        else:
-            post.append(block)
-    post.reverse()
-    return post
-
-
-# Access paths longer than this are dropped (k-limiting, SPEC §3.1.2 "Termination"): a
-# method that calls itself through a field (`self.slave.m()`) would otherwise grow
-# `self.slave.slave...regs` without end. Dropping a fact only loses findings, never adds one.
-MAX_KEY_LENGTH = 6
-
-
-def map_key(callee: FunctionInfo, key: CellKey, call: Call) -> CellKey | None:
-    """Translate a callee-relative cell key into the caller's terms at `call`, or None."""
-    mapped = _map_key(callee, key, call)
-    if mapped is not None and len(mapped) > MAX_KEY_LENGTH:
-        return None
-    return mapped
-
-
-def _map_key(callee: FunctionInfo, key: CellKey, call: Call) -> CellKey | None:
-    root = key[0]
-    if root == "self":
-        return (*call.receiver, *key[1:]) if call.receiver is not None and call.guard is None else None
-    if root.startswith("g:"):
-        return key
-    if root.startswith("p:"):
-        name = root[2:]
-        params = callee.param_names()
-        if (callee.self_name is not None and call.receiver is not None) or callee.is_classmethod():
-            params = params[1:]  # `self` bound by the receiver; `cls` by any call
-        for keyword, value in call.kwargs:
-            if keyword == name:
-                return (*value, *key[1:]) if value is not None else None
-        if name in params:
-            index = params.index(name)
-            if index < len(call.args) and call.args[index] is not None:
-                return (*call.args[index], *key[1:])  # type: ignore[misc]
-    return None

@@ -1,0 +1,87 @@
+"""Block order for flow.py: reverse postorder, and which guard names later blocks read.
+
+Both are computed once per function before the fixed point; the second keeps the states
+small (see `forget_released`).
+"""
+
+from __future__ import annotations
+
+from bqlint.analysis.cfg import Block
+from bqlint.analysis.events import Bind, DelName, GuardUse
+
+
+def reverse_postorder(entry: Block) -> list[Block]:
+    """Return the blocks reachable from `entry` in reverse postorder (iterative DFS)."""
+    seen = {id(entry)}
+    post: list[Block] = []
+    stack: list[tuple[Block, int]] = [(entry, 0)]
+    while stack:
+        block, index = stack.pop()
+        if index < len(block.succ):
+            stack.append((block, index + 1))
+            succ = block.succ[index]
+            if id(succ) not in seen:
+                seen.add(id(succ))
+                stack.append((succ, 0))
+        else:
+            post.append(block)
+    post.reverse()
+    return post
+
+
+def guards_read_later(by_rank: dict[int, Block], order: dict[int, int]) -> dict[int, frozenset[str]]:
+    """Return, per rank, the guard names whose released borrows may be read from that block on.
+
+    A backward liveness: a GuardUse of a name, or a Bind that copies it, reads its entry; a
+    Bind or `del` of the name replaces it. A name is tracked only where it may already be
+    bound (at or after the lowest block reachable from one of its Binds): before that it
+    cannot be released, and tracking it there would cost time and memory quadratic in the
+    function's length. Sweeps in postorder settle the loops.
+    """
+    low = _lowest_reachable(by_rank, order)
+    floor: dict[str, int] = {}
+    for rank, block in by_rank.items():
+        for event in block.events:
+            if isinstance(event, Bind) and floor.get(event.name, rank + 1) > low[rank]:
+                floor[event.name] = low[rank]
+    live: dict[int, frozenset[str]] = {rank: frozenset() for rank in by_rank}
+    changed = True
+    while changed:
+        changed = False
+        for rank in sorted(by_rank, reverse=True):
+            block = by_rank[rank]
+            names: set[str] = set()
+            for succ in block.succ:
+                names |= live[order[id(succ)]]
+            for event in reversed(block.events):
+                if isinstance(event, GuardUse):
+                    names.add(event.name)
+                elif isinstance(event, Bind):
+                    names.discard(event.name)
+                    if event.alias is not None:
+                        names.add(event.alias)
+                elif isinstance(event, DelName):
+                    names.discard(event.name)
+            kept = frozenset(n for n in names if floor.get(n, len(by_rank)) <= rank)
+            if kept != live[rank]:
+                live[rank] = kept
+                changed = True
+    return live
+
+
+def _lowest_reachable(by_rank: dict[int, Block], order: dict[int, int]) -> dict[int, int]:
+    """Return, per rank, the lowest rank reachable from that block (itself included).
+
+    In reverse postorder only back edges go to a lower rank, so a block outside every loop
+    reaches nothing before itself; a few sweeps settle the loops.
+    """
+    low = {rank: rank for rank in by_rank}
+    changed = True
+    while changed:
+        changed = False
+        for rank in sorted(by_rank, reverse=True):
+            best = min((low[order[id(s)]] for s in by_rank[rank].succ), default=rank)
+            if best < low[rank]:
+                low[rank] = best
+                changed = True
+    return low

@@ -1,0 +1,97 @@
+"""The dataflow lattice of flow.py: what is known of borrows, guard names and the BQL at a point.
+
+`State.join` is the meet at a CFG join: may-facts (live, bound, released) are unions,
+"BQL known not held" is kept only where every path knows it (SPEC §3.1.1 "Flow").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from bqlint.analysis.summaries import Link
+from bqlint.model.functions import FunctionInfo
+
+
+@dataclass(frozen=True, slots=True)
+class Lock:
+    """What may be true of the BQL here: inherited from the caller, held, or not held (where)."""
+
+    inherit: bool
+    held: bool
+    not_held: frozenset[Link] = frozenset()
+
+    def join(self, other: Lock) -> Lock:
+        return Lock(self.inherit or other.inherit, self.held or other.held, self.not_held | other.not_held)
+
+    def known_not_held(self) -> bool:
+        return not self.inherit and not self.held and bool(self.not_held)
+
+
+INHERIT = Lock(True, False)
+HELD = Lock(False, True)
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    live: frozenset[int]
+    bound: tuple[tuple[str, frozenset[int]], ...]
+    # name -> {(borrow id, where it was released or None at the end of a `with`)}
+    released: tuple[tuple[str, frozenset[tuple[int, Link | None]]], ...]
+    lock: Lock
+    saved: tuple[tuple[int, Lock], ...] = ()
+    # Live borrows of a cell named by a local that has been rebound since (`for bank in banks:`
+    # borrows another cell each time): a later borrow through that name is of another cell.
+    stale: frozenset[int] = frozenset()
+
+    def join(self, other: State) -> State:
+        # Stale only where stale on every path that has it live (a may-fact of conflict).
+        stale = (self.stale & other.stale) | (self.stale - other.live) | (other.stale - self.live)
+        return State(
+            self.live | other.live,
+            _merge(self.bound, other.bound),
+            _merge(self.released, other.released),
+            self.lock.join(other.lock),
+            _merge_locks(self.saved, other.saved),
+            stale,
+        )
+
+
+def _merge(a: tuple, b: tuple) -> tuple:  # type: ignore[type-arg]
+    out = dict(a)
+    for key, value in b:
+        out[key] = out[key] | value if key in out else value
+    return tuple(sorted(out.items(), key=lambda kv: str(kv[0])))
+
+
+def _merge_locks(
+    a: tuple[tuple[int, Lock], ...], b: tuple[tuple[int, Lock], ...]
+) -> tuple[tuple[int, Lock], ...]:
+    out = dict(a)
+    for key, value in b:
+        out[key] = out[key].join(value) if key in out else value
+    return tuple(sorted(out.items()))
+
+def entry_lock(fn: FunctionInfo) -> Lock:
+    deco = fn.without_bql()
+    if deco is not None:
+        return Lock(
+            False,
+            False,
+            frozenset({Link(deco, fn.module, f"`{fn.name}()` is marked `@bql.without_bql` here")}),
+        )
+    if fn.thread_starts:
+        node, module = fn.thread_starts[0]
+        return Lock(
+            False, False, frozenset({Link(node, module, f"`{fn.name}()` is started as a thread here")})
+        )
+    return INHERIT
+
+def forget_released(state: State, read_later: frozenset[str]) -> State:
+    """Drop the released guards that no block reachable from here reads again.
+
+    Keeping them would make every state carry every guard name the function ever released
+    (quadratic time and memory on long functions); nothing that reads `released` changes.
+    """
+    if all(name in read_later for name, _ in state.released):
+        return state
+    return replace(state, released=tuple((n, ends) for n, ends in state.released if n in read_later))

@@ -1,0 +1,224 @@
+"""The blocks of a CFG and the builder's plumbing: frames, statement dispatch, jumps.
+
+`BlockBuilder` starts and links blocks, dispatches each statement to a `_<NodeType>`
+method of its subclasses (cfg_simple.py, cfg.py), and routes `break`/`continue`/
+`return`/`raise` out through the open `with`, `try`, `finally` and loop frames.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Union
+
+import libcst as cst
+
+from bqlint.analysis.events import Borrow, Event, UnlockPoint, describe
+from bqlint.analysis.extract import Extractor
+from bqlint.analysis.scope import FunctionScope
+from bqlint.source import children
+
+
+@dataclass(eq=False)
+class Block:
+    events: list[Event] = field(default_factory=list)
+    succ: list[Block] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class CFG:
+    entry: Block
+    exit: Block
+    blocks: list[Block]
+
+    def dump(self) -> str:
+        """Return a text form for tests: one line per block, events and successors."""
+        index = {id(b): i for i, b in enumerate(self.blocks)}
+        lines = []
+        for i, block in enumerate(self.blocks):
+            if not block.events and not block.succ and block is not self.exit:
+                continue
+            events = "; ".join(describe(e) for e in block.events)
+            succ = ",".join(str(index[id(s)]) for s in block.succ)
+            lines.append(f"{i}: [{events}] -> {succ}")
+        return "\n".join(lines)
+
+
+@dataclass(eq=False)
+class LoopFrame:
+    head: Block
+    after: Block
+
+
+@dataclass(eq=False)
+class WithFrame:
+    exits: list[Event]
+
+
+@dataclass(eq=False)
+class TryFrame:
+    handlers: list[Block]
+    catches_all: bool
+
+
+@dataclass(eq=False)
+class FinallyFrame:
+    body: cst.BaseSuite
+
+
+Frame = Union[LoopFrame, WithFrame, TryFrame, FinallyFrame]
+
+
+class BlockBuilder:
+    """Start and link the blocks of `scope.fn`'s CFG; statements are built by subclasses."""
+
+    def __init__(self, scope: FunctionScope) -> None:
+        self.scope = scope
+        self.blocks: list[Block] = []
+        self.entry = self.new()
+        self.exit = self.new()
+        self.cur = self.entry
+        self.frames: list[Frame] = []
+        self.extract = Extractor(scope, self.emit, self.fork)
+        self._tokens = 0
+        # Borrow ids taken inside each open `with bql.locked():` block.
+        self._locked: list[set[int]] = []
+        self._raise_paths: dict[tuple[int, ...], Block] = {}
+
+    def build(self) -> CFG:
+        self.suite(self.scope.fn.node.body)
+        self.link(self.cur, self.exit)
+        return CFG(self.entry, self.exit, self.blocks)
+
+    # ---- plumbing --------------------------------------------------------------------
+    def new(self) -> Block:
+        block = Block()
+        self.blocks.append(block)
+        return block
+
+    def link(self, a: Block, b: Block) -> None:
+        if b not in a.succ:
+            a.succ.append(b)
+
+    def emit(self, event: Event) -> None:
+        self.cur.events.append(event)
+        if self._locked and isinstance(event, Borrow):
+            for inside in self._locked:
+                inside.add(event.bid)
+
+    def start(self, *preds: Block) -> Block:
+        block = self.new()
+        for pred in preds:
+            self.link(pred, block)
+        self.cur = block
+        return block
+
+    def fork(self, branches: list[Callable[[], None]]) -> None:
+        """Run each branch from the current block, then join them (`a if c else b`)."""
+        origin = self.cur
+        ends = []
+        for branch in branches:
+            self.start(origin)
+            branch()
+            ends.append(self.cur)
+        self.start(*ends)
+
+    def dead(self) -> None:
+        self.cur = self.new()
+
+    def suite(self, body: cst.BaseSuite | cst.BaseStatement | None) -> None:
+        if body is None:
+            return
+        if isinstance(body, (cst.IndentedBlock, cst.SimpleStatementSuite)):
+            for stmt in body.body:
+                self.statement(stmt)
+        else:
+            self.statement(body)
+
+    def statement(self, stmt: cst.CSTNode) -> None:
+        self.start(self.cur)
+        if _may_raise(stmt) and any(isinstance(f, (TryFrame, FinallyFrame)) for f in self.frames):
+            # An exception raised by this statement leaves from the state before it (its own
+            # inner statements add their edges; entering a `try` raises nothing).
+            self.link(self.cur, self.raise_path())
+            self.start(self.cur)  # the edge leaves before the statement's events
+        handler = getattr(self, f"_{type(stmt).__name__}", None)
+        if handler is not None:
+            handler(stmt)
+        elif isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                small_handler = getattr(self, f"_{type(small).__name__}", None)
+                if small_handler is not None:
+                    small_handler(small)
+                else:
+                    for child in _expressions(small):
+                        self.extract.end(self.extract.expr(child))
+
+    # ---- jumps -----------------------------------------------------------------------
+    def jump(self, kind: str) -> None:
+        """Leave through the frames: end `with` guards, run `finally`, reach the target."""
+        frames = self.frames
+        for depth in range(len(frames) - 1, -1, -1):
+            frame = frames[depth]
+            if isinstance(frame, WithFrame):
+                for event in frame.exits:
+                    # An exception leaving `with bql.locked():` goes on unchanged: the
+                    # runtime ends the borrows alive there without raising for them.
+                    if kind != "raise" or not isinstance(event, UnlockPoint) or event.kind != "locked":
+                        self.emit(event)
+            elif isinstance(frame, FinallyFrame):
+                self.frames = frames[:depth]
+                self.start(self.cur)
+                self.suite(frame.body)
+                self.frames = frames
+            elif isinstance(frame, LoopFrame) and kind in ("break", "continue"):
+                self.link(self.cur, frame.after if kind == "break" else frame.head)
+                self.dead()
+                return
+            elif isinstance(frame, TryFrame) and kind == "raise":
+                for handler in frame.handlers:
+                    self.link(self.cur, handler)
+                if frame.catches_all:
+                    self.dead()
+                    return
+                if frame.handlers:
+                    # Uncaught, it goes on: what the outer frames do (a `with` ending its
+                    # borrow) happens after the handlers were tried, not before.
+                    self.start(self.cur)
+        self.link(self.cur, self.exit)
+        self.dead()
+
+    def raise_path(self) -> Block:
+        """Return the entry of the path an exception takes from here (memoised per frames)."""
+        key = tuple(id(f) for f in self.frames)
+        path = self._raise_paths.get(key)
+        if path is None:
+            saved = self.cur
+            path = self.start()
+            self.jump("raise")
+            self.cur = saved
+            self._raise_paths[key] = path
+        return path
+
+
+def _may_raise(stmt: cst.CSTNode) -> bool:
+    """Whether an exception edge leaves this statement: not entering a `try`, and not the
+    cleanup itself (`g.release()`, `del g`), which would only invent paths where it failed."""
+    if isinstance(stmt, (cst.Try, cst.TryStar)):
+        return False
+    if isinstance(stmt, cst.SimpleStatementLine):
+        return not all(_is_cleanup(small) for small in stmt.body)
+    return True
+
+
+def _is_cleanup(small: cst.BaseSmallStatement) -> bool:
+    if isinstance(small, (cst.Del, cst.Pass)):
+        return True
+    if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+        func = small.value.func
+        return isinstance(func, cst.Attribute) and func.attr.value == "release" and not small.value.args
+    return False
+
+
+def _expressions(small: cst.CSTNode) -> list[cst.BaseExpression]:
+    return [c for c in children(small) if isinstance(c, cst.BaseExpression)]

@@ -1,0 +1,147 @@
+"""CFG builders for simple statements: assignments and unpacking, `del`, `return`, `raise`.
+
+The middle layer of the CFG builder (cfg_blocks.py below it, cfg.py's compound statements
+above): each `_<NodeType>` method emits the events of one statement.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from bqlint.analysis.cfg_blocks import BlockBuilder
+from bqlint.analysis.events import Bind, DelName, Escape, GuardWrite
+from bqlint.analysis.extract import GuardName, Temp, Value, is_synthetic
+
+
+class SimpleStatements(BlockBuilder):
+    """Emit the events of simple statements and of assignment targets."""
+
+    def _Expr(self, node: cst.Expr) -> None:
+        self.extract.end(self.extract.expr(node.value))
+
+    def _Assign(self, node: cst.Assign) -> None:
+        value = self.extract.expr(node.value)
+        for target in node.targets:
+            self.assign_target(target.target, value, node)
+        if is_synthetic(value) or not any(isinstance(t.target, cst.Name) for t in node.targets):
+            self.extract.end(value)  # a guard bound to a name lives on; a temporary ends
+
+    def _AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            value = self.extract.expr(node.value)
+            self.assign_target(node.target, value, node)
+            if is_synthetic(value) or not isinstance(node.target, cst.Name):
+                self.extract.end(value)
+
+    def _AugAssign(self, node: cst.AugAssign) -> None:
+        self.extract.end(self.extract.expr(node.value))
+        self.assign_target(node.target, None, node)
+
+    def assign_target(self, target: cst.BaseExpression, value: object, stmt: cst.CSTNode) -> None:
+        ex = self.extract
+        if isinstance(target, cst.Name):
+            name = target.value
+            if name in self.scope.globals and value is not None:
+                self.emit(Escape(_guard(value), target, "store"))
+            self.emit(ex.bind(name, value if isinstance(value, (Temp, GuardName)) else None))
+            return
+        if isinstance(target, (cst.Tuple, cst.List)):
+            self.unpack(target, value, stmt)
+            return
+        if isinstance(target, cst.StarredElement):
+            self.assign_target(target.value, value, stmt)
+            return
+        if isinstance(target, (cst.Attribute, cst.Subscript)):
+            temps = self.target_parts(target)
+            root = ex.guard_root(target)
+            if root is not None:
+                self.emit(GuardWrite(root, target))
+            if isinstance(value, (Temp, GuardName)):
+                self.emit(Escape(_guard(value), target, "store"))
+            if isinstance(target, cst.Attribute):
+                ex.property_access(target, "setter")
+            for temp in temps:
+                ex.end(temp)
+
+    def unpack(self, target: cst.Tuple | cst.List, value: object, stmt: cst.CSTNode) -> None:
+        """`a, *rest = x.borrow(), y.borrow(), 0`: each name takes the guard of its element (a
+        starred name every guard of its slice). Unpacking anything else binds values read out
+        of it, never a guard; the names are rebound all the same."""
+        ex = self.extract
+        elements = list(target.elements)
+        parts = ex.parts.get(str(value)) if is_synthetic(value) else None
+        stars = [i for i, e in enumerate(elements) if isinstance(e, cst.StarredElement)]
+        fits = parts is not None and (
+            len(parts) == len(elements) if not stars else len(stars) == 1 and len(parts) >= len(elements) - 1
+        )
+        if parts is None or not fits:
+            for element in elements:
+                self.assign_target(element.value, None, stmt)
+            return
+        after = len(elements) - 1 - stars[0] if stars else 0
+        for index, element in enumerate(elements):
+            if stars and index == stars[0]:
+                held = ex.union(parts[index : len(parts) - after])
+                self.assign_target(element.value, held, stmt)
+                ex.end(held)
+            else:
+                before = not stars or index < stars[0]
+                part = parts[index] if before else parts[len(parts) - (len(elements) - index)]
+                self.assign_target(element.value, part, stmt)
+
+    def target_parts(self, target: cst.Attribute | cst.Subscript) -> list[Value]:
+        """Evaluate the sub-expressions of an assignment target; return temporaries to end."""
+        ex = self.extract
+        temps: list[Value] = [ex.evaluate(target.value)]
+        if isinstance(target, cst.Subscript):
+            temps.extend(ex.slice_values(target))
+        return temps
+
+    def _Del(self, node: cst.Del) -> None:
+        self.delete(node.target)
+
+    def delete(self, target: cst.BaseExpression) -> None:
+        if isinstance(target, cst.Name):
+            if self.scope.may_hold_guard(target.value):
+                self.emit(DelName(target.value))
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self.delete(element.value)
+        elif isinstance(target, (cst.Attribute, cst.Subscript)):
+            temps = self.target_parts(target)
+            root = self.extract.guard_root(target)
+            if root is not None:
+                self.emit(GuardWrite(root, target))
+            for temp in temps:
+                self.extract.end(temp)
+
+    def _Return(self, node: cst.Return) -> None:
+        ex = self.extract
+        value = ex.expr(node.value)
+        if value is not None:  # `return g`, `return g, n`, `return {"g": g}` all hand out the guard
+            self.emit(Escape(_guard(value), node, "return"))
+        ex.end(value)
+        self.jump("return")
+
+    def _Raise(self, node: cst.Raise) -> None:
+        self.extract.end(self.extract.expr(node.exc))
+        self.extract.end(self.extract.expr(node.cause.item if node.cause else None))
+        self.jump("raise")
+
+    def _Break(self, node: cst.Break) -> None:
+        self.jump("break")
+
+    def _Continue(self, node: cst.Continue) -> None:
+        self.jump("continue")
+
+    def _FunctionDef(self, node: cst.FunctionDef) -> None:
+        for deco in node.decorators:
+            self.extract.end(self.extract.expr(deco.decorator))
+        self.emit(Bind(node.name.value))
+
+    def _ClassDef(self, node: cst.ClassDef) -> None:
+        self.emit(Bind(node.name.value))
+
+
+def _guard(value: object) -> str | int:
+    return str(value) if isinstance(value, GuardName) else int(value)  # type: ignore[call-overload]

@@ -1,0 +1,110 @@
+"""Calls of local names bound to callables: `cb = self.m`, `partial(self.m, 1)`, lambdas.
+
+`cb()` is expanded into the events of what `cb` is bound to, placed at the call; a lambda
+started as a thread has its calls and cell operations checked where they are written.
+A layer of `extract.Extractor`, between expressions and call classification.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from collections.abc import Callable
+from dataclasses import replace
+
+import libcst as cst
+
+from bqlint.analysis.events import Borrow, Call, CellOp, Event, LockChange, UnlockPoint
+from bqlint.analysis.expressions import ExpressionEvents, Value
+from bqlint.model import api
+
+
+class BoundCalls(ExpressionEvents):
+    """Expand calls of bound callables and lambdas into the events they stand for."""
+
+    @abstractmethod
+    def classify(self, node: cst.Call, receiver: Value) -> Value:
+        """Emit the events of the call itself; return a Temp for a borrowing call (extract.py)."""
+
+    def call_bound(self, node: cst.Call, name: str) -> None:
+        """`cb()` where `cb = self.m` / `partial(self.m, 1)` / `lambda: self.m(2)` on every
+        path: the events of calling what `cb` is bound to, placed at this call."""
+        self.calling.add(name)
+        try:
+            for value in self.scope.bound_callables(name):
+                if isinstance(value, cst.Lambda):
+                    # The lambda's body runs here: its borrows, cell operations and calls are
+                    # this call's (a call inside it is the first link of a chain).
+                    for event in self.lambda_events(value):
+                        if isinstance(event, Call):
+                            steps = tuple((fn, event.node) for fn in event.callees)
+                            event = replace(event, node=node, label=f"{name}()", via=steps)
+                        elif isinstance(event, (UnlockPoint, LockChange, CellOp, Borrow)):
+                            event = replace(event, node=node)
+                        self.emit(event)
+                    continue
+                if isinstance(value, cst.Call):  # functools.partial(f, *bound)
+                    stand_in = _partial_call(node, value)
+                    if stand_in is None:
+                        continue
+                else:
+                    stand_in = node.with_changes(func=value)
+                for event in self.captured(lambda: self.classify(stand_in, None)):
+                    if isinstance(event, Call):
+                        event = replace(event, node=node, label=f"{name}()")
+                    elif isinstance(event, (UnlockPoint, LockChange)):
+                        event = replace(event, node=node)
+                    elif isinstance(event, (CellOp, Borrow)):
+                        continue  # `cb = self.regs.borrow`: not followed
+                    self.emit(event)
+        finally:
+            self.calling.discard(name)
+
+    def captured(self, run: Callable[[], object]) -> list[Event]:
+        """Return the events `run` emits, instead of emitting them."""
+        emitted: list[Event] = []
+        saved, self.emit = self.emit, emitted.append
+        try:
+            run()
+        finally:
+            self.emit = saved
+        return emitted
+
+    def lambda_events(self, node: cst.Lambda) -> list[Event]:
+        """Return the events of evaluating a lambda's body (its parameters are new names)."""
+        params = {p.name.value for p in (*node.params.params, *node.params.kwonly_params)}
+        added = params - self.shadowed
+        self.shadowed |= added
+        try:
+            return self.captured(lambda: self.end(self.expr(node.body)))
+        finally:
+            self.shadowed -= added
+
+    def lambda_thread_target(self, node: cst.Call, qname: str) -> None:
+        """`Thread(target=lambda: self.m())`: the lambda runs without the BQL; its calls and cell
+        operations are checked (BQL006) where they are written."""
+        keyword, position = api.THREAD_STARTS[qname]
+        for index, arg in enumerate(node.args):
+            named = arg.keyword.value if arg.keyword is not None else None
+            if not (named == keyword or (named is None and index == position)):
+                continue
+            if isinstance(arg.value, cst.Lambda):
+                # Only what needs the BQL matters on the new thread: its cell operations and
+                # calls; its borrows are not this function's.
+                for event in self.lambda_events(arg.value):
+                    if isinstance(event, (Call, CellOp)):
+                        self.emit(replace(event, thread_start=node))
+
+
+def _partial_call(node: cst.Call, partial: cst.Call) -> cst.Call | None:
+    """`cb(*args, **kw)` for `cb = partial(f, *bound, **bound_kw)`: the call of `f` it makes.
+
+    As Python orders them: the bound positional arguments, the call's, then the keywords
+    (a keyword of the call after a bound one overrides it). None when there is no `f`.
+    """
+    if not partial.args or partial.args[0].keyword is not None or partial.args[0].star:
+        return None
+    bound = [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in partial.args[1:]]
+    given = [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in node.args]
+    positional = [a for a in (*bound, *given) if a.keyword is None and a.star != "**"]
+    named = [a for a in (*bound, *given) if a.keyword is not None or a.star == "**"]
+    return node.with_changes(func=partial.args[0].value, args=[*positional, *named])

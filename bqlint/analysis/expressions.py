@@ -1,0 +1,326 @@
+"""Turn one expression into events, in Python's evaluation order (calls aside).
+
+Receivers before arguments, arguments before the call; a temporary guard
+(`self.regs.borrow_mut().push(v)`) ends when the call or attribute access that consumes it
+is done (SPEC §3.1.1 "a temporary borrow lives for its expression"). The base of
+`extract.Extractor`, which adds the calls.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+from typing import Union
+
+import libcst as cst
+
+from bqlint.analysis.bindings import DISPLAY_TYPES, is_borrow_call
+from bqlint.analysis.events import (
+    Bind,
+    Call,
+    DelName,
+    EndBorrow,
+    Escape,
+    Event,
+    GuardUse,
+    UnlockPoint,
+)
+from bqlint.analysis.scope import FunctionScope
+from bqlint.model.classes import ClassInfo, Instance
+from bqlint.source import children, walk
+
+
+class Temp(int):
+    """The value of a borrowing call: a temporary guard, by borrow id."""
+
+
+class Derived(int):
+    """A value reached from a temporary guard (`self.regs.borrow().fifo`): the guard lives on."""
+
+
+class GuardName(str):
+    """The value of a Name that may hold a guard."""
+
+
+Value = Union[Temp, Derived, GuardName, None]
+
+
+def is_synthetic(value: object) -> bool:
+    """Whether `value` is a name the analysis made up to hold guards (never one in the source)."""
+    return type(value) is GuardName and value[:1] == "$"
+
+
+class ExpressionEvents(ABC):
+    """Emit the events of expressions of one function through `emit`; calls are a subclass's."""
+
+    def __init__(
+        self,
+        scope: FunctionScope,
+        emit: Callable[[Event], None],
+        fork: Callable[[list[Callable[[], None]]], None] | None = None,
+    ) -> None:
+        self.scope = scope
+        self.emit = emit
+        # Runs each branch from the current point and joins them (the CFG builder's blocks).
+        self.fork = fork
+        # Synthetic names ("$1") hold the guards of a conditional expression, a display or a
+        # `match` subject; a display's name also remembers the names of its elements.
+        self.parts: dict[str, list[GuardName | None]] = {}
+        self.calling: set[str] = set()  # local callables being expanded (`cb = cb2`)
+        self._fresh = 0
+        self.bids: dict[int, int] = {}
+        # Inner class of each temporary borrow, for methods called on it (`...borrow().m()`).
+        self.temp_inner: dict[int, ClassInfo] = {}
+        self.awaited: set[int] = set()
+        self.shadowed: set[str] = set()  # names bound by an enclosing comprehension
+
+    def bid(self, node: cst.CSTNode) -> int:
+        return self.bids.setdefault(id(node), len(self.bids) + 1)
+
+    # ---- expressions -----------------------------------------------------------------
+    def expr(self, node: cst.BaseExpression | None) -> Value:
+        """Emit the events of `node`; return its value when it is a guard.
+
+        A value read out of a temporary guard (`self.regs.borrow().level`) is a copy: the
+        guard is dropped right there, so the borrow ends before anything else runs.
+        """
+        value = self._expr(node)
+        if isinstance(value, Derived):
+            self.end(value)
+            return None
+        return value
+
+    def evaluate(self, node: cst.BaseExpression | None) -> Value:
+        """Like `expr`, but a value read out of a temporary guard keeps the guard alive:
+        the caller ends it (an assignment target writes through it first)."""
+        return self._expr(node)
+
+    @abstractmethod
+    def call(self, node: cst.Call) -> Value:
+        """Emit the events of a call; return a Temp for a borrowing call (extract.py)."""
+
+    def _expr(self, node: cst.BaseExpression | None) -> Value:
+        if node is None:
+            return None
+        if isinstance(node, cst.Name):
+            if self.scope.may_hold_guard(node.value) and node.value not in self.shadowed:
+                self.emit(GuardUse(node.value, node))
+                return GuardName(node.value)
+            return None
+        if isinstance(node, cst.Call):
+            return self.call(node)
+        if isinstance(node, cst.Subscript):
+            value = self._expr(node.value)
+            for temp in self.slice_values(node):
+                self.end(temp)
+            if type(value) is GuardName and value[:1] == "$":
+                self.end(value)
+            return Derived(int(value)) if isinstance(value, (Temp, Derived)) else None
+        if isinstance(node, cst.Attribute):
+            value = self._expr(node.value)
+            if isinstance(value, (Temp, Derived)):
+                return Derived(int(value))
+            if type(value) is GuardName and value[:1] == "$":
+                self.end(value)
+            self.property_access(node, "getter")
+            return None
+        kind = type(node)
+        if kind is cst.IfExp and self.fork is not None and self.holds_guards(node):
+            return self.conditional(node)  # type: ignore[arg-type]
+        if kind in DISPLAY_TYPES:
+            return self.display(node)  # type: ignore[arg-type]
+        if isinstance(node, cst.Await):
+            if isinstance(node.expression, cst.Call):
+                self.awaited.add(id(node.expression))
+            self.end(self.expr(node.expression))
+            self.emit(UnlockPoint(node, "await"))
+            return None
+        if isinstance(node, cst.Yield):
+            yielded = node.value
+            inner = self.expr(yielded.item if isinstance(yielded, cst.From) else yielded)
+            if inner is not None:
+                self.emit(Escape(inner if isinstance(inner, str) else int(inner), node, "yield"))
+            self.emit(UnlockPoint(node, "yield"))
+            self.end_synthetic(inner)
+            return None
+        if isinstance(node, cst.Lambda):
+            return None
+        if isinstance(node, cst.NamedExpr):
+            value = self.expr(node.value)
+            if isinstance(node.target, cst.Name):
+                self.emit(self.bind(node.target.value, value))
+                self.end_synthetic(value)
+                if isinstance(value, (Temp, GuardName)):
+                    return GuardName(node.target.value)  # `with (g := cell.borrow_mut()):`
+            self.end(value)
+            return None
+        if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
+            return self.comprehension(node)
+        temps = [self.expr(inner) for inner in _subexpressions(node)]
+        for temp in temps:
+            self.end(temp)
+        return None
+
+    def slice_values(self, node: cst.Subscript) -> list[Value]:
+        """Evaluate the index or the slice bounds (`data[: self.room()]`) of a subscript, in
+        order; return what they leave to end."""
+        temps: list[Value] = []
+        for element in node.slice:
+            part = element.slice
+            if isinstance(part, cst.Index):
+                temps.append(self.expr(part.value))
+            elif isinstance(part, cst.Slice):
+                temps.extend(self.expr(bound) for bound in (part.lower, part.upper, part.step))
+        return temps
+
+    # ---- guards held by compound values (SPEC §3.1.2 "Binding forms") --------------------
+    def fresh(self) -> str:
+        self._fresh += 1
+        return f"${self._fresh}"
+
+    def holds_guards(self, node: cst.BaseExpression) -> bool:
+        """Whether evaluating `node` may produce a guard (a borrow, or a name holding one)."""
+        for inner in walk(node):
+            if isinstance(inner, cst.Call) and is_borrow_call(inner):
+                return True
+            if isinstance(inner, cst.Name) and self.scope.may_hold_guard(inner.value):
+                return True
+        return False
+
+    def own(self, value: Value) -> GuardName | None:
+        """Return a synthetic name holding the guard `value` (a snapshot of a named guard)."""
+        if is_synthetic(value):
+            return value  # type: ignore[return-value]
+        if not isinstance(value, (Temp, GuardName)):
+            self.end(value)
+            return None
+        name = self.fresh()
+        self.emit(self.bind(name, value))
+        return GuardName(name)
+
+    def union(self, parts: list[GuardName | None]) -> GuardName | None:
+        """Return a synthetic name holding every guard of `parts` (None when there is none)."""
+        held = [p for p in parts if p is not None]
+        if not held:
+            return None
+        name = self.fresh()
+        for index, part in enumerate(held):
+            self.emit(Bind(name, alias=str(part), keep=index > 0))
+        self.parts[name] = list(parts)
+        return GuardName(name)
+
+    def conditional(self, node: cst.IfExp) -> Value:
+        """`a.borrow() if c else b.borrow_mut()`: on each branch its own value; after the join
+        the result may hold either guard (a may-fact)."""
+        self.end(self.expr(node.test))
+        name = self.fresh()
+
+        def branch(expr: cst.BaseExpression) -> Callable[[], None]:
+            def run() -> None:
+                value = self.expr(expr)
+                if is_synthetic(value):
+                    self.emit(Bind(name, alias=str(value)))
+                    self.end(value)
+                else:
+                    self.emit(self.bind(name, value))
+                    if not isinstance(value, (Temp, GuardName)):
+                        self.end(value)
+
+            return run
+
+        assert self.fork is not None
+        self.fork([branch(node.body), branch(node.orelse)])
+        return GuardName(name)
+
+    def display(self, node: cst.Tuple | cst.List | cst.Set | cst.Dict) -> Value:
+        """A tuple/list/set/dict display: a guard inside it lives as long as the display."""
+        parts: list[GuardName | None] = []
+        for element in node.elements:
+            if isinstance(element, cst.DictElement):
+                self.end(self.expr(element.key))
+            value = self.expr(element.value)
+            parts.append(self.own(value) if isinstance(value, (Temp, GuardName)) else None)
+            if not isinstance(value, (Temp, GuardName)):
+                self.end(value)
+        return self.union(parts)
+
+    def end_synthetic(self, value: Value) -> None:
+        if type(value) is GuardName and value[:1] == "$":
+            self.end(value)
+
+    def comprehension(self, node: cst.ListComp | cst.SetComp | cst.GeneratorExp | cst.DictComp) -> Value:
+        """The first iterable runs here; the rest runs in the comprehension's own scope,
+        where its targets are new names (a guard's name reused there is not the guard)."""
+        self.end(self.expr(node.for_in.iter))
+        clause: cst.CompFor | None = node.for_in
+        names: set[str] = set()
+        parts: list[cst.BaseExpression] = []
+        first = True
+        while clause is not None:
+            names.update(n.value for n in walk(clause.target) if isinstance(n, cst.Name))
+            if not first:
+                parts.append(clause.iter)
+            parts.extend(cond.test for cond in clause.ifs)
+            clause, first = clause.inner_for_in, False
+        parts.extend([node.key, node.value] if isinstance(node, cst.DictComp) else [node.elt])
+        added = names - self.shadowed
+        self.shadowed |= added
+        try:
+            for part in parts:
+                self.end(self.expr(part))
+        finally:
+            self.shadowed -= added
+        return None
+
+    def property_access(self, node: cst.Attribute, kind: str) -> None:
+        """Reading or assigning a property runs its getter or setter: a call."""
+        owner_key = self.scope.key_of(node.value)
+        if owner_key is None:
+            return
+        typed = self.scope.type_of_key(owner_key)
+        if not isinstance(typed, Instance) or not typed.cls.is_property(node.attr.value):
+            return
+        accessor = typed.cls.accessor(node.attr.value, kind)
+        if accessor is not None:
+            self.emit(Call(node, (accessor,), owner_key, (), (), label=f"{text_of(node)}"))
+
+    def end(self, value: Value) -> None:
+        """The value is dropped: a temporary guard ends; a synthetic name lets go of its guards."""
+        kind = type(value)
+        if kind is Temp or kind is Derived:
+            self.emit(EndBorrow((int(value),)))  # type: ignore[arg-type]
+        elif kind is GuardName and value[:1] == "$":  # type: ignore[index]
+            for part in self.parts.get(str(value), ()):  # kept: each `case` ends them again
+                if part is not None:
+                    self.end(part)
+            self.emit(DelName(str(value)))
+
+    def bind(self, name: str, value: Value) -> Event:
+        if isinstance(value, Temp):
+            return Bind(name, bid=int(value))
+        if isinstance(value, GuardName):
+            return Bind(name, alias=str(value))
+        return Bind(name)
+
+
+def text_of(expr: cst.BaseExpression) -> str:
+    """Return `expr` as a short label: names, attributes, `f()`, `x[...]`."""
+    if isinstance(expr, cst.Name):
+        return expr.value
+    if isinstance(expr, cst.Attribute):
+        return f"{text_of(expr.value)}.{expr.attr.value}"
+    if isinstance(expr, cst.Call):
+        return f"{text_of(expr.func)}()"
+    if isinstance(expr, cst.Subscript):
+        return f"{text_of(expr.value)}[...]"
+    return "..."
+
+
+def _subexpressions(node: cst.CSTNode) -> Iterator[cst.BaseExpression]:
+    """Yield the nearest expressions under `node`, through the nodes that only wrap them
+    (arguments, elements, f-string parts and format specs, comparison targets), in order."""
+    for child in children(node):
+        if isinstance(child, cst.BaseExpression):
+            yield child
+        else:
+            yield from _subexpressions(child)

@@ -117,7 +117,7 @@ class _Guard(Generic[T]):
         [1, 2]
         """
         inner = _inner(self, "value")
-        return inner.value if has_own_value(inner) else inner
+        return inner.value if has_own_value(inner) else inner  # type: ignore[no-any-return]
 
     def _end(self, retire: bool = True) -> None:
         """End the borrow for good: unregister it and cut the guard from its cell.

@@ -414,10 +414,7 @@ class FunctionScope:
         return found if isinstance(found, (ClassInfo, FunctionInfo)) else None
 
     def _nested_function(self, name: str) -> FunctionInfo | None:
-        for fn in self.project.functions:
-            if fn.parent is self.fn and fn.name == name:
-                return fn
-        return None
+        return self.project.nested_function(self.fn, name)
 
     def methods_on(self, typed: FieldType | None, name: str) -> tuple[FunctionInfo, ...]:
         if isinstance(typed, Instance):

@@ -234,6 +234,7 @@ class Project:
         self._by_stem: dict[str, list[ModuleInfo]] = {}
         self.classes: list[ClassInfo] = []
         self.functions: list[FunctionInfo] = []
+        self._nested: dict[int, dict[str, FunctionInfo]] = {}
         self._class_of_node: dict[int, ClassInfo] = {}
         self._function_of_node: dict[int, FunctionInfo] = {}
 
@@ -263,6 +264,12 @@ class Project:
     def register_function(self, info: FunctionInfo) -> None:
         self.functions.append(info)
         self._function_of_node[id(info.node)] = info
+        if info.parent is not None:
+            self._nested.setdefault(id(info.parent), {}).setdefault(info.name, info)
+
+    def nested_function(self, parent: FunctionInfo, name: str) -> FunctionInfo | None:
+        """Return the first function named `name` defined directly in `parent`, or None."""
+        return self._nested.get(id(parent), {}).get(name)
 
     def class_of(self, node: cst.ClassDef) -> ClassInfo | None:
         return self._class_of_node.get(id(node))

@@ -25,7 +25,7 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from .errors import SharedBorrowWriteError
-from .guard_base import _Guard, _inner, _set_cell
+from .guard_base import _Guard, _inner, _set_cell, has_own_value
 from .guard_operators import install_operators
 from .guard_reads import read_through
 from .lock import _HELD, STATE, BorrowSite
@@ -166,12 +166,17 @@ class BqlRefMut(_Guard[T]):
 
     @property
     def value(self) -> T:
-        """The whole inner value; assign to it to replace the value in the cell."""
-        return _inner(self, "value")  # type: ignore[no-any-return]
+        """The whole inner value; assign to it to replace the value in the cell. An inner
+        value with its own `value` attribute is read and written through it instead."""
+        inner = _inner(self, "value")
+        return inner.value if has_own_value(inner) else inner  # type: ignore[no-any-return]
 
     @value.setter
     def value(self, new: T) -> None:
-        _inner(self, "value")
+        inner = _inner(self, "value")
+        if has_own_value(inner):
+            inner.value = new
+            return
         cell = self._cell
         assert cell is not None
         cell._value = new
@@ -227,7 +232,7 @@ class BqlRefMut(_Guard[T]):
             usable = False
         if not usable and (error := self._misuse(f"setting .{name}")) is not None:
             raise error
-        if name == "value":
+        if name == "value" and not has_own_value(cell._value):
             cell._value = value
         else:
             setattr(cell._value, name, value)

@@ -107,7 +107,8 @@ class _Guard(Generic[T]):
 
     @property
     def value(self) -> T:
-        """The whole inner value (the object itself, not a copy).
+        """The whole inner value (the object itself, not a copy), unless it has its own
+        `value` attribute, which is then what this reads.
 
         >>> import bql
         >>> with bql.locked():
@@ -115,7 +116,8 @@ class _Guard(Generic[T]):
         ...         items.value
         [1, 2]
         """
-        return _inner(self, "value")  # type: ignore[no-any-return]
+        inner = _inner(self, "value")
+        return inner.value if has_own_value(inner) else inner  # type: ignore[no-any-return]
 
     def _end(self, retire: bool = True) -> None:
         """End the borrow for good: unregister it and cut the guard from its cell.
@@ -219,6 +221,13 @@ _set_cell: Callable[[_Guard[Any], BqlRefCell[Any] | None], None] = vars(_Guard)[
 
 def _holds_bql() -> bool:
     return getattr(_HELD, "held", False) is True
+
+
+def has_own_value(inner: object) -> bool:
+    """Whether the inner value has its own `value` attribute: then `guard.value` is that
+    attribute, like any other (SPEC §2.2: a guard gives attribute access to the inner value),
+    and only a value without one is reached whole through `guard.value`."""
+    return hasattr(inner, "value")
 
 
 def _inner(guard: _Guard[Any], what: str) -> Any:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .guard import BqlRef, BqlRefMut, _retire
-from .guard_base import _Guard, _pooled, _set_cell
+from .guard_base import _Guard, _pooled, _set_cell, has_own_value
 from .guard_reads import _learn
 from .lock import _HELD, STATE, on_checks_changed
 
@@ -132,7 +132,7 @@ def _mut_class(cell: BqlRefCell[Any]) -> type[BqlRefMut[Any]]:
             usable = False
         if not usable and (error := self._misuse(f"setting .{name}")) is not None:
             raise error
-        if name == "value":
+        if name == "value" and not has_own_value(cell._value):
             cell._value = value
         else:
             setattr(cell._value, name, value)
@@ -141,7 +141,7 @@ def _mut_class(cell: BqlRefCell[Any]) -> type[BqlRefMut[Any]]:
         # As `_setattr_mut_unchecked`: checks off, only release is checked.
         if self is cell._mut_new or self is cell._mut_old:
             raise self._released(f"setting .{name}")
-        if name == "value":
+        if name == "value" and not has_own_value(cell._value):
             cell._value = value
         else:
             setattr(cell._value, name, value)
@@ -175,7 +175,7 @@ def _setattr_mut_unchecked(self: BqlRefMut[Any], name: str, value: Any) -> None:
     cell = self._cell
     if cell is None or self is cell._mut_new or self is cell._mut_old:
         raise self._released(f"setting .{name}")
-    if name == "value":
+    if name == "value" and not has_own_value(cell._value):
         cell._value = value
     else:
         setattr(cell._value, name, value)

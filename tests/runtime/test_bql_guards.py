@@ -291,6 +291,33 @@ def test_value_gets_and_replaces_the_whole_inner_value(bql_held):
     assert cell.borrow().value == [9, 3]
 
 
+class _TimerRegs:
+    def __init__(self) -> None:
+        self.value = 0xFFFF  # a register named `value` (SP804's TimerXValue)
+        self.load = 0
+
+
+@pytest.mark.parametrize("checks", [True, False])
+def test_an_inner_value_with_its_own_value_field_is_reached_through_it(bql_held, checks):
+    # SPEC §2.2: a guard gives attribute access to the inner value; `.value` reaches the
+    # whole value only when the inner value has no `value` attribute of its own.
+    bql.set_checks(checks)
+    try:
+        cell = bql.BqlRefCell(_TimerRegs())
+        with cell.borrow_mut() as regs:
+            regs.value = 5
+            regs.load = 7
+            assert regs.value == 5
+        guard = cell.borrow_mut()
+        guard.value -= 1
+        guard.release()
+        with cell.borrow() as regs:
+            assert (regs.value, regs.load) == (4, 7)
+            assert isinstance(cell.borrow().value, int)
+    finally:
+        bql.set_checks(True)
+
+
 def test_items_through_an_exclusive_borrow(bql_held):
     cell = bql.BqlRefCell({"a": 1})
     with cell.borrow_mut() as mapping:

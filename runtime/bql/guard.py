@@ -7,7 +7,7 @@ true (so `if g := cell.try_borrow():` works) and its repr shows the guard. Split
 concept and the cells read better without it.
 
 For speed, a cell keeps the last two guards of each kind it released and hands one out
-again when nothing else refers to it any more (`cell._ref_guard`): a borrow then creates
+again when nothing else refers to it any more (`ref_cell._ref_guard`): a borrow then creates
 no object and no `__del__` runs. A kept guard is released all the same, and stays so for
 whoever still holds it. The guards of a cell are of classes made for that cell, whose
 `with` methods and attribute writes reach it without reading the guard (`new_mut`); to
@@ -82,7 +82,7 @@ class BqlRef(_Guard[T]):
     ) -> None:
         # _end() inlined: this is the hot path of every `with cell.borrow()` block. The
         # guard is released by entering its cell's pool, for reuse by the next borrow but
-        # one (see `cell._ref_guard`); the guard it pushes out is released for good.
+        # one (see `ref_cell._ref_guard`); the guard it pushes out is released for good.
         cell = self._cell
         if cell is not None and self is not cell._ref_new and self is not cell._ref_old:
             if _LIVE:  # empty with checks off: no lookup

@@ -32,7 +32,7 @@ def _free_refs() -> int:
     """Return what `sys.getrefcount(guard)` says, in a borrow, of a guard nothing else holds.
 
     A cell keeps the guards it released last and hands one out again when only the cell
-    refers to it (see `cell._ref_guard`). That is 3 (the cell's slot, the local, the
+    refers to it (see `ref_cell._ref_guard`). That is 3 (the cell's slot, the local, the
     argument) where every reference is counted, as on CPython 3.10 to 3.13. An
     interpreter that passes some locals without counting them (3.14's borrowed loads)
     may count differently: the test below is written as the borrows write it, and any
@@ -65,7 +65,7 @@ class _Guard(Generic[T]):
 
     A guard is live from its borrow to its release. Released, it no longer reaches the
     value: either its `_cell` is None, or it is one of the two guards of its kind its cell
-    keeps for reuse (`cell._ref_guard`), which still point to the cell so that handing
+    keeps for reuse (`ref_cell._ref_guard`), which still point to the cell so that handing
     one out again costs no write. Every use checks both.
     """
 
@@ -161,7 +161,7 @@ class _Guard(Generic[T]):
 
     def __del__(self) -> None:
         # A dropped guard ends its borrow, as a Rust guard does when it goes out of scope.
-        # Guards are reused (see `cell._ref_guard`), so a borrow does not pay for creating
+        # Guards are reused (see `ref_cell._ref_guard`), so a borrow does not pay for creating
         # one and for this call: only a guard dropped live, or dropped by its cell, does.
         cell = self._cell
         if cell is not None and not _pooled(self, cell):

@@ -1,7 +1,7 @@
 """The guard classes made for each cell, and the switch between checked and unchecked proxies.
 
 A cell's guards are of subclasses of `BqlRef`/`BqlRefMut` made on its first borrow of
-that kind (`new_ref`, `new_mut`, called by `cell.py`); `bql.set_checks` swaps the guards'
+that kind (`new_ref`, `new_mut`, called by `ref_cell.py`); `bql.set_checks` swaps the guards'
 hot proxies here (`_install_proxies`).
 """
 

@@ -447,7 +447,7 @@ def test_operators_after_release_raise(bql_held):
 
 
 # A cell hands out again the guards it released last, when nothing else refers to them
-# (bql.cell._ref_guard): these tests pin down that reuse is never visible.
+# (bql.ref_cell._ref_guard): these tests pin down that reuse is never visible.
 
 
 @pytest.mark.parametrize("kind", ["borrow", "borrow_mut"])

@@ -91,13 +91,18 @@ class Extractor(BoundCalls):
                 isinstance(func.value, cst.Call)
                 and isinstance(func.value.func, cst.Name)
                 and func.value.func.value == "super"
+                and scope.is_builtin("super")
             ):
                 # `super(Cls, self).m()` starts after `Cls`; `super().m()` after the enclosing class.
                 start = scope.resolve_name(func.value.args[0].value) if func.value.args else None
                 callees = scope.super_method(method, start if isinstance(start, ClassInfo) else None)
                 self.project_call(node, callees, ("self",), f"super().{method}()")
                 return None
-            if _is_type_of(func.value, scope.self_name) and scope.fn.cls is not None:
+            if (
+                _is_type_of(func.value, scope.self_name)
+                and scope.is_builtin("type")
+                and scope.fn.cls is not None
+            ):
                 # `type(self).m(self, ...)`: `self.m(...)` spelled through the class.
                 callees = tuple(scope.fn.cls.implementations(method))
                 bound = tuple(c for c in callees if c.self_name is not None)

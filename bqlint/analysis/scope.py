@@ -413,6 +413,11 @@ class FunctionScope:
         found = nested.lookup(parts[1:]) if len(parts) > 1 else nested
         return found if isinstance(found, (ClassInfo, FunctionInfo)) else None
 
+    def is_builtin(self, name: str) -> bool:
+        """Whether `name` here is Python's builtin: no local, import or module definition
+        binds it (a module that defines its own `type` or `super` means that one)."""
+        return name not in self.locals and name not in self.imports and name not in self.module.symbols
+
     def _nested_function(self, name: str) -> FunctionInfo | None:
         return self.project.nested_function(self.fn, name)
 

@@ -70,7 +70,7 @@ def _collect_defs(
                 stmt.name.value, f"{prefix}.{stmt.name.value}", stmt, module, project, cls, parent
             )
             if cls is not None and parent is None:
-                accessor = _accessor(stmt)
+                accessor = _accessor(stmt, module)
                 if accessor == "getter" or accessor is None:
                     cls.methods[fn.name] = fn
                 if accessor is not None:
@@ -111,6 +111,7 @@ def _collect_property_calls(cls: ClassInfo) -> None:
                 and isinstance(small.targets[0].target, cst.Name)
                 and isinstance(small.value, cst.Call)
                 and dotted(small.value.func) in ("property", "builtins.property")
+                and "property" not in cls.module.symbols
             ):
                 continue
             accessors: dict[str, FunctionInfo] = {}
@@ -127,11 +128,16 @@ def _collect_property_calls(cls: ClassInfo) -> None:
                 cls.properties[small.targets[0].target.value] = accessors
 
 
-def _accessor(node: cst.FunctionDef) -> str | None:
-    """Return "getter", "setter" or "deleter" for a property accessor, else None."""
+def _accessor(node: cst.FunctionDef, module: ModuleInfo) -> str | None:
+    """Return "getter", "setter" or "deleter" for a property accessor, else None.
+
+    A bare `@property` is the builtin unless the module binds that name itself.
+    """
     for deco in node.decorators:
         expr = deco.decorator
         if isinstance(expr, cst.Name) and expr.value in ("property", "cached_property"):
+            if expr.value == "property" and "property" in module.symbols:
+                continue
             return "getter"
         if isinstance(expr, cst.Attribute):
             if expr.attr.value in ("setter", "deleter") and isinstance(expr.value, cst.Name):

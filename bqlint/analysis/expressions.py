@@ -23,8 +23,10 @@ from bqlint.analysis.events import (
     Escape,
     Event,
     GuardUse,
+    Narrow,
     UnlockPoint,
 )
+from bqlint.analysis.narrowing import narrowing
 from bqlint.analysis.scope import FunctionScope
 from bqlint.model.classes import ClassInfo, Instance
 from bqlint.source import children, walk
@@ -214,9 +216,13 @@ class ExpressionEvents(ABC):
         the result may hold either guard (a may-fact)."""
         self.end(self.expr(node.test))
         name = self.fresh()
+        # `g if g is None else None`: each branch knows what the test says of a guard name.
+        when_none, when_some = narrowing(self.scope, node.test)
 
-        def branch(expr: cst.BaseExpression) -> Callable[[], None]:
+        def branch(expr: cst.BaseExpression, narrowed: str | None) -> Callable[[], None]:
             def run() -> None:
+                if narrowed:
+                    self.emit(Narrow(narrowed))
                 value = self.expr(expr)
                 if is_synthetic(value):
                     self.emit(Bind(name, alias=str(value)))
@@ -229,7 +235,7 @@ class ExpressionEvents(ABC):
             return run
 
         assert self.fork is not None
-        self.fork([branch(node.body), branch(node.orelse)])
+        self.fork([branch(node.body, when_none), branch(node.orelse, when_some)])
         return GuardName(name)
 
     def display(self, node: cst.Tuple | cst.List | cst.Set | cst.Dict) -> Value:

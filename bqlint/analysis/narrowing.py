@@ -7,11 +7,15 @@ SPEC §3.1.2: a guard is an object, so only `is None`, `is not None`, `== None` 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import libcst as cst
 
-from bqlint.analysis.extract import GuardName
 from bqlint.analysis.scope import FunctionScope
 from bqlint.source import walk
+
+if TYPE_CHECKING:
+    from bqlint.analysis.expressions import GuardName
 
 
 def captures(pattern: cst.MatchPattern) -> list[str]:

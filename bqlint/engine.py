@@ -16,6 +16,7 @@ from bqlint.analysis.flow import FunctionFlow
 from bqlint.analysis.cfg import CFG
 from bqlint.analysis.interprocedural import analyze_project, build_cfg
 from bqlint.cache import Cache, content_digest, group_key, settings_key
+from bqlint.collector import collector_paused
 from bqlint.config import Settings
 from bqlint.deepstack import on_deep_stack
 from bqlint.diagnostics import Diagnostic, Position
@@ -182,6 +183,11 @@ def analyse_group(members: list[ModuleInfo], facts: list[FileFacts], settings: S
     file CPython rejects (its facts say why) is BQL999 and not parsed; a module whose analysis
     raises is reported as an internal error, and the others are still checked.
     """
+    with collector_paused():
+        return _analyse_group(members, facts, settings)
+
+
+def _analyse_group(members: list[ModuleInfo], facts: list[FileFacts], settings: Settings) -> GroupResult:
     fresh = [
         ModuleInfo(m.name, m.root, _copy_source(m.source), m.is_package)
         for m in members

@@ -10,6 +10,7 @@ from bqlint.analysis.flow import FunctionFlow
 from bqlint.analysis.interprocedural import analyze_project
 from bqlint.analysis.scope import FunctionScope
 from bqlint.config import Settings
+from bqlint.engine import run
 from bqlint.model.build import build_project
 from bqlint.model.project import ModuleInfo, Project
 from bqlint.source import SourceFile
@@ -49,3 +50,10 @@ def flow_of(body: str, name: str) -> FunctionFlow:
     project = project_of(body)
     flows = analyze_project(project.functions)
     return next(flows[id(f)] for f in project.functions if f.name == name)
+
+
+def findings_of(folder: Path, text: str) -> list[tuple[str, int]]:
+    """Check `text` as `folder/dev.py`; return (code, row) of every diagnostic."""
+    path = folder / "dev.py"
+    path.write_text(text)
+    return [(d.code, d.span.start.row) for d in run(Settings(root=folder), [path]).diagnostics]

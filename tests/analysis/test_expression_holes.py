@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bqlint.config import Settings
-from bqlint.engine import run
+from tests.analysis.helpers import findings_of
 
 TEMPLATE = '''import bql
 
@@ -102,10 +101,7 @@ QUIET = {
 
 
 def _findings(tmp_path: Path, line: str, async_line: str = "pass") -> list[tuple[str, int]]:
-    path = tmp_path / "dev.py"
-    path.write_text(TEMPLATE.format(line=line, async_line=async_line))
-    report = run(Settings(root=tmp_path), [path])
-    return [(d.code, d.span.start.row) for d in report.diagnostics]
+    return findings_of(tmp_path, TEMPLATE.format(line=line, async_line=async_line))
 
 
 @pytest.mark.parametrize("name", sorted(HOLES))

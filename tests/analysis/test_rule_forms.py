@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bqlint.config import Settings
-from bqlint.engine import run
+from tests.analysis.helpers import findings_of
 
 UNLOCK_TEMPLATE = '''import asyncio
 import threading
@@ -217,13 +216,9 @@ MUTATION_CASES = {
 
 def _check(tmp_path: Path, text: str, code: str | None) -> None:
     """`code` is reported on every row marked `# X` (`A+B`: both there), and nothing else."""
-    path = tmp_path / "dev.py"
-    path.write_text(text)
-    lines = text.splitlines()
-    rows = [row for row, line in enumerate(lines, 1) if "# X" in line]
+    rows = [row for row, line in enumerate(text.splitlines(), 1) if "# X" in line]
     want = [(each, row) for row in rows for each in code.split("+")] if code else []
-    report = run(Settings(root=tmp_path), [path])
-    assert [(d.code, d.span.start.row) for d in report.diagnostics] == want
+    assert findings_of(tmp_path, text) == want
 
 
 @pytest.mark.parametrize("hold", sorted(BORROWS))

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bqlint.config import Settings
-from bqlint.engine import run
+from tests.analysis.helpers import findings_of
 from tests.analysis.test_expression_holes import TEMPLATE
 
 STATEMENTS = {
@@ -41,10 +40,8 @@ STATEMENTS = {
 
 @pytest.mark.parametrize("name", sorted(STATEMENTS))
 def test_a_call_in_every_statement_form_is_seen(tmp_path: Path, name: str) -> None:
-    path = tmp_path / "dev.py"
-    path.write_text(TEMPLATE.format(line=STATEMENTS[name], async_line="pass"))
-    lines = path.read_text().splitlines()
+    text = TEMPLATE.format(line=STATEMENTS[name], async_line="pass")
+    lines = text.splitlines()
     method = lines.index("    def method(self, data: list[int], flag: bool, other: object) -> object:")
-    calls = [row for row, text in enumerate(lines, 1) if row > method and "self.again()" in text]
-    report = run(Settings(root=tmp_path), [path])
-    assert [(d.code, d.span.start.row) for d in report.diagnostics] == [("BQL003", row) for row in calls]
+    calls = [row for row, line in enumerate(lines, 1) if row > method and "self.again()" in line]
+    assert findings_of(tmp_path, text) == [("BQL003", row) for row in calls]

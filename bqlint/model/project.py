@@ -35,6 +35,9 @@ class ModuleInfo:
     # name -> ("import", dotted target) | ("def", node) | ("class", node) | ("alias", expr)
     symbols: dict[str, tuple[str, object]] = field(default_factory=dict)
     star_imports: list[str] = field(default_factory=list)
+    # A module-level class that rebinds its own name (`class A(A):`) -> the binding its bases
+    # see: Python evaluates them before the name is bound again.
+    earlier: dict[int, tuple[str, object]] = field(default_factory=dict)
     imported_modules: set[str] = field(default_factory=set)
     _names: tuple[str, ...] | None = None
 
@@ -158,6 +161,27 @@ def collect_symbols(module: ModuleInfo, tree: cst.Module) -> None:
     for node in statements(tree, into_scopes=True):
         if isinstance(node, (cst.Import, cst.ImportFrom)):
             _add_import(module, node)
+    _record_earlier_bindings(module, tree)
+
+
+def _record_earlier_bindings(module: ModuleInfo, tree: cst.Module) -> None:
+    """Fill `module.earlier` for the classes whose name was bound before them."""
+    bound: dict[str, tuple[str, object]] = {}
+    for node in statements(tree, into_scopes=False):
+        if isinstance(node, cst.ClassDef):
+            earlier = bound.get(node.name.value)
+            if earlier is not None:
+                module.earlier[id(node)] = earlier
+            bound[node.name.value] = ("class", node)
+        elif isinstance(node, cst.FunctionDef):
+            bound[node.name.value] = ("def", node)
+        elif isinstance(node, (cst.Import, cst.ImportFrom)):
+            bound.update((local, ("import", target)) for local, target in import_bindings(node, module))
+        elif isinstance(node, cst.Assign) and len(node.targets) == 1:
+            target = node.targets[0].target
+            # An import wins over an assignment, as in `symbols` (`except ImportError: X = object`).
+            if isinstance(target, cst.Name) and bound.get(target.value, ("",))[0] != "import":
+                bound[target.value] = ("alias", node.value)
 
 
 def import_bindings(node: cst.Import | cst.ImportFrom, module: ModuleInfo) -> list[tuple[str, str]]:
@@ -333,6 +357,19 @@ class Project:
                 if found is not None and not isinstance(found, External):
                     return found
             return External(canonical_api(".".join([module.name, *rest])))
+        return self._resolve_entry(module, entry, head, tail, _depth)
+
+    def resolve_with(self, module: ModuleInfo, expr: cst.BaseExpression, entry: tuple[str, object]) -> Target:
+        """Resolve `expr` in `module` with its first name bound to `entry` (an earlier binding)."""
+        name = dotted(expr)
+        if name is None:
+            return None
+        head, *tail = name.split(".")
+        return self._resolve_entry(module, entry, head, tail, 0)
+
+    def _resolve_entry(
+        self, module: ModuleInfo, entry: tuple[str, object], head: str, tail: list[str], _depth: int
+    ) -> Target:
         kind, value = entry
         if kind == "import":
             return self.resolve(".".join([str(value), *tail]), module.root, _depth + 1)

@@ -259,6 +259,7 @@ class Project:
         self.classes: list[ClassInfo] = []
         self.functions: list[FunctionInfo] = []
         self._nested: dict[int, dict[str, FunctionInfo]] = {}
+        self._inner: dict[int, list[FunctionInfo]] = {}
         self._class_of_node: dict[int, ClassInfo] = {}
         self._function_of_node: dict[int, FunctionInfo] = {}
 
@@ -290,10 +291,19 @@ class Project:
         self._function_of_node[id(info.node)] = info
         if info.parent is not None:
             self._nested.setdefault(id(info.parent), {}).setdefault(info.name, info)
+            self._inner.setdefault(id(info.parent), []).append(info)
 
     def nested_function(self, parent: FunctionInfo, name: str) -> FunctionInfo | None:
         """Return the first function named `name` defined directly in `parent`, or None."""
         return self._nested.get(id(parent), {}).get(name)
+
+    def with_inner_functions(self, fn: FunctionInfo) -> list[FunctionInfo]:
+        """Return `fn` and every function defined in it, at any depth."""
+        out, at = [fn], 0
+        while at < len(out):
+            out.extend(self._inner.get(id(out[at]), ()))
+            at += 1
+        return out
 
     def class_of(self, node: cst.ClassDef) -> ClassInfo | None:
         return self._class_of_node.get(id(node))

@@ -23,7 +23,7 @@ from bqlint.analysis.events import (
     UnlockPoint,
 )
 from bqlint.analysis.extract import GuardName, Temp, is_synthetic
-from bqlint.analysis.narrowing import captures, captures_of_subject, narrowing
+from bqlint.analysis.narrowing import captures, captures_of_subject, case_of_none, narrowing
 from bqlint.model import api
 
 __all__ = ["CFG", "Block", "CFGBuilder"]
@@ -203,6 +203,9 @@ class CFGBuilder(SimpleStatements):
         ends = []
         for case in node.cases:
             self.start(subject)
+            none_case = case_of_none(self.scope, node.subject, case.pattern)
+            if none_case is not None:
+                self.emit(Narrow(none_case))  # `case None:` is `subject is None`
             parts = ex.parts.get(str(held), []) if held is not None else []
             of_subject = captures_of_subject(case.pattern, held, parts)
             for captured in captures(case.pattern):

@@ -145,9 +145,9 @@ def _relative_posix(path: Path, root: Path) -> str | None:
 
 def all_codes() -> tuple[str, ...]:
     """Return every rule code of the registry, in order."""
-    from bqlint.rules import all_rules
+    from bqlint.rules import rule_codes
 
-    return tuple(rule.code for rule in all_rules())
+    return rule_codes()
 
 
 def resolve_codes(selectors: Iterable[str], where: str) -> frozenset[str]:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from bqlint.config import Settings, all_codes
 from bqlint.diagnostics import Applicability, Diagnostic, Edit, Fix, Position, Span
-from bqlint.source import python_lines
+from bqlint.source_file import python_lines
 
 BQLINT_RE = re.compile(
     r"#\s*bqlint:\s*(?P<kind>ignore-file|ignore)(?:\[(?P<codes>[^\]]*)\]|(?![\w\[-]))", re.IGNORECASE

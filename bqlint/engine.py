@@ -25,6 +25,7 @@ from bqlint.isolation import describe, without_faulty
 from bqlint.model.api import is_runtime_module
 from bqlint.model.modules import ModuleInfo, module_name_for
 from bqlint.parallel import run_indexed
+from bqlint.paths import forget as forget_folders
 from bqlint.positioning import position_findings, suppress
 from bqlint.progress import Progress
 from bqlint.reading import (
@@ -93,6 +94,7 @@ def run(
     (bqlint.groups), cached and spread over worker processes; the findings are the same.
     """
     progress = progress or Progress(None)
+    forget_folders()  # what the file system said before this run may have changed
     modules: list[ModuleInfo] = []
     reported: dict[Path, int] = {}
     for path, decoded in _read(files, stdin):

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from bqlint.paths import is_package_folder
 from bqlint.source_file import SourceFile
 
 
@@ -49,7 +50,7 @@ def module_name_for(path: Path) -> tuple[str, Path]:
     is its path from the import root (SPEC §3.1.2 "Names are Python's").
     """
     name, folder = _package_name(path)
-    if not (path.parent / "__init__.py").is_file():
+    if not is_package_folder(path.parent):
         root = import_root(path.parent)
         if root is not None and root != path.parent and root in path.parents:
             return _path_name(path, root), root
@@ -68,7 +69,7 @@ def module_names_for(path: Path) -> tuple[str, ...]:
 def _package_name(path: Path) -> tuple[str, Path]:
     parts = [] if path.name == "__init__.py" else [path.stem]
     folder = path.parent
-    while (folder / "__init__.py").is_file() and folder.parent != folder:
+    while is_package_folder(folder) and folder.parent != folder:
         parts.insert(0, folder.name)
         folder = folder.parent
     return ".".join(parts) or path.stem, folder

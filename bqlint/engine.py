@@ -26,7 +26,7 @@ from bqlint.model.api import is_runtime_module
 from bqlint.model.modules import ModuleInfo, module_name_for
 from bqlint.parallel import run_indexed
 from bqlint.paths import forget as forget_folders
-from bqlint.positioning import position_findings, suppress
+from bqlint.positioning import position_findings, prepare_positions, suppress
 from bqlint.progress import Progress
 from bqlint.reading import (
     DecodedSource,
@@ -217,11 +217,20 @@ def _analyse_group(members: list[ModuleInfo], facts: list[FileFacts], settings: 
     # BQL100, BQL998 and BQL999 are reported by suppression, reading and parsing, not by a check.
     rules = [rule() for rule in all_rules() if rule.code not in ("BQL100", "BQL998", "BQL999")]
     result = GroupResult()
+    found: dict[int, list[Finding]] = {}
+    for module in fresh:
+        if module.source.internal_error is None and module.source.parse_error is None:
+            try:
+                found[id(module)] = _check_module(project, module, by_module.get(id(module), []), rules)
+            except Exception as exc:
+                module.source.internal_error = describe(exc)
+    prepare_positions([(m, found[id(m)]) for m in fresh if id(m) in found])
     for module in fresh:
         path = module.source.path
         file_diagnostics: list[Diagnostic] = []
         try:
-            file_diagnostics = _check_file(project, module, by_module.get(id(module), []), rules, settings)
+            if id(module) in found:
+                file_diagnostics = _diagnostics(module, found[id(module)], settings)
         except Exception as exc:
             module.source.internal_error = describe(exc)
         if module.source.internal_error is not None:
@@ -253,13 +262,8 @@ def _touches(diagnostic: Diagnostic, reported: dict[Path, int]) -> bool:
     return any(r.span.path in reported for r in diagnostic.related)
 
 
-def _check_file(
-    project: Project, module: ModuleInfo, flows: list[FunctionFlow], rules: list[Rule], settings: Settings
-) -> list[Diagnostic]:
-    """Return the diagnostics of one reported file: checked, positioned, selected, suppressed."""
-    if module.source.internal_error is not None or module.source.parse_error is not None:
-        return []
-    found = _check_module(project, module, flows, rules)
+def _diagnostics(module: ModuleInfo, found: list[Finding], settings: Settings) -> list[Diagnostic]:
+    """Return the diagnostics of one reported file's findings: positioned, selected, suppressed."""
     file_diagnostics = position_findings(module, found)
     file_diagnostics = [d for d in file_diagnostics if settings.is_enabled(d.code, d.path)]
     return suppress(module.source.path, module.source.text, file_diagnostics, settings)

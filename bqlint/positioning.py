@@ -38,15 +38,7 @@ def position_findings(module: ModuleInfo, findings: list[Finding]) -> list[Diagn
         ]
     if not findings:
         return []  # (and no rule module, which would import the analysis, is loaded)
-    by_file: dict[int, tuple[SourceFile, list[cst.CSTNode]]] = {}
-    for finding in findings:
-        nodes = [finding.node, *(fix_node for fix_node, _ in (finding.fix.edits if finding.fix else ()))]
-        by_file.setdefault(id(source), (source, []))[1].extend(nodes)
-        for link in finding.related:
-            target = link.module.source
-            by_file.setdefault(id(target), (target, []))[1].append(link.node)
-    for target, nodes in by_file.values():
-        target.resolve_spans(nodes)
+    prepare_positions([(module, findings)])
     names = {rule.code: rule.name for rule in all_rules()}
     out: list[Diagnostic] = []
     seen: set[tuple[str, int]] = set()
@@ -69,6 +61,23 @@ def position_findings(module: ModuleInfo, findings: list[Finding]) -> list[Diagn
             )
         )
     return out
+
+
+def prepare_positions(found: list[tuple[ModuleInfo, list[Finding]]]) -> None:
+    """Compute, in one codegen pass per file, the spans that the findings of `found` name:
+    their nodes, their fixes' nodes and their related locations, which may lie in any module
+    of the group (a shared helper is positioned once, not once per module that calls it)."""
+    by_file: dict[int, tuple[SourceFile, list[cst.CSTNode]]] = {}
+    for module, findings in found:
+        source = module.source
+        for finding in findings:
+            nodes = [finding.node, *(fix_node for fix_node, _ in (finding.fix.edits if finding.fix else ()))]
+            by_file.setdefault(id(source), (source, []))[1].extend(nodes)
+            for link in finding.related:
+                target = link.module.source
+                by_file.setdefault(id(target), (target, []))[1].append(link.node)
+    for target, nodes in by_file.values():
+        target.resolve_spans(nodes)
 
 
 def _related(link: Link) -> Related:

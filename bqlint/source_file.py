@@ -61,6 +61,8 @@ class SourceFile:
         # An exception raised while analysing the file (a bug in bqlint): `Type: message`.
         self.internal_error: str | None = None
         self._spans: dict[int, Span] = {}
+        # Rows whose libcst code differs from the text: {row: (text's line, libcst's line)}.
+        self._lossy: dict[int, tuple[str, str]] | None = None
 
     def parse(self) -> cst.Module | None:
         """Parse once with libcst; on failure record why in `parse_error` and return None.
@@ -89,14 +91,46 @@ class SourceFile:
             return
         from bqlint.source import node_positions
 
+        lossy = self._lossy_rows()
         for key, ((l1, c1), (l2, c2)) in node_positions(self.module, wanted).items():
+            if lossy:
+                c1, c2 = _text_column(lossy, l1, c1), _text_column(lossy, l2, c2)
             self._spans[key] = Span(self.path, Position(l1, c1 + 1), Position(l2, c2 + 1))
+
+    def _lossy_rows(self) -> dict[int, tuple[str, str]]:
+        """Return the rows where libcst's code is not the text (it drops a form feed before
+        an indented statement), so that columns on them can be mapped back to the text."""
+        if self._lossy is None:
+            self._lossy = {}
+            if "\x0c" in self.text and self.module is not None:
+                ours, theirs = python_lines(self.text), python_lines(self.module.code)
+                if len(ours) == len(theirs):
+                    pairs = enumerate(zip(ours, theirs), start=1)
+                    self._lossy = {row: (o, t) for row, (o, t) in pairs if o != t}
+        return self._lossy
 
     def span(self, node: cst.CSTNode) -> Span:
         """Return the span of `node` (computing it if `resolve_spans` did not)."""
         if id(node) not in self._spans:
             self.resolve_spans([node])
         return self._spans.get(id(node)) or Span(self.path, Position(1, 1), Position(1, 1))
+
+
+def _text_column(lossy: dict[int, tuple[str, str]], row: int, column: int) -> int:
+    """Map a 0-based column of libcst's line `row` to the text's line, where libcst's line
+    is the text's without some characters (form feeds)."""
+    if row not in lossy:
+        return column
+    text, code = lossy[row]
+    at = 0
+    for char in code[:column]:
+        while at < len(text) and text[at] != char:
+            at += 1  # a character libcst dropped
+        at += 1
+    if column < len(code):
+        while at < len(text) and text[at] != code[column]:
+            at += 1
+    return at + max(column - len(code), 0)
 
 
 def _error_row(message: str, raw_line: int) -> int:

@@ -85,7 +85,11 @@ class ClassInfo:
                 # SPEC §3.1.2: a subscripted base (`RegisterBank[Regs]`, `Generic[T]`) is its origin.
                 while isinstance(expr, cst.Subscript):
                     expr = expr.value
-                self._bases.append(self.project.resolve_expr(expr, self.module))
+                earlier = self.module.earlier.get(id(self.node))
+                if earlier is not None and (self.project.dotted_name(expr) or "").split(".")[0] == self.name:
+                    self._bases.append(self.project.resolve_with(self.module, expr, earlier))
+                else:
+                    self._bases.append(self.project.resolve_expr(expr, self.module))
         return self._bases
 
     def mro(self) -> list[ClassInfo]:

@@ -12,7 +12,6 @@ from bqlint.model.api import HANDLER_PARAMS
 from bqlint.model.classes import ClassInfo
 from bqlint.model.functions import FunctionInfo
 from bqlint.model.project import callable_of
-from bqlint.source import walk
 
 Handler = tuple[FunctionInfo, "cst.CSTNode | None"]  # the handler, and the lambda's call reaching it
 
@@ -26,7 +25,9 @@ def _registrations(cls: ClassInfo) -> dict[str, list[Handler]]:
     if "enable_handlers" in cls.module.source.text:
         for method in cls.methods.values():
             me = method.self_name
-            for node in walk(method.node.body):
+            # Each body's nodes are walked once for the analysis already (FunctionInfo.body_nodes).
+            inner = cls.project.with_inner_functions(method)
+            for node in (n for fn in inner for n in fn.body_nodes()):
                 if not (
                     isinstance(node, cst.Call)
                     and isinstance(node.func, cst.Attribute)

@@ -23,6 +23,9 @@ class ModuleInfo:
     # name -> ("import", dotted target) | ("def", node) | ("class", node) | ("alias", expr)
     symbols: dict[str, tuple[str, object]] = field(default_factory=dict)
     star_imports: list[str] = field(default_factory=list)
+    # A module-level class that rebinds its own name (`class A(A):`) -> the binding its bases
+    # see: Python evaluates them before the name is bound again.
+    earlier: dict[int, tuple[str, object]] = field(default_factory=dict)
     imported_modules: set[str] = field(default_factory=set)
     _names: tuple[str, ...] | None = None
 

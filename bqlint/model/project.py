@@ -80,6 +80,27 @@ def collect_symbols(module: ModuleInfo, tree: cst.Module) -> None:
     for node in statements(tree, into_scopes=True):
         if isinstance(node, (cst.Import, cst.ImportFrom)):
             _add_import(module, node)
+    _record_earlier_bindings(module, tree)
+
+
+def _record_earlier_bindings(module: ModuleInfo, tree: cst.Module) -> None:
+    """Fill `module.earlier` for the classes whose name was bound before them."""
+    bound: dict[str, tuple[str, object]] = {}
+    for node in statements(tree, into_scopes=False):
+        if isinstance(node, cst.ClassDef):
+            earlier = bound.get(node.name.value)
+            if earlier is not None:
+                module.earlier[id(node)] = earlier
+            bound[node.name.value] = ("class", node)
+        elif isinstance(node, cst.FunctionDef):
+            bound[node.name.value] = ("def", node)
+        elif isinstance(node, (cst.Import, cst.ImportFrom)):
+            bound.update((local, ("import", target)) for local, target in import_bindings(node, module))
+        elif isinstance(node, cst.Assign) and len(node.targets) == 1:
+            target = node.targets[0].target
+            # An import wins over an assignment, as in `symbols` (`except ImportError: X = object`).
+            if isinstance(target, cst.Name) and bound.get(target.value, ("",))[0] != "import":
+                bound[target.value] = ("alias", node.value)
 
 
 def import_bindings(node: cst.Import | cst.ImportFrom, module: ModuleInfo) -> list[tuple[str, str]]:
@@ -157,6 +178,7 @@ class Project:
         self.classes: list[ClassInfo] = []
         self.functions: list[FunctionInfo] = []
         self._nested: dict[int, dict[str, FunctionInfo]] = {}
+        self._inner: dict[int, list[FunctionInfo]] = {}
         self._class_of_node: dict[int, ClassInfo] = {}
         self._function_of_node: dict[int, FunctionInfo] = {}
 
@@ -188,10 +210,19 @@ class Project:
         self._function_of_node[id(info.node)] = info
         if info.parent is not None:
             self._nested.setdefault(id(info.parent), {}).setdefault(info.name, info)
+            self._inner.setdefault(id(info.parent), []).append(info)
 
     def nested_function(self, parent: FunctionInfo, name: str) -> FunctionInfo | None:
         """Return the first function named `name` defined directly in `parent`, or None."""
         return self._nested.get(id(parent), {}).get(name)
+
+    def with_inner_functions(self, fn: FunctionInfo) -> list[FunctionInfo]:
+        """Return `fn` and every function defined in it, at any depth."""
+        out, at = [fn], 0
+        while at < len(out):
+            out.extend(self._inner.get(id(out[at]), ()))
+            at += 1
+        return out
 
     def class_of(self, node: cst.ClassDef) -> ClassInfo | None:
         return self._class_of_node.get(id(node))
@@ -255,6 +286,19 @@ class Project:
                 if found is not None and not isinstance(found, External):
                     return found
             return External(canonical_api(".".join([module.name, *rest])))
+        return self._resolve_entry(module, entry, head, tail, _depth)
+
+    def resolve_with(self, module: ModuleInfo, expr: cst.BaseExpression, entry: tuple[str, object]) -> Target:
+        """Resolve `expr` in `module` with its first name bound to `entry` (an earlier binding)."""
+        name = dotted(expr)
+        if name is None:
+            return None
+        head, *tail = name.split(".")
+        return self._resolve_entry(module, entry, head, tail, 0)
+
+    def _resolve_entry(
+        self, module: ModuleInfo, entry: tuple[str, object], head: str, tail: list[str], _depth: int
+    ) -> Target:
         kind, value = entry
         if kind == "import":
             return self.resolve(".".join([str(value), *tail]), module.root, _depth + 1)

@@ -43,6 +43,18 @@ def test_fix_lands_on_the_reported_row_after_odd_line_breaks(project, invoke):
     )
 
 
+def test_fix_lands_after_a_form_feed_that_starts_the_line(project, invoke):
+    # libcst drops a form feed before an indented statement from its code: the columns of
+    # that row are mapped back to the text, so the edit keeps the form feed.
+    source = device("pass").replace("        pass", "        pass\n\x0c        self.level = 3\n\x0c")
+    root = project({"a.py": source})
+    listed = invoke("check", "--output-format", "concise")
+    assert "a.py:12:10: BQL007" in listed.stdout, listed.stdout
+    result = invoke("check", "--fix", "--output-format", "concise")
+    assert result.exit_code == 0, result.output
+    assert (root / "a.py").read_text(encoding="utf-8") == source.replace("self.level = 3", FIXED)
+
+
 def test_diff_shows_the_reported_row_after_odd_line_breaks(project, invoke):
     root = project({"a.py": device(f"# a{ODD}b", "self.level = 3")})
     result = invoke("check", "--diff")

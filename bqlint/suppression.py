@@ -191,9 +191,9 @@ def _might_have_directives(text: str, *, reportable_only: bool = False) -> bool:
     could report when nothing is suppressed: a `bqlint` directive or a `noqa` listing one of
     bqlint's codes, so "bql" in any case (a bare `# noqa` or other tools' codes never are)."""
     lowered = text.lower()
-    if reportable_only:
-        return "bql" in lowered
-    return "noqa" in lowered or "bqlint" in lowered
+    if "noqa" not in lowered and "bqlint" not in lowered:
+        return False
+    return not reportable_only or "bql" in lowered
 
 
 def apply_suppressions(

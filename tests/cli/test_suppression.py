@@ -109,6 +109,19 @@ def test_a_file_without_findings_reports_only_directives_naming_bqlint():
     assert kept('"""Mentions bql."""\nx = 1  # noqa: E501\n') == []
 
 
+def test_texts_that_cannot_hold_a_reportable_directive_are_not_tokenized(monkeypatch):
+    import bqlint.suppression as suppression
+
+    def fail(text: str) -> None:
+        raise AssertionError("tokenized")
+
+    monkeypatch.setattr(suppression, "parse_suppressions", fail)
+    device = "import bql\n\nx = bql.BqlCell(0)\n"
+    assert kept(device) == []
+    assert kept(device, finding("BQL002", 3)) == [("BQL002", 3)]
+    assert kept("x = 1  # noqa: E501\n") == []
+
+
 def test_unused_is_not_reported_when_bql100_is_disabled():
     settings = Settings(ignore=frozenset({"BQL100"}))
     assert kept("x = 1  # bqlint: ignore[BQL002]\n", settings=settings) == []

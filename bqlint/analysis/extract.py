@@ -76,6 +76,12 @@ class Extractor(BoundCalls):
             method = func.attr.value
             if receiver is not None:
                 return self.call_on_guard(node, receiver, method)
+            if method == "release" and type(func.value) is cst.Name and not node.args:
+                name = func.value.value
+                if name in scope.params and name != scope.self_name and name not in scope.guard_sources:
+                    # A parameter's object released here: a guard of the caller's, maybe
+                    # (bqlint.analysis.param_release); nothing for this function's borrows.
+                    self.emit(ReleaseGuard(name, node))
             guard_root = self.guard_root(func.value)
             if guard_root is not None and method in api.MUTATORS:
                 self.emit(GuardWrite(guard_root, node))

@@ -37,6 +37,7 @@ from bqlint.analysis.flow_order import reverse_postorder
 from bqlint.analysis.flow_state import HELD, INHERIT, Lock, State, entry_lock
 from bqlint.analysis.flow_state import forget_released as _forget_released
 from bqlint.analysis.key_mapping import map_key, prefixed
+from bqlint.analysis.param_release import released_params
 from bqlint.analysis.summaries import Chain, Link, Summary
 from bqlint.model.functions import FunctionInfo
 from bqlint.model.project import ModuleInfo
@@ -123,6 +124,8 @@ class Analyzer:
                         queued.add(succ_rank)
                         heapq.heappush(work, succ_rank)
         self.recording = True
+        params = [p for p in self.fn.param_names() if p != self.fn.self_name]
+        self.result.summary.releases_params = released_params(self.cfg, params)
         end = states.get(id(self.cfg.exit))
         if end is not None and end.lock == HELD:
             self.result.summary.leaves_held = True
@@ -210,8 +213,10 @@ class Analyzer:
             return state
         if isinstance(event, Call):
             self.call(event, state)
-            if event.thread_start is None and self.all_leave_held(event):
-                return replace(state, lock=HELD)  # `relock()` took the BQL again
+            if event.thread_start is None:
+                state = self.released_by_callees(event, state)
+                if self.all_leave_held(event):
+                    return replace(state, lock=HELD)  # `relock()` took the BQL again
             return state
         if isinstance(event, GuardUse):
             ends = dict(state.released).get(event.name)
@@ -378,6 +383,28 @@ class Analyzer:
                     )
                 elif state.lock.inherit and self.recording:
                     self.result.summary.add_needs((step, *summary.needs_bql))
+
+    def released_by_callees(self, event: Call, state: State) -> State:
+        """End the borrows of the guard names the call passes to parameters that every
+        callee releases on every path (`self._finish(g)` where `_finish` calls `g.release()`)."""
+        names: set[str] | None = None
+        for callee in event.callees:
+            summary = self.summaries.get(id(callee))
+            if summary is None or not summary.releases_params:
+                return state
+            passed = set()
+            for param in summary.releases_params:
+                mapped = map_key(callee, (f"p:{param}",), event)
+                if mapped is not None and len(mapped) == 1 and mapped[0].startswith("l:"):
+                    passed.add(mapped[0][2:])
+            names = passed if names is None else names & passed
+        bound = dict(state.bound)
+        for name in sorted(names or ()):
+            bids = bound.get(name, frozenset())
+            if bids:
+                site = self.link(event.node, f"`{name}` is released by `{event.label}` here")
+                state = self.end(state, bids, site)
+        return state
 
     def all_leave_held(self, event: Call) -> bool:
         summaries = [self.summaries.get(id(callee)) for callee in event.callees]

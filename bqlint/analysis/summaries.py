@@ -39,6 +39,8 @@ class Summary:
     needs_bql: Chain | None = None
     # Returns with the BQL held on every path though it was not held on entry (`bql.lock()`).
     leaves_held: bool = False
+    # Parameters whose object (a guard the caller passes) is released on every path.
+    releases_params: frozenset[str] = frozenset()
 
     def add_releases(self, chain: Chain) -> None:
         if self.releases is None:
@@ -53,11 +55,12 @@ class Summary:
         if self.needs_bql is None:
             self.needs_bql = chain
 
-    def shape(self) -> tuple[bool, frozenset[tuple[CellKey, bool]], bool, bool]:
+    def shape(self) -> tuple[bool, frozenset[tuple[CellKey, bool]], bool, bool, frozenset[str]]:
         """Return the facts without their chains: what the fixed point compares."""
         return (
             self.releases is not None,
             frozenset(self.borrows),
             self.needs_bql is not None,
             self.leaves_held,
+            self.releases_params,
         )

@@ -29,7 +29,7 @@ from .guard_base import _Guard, _inner, _set_cell, has_own_value
 from .guard_operators import install_operators
 from .guard_reads import read_through
 from .lock import _HELD, STATE, BorrowSite
-from .twins import located_at_caller
+from .twins import located_at_holder
 
 __all__ = ["BqlRef", "BqlRefMut"]
 
@@ -102,30 +102,34 @@ class BqlRef(_Guard[T]):
 
     def __setattr__(self, name: str, value: Any) -> None:
         _inner(self, f"setting .{name}")
-        raise located_at_caller(
+        raise located_at_holder(
             SharedBorrowWriteError(f"cannot set .{name} through a shared borrow(); use borrow_mut()"),
             "BQL004",
+            self,
         )
 
     def __delattr__(self, name: str) -> None:
         _inner(self, f"deleting .{name}")
-        raise located_at_caller(
+        raise located_at_holder(
             SharedBorrowWriteError(f"cannot delete .{name} through a shared borrow(); use borrow_mut()"),
             "BQL004",
+            self,
         )
 
     def __setitem__(self, key: Any, value: Any) -> None:
         _inner(self, "setting an item")
-        raise located_at_caller(
+        raise located_at_holder(
             SharedBorrowWriteError("cannot set an item through a shared borrow(); use borrow_mut()"),
             "BQL004",
+            self,
         )
 
     def __delitem__(self, key: Any) -> None:
         _inner(self, "deleting an item")
-        raise located_at_caller(
+        raise located_at_holder(
             SharedBorrowWriteError("cannot delete an item through a shared borrow(); use borrow_mut()"),
             "BQL004",
+            self,
         )
 
 

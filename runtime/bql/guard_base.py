@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from .errors import BorrowReleasedError, BqlError, ThreadMismatchError
 from .guard_reads import _learn, refuse_mutator
 from .lock import _HELD, STATE
-from .twins import located_at_caller
+from .twins import located_at_holder
 
 if TYPE_CHECKING:
     from .cell import BqlRefCell
@@ -97,8 +97,8 @@ class _Guard(Generic[T]):
         >>> bql.unlock()
         """
         if self._live_cell() is None:
-            raise located_at_caller(
-                BorrowReleasedError(f"this {self._kind}() guard was already released"), "BQL005"
+            raise located_at_holder(
+                BorrowReleasedError(f"this {self._kind}() guard was already released"), "BQL005", self
             )
         if not _holds_bql() and (error := self._misuse("release()")) is not None:
             raise error
@@ -129,9 +129,10 @@ class _Guard(Generic[T]):
 
     def _released(self, what: str) -> BorrowReleasedError:
         """Return the BQL005 twin for `what` done through this released guard."""
-        return located_at_caller(
+        return located_at_holder(
             BorrowReleasedError(f"{what} through a {self._kind}() guard that was already released"),
             "BQL005",
+            self,
         )
 
     def _misuse(self, what: str) -> BqlError | None:
@@ -181,7 +182,7 @@ class _Guard(Generic[T]):
         if not usable and (error := self._misuse(f"reading .{name}")) is not None:
             raise error
         if self._kind == "borrow":
-            refuse_mutator(name, cell._value)
+            refuse_mutator(name, cell._value, self)
         value = getattr(cell._value, name)
         _learn(name)
         return value

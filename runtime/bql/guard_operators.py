@@ -12,7 +12,7 @@ from typing import Any
 
 from .errors import SharedBorrowWriteError
 from .guard_base import _Guard, _inner
-from .twins import located_at_caller
+from .twins import located_at_holder
 
 
 # Operators, comparisons and conversions go to the inner value too, so that the value bound
@@ -98,11 +98,12 @@ def _inplace(name: str, writable: bool) -> Callable[[_Guard[Any], Any], Any]:
     def method(self: _Guard[Any], other: Any) -> Any:
         value = _inner(self, f"`{name}=`")
         if not writable:
-            raise located_at_caller(
+            raise located_at_holder(
                 SharedBorrowWriteError(
                     "cannot modify the value in place through a shared borrow(); use borrow_mut()"
                 ),
                 "BQL004",
+                self,
             )
         cell = self._cell
         assert cell is not None

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import SharedBorrowWriteError
 from .lock import _HELD
-from .twins import located_at_caller
+from .twins import located_at_holder
 
 if TYPE_CHECKING:
     from .guard import BqlRef, BqlRefMut
@@ -39,13 +39,14 @@ CONTAINER_MUTATORS = frozenset(
 _CONTAINERS = (list, dict, set, bytearray, deque)
 
 
-def refuse_mutator(name: str, value: object) -> None:
+def refuse_mutator(name: str, value: object, guard: object) -> None:
     """Raise the BQL004 twin when `name` read through a shared guard of `value` would
     reach a method that changes a built-in container in place (`cell.borrow().append(x)`)."""
     if name in CONTAINER_MUTATORS and isinstance(value, _CONTAINERS):
-        raise located_at_caller(
+        raise located_at_holder(
             SharedBorrowWriteError(f"cannot call .{name}() through a shared borrow(); use borrow_mut()"),
             "BQL004",
+            guard,
         )
 
 
@@ -82,7 +83,7 @@ def _ref_reader(name: str) -> Callable[[BqlRef[Any]], Any]:
         if not usable and (error := self._misuse(what)) is not None:
             raise error
         if mutator:
-            refuse_mutator(name, cell._value)
+            refuse_mutator(name, cell._value, self)
         return getattr(cell._value, name)
 
     mutator = name in CONTAINER_MUTATORS

@@ -132,6 +132,7 @@ def lock() -> None:
         _wait_for_lock(None)
     STATE.owner = _current_thread()
     _HELD.held = True
+    _HELD.released_at = None
 
 
 def acquire(timeout: float) -> bool:
@@ -151,6 +152,7 @@ def acquire(timeout: float) -> bool:
         return False
     STATE.owner = _current_thread()
     _HELD.held = True
+    _HELD.released_at = None
     return True
 
 
@@ -196,8 +198,12 @@ def unlock() -> None:
         # This thread's flag outlived a reset_for_tests(): it no longer owns the lock.
         _HELD.held = False
         raise BqlNotHeldError("bql.unlock() by a thread that does not hold the BQL")
-    if STATE.live and STATE.checks:
-        raise unlock_error("cannot release the BQL")
+    if STATE.checks:
+        if STATE.live:
+            raise unlock_error("cannot release the BQL")
+        # Where this thread released the BQL, for the BQL006 twin's row (bql.twins). No
+        # borrow is alive now and none can be taken before `lock()` forgets it.
+        _HELD.released_at = sys._getframe(1)
     _HELD.held = False  # _release(), inlined: unlock() is on every vCPU exit path
     STATE.owner = None
     _LOCK.release()

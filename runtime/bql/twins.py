@@ -32,6 +32,7 @@ __all__ = [
     "attach_at",
     "attach_to_holder",
     "located_at_caller",
+    "located_at_holder",
     "locate_unlock",
     "not_held_error",
     "on_twin",
@@ -112,6 +113,24 @@ def located_at_caller(error: E, rule: str) -> E:
     return attach(error, rule, user_frame(sys._getframe(1)))
 
 
+def located_at_holder(error: E, rule: str, guard: object) -> E:
+    """Attach `rule` (a misuse of `guard`: BQL004, BQL005) in the function that holds it.
+
+    bqlint reports a guard passed to a helper that writes through it, or uses it after its
+    release, at the call in the function holding the guard. So the row is the line running
+    in the outermost function on the stack with `guard` in a local variable, and the
+    misuse's own row when that is the function making it (or no function holds it).
+    """
+    operation = user_frame(sys._getframe(1))
+    holder = None
+    frame = operation
+    while frame is not None:
+        if not is_runtime_code(frame.f_code) and any(v is guard for v in frame.f_locals.values()):
+            holder = frame
+        frame = frame.f_back
+    return attach(error, rule, holder or operation)
+
+
 # Code objects of the `@without_bql` wrappers (bql.decorators registers them): the frame
 # such a wrapper calls is a function known to run without the BQL.
 WITHOUT_BQL_CODES: set[CodeType] = set()
@@ -120,17 +139,22 @@ WITHOUT_BQL_CODES: set[CodeType] = set()
 def not_held_error(message: str) -> BqlNotHeldError:
     """Return the BQL006 twin for a cell operation attempted without the BQL.
 
-    bqlint reports it where the BQL is *known* not held: in a thread target or a
-    `@without_bql` function, at the operation or at the call that leads to it. So the
-    row is the line running in the innermost such function on the stack, if any, and
-    otherwise the operation's own row.
+    bqlint reports it where the BQL is *known* not held: after `bql.unlock()` or inside
+    `bql.unlocked()`, in a thread target or a `@without_bql` function, at the operation or
+    at the call that leads to it. So the row is the line running in the innermost such
+    function on the stack, if any, and otherwise the operation's own row.
     """
     operation = user_frame(sys._getframe(1))
-    return attach(BqlNotHeldError(message), "BQL006", _not_held_region(operation))
+    released = getattr(_HELD, "released_at", None)
+    regions = [user_frame(released) if released is not None else None, _not_held_region(operation)]
+    frame = operation
+    while frame is not None and not any(frame is region for region in regions):
+        frame = frame.f_back
+    return attach(BqlNotHeldError(message), "BQL006", frame or operation)
 
 
 def _not_held_region(operation: FrameType | None) -> FrameType | None:
-    """Return the frame where the BQL became known not held, or `operation` itself."""
+    """Return the `@without_bql` function or thread target the operation runs in, if any."""
     frame = operation
     while frame is not None:
         caller = frame.f_back
@@ -146,7 +170,7 @@ def _not_held_region(operation: FrameType | None) -> FrameType | None:
                 target = frame
             frame = frame.f_back
         return target
-    return operation
+    return None
 
 
 def holder_frame(code: CodeType, lasti: int, start: FrameType | None) -> FrameType | None:

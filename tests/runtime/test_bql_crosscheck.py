@@ -11,12 +11,19 @@ from pathlib import Path
 
 import pytest
 
+from bql.crosscheck import static_findings
+
 from tests.fixture_markers import FIXTURES, markers
 
 pytest_plugins = ["pytester"]
 
 BROKEN = FIXTURES / "pl011_broken"
 RULES = FIXTURES / "rules"
+
+# pytester's in-process runs put `sys.modules` back as it was after each run, so a module
+# bqlint imports lazily during one run would be imported afresh in the next, and its classes
+# would no longer be the ones earlier-imported modules hold. Load them all once, before.
+static_findings([str(RULES / "BQL002" / "direct_unlock_call.py")])
 # Files whose bug is a run-time error (guard_returned.py's escape is not: SPEC has no
 # run-time twin of BQL005 for a returned guard, only for a use after release).
 RUNNABLE_BROKEN = sorted(p.name for p in BROKEN.glob("*.py") if p.name != "guard_returned.py")

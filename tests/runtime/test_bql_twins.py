@@ -298,3 +298,74 @@ def test_a_cell_operation_in_a_thread_is_bql006_in_the_thread_target():
     thread.start()
     thread.join()
     assert_twin(errors[0], "BQL006", target.__code__.co_firstlineno + 2)
+
+
+def test_a_call_where_this_function_released_the_bql_is_bql006_at_the_call(bql_held):
+    # SPEC §3.1.1 "BQL006 through calls": after `unlock()` / inside `unlocked()`, the call
+    # that leads to the cell operation, in the function that released the BQL.
+    level = bql.BqlCell(0)
+
+    def helper() -> int:
+        return level.get()
+
+    with bql.unlocked():
+        with pytest.raises(bql.BqlNotHeldError) as inside:
+            helper()
+        row = here() - 1
+    assert_twin(inside.value, "BQL006", row)
+    bql.unlock()
+    try:
+        with pytest.raises(bql.BqlNotHeldError) as after:
+            helper()
+        row = here() - 1
+    finally:
+        bql.lock()
+    assert_twin(after.value, "BQL006", row)
+
+
+def test_a_helper_that_releases_the_bql_itself_is_where_bql006_is(bql_held):
+    # The innermost place the BQL is known not held wins: a `@without_bql` function that
+    # took the BQL back calls a helper that releases it for a cell operation.
+    level = bql.BqlCell(0)
+    rows = []
+
+    def helper() -> None:
+        with bql.unlocked():
+            rows.append(here() + 1)
+            level.get()
+
+    @bql.without_bql
+    def worker() -> None:
+        with bql.locked():
+            helper()
+
+    with pytest.raises(bql.BqlNotHeldError) as info:
+        worker()
+    assert_twin(info.value, "BQL006", rows[0])
+
+
+def test_a_shared_guard_passed_to_a_helper_that_writes_is_bql004_at_the_call(bql_held):
+    # bqlint reports the call in the function holding the guard (BQL004 through a parameter).
+    cell = bql.BqlRefCell(Regs())
+
+    def clear(regs: Regs) -> None:
+        regs.level = 0
+
+    with cell.borrow() as regs:
+        with pytest.raises(SharedBorrowWriteError) as info:
+            clear(regs)
+        row = here() - 1
+    assert_twin(info.value, "BQL004", row)
+
+
+def test_a_released_guard_passed_to_a_helper_is_bql005_at_the_call(bql_held):
+    cell = bql.BqlRefCell(Regs())
+
+    def level_of(regs: Regs) -> int:
+        return regs.level
+
+    guard = cell.borrow()
+    guard.release()
+    with pytest.raises(bql.BorrowReleasedError) as info:
+        level_of(guard)
+    assert_twin(info.value, "BQL005", here() - 1)

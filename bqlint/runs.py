@@ -54,6 +54,7 @@ def check_files(
     """
     given = {safe_resolve(path) for path in found.files}
     if stdin is not None:
+        stdin = (safe_resolve(stdin[0]), stdin[1])
         given.add(stdin[0])
     owner: dict[Path, int] = {}
     groups = group_files(configs, [*found.files, *found.context])

@@ -98,7 +98,8 @@ def run(
     context file's finding with a related location in one is reported too. With
     `stdin_as_context` the standard-input file is read as context, not reported.
     Modules are analysed in path order, whichever of them are reported, so that a file's
-    findings never depend on which files were given.
+    findings never depend on which files were given; import groups that hold no reported or
+    touching file are not analysed (none of their findings could be kept).
     """
     progress = progress or Progress(None)
     forget_folders()  # what the file system said before this run may have changed
@@ -123,8 +124,12 @@ def run(
     facts = collect_facts(modules, words, jobs, cache, settings_digest, digests, progress, _PARALLEL_FACTS)
     refs = [ModuleRef(m.name, m.source.path, m.is_package, f) for m, f in zip(modules, facts)]
     parsed = [i for i in parsed_modules(refs) if modules[i].source.io_error is None]
-    whole = cache is None and jobs <= 1
-    groups = ([parsed] if parsed else []) if whole else analysis_groups(refs, parsed)
+    # Only the groups that hold a reported (or touching) file can yield a finding this run
+    # keeps: a finding's related locations lie in its own group (bqlint.groups).
+    wanted = {i for i, m in enumerate(modules) if m.source.path in judged}
+    groups = [g for g in analysis_groups(refs, parsed) if not wanted.isdisjoint(g)]
+    if cache is None and jobs <= 1:  # the reference: every kept module analysed as one project
+        groups = [sorted(i for g in groups for i in g)] if groups else []
     found = _analyse_groups(modules, facts, groups, settings, jobs, cache, settings_digest, digests, progress)
     report = Report([], {}, len(reported))
     in_groups = set(parsed)

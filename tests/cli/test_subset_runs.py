@@ -406,3 +406,25 @@ def test_standard_input_is_context_for_the_other_configurations_runs(project, in
         1,
         [("sub/caller.py", "BQL002", 12, [("sub/caller.py", 11), ("callee.py", 5)])],
     )
+
+
+def test_a_run_analyses_only_the_import_groups_that_hold_a_given_file(project, invoke, monkeypatch):
+    """Modules that import nothing of a given file's group cannot touch it: a subset run (and
+    each other configuration's run for it) leaves them unparsed, with the same findings."""
+    from bqlint import engine
+
+    project({"pyproject.toml": "", "dma.py": CALLER, "hostio.py": CALLEE_RELEASING, "dev.py": OWN_FINDING})
+    analysed: list[list[str]] = []
+    real = engine.analyse_group
+
+    def recording(members, facts, settings):
+        analysed.append(sorted(m.source.path.name for m in members))
+        return real(members, facts, settings)
+
+    monkeypatch.setattr(engine, "analyse_group", recording)
+    result = invoke("check", "--no-cache", "--jobs", "1", "--output-format", "json", "hostio.py")
+    assert [r[:3] for r in _rows(result.stdout)] == [("dma.py", "BQL002", 19)]
+    assert analysed == [["dma.py", "hostio.py"]]
+    analysed.clear()
+    invoke("check", "--no-cache", "--jobs", "1", "--output-format", "json", ".")
+    assert analysed == [["dev.py", "dma.py", "hostio.py"]]

@@ -21,6 +21,7 @@ from bqlint.analysis.events import (
     Escape,
     GuardWrite,
     LockChange,
+    ParamWrite,
     ReleaseGuard,
     UnlockPoint,
 )
@@ -86,6 +87,10 @@ class Extractor(BoundCalls):
             if guard_root is not None and method in api.MUTATORS:
                 self.emit(GuardWrite(guard_root, node))
                 return None
+            if method in api.MUTATORS:
+                param = self.param_root(func.value)
+                if param is not None:
+                    self.emit(ParamWrite(param, node))
             if guard_root is not None and self.call_on_guard_field(node, guard_root):
                 return None
             cell = scope.cell_of(func.value) or scope.untyped_param_refcell(func.value, method)
@@ -290,6 +295,15 @@ class Extractor(BoundCalls):
                     self.emit(Escape(value.value, node, "store"))
                 elif isinstance(value, cst.Call) and is_borrow_call(value):
                     self.emit(Escape(self.bid(value), node, "store"))
+
+    def param_root(self, expr: cst.BaseExpression) -> str | None:
+        """Return the never-rebound parameter an attribute/item chain starts from, or that
+        `expr` is (`regs.fifo` or `regs` in `def f(regs)`)."""
+        while isinstance(expr, (cst.Attribute, cst.Subscript)):
+            expr = expr.value
+        if isinstance(expr, cst.Name) and self.scope.written_param(expr.value):
+            return expr.value
+        return None
 
     def guard_root(self, expr: cst.BaseExpression) -> str | int | None:
         """Return the guard an attribute/item chain starts from (`g.fifo` -> g)."""

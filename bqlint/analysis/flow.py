@@ -25,6 +25,7 @@ from bqlint.analysis.events import (
     Event,
     GuardUse,
     GuardWrite,
+    ParamWrite,
     LockChange,
     Narrow,
     ReleaseGuard,
@@ -86,6 +87,11 @@ class Analyzer:
             for event in block.events:
                 if isinstance(event, Borrow):
                     self.borrows[event.bid] = event
+        # Names some statement rebinds or deletes: a parameter among them may no longer hold
+        # what the caller passed.
+        self.rebound = {
+            e.name for block in cfg.blocks for e in block.events if isinstance(e, (Bind, DelName))
+        }
         self.with_bids = {
             b for block in cfg.blocks for e in block.events if isinstance(e, EndBorrow) for b in e.bids
         }
@@ -233,6 +239,11 @@ class Analyzer:
                     self.report(Hazard("BQL004", event.node, borrow, (), "write"))
                     break
             return state
+        if isinstance(event, ParamWrite):
+            if self.recording:
+                label = f"`{self.fn.name}()` writes through `{event.param}` here"
+                self.result.summary.add_param_write(event.param, (self.link(event.node, label),))
+            return state
         if isinstance(event, Escape):
             bids = self.guard_bids(event.guard, state)
             if bids:
@@ -350,6 +361,7 @@ class Analyzer:
                     summary, self.link(via[id(callee)], f"the handler calls `{callee.name}()` here")
                 )
             step = self.link(event.node, f"`{self.fn.name}()` calls `{here}` here")
+            self.param_writes(event, callee, summary, step, state)
             if summary.releases is not None:
                 if state.live:
                     self.report(
@@ -383,6 +395,30 @@ class Analyzer:
                     )
                 elif state.lock.inherit and self.recording:
                     self.result.summary.add_needs((step, *summary.needs_bql))
+
+    def param_writes(self, event: Call, callee: FunctionInfo, summary: Summary, step: Link, state: State) -> None:
+        """Apply the callee's writes through its parameters: a `borrow()` guard passed for
+        one is written through (BQL004 at the call); a parameter of ours passed for one
+        makes this function write through it too. A method that mutates its `self`, called
+        on a parameter, writes through that parameter."""
+        writes = dict(summary.writes_params)
+        receiver = event.receiver
+        if receiver is not None and len(receiver) == 1 and receiver[0].startswith("p:") and event.guard is None:
+            if receiver[0][2:] not in self.rebound and self.recording:
+                mutation = self.mutates(callee)
+                if mutation is not None:
+                    self.result.summary.add_param_write(receiver[0][2:], (step, *mutation))
+        for param, chain in writes.items():
+            mapped = map_key(callee, (f"p:{param}",), event)
+            if mapped is None or len(mapped) != 1:
+                continue
+            root = mapped[0]
+            if root.startswith("l:"):
+                shared = [b for b in dict(state.bound).get(root[2:], ()) if not self.borrows[b].mut]
+                if shared:
+                    self.report(Hazard("BQL004", event.node, self.borrows[min(shared)], chain, "call", event))
+            elif root.startswith("p:") and root[2:] not in self.rebound and self.recording:
+                self.result.summary.add_param_write(root[2:], (step, *chain))
 
     def released_by_callees(self, event: Call, state: State) -> State:
         """End the borrows of the guard names the call passes to parameters that every

@@ -147,6 +147,18 @@ class FunctionScope:
                 self.guard_sources.setdefault(name, []).append(cst.Name(container))
         self._keep_guard_names()
 
+    def written_param(self, name: str) -> bool:
+        """Whether `name` is a parameter (not `self`) that the body never rebinds: a write
+        through it is a write through whatever the caller passed."""
+        return (
+            name in self.params
+            and name != self.self_name
+            and name not in self.containers
+            and name not in self._not_containers
+            and name not in self.globals
+            and name not in self.guard_sources
+        )
+
     def only_containers(self, name: str) -> bool:
         """Whether every binding of local `name` is a display or a starred target's list, so
         that a loop over it runs no iteration only when it holds nothing."""

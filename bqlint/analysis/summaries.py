@@ -41,6 +41,8 @@ class Summary:
     leaves_held: bool = False
     # Parameters whose object (a guard the caller passes) is released on every path.
     releases_params: frozenset[str] = frozenset()
+    # Parameters written through (attribute/item stores, in-place methods): chain to the write.
+    writes_params: dict[str, Chain] = field(default_factory=dict)
 
     def add_releases(self, chain: Chain) -> None:
         if self.releases is None:
@@ -51,11 +53,16 @@ class Summary:
             return
         self.borrows.setdefault((key, mut), chain)
 
+    def add_param_write(self, param: str, chain: Chain) -> None:
+        self.writes_params.setdefault(param, chain)
+
     def add_needs(self, chain: Chain) -> None:
         if self.needs_bql is None:
             self.needs_bql = chain
 
-    def shape(self) -> tuple[bool, frozenset[tuple[CellKey, bool]], bool, bool, frozenset[str]]:
+    def shape(
+        self,
+    ) -> tuple[bool, frozenset[tuple[CellKey, bool]], bool, bool, frozenset[str], frozenset[str]]:
         """Return the facts without their chains: what the fixed point compares."""
         return (
             self.releases is not None,
@@ -63,4 +70,5 @@ class Summary:
             self.needs_bql is not None,
             self.leaves_held,
             self.releases_params,
+            frozenset(self.writes_params),
         )

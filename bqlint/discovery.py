@@ -16,6 +16,7 @@ from pathlib import Path
 import pathspec
 
 from bqlint.config import ExcludeRules
+from bqlint.config_tree import config_in
 from bqlint.paths import forget as forget_folders
 
 
@@ -50,6 +51,23 @@ def find_project_root(start: Path) -> Path:
     while (top / "__init__.py").is_file() and top.parent != top:
         top = top.parent
     return top
+
+
+def find_context_root(start: Path) -> Path:
+    """Return the top of the project a named file belongs to, for reading its context.
+
+    That is its project root (`find_project_root`), or the outermost folder above it that
+    holds a bqlint configuration: a sub-folder's own configuration nests inside the project
+    (SPEC §3.2, as in ruff), it does not cut the folder off from it. Not above the git root.
+    """
+    root = find_project_root(start)
+    git_root = find_git_root(root)
+    for candidate in root.parents:
+        if git_root is not None and candidate != git_root and git_root not in candidate.parents:
+            break
+        if config_in(candidate) is not None:
+            root = candidate
+    return root
 
 
 def _has_config(directory: Path) -> bool:
@@ -209,7 +227,7 @@ def discover(
         named_files.append(Path(os.path.abspath(stdin_name)))
     context: set[Path] = set()
     if named_files:
-        roots = {find_project_root(path) for path in named_files}
+        roots = {find_context_root(path) for path in named_files}
         for root in sorted(roots):
             walked = _walk(root, settings, ignores)
             if not _has_config(root):

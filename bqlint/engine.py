@@ -8,7 +8,7 @@ read and a syntax check with Python's own parser (BQL999).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -83,6 +83,8 @@ def run(
     jobs: int = 1,
     cache: Cache | None = None,
     progress: Progress | None = None,
+    touching: Collection[Path] = (),
+    stdin_as_context: bool = False,
 ) -> Report:
     """Check `files` (report on them), reading `context` files only for cross-module facts.
 
@@ -92,25 +94,42 @@ def run(
     reported file (SPEC §3.2): the callee that now releases the BQL blocks its caller.
     With a `cache` or `jobs` > 1 the parsed modules are analysed in independent groups
     (bqlint.groups), cached and spread over worker processes; the findings are the same.
+    `touching`: files reported by other runs of the same check (other configurations); a
+    context file's finding with a related location in one is reported too. With
+    `stdin_as_context` the standard-input file is read as context, not reported.
+    Modules are analysed in path order, whichever of them are reported, so that a file's
+    findings never depend on which files were given; import groups that hold no reported or
+    touching file are not analysed (none of their findings could be kept).
     """
     progress = progress or Progress(None)
     forget_folders()  # what the file system said before this run may have changed
+    read: dict[Path, tuple[DecodedSource | UnreadableSource, bool]] = {}
+    for path, decoded in _read(files, None if stdin_as_context else stdin):
+        read[path] = (decoded, True)
+    extra = [(stdin[0], stdin_source(stdin[1]))] if stdin is not None and stdin_as_context else []
+    for path, decoded in [*_read([c for c in context if safe_resolve(c) not in read], None), *extra]:
+        if isinstance(decoded, DecodedSource):  # a context file that cannot be read is skipped
+            read[safe_resolve(path)] = (decoded, False)
     modules: list[ModuleInfo] = []
     reported: dict[Path, int] = {}
-    for path, decoded in _read(files, stdin):
-        reported[path] = len(modules)
+    for path in sorted(read):
+        decoded, is_reported = read[path]
+        if is_reported:
+            reported[path] = len(modules)
         modules.append(_module(path, decoded))
-    for path, decoded in _read([c for c in context if safe_resolve(c) not in reported], None):
-        if isinstance(decoded, DecodedSource):  # a context file that cannot be read is skipped
-            modules.append(_module(path, decoded))
+    judged = {*reported, *(safe_resolve(p) for p in touching)}
     settings_digest = settings_key(settings) if cache is not None else ""
     digests = [content_digest(_bytes(m.source.text)) for m in modules] if cache is not None else []
     words = trigger_words(settings)
     facts = collect_facts(modules, words, jobs, cache, settings_digest, digests, progress, _PARALLEL_FACTS)
     refs = [ModuleRef(m.name, m.source.path, m.is_package, f) for m, f in zip(modules, facts)]
     parsed = [i for i in parsed_modules(refs) if modules[i].source.io_error is None]
-    whole = cache is None and jobs <= 1
-    groups = ([parsed] if parsed else []) if whole else analysis_groups(refs, parsed)
+    # Only the groups that hold a reported (or touching) file can yield a finding this run
+    # keeps: a finding's related locations lie in its own group (bqlint.groups).
+    wanted = {i for i, m in enumerate(modules) if m.source.path in judged}
+    groups = [g for g in analysis_groups(refs, parsed) if not wanted.isdisjoint(g)]
+    if cache is None and jobs <= 1:  # the reference: every kept module analysed as one project
+        groups = [sorted(i for g in groups for i in g)] if groups else []
     found = _analyse_groups(modules, facts, groups, settings, jobs, cache, settings_digest, digests, progress)
     report = Report([], {}, len(reported))
     in_groups = set(parsed)
@@ -118,7 +137,7 @@ def run(
         if index not in in_groups:
             report.diagnostics.extend(_unparsed_diagnostics(modules[index], facts[index], settings))
     for result in found:
-        report.diagnostics.extend(d for d in result.diagnostics if d.path in reported or _touches(d, reported))
+        report.diagnostics.extend(d for d in result.diagnostics if d.path in reported or _touches(d, judged))
         report.not_analysed.extend(item for item in result.not_analysed if item[0] in reported)
         report.internal_errors.extend(item for item in result.internal_errors if item[0] in reported)
     progress.finish()
@@ -257,8 +276,8 @@ def _unparsed_diagnostics(module: ModuleInfo, facts: FileFacts, settings: Settin
     return suppress(module.source.path, module.source.text, found, settings)
 
 
-def _touches(diagnostic: Diagnostic, reported: dict[Path, int]) -> bool:
-    """Return whether a related location of `diagnostic` lies in a reported file."""
+def _touches(diagnostic: Diagnostic, reported: Collection[Path]) -> bool:
+    """Return whether a related location of `diagnostic` lies in one of the `reported` files."""
     return any(r.span.path in reported for r in diagnostic.related)
 
 

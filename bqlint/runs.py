@@ -1,9 +1,10 @@
 """One `bqlint check` over files that several configurations may govern.
 
-Files are grouped by the configuration that governs them, and each group is checked in one
-engine run with its own settings, every other file of the run read as context only: its
-facts count for cross-module calls (with this group's `device-bases`, `cell-types`, ...),
-its findings are reported by its own group's run. A tree with one configuration is one run.
+Every file the run reads (given, or context of a subset run) is grouped by the configuration
+that governs it, and each group is checked in one engine run with its own settings, every
+other file read as context only: its facts count for cross-module calls (with this group's
+`device-bases`, `cell-types`, ...), its findings are reported by its own group's run. A tree
+with one configuration is one run.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from bqlint.diagnostics import Diagnostic
 from bqlint.discovery import Discovered
 from bqlint.patterns import pattern_problem
 from bqlint.progress import Progress
+from bqlint.reading import safe_resolve
 
 
 def group_files(configs: Configurations, files: list[Path]) -> list[tuple[Settings, list[Path]]]:
@@ -42,32 +44,58 @@ def check_files(
     progress: Progress | None = None,
 ) -> engine.Report:
     """Run the engine once per configuration and merge the reports (the cache keys each
-    group's results by its own settings)."""
-    groups = group_files(configs, found.files)
-    stdin_settings = configs.for_path(stdin[0]) if stdin is not None else None
-    if stdin_settings is not None and all(s is not stdin_settings for s, _ in groups):
-        groups.append((stdin_settings, []))
+    group's results by its own settings).
+
+    Every file the run reads, given or context, belongs to the group of its own
+    configuration, and only that group's run may report a finding located in it: a context
+    file's finding is reported when a related location lies in a given file, whichever
+    group that file belongs to. So a subset run reports exactly the findings of the whole
+    run that touch the subset.
+    """
+    given = {safe_resolve(path) for path in found.files}
+    if stdin is not None:
+        stdin = (safe_resolve(stdin[0]), stdin[1])
+        given.add(stdin[0])
+    owner: dict[Path, int] = {}
+    groups = group_files(configs, [*found.files, *found.context])
+    for g, (_, paths) in enumerate(groups):
+        owner.update((safe_resolve(path), g) for path in paths)
+    stdin_group = -1
+    if stdin is not None:
+        stdin_settings = configs.for_path(stdin[0])
+        stdin_group = next((g for g, (s, _) in enumerate(groups) if s is stdin_settings), len(groups))
+        if stdin_group == len(groups):
+            groups.append((stdin_settings, []))
+        owner[stdin[0]] = stdin_group
     merged = engine.Report([])
-    for settings, files in groups:
-        others = [path for other, paths in groups if other is not settings for path in paths]
+    for g, (settings, paths) in enumerate(groups):
+        mine = [path for path in paths if safe_resolve(path) in given]
+        others = [path for other, (_, them) in enumerate(groups) if other != g for path in them]
         report = engine.run(
             settings,
-            files,
-            context=[*found.context, *others],
-            stdin=stdin if settings is stdin_settings else None,
+            mine,
+            context=[*(path for path in paths if safe_resolve(path) not in given), *others],
+            stdin=stdin,
+            stdin_as_context=g != stdin_group,
+            touching=given,
             jobs=jobs,
             cache=cache,
             progress=progress,
         )
-        # Another group's file is reported by its own run, under its own configuration.
-        elsewhere = {path.resolve() for path in others}
-        merged.diagnostics.extend(d for d in report.diagnostics if d.path not in elsewhere)
+        # A finding located in another group's file is reported by that group's run.
+        merged.diagnostics.extend(
+            d for d in report.diagnostics if owner.get(d.path) == g and (d.path in given or _touches(d, given))
+        )
         merged.sources.update(report.sources)
         merged.files_checked += report.files_checked
-        merged.not_analysed.extend(item for item in report.not_analysed if item[0] not in elsewhere)
-        merged.internal_errors.extend(item for item in report.internal_errors if item[0] not in elsewhere)
+        merged.not_analysed.extend(item for item in report.not_analysed if owner.get(item[0]) == g)
+        merged.internal_errors.extend(item for item in report.internal_errors if owner.get(item[0]) == g)
     merged.diagnostics.sort(key=Diagnostic.sort_key)
     return merged
+
+
+def _touches(diagnostic: Diagnostic, given: set[Path]) -> bool:
+    return any(r.span.path in given for r in diagnostic.related)
 
 
 def color_wanted(choice: str, is_terminal: bool) -> bool:

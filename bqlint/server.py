@@ -17,12 +17,13 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 import bqlint
-from bqlint import engine
 from bqlint.cache import Cache, cache_directory
-from bqlint.config import ConfigError, load_settings
+from bqlint.config import ConfigError
+from bqlint.config_tree import Configurations
 from bqlint.diagnostics import Diagnostic, Position
 from bqlint.discovery import discover, find_project_root
 from bqlint.fixes import UnparsableFix, add_noqa, apply_edits, is_applicable
+from bqlint.runs import check_files
 
 SOURCE = "bqlint"
 
@@ -107,13 +108,15 @@ def publish(ls: BqlintServer, uri: str) -> None:
 def check_text(path: Path, text: str) -> list[Diagnostic]:
     """Return the findings for `text` as the file at `path`, with its project as context."""
     absolute = Path(os.path.abspath(path))
-    settings = load_settings(absolute, default_root=find_project_root(absolute))
+    configs = Configurations(find_project_root(absolute))
+    settings = configs.for_path(absolute)
     if settings.is_excluded(absolute):
         return []
-    found = discover([], settings, stdin_name=absolute)
+    found = discover([], configs, stdin_name=absolute)
     # The project's unchanged files come from the cache the CLI shares (keyed by content).
     cache = Cache(cache_directory(settings), settings.root)
-    report = engine.run(settings, [], context=found.context, stdin=(absolute, text), cache=cache)
+    # As the CLI does: each context file is analysed under its own configuration.
+    report = check_files(configs, found, (absolute, text), cache=cache)
     cache.flush()
     return report.diagnostics
 

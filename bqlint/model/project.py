@@ -67,7 +67,11 @@ def module_name_for(path: Path) -> tuple[str, Path]:
     has no `__init__.py` below the import root is in a namespace package (PEP 420): its name
     is its path from the import root (SPEC §3.1.2 "Names are Python's").
     """
-    name, folder = _package_name(path)
+    return _module_name(path, _package_name(path))
+
+
+def _module_name(path: Path, package: tuple[str, Path]) -> tuple[str, Path]:
+    name, folder = package
     if not (path.parent / "__init__.py").is_file():
         root = import_root(path.parent)
         if root is not None and root != path.parent and root in path.parents:
@@ -77,7 +81,8 @@ def module_name_for(path: Path) -> tuple[str, Path]:
 
 def module_names_for(path: Path) -> tuple[str, ...]:
     """Return the names a file is importable as: from its packages and from the import root."""
-    names = [module_name_for(path)[0], _package_name(path)[0]]
+    package = _package_name(path)  # one walk up the package's folders (a stat per level)
+    names = [_module_name(path, package)[0], package[0]]
     root = import_root(path.parent)
     if root is not None and root in path.parents:
         names.append(_path_name(path, root))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import libcst as cst
 
@@ -34,7 +34,7 @@ from bqlint.analysis.events import (
 # Looked up here at call time under their old names: tests/analysis/test_flow_scale.py spies on them.
 from bqlint.analysis.flow_order import guards_read_later as _guards_read_later
 from bqlint.analysis.flow_order import reverse_postorder
-from bqlint.analysis.flow_state import HELD, INHERIT, Lock, State, entry_lock
+from bqlint.analysis.flow_state import HELD, INHERIT, Lock, State, entry_lock, with_changes
 from bqlint.analysis.flow_state import forget_released as _forget_released
 from bqlint.analysis.key_mapping import map_key, prefixed
 from bqlint.analysis.summaries import Chain, Link, Summary
@@ -81,18 +81,16 @@ class Analyzer:
         self.cfg = cfg
         self.summaries = summaries
         self.borrows: dict[int, Borrow] = {}
-        for block in cfg.blocks:
+        self.with_bids: set[int] = set()
+        # Source order of release points, so that related locations read top to bottom.
+        self.order: dict[int, int] = {}
+        for block in cfg.blocks:  # one pass over the events for the three
             for event in block.events:
                 if isinstance(event, Borrow):
                     self.borrows[event.bid] = event
-        self.with_bids = {
-            b for block in cfg.blocks for e in block.events if isinstance(e, EndBorrow) for b in e.bids
-        }
-        # Source order of release points, so that related locations read top to bottom.
-        self.order: dict[int, int] = {}
-        for block in cfg.blocks:
-            for event in block.events:
-                if isinstance(event, LockChange):
+                elif isinstance(event, EndBorrow):
+                    self.with_bids.update(event.bids)
+                elif isinstance(event, LockChange):
                     self.order.setdefault(id(event.node), len(self.order))
         self.result = FunctionFlow(fn)
         self._seen: set[tuple[str, int]] = set()
@@ -173,7 +171,7 @@ class Analyzer:
                     mode = "mutably " if event.mut else ""
                     label = f"`{self.fn.name}()` borrows `{key_text(event.key)}` {mode}here"
                     self.result.summary.add_borrow(event.key, event.mut, (self.link(event.node, label),))
-            return replace(state, live=state.live | {event.bid}, stale=state.stale - {event.bid})
+            return with_changes(state, live=state.live | {event.bid}, stale=state.stale - {event.bid})
         if isinstance(event, EndBorrow):
             return self.end(state, frozenset(event.bids), None)
         if isinstance(event, Bind):
@@ -187,11 +185,11 @@ class Analyzer:
             released = dict(state.released)
             released.pop(event.name, None)
             live = state.live - self.unshared(bids, bound)
-            return replace(state, live=live, bound=tuple(bound.items()), released=tuple(released.items()))
+            return with_changes(state, live=live, bound=tuple(bound.items()), released=tuple(released.items()))
         if isinstance(event, Narrow):
             bound = dict(state.bound)
             bids = bound.pop(event.name, frozenset())
-            return replace(state, live=state.live - self.unshared(bids, bound), bound=tuple(bound.items()))
+            return with_changes(state, live=state.live - self.unshared(bids, bound), bound=tuple(bound.items()))
         if isinstance(event, UnlockPoint):
             self.unlock_point(event, state)
             return state
@@ -211,7 +209,7 @@ class Analyzer:
         if isinstance(event, Call):
             self.call(event, state)
             if event.thread_start is None and self.all_leave_held(event):
-                return replace(state, lock=HELD)  # `relock()` took the BQL again
+                return with_changes(state, lock=HELD)  # `relock()` took the BQL again
             return state
         if isinstance(event, GuardUse):
             ends = dict(state.released).get(event.name)
@@ -250,7 +248,7 @@ class Analyzer:
                 else:
                     del bound[name]  # same as bound to nothing, and keeps the state small
                 released[name] = released.get(name, frozenset()) | {(b, site) for b in held & bids}
-        return replace(
+        return with_changes(
             state, live=state.live - bids, bound=tuple(bound.items()), released=tuple(released.items())
         )
 
@@ -262,7 +260,7 @@ class Analyzer:
             else:
                 add = bound.get(event.alias or "", frozenset())
             bound[event.name] = bound.get(event.name, frozenset()) | add
-            return replace(state, bound=tuple(bound.items()))
+            return with_changes(state, bound=tuple(bound.items()))
         old = bound.pop(event.name, frozenset())
         root = f"l:{event.name}"
         if event.bid is not None:
@@ -281,7 +279,7 @@ class Analyzer:
             # `h = g` after `g.release()`: h is the released guard too. A name that still holds
             # a live guard (the next element of `for g in (a, b)`) is that guard instead.
             released[event.name] = dict(state.released)[event.alias]
-        return replace(
+        return with_changes(
             state, live=live, bound=tuple(bound.items()), released=tuple(released.items()), stale=stale
         )
 
@@ -310,16 +308,16 @@ class Analyzer:
 
     def lock_change(self, event: LockChange, state: State) -> State:
         if event.action == "held":
-            return replace(state, lock=HELD)
+            return with_changes(state, lock=HELD)
         if event.action == "not_held":
             label = "the BQL is released here"
-            return replace(state, lock=Lock(False, False, frozenset({self.link(event.node, label)})))
+            return with_changes(state, lock=Lock(False, False, frozenset({self.link(event.node, label)})))
         saved = dict(state.saved)
         if event.action == "save":
             saved[event.token] = state.lock
-            return replace(state, saved=tuple(sorted(saved.items())))
+            return with_changes(state, saved=tuple(sorted(saved.items())))
         lock = saved.pop(event.token, INHERIT)
-        return replace(state, lock=lock, saved=tuple(sorted(saved.items())))
+        return with_changes(state, lock=lock, saved=tuple(sorted(saved.items())))
 
     def call(self, event: Call, state: State) -> None:
         if event.thread_start is not None:

@@ -114,6 +114,6 @@ def forget_released(state: State, read_later: frozenset[str]) -> State:
     Keeping them would make every state carry every guard name the function ever released
     (quadratic time and memory on long functions); nothing that reads `released` changes.
     """
-    if all(name in read_later for name, _ in state.released):
+    if not state.released or all(name in read_later for name, _ in state.released):
         return state
     return with_changes(state, released=tuple((n, ends) for n, ends in state.released if n in read_later))

@@ -38,7 +38,11 @@ def guards_read_later(by_rank: dict[int, Block], order: dict[int, int]) -> dict[
     cannot be released, and tracking it there would cost time and memory quadratic in the
     function's length. Sweeps in postorder settle the loops.
     """
-    low = _lowest_reachable(by_rank, order)
+    ranks = sorted(by_rank, reverse=True)
+    succs = {rank: [order[id(succ)] for succ in by_rank[rank].succ] for rank in ranks}
+    # Without a back edge (no loop) one sweep in postorder is already the fixed point.
+    loops = any(s <= rank for rank in ranks for s in succs[rank])
+    low = _lowest_reachable(ranks, succs) if loops else {rank: rank for rank in by_rank}
     floor: dict[str, int] = {}
     for rank, block in by_rank.items():
         for event in block.events:
@@ -46,9 +50,7 @@ def guards_read_later(by_rank: dict[int, Block], order: dict[int, int]) -> dict[
                 floor[event.name] = low[rank]
     live: dict[int, frozenset[str]] = {rank: frozenset() for rank in by_rank}
     # Each block's events, composed once: names read at its entry = gen | (read after - kill).
-    ranks = sorted(by_rank, reverse=True)
     transfer = {rank: _gen_kill(by_rank[rank]) for rank in ranks}
-    succs = {rank: [order[id(succ)] for succ in by_rank[rank].succ] for rank in ranks}
     changed = True
     while changed:
         changed = False
@@ -63,6 +65,7 @@ def guards_read_later(by_rank: dict[int, Block], order: dict[int, int]) -> dict[
             if kept != live[rank]:
                 live[rank] = kept
                 changed = True
+        changed = changed and loops
     return live
 
 
@@ -86,19 +89,18 @@ def _gen_kill(block: Block) -> tuple[set[str], set[str]]:
     return gen, kill
 
 
-def _lowest_reachable(by_rank: dict[int, Block], order: dict[int, int]) -> dict[int, int]:
+def _lowest_reachable(ranks: list[int], succs: dict[int, list[int]]) -> dict[int, int]:
     """Return, per rank, the lowest rank reachable from that block (itself included).
 
     In reverse postorder only back edges go to a lower rank, so a block outside every loop
     reaches nothing before itself; a few sweeps settle the loops.
     """
-    low = {rank: rank for rank in by_rank}
-    succs = [(rank, [order[id(s)] for s in by_rank[rank].succ]) for rank in sorted(by_rank, reverse=True)]
+    low = {rank: rank for rank in ranks}
     changed = True
     while changed:
         changed = False
-        for rank, after in succs:
-            best = min([low[s] for s in after], default=rank)
+        for rank in ranks:  # highest first
+            best = min([low[s] for s in succs[rank]], default=rank)
             if best < low[rank]:
                 low[rank] = best
                 changed = True

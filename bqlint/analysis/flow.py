@@ -324,7 +324,11 @@ class Analyzer:
             self.thread_call(event)
             return
         here = event.label
-        via = {id(fn): node for fn, node in event.via}
+        via = {id(fn): node for fn, node in event.via} if event.via else {}
+
+        def step() -> Link:  # a summary's first link, made only in the recording pass
+            return self.link(event.node, f"`{self.fn.name}()` calls `{here}` here")
+
         for callee in event.callees:
             if event.guard is not None:
                 # Whether the callee writes its `self` is not a summary fact: a callee not yet
@@ -342,7 +346,6 @@ class Analyzer:
                 summary = prefixed(
                     summary, self.link(via[id(callee)], f"the handler calls `{callee.name}()` here")
                 )
-            step = self.link(event.node, f"`{self.fn.name}()` calls `{here}` here")
             if summary.releases is not None:
                 if state.live:
                     self.report(
@@ -356,7 +359,7 @@ class Analyzer:
                         )
                     )
                 if self.recording:
-                    self.result.summary.add_releases((step, *summary.releases))
+                    self.result.summary.add_releases((step(), *summary.releases))
             for (key, mut), chain in summary.borrows.items():
                 mapped = map_key(callee, key, event)
                 if mapped is None:
@@ -367,7 +370,7 @@ class Analyzer:
                         self.report(Hazard("BQL003", event.node, other, chain, "call", event))
                         break
                 if self.recording:
-                    self.result.summary.add_borrow(mapped, mut, (step, *chain))
+                    self.result.summary.add_borrow(mapped, mut, (step(), *chain))
             if summary.needs_bql is not None:
                 if state.lock.known_not_held():
                     sites = self.release_sites(state.lock)
@@ -375,7 +378,7 @@ class Analyzer:
                         Hazard("BQL006", event.node, None, (*sites, *summary.needs_bql), "call", event)
                     )
                 elif state.lock.inherit and self.recording:
-                    self.result.summary.add_needs((step, *summary.needs_bql))
+                    self.result.summary.add_needs((step(), *summary.needs_bql))
 
     def all_leave_held(self, event: Call) -> bool:
         summaries = [self.summaries.get(id(callee)) for callee in event.callees]

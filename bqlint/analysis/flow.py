@@ -212,7 +212,7 @@ class Analyzer:
                 return with_changes(state, lock=HELD)  # `relock()` took the BQL again
             return state
         if isinstance(event, GuardUse):
-            ends = dict(state.released).get(event.name)
+            ends = dict(state.released).get(event.name) if state.released else None
             if ends:
                 bid, site = min(ends, key=lambda pair: (pair[0], pair[1] is None))
                 self.report(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from weakref import WeakKeyDictionary
 
 import libcst as cst
 
@@ -61,16 +62,15 @@ def _flatten(target: cst.BaseExpression, kind: str) -> Iterator[tuple[cst.BaseEx
 _STATEMENTS = frozenset(
     {cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Del, cst.For, cst.CompFor, cst.WithItem}
 )
-_CACHE: dict[int, tuple[FunctionInfo, list[Mutation]]] = {}
+# Weak: a module-level cache must not keep every analysed project (its trees) alive.
+_CACHE: WeakKeyDictionary[FunctionInfo, list[Mutation]] = WeakKeyDictionary()
 
 
 def self_mutations(fn: FunctionInfo) -> list[Mutation]:
     """Return every direct mutation of `self` in the body of `fn` (not in nested defs)."""
-    cached = _CACHE.get(id(fn))
-    if cached is not None and cached[0] is fn:
-        return cached[1]
-    found = _self_mutations(fn)
-    _CACHE[id(fn)] = (fn, found)
+    found = _CACHE.get(fn)
+    if found is None:
+        found = _CACHE[fn] = _self_mutations(fn)
     return found
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bqlint.config import ConfigError
 from bqlint.diagnostics import Diagnostic
-from bqlint.source import python_lines
+from bqlint.source_file import python_lines
 
 FORMAT_VERSION = 1
 

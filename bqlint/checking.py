@@ -76,6 +76,10 @@ def run_check(configs: Configurations, options: CheckOptions) -> int:
     if not found.files and stdin is None:
         if not options.quiet:
             click.echo("warning: no Python files found under the given paths", err=True)
+        if options.output_format in _DOCUMENT_FORMATS and not options.statistics:
+            # A tool reading the report gets an empty one (`[]`, a SARIF log, a passing
+            # JUnit case), not an empty stream it cannot parse.
+            _print_report(engine.Report([]), options, None, _render_options(options, configs.root, 0))
         return 0
     base = configs.for_directory(configs.default_root)
     cache = None if options.no_cache else Cache(cache_directory(base), base.root)
@@ -115,14 +119,7 @@ def run_check(configs: Configurations, options: CheckOptions) -> int:
         recorded = read_baseline(options.baseline)
         report.diagnostics = filter_baseline(report.diagnostics, recorded, root, report.sources)
     _gather_sources(report)
-    render_options = RenderOptions(
-        color=options.color and options.output_file is None,
-        cwd=Path.cwd(),
-        root=_report_root(options, root),
-        fixed=fixed,
-        unsafe_fixes=options.unsafe_fixes,
-        show_summary=not options.quiet and options.output_file is None,
-    )
+    render_options = _render_options(options, root, fixed)
     with verbose.timed("report"):
         _print_report(report, options, stdin, render_options)
     findings = plural(len(report.diagnostics), "finding")
@@ -133,6 +130,21 @@ def run_check(configs: Configurations, options: CheckOptions) -> int:
     if unwritten:
         return 2  # a fix could not be written: never hidden by --exit-zero
     return 0 if options.exit_zero or not report.diagnostics else 1
+
+
+# Formats a program reads: a run with nothing to check still prints a valid, empty report.
+_DOCUMENT_FORMATS = frozenset({"json", "sarif", "gitlab", "junit"})
+
+
+def _render_options(options: CheckOptions, root: Path, fixed: int) -> RenderOptions:
+    return RenderOptions(
+        color=options.color and options.output_file is None,
+        cwd=Path.cwd(),
+        root=_report_root(options, root),
+        fixed=fixed,
+        unsafe_fixes=options.unsafe_fixes,
+        show_summary=not options.quiet and options.output_file is None,
+    )
 
 
 def _report_root(options: CheckOptions, root: Path) -> Path:

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 import pathspec
 
+from bqlint.paths import resolved
 from bqlint.patterns import pattern_problem, rebase
 
 if sys.version_info >= (3, 11):
@@ -135,7 +136,7 @@ def _spec(patterns: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
 
 def _relative_posix(path: Path, root: Path) -> str | None:
     try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
+        return resolved(path).relative_to(resolved(root)).as_posix()
     except ValueError:
         return None
     except (OSError, RuntimeError):  # a symlink loop cannot be resolved: match it as named
@@ -145,9 +146,9 @@ def _relative_posix(path: Path, root: Path) -> str | None:
 
 def all_codes() -> tuple[str, ...]:
     """Return every rule code of the registry, in order."""
-    from bqlint.rules import all_rules
+    from bqlint.rules import rule_codes
 
-    return tuple(rule.code for rule in all_rules())
+    return rule_codes()
 
 
 def resolve_codes(selectors: Iterable[str], where: str) -> frozenset[str]:

@@ -16,6 +16,7 @@ from pathlib import Path
 import pathspec
 
 from bqlint.config import ExcludeRules
+from bqlint.paths import forget as forget_folders
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +75,7 @@ class GitIgnores:
         self.named = named
         self._specs: dict[Path, pathspec.GitIgnoreSpec | None] = {}
         self._git_roots: dict[Path, Path] = {}
+        self._chains: dict[Path, list[Path]] = {}
         self.ignored: list[Path] = []
 
     def below_named(self, directory: Path) -> GitIgnores:
@@ -102,11 +104,7 @@ class GitIgnores:
 
     def is_ignored(self, path: Path, *, is_dir: bool = False) -> bool:
         """Return whether git would ignore `path`; the deepest `.gitignore` that matches decides."""
-        if path.parent not in self._git_roots:
-            self._git_roots[path.parent] = find_git_root(path.parent) or self.top
-        git_root = self._git_roots[path.parent]
-        directory = path.parent
-        while True:
+        for directory in self._folders_up(path.parent):
             spec = self._spec(directory)
             if spec is not None:
                 relative = path.relative_to(directory).as_posix() + ("/" if is_dir else "")
@@ -115,11 +113,28 @@ class GitIgnores:
                     if result.include:
                         self.ignored.append(path)
                     return bool(result.include)
+        return False
+
+    def _folders_up(self, folder: Path) -> list[Path]:
+        """Return the folders whose ignore files apply in `folder`: it and those above, up to
+        its git root (or `top`), deepest first; found once per folder."""
+        known = self._chains.get(folder)
+        if known is not None:
+            return known
+        if folder not in self._git_roots:
+            self._git_roots[folder] = find_git_root(folder) or self.top
+        git_root = self._git_roots[folder]
+        chain: list[Path] = []
+        directory = folder
+        while True:
+            chain.append(directory)
             if directory == git_root or directory.parent == directory:
-                return False
+                break
             if git_root not in directory.parents:
-                return False
+                break
             directory = directory.parent
+        self._chains[folder] = chain
+        return chain
 
 
 def _walk(
@@ -175,6 +190,7 @@ def discover(
     A directory is walked; a named file is checked as given unless `force_exclude` and it is
     excluded. Context is computed only when single files (or `stdin_name`) are named.
     """
+    forget_folders()  # what the file system said before this run may have changed
     ignores = GitIgnores(settings.root)
     files: set[Path] = set()
     named_files: list[Path] = []

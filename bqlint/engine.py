@@ -11,10 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bqlint.analysis.flow import FunctionFlow
-from bqlint.analysis.cfg import CFG
-from bqlint.analysis.interprocedural import analyze_project, build_cfg
 from bqlint.cache import Cache, content_digest, group_key, settings_key
 from bqlint.collector import collector_paused
 from bqlint.config import Settings
@@ -25,10 +23,9 @@ from bqlint.facts import FileFacts, trigger_words
 from bqlint.groups import ModuleRef, analysis_groups, parsed_modules
 from bqlint.isolation import describe, without_faulty
 from bqlint.model.api import is_runtime_module
-from bqlint.model.build import build_project
-from bqlint.model.functions import FunctionInfo
-from bqlint.model.project import ModuleInfo, Project, collect_symbols, module_name_for
+from bqlint.model.modules import ModuleInfo, module_name_for
 from bqlint.parallel import run_indexed
+from bqlint.paths import forget as forget_folders
 from bqlint.positioning import position_findings, prepare_positions, suppress
 from bqlint.progress import Progress
 from bqlint.reading import (
@@ -40,8 +37,16 @@ from bqlint.reading import (
     stdin_source,
 )
 from bqlint.rules import Rule, all_rules
-from bqlint.rules.context import Finding, RuleContext
-from bqlint.source import SourceFile
+from bqlint.source_file import SourceFile
+
+# libcst and the analysis are imported where a group is analysed, so that a run whose files
+# mention no device code (each costs a read and a compile()) never loads them.
+if TYPE_CHECKING:
+    from bqlint.analysis.cfg import CFG
+    from bqlint.analysis.flow import FunctionFlow
+    from bqlint.model.functions import FunctionInfo
+    from bqlint.model.project import Project
+    from bqlint.rules.context import Finding
 
 
 @dataclass
@@ -89,6 +94,7 @@ def run(
     (bqlint.groups), cached and spread over worker processes; the findings are the same.
     """
     progress = progress or Progress(None)
+    forget_folders()  # what the file system said before this run may have changed
     modules: list[ModuleInfo] = []
     reported: dict[Path, int] = {}
     for path, decoded in _read(files, stdin):
@@ -265,6 +271,8 @@ def _diagnostics(module: ModuleInfo, found: list[Finding], settings: Settings) -
 
 def _build_isolated(modules: list[ModuleInfo], settings: Settings) -> Project:
     """Build the project model; a module whose presence makes that raise is left out."""
+    from bqlint.model.build import build_project
+
     project, dropped = without_faulty(lambda kept: build_project(kept, settings), modules)
     for module, exc in dropped:
         module.source.internal_error = describe(exc)
@@ -277,6 +285,8 @@ def _analyze_isolated(functions: list[FunctionInfo]) -> dict[int, FunctionFlow]:
     CFGs are built one function at a time, so a module whose CFG construction raises is left
     out at once; only a fault in the fixed point (which mixes modules) is found by bisection.
     """
+    from bqlint.analysis.interprocedural import analyze_project, build_cfg
+
     by_module: dict[int, list[FunctionInfo]] = {}
     cfgs: dict[int, CFG] = {}
     for fn in functions:
@@ -331,6 +341,8 @@ def _parse(module: ModuleInfo) -> bool:
 
     An internal error here is recorded against the module, which is then not analysed.
     """
+    from bqlint.model.project import collect_symbols
+
     try:
         tree = module.source.parse()
         if tree is not None and not module.symbols:
@@ -345,6 +357,8 @@ def _parse(module: ModuleInfo) -> bool:
 def _check_module(
     project: Project, module: ModuleInfo, flows: list[FunctionFlow], rules: list[Rule]
 ) -> list[Finding]:
+    from bqlint.rules.context import RuleContext
+
     if module.source.module is None or is_runtime_module(module.name):
         return []
     ctx = RuleContext(project, module, flows)

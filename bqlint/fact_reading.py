@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from bqlint.cache import Cache, facts_key
 from bqlint.facts import FileFacts, extract_facts, with_imports
-from bqlint.model.project import ModuleInfo
+from bqlint.model.modules import ModuleInfo
 from bqlint.parallel import run_indexed
 from bqlint.progress import Progress
 

@@ -14,10 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import libcst as cst
-
 from bqlint.diagnostics import Applicability, Diagnostic, Edit, Position
-from bqlint.source import line_starts, python_lines
+from bqlint.source_file import line_starts, python_lines
 from bqlint.suppression import Directive, parse_suppressions
 
 
@@ -121,6 +119,8 @@ def ensure_parses(text: str, *, original: str | None = None) -> None:
 
 def _parse_problem(text: str) -> str | None:
     """Return why `text` does not parse with libcst or compile with Python, or None."""
+    import libcst as cst  # here: only a fix is parsed again, and a run may parse nothing else
+
     try:
         cst.parse_module(text)
     except cst.ParserSyntaxError as exc:

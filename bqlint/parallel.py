@@ -7,10 +7,11 @@ index, so the caller assembles them in a fixed order whatever finished first.
 
 from __future__ import annotations
 
-import multiprocessing as mp
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any, TypeVar
+
+# multiprocessing and concurrent.futures are imported when a pool is started: a run in one
+# process (--jobs 1, or too few files to share) does not pay for them.
 
 T = TypeVar("T")
 
@@ -18,6 +19,8 @@ _TASK: Callable[[int], Any] | None = None
 
 
 def can_fork() -> bool:
+    import multiprocessing as mp
+
     return "fork" in mp.get_all_start_methods()
 
 
@@ -38,6 +41,9 @@ def run_indexed(
             results[index] = task(index)
             done(index)
         return results
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
     _TASK = task
     try:
         # A pool of futures, not multiprocessing.Pool: a worker killed by the system (out of

@@ -7,16 +7,19 @@ pass per file (SourceFile.resolve_spans); suppression comments are applied last.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import libcst as cst
-
-from bqlint.analysis.summaries import Link
 from bqlint.config import Settings
 from bqlint.diagnostics import Diagnostic, Edit, Fix, Position, Related, Span
-from bqlint.model.project import ModuleInfo
 from bqlint.rules import all_rules
-from bqlint.rules.context import Finding
-from bqlint.source import SourceFile
+
+if TYPE_CHECKING:  # a file that is not parsed is positioned without libcst or the analysis
+    import libcst as cst
+
+    from bqlint.analysis.summaries import Link
+    from bqlint.model.modules import ModuleInfo
+    from bqlint.rules.context import Finding
+    from bqlint.source_file import SourceFile
 
 
 def position_findings(module: ModuleInfo, findings: list[Finding]) -> list[Diagnostic]:
@@ -33,6 +36,8 @@ def position_findings(module: ModuleInfo, findings: list[Finding]) -> list[Diagn
                 "BQL999", "syntax-error", f"cannot parse this file: {message}", Span(source.path, pos, end)
             )
         ]
+    if not findings:
+        return []  # (and no rule module, which would import the analysis, is loaded)
     prepare_positions([(module, findings)])
     names = {rule.code: rule.name for rule in all_rules()}
     out: list[Diagnostic] = []

@@ -14,6 +14,8 @@ import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
+from bqlint.paths import resolved
+
 # File types by stat mode, for the reason given when a path is not a regular file.
 _KINDS = (
     (stat.S_ISDIR, "a directory"),
@@ -45,7 +47,7 @@ class DecodedSource:
 def safe_resolve(path: Path) -> Path:
     """Return `path` resolved, or made absolute when resolving fails (a symlink loop)."""
     try:
-        return path.resolve()
+        return resolved(path)
     except (OSError, RuntimeError):
         return Path(os.path.abspath(path))
 

@@ -1,23 +1,25 @@
-"""A parsed file: its text, libcst module, a fast node walker, and positions on demand.
+"""A parsed file's libcst side: a fast node walker, and positions on demand.
 
 libcst's PositionProvider costs about 2.3x the parse and a plain CSTVisitor walk about 0.9x
 (bench/lint_bench.py), so this module walks dataclass fields directly, skipping whitespace,
 and computes positions only for the nodes a diagnostic names, in one codegen pass per file.
-This is the one place where libcst's 0-based columns become 1-based.
+The file itself (`SourceFile`, which turns these 0-based columns into 1-based ones) and
+Python's line splitting are in bqlint.source_file, which imports no libcst; they are
+re-exported here.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import re
-from collections.abc import Iterable, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
 
-from bqlint.diagnostics import Position, Span
+from bqlint.source_file import SourceFile as SourceFile
+from bqlint.source_file import line_starts as line_starts
+from bqlint.source_file import python_lines as python_lines
 
 # Fields that hold only whitespace, punctuation or tokens: never semantic children.
 _TOKEN_FIELDS = frozenset(
@@ -59,27 +61,6 @@ _IS_NODE: dict[type, bool] = {}
 _SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 _SIMPLE_BODIES = (cst.SimpleStatementLine, cst.SimpleStatementSuite)
 _SCOPE_TYPES = frozenset(_SCOPES)
-
-
-# Python's own line breaks (the tokenizer's): not str.splitlines(), which also breaks at
-# \x0b \x0c \x1c-\x1e \x85 \u2028 \u2029 and so puts rows out of step with the parser's.
-_LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
-
-
-def python_lines(text: str, *, keepends: bool = False) -> list[str]:
-    """Split `text` into rows as Python does: at `\\n`, `\\r\\n` and `\\r` only."""
-    lines = _LINE_RE.findall(text)
-    if keepends:
-        return lines
-    return [line.rstrip("\r\n") for line in lines]
-
-
-def line_starts(text: str) -> list[int]:
-    """Return the offset where each 1-based row of `text` starts, plus one for the end."""
-    starts = [0]
-    for line in python_lines(text, keepends=True):
-        starts.append(starts[-1] + len(line))
-    return starts
 
 
 def is_node(value: object) -> bool:
@@ -240,102 +221,9 @@ class _Recorder:
         self.state.found[id(self.node)] = (self.start, self.state._here())
 
 
-class SourceFile:
-    """One Python file: text and (once parsed) its libcst module."""
-
-    def __init__(
-        self, path: Path, text: str, module_name: str = "", *, encoding: str = "utf-8", bom: bool = False
-    ) -> None:
-        self.path = path
-        self.text = text
-        self.module_name = module_name
-        # How the file was stored (bqlint.reading.DecodedSource): `text.encode(encoding)` gives
-        # its bytes back, byte-order mark included when `encoding` is "utf-8-sig".
-        self.encoding = encoding
-        self.bom = bom
-        self.module: cst.Module | None = None
-        # Why CPython rejects the file (BQL999), from bqlint.syntax.
-        self.syntax_error: tuple[str, Position] | None = None
-        # Why the file could not be read or decoded (BQL998); the text is then empty.
-        self.io_error: str | None = None
-        # Why libcst could not parse a file (that CPython may accept: then it is not analysed).
-        self.parse_error: str | None = None
-        # An exception raised while analysing the file (a bug in bqlint): `Type: message`.
-        self.internal_error: str | None = None
-        self._spans: dict[int, Span] = {}
-        # Rows whose libcst code differs from the text: {row: (text's line, libcst's line)}.
-        self._lossy: dict[int, tuple[str, str]] | None = None
-
-    def parse(self) -> cst.Module | None:
-        """Parse once with libcst; on failure record why in `parse_error` and return None.
-
-        A file CPython rejects (`syntax_error` already set) or could not read is not parsed.
-        """
-        if self.module is None and self.parse_error is None:
-            if self.syntax_error is not None or self.io_error is not None:
-                return None
-            try:
-                self.module = cst.parse_module(self.text)
-            except cst.ParserSyntaxError as exc:
-                message = str(exc.message).strip().splitlines()[0] if exc.message else "invalid syntax"
-                message = message.split(": expected one of")[0]  # the token list is noise here
-                self.parse_error = f"libcst cannot parse line {_error_row(message, exc.raw_line)}: {message}"
-            except (RecursionError, ValueError, TypeError, MemoryError) as exc:  # libcst's own limits
-                self.parse_error = f"libcst cannot parse it: {type(exc).__name__}: {exc}"
-        return self.module
-
-    def resolve_spans(self, nodes: Iterable[cst.CSTNode]) -> None:
-        """Compute spans of `nodes` in one codegen pass (only those not known yet)."""
-        wanted = {id(n) for n in nodes if id(n) not in self._spans}
-        if not wanted or self.module is None:
-            return
-        state = _TargetedPositions(self.module, wanted)
-        self.module._codegen(state)
-        lossy = self._lossy_rows()
-        for key, ((l1, c1), (l2, c2)) in state.found.items():
-            if lossy:
-                c1, c2 = _text_column(lossy, l1, c1), _text_column(lossy, l2, c2)
-            self._spans[key] = Span(self.path, Position(l1, c1 + 1), Position(l2, c2 + 1))
-
-    def _lossy_rows(self) -> dict[int, tuple[str, str]]:
-        """Return the rows where libcst's code is not the text (it drops a form feed before
-        an indented statement), so that columns on them can be mapped back to the text."""
-        if self._lossy is None:
-            self._lossy = {}
-            if "\x0c" in self.text and self.module is not None:
-                ours, theirs = python_lines(self.text), python_lines(self.module.code)
-                if len(ours) == len(theirs):
-                    pairs = enumerate(zip(ours, theirs), start=1)
-                    self._lossy = {row: (o, t) for row, (o, t) in pairs if o != t}
-        return self._lossy
-
-    def span(self, node: cst.CSTNode) -> Span:
-        """Return the span of `node` (computing it if `resolve_spans` did not)."""
-        if id(node) not in self._spans:
-            self.resolve_spans([node])
-        return self._spans.get(id(node)) or Span(self.path, Position(1, 1), Position(1, 1))
-
-
-def _text_column(lossy: dict[int, tuple[str, str]], row: int, column: int) -> int:
-    """Map a 0-based column of libcst's line `row` to the text's line, where libcst's line
-    is the text's without some characters (form feeds)."""
-    if row not in lossy:
-        return column
-    text, code = lossy[row]
-    at = 0
-    for char in code[:column]:
-        while at < len(text) and text[at] != char:
-            at += 1  # a character libcst dropped
-        at += 1
-    if column < len(code):
-        while at < len(text) and text[at] != code[column]:
-            at += 1
-    return at + max(column - len(code), 0)
-
-
-def _error_row(message: str, raw_line: int) -> int:
-    """Return the row of a libcst parser error: the native parser's message says `error at
-    ROW:COL`, which is exact; its `raw_line` can be the end of the statement after it."""
-    _, found, rest = message.partition("error at ")
-    row = rest.split(":", 1)[0]
-    return int(row) if found and row.isdigit() else max(raw_line, 1)
+def node_positions(module: cst.Module, targets: set[int]) -> dict[int, tuple[tuple[int, int], tuple[int, int]]]:
+    """Return {id(node): ((row, column), (row, column))} (columns 0-based, end exclusive) of
+    the nodes of `module` whose ids are `targets`, from one codegen pass."""
+    state = _TargetedPositions(module, targets)
+    module._codegen(state)
+    return state.found

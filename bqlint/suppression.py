@@ -27,7 +27,7 @@ from pathlib import Path
 
 from bqlint.config import Settings, all_codes
 from bqlint.diagnostics import Applicability, Diagnostic, Edit, Fix, Position, Span
-from bqlint.source import python_lines
+from bqlint.source_file import python_lines
 
 BQLINT_RE = re.compile(
     r"#\s*bqlint:\s*(?P<kind>ignore-file|ignore)(?:\[(?P<codes>[^\]]*)\]|(?![\w\[-]))", re.IGNORECASE
@@ -186,9 +186,14 @@ def noqa_row(text: str, row: int) -> int:
     return parse_suppressions(text).noqa_row(row)
 
 
-def _might_have_directives(text: str) -> bool:
+def _might_have_directives(text: str, *, reportable_only: bool = False) -> bool:
+    """Return whether `text` may hold a directive; with `reportable_only`, one that BQL100
+    could report when nothing is suppressed: a `bqlint` directive or a `noqa` listing one of
+    bqlint's codes, so "bql" in any case (a bare `# noqa` or other tools' codes never are)."""
     lowered = text.lower()
-    return "noqa" in lowered or "bqlint" in lowered
+    if "noqa" not in lowered and "bqlint" not in lowered:
+        return False
+    return not reportable_only or "bql" in lowered
 
 
 def apply_suppressions(
@@ -200,7 +205,7 @@ def apply_suppressions(
     used by a finding that would not have been reported anyway.
     """
     enabled = [d for d in diagnostics if settings.is_enabled(d.code, d.path)]
-    if not _might_have_directives(text):
+    if not _might_have_directives(text, reportable_only=not enabled):
         return enabled
     suppressions = parse_suppressions(text)
     header = [d for d in suppressions.file_directives if d.in_header]

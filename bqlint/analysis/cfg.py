@@ -23,7 +23,7 @@ from bqlint.analysis.events import (
     UnlockPoint,
 )
 from bqlint.analysis.extract import GuardName, Temp, is_synthetic
-from bqlint.analysis.narrowing import captures, captures_of_subject, narrowing
+from bqlint.analysis.narrowing import captures, captures_of_subject, case_of_none, narrowing
 from bqlint.model import api
 
 __all__ = ["CFG", "Block", "CFGBuilder"]
@@ -85,20 +85,32 @@ class CFGBuilder(SimpleStatements):
         kept = items if is_synthetic(items) else None
         if kept is None:
             self.extract.end(items)
-        head = self.start(self.cur)
+        container = node.iter.value if kept is None and isinstance(node.iter, cst.Name) else None
+        # A loop over a local that only ever holds a display or a starred list runs no
+        # iteration only when that container is empty: on that exit it holds no guard, so
+        # `for g in rest: g.release()` ends every borrow of `rest`.
+        empty_exit = container is not None and node.asynchronous is None and self.scope.only_containers(container)
+        first = self.start(self.cur)
+        head = self.new() if empty_exit else first
         if node.asynchronous is not None:
             self.emit(UnlockPoint(node, "async for"))
         after = self.new()
         self.frames.append(LoopFrame(head, after))
-        self.start(head)
+        self.start(first, head)
         each: object = kept
-        if kept is None and isinstance(node.iter, cst.Name) and node.iter.value in self.scope.containers:
-            each = GuardName(node.iter.value)  # `for g in rest`: each element is one of its guards
+        if container is not None and container in self.scope.containers:
+            each = GuardName(container)  # `for g in rest`: each element is one of its guards
         self.assign_target(node.target, each if isinstance(node.target, cst.Name) else None, node)
         self.suite(node.body)
         self.link(self.cur, head)
         self.frames.pop()
-        self.start(head)
+        if empty_exit:
+            assert container is not None
+            self.start(first)
+            self.emit(Narrow(container))
+            self.start(self.cur, head)
+        else:
+            self.start(head)
         if node.orelse is not None:
             self.suite(node.orelse.body)
         self.link(self.cur, after)
@@ -191,6 +203,9 @@ class CFGBuilder(SimpleStatements):
         ends = []
         for case in node.cases:
             self.start(subject)
+            none_case = case_of_none(self.scope, node.subject, case.pattern)
+            if none_case is not None:
+                self.emit(Narrow(none_case))  # `case None:` is `subject is None`
             parts = ex.parts.get(str(held), []) if held is not None else []
             of_subject = captures_of_subject(case.pattern, held, parts)
             for captured in captures(case.pattern):

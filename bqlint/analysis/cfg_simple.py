@@ -9,7 +9,7 @@ from __future__ import annotations
 import libcst as cst
 
 from bqlint.analysis.cfg_blocks import BlockBuilder
-from bqlint.analysis.events import Bind, DelName, Escape, GuardWrite
+from bqlint.analysis.events import Bind, DelName, Escape, GuardWrite, ParamWrite
 from bqlint.analysis.extract import GuardName, Temp, Value, is_synthetic
 
 
@@ -53,15 +53,23 @@ class SimpleStatements(BlockBuilder):
             return
         if isinstance(target, (cst.Attribute, cst.Subscript)):
             temps = self.target_parts(target)
-            root = ex.guard_root(target)
-            if root is not None:
-                self.emit(GuardWrite(root, target))
+            self.write_through(target)
             if isinstance(value, (Temp, GuardName)):
                 self.emit(Escape(_guard(value), target, "store"))
             if isinstance(target, cst.Attribute):
                 ex.property_access(target, "setter")
             for temp in temps:
                 ex.end(temp)
+
+    def write_through(self, target: cst.Attribute | cst.Subscript) -> None:
+        """A store or `del` of an attribute or item: through a guard, or a parameter."""
+        root = self.extract.guard_root(target)
+        if root is not None:
+            self.emit(GuardWrite(root, target))
+            return
+        param = self.extract.param_root(target)
+        if param is not None:
+            self.emit(ParamWrite(param, target))
 
     def unpack(self, target: cst.Tuple | cst.List, value: object, stmt: cst.CSTNode) -> None:
         """`a, *rest = x.borrow(), y.borrow(), 0`: each name takes the guard of its element (a
@@ -109,9 +117,7 @@ class SimpleStatements(BlockBuilder):
                 self.delete(element.value)
         elif isinstance(target, (cst.Attribute, cst.Subscript)):
             temps = self.target_parts(target)
-            root = self.extract.guard_root(target)
-            if root is not None:
-                self.emit(GuardWrite(root, target))
+            self.write_through(target)
             for temp in temps:
                 self.extract.end(temp)
 

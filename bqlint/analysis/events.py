@@ -133,6 +133,15 @@ class GuardWrite:
 
 
 @dataclass(frozen=True, slots=True, eq=False)
+class ParamWrite:
+    """A write through a parameter never rebound (`regs.ibrd &= MASK` in `def f(regs)`):
+    a caller that passes a `borrow()` guard for it writes through a shared borrow."""
+
+    param: str
+    node: cst.CSTNode
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class Escape:
     """A guard returned, yielded or stored (BQL005)."""
 
@@ -160,6 +169,7 @@ Event = Union[
     CellOp,
     GuardUse,
     GuardWrite,
+    ParamWrite,
     Escape,
     Narrow,
 ]
@@ -186,6 +196,8 @@ def describe(event: Event) -> str:
         return f"{name} {'.'.join(event.key)}.{event.method}()"
     if isinstance(event, (GuardUse, ReleaseGuard, DelName, Narrow)):
         return f"{name} {event.name}"
+    if isinstance(event, ParamWrite):
+        return f"{name} {event.param}"
     if isinstance(event, (GuardWrite, Escape)):
         guard = event.guard if isinstance(event.guard, str) else f"b{event.guard}"
         return f"{name} {guard}{' ' + event.kind if isinstance(event, Escape) else ''}"

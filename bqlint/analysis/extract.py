@@ -21,6 +21,7 @@ from bqlint.analysis.events import (
     Escape,
     GuardWrite,
     LockChange,
+    ParamWrite,
     ReleaseGuard,
     UnlockPoint,
 )
@@ -76,10 +77,20 @@ class Extractor(BoundCalls):
             method = func.attr.value
             if receiver is not None:
                 return self.call_on_guard(node, receiver, method)
+            if method == "release" and type(func.value) is cst.Name and not node.args:
+                name = func.value.value
+                if name in scope.params and name != scope.self_name and name not in scope.guard_sources:
+                    # A parameter's object released here: a guard of the caller's, maybe
+                    # (bqlint.analysis.param_release); nothing for this function's borrows.
+                    self.emit(ReleaseGuard(name, node))
             guard_root = self.guard_root(func.value)
             if guard_root is not None and method in api.MUTATORS:
                 self.emit(GuardWrite(guard_root, node))
                 return None
+            if method in api.MUTATORS:
+                param = self.param_root(func.value)
+                if param is not None:
+                    self.emit(ParamWrite(param, node))
             if guard_root is not None and self.call_on_guard_field(node, guard_root):
                 return None
             cell = scope.cell_of(func.value) or scope.untyped_param_refcell(func.value, method)
@@ -284,6 +295,15 @@ class Extractor(BoundCalls):
                     self.emit(Escape(value.value, node, "store"))
                 elif isinstance(value, cst.Call) and is_borrow_call(value):
                     self.emit(Escape(self.bid(value), node, "store"))
+
+    def param_root(self, expr: cst.BaseExpression) -> str | None:
+        """Return the never-rebound parameter an attribute/item chain starts from, or that
+        `expr` is (`regs.fifo` or `regs` in `def f(regs)`)."""
+        while isinstance(expr, (cst.Attribute, cst.Subscript)):
+            expr = expr.value
+        if isinstance(expr, cst.Name) and self.scope.written_param(expr.value):
+            return expr.value
+        return None
 
     def guard_root(self, expr: cst.BaseExpression) -> str | int | None:
         """Return the guard an attribute/item chain starts from (`g.fifo` -> g)."""

@@ -25,6 +25,7 @@ from bqlint.analysis.events import (
     Event,
     GuardUse,
     GuardWrite,
+    ParamWrite,
     LockChange,
     Narrow,
     ReleaseGuard,
@@ -37,6 +38,7 @@ from bqlint.analysis.flow_order import reverse_postorder
 from bqlint.analysis.flow_state import HELD, INHERIT, Lock, State, entry_lock, with_changes
 from bqlint.analysis.flow_state import forget_released as _forget_released
 from bqlint.analysis.key_mapping import map_key, prefixed
+from bqlint.analysis.param_release import released_params
 from bqlint.analysis.summaries import Chain, Link, Summary
 from bqlint.model.functions import FunctionInfo
 from bqlint.model.project import ModuleInfo
@@ -82,14 +84,19 @@ class Analyzer:
         self.summaries = summaries
         self.borrows: dict[int, Borrow] = {}
         self.with_bids: set[int] = set()
+        self.rebound: set[str] = set()
         # Source order of release points, so that related locations read top to bottom.
         self.order: dict[int, int] = {}
-        for block in cfg.blocks:  # one pass over the events for the three
+        for block in cfg.blocks:  # one pass over the events for all four
             for event in block.events:
                 if isinstance(event, Borrow):
                     self.borrows[event.bid] = event
                 elif isinstance(event, EndBorrow):
                     self.with_bids.update(event.bids)
+                elif isinstance(event, (Bind, DelName)):
+                    # A parameter some statement rebinds or deletes may no longer hold what
+                    # the caller passed.
+                    self.rebound.add(event.name)
                 elif isinstance(event, LockChange):
                     self.order.setdefault(id(event.node), len(self.order))
         self.result = FunctionFlow(fn)
@@ -121,6 +128,8 @@ class Analyzer:
                         queued.add(succ_rank)
                         heapq.heappush(work, succ_rank)
         self.recording = True
+        params = [p for p in self.fn.param_names() if p != self.fn.self_name]
+        self.result.summary.releases_params = released_params(self.cfg, params)
         end = states.get(id(self.cfg.exit))
         if end is not None and end.lock == HELD:
             self.result.summary.leaves_held = True
@@ -208,8 +217,10 @@ class Analyzer:
             return state
         if isinstance(event, Call):
             self.call(event, state)
-            if event.thread_start is None and self.all_leave_held(event):
-                return with_changes(state, lock=HELD)  # `relock()` took the BQL again
+            if event.thread_start is None:
+                state = self.released_by_callees(event, state)
+                if self.all_leave_held(event):
+                    return with_changes(state, lock=HELD)  # `relock()` took the BQL again
             return state
         if isinstance(event, GuardUse):
             ends = dict(state.released).get(event.name) if state.released else None
@@ -225,6 +236,11 @@ class Analyzer:
                 if borrow is not None and not borrow.mut:
                     self.report(Hazard("BQL004", event.node, borrow, (), "write"))
                     break
+            return state
+        if isinstance(event, ParamWrite):
+            if self.recording:
+                label = f"`{self.fn.name}()` writes through `{event.param}` here"
+                self.result.summary.add_param_write(event.param, (self.link(event.node, label),))
             return state
         if isinstance(event, Escape):
             bids = self.guard_bids(event.guard, state)
@@ -346,6 +362,7 @@ class Analyzer:
                 summary = prefixed(
                     summary, self.link(via[id(callee)], f"the handler calls `{callee.name}()` here")
                 )
+            self.param_writes(event, callee, summary, step, state)
             if summary.releases is not None:
                 if state.live:
                     self.report(
@@ -379,6 +396,54 @@ class Analyzer:
                     )
                 elif state.lock.inherit and self.recording:
                     self.result.summary.add_needs((step(), *summary.needs_bql))
+
+    def param_writes(
+        self, event: Call, callee: FunctionInfo, summary: Summary, step: Callable[[], Link], state: State
+    ) -> None:
+        """Apply the callee's writes through its parameters: a `borrow()` guard passed for
+        one is written through (BQL004 at the call); a parameter of ours passed for one
+        makes this function write through it too. A method that mutates its `self`, called
+        on a parameter, writes through that parameter."""
+        writes = dict(summary.writes_params)
+        receiver = event.receiver
+        if receiver is not None and len(receiver) == 1 and receiver[0].startswith("p:") and event.guard is None:
+            if receiver[0][2:] not in self.rebound and self.recording:
+                mutation = self.mutates(callee)
+                if mutation is not None:
+                    self.result.summary.add_param_write(receiver[0][2:], (step(), *mutation))
+        for param, chain in writes.items():
+            mapped = map_key(callee, (f"p:{param}",), event)
+            if mapped is None or len(mapped) != 1:
+                continue
+            root = mapped[0]
+            if root.startswith("l:"):
+                shared = [b for b in dict(state.bound).get(root[2:], ()) if not self.borrows[b].mut]
+                if shared:
+                    self.report(Hazard("BQL004", event.node, self.borrows[min(shared)], chain, "call", event))
+            elif root.startswith("p:") and root[2:] not in self.rebound and self.recording:
+                self.result.summary.add_param_write(root[2:], (step(), *chain))
+
+    def released_by_callees(self, event: Call, state: State) -> State:
+        """End the borrows of the guard names the call passes to parameters that every
+        callee releases on every path (`self._finish(g)` where `_finish` calls `g.release()`)."""
+        names: set[str] | None = None
+        for callee in event.callees:
+            summary = self.summaries.get(id(callee))
+            if summary is None or not summary.releases_params:
+                return state
+            passed = set()
+            for param in summary.releases_params:
+                mapped = map_key(callee, (f"p:{param}",), event)
+                if mapped is not None and len(mapped) == 1 and mapped[0].startswith("l:"):
+                    passed.add(mapped[0][2:])
+            names = passed if names is None else names & passed
+        bound = dict(state.bound)
+        for name in sorted(names or ()):
+            bids = bound.get(name, frozenset())
+            if bids:
+                site = self.link(event.node, f"`{name}` is released by `{event.label}` here")
+                state = self.end(state, bids, site)
+        return state
 
     def all_leave_held(self, event: Call) -> bool:
         summaries = [self.summaries.get(id(callee)) for callee in event.callees]

@@ -51,4 +51,7 @@ def prefixed(summary: Summary, first: Link) -> Summary:
         releases=(first, *summary.releases) if summary.releases else None,
         borrows={key: (first, *chain) for key, chain in summary.borrows.items()},
         needs_bql=(first, *summary.needs_bql) if summary.needs_bql else None,
+        leaves_held=summary.leaves_held,
+        releases_params=summary.releases_params,
+        writes_params={param: (first, *chain) for param, chain in summary.writes_params.items()},
     )

@@ -2,7 +2,8 @@
 (a failed `try_borrow*()`), and the names a `case` pattern captures from its subject.
 
 SPEC §3.1.2: a guard is an object, so only `is None`, `is not None`, `== None` and
-`isinstance` narrow, never truthiness; `case g:` binds the whole subject.
+`isinstance` narrow, and so does `case None:` (it tests `is None`), never truthiness;
+`case g:` binds the whole subject.
 """
 
 from __future__ import annotations
@@ -46,6 +47,18 @@ def captures_of_subject(
             if part is not None and isinstance(inner, cst.MatchAs) and isinstance(inner.name, cst.Name):
                 out[inner.name.value] = part
     return out
+
+
+def case_of_none(scope: FunctionScope, subject: cst.BaseExpression, pattern: cst.MatchPattern) -> str | None:
+    """Return the guard name a `case None:` proves None (a singleton pattern tests `is`)."""
+    if (
+        isinstance(pattern, cst.MatchSingleton)
+        and _is_none(pattern.value)
+        and isinstance(subject, cst.Name)
+        and scope.may_hold_guard(subject.value)
+    ):
+        return subject.value
+    return None
 
 
 def narrowing(scope: FunctionScope, test: cst.BaseExpression) -> tuple[str | None, str | None]:

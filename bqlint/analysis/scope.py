@@ -82,6 +82,8 @@ class FunctionScope:
         self._callables: dict[str, tuple[cst.BaseExpression, ...]] = {}
         # Names bound to a display or a starred target: iterating them yields what they hold.
         self.containers: set[str] = set()
+        # Names bound somewhere by a form that is not a container display or starred list.
+        self._not_containers: set[str] = set()
         self._loops_over: list[tuple[str, str]] = []
         self._parent: FunctionScope | None = None
         self._scan()
@@ -124,6 +126,7 @@ class FunctionScope:
                     subject = node.subject  # type: ignore[attr-defined]
                     for name, source in match_guard_bindings(case.pattern, subject):
                         self.locals.add(name)
+                        self._not_containers.add(name)
                         self.guard_sources.setdefault(name, []).append(source)
             elif kind is cst.ExceptHandler:
                 if node.name is not None:  # type: ignore[attr-defined]
@@ -131,6 +134,7 @@ class FunctionScope:
             elif kind is cst.FunctionDef or kind is cst.ClassDef:
                 if node is not self.fn.node:
                     self.locals.add(node.name.value)  # type: ignore[attr-defined]
+                    self._not_containers.add(node.name.value)  # type: ignore[attr-defined]
                     self.local_types[node.name.value] = None  # type: ignore[attr-defined]
             elif isinstance(node, (cst.Import, cst.ImportFrom)):
                 # An import inside the function binds a local name to a module or definition.
@@ -142,6 +146,29 @@ class FunctionScope:
             if container in self.containers:
                 self.guard_sources.setdefault(name, []).append(cst.Name(container))
         self._keep_guard_names()
+
+    def written_param(self, name: str) -> bool:
+        """Whether `name` is a parameter (not `self`) that the body never rebinds: a write
+        through it is a write through whatever the caller passed."""
+        return (
+            name in self.params
+            and name != self.self_name
+            and name not in self.containers
+            and name not in self._not_containers
+            and name not in self.globals
+            and name not in self.guard_sources
+        )
+
+    def only_containers(self, name: str) -> bool:
+        """Whether every binding of local `name` is a display or a starred target's list, so
+        that a loop over it runs no iteration only when it holds nothing."""
+        return (
+            name in self.containers
+            and name not in self._not_containers
+            and name not in self.params
+            and name not in self.globals
+            and name not in self.imports
+        )
 
     def bound_callables(self, name: str) -> tuple[cst.BaseExpression, ...]:
         """Return what local `name` is bound to when every binding of it is a resolvable
@@ -217,13 +244,13 @@ class FunctionScope:
             self.local_types[name.value] = typed if previous is typed or _same(previous, typed) else None
         for bound, source in guard_bindings(target, value):
             self.guard_sources.setdefault(bound, []).append(source)
+        held = set(container_names(target, value))
+        self.containers.update(held)
+        self._not_containers.update(name.value for name in names if name.value not in held)
         if type(target) is cst.Name:
-            if type(value) in DISPLAY_TYPES:
-                self.containers.add(target.value)
             bound_to = value if is_callable_expr(value) else None
             self._callable_sources.setdefault(target.value, []).append(bound_to)
             return
-        self.containers.update(container_names(target, value))
         for name in names:
             self._callable_sources.setdefault(name.value, []).append(None)
 
@@ -259,6 +286,7 @@ class FunctionScope:
         element = typed.element if isinstance(typed, CellContainer) else None
         for name in _target_names(target):
             self.locals.add(name.value)
+            self._not_containers.add(name.value)
             self._callable_sources.setdefault(name.value, []).append(None)
             if name.value not in self.local_types:
                 self.local_types[name.value] = element

@@ -39,6 +39,10 @@ class Summary:
     needs_bql: Chain | None = None
     # Returns with the BQL held on every path though it was not held on entry (`bql.lock()`).
     leaves_held: bool = False
+    # Parameters whose object (a guard the caller passes) is released on every path.
+    releases_params: frozenset[str] = frozenset()
+    # Parameters written through (attribute/item stores, in-place methods): chain to the write.
+    writes_params: dict[str, Chain] = field(default_factory=dict)
 
     def add_releases(self, chain: Chain) -> None:
         if self.releases is None:
@@ -49,15 +53,22 @@ class Summary:
             return
         self.borrows.setdefault((key, mut), chain)
 
+    def add_param_write(self, param: str, chain: Chain) -> None:
+        self.writes_params.setdefault(param, chain)
+
     def add_needs(self, chain: Chain) -> None:
         if self.needs_bql is None:
             self.needs_bql = chain
 
-    def shape(self) -> tuple[bool, frozenset[tuple[CellKey, bool]], bool, bool]:
+    def shape(
+        self,
+    ) -> tuple[bool, frozenset[tuple[CellKey, bool]], bool, bool, frozenset[str], frozenset[str]]:
         """Return the facts without their chains: what the fixed point compares."""
         return (
             self.releases is not None,
             frozenset(self.borrows),
             self.needs_bql is not None,
             self.leaves_held,
+            self.releases_params,
+            frozenset(self.writes_params),
         )

@@ -68,6 +68,7 @@ def _collect_defs(
                 cls.nested[info.name] = info
             _collect_defs(project, module, stmt.body, info.qname, info, None)
             _collect_property_calls(info)
+            _collect_method_aliases(info)
         elif type(stmt) is cst.FunctionDef:
             fn = FunctionInfo(
                 stmt.name.value, f"{prefix}.{stmt.name.value}", stmt, module, project, cls, parent
@@ -127,6 +128,25 @@ def _collect_property_calls(cls: ClassInfo) -> None:
                     accessors[kind] = method
             if accessors:
                 cls.properties[small.targets[0].target.value] = accessors
+
+
+def _collect_method_aliases(cls: ClassInfo) -> None:
+    """`update_hw = apply_duty` in a class body: another name of the method defined above it."""
+    for stmt in _statements(cls.node.body):
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            if (
+                isinstance(small, cst.Assign)
+                and len(small.targets) == 1
+                and isinstance(small.targets[0].target, cst.Name)
+                and isinstance(small.value, cst.Name)
+            ):
+                alias, original = small.targets[0].target.value, small.value.value
+                method = cls.methods.get(original)
+                taken = alias in cls.methods or alias in cls.properties
+                if method is not None and not taken and original not in cls.properties:
+                    cls.methods[alias] = method
 
 
 def _accessor(node: cst.FunctionDef, module: ModuleInfo) -> str | None:

@@ -7,8 +7,7 @@ in a checked file or to an external dotted name (canonicalised for the `bql` API
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from functools import lru_cache
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Union
 
@@ -16,7 +15,9 @@ import libcst as cst
 
 from bqlint.config import Settings
 from bqlint.model.api import KNOWN_NAMES, canonical_api, is_runtime_module
-from bqlint.source import SourceFile, statements
+from bqlint.model.modules import ModuleInfo as ModuleInfo
+from bqlint.model.modules import module_name_for as module_name_for
+from bqlint.source import statements
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,94 +27,7 @@ class External:
     qname: str
 
 
-@dataclass(eq=False)
-class ModuleInfo:
-    name: str
-    root: Path
-    source: SourceFile
-    is_package: bool
-    # name -> ("import", dotted target) | ("def", node) | ("class", node) | ("alias", expr)
-    symbols: dict[str, tuple[str, object]] = field(default_factory=dict)
-    star_imports: list[str] = field(default_factory=list)
-    # A module-level class that rebinds its own name (`class A(A):`) -> the binding its bases
-    # see: Python evaluates them before the name is bound again.
-    earlier: dict[int, tuple[str, object]] = field(default_factory=dict)
-    imported_modules: set[str] = field(default_factory=set)
-    _names: tuple[str, ...] | None = None
-
-    @property
-    def package(self) -> str:
-        return self.name if self.is_package else self.name.rpartition(".")[0]
-
-    def names(self) -> tuple[str, ...]:
-        """Return every dotted name this module is importable as, its own name first."""
-        if self._names is None:
-            self._names = (self.name, *(n for n in module_names_for(self.source.path) if n != self.name))
-        return self._names
-
-    def qualified(self, qname: str) -> tuple[str, ...]:
-        """Return `qname` (of something defined here) under each name of this module."""
-        rest = qname[len(self.name) :] if qname.startswith(self.name) else ""
-        return tuple(f"{name}{rest}" for name in self.names()) if rest or qname == self.name else (qname,)
-
-
 Target = Union[External, "ModuleInfo", "ClassInfo", "FunctionInfo", None]
-
-
-def module_name_for(path: Path) -> tuple[str, Path]:
-    """Return (dotted module name, package root) of a file.
-
-    In a regular package the name comes from its `__init__.py` parents. A module whose folder
-    has no `__init__.py` below the import root is in a namespace package (PEP 420): its name
-    is its path from the import root (SPEC §3.1.2 "Names are Python's").
-    """
-    return _module_name(path, _package_name(path))
-
-
-def _module_name(path: Path, package: tuple[str, Path]) -> tuple[str, Path]:
-    name, folder = package
-    if not (path.parent / "__init__.py").is_file():
-        root = import_root(path.parent)
-        if root is not None and root != path.parent and root in path.parents:
-            return _path_name(path, root), root
-    return name, folder
-
-
-def module_names_for(path: Path) -> tuple[str, ...]:
-    """Return the names a file is importable as: from its packages and from the import root."""
-    package = _package_name(path)  # one walk up the package's folders (a stat per level)
-    names = [_module_name(path, package)[0], package[0]]
-    root = import_root(path.parent)
-    if root is not None and root in path.parents:
-        names.append(_path_name(path, root))
-    return tuple(dict.fromkeys(names))
-
-
-def _package_name(path: Path) -> tuple[str, Path]:
-    parts = [] if path.name == "__init__.py" else [path.stem]
-    folder = path.parent
-    while (folder / "__init__.py").is_file() and folder.parent != folder:
-        parts.insert(0, folder.name)
-        folder = folder.parent
-    return ".".join(parts) or path.stem, folder
-
-
-def _path_name(path: Path, root: Path) -> str:
-    parts = list(path.relative_to(root).with_suffix("").parts)
-    if parts and parts[-1] == "__init__":
-        parts.pop()
-    return ".".join(parts) or path.stem
-
-
-@lru_cache(maxsize=4096)
-def import_root(folder: Path) -> Path | None:
-    """Return the import root above `folder`: the nearest folder holding pyproject.toml or
-    bqlint.toml, or its `src/` when `folder` is below that."""
-    for candidate in (folder, *folder.parents):
-        if (candidate / "pyproject.toml").is_file() or (candidate / "bqlint.toml").is_file():
-            src = candidate / "src"
-            return src if src == folder or src in folder.parents else candidate
-    return None
 
 
 def dotted(expr: cst.BaseExpression) -> str | None:

@@ -31,7 +31,7 @@ import click
 
 from bqlint.diagnostics import Diagnostic, Span
 from bqlint.report import RenderOptions, closing, display_path
-from bqlint.source import python_lines
+from bqlint.source_file import python_lines
 
 if TYPE_CHECKING:
     from bqlint.engine import Report

@@ -18,7 +18,7 @@ import bqlint
 from bqlint.diagnostics import Diagnostic, Position, Span
 from bqlint.report import RenderOptions
 from bqlint.rules import all_rules
-from bqlint.source import python_lines
+from bqlint.source_file import python_lines
 
 if TYPE_CHECKING:
     from bqlint.engine import Report

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
+from importlib import import_module
 from typing import TYPE_CHECKING, ClassVar
 
 from bqlint import REPOSITORY_URL
@@ -40,39 +41,42 @@ class Rule:
         return iter(())
 
 
+# The registry, ordered by code: (code, module under bqlint.rules, class). The codes alone are
+# known without importing a rule (the analysis rules import libcst, which a run that parses
+# nothing never needs); tests/rules/test_registry.py checks each class says the same code.
+REGISTRY: tuple[tuple[str, str, str], ...] = (
+    ("BQL001", "field_mutation_outside_cell", "FieldMutationOutsideCell"),
+    ("BQL002", "borrow_across_unlock", "BorrowAcrossUnlock"),
+    ("BQL003", "conflicting_borrow", "ConflictingBorrow"),
+    ("BQL004", "write_through_shared_borrow", "WriteThroughSharedBorrow"),
+    ("BQL005", "borrow_escape", "BorrowEscape"),
+    ("BQL006", "cell_access_without_bql", "CellAccessWithoutBql"),
+    ("BQL007", "cell_rebinding", "CellRebinding"),
+    ("BQL100", "unused_suppression", "UnusedSuppression"),
+    ("BQL998", "io_error", "IoError"),
+    ("BQL999", "syntax_error", "SyntaxError_"),
+)
+
+
+def rule_codes() -> tuple[str, ...]:
+    """Return every rule code, in order, without importing any rule."""
+    return tuple(code for code, _, _ in REGISTRY)
+
+
 def all_rules() -> tuple[type[Rule], ...]:
     """Return every rule class, ordered by code."""
-    from bqlint.rules import (
-        borrow_across_unlock,
-        borrow_escape,
-        cell_access_without_bql,
-        cell_rebinding,
-        conflicting_borrow,
-        field_mutation_outside_cell,
-        io_error,
-        syntax_error,
-        unused_suppression,
-        write_through_shared_borrow,
-    )
-
-    rules: list[type[Rule]] = [
-        field_mutation_outside_cell.FieldMutationOutsideCell,
-        borrow_across_unlock.BorrowAcrossUnlock,
-        conflicting_borrow.ConflictingBorrow,
-        write_through_shared_borrow.WriteThroughSharedBorrow,
-        borrow_escape.BorrowEscape,
-        cell_access_without_bql.CellAccessWithoutBql,
-        cell_rebinding.CellRebinding,
-        unused_suppression.UnusedSuppression,
-        io_error.IoError,
-        syntax_error.SyntaxError_,
-    ]
-    return tuple(rules)
+    return tuple(_load(module, name) for _, module, name in REGISTRY)
 
 
 def rule_by_code(code: str) -> type[Rule] | None:
-    """Return the rule class for `code`, or None."""
-    for rule in all_rules():
-        if rule.code == code:
-            return rule
+    """Return the rule class for `code` (importing only its module), or None."""
+    for known, module, name in REGISTRY:
+        if known == code:
+            return _load(module, name)
     return None
+
+
+def _load(module: str, name: str) -> type[Rule]:
+    rule = getattr(import_module(f"bqlint.rules.{module}"), name)
+    assert isinstance(rule, type) and issubclass(rule, Rule)
+    return rule

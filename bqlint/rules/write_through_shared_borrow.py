@@ -3,8 +3,10 @@
 ## What it flags
 Assigning or deleting an attribute or item through a guard returned by `borrow()` (a shared
 borrow), also with `setattr()`/`delattr()`, calling an in-place container method on something reached through it
-(`regs.fifo.append(x)`), or calling through it a method of the inner type that mutates its
-`self` (directly or through other methods).
+(`regs.fifo.append(x)`), calling through it a method of the inner type that mutates its
+`self` (directly or through other methods), or passing it to a function that writes through
+that parameter (`check_post_load(regs)`; reported at the call, in the function that holds
+the borrow).
 
 ## Why it is a bug
 A shared borrow promises that nobody mutates the value while it is alive: other shared

@@ -10,13 +10,15 @@ A board drives a device in phases, as QEMU's qdev does:
    size)`` directly, and backends call the device's handlers.
 
 From phase 2 on, all state changes go through cells; ``bqlint`` checks that (BQL001,
-BQL007), and with checks on so does the device itself (the rules' run-time twins):
+BQL007), and so does the device itself (the rules' run-time twins):
 
 * a realized device refuses to have a cell field rebound or deleted (``dev.level = 3``
   where ``level`` is a `BqlCell`: use ``dev.level.set(3)``), and so does any device
-  whose own method (other than construction) rebinds one (`CellRebindingError`);
-* a realized device's own methods may not assign or delete a plain field of ``self``,
-  except during construction, `realize()` and `reset()` (`FieldMutationError`). Code
+  whose own method (other than construction) rebinds one (`CellRebindingError`), also
+  with checks off;
+* with checks on, a realized device's own methods may not assign or delete a plain field
+  of ``self``, except during construction, `realize()` and `reset()`
+  (`FieldMutationError`). Code
   outside the device (a board setting a property) is not policed, as bqlint does not
   report it either.
 
@@ -273,14 +275,12 @@ class Device:
             raise ValueError("migration state: " + "; ".join(problems))
 
     def __setattr__(self, name: str, value: Any) -> None:
-        # Run-time twins of BQL007 and BQL001 (with checks on only: one flag test).
-        if STATE.checks:
-            check_field_write(self, name, value, sys._getframe(1))
+        # Run-time twins of BQL007 and, with checks on, BQL001.
+        check_field_write(self, name, value, sys._getframe(1), checks=STATE.checks)
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:
-        if STATE.checks:
-            check_field_write(self, name, DELETED, sys._getframe(1))
+        check_field_write(self, name, DELETED, sys._getframe(1), checks=STATE.checks)
         object.__delattr__(self, name)
 
     def __repr__(self) -> str:

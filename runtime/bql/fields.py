@@ -1,6 +1,7 @@
 """Run-time twins of BQL001 and BQL007: which writes to a device's own fields are refused.
 
-`Device.__setattr__` / `__delattr__` call `check_field_write` with checks on. Only writes
+`Device.__setattr__` / `__delattr__` call `check_field_write` (BQL001's twin only with checks
+on, BQL007's always). Only writes
 that bqlint reports are refused (SPEC §2.3.1): through `self`, in a method of a device
 class, outside construction; BQL001 also spares `realize()` and `reset()` (SPEC §2.3).
 """
@@ -33,12 +34,16 @@ DELETED = object()
 """The value `check_field_write` is given for a `del`."""
 
 
-def check_field_write(device: Device, name: str, value: object, frame: FrameType | None) -> None:
+def check_field_write(
+    device: Device, name: str, value: object, frame: FrameType | None, *, checks: bool = True
+) -> None:
     """Raise the BQL007 / BQL001 twin if writing `name` breaks the discipline.
 
     Only writes bqlint would report are refused: through `self`, in a method of a device
     class, outside construction (BQL001 also allows `realize()` and `reset()`, SPEC
     §2.3). A realized device refuses any rebinding of a cell field, as it always has.
+    With `checks` off (SPEC §2.3.1 names only BQL001 as a check that can be off) only
+    the BQL007 twin is raised.
     """
     fields = getattr(device, "__dict__", None)
     if fields is None:
@@ -60,7 +65,8 @@ def check_field_write(device: Device, name: str, value: object, frame: FrameType
             raise attach(error, "BQL007", _user(frame))
         return
     if (
-        not realized
+        not checks
+        or not realized
         or isinstance(value, _CELL_TYPES)  # a new cell field: bqlint's BQL007, not BQL001
         or _is_cell_field(device, name)
         or _is_data_descriptor(device, name)

@@ -42,8 +42,9 @@ class BqlRef(_Guard[T]):
     """A shared borrow of a `BqlRefCell`: read the value, never write through it.
 
     Writing an attribute or item through it raises `SharedBorrowWriteError` (a
-    `BorrowError`). A *method* called through it runs unchecked and may still mutate the
-    inner object; ``bqlint`` flags that statically (BQL004).
+    `BorrowError`), and so does reaching an in-place method of a built-in container
+    (`append`, `update`, `clear`, ...). Another *method* called through it runs unchecked
+    and may still mutate the inner object; ``bqlint`` flags that statically (BQL004).
 
     >>> import bql
     >>> class Regs:

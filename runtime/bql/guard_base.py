@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from .errors import BorrowReleasedError, BqlError, ThreadMismatchError
-from .guard_reads import _learn
+from .guard_reads import _learn, refuse_mutator
 from .lock import _HELD, STATE
 from .twins import located_at_caller
 
@@ -180,6 +180,8 @@ class _Guard(Generic[T]):
             usable = False
         if not usable and (error := self._misuse(f"reading .{name}")) is not None:
             raise error
+        if self._kind == "borrow":
+            refuse_mutator(name, cell._value)
         value = getattr(cell._value, name)
         _learn(name)
         return value

@@ -365,7 +365,8 @@ def set_checks(enabled: bool) -> None:
     With checks off, cells are plain storage: no BQL-held check, no borrow tracking (so no
     `BorrowError` or `BqlUnlockError`). The lock itself still works and still refuses
     re-entrant `lock()` and `unlock()` by a non-holder. Guards still refuse writes through
-    a shared borrow and use after release.
+    a shared borrow and use after release, and a realized device still refuses to have a
+    cell field rebound (the twin of BQL007; SPEC §2.3.1 makes only BQL001's a check).
 
     >>> import bql
     >>> bql.set_checks(False); bql.BqlCell(1).get()

@@ -172,18 +172,36 @@ def holder_frame(code: CodeType, lasti: int, start: FrameType | None) -> FrameTy
 def attach_to_holder(error: E, rule: str, cell: object | None, start: FrameType | None) -> E:
     """Attach `rule` at the line running in the holder of the first live borrow (of `cell`).
 
-    When the function that took the borrow has returned (its guard escaped), the best
-    location left is where the borrow was taken.
+    When the function that took the borrow has returned (its guard escaped: `g = take()`),
+    the holder is the innermost function on the stack with a live guard of that cell in a
+    local variable; without one, the best location left is where the borrow was taken.
     """
     for site in live_sites():
         site_cell, _kind, code, lasti = site[:4]
         if cell is not None and site_cell is not cell:
             continue
-        frame = holder_frame(code, lasti, start)
+        frame = holder_frame(code, lasti, start) or frame_holding_guard(site_cell, start)
         if frame is not None:
             return attach(error, rule, frame)
         return attach_at(error, rule, code.co_filename, line_of(code, lasti))
     return error
+
+
+def frame_holding_guard(cell: object, start: FrameType | None) -> FrameType | None:
+    """Return the innermost frame outside the runtime whose locals hold a live guard of `cell`.
+
+    Runs on the error path only (reading `f_locals` copies them).
+    """
+    from .guard_base import _Guard  # guard_base imports lock, which this module also uses
+
+    frame = start
+    while frame is not None:
+        if not is_runtime_code(frame.f_code):
+            for value in frame.f_locals.values():
+                if isinstance(value, _Guard) and value._live_cell() is cell:
+                    return frame
+        frame = frame.f_back
+    return None
 
 
 def locate_unlock(error: BqlUnlockError) -> None:

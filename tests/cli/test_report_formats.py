@@ -42,3 +42,18 @@ def test_sarif_code_flow_follows_a_chain_across_modules(tmp_path, invoke, monkey
     labels = [s["location"]["message"]["text"] for s in first["codeFlows"][0]["threadFlows"][0]["locations"]]
     assert labels[0] == "mutable borrow of `self.regs` starts here"
     assert labels[-1] == "the BQL is released for this block"
+
+
+def test_a_run_with_nothing_to_check_prints_an_empty_report_a_program_can_read(project, invoke):
+    # pre-commit passes only excluded files: CI still uploads (and parses) the report.
+    project({"pyproject.toml": '[tool.bqlint]\nexclude = ["gen"]\n', "gen/dev.py": "x = 1\n"})
+    outputs = {}
+    for name in ("json", "gitlab", "sarif", "junit", "concise"):
+        result = invoke("check", "--force-exclude", "--output-format", name, "gen/dev.py")
+        assert result.exit_code == 0
+        assert "no Python files found" in result.stderr
+        outputs[name] = result.stdout
+    assert json.loads(outputs["json"]) == [] and json.loads(outputs["gitlab"]) == []
+    assert json.loads(outputs["sarif"])["runs"][0]["results"] == []
+    assert 'failures="0"' in outputs["junit"] and "<testcase" in outputs["junit"]
+    assert outputs["concise"] == ""

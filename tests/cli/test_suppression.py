@@ -100,6 +100,28 @@ def test_bare_noqa_and_foreign_codes_are_never_reported():
     assert kept("x = 1  # noqa\ny = 2  # noqa: E501\nz = 3  # noqa: E501, BQL002\n", finding("BQL002", 3)) == []
 
 
+def test_a_file_without_findings_reports_only_directives_naming_bqlint():
+    # Without findings, only a `bqlint` directive or a noqa listing a BQL code (any case) can
+    # be unused; a file with neither is not even tokenized.
+    assert kept("x = 1  # noqa\ny = 2  # NoQA: E501\n") == []
+    assert kept("x = 1  # NOQA: bql002\n") == [("BQL100", 1)]
+    assert kept("x = 1  # BQLINT: IGNORE\n") == [("BQL100", 1)]
+    assert kept('"""Mentions bql."""\nx = 1  # noqa: E501\n') == []
+
+
+def test_texts_that_cannot_hold_a_reportable_directive_are_not_tokenized(monkeypatch):
+    import bqlint.suppression as suppression
+
+    def fail(text: str) -> None:
+        raise AssertionError("tokenized")
+
+    monkeypatch.setattr(suppression, "parse_suppressions", fail)
+    device = "import bql\n\nx = bql.BqlCell(0)\n"
+    assert kept(device) == []
+    assert kept(device, finding("BQL002", 3)) == [("BQL002", 3)]
+    assert kept("x = 1  # noqa: E501\n") == []
+
+
 def test_unused_is_not_reported_when_bql100_is_disabled():
     settings = Settings(ignore=frozenset({"BQL100"}))
     assert kept("x = 1  # bqlint: ignore[BQL002]\n", settings=settings) == []

@@ -1,6 +1,7 @@
 """An internal error while analysing one file is reported against that file (on stderr, naming
 the file and the exception, asking for a bug report); every other file is still checked and
-reported, and the exit code is 2. Faults are injected by monkeypatching."""
+reported, and the exit code is 2. Faults are injected by monkeypatching, in the modules the
+engine imports them from when it analyses a group."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from bqlint import engine
+from bqlint.analysis import interprocedural
 from bqlint.isolation import without_faulty
+from bqlint.model import build, project
 from bqlint.rules.borrow_across_unlock import BorrowAcrossUnlock
 from bqlint.rules.context import Finding, RuleContext
 from tests.robustness.conftest import DEVICE, rows
@@ -49,14 +51,14 @@ def test_rule_that_raises_on_one_file_costs_only_that_file(tmp_path: Path, check
 
 def test_fault_in_the_project_wide_analysis_is_pinned_to_its_file(tmp_path: Path, check, monkeypatch) -> None:
     _two_devices(tmp_path)
-    real = engine.analyze_project
+    real = interprocedural.analyze_project
 
     def faulty(functions, cfgs=None):  # type: ignore[no-untyped-def]
         if any(fn.module.source.path.name == "a.py" for fn in functions):
             raise RecursionError("injected")
         return real(functions, cfgs)
 
-    monkeypatch.setattr(engine, "analyze_project", faulty)
+    monkeypatch.setattr(interprocedural, "analyze_project", faulty)
     report = check("a.py", "b.py")
     assert rows(report) == [("b.py", "BQL002", 12, 13)]
     assert [(p.name, e) for p, e in report.internal_errors] == [("a.py", "RecursionError: injected")]
@@ -66,7 +68,7 @@ def test_fault_while_building_a_cfg_costs_one_pass(tmp_path: Path, check, monkey
     # A CFG is built one function at a time: the faulty module is left out before the fixed
     # point, which then runs once (no bisection over the other modules).
     _two_devices(tmp_path)
-    real_build, real_analyze = engine.build_cfg, engine.analyze_project
+    real_build, real_analyze = interprocedural.build_cfg, interprocedural.analyze_project
     passes: list[int] = []
 
     def faulty_build(fn):  # type: ignore[no-untyped-def]
@@ -78,8 +80,8 @@ def test_fault_while_building_a_cfg_costs_one_pass(tmp_path: Path, check, monkey
         passes.append(len(functions))
         return real_analyze(functions, cfgs)
 
-    monkeypatch.setattr(engine, "build_cfg", faulty_build)
-    monkeypatch.setattr(engine, "analyze_project", counted)
+    monkeypatch.setattr(interprocedural, "build_cfg", faulty_build)
+    monkeypatch.setattr(interprocedural, "analyze_project", counted)
     report = check("a.py", "b.py")
     assert rows(report) == [("b.py", "BQL002", 12, 13)]
     assert [(p.name, e) for p, e in report.internal_errors] == [("a.py", "AttributeError: injected")]
@@ -88,14 +90,14 @@ def test_fault_while_building_a_cfg_costs_one_pass(tmp_path: Path, check, monkey
 
 def test_fault_while_building_the_model_is_pinned_to_its_file(tmp_path: Path, check, monkeypatch) -> None:
     _two_devices(tmp_path)
-    real = engine.build_project
+    real = build.build_project
 
     def faulty(modules, settings):  # type: ignore[no-untyped-def]
         if any(m.source.path.name == "b.py" for m in modules):
             raise ValueError("injected")
         return real(modules, settings)
 
-    monkeypatch.setattr(engine, "build_project", faulty)
+    monkeypatch.setattr(build, "build_project", faulty)
     report = check("a.py", "b.py")
     assert rows(report) == [("a.py", "BQL002", 12, 13)]
     assert [(p.name, e) for p, e in report.internal_errors] == [("b.py", "ValueError: injected")]
@@ -103,14 +105,14 @@ def test_fault_while_building_the_model_is_pinned_to_its_file(tmp_path: Path, ch
 
 def test_fault_while_parsing_is_pinned_to_its_file(tmp_path: Path, check, monkeypatch) -> None:
     _two_devices(tmp_path)
-    real = engine.collect_symbols
+    real = project.collect_symbols
 
     def faulty(module, tree):  # type: ignore[no-untyped-def]
         if module.source.path.name == "a.py":
             raise AttributeError("injected")
         return real(module, tree)
 
-    monkeypatch.setattr(engine, "collect_symbols", faulty)
+    monkeypatch.setattr(project, "collect_symbols", faulty)
     report = check("a.py", "b.py")
     assert rows(report) == [("b.py", "BQL002", 12, 13)]
     assert [(p.name, e) for p, e in report.internal_errors] == [("a.py", "AttributeError: injected")]

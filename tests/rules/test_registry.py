@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import bqlint.rules
-from bqlint.rules import all_rules
+from bqlint.rules import REGISTRY, all_rules, rule_by_code, rule_codes
 
 SPEC_RULES = {
     "BQL001": "field-mutation-outside-cell",
@@ -27,6 +27,14 @@ FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "rules"
 
 def test_codes_and_names_are_exactly_specs() -> None:
     assert {r.code: r.name for r in all_rules()} == SPEC_RULES
+
+
+def test_codes_known_without_importing_a_rule_are_the_classes_codes() -> None:
+    assert rule_codes() == tuple(r.code for r in all_rules())
+    for code, module, _ in REGISTRY:
+        rule = rule_by_code(code)
+        assert rule is not None and rule.code == code and rule.__module__ == f"bqlint.rules.{module}"
+    assert rule_by_code("BQL000") is None
 
 
 def test_registry_is_ordered_by_code() -> None:

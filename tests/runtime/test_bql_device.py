@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bql
 import pytest
-from bql.errors import NoSuchOutputError
+from bql.errors import CellRebindingError, NoSuchOutputError
 
 
 class Regs:
@@ -249,8 +249,13 @@ def test_a_realized_device_still_accepts_other_attributes_and_properties(bql_hel
     assert (dev.speed, dev.label) == (9, "uart0")
 
 
-def test_with_checks_off_rebinding_is_not_policed(bql_held):
+def test_with_checks_off_rebinding_a_cell_is_still_refused(bql_held):
+    # SPEC §2.3.1 marks only BQL001's twin "(checks on)": BQL007's is raised either way.
     dev = Uart()
     dev.realize()
     bql.set_checks(False)
-    dev.count = bql.BqlCell(1)
+    with pytest.raises(CellRebindingError) as caught:
+        dev.count = bql.BqlCell(1)
+    assert caught.value.rule == "BQL007"
+    with pytest.raises(CellRebindingError):
+        del dev.count

@@ -277,6 +277,35 @@ def test_methods_called_through_a_shared_borrow_are_not_checked_at_run_time(bql_
     assert cell.borrow().total() == 1
 
 
+@pytest.mark.parametrize(
+    ("value", "call"),
+    [
+        ([1, 2], lambda g: g.append(3)),
+        ([2, 1], lambda g: g.sort()),
+        ({"a": 1}, lambda g: g.update(b=2)),
+        ({"a": 1}, lambda g: g.setdefault("b", 2)),
+        ({1}, lambda g: g.add(2)),
+        (bytearray(b"ab"), lambda g: g.extend(b"c")),
+    ],
+    ids=["list.append", "list.sort", "dict.update", "dict.setdefault", "set.add", "bytearray.extend"],
+)
+def test_in_place_methods_of_a_container_through_a_shared_borrow_raise(bql_held, value, call):
+    # SPEC §2.2 "Writing through a BqlRef raises": a built-in container's in-place method
+    # is a write (bqlint's BQL004 names the same methods); reads still work.
+    cell = bql.BqlRefCell(value)
+    before = copy.copy(value)
+    for _ in range(2):  # the first read of a name, then the learned one
+        with cell.borrow() as guard, pytest.raises(SharedBorrowWriteError, match=r"through a shared borrow") as info:
+            call(guard)
+        assert (info.value.rule, info.value.row) == ("BQL004", call.__code__.co_firstlineno)
+    assert cell.borrow().value == before  # type: ignore[attr-defined]
+    with cell.borrow() as guard:
+        assert guard.copy() == before
+    with cell.borrow_mut() as guard:
+        call(guard)
+    assert cell.borrow().value != before  # type: ignore[attr-defined]
+
+
 def test_value_gets_and_replaces_the_whole_inner_value(bql_held):
     cell = bql.BqlRefCell([1])
     with cell.borrow() as items:

@@ -110,6 +110,33 @@ def test_unlock_over_a_borrow_is_bql002_at_the_line_running_in_the_holder(bql_he
     assert_twin(info.value, "BQL002", row)
 
 
+def _take(cell: bql.BqlRefCell[Regs]) -> bql.BqlRefMut[Regs]:
+    return cell.borrow_mut()  # the guard escapes: the caller holds the borrow
+
+
+def test_a_borrow_returned_by_a_helper_is_held_by_the_caller(bql_held):
+    # SPEC §2.3.1: the row is the line running in the function that holds the borrow; the
+    # helper that took it has returned, so that is the caller with the guard in a local.
+    cell = bql.BqlRefCell(Regs())
+    guard = _take(cell)
+    with pytest.raises(bql.BorrowError) as conflict:
+        cell.borrow()
+    assert_twin(conflict.value, "BQL003", here() - 1)
+    with pytest.raises(bql.BqlUnlockError) as unlock:
+        bql.unlock()
+    assert_twin(unlock.value, "BQL002", here() - 1)
+    guard.release()
+
+
+def test_a_returned_borrow_nobody_holds_is_located_where_it_was_taken(bql_held):
+    cell = bql.BqlRefCell(Regs())
+    holder = [_take(cell)]  # held in a container, not a local: only the site is known
+    with pytest.raises(bql.BorrowError) as conflict:
+        cell.borrow()
+    assert_twin(conflict.value, "BQL003", _take.__code__.co_firstlineno + 1)
+    holder[0].release()
+
+
 def test_releases_bql_call_over_a_borrow_is_bql002_at_the_call(bql_held):
     @bql.releases_bql
     def drain() -> None:

@@ -1,0 +1,141 @@
+"""A checked file as plain data: its text, how it was stored, why it could not be checked.
+
+Kept apart from bqlint.source (the libcst walkers and positions) so that a run that parses
+nothing never imports libcst: `SourceFile.parse` and `resolve_spans` import it when called.
+Python's own line splitting lives here too, for the same reason.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bqlint.diagnostics import Position, Span
+
+if TYPE_CHECKING:
+    import libcst as cst
+
+# Python's own line breaks (the tokenizer's): not str.splitlines(), which also breaks at
+# \x0b \x0c \x1c-\x1e \x85 \u2028 \u2029 and so puts rows out of step with the parser's.
+_LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+def python_lines(text: str, *, keepends: bool = False) -> list[str]:
+    """Split `text` into rows as Python does: at `\\n`, `\\r\\n` and `\\r` only."""
+    lines = _LINE_RE.findall(text)
+    if keepends:
+        return lines
+    return [line.rstrip("\r\n") for line in lines]
+
+
+def line_starts(text: str) -> list[int]:
+    """Return the offset where each 1-based row of `text` starts, plus one for the end."""
+    starts = [0]
+    for line in python_lines(text, keepends=True):
+        starts.append(starts[-1] + len(line))
+    return starts
+
+
+class SourceFile:
+    """One Python file: text and (once parsed) its libcst module."""
+
+    def __init__(
+        self, path: Path, text: str, module_name: str = "", *, encoding: str = "utf-8", bom: bool = False
+    ) -> None:
+        self.path = path
+        self.text = text
+        self.module_name = module_name
+        # How the file was stored (bqlint.reading.DecodedSource): `text.encode(encoding)` gives
+        # its bytes back, byte-order mark included when `encoding` is "utf-8-sig".
+        self.encoding = encoding
+        self.bom = bom
+        self.module: cst.Module | None = None
+        # Why CPython rejects the file (BQL999), from bqlint.syntax.
+        self.syntax_error: tuple[str, Position] | None = None
+        # Why the file could not be read or decoded (BQL998); the text is then empty.
+        self.io_error: str | None = None
+        # Why libcst could not parse a file (that CPython may accept: then it is not analysed).
+        self.parse_error: str | None = None
+        # An exception raised while analysing the file (a bug in bqlint): `Type: message`.
+        self.internal_error: str | None = None
+        self._spans: dict[int, Span] = {}
+        # Rows whose libcst code differs from the text: {row: (text's line, libcst's line)}.
+        self._lossy: dict[int, tuple[str, str]] | None = None
+
+    def parse(self) -> cst.Module | None:
+        """Parse once with libcst; on failure record why in `parse_error` and return None.
+
+        A file CPython rejects (`syntax_error` already set) or could not read is not parsed.
+        """
+        if self.module is None and self.parse_error is None:
+            if self.syntax_error is not None or self.io_error is not None:
+                return None
+            import libcst as cst  # here: a run that parses nothing never imports libcst
+
+            try:
+                self.module = cst.parse_module(self.text)
+            except cst.ParserSyntaxError as exc:
+                message = str(exc.message).strip().splitlines()[0] if exc.message else "invalid syntax"
+                message = message.split(": expected one of")[0]  # the token list is noise here
+                self.parse_error = f"libcst cannot parse line {_error_row(message, exc.raw_line)}: {message}"
+            except (RecursionError, ValueError, TypeError, MemoryError) as exc:  # libcst's own limits
+                self.parse_error = f"libcst cannot parse it: {type(exc).__name__}: {exc}"
+        return self.module
+
+    def resolve_spans(self, nodes: Iterable[cst.CSTNode]) -> None:
+        """Compute spans of `nodes` in one codegen pass (only those not known yet)."""
+        wanted = {id(n) for n in nodes if id(n) not in self._spans}
+        if not wanted or self.module is None:
+            return
+        from bqlint.source import node_positions
+
+        lossy = self._lossy_rows()
+        for key, ((l1, c1), (l2, c2)) in node_positions(self.module, wanted).items():
+            if lossy:
+                c1, c2 = _text_column(lossy, l1, c1), _text_column(lossy, l2, c2)
+            self._spans[key] = Span(self.path, Position(l1, c1 + 1), Position(l2, c2 + 1))
+
+    def _lossy_rows(self) -> dict[int, tuple[str, str]]:
+        """Return the rows where libcst's code is not the text (it drops a form feed before
+        an indented statement), so that columns on them can be mapped back to the text."""
+        if self._lossy is None:
+            self._lossy = {}
+            if "\x0c" in self.text and self.module is not None:
+                ours, theirs = python_lines(self.text), python_lines(self.module.code)
+                if len(ours) == len(theirs):
+                    pairs = enumerate(zip(ours, theirs), start=1)
+                    self._lossy = {row: (o, t) for row, (o, t) in pairs if o != t}
+        return self._lossy
+
+    def span(self, node: cst.CSTNode) -> Span:
+        """Return the span of `node` (computing it if `resolve_spans` did not)."""
+        if id(node) not in self._spans:
+            self.resolve_spans([node])
+        return self._spans.get(id(node)) or Span(self.path, Position(1, 1), Position(1, 1))
+
+
+def _text_column(lossy: dict[int, tuple[str, str]], row: int, column: int) -> int:
+    """Map a 0-based column of libcst's line `row` to the text's line, where libcst's line
+    is the text's without some characters (form feeds)."""
+    if row not in lossy:
+        return column
+    text, code = lossy[row]
+    at = 0
+    for char in code[:column]:
+        while at < len(text) and text[at] != char:
+            at += 1  # a character libcst dropped
+        at += 1
+    if column < len(code):
+        while at < len(text) and text[at] != code[column]:
+            at += 1
+    return at + max(column - len(code), 0)
+
+
+def _error_row(message: str, raw_line: int) -> int:
+    """Return the row of a libcst parser error: the native parser's message says `error at
+    ROW:COL`, which is exact; its `raw_line` can be the end of the statement after it."""
+    _, found, rest = message.partition("error at ")
+    row = rest.split(":", 1)[0]
+    return int(row) if found and row.isdigit() else max(raw_line, 1)

@@ -71,7 +71,10 @@ def prepare_positions(found: list[tuple[ModuleInfo, list[Finding]]]) -> None:
     for module, findings in found:
         source = module.source
         for finding in findings:
-            nodes = [finding.node, *(fix_node for fix_node, _ in (finding.fix.edits if finding.fix else ()))]
+            nodes = [finding.node]
+            if finding.fix is not None:
+                nodes.extend(fix_node for fix_node, _ in finding.fix.edits)
+                nodes.extend(finding.fix.anchors)
             by_file.setdefault(id(source), (source, []))[1].extend(nodes)
             for link in finding.related:
                 target = link.module.source
@@ -93,6 +96,11 @@ def _fix(source: SourceFile, finding: Finding) -> Fix | None:
         span = source.span(node)
         edits.append(Edit(content, span.start, span.end))
     edits.extend(plan.text_edits)
+    if plan.positioned is not None:
+        later = plan.positioned()
+        if later is None:
+            return None
+        edits.extend(later)
     return Fix(plan.message, plan.applicability, tuple(edits))
 
 

@@ -99,14 +99,28 @@ def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
 
 def walk(node: cst.CSTNode, *, into_scopes: bool = True) -> Iterator[cst.CSTNode]:
     """Yield `node` and its descendants, pre-order; optionally not into nested defs/lambdas."""
+    # children() inlined: this loop visits every node of every function body.
     stack = [node]
     scopes = _SCOPE_TYPES
+    fields, known = _FIELDS, _IS_NODE
     while stack:
         current = stack.pop()
         yield current
-        if not into_scopes and current is not node and type(current) in scopes:
+        kind = type(current)
+        if not into_scopes and current is not node and kind in scopes:
             continue
-        kids = list(children(current))
+        kids: list[cst.CSTNode] = []
+        for name in fields.get(kind) or child_fields(kind):
+            value = getattr(current, name)
+            if type(value) is tuple or type(value) is list:
+                for item in value:
+                    answer = known.get(type(item))
+                    if answer or (answer is None and is_node(item)):
+                        kids.append(item)
+            else:
+                answer = known.get(type(value))
+                if answer or (answer is None and is_node(value)):
+                    kids.append(value)
         kids.reverse()
         stack.extend(kids)
 

@@ -104,11 +104,11 @@ def is_callable_expr(value: cst.BaseExpression | None) -> bool:
         return is_callable_expr(value.body) and is_callable_expr(value.orelse)
     if kind is not cst.Name and kind is not cst.Attribute and kind is not cst.Lambda and kind is not cst.Call:
         return False
-    if isinstance(value, (cst.Name, cst.Attribute)):
+    if type(value) is cst.Name or type(value) is cst.Attribute:
         return dotted(value) is not None
-    if isinstance(value, cst.Lambda):
+    if type(value) is cst.Lambda:
         return True
-    if isinstance(value, cst.Call) and value.args:
+    if type(value) is cst.Call and value.args:
         return (dotted(value.func) or "").rsplit(".", 1)[-1] == "partial"
     return False
 
@@ -157,9 +157,11 @@ def value_bindings(
     nested displays included; a starred target takes the list of the rest (`starred`).
     A name whose value cannot be read from the syntax (unpacking a call) is left out.
     """
-    if isinstance(target, cst.Name):
+    if type(target) is cst.Name:
         return [(target.value, [value], False)] if value is not None else []
-    if not isinstance(target, (cst.Tuple, cst.List)) or not isinstance(value, (cst.Tuple, cst.List)):
+    if (type(target) is not cst.Tuple and type(target) is not cst.List) or (
+        type(value) is not cst.Tuple and type(value) is not cst.List
+    ):
         return []
     if any(not isinstance(e, cst.Element) for e in value.elements):
         return []  # `a, b = *xs, y`: which value lands where is not known

@@ -204,19 +204,21 @@ class BlockBuilder:
 def _may_raise(stmt: cst.CSTNode) -> bool:
     """Whether an exception edge leaves this statement: not entering a `try`, and not the
     cleanup itself (`g.release()`, `del g`), which would only invent paths where it failed."""
-    if isinstance(stmt, (cst.Try, cst.TryStar)):
+    kind = type(stmt)
+    if kind is cst.Try or kind is cst.TryStar:
         return False
-    if isinstance(stmt, cst.SimpleStatementLine):
+    if type(stmt) is cst.SimpleStatementLine:
         return not all(_is_cleanup(small) for small in stmt.body)
     return True
 
 
 def _is_cleanup(small: cst.BaseSmallStatement) -> bool:
-    if isinstance(small, (cst.Del, cst.Pass)):
+    kind = type(small)
+    if kind is cst.Del or kind is cst.Pass:
         return True
-    if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+    if type(small) is cst.Expr and type(small.value) is cst.Call:
         func = small.value.func
-        return isinstance(func, cst.Attribute) and func.attr.value == "release" and not small.value.args
+        return type(func) is cst.Attribute and func.attr.value == "release" and not small.value.args
     return False
 
 

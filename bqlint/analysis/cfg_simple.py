@@ -45,7 +45,7 @@ class SimpleStatements(BlockBuilder):
                 self.emit(Escape(_guard(value), target, "store"))
             self.emit(ex.bind(name, value if isinstance(value, (Temp, GuardName)) else None))
             return
-        if isinstance(target, (cst.Tuple, cst.List)):
+        if type(target) is cst.Tuple or type(target) is cst.List:
             self.unpack(target, value, stmt)
             return
         if isinstance(target, cst.StarredElement):

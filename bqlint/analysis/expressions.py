@@ -104,21 +104,21 @@ class ExpressionEvents(ABC):
     def _expr(self, node: cst.BaseExpression | None) -> Value:
         if node is None:
             return None
-        if isinstance(node, cst.Name):
+        if type(node) is cst.Name:
             if self.scope.may_hold_guard(node.value) and node.value not in self.shadowed:
                 self.emit(GuardUse(node.value, node))
                 return GuardName(node.value)
             return None
-        if isinstance(node, cst.Call):
+        if type(node) is cst.Call:
             return self.call(node)
-        if isinstance(node, cst.Subscript):
+        if type(node) is cst.Subscript:
             value = self._expr(node.value)
             for temp in self.slice_values(node):
                 self.end(temp)
             if type(value) is GuardName and value[:1] == "$":
                 self.end(value)
             return Derived(int(value)) if isinstance(value, (Temp, Derived)) else None
-        if isinstance(node, cst.Attribute):
+        if type(node) is cst.Attribute:
             value = self._expr(node.value)
             if isinstance(value, (Temp, Derived)):
                 return Derived(int(value))
@@ -131,13 +131,13 @@ class ExpressionEvents(ABC):
             return self.conditional(node)  # type: ignore[arg-type]
         if kind in DISPLAY_TYPES:
             return self.display(node)  # type: ignore[arg-type]
-        if isinstance(node, cst.Await):
-            if isinstance(node.expression, cst.Call):
+        if type(node) is cst.Await:
+            if type(node.expression) is cst.Call:
                 self.awaited.add(id(node.expression))
             self.end(self.expr(node.expression))
             self.emit(UnlockPoint(node, "await"))
             return None
-        if isinstance(node, cst.Yield):
+        if type(node) is cst.Yield:
             yielded = node.value
             inner = self.expr(yielded.item if isinstance(yielded, cst.From) else yielded)
             if inner is not None:
@@ -145,19 +145,19 @@ class ExpressionEvents(ABC):
             self.emit(UnlockPoint(node, "yield"))
             self.end_synthetic(inner)
             return None
-        if isinstance(node, cst.Lambda):
+        if kind is cst.Lambda:
             return None
-        if isinstance(node, cst.NamedExpr):
+        if type(node) is cst.NamedExpr:
             value = self.expr(node.value)
-            if isinstance(node.target, cst.Name):
+            if type(node.target) is cst.Name:
                 self.emit(self.bind(node.target.value, value))
                 self.end_synthetic(value)
                 if isinstance(value, (Temp, GuardName)):
                     return GuardName(node.target.value)  # `with (g := cell.borrow_mut()):`
             self.end(value)
             return None
-        if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
-            return self.comprehension(node)
+        if kind in _COMPREHENSIONS:
+            return self.comprehension(node)  # type: ignore[arg-type]
         temps = [self.expr(inner) for inner in _subexpressions(node)]
         for temp in temps:
             self.end(temp)
@@ -326,7 +326,20 @@ def _subexpressions(node: cst.CSTNode) -> Iterator[cst.BaseExpression]:
     """Yield the nearest expressions under `node`, through the nodes that only wrap them
     (arguments, elements, f-string parts and format specs, comparison targets), in order."""
     for child in children(node):
-        if isinstance(child, cst.BaseExpression):
-            yield child
+        if _is_expression(child):
+            yield child  # type: ignore[misc]
         else:
             yield from _subexpressions(child)
+
+
+_COMPREHENSIONS = frozenset({cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp})
+# isinstance() against libcst's abstract (ABC) classes is slow when it fails: answered per type.
+_EXPRESSION_TYPES: dict[type, bool] = {}
+
+
+def _is_expression(node: cst.CSTNode) -> bool:
+    kind = type(node)
+    answer = _EXPRESSION_TYPES.get(kind)
+    if answer is None:
+        answer = _EXPRESSION_TYPES[kind] = isinstance(node, cst.BaseExpression)
+    return answer

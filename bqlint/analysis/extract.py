@@ -307,11 +307,11 @@ class Extractor(BoundCalls):
 
     def guard_root(self, expr: cst.BaseExpression) -> str | int | None:
         """Return the guard an attribute/item chain starts from (`g.fifo` -> g)."""
-        while isinstance(expr, (cst.Attribute, cst.Subscript)):
+        while type(expr) is cst.Attribute or type(expr) is cst.Subscript:
             expr = expr.value
-            if isinstance(expr, cst.Name) and self.scope.may_hold_guard(expr.value):
+            if type(expr) is cst.Name and self.scope.may_hold_guard(expr.value):
                 return expr.value
-            if isinstance(expr, cst.Call) and is_borrow_call(expr):
+            if type(expr) is cst.Call and is_borrow_call(expr):
                 return self.bid(expr)
         return None
 

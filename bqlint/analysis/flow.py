@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import libcst as cst
 
@@ -35,7 +35,7 @@ from bqlint.analysis.events import (
 # Looked up here at call time under their old names: tests/analysis/test_flow_scale.py spies on them.
 from bqlint.analysis.flow_order import guards_read_later as _guards_read_later
 from bqlint.analysis.flow_order import reverse_postorder
-from bqlint.analysis.flow_state import HELD, INHERIT, Lock, State, entry_lock
+from bqlint.analysis.flow_state import HELD, INHERIT, Lock, State, entry_lock, with_changes
 from bqlint.analysis.flow_state import forget_released as _forget_released
 from bqlint.analysis.key_mapping import map_key, prefixed
 from bqlint.analysis.param_release import released_params
@@ -83,23 +83,21 @@ class Analyzer:
         self.cfg = cfg
         self.summaries = summaries
         self.borrows: dict[int, Borrow] = {}
-        for block in cfg.blocks:
+        self.with_bids: set[int] = set()
+        self.rebound: set[str] = set()
+        # Source order of release points, so that related locations read top to bottom.
+        self.order: dict[int, int] = {}
+        for block in cfg.blocks:  # one pass over the events for all four
             for event in block.events:
                 if isinstance(event, Borrow):
                     self.borrows[event.bid] = event
-        # Names some statement rebinds or deletes: a parameter among them may no longer hold
-        # what the caller passed.
-        self.rebound = {
-            e.name for block in cfg.blocks for e in block.events if isinstance(e, (Bind, DelName))
-        }
-        self.with_bids = {
-            b for block in cfg.blocks for e in block.events if isinstance(e, EndBorrow) for b in e.bids
-        }
-        # Source order of release points, so that related locations read top to bottom.
-        self.order: dict[int, int] = {}
-        for block in cfg.blocks:
-            for event in block.events:
-                if isinstance(event, LockChange):
+                elif isinstance(event, EndBorrow):
+                    self.with_bids.update(event.bids)
+                elif isinstance(event, (Bind, DelName)):
+                    # A parameter some statement rebinds or deletes may no longer hold what
+                    # the caller passed.
+                    self.rebound.add(event.name)
+                elif isinstance(event, LockChange):
                     self.order.setdefault(id(event.node), len(self.order))
         self.result = FunctionFlow(fn)
         self._seen: set[tuple[str, int]] = set()
@@ -182,7 +180,7 @@ class Analyzer:
                     mode = "mutably " if event.mut else ""
                     label = f"`{self.fn.name}()` borrows `{key_text(event.key)}` {mode}here"
                     self.result.summary.add_borrow(event.key, event.mut, (self.link(event.node, label),))
-            return replace(state, live=state.live | {event.bid}, stale=state.stale - {event.bid})
+            return with_changes(state, live=state.live | {event.bid}, stale=state.stale - {event.bid})
         if isinstance(event, EndBorrow):
             return self.end(state, frozenset(event.bids), None)
         if isinstance(event, Bind):
@@ -196,11 +194,11 @@ class Analyzer:
             released = dict(state.released)
             released.pop(event.name, None)
             live = state.live - self.unshared(bids, bound)
-            return replace(state, live=live, bound=tuple(bound.items()), released=tuple(released.items()))
+            return with_changes(state, live=live, bound=tuple(bound.items()), released=tuple(released.items()))
         if isinstance(event, Narrow):
             bound = dict(state.bound)
             bids = bound.pop(event.name, frozenset())
-            return replace(state, live=state.live - self.unshared(bids, bound), bound=tuple(bound.items()))
+            return with_changes(state, live=state.live - self.unshared(bids, bound), bound=tuple(bound.items()))
         if isinstance(event, UnlockPoint):
             self.unlock_point(event, state)
             return state
@@ -222,10 +220,10 @@ class Analyzer:
             if event.thread_start is None:
                 state = self.released_by_callees(event, state)
                 if self.all_leave_held(event):
-                    return replace(state, lock=HELD)  # `relock()` took the BQL again
+                    return with_changes(state, lock=HELD)  # `relock()` took the BQL again
             return state
         if isinstance(event, GuardUse):
-            ends = dict(state.released).get(event.name)
+            ends = dict(state.released).get(event.name) if state.released else None
             if ends:
                 bid, site = min(ends, key=lambda pair: (pair[0], pair[1] is None))
                 self.report(
@@ -266,7 +264,7 @@ class Analyzer:
                 else:
                     del bound[name]  # same as bound to nothing, and keeps the state small
                 released[name] = released.get(name, frozenset()) | {(b, site) for b in held & bids}
-        return replace(
+        return with_changes(
             state, live=state.live - bids, bound=tuple(bound.items()), released=tuple(released.items())
         )
 
@@ -278,7 +276,7 @@ class Analyzer:
             else:
                 add = bound.get(event.alias or "", frozenset())
             bound[event.name] = bound.get(event.name, frozenset()) | add
-            return replace(state, bound=tuple(bound.items()))
+            return with_changes(state, bound=tuple(bound.items()))
         old = bound.pop(event.name, frozenset())
         root = f"l:{event.name}"
         if event.bid is not None:
@@ -297,7 +295,7 @@ class Analyzer:
             # `h = g` after `g.release()`: h is the released guard too. A name that still holds
             # a live guard (the next element of `for g in (a, b)`) is that guard instead.
             released[event.name] = dict(state.released)[event.alias]
-        return replace(
+        return with_changes(
             state, live=live, bound=tuple(bound.items()), released=tuple(released.items()), stale=stale
         )
 
@@ -326,23 +324,27 @@ class Analyzer:
 
     def lock_change(self, event: LockChange, state: State) -> State:
         if event.action == "held":
-            return replace(state, lock=HELD)
+            return with_changes(state, lock=HELD)
         if event.action == "not_held":
             label = "the BQL is released here"
-            return replace(state, lock=Lock(False, False, frozenset({self.link(event.node, label)})))
+            return with_changes(state, lock=Lock(False, False, frozenset({self.link(event.node, label)})))
         saved = dict(state.saved)
         if event.action == "save":
             saved[event.token] = state.lock
-            return replace(state, saved=tuple(sorted(saved.items())))
+            return with_changes(state, saved=tuple(sorted(saved.items())))
         lock = saved.pop(event.token, INHERIT)
-        return replace(state, lock=lock, saved=tuple(sorted(saved.items())))
+        return with_changes(state, lock=lock, saved=tuple(sorted(saved.items())))
 
     def call(self, event: Call, state: State) -> None:
         if event.thread_start is not None:
             self.thread_call(event)
             return
         here = event.label
-        via = {id(fn): node for fn, node in event.via}
+        via = {id(fn): node for fn, node in event.via} if event.via else {}
+
+        def step() -> Link:  # a summary's first link, made only in the recording pass
+            return self.link(event.node, f"`{self.fn.name}()` calls `{here}` here")
+
         for callee in event.callees:
             if event.guard is not None:
                 # Whether the callee writes its `self` is not a summary fact: a callee not yet
@@ -360,7 +362,6 @@ class Analyzer:
                 summary = prefixed(
                     summary, self.link(via[id(callee)], f"the handler calls `{callee.name}()` here")
                 )
-            step = self.link(event.node, f"`{self.fn.name}()` calls `{here}` here")
             self.param_writes(event, callee, summary, step, state)
             if summary.releases is not None:
                 if state.live:
@@ -375,7 +376,7 @@ class Analyzer:
                         )
                     )
                 if self.recording:
-                    self.result.summary.add_releases((step, *summary.releases))
+                    self.result.summary.add_releases((step(), *summary.releases))
             for (key, mut), chain in summary.borrows.items():
                 mapped = map_key(callee, key, event)
                 if mapped is None:
@@ -386,7 +387,7 @@ class Analyzer:
                         self.report(Hazard("BQL003", event.node, other, chain, "call", event))
                         break
                 if self.recording:
-                    self.result.summary.add_borrow(mapped, mut, (step, *chain))
+                    self.result.summary.add_borrow(mapped, mut, (step(), *chain))
             if summary.needs_bql is not None:
                 if state.lock.known_not_held():
                     sites = self.release_sites(state.lock)
@@ -394,9 +395,11 @@ class Analyzer:
                         Hazard("BQL006", event.node, None, (*sites, *summary.needs_bql), "call", event)
                     )
                 elif state.lock.inherit and self.recording:
-                    self.result.summary.add_needs((step, *summary.needs_bql))
+                    self.result.summary.add_needs((step(), *summary.needs_bql))
 
-    def param_writes(self, event: Call, callee: FunctionInfo, summary: Summary, step: Link, state: State) -> None:
+    def param_writes(
+        self, event: Call, callee: FunctionInfo, summary: Summary, step: Callable[[], Link], state: State
+    ) -> None:
         """Apply the callee's writes through its parameters: a `borrow()` guard passed for
         one is written through (BQL004 at the call); a parameter of ours passed for one
         makes this function write through it too. A method that mutates its `self`, called
@@ -407,7 +410,7 @@ class Analyzer:
             if receiver[0][2:] not in self.rebound and self.recording:
                 mutation = self.mutates(callee)
                 if mutation is not None:
-                    self.result.summary.add_param_write(receiver[0][2:], (step, *mutation))
+                    self.result.summary.add_param_write(receiver[0][2:], (step(), *mutation))
         for param, chain in writes.items():
             mapped = map_key(callee, (f"p:{param}",), event)
             if mapped is None or len(mapped) != 1:
@@ -418,7 +421,7 @@ class Analyzer:
                 if shared:
                     self.report(Hazard("BQL004", event.node, self.borrows[min(shared)], chain, "call", event))
             elif root.startswith("p:") and root[2:] not in self.rebound and self.recording:
-                self.result.summary.add_param_write(root[2:], (step, *chain))
+                self.result.summary.add_param_write(root[2:], (step(), *chain))
 
     def released_by_callees(self, event: Call, state: State) -> State:
         """End the borrows of the guard names the call passes to parameters that every

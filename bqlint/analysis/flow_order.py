@@ -38,49 +38,69 @@ def guards_read_later(by_rank: dict[int, Block], order: dict[int, int]) -> dict[
     cannot be released, and tracking it there would cost time and memory quadratic in the
     function's length. Sweeps in postorder settle the loops.
     """
-    low = _lowest_reachable(by_rank, order)
+    ranks = sorted(by_rank, reverse=True)
+    succs = {rank: [order[id(succ)] for succ in by_rank[rank].succ] for rank in ranks}
+    # Without a back edge (no loop) one sweep in postorder is already the fixed point.
+    loops = any(s <= rank for rank in ranks for s in succs[rank])
+    low = _lowest_reachable(ranks, succs) if loops else {rank: rank for rank in by_rank}
     floor: dict[str, int] = {}
     for rank, block in by_rank.items():
         for event in block.events:
             if isinstance(event, Bind) and floor.get(event.name, rank + 1) > low[rank]:
                 floor[event.name] = low[rank]
     live: dict[int, frozenset[str]] = {rank: frozenset() for rank in by_rank}
+    # Each block's events, composed once: names read at its entry = gen | (read after - kill).
+    transfer = {rank: _gen_kill(by_rank[rank]) for rank in ranks}
     changed = True
     while changed:
         changed = False
-        for rank in sorted(by_rank, reverse=True):
-            block = by_rank[rank]
+        for rank in ranks:
+            gen, kill = transfer[rank]
             names: set[str] = set()
-            for succ in block.succ:
-                names |= live[order[id(succ)]]
-            for event in reversed(block.events):
-                if isinstance(event, GuardUse):
-                    names.add(event.name)
-                elif isinstance(event, Bind):
-                    names.discard(event.name)
-                    if event.alias is not None:
-                        names.add(event.alias)
-                elif isinstance(event, DelName):
-                    names.discard(event.name)
+            for succ_rank in succs[rank]:
+                names |= live[succ_rank]
+            names -= kill
+            names |= gen
             kept = frozenset(n for n in names if floor.get(n, len(by_rank)) <= rank)
             if kept != live[rank]:
                 live[rank] = kept
                 changed = True
+        changed = changed and loops
     return live
 
 
-def _lowest_reachable(by_rank: dict[int, Block], order: dict[int, int]) -> dict[int, int]:
+def _gen_kill(block: Block) -> tuple[set[str], set[str]]:
+    """Return (gen, kill) of a block's events read backwards: a GuardUse reads its name, a
+    Bind replaces its name and reads its alias, a `del` replaces its name."""
+    gen: set[str] = set()
+    kill: set[str] = set()
+    for event in reversed(block.events):
+        kind = type(event)
+        if kind is GuardUse:
+            gen.add(event.name)  # type: ignore[union-attr]
+        elif kind is Bind:
+            gen.discard(event.name)  # type: ignore[union-attr]
+            kill.add(event.name)  # type: ignore[union-attr]
+            if event.alias is not None:  # type: ignore[union-attr]
+                gen.add(event.alias)  # type: ignore[union-attr]
+        elif kind is DelName:
+            gen.discard(event.name)  # type: ignore[union-attr]
+            kill.add(event.name)  # type: ignore[union-attr]
+    return gen, kill
+
+
+def _lowest_reachable(ranks: list[int], succs: dict[int, list[int]]) -> dict[int, int]:
     """Return, per rank, the lowest rank reachable from that block (itself included).
 
     In reverse postorder only back edges go to a lower rank, so a block outside every loop
     reaches nothing before itself; a few sweeps settle the loops.
     """
-    low = {rank: rank for rank in by_rank}
+    low = {rank: rank for rank in ranks}
     changed = True
     while changed:
         changed = False
-        for rank in sorted(by_rank, reverse=True):
-            best = min((low[order[id(s)]] for s in by_rank[rank].succ), default=rank)
+        for rank in ranks:  # highest first
+            best = min([low[s] for s in succs[rank]], default=rank)
             if best < low[rank]:
                 low[rank] = best
                 changed = True

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from bqlint.analysis.summaries import Link
 from bqlint.model.functions import FunctionInfo
@@ -56,6 +56,28 @@ class State:
         )
 
 
+def with_changes(
+    state: State,
+    *,
+    live: frozenset[int] | None = None,
+    bound: tuple[tuple[str, frozenset[int]], ...] | None = None,
+    released: tuple[tuple[str, frozenset[tuple[int, Link | None]]], ...] | None = None,
+    lock: Lock | None = None,
+    saved: tuple[tuple[int, Lock], ...] | None = None,
+    stale: frozenset[int] | None = None,
+) -> State:
+    """`dataclasses.replace` for a State, without its per-call field introspection (the
+    dataflow makes a state per event)."""
+    return State(
+        state.live if live is None else live,
+        state.bound if bound is None else bound,
+        state.released if released is None else released,
+        state.lock if lock is None else lock,
+        state.saved if saved is None else saved,
+        state.stale if stale is None else stale,
+    )
+
+
 def _merge(a: tuple, b: tuple) -> tuple:  # type: ignore[type-arg]
     out = dict(a)
     for key, value in b:
@@ -92,6 +114,6 @@ def forget_released(state: State, read_later: frozenset[str]) -> State:
     Keeping them would make every state carry every guard name the function ever released
     (quadratic time and memory on long functions); nothing that reads `released` changes.
     """
-    if all(name in read_later for name, _ in state.released):
+    if not state.released or all(name in read_later for name, _ in state.released):
         return state
-    return replace(state, released=tuple((n, ends) for n, ends in state.released if n in read_later))
+    return with_changes(state, released=tuple((n, ends) for n, ends in state.released if n in read_later))

@@ -30,9 +30,9 @@ from bqlint.model.project import External, dotted, import_bindings
 
 
 def _target_names(target: cst.BaseExpression) -> list[cst.Name]:
-    if isinstance(target, cst.Name):
+    if type(target) is cst.Name:
         return [target]
-    if isinstance(target, (cst.Tuple, cst.List)):
+    if type(target) is cst.Tuple or type(target) is cst.List:
         out: list[cst.Name] = []
         for element in target.elements:
             out.extend(_target_names(element.value))
@@ -257,9 +257,9 @@ class FunctionScope:
     def value_type(self, value: cst.BaseExpression) -> FieldType | None:
         """The type of a value bound to a name: through a walrus, and of a conditional
         expression whose branches have the same type (a cell's inner type only if both agree)."""
-        if isinstance(value, cst.NamedExpr):
+        if type(value) is cst.NamedExpr:
             return self.value_type(value.value)
-        if isinstance(value, cst.IfExp):
+        if type(value) is cst.IfExp:
             body, orelse = self.value_type(value.body), self.value_type(value.orelse)
             if body is None or not _same(body, orelse):
                 return None
@@ -310,13 +310,13 @@ class FunctionScope:
 
     def key_of(self, expr: cst.BaseExpression) -> CellKey | None:
         """Return the key of a Name/Attribute/Subscript path (`self.irqs[0]` -> self, irqs, [0])."""
-        if isinstance(expr, cst.Name):
+        if type(expr) is cst.Name:
             root = self.root_of(expr.value)
             return (root,) if root else None
-        if isinstance(expr, cst.Attribute):
+        if type(expr) is cst.Attribute:
             base = self.key_of(expr.value)
             return (*base, expr.attr.value) if base else None
-        if isinstance(expr, cst.Subscript):
+        if type(expr) is cst.Subscript:
             base = self.key_of(expr.value)
             if base is None:
                 return None

@@ -40,8 +40,11 @@ def build_project(modules: Iterable[ModuleInfo], config: Settings) -> Project:
     return project
 
 
+_BLOCKS = (cst.IndentedBlock, cst.SimpleStatementSuite)
+
+
 def _statements(body: object) -> list[cst.CSTNode]:
-    if isinstance(body, (cst.IndentedBlock, cst.SimpleStatementSuite)):
+    if type(body) is cst.IndentedBlock or type(body) is cst.SimpleStatementSuite:
         return list(body.body)
     if isinstance(body, (list, tuple)):
         return list(body)
@@ -58,7 +61,7 @@ def _collect_defs(
 ) -> None:
     """Register every class and function defined in the statements of `body`."""
     for stmt in _statements(body):
-        if isinstance(stmt, cst.ClassDef):
+        if type(stmt) is cst.ClassDef:
             info = ClassInfo(stmt.name.value, f"{prefix}.{stmt.name.value}", stmt, module, project)
             project.register_class(info)
             if cls is not None and parent is None:
@@ -66,7 +69,7 @@ def _collect_defs(
             _collect_defs(project, module, stmt.body, info.qname, info, None)
             _collect_property_calls(info)
             _collect_method_aliases(info)
-        elif isinstance(stmt, cst.FunctionDef):
+        elif type(stmt) is cst.FunctionDef:
             fn = FunctionInfo(
                 stmt.name.value, f"{prefix}.{stmt.name.value}", stmt, module, project, cls, parent
             )
@@ -88,9 +91,7 @@ def _collect_defs(
                 if isinstance(value, (list, tuple)):
                     for part in value:
                         _collect_defs(project, module, getattr(part, "body", None), prefix, cls, parent)
-                elif hasattr(value, "body") and not isinstance(
-                    value, (cst.IndentedBlock, cst.SimpleStatementSuite)
-                ):
+                elif hasattr(value, "body") and type(value) not in _BLOCKS:
                     _collect_defs(project, module, value.body, prefix, cls, parent)
                 else:
                     _collect_defs(project, module, value, prefix, cls, parent)

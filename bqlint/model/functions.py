@@ -145,24 +145,24 @@ class FunctionInfo:
         body = list(statements(self.node.body))
         for node in body:
             if (
-                isinstance(node, cst.Assign)
+                type(node) is cst.Assign
                 and len(node.targets) == 1
-                and isinstance(node.targets[0].target, cst.Name)
+                and type(node.targets[0].target) is cst.Name
             ):
                 local_values[node.targets[0].target.value] = node.value
         for node in body:
-            if isinstance(node, cst.Assign):
+            if type(node) is cst.Assign:
                 value: cst.BaseExpression | None = node.value
                 targets = [t.target for t in node.targets]
                 annotation = None
-            elif isinstance(node, cst.AnnAssign):
+            elif type(node) is cst.AnnAssign:
                 value, targets, annotation = node.value, [node.target], node.annotation.annotation
             else:
                 continue
             for target in targets:
                 if (
-                    isinstance(target, cst.Attribute)
-                    and isinstance(target.value, cst.Name)
+                    type(target) is cst.Attribute
+                    and type(target.value) is cst.Name
                     and target.value.value == me
                 ):
                     typed = None

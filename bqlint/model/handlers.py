@@ -29,11 +29,11 @@ def _registrations(cls: ClassInfo) -> dict[str, list[Handler]]:
             inner = cls.project.with_inner_functions(method)
             for node in (n for fn in inner for n in fn.body_nodes()):
                 if not (
-                    isinstance(node, cst.Call)
-                    and isinstance(node.func, cst.Attribute)
+                    type(node) is cst.Call
+                    and type(node.func) is cst.Attribute
                     and node.func.attr.value == "enable_handlers"
-                    and isinstance(node.func.value, cst.Attribute)
-                    and isinstance(node.func.value.value, cst.Name)
+                    and type(node.func.value) is cst.Attribute
+                    and type(node.func.value.value) is cst.Name
                     and node.func.value.value.value == me
                 ):
                     continue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from weakref import WeakKeyDictionary
 
 import libcst as cst
 
@@ -24,8 +25,8 @@ class Mutation:
 def _self_field(expr: cst.BaseExpression, me: str) -> tuple[str, bool] | None:
     """Return (first field after self, whether the path goes deeper) for `self.f...`."""
     depth = 0
-    while isinstance(expr, (cst.Attribute, cst.Subscript)):
-        if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and expr.value.value == me:
+    while type(expr) is cst.Attribute or type(expr) is cst.Subscript:
+        if type(expr) is cst.Attribute and type(expr.value) is cst.Name and expr.value.value == me:
             return expr.attr.value, depth > 0
         expr = expr.value
         depth += 1
@@ -49,10 +50,10 @@ def _targets(node: cst.CSTNode) -> Iterator[tuple[cst.BaseExpression, str]]:
 
 
 def _flatten(target: cst.BaseExpression, kind: str) -> Iterator[tuple[cst.BaseExpression, str]]:
-    if isinstance(target, (cst.Tuple, cst.List)):
+    if type(target) is cst.Tuple or type(target) is cst.List:
         for element in target.elements:
             yield from _flatten(element.value, kind)
-    elif isinstance(target, cst.StarredElement):
+    elif type(target) is cst.StarredElement:
         yield from _flatten(target.value, kind)
     else:
         yield target, kind
@@ -61,16 +62,15 @@ def _flatten(target: cst.BaseExpression, kind: str) -> Iterator[tuple[cst.BaseEx
 _STATEMENTS = frozenset(
     {cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Del, cst.For, cst.CompFor, cst.WithItem}
 )
-_CACHE: dict[int, tuple[FunctionInfo, list[Mutation]]] = {}
+# Weak: a module-level cache must not keep every analysed project (its trees) alive.
+_CACHE: WeakKeyDictionary[FunctionInfo, list[Mutation]] = WeakKeyDictionary()
 
 
 def self_mutations(fn: FunctionInfo) -> list[Mutation]:
     """Return every direct mutation of `self` in the body of `fn` (not in nested defs)."""
-    cached = _CACHE.get(id(fn))
-    if cached is not None and cached[0] is fn:
-        return cached[1]
-    found = _self_mutations(fn)
-    _CACHE[id(fn)] = (fn, found)
+    found = _CACHE.get(fn)
+    if found is None:
+        found = _CACHE[fn] = _self_mutations(fn)
     return found
 
 
@@ -87,9 +87,9 @@ def _self_mutations(fn: FunctionInfo) -> list[Mutation]:
                 if hit is not None:
                     field, deeper = hit
                     found.append(Mutation(target, field, "item" if deeper else how, node))
-        elif isinstance(node, cst.Call):
+        elif type(node) is cst.Call:
             func = node.func
-            if isinstance(func, cst.Attribute) and func.attr.value in MUTATORS:
+            if type(func) is cst.Attribute and func.attr.value in MUTATORS:
                 hit = _self_field(func.value, me)
                 if hit is not None:
                     found.append(Mutation(node, hit[0], "mutator", node))
@@ -103,11 +103,11 @@ def _self_mutations(fn: FunctionInfo) -> list[Mutation]:
 
 
 def _is_setattr(func: cst.BaseExpression) -> bool:
-    if isinstance(func, cst.Name):
+    if type(func) is cst.Name:
         return func.value == "setattr"
     return (
-        isinstance(func, cst.Attribute)
+        type(func) is cst.Attribute
         and func.attr.value == "__setattr__"
-        and isinstance(func.value, cst.Name)
+        and type(func.value) is cst.Name
         and func.value.value == "object"
     )

@@ -32,9 +32,9 @@ Target = Union[External, "ModuleInfo", "ClassInfo", "FunctionInfo", None]
 
 def dotted(expr: cst.BaseExpression) -> str | None:
     """Return `a.b.c` for a Name/Attribute chain, else None."""
-    if isinstance(expr, cst.Name):
+    if type(expr) is cst.Name:
         return expr.value
-    if isinstance(expr, cst.Attribute):
+    if type(expr) is cst.Attribute:
         base = dotted(expr.value)
         return f"{base}.{expr.attr.value}" if base else None
     return None
@@ -78,7 +78,7 @@ def collect_symbols(module: ModuleInfo, tree: cst.Module) -> None:
                         small.target.value, ("alias", small.value or small.annotation.annotation)
                     )
     for node in statements(tree, into_scopes=True):
-        if isinstance(node, (cst.Import, cst.ImportFrom)):
+        if type(node) is cst.Import or type(node) is cst.ImportFrom:
             _add_import(module, node)
     _record_earlier_bindings(module, tree)
 

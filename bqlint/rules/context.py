@@ -6,7 +6,7 @@ pass per file, so rules never compute positions.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -32,6 +32,10 @@ class FixPlan:
     edits: tuple[tuple[cst.CSTNode, str], ...]  # replace each node's span by the text
     # Edits already positioned by the fix builder (a re-indented block of lines).
     text_edits: tuple[Edit, ...] = ()
+    # Edits made from positions, once the findings' codegen pass has placed `anchors` (no
+    # codegen of its own per fix); a None from `positioned` means the fix does not apply.
+    anchors: tuple[cst.CSTNode, ...] = ()
+    positioned: Callable[[], tuple[Edit, ...] | None] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,10 +30,14 @@ def end_borrow_before_call(fn: FunctionInfo, borrow: cst.Call, node: cst.CSTNode
     block, line = found
     if _bound_names(block) & _used_names(line) or _has_multiline_string(line):
         return None
-    edit = _dedent(fn.module.source, block, line)
-    if edit is None:
-        return None
-    return FixPlan(MESSAGE, Applicability.UNSAFE, (), (edit,))
+    source = fn.module.source
+
+    def dedented() -> tuple[Edit, ...] | None:
+        edit = _dedent(source, block, line)
+        return None if edit is None else (edit,)
+
+    # Made when the findings are positioned: their codegen pass places `block` and `line` too.
+    return FixPlan(MESSAGE, Applicability.UNSAFE, (), anchors=(block, line), positioned=dedented)
 
 
 def _last_statement_of_borrow_block(

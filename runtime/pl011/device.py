@@ -61,6 +61,7 @@ from pl011.migration import (
 from pl011.registers import (
     DEFAULT_CLOCK_HZ,
     DR_DATA,
+    INT_TX,
     ID_OFFSET,
     IRQMASK,
     LCR_H_BRK,
@@ -249,6 +250,14 @@ class PL011State(bql.SysBusDevice):
             # and receive() before write_all() returns (QEMU's Rust PL011 does the
             # same, for the same reason).
             self.char_frontend.write_all(bytes((value & DR_DATA,)))
+            with self.regs.borrow_mut() as regs:
+                looped = regs.transmit(value)
+            if looped:
+                self.update()  # the character came back in: RX rises before TX, as in QEMU
+            with self.regs.borrow_mut() as regs:
+                regs.int_level |= INT_TX
+            self.update()
+            return
         with self.regs.borrow_mut() as regs:
             break_toggled = offset >> 2 == _LCR_H and regs.is_break_toggled(value)
             changed = regs.write(offset, value)

@@ -203,12 +203,21 @@ class PL011Registers:
     def write_data(self, value: int) -> bool:
         """Account for one transmitted character (a DR write); return True.
 
-        QEMU transmits even when the UART or its transmitter is disabled and only
-        logs a guest error (once for UARTEN, which many guests never set).
-
         >>> regs = PL011Registers()
         >>> regs.write_data(ord("A")), hex(regs.int_level)
         (True, '0x20')
+        """
+        self.transmit(value)
+        self.int_level |= INT_TX
+        return True
+
+    def transmit(self, value: int) -> bool:
+        """The first half of a DR write: the character goes out (and, in loopback, comes
+        back in); return True when loopback is on. The device updates its lines, then
+        raises TX (`INT_TX`), as QEMU does: RX first, then TX.
+
+        QEMU transmits even when the UART or its transmitter is disabled and only
+        logs a guest error (once for UARTEN, which many guests never set).
         """
         if not self.cr & CR_UARTEN and not self.logged_disabled_uart:
             logger.warning("guest error: PL011 data written while the UART is disabled")
@@ -218,8 +227,7 @@ class PL011Registers:
                 "guest error: PL011 data written with the transmitter disabled"
             )
         self.loopback_tx(value & DR_DATA)
-        self.int_level |= INT_TX
-        return True
+        return self.loopback_enabled()
 
     def is_break_toggled(self, lcr_h: int) -> bool:
         """Tell whether writing `lcr_h` to LCR_H starts or ends a break.

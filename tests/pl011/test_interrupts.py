@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bql
 import pytest
 from pl011.registers import RegisterOffset as R
 
@@ -84,3 +85,22 @@ def test_received_break_is_no_error_interrupt_as_in_qemu(board: Board) -> None:
 
 def test_outputs_are_numbered_in_qemu_order(board: Board) -> None:
     assert len(board.uart.irq_outputs()) == len(OUTPUTS) == 6
+
+
+def test_a_looped_back_write_raises_rx_before_tx(bql_held: None) -> None:
+    # QEMU's pl011_write_txdata(): the character comes back in (INT_RX, update), then
+    # INT_TX is set and the lines updated again; a sink reading RIS when the combined
+    # line rises sees RX alone.
+    from bql.chardev import MemoryChardev
+    from pl011.device import PL011State
+
+    seen: list[int] = []
+    uart = PL011State(chardev=MemoryChardev())
+    uart.connect_irq(0, bql.IRQLine(on_change=lambda level: seen.append(uart.read(R.RIS, 4)) if level else None))
+    uart.realize()
+    uart.reset()
+    uart.write(R.IMSC, 0x30, 4)
+    uart.write(R.CR, 0x381, 4)  # UARTEN, TXE, RXE, LBE
+    uart.write(R.DR, ord("x"), 4)
+    assert seen == [0x10]
+    assert uart.read(R.RIS, 4) & 0x30 == 0x30

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import libcst as cst
 
@@ -101,52 +101,50 @@ _PROPERTY_ARGS = ("getter", "setter", "deleter")
 _PROPERTY_KEYWORDS = {"fget": "getter", "fset": "setter", "fdel": "deleter"}
 
 
+def _class_assignments(cls: ClassInfo) -> Iterator[tuple[str, cst.BaseExpression]]:
+    """Yield (name, value) of each `name = value` statement of the class body."""
+    for stmt in _statements(cls.node.body):
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if (
+                    isinstance(small, cst.Assign)
+                    and len(small.targets) == 1
+                    and isinstance(small.targets[0].target, cst.Name)
+                ):
+                    yield small.targets[0].target.value, small.value
+
+
 def _collect_property_calls(cls: ClassInfo) -> None:
     """`level = property(_get_level, _set_level)` in a class body: accessors, like decorators."""
-    for stmt in _statements(cls.node.body):
-        if not isinstance(stmt, cst.SimpleStatementLine):
+    for name, value in _class_assignments(cls):
+        if not (
+            isinstance(value, cst.Call)
+            and dotted(value.func) in ("property", "builtins.property")
+            and "property" not in cls.module.symbols
+        ):
             continue
-        for small in stmt.body:
-            if not (
-                isinstance(small, cst.Assign)
-                and len(small.targets) == 1
-                and isinstance(small.targets[0].target, cst.Name)
-                and isinstance(small.value, cst.Call)
-                and dotted(small.value.func) in ("property", "builtins.property")
-                and "property" not in cls.module.symbols
-            ):
-                continue
-            accessors: dict[str, FunctionInfo] = {}
-            for index, arg in enumerate(small.value.args):
-                kind = (
-                    _PROPERTY_KEYWORDS.get(arg.keyword.value)
-                    if arg.keyword is not None
-                    else (_PROPERTY_ARGS[index] if index < len(_PROPERTY_ARGS) else None)
-                )
-                method = cls.methods.get(arg.value.value) if isinstance(arg.value, cst.Name) else None
-                if kind is not None and method is not None:
-                    accessors[kind] = method
-            if accessors:
-                cls.properties[small.targets[0].target.value] = accessors
+        accessors: dict[str, FunctionInfo] = {}
+        for index, arg in enumerate(value.args):
+            kind = (
+                _PROPERTY_KEYWORDS.get(arg.keyword.value)
+                if arg.keyword is not None
+                else (_PROPERTY_ARGS[index] if index < len(_PROPERTY_ARGS) else None)
+            )
+            method = cls.methods.get(arg.value.value) if isinstance(arg.value, cst.Name) else None
+            if kind is not None and method is not None:
+                accessors[kind] = method
+        if accessors:
+            cls.properties[name] = accessors
 
 
 def _collect_method_aliases(cls: ClassInfo) -> None:
     """`update_hw = apply_duty` in a class body: another name of the method defined above it."""
-    for stmt in _statements(cls.node.body):
-        if not isinstance(stmt, cst.SimpleStatementLine):
-            continue
-        for small in stmt.body:
-            if (
-                isinstance(small, cst.Assign)
-                and len(small.targets) == 1
-                and isinstance(small.targets[0].target, cst.Name)
-                and isinstance(small.value, cst.Name)
-            ):
-                alias, original = small.targets[0].target.value, small.value.value
-                method = cls.methods.get(original)
-                taken = alias in cls.methods or alias in cls.properties
-                if method is not None and not taken and original not in cls.properties:
-                    cls.methods[alias] = method
+    for alias, value in _class_assignments(cls):
+        if isinstance(value, cst.Name):
+            method = cls.methods.get(value.value)
+            taken = alias in cls.methods or alias in cls.properties
+            if method is not None and not taken and value.value not in cls.properties:
+                cls.methods[alias] = method
 
 
 def _accessor(node: cst.FunctionDef, module: ModuleInfo) -> str | None:

@@ -173,6 +173,8 @@ def _print_report(
         click.echo(stdin[1] if stdin else "", nl=False)
     if options.output_file is not None:
         try:
+            # As ruff does: the folders of the report are made (a CI step names `reports/x.json`).
+            options.output_file.parent.mkdir(parents=True, exist_ok=True)
             options.output_file.write_text(text + "\n" if text else "", encoding="utf-8")
         except OSError as exc:
             reason = exc.strerror or exc

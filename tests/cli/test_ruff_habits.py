@@ -98,6 +98,13 @@ def test_output_file_gets_the_report_and_the_summary_is_still_printed(broken, in
     assert result.stdout == "Found 1 error.\n"
 
 
+def test_output_file_in_a_folder_that_does_not_exist_yet_is_written(broken, invoke):
+    # ruff makes the folders of --output-file too (astral-sh/ruff#11550).
+    result = invoke("check", "--output-format", "json", "--output-file", "reports/lint/bqlint.json")
+    assert result.exit_code == 1
+    assert [item["code"] for item in json.loads(Path("reports/lint/bqlint.json").read_text())] == ["BQL999"]
+
+
 def test_output_file_with_full_format_has_no_colour_and_no_summary(broken, invoke):
     result = invoke("check", "--color", "always", "--output-file", "out.txt")
     text = Path("out.txt").read_text()

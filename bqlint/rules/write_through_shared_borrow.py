@@ -56,7 +56,10 @@ class Gpio(bql.SysBusDevice):
 No automatic fix: borrow with `borrow_mut()` where you write.
 
 ## At run time
-Assigning through a `BqlRef` raises; a mutating method called through it is not caught.
+Assigning or deleting through a `BqlRef` raises, and so does changing in place a built-in
+container reached through it (`regs.fifo.append(x)`, `regs.fifo[0] = x`); a method of the
+inner type that mutates its `self`, called through the guard, is not caught. For a guard
+passed to a helper, the error names the call in the function holding the guard.
 
 ## Options
 None.

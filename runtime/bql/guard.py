@@ -28,6 +28,7 @@ from .errors import SharedBorrowWriteError
 from .guard_base import _Guard, _inner, _set_cell, has_own_value
 from .guard_operators import install_operators
 from .guard_reads import read_through
+from .guard_views import item_of
 from .lock import _HELD, STATE, BorrowSite
 from .twins import located_at_holder
 
@@ -42,9 +43,10 @@ class BqlRef(_Guard[T]):
     """A shared borrow of a `BqlRefCell`: read the value, never write through it.
 
     Writing an attribute or item through it raises `SharedBorrowWriteError` (a
-    `BorrowError`), and so does reaching an in-place method of a built-in container
-    (`append`, `update`, `clear`, ...). Another *method* called through it runs unchecked
-    and may still mutate the inner object; ``bqlint`` flags that statically (BQL004).
+    `BorrowError`), and so does changing in place a built-in container reached through it
+    (`append`, `update`, `fifo[0] = x`, ...): such a field reads as a read-only view
+    (`bql.guard_views`). Another *method* called through it runs unchecked and may still
+    mutate the inner object; ``bqlint`` flags that statically (BQL004).
 
     >>> import bql
     >>> class Regs:
@@ -115,6 +117,10 @@ class BqlRef(_Guard[T]):
             "BQL004",
             self,
         )
+
+    def __getitem__(self, key: Any) -> Any:
+        inner: Any = _inner(self, "reading an item")
+        return item_of(inner, key, self)
 
     def __setitem__(self, key: Any, value: Any) -> None:
         _inner(self, "setting an item")

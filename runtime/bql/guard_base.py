@@ -10,7 +10,8 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from .errors import BorrowReleasedError, BqlError, ThreadMismatchError
-from .guard_reads import _learn, refuse_mutator
+from .guard_reads import _learn
+from .guard_views import read_only, refuse_mutator
 from .lock import _HELD, STATE
 from .twins import located_at_holder
 
@@ -181,9 +182,10 @@ class _Guard(Generic[T]):
             usable = False
         if not usable and (error := self._misuse(f"reading .{name}")) is not None:
             raise error
-        if self._kind == "borrow":
-            refuse_mutator(name, cell._value, self)
         value = getattr(cell._value, name)
+        if self._kind == "borrow":  # a shared guard: no write through it (guard_views)
+            refuse_mutator(name, cell._value, self)
+            value = read_only(value, self)
         _learn(name)
         return value
 

@@ -6,13 +6,11 @@ properties go on (`read_through`). The properties make the same checks as `__get
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .errors import SharedBorrowWriteError
+from .guard_views import CONTAINER_MUTATORS, SCALARS, read_only, refuse_mutator
 from .lock import _HELD
-from .twins import located_at_holder
 
 if TYPE_CHECKING:
     from .guard import BqlRef, BqlRefMut
@@ -27,27 +25,6 @@ _LEARNED: set[str] = set()
 _MAX_LEARNED = 1024
 # The guard classes the properties go on, each with the maker of its kind's reader.
 _TARGETS: list[tuple[type[Any], Callable[[str], Callable[[Any], Any]]]] = []
-
-
-# The methods of the built-in containers that change them in place (bqlint's BQL001/BQL004
-# mutators): read through a shared guard of such a container, they are a write through it.
-CONTAINER_MUTATORS = frozenset(
-    "append extend insert pop popleft appendleft extendleft remove clear sort reverse rotate "
-    "update setdefault popitem add discard intersection_update difference_update "
-    "symmetric_difference_update".split()
-)
-_CONTAINERS = (list, dict, set, bytearray, deque)
-
-
-def refuse_mutator(name: str, value: object, guard: object) -> None:
-    """Raise the BQL004 twin when `name` read through a shared guard of `value` would
-    reach a method that changes a built-in container in place (`cell.borrow().append(x)`)."""
-    if name in CONTAINER_MUTATORS and isinstance(value, _CONTAINERS):
-        raise located_at_holder(
-            SharedBorrowWriteError(f"cannot call .{name}() through a shared borrow(); use borrow_mut()"),
-            "BQL004",
-            guard,
-        )
 
 
 def read_through(shared: type[BqlRef[Any]], exclusive: type[BqlRefMut[Any]]) -> None:
@@ -84,7 +61,8 @@ def _ref_reader(name: str) -> Callable[[BqlRef[Any]], Any]:
             raise error
         if mutator:
             refuse_mutator(name, cell._value, self)
-        return getattr(cell._value, name)
+        value = getattr(cell._value, name)
+        return value if type(value) in SCALARS else read_only(value, self)
 
     mutator = name in CONTAINER_MUTATORS
     read.__name__ = name

@@ -270,11 +270,44 @@ def test_methods_called_through_an_exclusive_borrow_mutate_the_value(bql_held):
 
 
 def test_methods_called_through_a_shared_borrow_are_not_checked_at_run_time(bql_held):
-    # Documented: that is BQL004's job, statically.
+    # Documented: a method of the inner type may write; that is BQL004's job, statically.
     cell = bql.BqlRefCell(Regs())
+    with cell.borrow_mut() as regs:
+        regs.lcr = 3
     with cell.borrow() as regs:
-        regs.fifo.append(1)
-    assert cell.borrow().total() == 1
+        regs.reset()
+    assert cell.borrow().lcr == 0
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda regs: regs.fifo.append(1),
+        lambda regs: regs.fifo.__setitem__(0, 1),
+        lambda regs: regs.fifo.__delitem__(0),
+        lambda regs: regs.fifo.__iadd__([1]),
+        lambda regs: regs.table["a"].append(1),
+        lambda regs: regs.table.update(b=[]),
+    ],
+    ids=["append", "setitem", "delitem", "iadd", "nested-append", "dict-update"],
+)
+def test_containers_reached_through_a_shared_borrow_are_read_only(bql_held, write):
+    # SPEC §2.2 "Writing through a BqlRef raises": also into a list or dict field.
+    value = Regs()
+    value.table = {"a": [0]}  # type: ignore[attr-defined]
+    cell = bql.BqlRefCell(value)
+    with cell.borrow() as regs, pytest.raises(SharedBorrowWriteError) as info:
+        write(regs)
+    assert info.value.rule == "BQL004"
+    assert (value.fifo, value.table) == ([0, 0, 0], {"a": [0]})  # type: ignore[attr-defined]
+    with cell.borrow() as regs:  # reads see the values, and compare as the containers do
+        assert regs.fifo == [0, 0, 0] and list(regs.fifo) == [0, 0, 0] and len(regs.fifo) == 3
+        assert regs.fifo[1:] == [0, 0] and regs.table["a"] == [0] and regs.table.get("b") is None
+        assert copy.deepcopy(regs.fifo) == [0, 0, 0] and type(copy.copy(regs.fifo)) is list
+        tail = regs.fifo[1:]  # a slice is a new list, the reader's own
+        tail.append(9)
+    with cell.borrow_mut() as regs:  # an exclusive borrow writes
+        write(regs)
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,170 @@
+"""Read-only views of the built-in containers a shared guard reaches (`regs.fifo`).
+
+SPEC §2.2: writing through a `BqlRef` raises. A field of the inner value that is a list,
+dict, set, bytearray or deque is read through a shared guard as a view: every read works
+(indexing, iteration, `len`, `in`, comparison, `copy()`, `count()`, `get()`, ...), and every
+in-place change (`regs.fifo[0] = 1`, `regs.fifo.append(x)`, `regs.flags.update(...)`,
+`regs.fifo += [1]`) raises the BQL004 twin. A view is not a `list`: code that needs one
+copies it (`list(regs.fifo)`), as it must anyway to keep the values after the borrow ends.
+
+>>> import bql
+>>> class Regs:
+...     def __init__(self) -> None:
+...         self.fifo = [1, 2]
+>>> bql.lock()
+>>> with bql.BqlRefCell(Regs()).borrow() as regs:
+...     regs.fifo == [1, 2], len(regs.fifo), list(regs.fifo)
+...     regs.fifo.append(3)
+Traceback (most recent call last):
+...
+bql.errors.SharedBorrowWriteError: cannot call .append() through a shared borrow(); use borrow_mut()
+>>> bql.unlock()
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+from typing import Any
+
+from .errors import SharedBorrowWriteError
+from .twins import located_at_holder
+
+# The methods of the built-in containers that change them in place (bqlint's BQL001/BQL004
+# mutators).
+CONTAINER_MUTATORS = frozenset(
+    "append extend insert pop popleft appendleft extendleft remove clear sort reverse rotate "
+    "update setdefault popitem add discard intersection_update difference_update "
+    "symmetric_difference_update".split()
+)
+_CONTAINERS = (list, dict, set, bytearray, deque)
+# Values read as they are without a closer look (most register reads are ints).
+SCALARS = frozenset({int, bool, float, str, bytes, tuple, type(None)})
+
+
+def refuse(what: str, guard: object) -> SharedBorrowWriteError:
+    """Return the BQL004 twin for `what` done through a shared guard."""
+    return located_at_holder(
+        SharedBorrowWriteError(f"cannot {what} through a shared borrow(); use borrow_mut()"), "BQL004", guard
+    )
+
+
+def refuse_mutator(name: str, value: object, guard: object) -> None:
+    """Raise the BQL004 twin when `name`, read through a shared guard of `value`, is an
+    in-place method of a built-in container (`cell.borrow().append(x)`)."""
+    if name in CONTAINER_MUTATORS and isinstance(value, _CONTAINERS):
+        raise refuse(f"call .{name}()", guard)
+
+
+def read_only(value: Any, guard: object) -> Any:
+    """Return `value`, or a read-only view of it when it is a built-in container."""
+    return ReadOnlyView(value, guard) if isinstance(value, _CONTAINERS) else value
+
+
+def item_of(container: Any, key: Any, guard: object) -> Any:
+    """Return `container[key]` as read through a shared guard: a slice is a new container
+    (the reader's own), an item is read-only when it is a container."""
+    value = container[key]
+    return value if isinstance(key, slice) else read_only(value, guard)
+
+
+class ReadOnlyView:
+    """A built-in container seen through a shared guard: reads pass, changes raise."""
+
+    __slots__ = ("_target", "_guard")
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(self, target: Any, guard: object) -> None:
+        object.__setattr__(self, "_target", target)
+        object.__setattr__(self, "_guard", guard)
+
+    def __getattr__(self, name: str) -> Any:
+        refuse_mutator(name, self._target, self._guard)
+        return getattr(self._target, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise refuse(f"set .{name}", self._guard)
+
+    def __getitem__(self, key: Any) -> Any:
+        return item_of(self._target, key, self._guard)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        raise refuse("set an item", self._guard)
+
+    def __delitem__(self, key: Any) -> None:
+        raise refuse("delete an item", self._guard)
+
+    def __len__(self) -> int:
+        return len(self._target)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._target)
+
+    def __reversed__(self) -> Iterator[Any]:
+        target: Any = self._target
+        return iter(reversed(target))
+
+    def __contains__(self, item: object) -> bool:
+        return item in self._target
+
+    def __bool__(self) -> bool:
+        return bool(self._target)
+
+    def __repr__(self) -> str:
+        return repr(self._target)
+
+    def __eq__(self, other: object) -> bool:
+        return bool(self._target == _unwrap(other))
+
+    def __ne__(self, other: object) -> bool:
+        return bool(self._target != _unwrap(other))
+
+    def __lt__(self, other: object) -> bool:
+        return bool(self._target < _unwrap(other))
+
+    def __le__(self, other: object) -> bool:
+        return bool(self._target <= _unwrap(other))
+
+    def __gt__(self, other: object) -> bool:
+        return bool(self._target > _unwrap(other))
+
+    def __ge__(self, other: object) -> bool:
+        return bool(self._target >= _unwrap(other))
+
+    def __add__(self, other: object) -> Any:
+        return self._target + _unwrap(other)
+
+    def __radd__(self, other: object) -> Any:
+        return _unwrap(other) + self._target
+
+    def __mul__(self, count: int) -> Any:
+        return self._target * count
+
+    def __or__(self, other: object) -> Any:
+        return self._target | _unwrap(other)
+
+    def __and__(self, other: object) -> Any:
+        return self._target & _unwrap(other)
+
+    def __sub__(self, other: object) -> Any:
+        return self._target - _unwrap(other)
+
+    def __iadd__(self, other: object) -> Any:
+        raise refuse("modify a value in place", self._guard)
+
+    __imul__ = __ior__ = __iand__ = __isub__ = __ixor__ = __iadd__
+
+    def __copy__(self) -> Any:
+        return self._target.copy()
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        # Pickling or deep-copying a view gives the plain container.
+        return (_plain, (self._target,))
+
+
+def _plain(value: Any) -> Any:
+    return value
+
+
+def _unwrap(value: object) -> object:
+    return value._target if isinstance(value, ReadOnlyView) else value

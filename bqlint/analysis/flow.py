@@ -38,7 +38,7 @@ from bqlint.analysis.flow_order import reverse_postorder
 from bqlint.analysis.flow_state import HELD, INHERIT, Lock, State, entry_lock, with_changes
 from bqlint.analysis.flow_state import forget_released as _forget_released
 from bqlint.analysis.key_mapping import map_key, prefixed
-from bqlint.analysis.param_release import released_params
+from bqlint.analysis.param_release import apply_param_writes, released_by_callees, released_params
 from bqlint.analysis.summaries import Chain, Link, Summary
 from bqlint.model.functions import FunctionInfo
 from bqlint.model.project import ModuleInfo
@@ -218,7 +218,7 @@ class Analyzer:
         if isinstance(event, Call):
             self.call(event, state)
             if event.thread_start is None:
-                state = self.released_by_callees(event, state)
+                state = released_by_callees(self, event, state)
                 if self.all_leave_held(event):
                     return with_changes(state, lock=HELD)  # `relock()` took the BQL again
             return state
@@ -362,7 +362,7 @@ class Analyzer:
                 summary = prefixed(
                     summary, self.link(via[id(callee)], f"the handler calls `{callee.name}()` here")
                 )
-            self.param_writes(event, callee, summary, step, state)
+            apply_param_writes(self, event, callee, summary, step, state)
             if summary.releases is not None:
                 if state.live:
                     self.report(
@@ -396,54 +396,6 @@ class Analyzer:
                     )
                 elif state.lock.inherit and self.recording:
                     self.result.summary.add_needs((step(), *summary.needs_bql))
-
-    def param_writes(
-        self, event: Call, callee: FunctionInfo, summary: Summary, step: Callable[[], Link], state: State
-    ) -> None:
-        """Apply the callee's writes through its parameters: a `borrow()` guard passed for
-        one is written through (BQL004 at the call); a parameter of ours passed for one
-        makes this function write through it too. A method that mutates its `self`, called
-        on a parameter, writes through that parameter."""
-        writes = dict(summary.writes_params)
-        receiver = event.receiver
-        if receiver is not None and len(receiver) == 1 and receiver[0].startswith("p:") and event.guard is None:
-            if receiver[0][2:] not in self.rebound and self.recording:
-                mutation = self.mutates(callee)
-                if mutation is not None:
-                    self.result.summary.add_param_write(receiver[0][2:], (step(), *mutation))
-        for param, chain in writes.items():
-            mapped = map_key(callee, (f"p:{param}",), event)
-            if mapped is None or len(mapped) != 1:
-                continue
-            root = mapped[0]
-            if root.startswith("l:"):
-                shared = [b for b in dict(state.bound).get(root[2:], ()) if not self.borrows[b].mut]
-                if shared:
-                    self.report(Hazard("BQL004", event.node, self.borrows[min(shared)], chain, "call", event))
-            elif root.startswith("p:") and root[2:] not in self.rebound and self.recording:
-                self.result.summary.add_param_write(root[2:], (step(), *chain))
-
-    def released_by_callees(self, event: Call, state: State) -> State:
-        """End the borrows of the guard names the call passes to parameters that every
-        callee releases on every path (`self._finish(g)` where `_finish` calls `g.release()`)."""
-        names: set[str] | None = None
-        for callee in event.callees:
-            summary = self.summaries.get(id(callee))
-            if summary is None or not summary.releases_params:
-                return state
-            passed = set()
-            for param in summary.releases_params:
-                mapped = map_key(callee, (f"p:{param}",), event)
-                if mapped is not None and len(mapped) == 1 and mapped[0].startswith("l:"):
-                    passed.add(mapped[0][2:])
-            names = passed if names is None else names & passed
-        bound = dict(state.bound)
-        for name in sorted(names or ()):
-            bids = bound.get(name, frozenset())
-            if bids:
-                site = self.link(event.node, f"`{name}` is released by `{event.label}` here")
-                state = self.end(state, bids, site)
-        return state
 
     def all_leave_held(self, event: Call) -> bool:
         summaries = [self.summaries.get(id(callee)) for callee in event.callees]

@@ -8,9 +8,9 @@ its file. The programs have no branches, so a program that runs clean ran every 
 finding of the same rule at the same row. For programs that run clean, the static
 findings are counted (an estimate of false positives, printed with ``-s``).
 
-Bounded for CI; ``BQL_FUZZ_EXAMPLES=500`` runs more. Not generated: a call inside
-``bql.unlocked()`` (bqlint reports BQL006 through a call at the call in the function that
-released the BQL; the runtime sees the cell operation in the callee), see the report.
+Bounded for CI; ``BQL_FUZZ_EXAMPLES=500`` runs more. Calls inside ``bql.unlocked()`` are
+generated too: both checkers report BQL006 through a call at the call in the function that
+released the BQL.
 """
 
 from __future__ import annotations
@@ -48,7 +48,11 @@ def statements(depth: int, method: int | None, handler: bool) -> st.SearchStrate
     if depth == 0:
         return st.lists(leaf, min_size=1, max_size=3)
     inner = statements(depth - 1, method, handler)
-    unlocked_body = st.lists(st.sampled_from([("op", None), ("pass", None)]), min_size=1, max_size=2)
+    in_unlocked: list[st.SearchStrategy[Stmt]] = [st.sampled_from([("op", None), ("pass", None)])]
+    if method is not None and method + 1 < METHODS:
+        # BQL006 through a call: both checkers report the call in the function that released.
+        in_unlocked.append(st.integers(method + 1, METHODS - 1).map(lambda k: ("call", k)))
+    unlocked_body = st.lists(st.one_of(in_unlocked), min_size=1, max_size=2)
     blocks = st.one_of(
         leaf,
         st.tuples(st.just("borrow_mut"), inner.map(lambda b: [("write", None), *b])),

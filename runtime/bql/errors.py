@@ -7,7 +7,7 @@ generic code would expect (`TypeError`, `AttributeError`, `IndexError`), so that
 An error that breaks one of bqlint's rules is that rule's *run-time twin* (SPEC §2.3.1):
 it carries `rule` (``"BQL003"``), `path` (absolute) and `row` (1-based), the location
 ``bqlint`` reports for the same bug, and its message ends with
-``(bqlint: BQL003 at uart.py:30)``. Other errors leave the three as None.
+``(bqlint: BQL003 at /src/dev/uart.py:30)`` (that same absolute path). Other errors leave the three as None.
 `bql.twins` fills them in.
 """
 

@@ -74,15 +74,6 @@ def user_frame(frame: FrameType | None) -> FrameType | None:
     return frame
 
 
-def display_path(path: str) -> str:
-    """Return `path` relative to the working directory when it lies below it."""
-    try:
-        relative = os.path.relpath(path)
-    except ValueError:  # another drive (Windows)
-        return path
-    return path if relative.startswith(os.pardir) else relative
-
-
 def attach(error: E, rule: str, frame: FrameType | None) -> E:
     """Make `error` the twin of `rule` at the line `frame` is running; return it."""
     if frame is None:
@@ -99,7 +90,7 @@ def attach_at(error: E, rule: str, filename: str, row: int) -> E:
     path = filename if filename.startswith("<") else os.path.abspath(filename)
     error.rule, error.path, error.row = rule, path, row
     if error.args and os.path.isfile(path):
-        suffix = f" (bqlint: {rule} at {display_path(path)}:{row})"
+        suffix = f" (bqlint: {rule} at {path}:{row})"  # FILE is `path`: absolute
         error.args = (f"{error.args[0]}{suffix}", *error.args[1:])
     if _RECORDERS:
         here = sys._getframe(1)

@@ -24,7 +24,7 @@ def here() -> int:
 
 def assert_twin(error: bql.BqlError, rule: str, row: int) -> None:
     assert (error.rule, error.path, error.row) == (rule, FILE, row)
-    assert str(error).endswith(f" (bqlint: {rule} at {bql.twins.display_path(FILE)}:{row})")
+    assert str(error).endswith(f" (bqlint: {rule} at {FILE}:{row})")
 
 
 class Regs:

@@ -5,7 +5,9 @@ In a device class (one deriving from `bql.Device`, `bql.SysBusDevice` or a confi
 `device-bases` class), outside construction (`__init__` and configured `init-methods`):
 assigning, augmented-assigning or deleting a field of `self` that is not a cell, assigning
 an item or attribute inside such a field, calling an in-place container method on it
-(`append`, `extend`, `pop`, `update`, `clear`, `add`, ...), or `setattr(self, ...)`.
+(`append`, `extend`, `pop`, `update`, `clear`, `add`, ...), or `setattr(self, ...)`. When
+the field holds an instance of a class of the checked files, such a call is that class's
+own method, flagged only if it changes a field of its own `self`.
 
 ## Why it is a bug
 Once a device is realized its pointer has been handed out (memory regions, chardev
@@ -66,9 +68,9 @@ from collections.abc import Iterator
 
 import libcst as cst
 
-from bqlint.model.classes import CellType
+from bqlint.model.classes import CellType, Instance
 from bqlint.model.functions import FunctionInfo
-from bqlint.model.mutations import Mutation
+from bqlint.model.mutations import Mutation, self_mutations
 from bqlint.rules import Rule
 from bqlint.rules.context import Finding, RuleContext, function_name
 
@@ -88,6 +90,19 @@ def _on_cell(ctx: RuleContext, fn: FunctionInfo, mutation: Mutation) -> bool:
     return isinstance(ctx.scope(fn).type_of_expr(call.func.value), CellType)
 
 
+def _pure_project_method(ctx: RuleContext, fn: FunctionInfo, mutation: Mutation) -> bool:
+    """Return whether a mutator-named call resolves to a method of a project class that
+    changes none of its own fields (`self.rx.pop()` on a `Fifo` that keeps its bytes in a
+    cell): the name is a built-in container's, the method is not."""
+    call = mutation.node
+    assert isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)
+    typed = ctx.scope(fn).type_of_expr(call.func.value)
+    if not isinstance(typed, Instance):
+        return False
+    method = typed.cls.method(call.func.attr.value)
+    return method is not None and not self_mutations(method)
+
+
 class FieldMutationOutsideCell(Rule):
     code = "BQL001"
     name = "field-mutation-outside-cell"
@@ -99,6 +114,8 @@ class FieldMutationOutsideCell(Rule):
                 continue  # rebinding a cell field is BQL007; calls on it are cell operations
             if mutation.kind == "mutator" and _on_cell(ctx, fn, mutation):
                 continue  # `self.lines[i].update(f)`: BqlCell.update(), a cell operation
+            if mutation.kind == "mutator" and _pure_project_method(ctx, fn, mutation):
+                continue
             what = f"`self.{mutation.field}`" if mutation.field else "a field of `self`"
             if mutation.kind == "mutator":
                 method = mutation.node.func.attr.value  # type: ignore[attr-defined]

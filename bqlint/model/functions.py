@@ -159,7 +159,7 @@ class FunctionInfo:
                 value, targets, annotation = node.value, [node.target], node.annotation.annotation
             else:
                 continue
-            for target in targets:
+            for target, value in _paired(targets, value):
                 if (
                     type(target) is cst.Attribute
                     and type(target.value) is cst.Name
@@ -209,3 +209,21 @@ class FunctionInfo:
                         typed.kind, typed.type_name, None, typed.decl, typed.module, annotation.value
                     )
         return typed
+
+
+def _paired(
+    targets: list[cst.BaseAssignTargetExpression], value: cst.BaseExpression | None
+) -> Iterator[tuple[cst.BaseExpression, cst.BaseExpression | None]]:
+    """Yield (target, value) of an assignment, element by element where a display is
+    unpacked into a display of the same length (`self.a, self.b = Cell(1), Cell(2)`)."""
+    for target in targets:
+        if (
+            isinstance(target, (cst.Tuple, cst.List))
+            and isinstance(value, (cst.Tuple, cst.List))
+            and len(target.elements) == len(value.elements)
+            and not any(isinstance(e, cst.StarredElement) for e in (*target.elements, *value.elements))
+        ):
+            for left, right in zip(target.elements, value.elements):
+                yield from _paired([left.value], right.value)  # type: ignore[list-item]
+        else:
+            yield target, value

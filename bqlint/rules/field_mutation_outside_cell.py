@@ -87,7 +87,25 @@ def _on_cell(ctx: RuleContext, fn: FunctionInfo, mutation: Mutation) -> bool:
     """Return whether a mutator-named call is made on a cell (an element, another object's)."""
     call = mutation.node
     assert isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)
-    return isinstance(ctx.scope(fn).type_of_expr(call.func.value), CellType)
+    receiver = call.func.value
+    return isinstance(ctx.scope(fn).type_of_expr(receiver), CellType) or _property_cell(fn, receiver)
+
+
+def _property_cell(fn: FunctionInfo, expr: cst.BaseExpression) -> bool:
+    """Return whether `expr` is `self.p` for a property whose getter is annotated to
+    return a cell (`def enable(self) -> bql.BqlCell[int]`): a call on it is a cell operation."""
+    if not (
+        isinstance(expr, cst.Attribute)
+        and isinstance(expr.value, cst.Name)
+        and expr.value.value == fn.self_name
+        and fn.cls is not None
+    ):
+        return False
+    getter = fn.cls.accessor(expr.attr.value, "getter")
+    if getter is None or getter.node.returns is None:
+        return False
+    typed = fn.project.type_of_annotation(getter.node.returns.annotation, getter.module, getter.node)
+    return isinstance(typed, CellType)
 
 
 def _pure_project_method(ctx: RuleContext, fn: FunctionInfo, mutation: Mutation) -> bool:

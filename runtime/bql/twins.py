@@ -31,7 +31,6 @@ __all__ = [
     "attach",
     "attach_at",
     "attach_to_holder",
-    "located_at_caller",
     "located_at_holder",
     "locate_unlock",
     "not_held_error",
@@ -97,11 +96,6 @@ def attach_at(error: E, rule: str, filename: str, row: int) -> E:
         for recorder in list(_RECORDERS):
             recorder(error, here)
     return error
-
-
-def located_at_caller(error: E, rule: str) -> E:
-    """Attach `rule` at the code that called the runtime."""
-    return attach(error, rule, user_frame(sys._getframe(1)))
 
 
 def located_at_holder(error: E, rule: str, guard: object) -> E:

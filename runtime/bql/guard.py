@@ -45,8 +45,9 @@ class BqlRef(_Guard[T]):
     Writing an attribute or item through it raises `SharedBorrowWriteError` (a
     `BorrowError`), and so does changing in place a built-in container reached through it
     (`append`, `update`, `fifo[0] = x`, ...): such a field reads as a read-only view
-    (`bql.guard_views`). Another *method* called through it runs unchecked and may still
-    mutate the inner object; ``bqlint`` flags that statically (BQL004).
+    (`bql.guard_views`), and so does an object it reaches (`regs.sub.x = 1` raises). A
+    method called through it runs on a read-only view of the value, so one that writes
+    its `self` raises before writing (`bql.guard_objects`), as bqlint's BQL004 reports.
 
     >>> import bql
     >>> class Regs:

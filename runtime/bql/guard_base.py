@@ -185,7 +185,7 @@ class _Guard(Generic[T]):
         value = getattr(cell._value, name)
         if self._kind == "borrow":  # a shared guard: no write through it (guard_views)
             refuse_mutator(name, cell._value, self)
-            value = read_only(value, self)
+            value = read_only(value, self, cell._value)
         _learn(name)
         return value
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from .guard import BqlRef, BqlRefMut, _retire
 from .guard_base import _Guard, _pooled, _set_cell, has_own_value
 from .guard_reads import _learn
+from .guard_views import read_only, refuse_mutator
 from .lock import _HELD, STATE, on_checks_changed
 
 if TYPE_CHECKING:
@@ -167,6 +168,9 @@ def _getattr_unchecked(self: _Guard[Any], name: str) -> Any:
     if cell is None or _pooled(self, cell):
         raise self._released(f"reading .{name}")
     value = getattr(cell._value, name)
+    if self._kind == "borrow":  # as the learned reads do, checks on or off (guard_reads)
+        refuse_mutator(name, cell._value, self)
+        value = read_only(value, self, cell._value)
     _learn(name)
     return value
 

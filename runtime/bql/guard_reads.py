@@ -62,7 +62,7 @@ def _ref_reader(name: str) -> Callable[[BqlRef[Any]], Any]:
         if mutator:
             refuse_mutator(name, cell._value, self)
         value = getattr(cell._value, name)
-        return value if type(value) in SCALARS else read_only(value, self)
+        return value if type(value) in SCALARS else read_only(value, self, cell._value)
 
     mutator = name in CONTAINER_MUTATORS
     read.__name__ = name

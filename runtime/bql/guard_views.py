@@ -56,9 +56,15 @@ def refuse_mutator(name: str, value: object, guard: object) -> None:
         raise refuse(f"call .{name}()", guard)
 
 
-def read_only(value: Any, guard: object) -> Any:
-    """Return `value`, or a read-only view of it when it is a built-in container."""
-    return ReadOnlyView(value, guard) if isinstance(value, _CONTAINERS) else value
+def read_only(value: Any, guard: object, owner: object = None) -> Any:
+    """Return `value` as read through a shared guard (from `owner`, when an attribute):
+    a read-only view of a built-in container or of an object (`guard_objects`), a method
+    of `owner` bound to a view of it, or `value` itself."""
+    if type(value) in SCALARS:
+        return value
+    if isinstance(value, _CONTAINERS):
+        return ReadOnlyView(value, guard)
+    return view_object(value, guard, owner)
 
 
 def item_of(container: Any, key: Any, guard: object) -> Any:
@@ -168,3 +174,7 @@ def _plain(value: Any) -> Any:
 
 def _unwrap(value: object) -> object:
     return value._target if isinstance(value, ReadOnlyView) else value
+
+
+# Objects get their views from `guard_objects`, which builds on this module.
+from .guard_objects import view_object  # noqa: E402

@@ -269,12 +269,16 @@ def test_methods_called_through_an_exclusive_borrow_mutate_the_value(bql_held):
     assert cell.borrow().lcr == 0
 
 
-def test_methods_called_through_a_shared_borrow_are_not_checked_at_run_time(bql_held):
-    # Documented: a method of the inner type may write; that is BQL004's job, statically.
+def test_a_method_that_writes_its_self_raises_through_a_shared_borrow(bql_held):
+    # SPEC §3.1 BQL004: "calling through it a method that mutates its self" (guard_objects).
     cell = bql.BqlRefCell(Regs())
     with cell.borrow_mut() as regs:
         regs.lcr = 3
-    with cell.borrow() as regs:
+    with cell.borrow() as regs, pytest.raises(SharedBorrowWriteError) as info:
+        regs.reset()
+    assert (info.value.rule, info.value.row) == ("BQL004", here() - 1)
+    assert cell.borrow().lcr == 3
+    with cell.borrow_mut() as regs:
         regs.reset()
     assert cell.borrow().lcr == 0
 

@@ -63,7 +63,7 @@ from typing import Any
 
 from .guard_views import SCALARS, item_of, read_only, refuse
 
-__all__ = ["ObjectView", "view_object"]
+__all__ = ["ObjectView", "bind_to_view", "view_object"]
 
 # Classes whose instances are read as they are: immutable, or classes and modules.
 _AS_THEY_ARE = (int, float, complex, str, bytes, tuple, frozenset, range, type, Enum, BaseException, types.ModuleType)
@@ -186,19 +186,8 @@ def view_object(value: Any, guard: object, owner: object = None) -> Any:
     """Return `value` as read through the shared `guard` from `owner`: a view of an object
     of a user-defined class, a method of `owner` bound to a view of it, else `value`."""
     kind = type(value)
-    if kind is _MethodType:  # `regs.reset`: bound to a view of `regs`
-        if value.__self__ is not owner or owner is None or type(value.__func__) is not _FunctionType:
-            return value
-        kind = type(owner)
-        view_class = _VIEW_CLASSES.get(kind, _UNKNOWN)
-        if view_class is _UNKNOWN:
-            view_class = _view_class(kind)
-        if view_class is None:
-            return value
-        view = _new(view_class)
-        _set_target(view, owner)
-        _set_guard(view, guard)
-        return _MethodType(value.__func__, view)
+    if kind is _MethodType:
+        return bind_to_view(value, guard, owner)
     view_class = _VIEW_CLASSES.get(kind, _UNKNOWN)
     if view_class is _UNKNOWN:
         view_class = _view_class(kind)
@@ -208,6 +197,23 @@ def view_object(value: Any, guard: object, owner: object = None) -> Any:
     _set_target(view, value)
     _set_guard(view, guard)
     return view
+
+
+def bind_to_view(method: Any, guard: object, owner: object) -> Any:
+    """Return `method`, read through the shared `guard` from `owner`, bound to a view of
+    `owner` when it is a plain method of it (`regs.reset`), else `method` itself."""
+    if method.__self__ is not owner or owner is None or type(method.__func__) is not _FunctionType:
+        return method
+    kind = type(owner)
+    view_class = _VIEW_CLASSES.get(kind, _UNKNOWN)
+    if view_class is _UNKNOWN:
+        view_class = _view_class(kind)
+    if view_class is None:
+        return method
+    view = _new(view_class)
+    _set_target(view, owner)
+    _set_guard(view, guard)
+    return _MethodType(method.__func__, view)
 
 
 def _view_class(cls: type[Any]) -> type[ObjectView] | None:

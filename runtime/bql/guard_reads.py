@@ -7,9 +7,10 @@ properties go on (`read_through`). The properties make the same checks as `__get
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import MethodType
 from typing import TYPE_CHECKING, Any
 
-from .guard_views import CONTAINER_MUTATORS, SCALARS, read_only, refuse_mutator
+from .guard_views import CONTAINER_MUTATORS, SCALARS, bind_to_view, read_only, refuse_mutator
 from .lock import _HELD
 
 if TYPE_CHECKING:
@@ -61,8 +62,14 @@ def _ref_reader(name: str) -> Callable[[BqlRef[Any]], Any]:
             raise error
         if mutator:
             refuse_mutator(name, cell._value, self)
-        value = getattr(cell._value, name)
-        return value if type(value) in SCALARS else read_only(value, self, cell._value)
+        inner = cell._value
+        value = getattr(inner, name)
+        kind = type(value)
+        if kind in SCALARS:
+            return value
+        if kind is MethodType:  # `regs.reset()`: runs on a read-only view (guard_objects)
+            return bind_to_view(value, self, inner)
+        return read_only(value, self, inner)
 
     mutator = name in CONTAINER_MUTATORS
     read.__name__ = name

@@ -176,5 +176,8 @@ def _unwrap(value: object) -> object:
     return value._target if isinstance(value, ReadOnlyView) else value
 
 
-# Objects get their views from `guard_objects`, which builds on this module.
-from .guard_objects import view_object  # noqa: E402
+# Objects get their views from `guard_objects`, which builds on this module (so it is
+# imported here, last, and reached through this module).
+from .guard_objects import bind_to_view, view_object  # noqa: E402
+
+__all__ = ["CONTAINER_MUTATORS", "SCALARS", "ReadOnlyView", "bind_to_view", "item_of", "read_only", "refuse", "refuse_mutator"]

@@ -269,7 +269,8 @@ def _make_view_class(cls: type[Any]) -> type[ObjectView]:
     elif call not in (_UNKNOWN, None):
         namespace["__call__"] = _forward("__call__")
     for name in _field_names(cls):
-        namespace.setdefault(name, property(_reader(name)))
+        if not name.startswith("_bql_"):  # the view's own slots
+            namespace.setdefault(name, property(_reader(name)))
     view_class: type[ObjectView] = type(f"ObjectView[{cls.__name__}]", (ObjectView,), namespace)
     return view_class
 

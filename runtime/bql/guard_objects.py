@@ -68,7 +68,8 @@ __all__ = ["ObjectView", "bind_to_view", "view_object"]
 # Classes whose instances are read as they are: immutable, or classes and modules.
 _AS_THEY_ARE = (int, float, complex, str, bytes, tuple, frozenset, range, type, Enum, BaseException, types.ModuleType)
 _HEAP_TYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: a class made by a `class` statement, not a C builtin
-_STDLIB = frozenset(sys.stdlib_module_names)
+# A class made by `exec` without a `__name__` in its globals says "builtins": not stdlib.
+_STDLIB = frozenset(sys.stdlib_module_names) - {"builtins"}
 # One view class per class read through a shared guard; cleared past the bound, so classes
 # made in a loop do not pile up (a cleared one is made again on its next read).
 _VIEW_CLASSES: dict[type[Any], type[ObjectView] | None] = {}
@@ -104,7 +105,7 @@ class ObjectView:
             raise failed[2]
         target = self._bql_target
         if name == "__dict__":  # `vars(view)`: the object's attributes, read-only
-            return types.MappingProxyType(vars(target))
+            return types.MappingProxyType(target.__dict__)  # AttributeError without one
         if not name.startswith("__"):
             _learn(type(self), type(target), name)
             if name in type(self).__dict__:

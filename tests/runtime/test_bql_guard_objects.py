@@ -282,6 +282,7 @@ def test_a_slots_class_is_read_through_a_view(bql_held):
     for _ in range(2):  # the first read of each name, then the learned one
         with cell.borrow() as g:
             assert g.s.a == 1 and g.s.read() == 1 and isinstance(g.s, Slotted)
+            assert not hasattr(g.s, "__dict__")
             with pytest.raises(SharedBorrowWriteError):
                 g.s.grow()
             with pytest.raises(SharedBorrowWriteError):
@@ -377,3 +378,23 @@ def test_with_checks_off_writes_through_a_shared_borrow_still_raise(cell):
     finally:
         bql.set_checks(True)
     assert (cell.borrow().n, cell.borrow().sub.x) == (0, 0)
+
+
+def test_a_class_made_by_exec_is_viewed_too(bql_held):
+    namespace: dict[str, Any] = {}
+    exec("class Made:\n    def __init__(self):\n        self.x = 0\n", namespace)
+    cell = bql.BqlRefCell(types.SimpleNamespace(made=namespace["Made"]()))
+    with cell.borrow() as g, pytest.raises(SharedBorrowWriteError):
+        g.made.x = 1
+    assert cell.borrow().made.x == 0
+
+
+def test_standard_library_objects_are_read_as_they_are(bql_held):
+    import threading
+
+    event = threading.Event()
+    cell = bql.BqlRefCell(types.SimpleNamespace(event=event))
+    with cell.borrow() as g:
+        assert g.event is event
+        g.event.set()  # synchronised by itself, as a cell is: no view around it
+    assert event.is_set()

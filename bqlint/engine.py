@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bqlint.cache import Cache, content_digest, group_key, settings_key
-from bqlint.collector import collector_paused
+from bqlint.collector import Pause, collector_paused
 from bqlint.config import Settings
 from bqlint.deepstack import on_deep_stack
 from bqlint.diagnostics import Diagnostic, Position
@@ -208,11 +208,13 @@ def analyse_group(members: list[ModuleInfo], facts: list[FileFacts], settings: S
     file CPython rejects (its facts say why) is BQL999 and not parsed; a module whose analysis
     raises is reported as an internal error, and the others are still checked.
     """
-    with collector_paused():
-        return _analyse_group(members, facts, settings)
+    with collector_paused() as pause:
+        return _analyse_group(members, facts, settings, pause)
 
 
-def _analyse_group(members: list[ModuleInfo], facts: list[FileFacts], settings: Settings) -> GroupResult:
+def _analyse_group(
+    members: list[ModuleInfo], facts: list[FileFacts], settings: Settings, pause: Pause
+) -> GroupResult:
     fresh = [
         ModuleInfo(m.name, m.root, _copy_source(m.source), m.is_package)
         for m in members
@@ -222,6 +224,7 @@ def _analyse_group(members: list[ModuleInfo], facts: list[FileFacts], settings: 
             message, row, column = file_facts.syntax_error
             module.source.syntax_error = (message, Position(row, column))
         _parse(module)
+    pause.set_aside_live_objects()  # the trees: no cycles among them (bqlint.collector)
     project = _build_isolated([m for m in fresh if m.source.module is not None], settings)
     functions = [
         fn

@@ -88,6 +88,10 @@ class BlockBuilder:
     def build(self) -> CFG:
         self.suite(self.scope.fn.node.body)
         self.link(self.cur, self.exit)
+        # The extractor calls back into this builder (emit, fork): a reference cycle that
+        # would keep the builder and every block alive until the collector ran. Cut, the CFG
+        # goes with its last reference (bqlint.collector).
+        del self.extract
         return CFG(self.entry, self.exit, self.blocks)
 
     # ---- plumbing --------------------------------------------------------------------

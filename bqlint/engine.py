@@ -121,7 +121,8 @@ def run(
     settings_digest = settings_key(settings) if cache is not None else ""
     digests = [content_digest(_bytes(m.source.text)) for m in modules] if cache is not None else []
     words = trigger_words(settings)
-    facts = collect_facts(modules, words, jobs, cache, settings_digest, digests, progress, _PARALLEL_FACTS)
+    with collector_paused():  # Python's ASTs hold no cycles: a collection would only walk them
+        facts = collect_facts(modules, words, jobs, cache, settings_digest, digests, progress, _PARALLEL_FACTS)
     refs = [ModuleRef(m.name, m.source.path, m.is_package, f) for m, f in zip(modules, facts)]
     parsed = [i for i in parsed_modules(refs) if modules[i].source.io_error is None]
     # Only the groups that hold a reported (or touching) file can yield a finding this run

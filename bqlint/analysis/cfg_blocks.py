@@ -19,7 +19,7 @@ from bqlint.analysis.scope import FunctionScope
 from bqlint.source import children
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Block:
     events: list[Event] = field(default_factory=list)
     succ: list[Block] = field(default_factory=list)
@@ -96,7 +96,7 @@ class BlockBuilder:
 
     # ---- plumbing --------------------------------------------------------------------
     def new(self) -> Block:
-        block = Block()
+        block = Block([], [])
         self.blocks.append(block)
         return block
 
@@ -141,17 +141,18 @@ class BlockBuilder:
 
     def statement(self, stmt: cst.CSTNode) -> None:
         self.start(self.cur)
-        if _may_raise(stmt) and any(isinstance(f, (TryFrame, FinallyFrame)) for f in self.frames):
+        frames = self.frames
+        if frames and _may_raise(stmt) and any(type(f) is TryFrame or type(f) is FinallyFrame for f in frames):
             # An exception raised by this statement leaves from the state before it (its own
             # inner statements add their edges; entering a `try` raises nothing).
             self.link(self.cur, self.raise_path())
             self.start(self.cur)  # the edge leaves before the statement's events
-        handler = getattr(self, f"_{type(stmt).__name__}", None)
+        handler = getattr(self, _handler_name(type(stmt)), None)
         if handler is not None:
             handler(stmt)
-        elif isinstance(stmt, cst.SimpleStatementLine):
+        elif type(stmt) is cst.SimpleStatementLine:
             for small in stmt.body:
-                small_handler = getattr(self, f"_{type(small).__name__}", None)
+                small_handler = getattr(self, _handler_name(type(small)), None)
                 if small_handler is not None:
                     small_handler(small)
                 else:
@@ -203,6 +204,17 @@ class BlockBuilder:
             self.cur = saved
             self._raise_paths[key] = path
         return path
+
+
+_HANDLER_NAMES: dict[type, str] = {}
+
+
+def _handler_name(kind: type) -> str:
+    """Return the name of the builder method for a statement type: `_If` for cst.If."""
+    name = _HANDLER_NAMES.get(kind)
+    if name is None:
+        name = _HANDLER_NAMES[kind] = f"_{kind.__name__}"
+    return name
 
 
 def _may_raise(stmt: cst.CSTNode) -> bool:

@@ -120,9 +120,9 @@ class Analyzer:
                         queued.add(succ_rank)
                         heapq.heappush(work, succ_rank)
         self.recording = True
-        params = [p for p in self.fn.param_names() if p != self.fn.self_name]
         if plan.released_params is None:
-            plan.released_params = released_params(self.cfg, params)
+            me = self.fn.self_name
+            plan.released_params = released_params(self.cfg, [p for p in self.fn.param_names() if p != me])
         self.result.summary.releases_params = plan.released_params
         exit_rank = plan.rank.get(id(self.cfg.exit))
         end = states.get(exit_rank) if exit_rank is not None else None

@@ -258,6 +258,8 @@ class Analyzer:
 
     def unshared(self, bids: frozenset[int], bound: dict[str, frozenset[int]]) -> frozenset[int]:
         """Return the borrows of `bids` that no other name or `with` block keeps alive."""
+        if not bids:
+            return frozenset()
         held = set().union(*bound.values()) if bound else set()
         return frozenset(b for b in bids if b not in held and b not in self.with_bids)
 
@@ -296,6 +298,8 @@ class Analyzer:
         stale = (state.stale | {b for b in live if self.borrows[b].key[0] == root}) & live
         if new:
             bound[event.name] = new
+        if not state.released:  # nothing released yet: nothing to forget or copy
+            return with_changes(state, live=live, bound=tuple(bound.items()), stale=stale)
         released = dict(state.released)
         released.pop(event.name, None)
         if event.alias is not None and event.alias in dict(state.released) and not new:

@@ -1,7 +1,7 @@
 """Block order for flow.py: reverse postorder, and which guard names later blocks read.
 
-Both are computed once per CFG (`FlowPlan`), however often its function's dataflow re-runs
-as callee summaries change; the second keeps the states small (see `forget_released`).
+Both are computed before the fixed point (`FlowPlan`, with the facts read off the events),
+the second only once a guard was released; it keeps the states small (see `forget_released`).
 """
 
 from __future__ import annotations
@@ -50,8 +50,8 @@ class FlowPlan:
                     self.rebound.add(event.name)
                 elif isinstance(event, LockChange):
                     self.release_order.setdefault(id(event.node), len(self.release_order))
-        # Filled by flow.py when first needed: the guard names read later, per rank (only
-        # once a guard was released), and the parameters released on every path.
+        # Filled by flow.py when first needed: the guard names read later, per rank (once a
+        # guard was released), and the parameters released on every path.
         self.read_later: dict[int, frozenset[str]] | None = None
         self.released_params: frozenset[str] | None = None
 

@@ -11,7 +11,6 @@ from collections import deque
 from bqlint.analysis.cfg import CFG, CFGBuilder
 from bqlint.analysis.events import Call
 from bqlint.analysis.flow import Analyzer, FunctionFlow
-from bqlint.analysis.flow_order import FlowPlan
 from bqlint.analysis.scope import FunctionScope
 from bqlint.analysis.summaries import Chain, Link, Summary
 from bqlint.model.functions import FunctionInfo
@@ -49,14 +48,10 @@ def analyze_project(functions: list[FunctionInfo], cfgs: dict[int, CFG] | None =
     work = deque(functions)
     queued = {id(fn) for fn in functions}
     empty = Summary().shape()
-    plans: dict[int, FlowPlan] = {}  # a function analysed again reuses its CFG's plan
     while work:
         fn = work.popleft()
         queued.discard(id(fn))
-        plan = plans.get(id(fn))
-        if plan is None:
-            plan = plans[id(fn)] = FlowPlan(cfgs[id(fn)])
-        flow = Analyzer(fn, cfgs[id(fn)], summaries, mutates, plan).run()
+        flow = Analyzer(fn, cfgs[id(fn)], summaries, mutates).run()
         old = summaries.get(id(fn))
         summaries[id(fn)] = flow.summary
         flows[id(fn)] = flow

@@ -62,6 +62,8 @@ class Report:
     not_analysed: list[tuple[Path, str]] = field(default_factory=list)
     # Files whose analysis raised (a bug in bqlint): (path, `Type: message`); exit 2.
     internal_errors: list[tuple[Path, str]] = field(default_factory=list)
+    # Files reported under the symlink they were given by: {that name: the file analysed}.
+    analysed_paths: dict[Path, Path] = field(default_factory=dict)
 
 
 @dataclass

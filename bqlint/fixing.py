@@ -100,7 +100,7 @@ def fix_until_stable(
         for path, (before, after) in changes.items():
             if stdin is not None and path == stdin[0]:
                 stdin = (path, after)
-            elif not _write(path, before, after, "not fixed"):
+            elif not _write(path, before, after, "not fixed", report.analysed_paths.get(path)):
                 refused.add(path)
                 unwritten = True
                 continue
@@ -109,10 +109,11 @@ def fix_until_stable(
     return report, fixed, stdin, unwritten
 
 
-def _write(path: Path, before: str, after: str, outcome: str) -> bool:
-    """Write `after` over `path` if it still holds `before`; report a failure and return False."""
+def _write(path: Path, before: str, after: str, outcome: str, analysed: Path | None = None) -> bool:
+    """Write `after` over `path` (the `analysed` file, when `path` is the symlink it was given
+    by) if it still holds `before`; report a failure and return False."""
     try:
-        write_if_unchanged(path, before, after)
+        write_if_unchanged(analysed or path, before, after)
     except NotWritten as exc:
         shown = Path(os.path.relpath(path)) if path.is_relative_to(Path.cwd()) else path
         click.echo(f"{shown}: {exc}, {outcome}", err=True)
@@ -136,7 +137,7 @@ def add_noqa_to_files(report: engine.Report, quiet: bool = False) -> int:
             click.echo(f"error: not adding noqa to {path}: {exc}; the file is left unchanged", err=True)
             continue
         if rows:
-            if _write(path, before, after, "noqa not added"):
+            if _write(path, before, after, "noqa not added", report.analysed_paths.get(path)):
                 added += rows
             else:
                 unwritten = True

@@ -10,6 +10,7 @@ with one configuration is one run.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -18,7 +19,7 @@ from bqlint import engine
 from bqlint.cache import Cache
 from bqlint.config import Settings
 from bqlint.config_tree import Configurations
-from bqlint.diagnostics import Diagnostic
+from bqlint.diagnostics import Diagnostic, Span
 from bqlint.discovery import Discovered
 from bqlint.patterns import pattern_problem
 from bqlint.progress import Progress
@@ -90,8 +91,43 @@ def check_files(
         merged.files_checked += report.files_checked
         merged.not_analysed.extend(item for item in report.not_analysed if owner.get(item[0]) == g)
         merged.internal_errors.extend(item for item in report.internal_errors if owner.get(item[0]) == g)
+    _rename(merged, given_names(found.files))
     merged.diagnostics.sort(key=Diagnostic.sort_key)
     return merged
+
+
+def given_names(files: list[Path]) -> dict[Path, Path]:
+    """Return {resolved path: the absolute name it was given by} for files given through a
+    symlink: they are reported under that name, as ruff does (a file also given under its
+    own name keeps it)."""
+    names: dict[Path, Path] = {}
+    own: set[Path] = set()
+    for path in files:
+        resolved, absolute = safe_resolve(path), Path(os.path.abspath(path))
+        if resolved == absolute:
+            own.add(resolved)
+        else:
+            names.setdefault(resolved, absolute)
+    return {resolved: name for resolved, name in names.items() if resolved not in own}
+
+
+def _rename(report: engine.Report, names: dict[Path, Path]) -> None:
+    """Report the files in `names` under their given names (primary and related spans)."""
+    if not names:
+        return
+    report.diagnostics = [_renamed(d, names) for d in report.diagnostics]
+    report.sources = {names.get(path, path): text for path, text in report.sources.items()}
+    report.not_analysed = [(names.get(path, path), why) for path, why in report.not_analysed]
+    report.internal_errors = [(names.get(path, path), why) for path, why in report.internal_errors]
+    report.analysed_paths = {name: resolved for resolved, name in names.items()}
+
+
+def _renamed(diagnostic: Diagnostic, names: dict[Path, Path]) -> Diagnostic:
+    def span(old: Span) -> Span:
+        return replace(old, path=names[old.path]) if old.path in names else old
+
+    related = tuple(replace(r, span=span(r.span)) for r in diagnostic.related)
+    return replace(diagnostic, span=span(diagnostic.span), related=related)
 
 
 def _touches(diagnostic: Diagnostic, given: set[Path]) -> bool:

@@ -258,6 +258,10 @@ class ExpressionEvents(ABC):
         """The first iterable runs here; the rest runs in the comprehension's own scope,
         where its targets are new names (a guard's name reused there is not the guard)."""
         self.end(self.expr(node.for_in.iter))
+        if type(node) is not cst.GeneratorExp:  # an async generator expression runs later
+            for async_for in _clauses(node.for_in):
+                if async_for.asynchronous is not None:  # `[x async for x in src]` awaits
+                    self.emit(UnlockPoint(async_for, "async for"))
         clause: cst.CompFor | None = node.for_in
         names: set[str] = set()
         parts: list[cst.BaseExpression] = []
@@ -343,3 +347,10 @@ def _is_expression(node: cst.CSTNode) -> bool:
     if answer is None:
         answer = _EXPRESSION_TYPES[kind] = isinstance(node, cst.BaseExpression)
     return answer
+
+
+def _clauses(clause: cst.CompFor | None) -> Iterator[cst.CompFor]:
+    """Yield the `for` clauses of a comprehension, outermost first."""
+    while clause is not None:
+        yield clause
+        clause = clause.inner_for_in

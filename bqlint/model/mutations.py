@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from weakref import WeakKeyDictionary
 
@@ -10,6 +10,7 @@ import libcst as cst
 
 from bqlint.model.api import MUTATORS
 from bqlint.model.functions import FunctionInfo
+from bqlint.source import walk
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +79,12 @@ def _self_mutations(fn: FunctionInfo) -> list[Mutation]:
     me = fn.self_name
     if me is None:
         return []
+    return _mutations(fn.body_nodes(), me)
+
+
+def _mutations(nodes: Iterable[cst.CSTNode], me: str) -> list[Mutation]:
     found: list[Mutation] = []
-    for node in fn.body_nodes():
+    for node in nodes:
         kind = type(node)
         if kind in _STATEMENTS:
             for target, how in _targets(node):
@@ -100,6 +105,35 @@ def _self_mutations(fn: FunctionInfo) -> list[Mutation]:
                     literal = name.evaluated_value if isinstance(name, cst.SimpleString) else ""
                     found.append(Mutation(node, literal if isinstance(literal, str) else "", "setattr", node))
     return found
+
+
+def lambda_mutations(fn: FunctionInfo) -> list[Mutation]:
+    """Return the mutations of `self` in the lambdas written in the body of `fn` (at any
+    depth of lambdas, not in nested defs): they run whenever the lambda is called, which is
+    not a "mutates its self" of `fn` itself (BQL004), yet a write of a device field (BQL001)."""
+    me = fn.self_name
+    if me is None:
+        return []
+    found: list[Mutation] = []
+    lambdas = [node for node in fn.body_nodes() if type(node) is cst.Lambda]
+    while lambdas:
+        node = lambdas.pop()
+        assert isinstance(node, cst.Lambda)
+        if any(param.name.value == me for param in _params(node.params)):
+            continue  # `self` is the lambda's own parameter here
+        body = list(walk(node.body, into_scopes=False))
+        found.extend(_mutations(body, me))
+        lambdas.extend(n for n in body if type(n) is cst.Lambda)
+    return found
+
+
+def _params(params: cst.Parameters) -> Iterator[cst.Param]:
+    yield from params.posonly_params
+    yield from params.params
+    yield from params.kwonly_params
+    for star in (params.star_arg, params.star_kwarg):
+        if isinstance(star, cst.Param):
+            yield star
 
 
 def _is_setattr(func: cst.BaseExpression) -> bool:

@@ -115,6 +115,7 @@ class CellRebinding(Rule):
                         f"`{mutation.field}` is declared as a `{field.type_name}` here",
                     ),
                 )
+            me = fn.self_name or "self"
             verb = {"assign": "rebound", "augassign": "rebound by an in-place operator", "delete": "deleted"}[
                 mutation.kind
             ]
@@ -122,11 +123,11 @@ class CellRebinding(Rule):
                 self.code,
                 mutation.node,
                 fn.module,
-                f"cell field `self.{mutation.field}` is {verb} in `{function_name(fn)}`, outside construction",
+                f"cell field `{me}.{mutation.field}` is {verb} in `{function_name(fn)}`, outside construction",
                 related,
-                f"store the value in the cell with `self.{mutation.field}.set(...)`"
+                f"store the value in the cell with `{me}.{mutation.field}.set(...)`"
                 if field.kind is CellKind.CELL
-                else f"change the value inside `self.{mutation.field}` instead of replacing the cell",
+                else f"change the value inside `{me}.{mutation.field}` instead of replacing the cell",
                 fn.qname,
                 _fix(mutation, field, ctx),
             )

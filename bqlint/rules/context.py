@@ -18,7 +18,7 @@ from bqlint.analysis.summaries import Link
 from bqlint.diagnostics import Applicability, Edit
 from bqlint.model.classes import FieldType, Instance
 from bqlint.model.functions import FunctionInfo
-from bqlint.model.mutations import Mutation, self_mutations
+from bqlint.model.mutations import Mutation, lambda_mutations, self_mutations
 from bqlint.model.project import ModuleInfo, Project
 
 # Mutation kinds that replace or remove a field (the rest change what the field holds).
@@ -81,7 +81,7 @@ class RuleContext:
         construction. Assigning a property runs its setter: that is a call, not a mutation."""
         for fn in self.device_methods():
             assert fn.cls is not None
-            for mutation in self_mutations(fn):
+            for mutation in [*self_mutations(fn), *lambda_mutations(fn)]:
                 if mutation.kind in REBINDING and fn.cls.is_property(mutation.field):
                     continue
                 if self.is_property_store(fn, mutation):

@@ -134,7 +134,8 @@ class FieldMutationOutsideCell(Rule):
                 continue  # `self.lines[i].update(f)`: BqlCell.update(), a cell operation
             if mutation.kind == "mutator" and _pure_project_method(ctx, fn, mutation):
                 continue
-            what = f"`self.{mutation.field}`" if mutation.field else "a field of `self`"
+            me = fn.self_name or "self"
+            what = f"`{me}.{mutation.field}`" if mutation.field else f"a field of `{me}`"
             if mutation.kind == "mutator":
                 method = mutation.node.func.attr.value  # type: ignore[attr-defined]
                 verb = f"mutated in place by `{method}()`"

@@ -36,6 +36,7 @@ from .cell import BqlCell, BqlRefCell
 from .decorators import requires_bql
 from .errors import NoSuchOutputError
 from .fields import DELETED, check_field_write
+from .guard_base import _inner
 from .irq import InterruptSource, IRQSink
 from .lock import STATE
 from .messages import short_list, short_repr
@@ -183,8 +184,8 @@ class Device:
         state: dict[str, Any] = {}
         for name, value in _state_cells(self):
             if isinstance(value, BqlRefCell):
-                with value.borrow() as inner:
-                    state[name] = copy.deepcopy(inner.value)
+                with value.borrow() as guard:  # the whole value, even one with a `value` field
+                    state[name] = copy.deepcopy(_inner(guard, "save_state"))
             else:
                 state[name] = copy.deepcopy(value.get())
         return state
@@ -246,7 +247,9 @@ class Device:
         for name, cell in cells.items():
             value = copy.deepcopy(state[name])
             if isinstance(cell, BqlRefCell):
-                cell.borrow_mut().value = value
+                with cell.borrow_mut() as guard:  # replaced whole, even with a `value` field
+                    _inner(guard, "apply_state")
+                    cell._value = value
             else:
                 cell.set(value)
 

@@ -8,7 +8,9 @@ class, outside construction; BQL001 also spares `realize()` and `reset()` (SPEC 
 
 from __future__ import annotations
 
-from types import FrameType
+import functools
+from collections.abc import Iterator
+from types import CodeType, FrameType
 from typing import TYPE_CHECKING
 
 from .cell import BqlCell, BqlRefCell
@@ -92,41 +94,71 @@ def _user(frame: FrameType | None) -> FrameType | None:
 
 
 def _device_method(device: Device, frame: FrameType | None) -> str | None:
-    """Return the name of the method `frame` runs if it is one of a device class on `device`.
+    """Return the name of the device method `frame` runs, directly or in code nested in it.
 
     That is what bqlint's BQL001 and BQL007 look at: writes to `self` in the methods of a
-    class deriving from `bql.Device` (not the runtime's own classes).
+    class deriving from `bql.Device` (not the runtime's own classes), and in the functions,
+    lambdas and comprehensions written inside them that reach `self` through the closure.
     """
+    method = _method_code(device, frame)
+    return None if method is None else method.co_name
+
+
+def _method_code(device: Device, frame: FrameType | None) -> CodeType | None:
+    """Return the code of the device method whose `self` is `device` that `frame` runs, or
+    that encloses the code `frame` runs (its `self` a variable of the closure)."""
     if frame is None:
         return None
     code = frame.f_code
-    if code.co_argcount == 0 or is_runtime_code(code):
-        return None
-    if frame.f_locals.get(code.co_varnames[0]) is not device:
+    if is_runtime_code(code):
         return None
     from .device import Device  # the module that calls this one
 
     for cls in type(device).__mro__:
-        if issubclass(cls, Device) and any(_runs(attr, code) for attr in vars(cls).values()):
-            return code.co_name
+        if not issubclass(cls, Device):
+            continue
+        for attr in vars(cls).values():
+            for method in _codes(attr):
+                if not method.co_argcount:
+                    continue
+                me = method.co_varnames[0]
+                if method is code or code in _nested_codes(method):
+                    if frame.f_locals.get(me) is device:
+                        return method
     return None
 
 
-def _runs(attr: object, code: object) -> bool:
-    """Return whether class attribute `attr` is a function (or property part) with `code`."""
+def _codes(attr: object) -> Iterator[CodeType]:
+    """Yield the code of class attribute `attr` if it is a function taking `self` (or a
+    property part, or a decorated function's `__wrapped__` chain)."""
     if isinstance(attr, (staticmethod, classmethod)):  # no `self`: not what BQL001 looks at
-        return False
+        return
     if isinstance(attr, property):
-        return any(_runs(part, code) for part in (attr.fget, attr.fset, attr.fdel))
+        for part in (attr.fget, attr.fset, attr.fdel):
+            yield from _codes(part)
+        return
     while attr is not None:
-        if getattr(attr, "__code__", None) is code:
-            return True
+        code = getattr(attr, "__code__", None)
+        if isinstance(code, CodeType):
+            yield code
         attr = getattr(attr, "__wrapped__", None)
-    return False
+
+
+@functools.lru_cache(maxsize=4096)
+def _nested_codes(code: CodeType) -> frozenset[CodeType]:
+    """Return the code objects defined inside `code`, at any depth."""
+    found: set[CodeType] = set()
+    for const in code.co_consts:
+        if isinstance(const, CodeType):
+            found.add(const)
+            found.update(_nested_codes(const))
+    return frozenset(found)
 
 
 def _running(device: Device, frame: FrameType | None, methods: tuple[str, ...]) -> bool:
-    """Return whether one of `methods` of `device` is running, from `frame` outwards."""
+    """Return whether one of `methods` of `device` is running, from `frame` outwards, or
+    `frame` runs code written inside one of them (a callback made in `__init__`)."""
+    nested = frame
     while frame is not None:
         code = frame.f_code
         if (
@@ -136,7 +168,8 @@ def _running(device: Device, frame: FrameType | None, methods: tuple[str, ...]) 
         ):
             return True
         frame = frame.f_back
-    return False
+    enclosing = _method_code(device, nested)
+    return enclosing is not None and enclosing.co_name in methods
 
 
 def _is_cell_field(device: Device, name: str) -> bool:

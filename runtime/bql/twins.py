@@ -17,6 +17,8 @@ recorder with `on_twin`.
 
 from __future__ import annotations
 
+import gc
+import inspect
 import os
 import sys
 import threading
@@ -158,24 +160,30 @@ def _not_held_region(operation: FrameType | None) -> FrameType | None:
     return None
 
 
-def holder_frame(code: CodeType, lasti: int, start: FrameType | None) -> FrameType | None:
+def holder_frame(code: CodeType, lasti: int, start: FrameType | None, cell: object = None) -> FrameType | None:
     """Return the frame on the stack from `start` out that runs `code` and holds its borrow.
 
     The borrow was taken at instruction `lasti` of `code`. A frame now executing that very
-    instruction is taking a new borrow (recursion, or a loop rebinding its guard); the
-    innermost frame of `code` elsewhere holds the earlier one. Without such a frame, the
-    innermost frame of `code` (the loop case); None when no frame runs `code`.
+    instruction is taking a new borrow (recursion, or a loop rebinding its guard); of the
+    frames of `code` elsewhere, the one with a live guard of `cell` in a local holds the
+    earlier borrow (recursion that borrows at another line), else the innermost. Without
+    such a frame, the innermost frame of `code` (the loop case); None when no frame runs it.
     """
     fallback = None
+    elsewhere: list[FrameType] = []
     frame = start
     while frame is not None:
         if frame.f_code is code:
             if frame.f_lasti != lasti:
-                return frame
-            if fallback is None:
+                elsewhere.append(frame)
+            elif fallback is None:
                 fallback = frame
         frame = frame.f_back
-    return fallback
+    if len(elsewhere) > 1 and cell is not None:
+        for frame in elsewhere:
+            if _holds_guard(frame, cell):
+                return frame
+    return elsewhere[0] if elsewhere else fallback
 
 
 def attach_to_holder(error: E, rule: str, cell: object | None, start: FrameType | None) -> E:
@@ -189,7 +197,10 @@ def attach_to_holder(error: E, rule: str, cell: object | None, start: FrameType 
         site_cell, _kind, code, lasti = site[:4]
         if cell is not None and site_cell is not cell:
             continue
-        frame = holder_frame(code, lasti, start) or frame_holding_guard(site_cell, start)
+        frame = holder_frame(code, lasti, start, site_cell)
+        if frame is None and rule == "BQL002":  # a generator paused at a `yield` holding it
+            frame = suspended_holder(code, site_cell)
+        frame = frame or frame_holding_guard(site_cell, start) or suspended_holder(code, site_cell)
         if frame is not None:
             return attach(error, rule, frame)
         return attach_at(error, rule, code.co_filename, line_of(code, lasti))
@@ -197,20 +208,60 @@ def attach_to_holder(error: E, rule: str, cell: object | None, start: FrameType 
 
 
 def frame_holding_guard(cell: object, start: FrameType | None) -> FrameType | None:
-    """Return the innermost frame outside the runtime whose locals hold a live guard of `cell`.
+    """Return the innermost frame outside the runtime whose locals hold a live guard of `cell`,
+    directly or in a list, tuple, set or dict (guards a comprehension made).
 
     Runs on the error path only (reading `f_locals` copies them).
     """
-    from .guard_base import _Guard  # guard_base imports lock, which this module also uses
-
     frame = start
     while frame is not None:
-        if not is_runtime_code(frame.f_code):
-            for value in frame.f_locals.values():
-                if isinstance(value, _Guard) and value._live_cell() is cell:
-                    return frame
+        if not is_runtime_code(frame.f_code) and _holds_guard(frame, cell):
+            return frame
         frame = frame.f_back
     return None
+
+
+def _holds_guard(frame: FrameType, cell: object) -> bool:
+    """Return whether a local of `frame` is a live guard of `cell`, or a container of one."""
+    from .guard_base import _Guard  # guard_base imports lock, which this module also uses
+
+    for value in frame.f_locals.values():
+        items = value.values() if type(value) is dict else value if type(value) in _CONTAINERS else (value,)
+        for item in items:
+            if isinstance(item, _Guard) and item._live_cell() is cell:
+                return True
+    return False
+
+
+_CONTAINERS = (list, tuple, set)
+
+
+_SUSPENDABLE = inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR
+
+
+def suspended_holder(code: CodeType, cell: object) -> FrameType | None:
+    """Return the frame of a generator or coroutine running `code`, paused with a borrow alive.
+
+    Its line is the `yield` (or `await`) it is paused at, where bqlint reports the BQL
+    released while a borrow is alive. A paused frame with a live guard of `cell` in a local
+    is preferred; otherwise the only paused frame of `code`, if there is just one. Runs on
+    the error path only: finding the generators of `code` scans what refers to it.
+    """
+    if not code.co_flags & _SUSPENDABLE:
+        return None
+    paused: list[FrameType] = []
+    for owner in gc.get_referrers(code):
+        for frame_name, running_name in _FRAME_ATTRIBUTES:
+            frame = getattr(owner, frame_name, None)
+            if isinstance(frame, FrameType) and frame.f_code is code and not getattr(owner, running_name, True):
+                paused.append(frame)
+    for frame in paused:
+        if _holds_guard(frame, cell):
+            return frame
+    return paused[0] if len(paused) == 1 else None
+
+
+_FRAME_ATTRIBUTES = (("gi_frame", "gi_running"), ("cr_frame", "cr_running"), ("ag_frame", "ag_running"))
 
 
 def locate_unlock(error: BqlUnlockError) -> None:

@@ -6,6 +6,7 @@ Part of the `bql` runtime (see `bql.cell` for the discipline and which cell for 
 
 from __future__ import annotations
 
+import copy
 import enum
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
@@ -155,7 +156,9 @@ class BqlCell(Generic[T]):
     def _make_default(self, old: T) -> T:
         default = self._default
         if default is not _MISSING:
-            return default
+            # A fresh copy each time, as Rust's `Default::default()` makes one: with a shared
+            # mutable default, what one taker left in it would come back on the next take.
+            return default if type(default) in _IMMUTABLE else copy.deepcopy(default)
         try:
             return type(old)()
         except Exception as exc:
@@ -166,6 +169,9 @@ class BqlCell(Generic[T]):
 
     def __repr__(self) -> str:
         return f"BqlCell({self._value!r})"
+
+
+_IMMUTABLE = frozenset({int, float, bool, str, bytes, complex, type(None), frozenset})
 
 
 # The same operations without the BQL check: swapped in by `bql.set_checks(False)`, so that

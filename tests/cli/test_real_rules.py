@@ -130,3 +130,30 @@ def test_single_file_is_checked_with_the_project_as_context(project, invoke):
     assert [(i["filename"], i["code"], i["location"]["row"]) for i in only_callee] == [
         (str(root / "pkg" / "dev.py"), "BQL002", 19)
     ]
+
+
+def test_a_file_given_through_a_symlink_is_reported_and_fixed_under_that_name(project, invoke):
+    root = project({"real/impl.txt": DEVICE})
+    (root / "link.py").symlink_to(Path("real") / "impl.txt")
+    result = invoke("check", "--no-cache", "link.py", "--output-format", "concise")
+    assert result.stdout.splitlines()[0].startswith("link.py:10:9: BQL007")
+    found = json.loads(invoke("check", "--no-cache", "link.py", "--output-format", "json").stdout)
+    assert [d["filename"] for d in found] == [str(root / "link.py")]
+    assert invoke("check", "--no-cache", "link.py", "--fix").exit_code == 0
+    assert (root / "link.py").is_symlink()  # written through the link, which stays
+    assert "self.level.set(3)" in (root / "real" / "impl.txt").read_text()
+
+
+def test_a_file_given_under_its_own_name_and_a_symlink_is_reported_once_under_its_own(project, invoke):
+    root = project({"dev.py": DEVICE})
+    (root / "alias.py").symlink_to(root / "dev.py")
+    found = json.loads(invoke("check", "--no-cache", "alias.py", "dev.py", "--output-format", "json").stdout)
+    assert [(d["filename"], d["code"]) for d in found] == [(str(root / "dev.py"), "BQL007")]
+
+
+def test_noqa_is_added_through_a_symlink(project, invoke):
+    root = project({"real/impl.txt": DEVICE})
+    (root / "link.py").symlink_to(Path("real") / "impl.txt")
+    assert invoke("check", "--no-cache", "link.py", "--add-noqa").exit_code == 0
+    assert (root / "link.py").is_symlink()
+    assert "# noqa: BQL007" in (root / "real" / "impl.txt").read_text()

@@ -101,3 +101,19 @@ def test_thread_target_cell_access_names_the_thread_start(tmp_path: Path) -> Non
     (finding,) = run(Settings(root=tmp_path), [path]).diagnostics
     assert finding.code == "BQL006"
     assert [r.message for r in finding.related] == ["`poll()` is started as a thread here"]
+
+
+@pytest.mark.parametrize(
+    ("method", "message"),
+    [
+        ("def tick(this) -> None:\n    this.count = 1\n", "device field `this.count` is assigned in `Uart.tick()`"),
+        ("def tick(this) -> None:\n    this.level = 1\n", "cell field `this.level` is rebound in `Uart.tick()`"),
+    ],
+)
+def test_messages_name_the_receiver_as_the_method_does(method: str, message: str, tmp_path: Path) -> None:
+    path = tmp_path / "uart.py"
+    path.write_text(PRELUDE + textwrap.indent(method, "    "))
+    first_row = PRELUDE.count("\n") + 1
+    found = [d for d in run(Settings(root=tmp_path), [path]).diagnostics if d.span.start.row >= first_row]
+    assert [d.message.split(", outside")[0] for d in found] == [message]
+    assert "this." in (found[0].help or "") or found[0].code == "BQL001"

@@ -22,6 +22,14 @@ def test_take_leaves_the_given_default(bql_held):
     assert cell.get() == -1
 
 
+def test_take_leaves_a_fresh_copy_of_a_mutable_default(bql_held):
+    cell = bql.BqlCell([1], default=[])
+    assert cell.take() == [1]
+    cell.get().append(5)  # changes what the cell now holds, not the default
+    assert cell.take() == [5]
+    assert cell.get() == []
+
+
 def test_take_without_default_leaves_an_empty_value_of_the_same_type(bql_held):
     cell = bql.BqlCell([1, 2])
     assert cell.take() == [1, 2]

@@ -164,6 +164,34 @@ def test_default_state_round_trips(bql_held):
     assert other.fifo.borrow().value == [0, 0, 9, 0]
 
 
+class _Reg:
+    """A register object with a field of its own named `value`."""
+
+    def __init__(self, value: int, mask: int) -> None:
+        self.value = value
+        self.mask = mask
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Reg) and (self.value, self.mask) == (other.value, other.mask)
+
+
+class WithReg(bql.Device):
+    def __init__(self) -> None:
+        super().__init__()
+        self.reg = bql.BqlRefCell(_Reg(5, 0xF0))
+
+
+def test_default_state_saves_and_loads_a_whole_value_with_its_own_value_field(bql_held):
+    dev = WithReg()
+    state = dev.save_state()
+    assert state == {"reg": _Reg(5, 0xF0)}  # the object, not its `value` field
+    other = WithReg()
+    other.load_state({"reg": _Reg(7, 0x0F)})
+    with other.reg.borrow() as reg:
+        assert (reg.value, reg.mask) == (7, 0x0F)
+    assert other.save_state() == {"reg": _Reg(7, 0x0F)}
+
+
 @pytest.mark.parametrize(
     ("bad", "match"),
     [

@@ -128,13 +128,27 @@ def test_a_borrow_returned_by_a_helper_is_held_by_the_caller(bql_held):
     guard.release()
 
 
+def test_a_returned_borrow_kept_in_a_container_is_held_by_the_function_keeping_it(bql_held):
+    cell = bql.BqlRefCell(Regs())
+    holder = [_take(cell)]
+    with pytest.raises(bql.BorrowError) as conflict:
+        cell.borrow()
+    assert_twin(conflict.value, "BQL003", here() - 1)
+    holder[0].release()
+
+
+class _Box:
+    guard: object = None
+
+
 def test_a_returned_borrow_nobody_holds_is_located_where_it_was_taken(bql_held):
     cell = bql.BqlRefCell(Regs())
-    holder = [_take(cell)]  # held in a container, not a local: only the site is known
+    box = _Box()
+    box.guard = _take(cell)  # in another object's attribute: only the site is known
     with pytest.raises(bql.BorrowError) as conflict:
         cell.borrow()
     assert_twin(conflict.value, "BQL003", _take.__code__.co_firstlineno + 1)
-    holder[0].release()
+    box.guard.release()  # type: ignore[attr-defined]
 
 
 def test_releases_bql_call_over_a_borrow_is_bql002_at_the_call(bql_held):
@@ -215,6 +229,108 @@ def test_assigning_a_plain_field_of_a_realized_device_is_bql001(bql_held):
         uart.forget()
     assert_twin(info.value, "BQL001", Uart.forget.__code__.co_firstlineno + 1)
     assert uart.logged is False
+
+
+class Keypad(bql.Device):
+    """Writes in code written inside methods: bqlint's BQL001 rows, and construction's."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.last = 0
+        self.forget = lambda: setattr(self, "last", 0)  # made in __init__: construction
+
+        def remember(key: int) -> None:
+            self.last = key
+
+        self.remember = remember
+
+    def nested(self) -> None:
+        def inner() -> None:
+            self.last = 9
+
+        inner()
+
+    def via_lambda(self) -> None:
+        f = lambda key: setattr(self, "last", key)  # noqa: E731 - the form under test
+        f(3)
+
+    def comprehension(self) -> None:
+        [setattr(self, "last", key) for key in (1,)]
+
+
+def test_writes_in_code_nested_in_a_method_are_that_methods_bql001(bql_held):
+    pad = Keypad()
+    pad.realize()
+    pad.forget()  # callbacks made in construction stay free, as bqlint reports nothing
+    pad.remember(4)
+    assert pad.last == 4
+    first = Keypad.__init__.__code__.co_firstlineno
+    rows = {
+        pad.nested: Keypad.nested.__code__.co_firstlineno + 2,
+        pad.via_lambda: Keypad.via_lambda.__code__.co_firstlineno + 1,
+        pad.comprehension: Keypad.comprehension.__code__.co_firstlineno + 1,
+    }
+    for method, row in rows.items():
+        with pytest.raises(FieldMutationError, match=f"in {method.__name__}\\(\\)") as info:
+            method()
+        assert_twin(info.value, "BQL001", row)
+    assert pad.last == 4 and first
+
+
+def _recursive(cell: bql.BqlRefCell[list[int]], depth: int) -> None:
+    if depth == 0:
+        guard = cell.borrow_mut()
+        try:
+            _recursive(cell, 1)
+        finally:
+            guard.release()
+    else:
+        cell.borrow()
+
+
+def test_bql003_in_recursion_is_at_the_call_of_the_activation_holding_the_guard(bql_held):
+    with pytest.raises(bql.BorrowError) as info:
+        _recursive(bql.BqlRefCell([0]), 0)
+    assert_twin(info.value, "BQL003", _recursive.__code__.co_firstlineno + 4)
+
+
+def test_guards_a_comprehension_made_are_held_by_the_function_keeping_them(bql_held):
+    cell = bql.BqlRefCell([0])
+    guards = [c.borrow_mut() for c in [cell]]
+    with pytest.raises(bql.BorrowError) as info:
+        cell.borrow()
+    assert_twin(info.value, "BQL003", here() - 1)
+    with pytest.raises(bql.BqlUnlockError) as unlock:
+        bql.unlock()
+    assert_twin(unlock.value, "BQL002", here() - 1)
+    for guard in guards:
+        guard.release()
+    shared = list(c.borrow() for c in [cell])
+    with pytest.raises(bql.BqlUnlockError) as unlock:
+        bql.unlock()
+    assert_twin(unlock.value, "BQL002", here() - 1)
+    shared[0].release()
+
+
+class Stream(bql.Device):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fifo = bql.BqlRefCell([1, 2])
+
+    def drain(self):  # type: ignore[no-untyped-def]
+        with self.fifo.borrow() as fifo:
+            for byte in list(fifo):
+                yield byte
+
+
+def test_bql002_with_a_paused_generator_holding_a_borrow_is_at_its_yield(bql_held):
+    stream = Stream()
+    reader = stream.drain()
+    next(reader)
+    with pytest.raises(bql.BqlUnlockError) as info:
+        bql.unlock()
+    assert_twin(info.value, "BQL002", Stream.drain.__code__.co_firstlineno + 3)
+    reader.close()
 
 
 def test_plain_fields_stay_free_where_bqlint_reports_nothing(bql_held):

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Union
+from typing import Any, Union
 
 import libcst as cst
 
 from bqlint.analysis.events import Borrow, Event, UnlockPoint, describe
 from bqlint.analysis.extract import Extractor
 from bqlint.analysis.scope import FunctionScope
-from bqlint.source import children
+from bqlint.source import children, walk
 
 
 @dataclass(eq=False, slots=True)
@@ -142,10 +142,15 @@ class BlockBuilder:
     def statement(self, stmt: cst.CSTNode) -> None:
         self.start(self.cur)
         frames = self.frames
-        if frames and _may_raise(stmt) and any(type(f) is TryFrame or type(f) is FinallyFrame for f in frames):
+        # Only a statement inside a `try` or `finally` needs to know how it may raise.
+        in_try = bool(frames) and any(type(f) is TryFrame or type(f) is FinallyFrame for f in frames)
+        raising = _may_raise(stmt) if in_try else None
+        if raising:
             # An exception raised by this statement leaves from the state before it (its own
             # inner statements add their edges; entering a `try` raises nothing).
-            self.link(self.cur, self.raise_path())
+            path = self.raise_path() if raising == _RAISES else self.handler_path()
+            if path is not None:
+                self.link(self.cur, path)
             self.start(self.cur)  # the edge leaves before the statement's events
         handler = getattr(self, _handler_name(type(stmt)), None)
         if handler is not None:
@@ -205,6 +210,37 @@ class BlockBuilder:
             self._raise_paths[key] = path
         return path
 
+    def handler_path(self) -> Block | None:
+        """Return the entry of the path to the handlers of the innermost `try` around here,
+        when no `finally` comes first (the `with` blocks between end their borrows), else None.
+
+        Taken by statements that raise only in a program that is wrong already (an attribute
+        read or store): a handler written around them is honoured, nothing else is."""
+        key = (-1, *(id(f) for f in self.frames))
+        if key in self._raise_paths:
+            return self._raise_paths[key]
+        saved, path = self.cur, None
+        handlers: list[Block] = []
+        exits: list[Event] = []
+        for frame in reversed(self.frames):
+            if isinstance(frame, WithFrame):
+                exits.extend(frame.exits)
+            elif isinstance(frame, FinallyFrame):
+                break
+            elif isinstance(frame, TryFrame) and frame.handlers:
+                handlers = frame.handlers
+                break
+        if handlers:
+            path = self.start()
+            for event in exits:
+                if not isinstance(event, UnlockPoint) or event.kind != "locked":
+                    self.emit(event)
+            for handler in handlers:
+                self.link(self.cur, handler)
+            self.cur = saved
+        self._raise_paths[key] = path  # type: ignore[assignment]
+        return path
+
 
 _HANDLER_NAMES: dict[type, str] = {}
 
@@ -217,15 +253,42 @@ def _handler_name(kind: type) -> str:
     return name
 
 
-def _may_raise(stmt: cst.CSTNode) -> bool:
-    """Whether an exception edge leaves this statement: not entering a `try`, and not the
-    cleanup itself (`g.release()`, `del g`), which would only invent paths where it failed."""
+_RAISES = "raises"  # a call, an item access, a division, `raise`, `await`, ...
+_WRONG_ONLY = "wrong-only"  # an attribute read or store: only in a program wrong already
+
+
+def _may_raise(stmt: cst.CSTNode) -> str | None:
+    """How an exception may leave this statement's header (its own inner statements add
+    their edges): `_RAISES` for a call, an item access, a division, `raise`, `assert`,
+    `await`, `yield`, an import, a loop's iteration, a `with` item; `_WRONG_ONLY` for
+    attribute reads and stores and operators, which a correct program does not see raise;
+    None for what cannot raise (`g = None`, `if g is not None:`, `break`) and for the
+    cleanup itself (`g.release()`, `del g`), which would only invent paths where it failed.
+    Entering a `try` raises nothing."""
     kind = type(stmt)
     if kind is cst.Try or kind is cst.TryStar:
-        return False
-    if type(stmt) is cst.SimpleStatementLine:
-        return not all(_is_cleanup(small) for small in stmt.body)
-    return True
+        return None
+    if kind is cst.SimpleStatementLine:
+        parts: list[object] = [small for small in stmt.body if not _is_cleanup(small)]  # type: ignore[attr-defined]
+    else:
+        header = _HEADERS.get(kind)
+        if header is None:
+            return _RAISES
+        parts = [part for part in header(stmt) if part is not None]
+    if any(_raises(part) for part in parts):
+        return _RAISES
+    if any(not _plain(part) for part in parts):
+        return _WRONG_ONLY
+    return None
+
+
+# The parts of a compound statement its own edge covers (the body adds its own).
+_HEADERS: dict[type, Callable[[Any], tuple[object, ...]]] = {
+    cst.If: lambda s: (s.test,),
+    cst.While: lambda s: (s.test,),
+    cst.FunctionDef: lambda s: (s.decorators, s.params),
+    cst.ClassDef: lambda s: (s.decorators, s.bases, s.keywords),
+}
 
 
 def _is_cleanup(small: cst.BaseSmallStatement) -> bool:
@@ -235,6 +298,53 @@ def _is_cleanup(small: cst.BaseSmallStatement) -> bool:
     if type(small) is cst.Expr and type(small.value) is cst.Call:
         func = small.value.func
         return type(func) is cst.Attribute and func.attr.value == "release" and not small.value.args
+    return False
+
+
+_RAISING = frozenset(
+    {cst.Call, cst.Subscript, cst.Raise, cst.Assert, cst.Await, cst.Yield, cst.Import, cst.ImportFrom}
+)
+_RAISING_OPERATORS = frozenset(
+    {cst.Divide, cst.FloorDivide, cst.Modulo, cst.Power, cst.LeftShift, cst.RightShift, cst.MatrixMultiply,
+     cst.DivideAssign, cst.FloorDivideAssign, cst.ModuloAssign, cst.PowerAssign, cst.LeftShiftAssign,
+     cst.RightShiftAssign, cst.MatrixMultiplyAssign}
+)
+
+
+def _plain(node: object) -> bool:
+    """Whether `node` cannot raise at all: names, literals, `is` tests, `g = None`, `break`."""
+    kind = type(node)
+    if kind in (cst.Break, cst.Continue, cst.Pass, cst.Name) or isinstance(node, _LITERALS):
+        return True
+    if kind is cst.Assign:
+        return all(type(t.target) is cst.Name for t in node.targets) and _plain(node.value)  # type: ignore[attr-defined]
+    if kind is cst.AnnAssign:
+        return type(node.target) is cst.Name and node.value is not None and _plain(node.value)  # type: ignore[attr-defined]
+    if kind is cst.Return or kind is cst.Expr:
+        return node.value is None or _plain(node.value)  # type: ignore[attr-defined]
+    if kind is cst.Comparison:
+        return _plain(node.left) and all(  # type: ignore[attr-defined]
+            type(c.operator) in (cst.Is, cst.IsNot) and _plain(c.comparator)
+            for c in node.comparisons  # type: ignore[attr-defined]
+        )
+    return False
+
+
+_LITERALS = (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.Ellipsis)
+
+
+def _raises(node: object) -> bool:
+    """Whether evaluating `node` may raise in a correct program (see `_may_raise`)."""
+    nodes = node if isinstance(node, (tuple, list)) else (node,)
+    for root in nodes:
+        if not isinstance(root, cst.CSTNode):
+            continue
+        for inner in walk(root, into_scopes=False):
+            kind = type(inner)
+            if kind in _RAISING:
+                return True
+            if (kind is cst.BinaryOperation or kind is cst.AugAssign) and type(inner.operator) in _RAISING_OPERATORS:  # type: ignore[attr-defined]
+                return True
     return False
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bqlint.cache import Cache, content_digest, group_key, settings_key
-from bqlint.collector import collector_paused
+from bqlint.collector import Pause, collector_paused
 from bqlint.config import Settings
 from bqlint.deepstack import on_deep_stack
 from bqlint.diagnostics import Diagnostic, Position
@@ -123,7 +123,8 @@ def run(
     settings_digest = settings_key(settings) if cache is not None else ""
     digests = [content_digest(_bytes(m.source.text)) for m in modules] if cache is not None else []
     words = trigger_words(settings)
-    facts = collect_facts(modules, words, jobs, cache, settings_digest, digests, progress, _PARALLEL_FACTS)
+    with collector_paused():  # Python's ASTs hold no cycles: a collection would only walk them
+        facts = collect_facts(modules, words, jobs, cache, settings_digest, digests, progress, _PARALLEL_FACTS)
     refs = [ModuleRef(m.name, m.source.path, m.is_package, f) for m, f in zip(modules, facts)]
     parsed = [i for i in parsed_modules(refs) if modules[i].source.io_error is None]
     # Only the groups that hold a reported (or touching) file can yield a finding this run
@@ -210,11 +211,13 @@ def analyse_group(members: list[ModuleInfo], facts: list[FileFacts], settings: S
     file CPython rejects (its facts say why) is BQL999 and not parsed; a module whose analysis
     raises is reported as an internal error, and the others are still checked.
     """
-    with collector_paused():
-        return _analyse_group(members, facts, settings)
+    with collector_paused() as pause:
+        return _analyse_group(members, facts, settings, pause)
 
 
-def _analyse_group(members: list[ModuleInfo], facts: list[FileFacts], settings: Settings) -> GroupResult:
+def _analyse_group(
+    members: list[ModuleInfo], facts: list[FileFacts], settings: Settings, pause: Pause
+) -> GroupResult:
     fresh = [
         ModuleInfo(m.name, m.root, _copy_source(m.source), m.is_package)
         for m in members
@@ -224,6 +227,7 @@ def _analyse_group(members: list[ModuleInfo], facts: list[FileFacts], settings: 
             message, row, column = file_facts.syntax_error
             module.source.syntax_error = (message, Position(row, column))
         _parse(module)
+    pause.set_aside_live_objects()  # the trees: no cycles among them (bqlint.collector)
     project = _build_isolated([m for m in fresh if m.source.module is not None], settings)
     functions = [
         fn

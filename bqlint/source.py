@@ -198,8 +198,11 @@ class _TargetedPositions(CodegenState):
 
     def after_codegen(self, node: cst.CSTNode) -> None:
         start = self._stack.pop()
-        if start is not None and id(node) not in self.found:
-            self.found[id(node)] = (start, self._here())
+        if start is not None:
+            if id(node) not in self.found:
+                self.found[id(node)] = (start, self._here())
+            if len(self.found) == len(self.targets):
+                raise _AllFound  # every target is positioned: the rest of the file adds nothing
 
     def record_syntactic_position(self, node: cst.CSTNode, **kwargs: Any) -> Any:
         if id(node) not in self.targets:
@@ -218,12 +221,20 @@ class _Recorder:
         self.start = self.state._here()
 
     def __exit__(self, *exc: object) -> None:
-        self.state.found[id(self.node)] = (self.start, self.state._here())
+        if exc[0] is None:
+            self.state.found[id(self.node)] = (self.start, self.state._here())
+
+
+class _AllFound(Exception):
+    """Raised through libcst's codegen to end a pass whose targets are all positioned."""
 
 
 def node_positions(module: cst.Module, targets: set[int]) -> dict[int, tuple[tuple[int, int], tuple[int, int]]]:
     """Return {id(node): ((row, column), (row, column))} (columns 0-based, end exclusive) of
     the nodes of `module` whose ids are `targets`, from one codegen pass."""
     state = _TargetedPositions(module, targets)
-    module._codegen(state)
+    try:
+        module._codegen(state)
+    except _AllFound:
+        pass
     return state.found

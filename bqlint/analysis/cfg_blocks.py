@@ -19,7 +19,7 @@ from bqlint.analysis.scope import FunctionScope
 from bqlint.source import children, walk
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Block:
     events: list[Event] = field(default_factory=list)
     succ: list[Block] = field(default_factory=list)
@@ -88,11 +88,15 @@ class BlockBuilder:
     def build(self) -> CFG:
         self.suite(self.scope.fn.node.body)
         self.link(self.cur, self.exit)
+        # The extractor calls back into this builder (emit, fork): a reference cycle that
+        # would keep the builder and every block alive until the collector ran. Cut, the CFG
+        # goes with its last reference (bqlint.collector).
+        del self.extract
         return CFG(self.entry, self.exit, self.blocks)
 
     # ---- plumbing --------------------------------------------------------------------
     def new(self) -> Block:
-        block = Block()
+        block = Block([], [])
         self.blocks.append(block)
         return block
 
@@ -137,20 +141,23 @@ class BlockBuilder:
 
     def statement(self, stmt: cst.CSTNode) -> None:
         self.start(self.cur)
-        raising = _may_raise(stmt)
-        if raising and any(isinstance(f, (TryFrame, FinallyFrame)) for f in self.frames):
+        frames = self.frames
+        # Only a statement inside a `try` or `finally` needs to know how it may raise.
+        in_try = bool(frames) and any(type(f) is TryFrame or type(f) is FinallyFrame for f in frames)
+        raising = _may_raise(stmt) if in_try else None
+        if raising:
             # An exception raised by this statement leaves from the state before it (its own
             # inner statements add their edges; entering a `try` raises nothing).
             path = self.raise_path() if raising == _RAISES else self.handler_path()
             if path is not None:
                 self.link(self.cur, path)
             self.start(self.cur)  # the edge leaves before the statement's events
-        handler = getattr(self, f"_{type(stmt).__name__}", None)
+        handler = getattr(self, _handler_name(type(stmt)), None)
         if handler is not None:
             handler(stmt)
-        elif isinstance(stmt, cst.SimpleStatementLine):
+        elif type(stmt) is cst.SimpleStatementLine:
             for small in stmt.body:
-                small_handler = getattr(self, f"_{type(small).__name__}", None)
+                small_handler = getattr(self, _handler_name(type(small)), None)
                 if small_handler is not None:
                     small_handler(small)
                 else:
@@ -233,6 +240,17 @@ class BlockBuilder:
             self.cur = saved
         self._raise_paths[key] = path  # type: ignore[assignment]
         return path
+
+
+_HANDLER_NAMES: dict[type, str] = {}
+
+
+def _handler_name(kind: type) -> str:
+    """Return the name of the builder method for a statement type: `_If` for cst.If."""
+    name = _HANDLER_NAMES.get(kind)
+    if name is None:
+        name = _HANDLER_NAMES[kind] = f"_{kind.__name__}"
+    return name
 
 
 _RAISES = "raises"  # a call, an item access, a division, `raise`, `await`, ...

@@ -10,6 +10,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import libcst as cst
 
@@ -34,7 +35,7 @@ from bqlint.analysis.events import (
 )
 # Looked up here at call time under their old names: tests/analysis/test_flow_scale.py spies on them.
 from bqlint.analysis.flow_order import guards_read_later as _guards_read_later
-from bqlint.analysis.flow_order import reverse_postorder
+from bqlint.analysis.flow_order import FlowPlan
 from bqlint.analysis.flow_state import HELD, INHERIT, Lock, State, entry_lock, with_changes
 from bqlint.analysis.flow_state import forget_released as _forget_released
 from bqlint.analysis.key_mapping import map_key, prefixed
@@ -76,66 +77,61 @@ class Analyzer:
         cfg: CFG,
         summaries: dict[int, Summary],
         mutates: Callable[[FunctionInfo], Chain | None],
+        plan: FlowPlan | None = None,
     ) -> None:
         self.fn = fn
         self.mutates = mutates
         self.module: ModuleInfo = fn.module
         self.cfg = cfg
         self.summaries = summaries
-        self.borrows: dict[int, Borrow] = {}
-        self.with_bids: set[int] = set()
-        self.rebound: set[str] = set()
-        # Source order of release points, so that related locations read top to bottom.
-        self.order: dict[int, int] = {}
-        for block in cfg.blocks:  # one pass over the events for all four
-            for event in block.events:
-                if isinstance(event, Borrow):
-                    self.borrows[event.bid] = event
-                elif isinstance(event, EndBorrow):
-                    self.with_bids.update(event.bids)
-                elif isinstance(event, (Bind, DelName)):
-                    # A parameter some statement rebinds or deletes may no longer hold what
-                    # the caller passed.
-                    self.rebound.add(event.name)
-                elif isinstance(event, LockChange):
-                    self.order.setdefault(id(event.node), len(self.order))
+        self.plan = plan if plan is not None else FlowPlan(cfg)
+        self.borrows: dict[int, Borrow] = self.plan.borrows
+        self.with_bids: set[int] = self.plan.with_bids
+        self.rebound: set[str] = self.plan.rebound
+        self.order: dict[int, int] = self.plan.release_order
         self.result = FunctionFlow(fn)
         self._seen: set[tuple[str, int]] = set()
         self.recording = False
 
     def run(self) -> FunctionFlow:
-        states: dict[int, State] = {id(self.cfg.entry): State(frozenset(), (), (), entry_lock(self.fn))}
-        # Blocks in reverse postorder: every predecessor outside a loop is done before a join.
-        order = {id(b): i for i, b in enumerate(reverse_postorder(self.cfg.entry))}
+        plan = self.plan
+        by_rank, succ_ranks = plan.by_rank, plan.succ_ranks
+        # States by rank (reverse postorder): every predecessor outside a loop is done before a join.
+        states: dict[int, State] = {0: State(frozenset(), (), (), entry_lock(self.fn))}
         work: list[int] = [0]
-        blocks = {id(b): b for b in self.cfg.blocks}
-        by_rank = {rank: blocks[key] for key, rank in order.items()}
-        read_later = _guards_read_later(by_rank, order)
         queued = {0}
+        read_later = plan.read_later  # computed once a guard was released
         while work:
             rank = heapq.heappop(work)
             queued.discard(rank)
-            block = by_rank[rank]
-            state = self.block(block, states[id(block)])
-            for succ in block.succ:
-                old = states.get(id(succ))
-                out = _forget_released(state, read_later[order[id(succ)]])
+            state = self.block(by_rank[rank], states[rank])
+            for succ_rank in succ_ranks[rank]:
+                if state.released:
+                    if read_later is None:
+                        read_later = plan.read_later = _guards_read_later(dict(enumerate(by_rank)), plan.rank)
+                    out = _forget_released(state, read_later[succ_rank])
+                else:
+                    out = state  # forget_released keeps a state that released nothing
+                old = states.get(succ_rank)
                 new = out if old is None else old.join(out)
                 if new != old:
-                    states[id(succ)] = new
-                    succ_rank = order[id(succ)]
+                    states[succ_rank] = new
                     if succ_rank not in queued:
                         queued.add(succ_rank)
                         heapq.heappush(work, succ_rank)
         self.recording = True
-        params = [p for p in self.fn.param_names() if p != self.fn.self_name]
-        self.result.summary.releases_params = released_params(self.cfg, params)
-        end = states.get(id(self.cfg.exit))
+        if plan.released_params is None:
+            me = self.fn.self_name
+            plan.released_params = released_params(self.cfg, [p for p in self.fn.param_names() if p != me])
+        self.result.summary.releases_params = plan.released_params
+        exit_rank = plan.rank.get(id(self.cfg.exit))
+        end = states.get(exit_rank) if exit_rank is not None else None
         if end is not None and end.lock == HELD:
             self.result.summary.leaves_held = True
         for block in self.cfg.blocks:
-            if id(block) in states:
-                self.block(block, states[id(block)])
+            at = plan.rank.get(id(block))
+            if at is not None and at in states:
+                self.block(block, states[at])
         self.initial_summary()
         return self.result
 
@@ -154,8 +150,9 @@ class Analyzer:
             summary.needs_bql = (Link(deco, fn.module, f"`{fn.name}()` requires the BQL here"),)
 
     def block(self, block: Block, state: State) -> State:
+        steps = _STEPS
         for event in block.events:
-            state = self.step(event, state)
+            state = steps[type(event)](self, event, state)
         return state
 
     def report(self, hazard: Hazard) -> None:
@@ -168,89 +165,101 @@ class Analyzer:
         return Link(node, self.module, label)
 
     # ---- transfer --------------------------------------------------------------------
-    def step(self, event: Event, state: State) -> State:  # noqa: C901 - one branch per event
-        if isinstance(event, Borrow):
-            if not event.is_try:
-                for bid in sorted(state.live - state.stale):
-                    other = self.borrows[bid]
-                    if other.key == event.key and (event.mut or other.mut):
-                        self.report(Hazard("BQL003", event.node, other, (), "direct"))
-                        break
-                if self.recording:
-                    mode = "mutably " if event.mut else ""
-                    label = f"`{self.fn.name}()` borrows `{key_text(event.key)}` {mode}here"
-                    self.result.summary.add_borrow(event.key, event.mut, (self.link(event.node, label),))
-            return with_changes(state, live=state.live | {event.bid}, stale=state.stale - {event.bid})
-        if isinstance(event, EndBorrow):
-            return self.end(state, frozenset(event.bids), None)
-        if isinstance(event, Bind):
-            return self.bind(state, event)
-        if isinstance(event, ReleaseGuard):
-            bids = dict(state.bound).get(event.name, frozenset())
-            return self.end(state, bids, self.link(event.node, f"`{event.name}` is released here"))
-        if isinstance(event, DelName):
-            bound = dict(state.bound)
-            bids = bound.pop(event.name, frozenset())
-            released = dict(state.released)
-            released.pop(event.name, None)
-            live = state.live - self.unshared(bids, bound)
-            return with_changes(state, live=live, bound=tuple(bound.items()), released=tuple(released.items()))
-        if isinstance(event, Narrow):
-            bound = dict(state.bound)
-            bids = bound.pop(event.name, frozenset())
-            return with_changes(state, live=state.live - self.unshared(bids, bound), bound=tuple(bound.items()))
-        if isinstance(event, UnlockPoint):
-            self.unlock_point(event, state)
-            return state
-        if isinstance(event, LockChange):
-            return self.lock_change(event, state)
-        if isinstance(event, CellOp):
-            if event.thread_start is not None:
-                start = self.link(event.thread_start, "the lambda is started as a thread here")
-                self.report(Hazard("BQL006", event.node, chain=(start,)))
-                return state
-            if state.lock.known_not_held():
-                self.report(Hazard("BQL006", event.node, chain=self.release_sites(state.lock)))
-            elif state.lock.inherit and self.recording:
-                label = f"`{key_text(event.key)}.{event.method}()` needs the BQL here"
-                self.result.summary.add_needs((self.link(event.node, label),))
-            return state
-        if isinstance(event, Call):
-            self.call(event, state)
-            if event.thread_start is None:
-                state = released_by_callees(self, event, state)
-                if self.all_leave_held(event):
-                    return with_changes(state, lock=HELD)  # `relock()` took the BQL again
-            return state
-        if isinstance(event, GuardUse):
-            ends = dict(state.released).get(event.name) if state.released else None
-            if ends:
-                bid, site = min(ends, key=lambda pair: (pair[0], pair[1] is None))
-                self.report(
-                    Hazard("BQL005", event.node, self.borrows.get(bid), (site,) if site else (), "use")
-                )
-            return state
-        if isinstance(event, GuardWrite):
-            for bid in self.guard_bids(event.guard, state):
-                borrow = self.borrows.get(bid)
-                if borrow is not None and not borrow.mut:
-                    self.report(Hazard("BQL004", event.node, borrow, (), "write"))
+    def step(self, event: Event, state: State) -> State:
+        """Return the state after `event` (one transfer function per event type)."""
+        return _STEPS[type(event)](self, event, state)
+
+    def _borrow(self, event: Borrow, state: State) -> State:
+        if not event.is_try:
+            for bid in sorted(state.live - state.stale):
+                other = self.borrows[bid]
+                if other.key == event.key and (event.mut or other.mut):
+                    self.report(Hazard("BQL003", event.node, other, (), "direct"))
                     break
-            return state
-        if isinstance(event, ParamWrite):
             if self.recording:
-                label = f"`{self.fn.name}()` writes through `{event.param}` here"
-                self.result.summary.add_param_write(event.param, (self.link(event.node, label),))
+                mode = "mutably " if event.mut else ""
+                label = f"`{self.fn.name}()` borrows `{key_text(event.key)}` {mode}here"
+                self.result.summary.add_borrow(event.key, event.mut, (self.link(event.node, label),))
+        return with_changes(state, live=state.live | {event.bid}, stale=state.stale - {event.bid})
+
+    def _end_borrow(self, event: EndBorrow, state: State) -> State:
+        return self.end(state, frozenset(event.bids), None)
+
+    def _bind(self, event: Bind, state: State) -> State:
+        return self.bind(state, event)
+
+    def _release_guard(self, event: ReleaseGuard, state: State) -> State:
+        bids = dict(state.bound).get(event.name, frozenset())
+        return self.end(state, bids, self.link(event.node, f"`{event.name}` is released here"))
+
+    def _del_name(self, event: DelName, state: State) -> State:
+        bound = dict(state.bound)
+        bids = bound.pop(event.name, frozenset())
+        released = dict(state.released)
+        released.pop(event.name, None)
+        live = state.live - self.unshared(bids, bound)
+        return with_changes(state, live=live, bound=tuple(bound.items()), released=tuple(released.items()))
+
+    def _narrow(self, event: Narrow, state: State) -> State:
+        bound = dict(state.bound)
+        bids = bound.pop(event.name, frozenset())
+        return with_changes(state, live=state.live - self.unshared(bids, bound), bound=tuple(bound.items()))
+
+    def _unlock_point(self, event: UnlockPoint, state: State) -> State:
+        self.unlock_point(event, state)
+        return state
+
+    def _cell_op(self, event: CellOp, state: State) -> State:
+        if event.thread_start is not None:
+            start = self.link(event.thread_start, "the lambda is started as a thread here")
+            self.report(Hazard("BQL006", event.node, chain=(start,)))
             return state
-        if isinstance(event, Escape):
-            bids = self.guard_bids(event.guard, state)
-            if bids:
-                self.report(Hazard("BQL005", event.node, self.first(bids), (), event.kind))
-            return state
+        if state.lock.known_not_held():
+            self.report(Hazard("BQL006", event.node, chain=self.release_sites(state.lock)))
+        elif state.lock.inherit and self.recording:
+            label = f"`{key_text(event.key)}.{event.method}()` needs the BQL here"
+            self.result.summary.add_needs((self.link(event.node, label),))
+        return state
+
+    def _call(self, event: Call, state: State) -> State:
+        self.call(event, state)
+        if event.thread_start is None:
+            state = released_by_callees(self, event, state)
+            if self.all_leave_held(event):
+                return with_changes(state, lock=HELD)  # `relock()` took the BQL again
+        return state
+
+    def _guard_use(self, event: GuardUse, state: State) -> State:
+        ends = dict(state.released).get(event.name) if state.released else None
+        if ends:
+            bid, site = min(ends, key=lambda pair: (pair[0], pair[1] is None))
+            self.report(Hazard("BQL005", event.node, self.borrows.get(bid), (site,) if site else (), "use"))
+        return state
+
+    def _guard_write(self, event: GuardWrite, state: State) -> State:
+        for bid in self.guard_bids(event.guard, state):
+            borrow = self.borrows.get(bid)
+            if borrow is not None and not borrow.mut:
+                self.report(Hazard("BQL004", event.node, borrow, (), "write"))
+                break
+        return state
+
+    def _param_write(self, event: ParamWrite, state: State) -> State:
+        if self.recording:
+            label = f"`{self.fn.name}()` writes through `{event.param}` here"
+            self.result.summary.add_param_write(event.param, (self.link(event.node, label),))
+        return state
+
+    def _escape(self, event: Escape, state: State) -> State:
+        bids = self.guard_bids(event.guard, state)
+        if bids:
+            self.report(Hazard("BQL005", event.node, self.first(bids), (), event.kind))
         return state
 
     def unshared(self, bids: frozenset[int], bound: dict[str, frozenset[int]]) -> frozenset[int]:
         """Return the borrows of `bids` that no other name or `with` block keeps alive."""
+        if not bids:
+            return frozenset()
         held = set().union(*bound.values()) if bound else set()
         return frozenset(b for b in bids if b not in held and b not in self.with_bids)
 
@@ -289,6 +298,8 @@ class Analyzer:
         stale = (state.stale | {b for b in live if self.borrows[b].key[0] == root}) & live
         if new:
             bound[event.name] = new
+        if not state.released:  # nothing released yet: nothing to forget or copy
+            return with_changes(state, live=live, bound=tuple(bound.items()), stale=stale)
         released = dict(state.released)
         released.pop(event.name, None)
         if event.alias is not None and event.alias in dict(state.released) and not new:
@@ -409,3 +420,22 @@ class Analyzer:
             if summary is not None and summary.needs_bql is not None:
                 self.report(Hazard("BQL006", event.node, None, (start, *summary.needs_bql), "call", event))
                 return
+
+
+# The transfer function of each event type (the event classes have no subclasses).
+_STEPS: dict[type, Callable[[Analyzer, Any, State], State]] = {
+    Borrow: Analyzer._borrow,
+    EndBorrow: Analyzer._end_borrow,
+    Bind: Analyzer._bind,
+    ReleaseGuard: Analyzer._release_guard,
+    DelName: Analyzer._del_name,
+    Narrow: Analyzer._narrow,
+    UnlockPoint: Analyzer._unlock_point,
+    LockChange: Analyzer.lock_change,
+    CellOp: Analyzer._cell_op,
+    Call: Analyzer._call,
+    GuardUse: Analyzer._guard_use,
+    GuardWrite: Analyzer._guard_write,
+    ParamWrite: Analyzer._param_write,
+    Escape: Analyzer._escape,
+}

@@ -1,29 +1,75 @@
 """Block order for flow.py: reverse postorder, and which guard names later blocks read.
 
-Both are computed once per function before the fixed point; the second keeps the states
-small (see `forget_released`).
+Both are computed before the fixed point (`FlowPlan`, with the facts read off the events),
+the second only once a guard was released; it keeps the states small (see `forget_released`).
 """
 
 from __future__ import annotations
 
-from bqlint.analysis.cfg import Block
-from bqlint.analysis.events import Bind, DelName, GuardUse
+from collections.abc import Iterator
+
+from bqlint.analysis.cfg import CFG, Block
+from bqlint.analysis.events import Bind, Borrow, DelName, EndBorrow, GuardUse, LockChange
+
+
+class FlowPlan:
+    """What the dataflow needs of one CFG before it runs: the blocks by rank (reverse
+    postorder) and their successors' ranks, and the facts read off its events."""
+
+    __slots__ = (
+        "by_rank",
+        "rank",
+        "succ_ranks",
+        "borrows",
+        "with_bids",
+        "rebound",
+        "release_order",
+        "read_later",
+        "released_params",
+    )
+
+    def __init__(self, cfg: CFG) -> None:
+        blocks = reverse_postorder(cfg.entry)
+        self.by_rank = blocks
+        self.rank = {id(b): i for i, b in enumerate(blocks)}
+        self.succ_ranks = [[self.rank[id(s)] for s in b.succ] for b in blocks]
+        self.borrows: dict[int, Borrow] = {}
+        self.with_bids: set[int] = set()
+        # Names some statement rebinds or deletes: such a parameter may no longer hold what
+        # the caller passed.
+        self.rebound: set[str] = set()
+        # Source order of release points, so that related locations read top to bottom.
+        self.release_order: dict[int, int] = {}
+        for block in cfg.blocks:  # one pass over the events for all four
+            for event in block.events:
+                if isinstance(event, Borrow):
+                    self.borrows[event.bid] = event
+                elif isinstance(event, EndBorrow):
+                    self.with_bids.update(event.bids)
+                elif isinstance(event, (Bind, DelName)):
+                    self.rebound.add(event.name)
+                elif isinstance(event, LockChange):
+                    self.release_order.setdefault(id(event.node), len(self.release_order))
+        # Filled by flow.py when first needed: the guard names read later, per rank (once a
+        # guard was released), and the parameters released on every path.
+        self.read_later: dict[int, frozenset[str]] | None = None
+        self.released_params: frozenset[str] | None = None
 
 
 def reverse_postorder(entry: Block) -> list[Block]:
     """Return the blocks reachable from `entry` in reverse postorder (iterative DFS)."""
     seen = {id(entry)}
     post: list[Block] = []
-    stack: list[tuple[Block, int]] = [(entry, 0)]
+    stack: list[tuple[Block, Iterator[Block]]] = [(entry, iter(entry.succ))]
     while stack:
-        block, index = stack.pop()
-        if index < len(block.succ):
-            stack.append((block, index + 1))
-            succ = block.succ[index]
+        block, succs = stack[-1]
+        for succ in succs:
             if id(succ) not in seen:
                 seen.add(id(succ))
-                stack.append((succ, 0))
+                stack.append((succ, iter(succ.succ)))
+                break
         else:
+            stack.pop()
             post.append(block)
     post.reverse()
     return post

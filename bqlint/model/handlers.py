@@ -27,10 +27,10 @@ def _registrations(cls: ClassInfo) -> dict[str, list[Handler]]:
             me = method.self_name
             # Each body's nodes are walked once for the analysis already (FunctionInfo.body_nodes).
             inner = cls.project.with_inner_functions(method)
-            for node in (n for fn in inner for n in fn.body_nodes()):
+            calls = [n for fn in inner for n in fn.body_nodes() if type(n) is cst.Call]
+            for node in calls:
                 if not (
-                    type(node) is cst.Call
-                    and type(node.func) is cst.Attribute
+                    type(node.func) is cst.Attribute
                     and node.func.attr.value == "enable_handlers"
                     and type(node.func.value) is cst.Attribute
                     and type(node.func.value.value) is cst.Name

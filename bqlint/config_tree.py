@@ -16,6 +16,7 @@ from typing import Any
 
 from bqlint.config import ConfigError, Overrides, Settings, has_bqlint_table, read_table, settings_from_table
 from bqlint.patterns import rebase
+from bqlint.paths import is_folder
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +133,7 @@ class Configurations:
     def for_path(self, path: Path) -> Settings:
         """Return the settings that govern `path` (a folder's own configuration governs it)."""
         absolute = Path(os.path.abspath(path))
-        return self.for_directory(absolute if absolute.is_dir() else absolute.parent)
+        return self.for_directory(absolute if is_folder(absolute) else absolute.parent)
 
     def for_directory(self, directory: Path) -> Settings:
         """Return the settings of the nearest configuration at or above `directory`."""

@@ -18,6 +18,7 @@ import pathspec
 from bqlint.config import ExcludeRules
 from bqlint.config_tree import config_in
 from bqlint.paths import forget as forget_folders
+from bqlint.paths import is_folder
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +35,7 @@ class Discovered:
 
 def find_git_root(start: Path) -> Path | None:
     """Return the nearest directory at or above `start` that holds `.git`, or None."""
-    directory = start if start.is_dir() else start.parent
+    directory = start if is_folder(start) else start.parent
     for candidate in (directory, *directory.parents):
         if (candidate / ".git").exists():
             return candidate
@@ -43,7 +44,7 @@ def find_git_root(start: Path) -> Path | None:
 
 def find_project_root(start: Path) -> Path:
     """Return where pyproject.toml / bqlint.toml is, else the top of the package tree."""
-    directory = start if start.is_dir() else start.parent
+    directory = start if is_folder(start) else start.parent
     for candidate in (directory, *directory.parents):
         if (candidate / "pyproject.toml").is_file() or (candidate / "bqlint.toml").is_file():
             return candidate

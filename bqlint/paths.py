@@ -58,6 +58,15 @@ def _remember(path: Path, result: Path) -> Path:
     return result
 
 
+def is_folder(path: Path) -> bool:
+    """Return whether `path` is a folder; False for a name the file system cannot look up
+    (`--stdin-filename` is a label, and may be longer than a file name can be)."""
+    try:
+        return stat.S_ISDIR(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return False
+
+
 def is_package_folder(folder: Path) -> bool:
     """Return whether `folder / "__init__.py"` is a file (a regular package's folder)."""
     known = _PACKAGE_FOLDER.get(folder)

@@ -108,6 +108,16 @@ def test_stdin_is_checked_under_its_name(project, invoke):
     assert json.loads(result.stdout)[0]["filename"] == str(root / "pkg" / "mod.py")
 
 
+def test_stdin_name_longer_than_a_file_name_can_be_is_only_a_label(project, invoke):
+    # The name is never opened: one the file system refuses to look up (ENAMETOOLONG) is
+    # still the name the finding is reported under, in a folder or not.
+    root = project({})
+    for name in ("a" * 300 + ".py", "sub/" + "b" * 300 + "/mod.py"):
+        result = invoke("check", "--stdin-filename", name, "--output-format", "json", input=BROKEN)
+        assert result.exit_code == 1, result.stderr
+        assert json.loads(result.stdout)[0]["filename"] == str(root / name)
+
+
 def test_stdin_clean_source_exits_0(project, invoke):
     project({})
     assert invoke("check", "--stdin-filename", "mod.py", "-", input="x = 1\n").exit_code == 0

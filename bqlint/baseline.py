@@ -68,7 +68,12 @@ def write_baseline(
     ]
     entries.sort(key=lambda e: (e["file"], e["code"], e["scope"], e["line"]))
     document = {"version": FORMAT_VERSION, "findings": entries}
-    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    try:
+        # As for --output-file: the folders are made (a CI step names `reports/baseline.json`).
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot write baseline: {exc.strerror or exc}") from None
 
 
 def read_baseline(path: Path) -> Counter[str]:

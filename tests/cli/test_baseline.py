@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 SOURCE = "def f():\n    OLD = 1\n    OLD = 1\n"
 
@@ -43,11 +44,33 @@ def test_baseline_reports_a_new_finding_only(project, fake_engine, invoke):
     assert result.stdout.count("BQL007") == 1
 
 
+def test_write_baseline_makes_missing_folders(project, fake_engine, invoke):
+    root = project({"a.py": SOURCE})
+    result = invoke("check", "--write-baseline", "no/such/dir/bl.json")
+    assert result.exit_code == 0, result.stderr
+    assert len(json.loads((root / "no/such/dir/bl.json").read_text())["findings"]) == 2
+
+
+def test_write_baseline_that_cannot_be_written_is_a_clean_error(project, fake_engine, invoke):
+    root = project({"a.py": SOURCE, "taken": "a file, not a folder\n"})
+    result = invoke("check", "--write-baseline", "taken/bl.json")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: taken/bl.json: cannot write baseline: ")
+    assert "please report" not in result.stderr
+    if Path("/dev/full").exists():
+        result = invoke("check", "--write-baseline", "/dev/full")
+        assert (result.exit_code, result.stderr) == (
+            2,
+            "error: /dev/full: cannot write baseline: No space left on device\n",
+        )
+    assert (root / "taken").read_text() == "a file, not a folder\n"
+
+
 def test_missing_baseline_exits_2(project, invoke):
     project({"a.py": "x = 1\n"})
     result = invoke("check", "--baseline", "nope.json")
     assert result.exit_code == 2
-    assert "nope.json" in result.stderr
+    assert result.stderr == "error: nope.json: cannot read baseline: No such file or directory\n"
 
 
 def test_malformed_baseline_exits_2(project, invoke):

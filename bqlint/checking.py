@@ -189,6 +189,8 @@ def _print_report(
 def _warn_unchecked(report: engine.Report) -> None:
     """Say on stderr which files were not analysed, and which met an internal error."""
     for path, reason in report.not_analysed:
+        # On its own line, whatever the parser's message holds (a source line with a CR).
+        reason = " ".join(reason.split())
         click.echo(f"warning: {path}: could not be analysed ({reason}); Python accepts it", err=True)
     for path, error in report.internal_errors:
         click.echo(f"error: internal error while checking {path}: {error}", err=True)

@@ -93,6 +93,9 @@ def check_files(
         merged.internal_errors.extend(item for item in report.internal_errors if owner.get(item[0]) == g)
     _rename(merged, given_names(found.files))
     merged.diagnostics.sort(key=Diagnostic.sort_key)
+    # One warning and one count per file, whichever runs met it (a file is never two files).
+    merged.not_analysed = sorted(set(merged.not_analysed))
+    merged.internal_errors = sorted(set(merged.internal_errors))
     return merged
 
 

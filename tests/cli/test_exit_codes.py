@@ -50,6 +50,25 @@ def test_internal_crash_exits_2_with_a_message_not_a_traceback(project, invoke, 
     assert "Traceback" not in result.output
 
 
+def test_file_not_analysed_is_warned_about_once_on_its_own_line(project, invoke, monkeypatch):
+    # Blind crash2: the warning came twice in a folder run, the first copy without its newline.
+    root = project({"a.py": "x = 1\n", "sub/b.py": "y = 2\n", "sub/bqlint.toml": ""})
+    why = "libcst cannot parse line 1: parser error:\r\nerror at 1:2"
+
+    def run(settings, files, *, context=(), stdin=None, **options):
+        # Every group's run meets a.py (as context, twice), as a run over several configurations may.
+        return engine.Report([], {}, len(files), not_analysed=[(root / "a.py", why)] * 2)
+
+    monkeypatch.setattr(engine, "run", run)
+    result = invoke("check", "--output-format", "concise", ".")
+    assert result.exit_code == 0
+    assert result.stderr == (
+        f"warning: {root / 'a.py'}: could not be analysed "
+        "(libcst cannot parse line 1: parser error: error at 1:2); Python accepts it\n"
+    )
+    assert result.stdout == "Found 0 errors; 1 file could not be analysed.\n"
+
+
 def test_no_python_files_exits_0_with_a_warning(project, invoke):
     project({"notes.txt": "hello\n"})
     result = invoke("check")

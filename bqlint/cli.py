@@ -24,6 +24,7 @@ from bqlint.config import ConfigError, Overrides, load_settings
 from bqlint.config_tree import Configurations
 from bqlint.discovery import find_project_root
 from bqlint.fixing import MAX_FIX_PASSES, NOT_ANALYSED_CODES
+from bqlint.output import output_failures
 from bqlint.report import FORMAT_NAMES
 from bqlint.runs import color_wanted, validate_cli_patterns
 from bqlint.verbose import show_settings
@@ -55,7 +56,8 @@ def exit_codes(command: F) -> F:
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return command(*args, **kwargs)
+            with output_failures():
+                return command(*args, **kwargs)
         except ConfigError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
@@ -77,7 +79,20 @@ def _codes(values: Sequence[str]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The command group: a write to stdout that fails in click itself (`--version > /dev/full`,
+    `check --help | head -1`) ends cleanly too."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        with output_failures():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with output_failures():
+            return super().invoke(ctx)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(bqlint.__version__, prog_name="bqlint")
 def main() -> None:
     """bqlint: check the BQL and borrow discipline of device models."""

@@ -1,0 +1,52 @@
+"""Standard output of the CLI: what a full disk or a closed pipe does to it.
+
+None of these is a bug in bqlint: a write that fails is one line on stderr and exit 2, a reader
+that closed the pipe ends the run quietly (as `cat` or `grep` do).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import signal
+import sys
+from collections.abc import Iterator
+from typing import NoReturn
+
+# Errors of a write to a stream (no file name: the stream was opened by the shell).
+_WRITE_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EBADF, errno.EPIPE})
+
+
+@contextlib.contextmanager
+def output_failures() -> Iterator[None]:
+    """Turn a failed write to stdout into a clean end of the run (see the module docstring)."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is not None or exc.errno not in _WRITE_ERRORS:
+            raise
+        if exc.errno == errno.EPIPE:
+            _closed_pipe()
+        _silence_stdout()
+        with contextlib.suppress(OSError, ValueError):
+            print(f"error: cannot write to standard output: {exc.strerror or exc}", file=sys.stderr, flush=True)
+        sys.exit(2)
+
+
+def _closed_pipe() -> NoReturn:
+    """End as a program killed by SIGPIPE, as `cat` and `grep` do (the shell sees 141)."""
+    _silence_stdout()
+    if hasattr(signal, "SIGPIPE"):
+        sys.stderr.flush()
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGPIPE)
+    sys.exit(2)  # no SIGPIPE (Windows): the run did not deliver its report
+
+
+def _silence_stdout() -> None:
+    """Point stdout at the null device: Python's flush at exit would fail again, and say so."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)

@@ -24,7 +24,7 @@ from bqlint.config import ConfigError, Overrides, load_settings
 from bqlint.config_tree import Configurations
 from bqlint.discovery import find_project_root
 from bqlint.fixing import MAX_FIX_PASSES, NOT_ANALYSED_CODES
-from bqlint.output import output_failures
+from bqlint.output import output_failures, replace_unencodable
 from bqlint.report import FORMAT_NAMES
 from bqlint.runs import color_wanted, validate_cli_patterns
 from bqlint.verbose import show_settings
@@ -81,13 +81,14 @@ def _codes(values: Sequence[str]) -> list[str]:
 
 class _Commands(click.Group):
     """The command group: a write to stdout that fails in click itself (`--version > /dev/full`,
-    `check --help | head -1`) ends cleanly too."""
+    `check --help | head -1`) ends cleanly too, and text never fails on the stdout's encoding."""
 
     def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
         with output_failures():
             return super().make_context(*args, **kwargs)
 
     def invoke(self, ctx: click.Context) -> Any:
+        replace_unencodable()
         with output_failures():
             return super().invoke(ctx)
 

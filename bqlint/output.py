@@ -1,21 +1,42 @@
-"""Standard output of the CLI: what a full disk or a closed pipe does to it.
+"""Standard output of the CLI: what a full disk, a closed pipe or a narrow encoding does to it.
 
 None of these is a bug in bqlint: a write that fails is one line on stderr and exit 2, a reader
-that closed the pipe ends the run quietly (as `cat` or `grep` do).
+that closed the pipe ends the run quietly (as `cat` or `grep` do), and a report is written
+whatever the stream's encoding can hold (machine formats as UTF-8, text with replacements).
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import io
 import os
 import signal
 import sys
 from collections.abc import Iterator
-from typing import NoReturn
+from typing import NoReturn, TextIO
 
 # Errors of a write to a stream (no file name: the stream was opened by the shell).
 _WRITE_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EBADF, errno.EPIPE})
+
+
+def replace_unencodable() -> None:
+    """Let text written to stdout replace what its encoding cannot hold (`?`), not raise."""
+    if isinstance(sys.stdout, io.TextIOWrapper) and sys.stdout.errors == "strict":
+        sys.stdout.reconfigure(errors="replace")
+
+
+def write_utf8(text: str, stream: TextIO) -> None:
+    """Write a machine-readable document (JSON, SARIF, XML, workflow commands) as UTF-8 bytes,
+    whatever the stream's encoding (`PYTHONIOENCODING=cp1252`): those formats are UTF-8."""
+    buffer = getattr(stream, "buffer", None)
+    if buffer is None:  # a stream without bytes underneath (a test's StringIO)
+        stream.write(text)
+        stream.flush()
+        return
+    stream.flush()  # what was written as text goes first
+    buffer.write(text.encode("utf-8"))
+    buffer.flush()
 
 
 @contextlib.contextmanager

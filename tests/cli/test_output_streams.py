@@ -96,3 +96,39 @@ def test_closed_pipe_ends_quietly_as_cat_does(wide: Path, args: list[str]) -> No
     finally:
         os.close(write)
     assert (result.returncode, result.stderr) == (-signal.SIGPIPE, b"")
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "latin-1"])
+@pytest.mark.parametrize("output_format", ["json", "sarif", "gitlab", "junit", "github"])
+def test_machine_formats_are_utf8_whatever_the_stdout_encoding(
+    wide: Path, encoding: str, output_format: str
+) -> None:
+    args = ["check", "--no-cache", "-q", "--output-format", output_format, "wide.py"]
+    result = bqlint(args, wide, subprocess.PIPE, PYTHONIOENCODING=encoding)
+    assert (result.returncode, result.stderr) == (1, b"")
+    utf8 = bqlint(args, wide, subprocess.PIPE, PYTHONIOENCODING="utf-8")
+    assert result.stdout == utf8.stdout
+    text = result.stdout.decode("utf-8")
+    if output_format == "junit":
+        xml.dom.minidom.parseString(result.stdout)
+    elif output_format == "github":
+        assert text.count("::error ") == 3
+    else:
+        json.loads(text)
+    assert "設備" in text
+
+
+@pytest.mark.parametrize("output_format", ["full", "concise"])
+def test_text_formats_replace_what_the_stdout_encoding_cannot_hold(wide: Path, output_format: str) -> None:
+    args = ["check", "--no-cache", "-q", "--output-format", output_format, "wide.py"]
+    result = bqlint(args, wide, subprocess.PIPE, PYTHONIOENCODING="cp1252")
+    assert (result.returncode, result.stderr) == (1, b"")
+    text = result.stdout.decode("cp1252")
+    assert "self.ñ" in text  # cp1252 has it
+    assert "設備" not in text and "??.??()" in text
+    if output_format == "concise":
+        assert text.splitlines() == [
+            "wide.py:11:9: BQL007 [*] cell field `self.ñ` is rebound in `??.??()`, outside construction",
+            "wide.py:12:9: BQL001 device field `self.x` is assigned in `??.??()`, outside construction",
+            "wide.py:16:13: BQL003 `self.???` is borrowed again while it is already mutably borrowed",
+        ]

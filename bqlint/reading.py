@@ -135,6 +135,10 @@ def stdin_source(text: str) -> DecodedSource | UnreadableSource:
             return decode_source(text.encode("utf-8", "surrogateescape"))
         except UnreadableSource as exc:
             return exc
+        except UnicodeEncodeError as exc:  # a lone surrogate from an editor: no file can hold it
+            row = text.count("\n", 0, exc.start) + 1
+            code = ord(text[exc.start])
+            return UnreadableSource(f"cannot decode this file: U+{code:04X} on line {row} is a lone surrogate")
     return DecodedSource(text)
 
 

@@ -11,9 +11,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
 from pygls.uris import from_fs_path, to_fs_path
 
 import bqlint
@@ -36,11 +40,22 @@ class Checked:
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
+class BqlintProtocol(LanguageServerProtocol):
+    """pygls's protocol, except that a change to a document that is not open (never opened,
+    or closed) is ignored, as LSP has the client send changes only between open and close."""
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams) -> Any:
+        if unquote(params.text_document.uri) not in self.workspace.text_documents:
+            return
+        yield from super().lsp_text_document__did_change(params)
+
+
 class BqlintServer(LanguageServer):
     """The server's state: the last result per document URI."""
 
     def __init__(self) -> None:
-        super().__init__("bqlint", bqlint.__version__)
+        super().__init__("bqlint", bqlint.__version__, protocol_cls=BqlintProtocol)
         self.results: dict[str, Checked] = {}
         self.utf16 = True  # LSP's default position encoding; UTF-32 when the client offers it
 
@@ -89,8 +104,9 @@ def create_server() -> BqlintServer:
 def publish(ls: BqlintServer, uri: str) -> None:
     """Check the document at `uri` and publish its diagnostics."""
     document = ls.workspace.get_text_document(uri)
-    path = to_fs_path(uri)
-    if path is None:
+    path = file_path(uri)
+    if path is None:  # not a file (`untitled:`, a folder): nothing to check, nothing to walk
+        ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
         return
     text = document.source
     try:
@@ -103,6 +119,15 @@ def publish(ls: BqlintServer, uri: str) -> None:
     ls.text_document_publish_diagnostics(
         types.PublishDiagnosticsParams(uri=uri, diagnostics=lsp, version=document.version)
     )
+
+
+def file_path(uri: str) -> Path | None:
+    """Return the file `uri` names, or None when it names no file: another scheme, or a
+    folder (`file:///`, which would make the whole file system the project)."""
+    path = to_fs_path(uri)
+    if path is None or not uri.startswith("file:") or path.endswith(("/", os.sep)) or os.path.isdir(path):
+        return None
+    return Path(path)
 
 
 def check_text(path: Path, text: str) -> list[Diagnostic]:

@@ -151,6 +151,63 @@ async def test_saved_callee_rechecks_open_caller(client: LanguageClient, tmp_pat
     assert [(d.code, d.range.start.line + 1) for d in found] == [("BQL002", 13)]
 
 
+def _change_notification(uri: str, text: str) -> types.DidChangeTextDocumentParams:
+    return types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+        content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+    )
+
+
+@pytest.mark.asyncio
+async def test_change_to_a_document_that_is_not_open_is_ignored(client: LanguageClient, tmp_path: Path) -> None:
+    # Blind crash2 #09: a change before didOpen or after didClose was "Error in server: KeyError".
+    path = tmp_path / "uart.py"
+    uri = path.as_uri()
+    client.text_document_did_change(_change_notification(uri, "import bql\n"))
+    assert [d.code for d in await _open(client, path, CLASSIC)] == ["BQL003", "BQL007"]
+    client.text_document_did_close(types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri=uri)))
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    client.text_document_did_change(_change_notification(uri, "import bql\n"))
+    # Notifications are handled in order: once this one is published, the change was handled.
+    assert await _open(client, tmp_path / "other.py", "x = 1\n") == []
+    assert list(client.diagnostics[uri]) == []
+    assert client.messages == []
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("uri", ["file:///", "untitled:Untitled-1"])
+async def test_uri_that_names_no_file_is_checked_as_nothing(
+    client: LanguageClient, tmp_path: Path, uri: str
+) -> None:
+    # `file:///` was checked as a file named "/" after walking the whole file system.
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(types.TextDocumentItem(uri=uri, language_id="python", version=1, text=CLASSIC))
+    )
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    assert list(client.diagnostics[uri]) == []
+    assert client.messages == []
+
+
+@pytest.mark.asyncio
+async def test_lone_surrogate_in_the_text_is_bql998_not_an_error(client: LanguageClient, tmp_path: Path) -> None:
+    # Valid JSON ("\ud800") that no file can hold: reported as a file Python cannot decode.
+    found = await _open_text(client, tmp_path / "odd.py", "import bql\nx = '\ud800'\n")
+    assert [(d.code, d.range.start.line, d.message) for d in found] == [
+        ("BQL998", 0, "cannot decode this file: U+D800 on line 2 is a lone surrogate")
+    ]
+    assert client.messages == []
+
+
+async def _open_text(client: LanguageClient, path: Path, text: str) -> list[types.Diagnostic]:
+    """Open `path` with `text` as its unsaved content (nothing written to disk)."""
+    uri = path.as_uri()
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text))
+    )
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    return list(client.diagnostics[uri])
+
+
 def test_columns_count_utf16_code_units_unless_the_client_offers_utf32() -> None:
     from bqlint.diagnostics import Position
     from bqlint.server import BqlintServer, _position

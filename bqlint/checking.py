@@ -72,7 +72,7 @@ def run_check(configs: Configurations, options: CheckOptions) -> int:
     verbose.governance(configs, [*found.files, *([stdin[0]] if stdin else [])], found.ignored)
     if stdin is not None and options.force_exclude and configs.is_excluded(stdin[0]):
         if options.fix:
-            click.echo(stdin[1], nl=False)
+            write_utf8(stdin[1], sys.stdout)
         return 0
     if not found.files and stdin is None:
         if not options.quiet:
@@ -171,7 +171,7 @@ def _print_report(
         text = render(options.output_format, report, render_options)
     to_stderr = options.fix and stdin is not None
     if to_stderr:
-        click.echo(stdin[1] if stdin else "", nl=False)
+        write_utf8(stdin[1] if stdin else "", sys.stdout)
     if options.output_file is not None:
         try:
             # As ruff does: the folders of the report are made (a CI step names `reports/x.json`).

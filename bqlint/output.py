@@ -27,15 +27,17 @@ def replace_unencodable() -> None:
 
 
 def write_utf8(text: str, stream: TextIO) -> None:
-    """Write a machine-readable document (JSON, SARIF, XML, workflow commands) as UTF-8 bytes,
-    whatever the stream's encoding (`PYTHONIOENCODING=cp1252`): those formats are UTF-8."""
+    """Write a machine-readable document (JSON, SARIF, XML, workflow commands) or source code
+    fixed through stdin as UTF-8 bytes, whatever the stream's encoding (`PYTHONIOENCODING=cp1252`):
+    those formats are UTF-8, and code must not lose a character. Bytes that were not UTF-8 in
+    a file name or in stdin (kept as lone surrogates) are written back as they came."""
     buffer = getattr(stream, "buffer", None)
     if buffer is None:  # a stream without bytes underneath (a test's StringIO)
         stream.write(text)
         stream.flush()
         return
     stream.flush()  # what was written as text goes first
-    buffer.write(text.encode("utf-8"))
+    buffer.write(text.encode("utf-8", "surrogateescape"))
     buffer.flush()
 
 

@@ -132,3 +132,18 @@ def test_text_formats_replace_what_the_stdout_encoding_cannot_hold(wide: Path, o
             "wide.py:12:9: BQL001 device field `self.x` is assigned in `??.??()`, outside construction",
             "wide.py:16:13: BQL003 `self.???` is borrowed again while it is already mutably borrowed",
         ]
+
+
+def test_source_fixed_through_stdin_keeps_every_character(wide: Path) -> None:
+    args = ["check", "--no-cache", "-q", "--fix", "--stdin-filename", "wide.py"]
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONIOENCODING"}
+    result = subprocess.run(
+        [sys.executable, "-m", "bqlint", *args],
+        cwd=wide,
+        input=WIDE.encode("utf-8"),
+        capture_output=True,
+        env={**environment, "PYTHONIOENCODING": "cp1252"},
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert result.stdout.decode("utf-8") == WIDE.replace("self.ñ = 3", "self.ñ.set(3)")

@@ -198,6 +198,7 @@ def _analyse_groups(
         todo,
         pool,
         lambda g: progress.advance(len(groups[g])),
+        lambda g: GroupResult(internal_errors=[(modules[i].source.path, _WORKER_DIED) for i in groups[g]]),
     )
     for g, result in fresh.items():
         found[g] = result
@@ -207,6 +208,7 @@ def _analyse_groups(
 
 
 _PARALLEL_ANALYSIS = 8  # modules; fewer are analysed in process
+_WORKER_DIED = "the worker process checking it died (killed, or out of memory)"
 
 
 def analyse_group(members: list[ModuleInfo], facts: list[FileFacts], settings: Settings) -> GroupResult:

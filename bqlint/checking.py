@@ -83,7 +83,11 @@ def run_check(configs: Configurations, options: CheckOptions) -> int:
             # JUnit case), not an empty stream it cannot parse.
             _print_report(engine.Report([]), options, None, _render_options(options, configs.root, 0))
         return 0
-    base = configs.for_directory(configs.default_root)
+    # The cache of the default root's configuration, or of the first checked file's when
+    # that one cannot be loaded and governs no checked file (then only a warning says so).
+    base = configs.for_context(configs.default_root) or configs.for_path(
+        found.files[0] if found.files else stdin[0] if stdin else configs.default_root
+    )
     directory = cache_directory(base)
     cache = None if options.no_cache or not may_hold_cache(directory, base) else Cache(directory, base.root)
 

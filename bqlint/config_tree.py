@@ -131,8 +131,11 @@ class Configurations:
 
     @property
     def root(self) -> Path:
-        """The project root of the run: where the configuration of the default root lives."""
-        return self.for_directory(self.default_root).root
+        """The project root of the run: where the configuration of the default root lives
+        (the default root itself when that configuration cannot be loaded: it is an error
+        only where it governs a checked file)."""
+        base = self.for_context(self.default_root)
+        return self.default_root if base is None else base.root
 
     def for_path(self, path: Path) -> Settings:
         """Return the settings that govern `path` (a folder's own configuration governs it)."""

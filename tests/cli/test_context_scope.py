@@ -13,6 +13,7 @@ from pathlib import Path
 from bqlint import discovery
 from bqlint.cache import DIRECTORY_NAME, may_hold_cache
 from bqlint.config import Settings
+from tests.cli.test_subset_runs import CALLEE_RELEASING, CALLER, OWN_FINDING
 
 BAD = "[tool.bqlint]\ncache-dir = 3\n"
 
@@ -75,3 +76,23 @@ def test_no_default_cache_is_written_into_the_filesystem_root():
     top = Path("/")
     assert not may_hold_cache(top / DIRECTORY_NAME, Settings(root=top))
     assert may_hold_cache(Path("/tmp/proj") / DIRECTORY_NAME, Settings(root=Path("/tmp/proj")))
+
+
+def test_a_broken_config_of_the_working_directory_that_governs_no_given_file_is_a_warning(project, invoke):
+    root = project({"pyproject.toml": BAD, "sub/pyproject.toml": "[tool.bqlint]\n", "sub/dev.py": OWN_FINDING})
+    result = invoke("check", "--output-format", "concise", "sub/dev.py")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[0].startswith("sub/dev.py:10:9: BQL007 ")
+    assert result.stderr.count(f"{root / 'pyproject.toml'}: key `cache-dir` must be") == 1
+    assert (root / "sub" / DIRECTORY_NAME).is_dir()  # the checked file's configuration's cache
+    assert invoke("check", ".").exit_code == 2
+
+
+def test_without_config_a_callees_subset_run_in_a_git_repository_reports_its_callers_finding(project, invoke):
+    root = project({"dev/dma.py": CALLER, "hostio.py": CALLEE_RELEASING})
+    (root / ".git").mkdir()
+    result = invoke("check", "--no-cache", "--output-format", "concise", "hostio.py")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[0] == (
+        "dev/dma.py:19:13: BQL002 `self.regs` is still borrowed where `flush()` may release the BQL"
+    )

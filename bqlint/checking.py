@@ -197,6 +197,8 @@ def _warn_unchecked(report: engine.Report) -> None:
     """Say on stderr which files were not analysed, and which met an internal error."""
     for path, reason in report.not_analysed:
         click.echo(f"warning: {path}: could not be analysed ({reason}); Python accepts it", err=True)
+    for path, reason in report.skipped:
+        click.echo(f"warning: {path}: {reason}", err=True)
     for path, error in report.internal_errors:
         click.echo(f"error: internal error while checking {path}: {error}", err=True)
         click.echo(

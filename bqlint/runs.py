@@ -101,6 +101,7 @@ def check_files(
         merged.files_checked += report.files_checked
         merged.not_analysed.extend(item for item in report.not_analysed if owner.get(item[0]) == g)
         merged.internal_errors.extend(item for item in report.internal_errors if owner.get(item[0]) == g)
+        merged.skipped.extend(item for item in report.skipped if owner.get(item[0]) == g)
     _rename(merged, given_names(found.files))
     merged.diagnostics.sort(key=Diagnostic.sort_key)
     return merged
@@ -129,6 +130,7 @@ def _rename(report: engine.Report, names: dict[Path, Path]) -> None:
     report.sources = {names.get(path, path): text for path, text in report.sources.items()}
     report.not_analysed = [(names.get(path, path), why) for path, why in report.not_analysed]
     report.internal_errors = [(names.get(path, path), why) for path, why in report.internal_errors]
+    report.skipped = [(names.get(path, path), why) for path, why in report.skipped]
     report.analysed_paths = {name: resolved for resolved, name in names.items()}
 
 

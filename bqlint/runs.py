@@ -10,6 +10,7 @@ with one configuration is one run.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -26,12 +27,21 @@ from bqlint.progress import Progress
 from bqlint.reading import safe_resolve
 
 
-def group_files(configs: Configurations, files: list[Path]) -> list[tuple[Settings, list[Path]]]:
-    """Return the files by governing configuration (one Settings object per file), in order."""
+def group_files(
+    configs: Configurations, files: list[Path], context: Sequence[Path] = ()
+) -> list[tuple[Settings, list[Path]]]:
+    """Return the files by governing configuration (one Settings object per file), in order.
+
+    A context file whose configuration cannot be loaded is left out (discovery already
+    leaves it out and says why); a given file's broken configuration is an error."""
     groups: dict[int, tuple[Settings, list[Path]]] = {}
     for path in files:
         settings = configs.for_path(path)
         groups.setdefault(id(settings), (settings, []))[1].append(path)
+    for path in context:
+        found = configs.for_context(Path(os.path.abspath(path)).parent)
+        if found is not None:
+            groups.setdefault(id(found), (found, []))[1].append(path)
     return list(groups.values())
 
 
@@ -58,7 +68,7 @@ def check_files(
         stdin = (safe_resolve(stdin[0]), stdin[1])
         given.add(stdin[0])
     owner: dict[Path, int] = {}
-    groups = group_files(configs, [*found.files, *found.context])
+    groups = group_files(configs, found.files, found.context)
     for g, (_, paths) in enumerate(groups):
         owner.update((safe_resolve(path), g) for path in paths)
     stdin_group = -1

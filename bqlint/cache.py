@@ -54,6 +54,14 @@ def cache_directory(settings: Settings) -> Path:
     return settings.root / DIRECTORY_NAME
 
 
+def may_hold_cache(directory: Path, settings: Settings) -> bool:
+    """Return whether a run may write its cache in `directory`: not the default one of a
+    project rooted at `/` (a file there checked with no configuration file), whose cache would
+    land in the filesystem root."""
+    root = settings.root
+    return directory != root / DIRECTORY_NAME or root.parent != root
+
+
 def is_cache_directory(directory: Path) -> bool:
     """Return whether `directory` was made by bqlint (so `clean` may remove it)."""
     try:

@@ -15,7 +15,7 @@ import click
 
 from bqlint import engine
 from bqlint.baseline import filter_baseline, read_baseline, write_baseline
-from bqlint.cache import Cache, cache_directory
+from bqlint.cache import Cache, cache_directory, may_hold_cache
 from bqlint.config import ConfigError
 from bqlint.config_tree import Configurations
 from bqlint.discovery import discover
@@ -65,6 +65,8 @@ def run_check(configs: Configurations, options: CheckOptions) -> int:
         found = discover(
             options.paths, configs, force_exclude=options.force_exclude, stdin_name=options.stdin_filename
         )
+    for note in found.notes:
+        click.echo(f"warning: {note}", err=True)
     if options.show_files:
         for path in (*found.files, *([stdin[0]] if stdin else [])):
             click.echo(path)
@@ -82,8 +84,13 @@ def run_check(configs: Configurations, options: CheckOptions) -> int:
             # JUnit case), not an empty stream it cannot parse.
             _print_report(engine.Report([]), options, None, _render_options(options, configs.root, 0))
         return 0
-    base = configs.for_directory(configs.default_root)
-    cache = None if options.no_cache else Cache(cache_directory(base), base.root)
+    # The cache of the default root's configuration, or of the first checked file's when
+    # that one cannot be loaded and governs no checked file (then only a warning says so).
+    base = configs.for_context(configs.default_root) or configs.for_path(
+        found.files[0] if found.files else stdin[0] if stdin else configs.default_root
+    )
+    directory = cache_directory(base)
+    cache = None if options.no_cache or not may_hold_cache(directory, base) else Cache(directory, base.root)
 
     def check_now(stdin: tuple[Path, str] | None) -> engine.Report:
         report = check_files(
@@ -195,6 +202,8 @@ def _warn_unchecked(report: engine.Report) -> None:
         # On its own line, whatever the parser's message holds (a source line with a CR).
         reason = " ".join(reason.split())
         click.echo(f"warning: {path}: could not be analysed ({reason}); Python accepts it", err=True)
+    for path, reason in report.skipped:
+        click.echo(f"warning: {path}: {reason}", err=True)
     for path, error in report.internal_errors:
         click.echo(f"error: internal error while checking {path}: {error}", err=True)
         click.echo(

@@ -118,6 +118,11 @@ class Configurations:
         self._by_dir: dict[Path, Settings] = {}
         self._default: Settings | None = None
         self._fixed: Settings | None = None
+        # A configuration file that cannot be loaded, by file, and the folder it governs from.
+        self._errors: dict[Path, ConfigError] = {}
+        self._broken_under: dict[Path, Path] = {}
+        # Why files were left out of the context, once per broken configuration (for stderr).
+        self.unread_context: dict[Path, str] = {}
         if config_file is not None:
             if not config_file.is_file():
                 raise ConfigError(f"{config_file}: configuration file not found")
@@ -127,8 +132,11 @@ class Configurations:
 
     @property
     def root(self) -> Path:
-        """The project root of the run: where the configuration of the default root lives."""
-        return self.for_directory(self.default_root).root
+        """The project root of the run: where the configuration of the default root lives
+        (the default root itself when that configuration cannot be loaded: it is an error
+        only where it governs a checked file)."""
+        base = self.for_context(self.default_root)
+        return self.default_root if base is None else base.root
 
     def for_path(self, path: Path) -> Settings:
         """Return the settings that govern `path` (a folder's own configuration governs it)."""
@@ -150,7 +158,11 @@ class Configurations:
             walked.append(current)
             choice = config_in(current)
             if choice is not None:
-                found = self._settings_of(choice)
+                try:
+                    found = self._settings_of(choice)
+                except ConfigError:
+                    self._broken_under.update((folder, choice.path) for folder in walked)
+                    raise
                 break
             if current.parent == current:
                 found = self._defaults()
@@ -160,12 +172,36 @@ class Configurations:
             self._by_dir[folder] = found
         return found
 
+    def for_context(self, directory: Path) -> Settings | None:
+        """Return the settings of `directory` for files read only as context, or None when its
+        configuration cannot be loaded: as in ruff, only the configurations that govern the
+        checked files must be valid; why the files under a broken one are left out is kept
+        once in `unread_context`."""
+        try:
+            return self.for_directory(directory)
+        except ConfigError as error:
+            config = self._broken_under.get(directory)
+            if config is None:
+                raise  # not a configuration of this folder (cannot happen): never hidden
+            if config not in self.unread_context:
+                self.unread_context[config] = (
+                    f"{error}; the files under {config.parent} were not read as context"
+                )
+            return None
+
     def _settings_of(self, choice: ConfigChoice) -> Settings:
         settings = self._by_file.get(choice.path)
         if settings is None:
+            error = self._errors.get(choice.path)
+            if error is not None:
+                raise error
             if choice.note is not None:
                 self.notes.append(choice.note)
-            settings = self._by_file[choice.path] = load_config(choice.path, self.overrides)
+            try:
+                settings = self._by_file[choice.path] = load_config(choice.path, self.overrides)
+            except ConfigError as failed:
+                self._errors[choice.path] = failed
+                raise
         return settings
 
     def _defaults(self) -> Settings:
@@ -180,3 +216,10 @@ class Configurations:
         if excluded:
             self.excluded.append(path)
         return excluded
+
+    def is_unread_context(self, path: Path, *, is_dir: bool = False, base: Path | None = None) -> bool:
+        """Return whether the context walk leaves `path` out: excluded by the settings of its
+        folder, or governed by a configuration that cannot be loaded (`for_context`)."""
+        if self._fixed is None and self.for_context(Path(os.path.abspath(path)).parent) is None:
+            return True
+        return self.is_excluded(path, is_dir=is_dir, base=base)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pathspec
 
 from bqlint.config import ExcludeRules
-from bqlint.config_tree import config_in
+from bqlint.config_tree import Configurations, config_in
 from bqlint.paths import forget as forget_folders
 from bqlint.paths import is_folder
 
@@ -31,6 +31,15 @@ class Discovered:
     named: list[Path] = field(default_factory=list)
     # What a .gitignore kept out of the walk (for -v).
     ignored: list[Path] = field(default_factory=list)
+    # Why some project files were not read as context (for stderr, once each).
+    notes: list[str] = field(default_factory=list)
+
+
+# Without a configuration file or a git root, the project is only guessed (the package tree
+# of the file's folder): read at most this many files of it as context, so that a file in
+# `/`, `/tmp` or a home folder never turns into a walk of everything below it. The first
+# files in walk order are read (the same ones in every run); README "Configuration".
+GUESSED_CONTEXT_LIMIT = 1000
 
 
 def find_git_root(start: Path) -> Path | None:
@@ -60,9 +69,13 @@ def find_context_root(start: Path) -> Path:
     That is its project root (`find_project_root`), or the outermost folder above it that
     holds a bqlint configuration: a sub-folder's own configuration nests inside the project
     (SPEC §3.2, as in ruff), it does not cut the folder off from it. Not above the git root.
+    With no configuration file at all, the git root is the project (a `.git` marks a
+    project root, as `pyproject.toml` does); else the package tree of the file's folder.
     """
     root = find_project_root(start)
     git_root = find_git_root(root)
+    if git_root is not None and not _has_config(root):
+        return git_root  # no configuration file above: find_project_root found none
     for candidate in root.parents:
         if git_root is not None and candidate != git_root and git_root not in candidate.parents:
             break
@@ -73,16 +86,6 @@ def find_context_root(start: Path) -> Path:
 
 def _has_config(directory: Path) -> bool:
     return (directory / "pyproject.toml").is_file() or (directory / "bqlint.toml").is_file()
-
-
-def _in_package_tree(path: Path, top: Path) -> bool:
-    """Return whether `path` is a module of `top` itself or of a package (with __init__.py) under it."""
-    folder = path.parent
-    while folder != top:
-        if not (folder / "__init__.py").is_file() or folder.parent == folder:
-            return False
-        folder = folder.parent
-    return True
 
 
 class GitIgnores:
@@ -157,12 +160,18 @@ class GitIgnores:
 
 
 def _walk(
-    directory: Path, settings: ExcludeRules, ignores: GitIgnores, *, named: bool = False
+    directory: Path,
+    settings: ExcludeRules,
+    ignores: GitIgnores,
+    *,
+    named: bool = False,
+    packages_only: bool = False,
 ) -> Iterable[Path]:
     """Yield the `*.py` files below `directory` that are neither excluded nor git-ignored.
 
     A directory named on the command line that is itself excluded is still walked (unless
     --force-exclude): patterns are then matched relative to it, so only nested ones apply.
+    With `packages_only`, only folders holding `__init__.py` are entered.
     """
     base = directory if named and _is_skipped(directory, settings, ignores, is_dir=True) else None
     if named and base is not None:
@@ -174,6 +183,7 @@ def _walk(
             for name in dirnames
             if not settings.is_excluded(here / name, is_dir=True, base=base)
             and not ignores.is_ignored(here / name, is_dir=True)
+            and (not packages_only or (here / name / "__init__.py").is_file())
         )
         for name in sorted(filenames):
             path = here / name
@@ -227,15 +237,49 @@ def discover(
     if stdin_name is not None:
         named_files.append(Path(os.path.abspath(stdin_name)))
     context: set[Path] = set()
+    notes: list[str] = []
     if named_files:
-        roots = {find_context_root(path) for path in named_files}
-        for root in sorted(roots):
-            walked = _walk(root, settings, ignores)
-            if not _has_config(root):
-                # No project file: the project is the package tree, not every folder below it.
-                walked = (p for p in walked if _in_package_tree(p, root))
-            context.update(walked)
+        if isinstance(settings, Configurations):
+            for path in named_files:
+                settings.for_path(path)  # a broken configuration of a given file is an error
+        rules = _ContextRules(settings) if isinstance(settings, Configurations) else settings
+        for root in sorted({find_context_root(path) for path in named_files}):
+            context.update(_context_of(root, rules, ignores, notes))
         context -= files
         context -= set(named_files)
+    if isinstance(settings, Configurations):
+        notes += settings.unread_context.values()
     named = sorted({p for p in named_files if p in files})
-    return Discovered(sorted(files), sorted(context), named, sorted(set(ignores.ignored)))
+    return Discovered(sorted(files), sorted(context), named, sorted(set(ignores.ignored)), notes)
+
+
+def _context_of(root: Path, rules: ExcludeRules, ignores: GitIgnores, notes: list[str]) -> list[Path]:
+    """Return the files of the project at `root`; a guessed project (no configuration file,
+    no git root) is its package tree, read up to GUESSED_CONTEXT_LIMIT files."""
+    if _has_config(root) or (root / ".git").exists():
+        return list(_walk(root, rules, ignores))
+    found: list[Path] = []
+    for path in _walk(root, rules, ignores, packages_only=True):
+        if len(found) == GUESSED_CONTEXT_LIMIT:
+            notes.append(
+                f"{root}: no pyproject.toml, bqlint.toml or .git marks the project; only the first "
+                f"{GUESSED_CONTEXT_LIMIT} files of its package tree were read as context"
+            )
+            break
+        found.append(path)
+    return found
+
+
+class _ContextRules:
+    """The exclusion rules of a context walk: a file under a configuration that cannot be
+    loaded is left out (`Configurations.for_context`), not an error."""
+
+    def __init__(self, configs: Configurations) -> None:
+        self.configs = configs
+
+    @property
+    def root(self) -> Path:
+        return self.configs.root
+
+    def is_excluded(self, path: Path, *, is_dir: bool = False, base: Path | None = None) -> bool:
+        return self.configs.is_unread_context(path, is_dir=is_dir, base=base)

@@ -62,6 +62,8 @@ class Report:
     not_analysed: list[tuple[Path, str]] = field(default_factory=list)
     # Files whose analysis raised (a bug in bqlint): (path, `Type: message`); exit 2.
     internal_errors: list[tuple[Path, str]] = field(default_factory=list)
+    # Functions left unanalysed (past a bound, SPEC §3.1.2): (path, which and why).
+    skipped: list[tuple[Path, str]] = field(default_factory=list)
     # Files reported under the symlink they were given by: {that name: the file analysed}.
     analysed_paths: dict[Path, Path] = field(default_factory=dict)
 
@@ -73,6 +75,7 @@ class GroupResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     not_analysed: list[tuple[Path, str]] = field(default_factory=list)
     internal_errors: list[tuple[Path, str]] = field(default_factory=list)
+    skipped: list[tuple[Path, str]] = field(default_factory=list)
 
 
 @on_deep_stack
@@ -143,10 +146,12 @@ def run(
         report.diagnostics.extend(d for d in result.diagnostics if d.path in reported or _touches(d, judged))
         report.not_analysed.extend(item for item in result.not_analysed if item[0] in reported)
         report.internal_errors.extend(item for item in result.internal_errors if item[0] in reported)
+        report.skipped.extend(item for item in result.skipped if item[0] in reported)
     progress.finish()
     report.diagnostics.sort(key=Diagnostic.sort_key)
     report.not_analysed.sort()
     report.internal_errors.sort()
+    report.skipped.sort()
     texts = {m.source.path: m.source.text for m in modules}
     report.sources = {d.path: texts[d.path] for d in report.diagnostics if d.path in texts}
     return report
@@ -193,15 +198,17 @@ def _analyse_groups(
         todo,
         pool,
         lambda g: progress.advance(len(groups[g])),
+        lambda g: GroupResult(internal_errors=[(modules[i].source.path, _WORKER_DIED) for i in groups[g]]),
     )
     for g, result in fresh.items():
         found[g] = result
-        if cache is not None and not result.not_analysed and not result.internal_errors:
+        if cache is not None and not result.not_analysed and not result.internal_errors and not result.skipped:
             cache.put_results(keys[g], result.diagnostics)
     return [found[g] for g in range(len(groups))]
 
 
 _PARALLEL_ANALYSIS = 8  # modules; fewer are analysed in process
+_WORKER_DIED = "the worker process checking it died (killed, or out of memory)"
 
 
 def analyse_group(members: list[ModuleInfo], facts: list[FileFacts], settings: Settings) -> GroupResult:
@@ -235,13 +242,18 @@ def _analyse_group(
         if not is_runtime_module(fn.module.name) and fn.module.source.module is not None
     ]
     flows = _analyze_isolated(functions)
+    result = GroupResult()
+    for fn in functions:
+        if fn.not_analysed is not None:
+            name = f"{fn.cls.name}.{fn.name}" if fn.cls is not None else fn.name
+            why = f"`{name}()` was not analysed: {fn.not_analysed}; calls to it are assumed to do nothing"
+            result.skipped.append((fn.module.source.path, why))
     by_module: dict[int, list[FunctionFlow]] = {}
     for fn in functions:
         if id(fn) in flows:  # not when its module's analysis raised
             by_module.setdefault(id(fn.module), []).append(flows[id(fn)])
     # BQL100, BQL998 and BQL999 are reported by suppression, reading and parsing, not by a check.
     rules = [rule() for rule in all_rules() if rule.code not in ("BQL100", "BQL998", "BQL999")]
-    result = GroupResult()
     found: dict[int, list[Finding]] = {}
     for module in fresh:
         if module.source.internal_error is None and module.source.parse_error is None:

@@ -184,6 +184,38 @@ def add_noqa(text: str, diagnostics: Sequence[Diagnostic]) -> tuple[str, int]:
     return result, changed
 
 
+def add_noqa_by_row(text: str, diagnostics: Sequence[Diagnostic]) -> tuple[str, int, list[str]]:
+    """Return `text` with every noqa row's directive that keeps the file parsing, the rows
+    changed, and why each other row was refused ("row N: reason").
+
+    All rows at once first (one parse); when that result does not parse, row by row, so one
+    row that cannot hold a comment does not cost the file its other directives. Raises
+    NotAnalysed when the file itself does not parse.
+    """
+    try:
+        after, changed = add_noqa(text, diagnostics)
+        return after, changed, []
+    except NotAnalysed:
+        raise
+    except UnparsableFix:
+        pass
+    suppressions = parse_suppressions(text)
+    by_row: dict[int, list[Diagnostic]] = {}
+    for diagnostic in diagnostics:
+        by_row.setdefault(suppressions.noqa_row(diagnostic.span.start.row), []).append(diagnostic)
+    refused: list[str] = []
+    changed = 0
+    for row, found in sorted(by_row.items()):
+        try:
+            # A comment added to one row moves no other row: the rows stay valid.
+            text, rows = add_noqa(text, found)
+        except UnparsableFix as exc:
+            refused.append(f"row {row}: {exc}")
+            continue
+        changed += rows
+    return text, changed, refused
+
+
 def _merge_noqa(body: str, directives: list[Directive], codes: list[str]) -> str:
     """Return `body` with `codes` added to its first directive, or a new `# noqa` comment."""
     for directive in directives:

@@ -15,7 +15,7 @@ import click
 
 from bqlint import engine
 from bqlint.diagnostics import Diagnostic
-from bqlint.fixes import UnparsableFix, add_noqa, fix_text, is_applicable, unified_diff
+from bqlint.fixes import UnparsableFix, add_noqa_by_row, fix_text, is_applicable, unified_diff
 from bqlint.writing import NotWritten, write_if_unchanged
 
 if TYPE_CHECKING:
@@ -122,7 +122,8 @@ def _write(path: Path, before: str, after: str, outcome: str, analysed: Path | N
 
 
 def add_noqa_to_files(report: engine.Report, quiet: bool = False) -> int:
-    """Add `# noqa: CODE` to every row with a finding; return 2 if a file could not be written."""
+    """Add `# noqa: CODE` to every row with a finding; return 2 if a file could not be written
+    or a row could not be given its directive (the file's other rows still are)."""
     added = 0
     unwritten = False
     for path, diagnostics in _by_path(report.diagnostics).items():
@@ -132,10 +133,15 @@ def add_noqa_to_files(report: engine.Report, quiet: bool = False) -> int:
         if not wanted or before is None or any(d.code in NOT_ANALYSED_CODES for d in diagnostics):
             continue
         try:
-            after, rows = add_noqa(before, wanted)
+            after, rows, refused = add_noqa_by_row(before, wanted)
         except UnparsableFix as exc:
             click.echo(f"error: not adding noqa to {path}: {exc}; the file is left unchanged", err=True)
+            unwritten = True
             continue
+        for why in refused:
+            # README exit codes: a file that could not be given its directives is exit 2.
+            click.echo(f"error: not adding noqa to {path}, {why}", err=True)
+            unwritten = True
         if rows:
             if _write(path, before, after, "noqa not added", report.analysed_paths.get(path)):
                 added += rows

@@ -29,10 +29,14 @@ def run_indexed(
     order: Sequence[int],
     jobs: int,
     done: Callable[[int], None] = lambda index: None,
+    lost: Callable[[int], T] | None = None,
 ) -> dict[int, T]:
     """Return {i: task(i)} for i in `order` (biggest first is best), over `jobs` processes.
 
-    `done(i)` is called in this process as each piece finishes (for the progress bar).
+    `done(i)` is called in this process as each piece finishes (for the progress bar). When
+    a worker dies (killed, out of memory), the pieces not finished are run again one per
+    fresh worker, so that only the piece that kills its worker is lost: `lost(i)` stands
+    for it (without `lost`, the run fails).
     """
     global _TASK
     results: dict[int, T] = {}
@@ -43,21 +47,42 @@ def run_indexed(
         return results
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
 
     _TASK = task
     try:
         # A pool of futures, not multiprocessing.Pool: a worker killed by the system (out of
         # memory) fails the run with BrokenProcessPool instead of hanging it.
         context = mp.get_context("fork")
-        with ProcessPoolExecutor(min(jobs, len(order)), mp_context=context) as pool:
-            futures = [pool.submit(_call, index) for index in order]
-            for future in as_completed(futures):
-                index, result = future.result()
-                results[index] = result
+        try:
+            with ProcessPoolExecutor(min(jobs, len(order)), mp_context=context) as pool:
+                futures = [pool.submit(_call, index) for index in order]
+                for future in as_completed(futures):
+                    index, result = future.result()
+                    results[index] = result
+                    done(index)
+        except BrokenProcessPool:
+            for index in [i for i in order if i not in results]:
+                results[index] = _alone(index, context, lost)
                 done(index)
     finally:
         _TASK = None
     return results
+
+
+def _alone(index: int, context: Any, lost: Callable[[int], T] | None) -> T:
+    """Run piece `index` in a worker of its own; `lost(index)` if that worker dies too."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        with ProcessPoolExecutor(1, mp_context=context) as pool:
+            result: T = pool.submit(_call, index).result()[1]
+            return result
+    except BrokenProcessPool:
+        if lost is None:
+            raise
+        return lost(index)
 
 
 def _call(index: int) -> tuple[int, Any]:

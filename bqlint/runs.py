@@ -10,6 +10,7 @@ with one configuration is one run.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -26,12 +27,21 @@ from bqlint.progress import Progress
 from bqlint.reading import safe_resolve
 
 
-def group_files(configs: Configurations, files: list[Path]) -> list[tuple[Settings, list[Path]]]:
-    """Return the files by governing configuration (one Settings object per file), in order."""
+def group_files(
+    configs: Configurations, files: list[Path], context: Sequence[Path] = ()
+) -> list[tuple[Settings, list[Path]]]:
+    """Return the files by governing configuration (one Settings object per file), in order.
+
+    A context file whose configuration cannot be loaded is left out (discovery already
+    leaves it out and says why); a given file's broken configuration is an error."""
     groups: dict[int, tuple[Settings, list[Path]]] = {}
     for path in files:
         settings = configs.for_path(path)
         groups.setdefault(id(settings), (settings, []))[1].append(path)
+    for path in context:
+        found = configs.for_context(Path(os.path.abspath(path)).parent)
+        if found is not None:
+            groups.setdefault(id(found), (found, []))[1].append(path)
     return list(groups.values())
 
 
@@ -58,7 +68,7 @@ def check_files(
         stdin = (safe_resolve(stdin[0]), stdin[1])
         given.add(stdin[0])
     owner: dict[Path, int] = {}
-    groups = group_files(configs, [*found.files, *found.context])
+    groups = group_files(configs, found.files, found.context)
     for g, (_, paths) in enumerate(groups):
         owner.update((safe_resolve(path), g) for path in paths)
     stdin_group = -1
@@ -91,6 +101,7 @@ def check_files(
         merged.files_checked += report.files_checked
         merged.not_analysed.extend(item for item in report.not_analysed if owner.get(item[0]) == g)
         merged.internal_errors.extend(item for item in report.internal_errors if owner.get(item[0]) == g)
+        merged.skipped.extend(item for item in report.skipped if owner.get(item[0]) == g)
     _rename(merged, given_names(found.files))
     merged.diagnostics.sort(key=Diagnostic.sort_key)
     # One warning and one count per file, whichever runs met it (a file is never two files).
@@ -122,6 +133,7 @@ def _rename(report: engine.Report, names: dict[Path, Path]) -> None:
     report.sources = {names.get(path, path): text for path, text in report.sources.items()}
     report.not_analysed = [(names.get(path, path), why) for path, why in report.not_analysed]
     report.internal_errors = [(names.get(path, path), why) for path, why in report.internal_errors]
+    report.skipped = [(names.get(path, path), why) for path, why in report.skipped]
     report.analysed_paths = {name: resolved for resolved, name in names.items()}
 
 

@@ -21,7 +21,7 @@ from pygls.protocol.language_server import lsp_method
 from pygls.uris import from_fs_path, to_fs_path
 
 import bqlint
-from bqlint.cache import Cache, cache_directory
+from bqlint.cache import Cache, cache_directory, may_hold_cache
 from bqlint.config import ConfigError
 from bqlint.config_tree import Configurations
 from bqlint.diagnostics import Diagnostic, Position
@@ -139,10 +139,12 @@ def check_text(path: Path, text: str) -> list[Diagnostic]:
         return []
     found = discover([], configs, stdin_name=absolute)
     # The project's unchanged files come from the cache the CLI shares (keyed by content).
-    cache = Cache(cache_directory(settings), settings.root)
+    directory = cache_directory(settings)
+    cache = Cache(directory, settings.root) if may_hold_cache(directory, settings) else None
     # As the CLI does: each context file is analysed under its own configuration.
     report = check_files(configs, found, (absolute, text), cache=cache)
-    cache.flush()
+    if cache is not None:
+        cache.flush()
     return report.diagnostics
 
 

@@ -68,11 +68,17 @@ class Suppressions:
 
     by_row: dict[int, list[Directive]] = field(default_factory=dict)
     file_directives: list[Directive] = field(default_factory=list)
-    # Rows inside a multi-line string map to the string's last row (as ruff's noqa_row).
+    # Rows inside a multi-line string map to the string's last row, and a row ending in a
+    # backslash continuation to the row after the continuation, where a comment is legal
+    # (as ruff's noqa_row; a parenthesised statement keeps each row: a comment fits on each).
     row_map: dict[int, int] = field(default_factory=dict)
 
     def noqa_row(self, row: int) -> int:
-        return self.row_map.get(row, row)
+        # A string may end on a continued row, and a continuation may end inside a string;
+        # each step goes to a later row, so this ends.
+        while row in self.row_map:
+            row = self.row_map[row]
+        return row
 
 
 def _split_codes(raw: str) -> tuple[str, ...]:
@@ -152,9 +158,16 @@ def parse_suppressions(text: str) -> Suppressions:
     fstring_rows: list[int] = []
     # Rows end where Python's end (a lone \r too), each fed with "\n" so tokenize agrees.
     readline = iter([line + "\n" for line in lines]).__next__
+    # The row the previous token ended on, unless it ended a line (NEWLINE, NL): a token that
+    # starts on a later row follows a backslash continuation (tokenize emits nothing for it).
+    continued_from: int | None = None
     try:
         for token in tokenize.generate_tokens(readline):
             kind, string, (row, col), (end_row, _), _ = token
+            if continued_from is not None and row > continued_from and not fstring_rows:
+                for inner in range(continued_from, row):
+                    result.row_map[inner] = row
+            continued_from = None if kind in (tokenize.NEWLINE, tokenize.NL) else end_row
             header.see(kind)
             in_header = header.open
             if kind == tokenize.COMMENT:

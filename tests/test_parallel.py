@@ -48,3 +48,35 @@ def test_a_killed_worker_fails_the_run_instead_of_hanging_it():
 def test_one_job_runs_in_this_process():
     pid = os.getpid()
     assert run_indexed(lambda i: os.getpid() == pid, [0, 1], 1) == {0: True, 1: True}
+
+
+def test_only_the_piece_that_kills_its_worker_is_lost():
+    def killed(i: int) -> int:
+        if i == 2:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return i
+
+    assert run_indexed(killed, [0, 1, 2, 3, 4], 2, lost=lambda i: -1) == {0: 0, 1: 1, 2: -1, 3: 3, 4: 4}
+
+
+def test_a_group_whose_worker_dies_is_an_internal_error_of_its_files_only(tmp_path, monkeypatch):
+    from bqlint import engine
+    from bqlint.config import Settings
+
+    device = "import bql\n\n\nclass D{n}(bql.Device):\n    def m(self) -> None:\n        self.x = 1\n"
+    for n in range(12):
+        (tmp_path / f"d{n}.py").write_text(device.format(n=n))
+    real = engine.analyse_group
+
+    def dies_on_d3(members, facts, settings):
+        if any(m.source.path.name == "d3.py" for m in members):
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(members, facts, settings)
+
+    monkeypatch.setattr(engine, "analyse_group", dies_on_d3)
+    monkeypatch.setattr(engine, "_PARALLEL_ANALYSIS", 2)
+    files = sorted(tmp_path.glob("*.py"))
+    report = engine.run(Settings(root=tmp_path), files, jobs=2, cache=None)
+    assert [p.name for p, _ in report.internal_errors] == ["d3.py"]
+    assert "died" in report.internal_errors[0][1]
+    assert sorted({d.path.name for d in report.diagnostics}) == sorted(f"d{n}.py" for n in range(12) if n != 3)

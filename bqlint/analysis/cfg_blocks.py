@@ -69,12 +69,28 @@ class FinallyFrame:
 Frame = Union[LoopFrame, WithFrame, TryFrame, FinallyFrame]
 
 
+class CFGTooLarge(Exception):
+    """A function whose CFG would exceed its block budget (SPEC §3.1.2: termination, always).
+
+    Each path out of a `try` runs its own copy of the `finally` body, so nesting `try` in
+    `finally` doubles the graph at every level. Past the budget the function is not
+    analysed (and says so); a bound reached is never a finding.
+    """
+
+
+# Blocks allowed per node of the function's body, and at least: far above what any shape
+# but nested `finally` bodies builds (about 3 per statement).
+BLOCKS_PER_NODE = 20
+MIN_BLOCK_BUDGET = 50_000
+
+
 class BlockBuilder:
     """Start and link the blocks of `scope.fn`'s CFG; statements are built by subclasses."""
 
     def __init__(self, scope: FunctionScope) -> None:
         self.scope = scope
         self.blocks: list[Block] = []
+        self.budget = max(MIN_BLOCK_BUDGET, BLOCKS_PER_NODE * len(scope.fn.body_nodes()))
         self.entry = self.new()
         self.exit = self.new()
         self.cur = self.entry
@@ -98,6 +114,8 @@ class BlockBuilder:
     def new(self) -> Block:
         block = Block([], [])
         self.blocks.append(block)
+        if len(self.blocks) > self.budget:
+            raise CFGTooLarge(f"its control flow needs more than {self.budget:,} blocks")
         return block
 
     def link(self, a: Block, b: Block) -> None:

@@ -37,6 +37,7 @@ from bqlint.analysis.events import (
 from bqlint.analysis.flow_order import guards_read_later as _guards_read_later
 from bqlint.analysis.flow_order import FlowPlan
 from bqlint.analysis.flow_state import HELD, INHERIT, Lock, State, entry_lock, with_changes
+from bqlint.analysis.flow_state import first_release
 from bqlint.analysis.flow_state import forget_released as _forget_released
 from bqlint.analysis.key_mapping import map_key, prefixed
 from bqlint.analysis.param_release import apply_param_writes, released_by_callees, released_params
@@ -91,6 +92,7 @@ class Analyzer:
         self.order: dict[int, int] = self.plan.release_order
         self.result = FunctionFlow(fn)
         self._seen: set[tuple[str, int]] = set()
+        self._event_ranks: dict[int, int] | None = None
         self.recording = False
 
     def run(self) -> FunctionFlow:
@@ -164,6 +166,21 @@ class Analyzer:
     def link(self, node: cst.CSTNode, label: str) -> Link:
         return Link(node, self.module, label)
 
+    def rank_of(self, site: Link | None) -> int:
+        """Return the place of `site`'s event in the CFG (blocks in order of creation), which
+        orders releases of one borrow the same way on every run."""
+        if site is None:
+            return 0
+        ranks = self._event_ranks
+        if ranks is None:
+            ranks = self._event_ranks = {}
+            for block in self.cfg.blocks:
+                for event in block.events:
+                    node = getattr(event, "node", None)
+                    if node is not None:
+                        ranks.setdefault(id(node), len(ranks))
+        return ranks.get(id(site.node), len(ranks))
+
     # ---- transfer --------------------------------------------------------------------
     def step(self, event: Event, state: State) -> State:
         """Return the state after `event` (one transfer function per event type)."""
@@ -232,7 +249,7 @@ class Analyzer:
     def _guard_use(self, event: GuardUse, state: State) -> State:
         ends = dict(state.released).get(event.name) if state.released else None
         if ends:
-            bid, site = min(ends, key=lambda pair: (pair[0], pair[1] is None))
+            ((bid, _, site),) = ends
             self.report(Hazard("BQL005", event.node, self.borrows.get(bid), (site,) if site else (), "use"))
         return state
 
@@ -272,7 +289,8 @@ class Analyzer:
                     bound[name] = held - bids
                 else:
                     del bound[name]  # same as bound to nothing, and keeps the state small
-                released[name] = released.get(name, frozenset()) | {(b, site) for b in held & bids}
+                rank = self.rank_of(site)
+                released[name] = first_release(released.get(name, frozenset()) | {(b, rank, site) for b in held & bids})
         return with_changes(
             state, live=state.live - bids, bound=tuple(bound.items()), released=tuple(released.items())
         )

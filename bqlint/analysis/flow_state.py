@@ -35,8 +35,11 @@ HELD = Lock(False, True)
 class State:
     live: frozenset[int]
     bound: tuple[tuple[str, frozenset[int]], ...]
-    # name -> {(borrow id, where it was released or None at the end of a `with`)}
-    released: tuple[tuple[str, frozenset[tuple[int, Link | None]]], ...]
+    # name -> {(borrow id, rank of the release event, where it was released or None at the end
+    # of a `with`)}: only the
+    # release a use after it reports (the first borrow's, `first_release`), so that a name
+    # released on many paths costs one entry, not one per path
+    released: tuple[tuple[str, frozenset[tuple[int, int, Link | None]]], ...]
     lock: Lock
     saved: tuple[tuple[int, Lock], ...] = ()
     # Live borrows of a cell named by a local that has been rebound since (`for bank in banks:`
@@ -49,7 +52,7 @@ class State:
         return State(
             self.live | other.live,
             _merge(self.bound, other.bound),
-            _merge(self.released, other.released),
+            _merge_released(self.released, other.released),
             self.lock.join(other.lock),
             _merge_locks(self.saved, other.saved),
             stale,
@@ -61,7 +64,7 @@ def with_changes(
     *,
     live: frozenset[int] | None = None,
     bound: tuple[tuple[str, frozenset[int]], ...] | None = None,
-    released: tuple[tuple[str, frozenset[tuple[int, Link | None]]], ...] | None = None,
+    released: tuple[tuple[str, frozenset[tuple[int, int, Link | None]]], ...] | None = None,
     lock: Lock | None = None,
     saved: tuple[tuple[int, Lock], ...] | None = None,
     stale: frozenset[int] | None = None,
@@ -83,6 +86,21 @@ def _merge(a: tuple, b: tuple) -> tuple:  # type: ignore[type-arg]
     for key, value in b:
         out[key] = out[key] | value if key in out else value
     return tuple(sorted(out.items(), key=lambda kv: str(kv[0])))
+
+
+def _merge_released(a: tuple, b: tuple) -> tuple:  # type: ignore[type-arg]
+    out = dict(a)
+    for key, value in b:
+        out[key] = first_release(out[key] | value) if key in out else value
+    return tuple(sorted(out.items(), key=lambda kv: str(kv[0])))
+
+
+def first_release(ends: frozenset[tuple[int, int, Link | None]]) -> frozenset[tuple[int, int, Link | None]]:
+    """Keep the one release a use after it reports: the first borrow's, an explicit release
+    before the end of a `with`, the first in the CFG."""
+    if len(ends) <= 1:
+        return ends
+    return frozenset({min(ends, key=lambda end: (end[0], end[2] is None, end[1]))})
 
 
 def _merge_locks(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import deque
 
 from bqlint.analysis.cfg import CFG, CFGBuilder
+from bqlint.analysis.cfg_blocks import Block, CFGTooLarge
 from bqlint.analysis.events import Call
 from bqlint.analysis.flow import Analyzer, FunctionFlow
 from bqlint.analysis.scope import FunctionScope
@@ -18,8 +19,15 @@ from bqlint.model.mutations import self_mutations
 
 
 def build_cfg(fn: FunctionInfo) -> CFG:
-    """Return the CFG of one function, with its events."""
-    return CFGBuilder(FunctionScope(fn)).build()
+    """Return the CFG of one function, with its events; past its block budget, a CFG with no
+    events (the function is assumed to do nothing) and `fn.not_analysed` says why."""
+    try:
+        return CFGBuilder(FunctionScope(fn)).build()
+    except CFGTooLarge as exc:
+        fn.not_analysed = str(exc)
+        entry, exit_ = Block([], []), Block([], [])
+        entry.succ.append(exit_)
+        return CFG(entry, exit_, [entry, exit_])
 
 
 def analyze_project(functions: list[FunctionInfo], cfgs: dict[int, CFG] | None = None) -> dict[int, FunctionFlow]:

@@ -36,6 +36,8 @@ class FunctionInfo:
     thread_starts: list[tuple[cst.CSTNode, ModuleInfo]] = field(default_factory=list)
     _decorators: list[tuple[str, cst.Decorator]] | None = None
     _body_nodes: list[cst.CSTNode] | None = None
+    # Why the function was not analysed (its CFG past its budget), else None.
+    not_analysed: str | None = None
 
     def qnames(self) -> tuple[str, ...]:
         """Return every qualified name of this function (one per name of its module)."""

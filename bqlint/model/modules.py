@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from bqlint.model.api import is_runtime_module
 from bqlint.paths import is_package_folder
 from bqlint.source_file import SourceFile
 
@@ -56,7 +57,9 @@ def module_name_for(path: Path) -> tuple[str, Path]:
     if not is_package_folder(path.parent):
         root = import_root(path.parent)
         if root is not None and root != path.parent and root in path.parents:
-            return _path_name(path, root), root
+            dotted = _path_name(path, root)
+            if not is_runtime_module(dotted):  # the installed `bql` wins over a namespace folder
+                return dotted, root
     return name, folder
 
 
@@ -64,7 +67,7 @@ def module_names_for(path: Path) -> tuple[str, ...]:
     """Return the names a file is importable as: from its packages and from the import root."""
     names = [module_name_for(path)[0], _package_name(path)[0]]
     root = import_root(path.parent)
-    if root is not None and root in path.parents:
+    if root is not None and root in path.parents and not is_runtime_module(_path_name(path, root)):
         names.append(_path_name(path, root))
     return tuple(dict.fromkeys(names))
 

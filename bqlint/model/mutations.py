@@ -121,9 +121,9 @@ def lambda_mutations(fn: FunctionInfo) -> list[Mutation]:
         assert isinstance(node, cst.Lambda)
         if any(param.name.value == me for param in _params(node.params)):
             continue  # `self` is the lambda's own parameter here
-        body = list(walk(node.body, into_scopes=False))
+        body = list(walk(node, into_scopes=False))  # the lambda entered, the ones in it not
         found.extend(_mutations(body, me))
-        lambdas.extend(n for n in body if type(n) is cst.Lambda)
+        lambdas.extend(n for n in body if type(n) is cst.Lambda and n is not node)
     return found
 
 

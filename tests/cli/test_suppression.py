@@ -61,6 +61,34 @@ def test_finding_inside_a_multiline_string_is_suppressed_on_its_last_row():
     assert kept(text, finding("BQL002", 2)) == []
 
 
+def test_finding_on_a_backslash_continued_row_is_suppressed_on_the_continuations_last_row():
+    text = "x = 1 + \\\n    2  # noqa: BQL002\n"
+    assert noqa_row(text, 1) == 2
+    assert kept(text, finding("BQL002", 1)) == []
+
+
+def test_every_row_of_a_backslash_continuation_maps_to_its_last_row():
+    text = "if a and \\\n   b and \\\n   c:\n    pass\n"
+    assert [noqa_row(text, row) for row in (1, 2, 3, 4)] == [3, 3, 3, 4]
+
+
+def test_a_parenthesised_statement_keeps_each_rows_own_noqa_row():
+    text = "x = f(1,  # noqa: BQL002\n      2)\n"
+    assert [noqa_row(text, row) for row in (1, 2)] == [1, 2]
+    assert kept(text, finding("BQL002", 1)) == []
+
+
+def test_a_backslash_inside_parentheses_continues_to_the_next_row():
+    assert noqa_row("x = f(1, \\\n      2)\n", 1) == 2
+
+
+def test_strings_and_continuations_chain_to_the_last_row():
+    string_then_backslash = 'x = """a\nb""" + \\\n    1\n'
+    backslash_then_string = 'x = 1 + \\\n    """a\nb"""\n'
+    assert [noqa_row(string_then_backslash, row) for row in (1, 2, 3)] == [3, 3, 3]
+    assert [noqa_row(backslash_then_string, row) for row in (1, 2, 3)] == [3, 3, 3]
+
+
 def test_ignore_file_in_the_header_suppresses_everything():
     text = "#!/usr/bin/env python\n# bqlint: ignore-file\n\nx = 1\n"
     assert kept(text, finding("BQL002", 4), finding("BQL999", 1)) == []

@@ -11,6 +11,8 @@ Edits only: the text comes from the analysed source, nothing is read or written.
 
 from __future__ import annotations
 
+from weakref import WeakKeyDictionary
+
 import libcst as cst
 
 from bqlint.diagnostics import Applicability, Edit, Position
@@ -44,11 +46,8 @@ def _last_statement_of_borrow_block(
     fn: FunctionInfo, borrow: cst.Call, node: cst.CSTNode
 ) -> tuple[cst.With, cst.SimpleStatementLine] | None:
     """Return (the `with` of `borrow`, its last line) when that line is `node` alone."""
-    for statement in statements(fn.node.body):
-        if not isinstance(statement, cst.With) or statement.asynchronous is not None:
-            continue
-        if len(statement.items) != 1 or statement.items[0].item is not borrow:
-            continue
+    statement = _single_item_withs(fn).get(id(borrow))
+    if statement is not None:
         body = statement.body
         if not isinstance(body, cst.IndentedBlock) or len(body.body) < 2:
             return None  # a one-line block, or one the fix would leave empty
@@ -63,6 +62,22 @@ def _last_statement_of_borrow_block(
             return statement, line
         return None  # not a call (a `yield`, a borrow used in place): not this fix's shape
     return None
+
+
+_WITHS: WeakKeyDictionary[FunctionInfo, dict[int, cst.With]] = WeakKeyDictionary()
+
+
+def _single_item_withs(fn: FunctionInfo) -> dict[int, cst.With]:
+    """Return {id(item expression): statement} of the function's synchronous one-item
+    `with` statements (found once per function, not once per finding)."""
+    found = _WITHS.get(fn)
+    if found is None:
+        found = _WITHS[fn] = {
+            id(statement.items[0].item): statement
+            for statement in statements(fn.node.body)
+            if isinstance(statement, cst.With) and statement.asynchronous is None and len(statement.items) == 1
+        }
+    return found
 
 
 def _target_names(target: cst.BaseExpression) -> set[str]:

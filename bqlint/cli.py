@@ -6,6 +6,7 @@ Exit codes: 0 no findings, 1 findings, 2 usage, configuration or internal error.
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import sys
@@ -64,6 +65,10 @@ def exit_codes(command: F) -> F:
         except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
             raise
         except Exception as exc:
+            problem = _unusable_path(exc)
+            if problem is not None:  # the file system refused a path: not a bug in bqlint
+                click.echo(f"error: {problem}", err=True)
+                sys.exit(2)
             if os.environ.get("BQLINT_DEBUG"):
                 traceback.print_exc()
             click.echo(f"error: bqlint crashed: {type(exc).__name__}: {exc}", err=True)
@@ -72,6 +77,22 @@ def exit_codes(command: F) -> F:
             sys.exit(2)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _unusable_path(exc: Exception) -> str | None:
+    """Say what is wrong when `exc` is the file system refusing a path the user gave (too
+    long, a NUL in it) or the working directory being gone; None for anything else."""
+    if isinstance(exc, ValueError) and "null byte" in str(exc):
+        return "a path given on the command line or in the configuration contains a NUL character"
+    if not isinstance(exc, OSError):
+        return None
+    if exc.errno == errno.ENAMETOOLONG:
+        return f"{exc.filename}: the name is too long for the file system" if exc.filename else None
+    try:
+        os.getcwd()
+    except FileNotFoundError:
+        return "the current directory no longer exists; run bqlint from an existing folder"
+    return None
 
 
 def _codes(values: Sequence[str]) -> list[str]:

@@ -297,6 +297,10 @@ def settings_from_table(path: Path, table: Mapping[str, Any], overrides: Overrid
     extend = table.get("extend")
     if extend is not None and (not isinstance(extend, str) or not extend.strip()):
         raise ConfigError(f"{path}: key `extend` must be the path of another configuration file")
+    for key in ("extend", "cache-dir"):
+        value = table.get(key)
+        if isinstance(value, str) and "\0" in value:
+            raise ConfigError(f"{path}: key `{key}`: a path cannot contain a NUL character")
     per_file_ignores = tuple(
         (
             glob,

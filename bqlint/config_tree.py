@@ -55,7 +55,11 @@ def _load(path: Path, visiting: tuple[Path, ...]) -> tuple[dict[str, Any], tuple
     if path in visiting:
         cycle = " -> ".join(str(p) for p in (*visiting[visiting.index(path) :], path))
         raise ConfigError(f"{visiting[-1]}: key `extend` makes a cycle: {cycle}")
-    if not path.is_file():
+    try:
+        found = path.is_file()
+    except OSError as exc:  # a name too long for the file system
+        found, path = False, Path(f"{path} ({exc.strerror})")
+    if not found:
         where = f"{visiting[-1]}: key `extend`: " if visiting else ""
         raise ConfigError(f"{where}{path}: configuration file not found")
     table = read_table(path)

@@ -117,3 +117,31 @@ def test_extend_must_be_a_path(project, invoke):
     result = invoke("check")
     assert result.exit_code == 2
     assert "key `extend` must be the path" in result.stderr
+
+
+@pytest.mark.parametrize("key", ["extend", "cache-dir"])
+def test_a_nul_in_a_path_key_exits_2_naming_the_key(project, invoke, key):
+    project({"bqlint.toml": f'{key} = "\\u0000x"\n', "dev.py": "x = 1\n"})
+    result = invoke("check", "dev.py")
+    assert result.exit_code == 2
+    assert f"key `{key}`: a path cannot contain a NUL character" in result.stderr
+    assert "please report" not in result.stderr
+
+
+def test_a_path_too_long_for_the_file_system_is_a_clean_error(project, invoke):
+    project({"dev.py": "x = 1\n"})
+    for args in (("check", "a" * 300 + ".py"), ("check", "--config", "a" * 300 + ".toml", "dev.py")):
+        result = invoke(*args)
+        assert result.exit_code == 2, args
+        assert "please report" not in result.stderr and "too long" in result.stderr, args
+
+
+def test_a_vanished_working_directory_is_a_clean_error(project, invoke, tmp_path, monkeypatch):
+    root = project({"dev.py": "x = 1\n"})
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    result = invoke("check", "--no-cache", str(root / "dev.py"))
+    assert result.exit_code == 2
+    assert result.stderr == "error: the current directory no longer exists; run bqlint from an existing folder\n"

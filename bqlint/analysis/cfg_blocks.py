@@ -99,7 +99,9 @@ class BlockBuilder:
         self._tokens = 0
         # Borrow ids taken inside each open `with bql.locked():` block.
         self._locked: list[set[int]] = []
-        self._raise_paths: dict[tuple[int, ...], Block] = {}
+        # Memoised exception paths, keyed by the frames themselves (compared by identity and
+        # kept alive here: a key of ids could be reused by a later frame).
+        self._raise_paths: dict[tuple[object, ...], Block | None] = {}
 
     def build(self) -> CFG:
         self.suite(self.scope.fn.node.body)
@@ -218,7 +220,7 @@ class BlockBuilder:
 
     def raise_path(self) -> Block:
         """Return the entry of the path an exception takes from here (memoised per frames)."""
-        key = tuple(id(f) for f in self.frames)
+        key = tuple(self.frames)
         path = self._raise_paths.get(key)
         if path is None:
             saved = self.cur
@@ -234,7 +236,7 @@ class BlockBuilder:
 
         Taken by statements that raise only in a program that is wrong already (an attribute
         read or store): a handler written around them is honoured, nothing else is."""
-        key = (-1, *(id(f) for f in self.frames))
+        key = ("handlers", *self.frames)
         if key in self._raise_paths:
             return self._raise_paths[key]
         saved, path = self.cur, None
@@ -256,7 +258,7 @@ class BlockBuilder:
             for handler in handlers:
                 self.link(self.cur, handler)
             self.cur = saved
-        self._raise_paths[key] = path  # type: ignore[assignment]
+        self._raise_paths[key] = path
         return path
 
 

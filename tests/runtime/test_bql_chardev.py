@@ -215,3 +215,32 @@ def test_input_goes_to_the_frontend_attached_last(bql_held):
     first.chr.write_all(b"a")
     second.chr.write_all(b"b")
     assert backend.output == b"ab"
+
+
+def test_a_chunk_whose_handler_raises_stays_queued_in_order(bql_held):
+    from bql.chardev import CharFrontend, MemoryChardev
+
+    backend = MemoryChardev()
+    got: list[bytes] = []
+    failures = [ValueError("once")]
+
+    def receive(data: bytes) -> None:
+        if failures:
+            raise failures.pop()
+        got.append(data)
+
+    CharFrontend(backend).enable_handlers(lambda: 4, receive)
+    with pytest.raises(ValueError, match="once"):
+        backend.feed(b"abcdef")
+    assert backend.pending == b"abcdef"
+    backend.accept_input()
+    assert b"".join(got) == b"abcdef"
+
+
+def test_write_all_refuses_an_int(bql_held):
+    from bql.chardev import CharFrontend, MemoryChardev
+
+    backend = MemoryChardev()
+    with pytest.raises(TypeError, match=r"bytes\(\[5\]\)"):
+        CharFrontend(backend).write_all(5)  # type: ignore[arg-type]
+    assert backend.output == b""

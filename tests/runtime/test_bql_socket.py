@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import queue
 import socket
+import threading
 
 import bql
 import pytest
@@ -169,3 +170,32 @@ def test_context_manager_closes():
 def test_only_loopback_is_allowed():
     with pytest.raises(ValueError, match="loopback only"):
         SocketChardev(host="0.0.0.0")
+
+
+def test_a_handler_that_raises_costs_neither_the_io_thread_nor_the_input(backend, monkeypatch):
+    reported: list[BaseException | None] = []
+    seen = threading.Event()
+
+    def hook(args: threading.ExceptHookArgs) -> None:
+        reported.append(args.exc_value)
+        seen.set()
+
+    monkeypatch.setattr("threading.excepthook", hook)
+    dev = Device(backend)
+    failures = [RuntimeError("device bug")]
+    plain_receive = dev.receive
+
+    def receive(data: bytes) -> None:
+        if failures:
+            raise failures.pop()
+        plain_receive(data)
+
+    with bql.locked():
+        dev.chr.enable_handlers(lambda: 64, receive, dev.event)
+    with connect(backend) as peer:
+        assert next_event(dev) is Event.OPENED
+        peer.sendall(b"AB")
+        assert seen.wait(WAIT_S)  # reported the way an uncaught error in a thread is
+        peer.sendall(b"CD")  # the I/O thread still reads: the failed chunk comes first
+        assert received(dev, 4) == b"ABCD"
+    assert [str(e) for e in reported] == ["device bug"]

@@ -147,6 +147,8 @@ class CharFrontend:
         bytearray(b'ok')
         """
         _check_held("write_all")
+        if isinstance(data, int):  # bytes(5) would be five NUL bytes
+            raise TypeError(f"write_all() takes bytes, not an int; to send one byte write bytes([{data}])"[:120])
         data = bytes(data)
         if self._backend is not None:
             self._backend.write(data)
@@ -258,6 +260,10 @@ class Chardev:
                 break
             chunk = bytes(pending[:room])
             del pending[:room]
-            self.be_write(chunk)
+            try:
+                self.be_write(chunk)
+            except BaseException:
+                pending[:0] = chunk  # the handler failed: the chunk stays queued, in order
+                raise
             delivered += len(chunk)
         return delivered

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import selectors
 import socket
+import sys
 import threading
 from types import TracebackType
 
@@ -291,6 +292,8 @@ class SocketChardev(Chardev):
                 return
         try:
             action()  # type: ignore[operator]
+        except Exception:  # a device handler failed: report it, keep serving the peer
+            threading.excepthook(threading.ExceptHookArgs((*sys.exc_info(), threading.current_thread())))
         finally:
             if getattr(_HELD, "held", False):
                 unlock()

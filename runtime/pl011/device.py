@@ -77,6 +77,14 @@ _LCR_H: Final = RegisterOffset.LCR_H >> 2
 _SIZE_MASK: Final = {1: 0xFF, 2: 0xFFFF, 4: 0xFFFF_FFFF}
 
 
+def _size_mask(size: int) -> int:
+    """Return the value mask of a `size`-byte access; a size the bus never makes is an error."""
+    mask = _SIZE_MASK.get(size) if type(size) is int else None
+    if mask is None:
+        raise ValueError(f"PL011 access size must be 1, 2 or 4 bytes, not {size!r}"[:80])
+    return mask
+
+
 class PL011State(bql.SysBusDevice):
     """ARM PrimeCell UART (PL011), as QEMU's `pl011` device models it.
 
@@ -215,7 +223,7 @@ class PL011State(bql.SysBusDevice):
         ...
         bql.errors.BqlNotHeldError: PL011State.read() requires the BQL, ...
         """
-        mask = _SIZE_MASK[size]
+        mask = _size_mask(size)
         if ID_OFFSET <= offset < MMIO_SIZE:
             # Identification is a property of the class: no state, no borrow.
             return self.device_id[(offset - ID_OFFSET) >> 2] & mask
@@ -244,7 +252,7 @@ class PL011State(bql.SysBusDevice):
         >>> backend.output, backend.breaks
         (bytearray(b'k'), [True])
         """
-        value &= _SIZE_MASK[size]
+        value &= _size_mask(size)
         if offset >> 2 == _DR and offset < ID_OFFSET:
             # Transmit first, outside any borrow: the backend may call can_receive()
             # and receive() before write_all() returns (QEMU's Rust PL011 does the

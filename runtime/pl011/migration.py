@@ -131,7 +131,7 @@ def registers_from_state(state: Mapping[str, object]) -> PL011Registers:
         dmacr=_int(state, "dmacr"),
         int_enabled=_int(state, "int_enabled"),
         int_level=_int(state, "int_level"),
-        read_fifo=[entry for entry in fifo if isinstance(entry, int)],
+        read_fifo=[exact_int(entry) for entry in fifo if isinstance(entry, int)],
         ilpr=_int(state, "ilpr"),
         ibrd=_int(state, "ibrd"),
         fbrd=_int(state, "fbrd"),
@@ -179,6 +179,7 @@ def _check_int(name: str, value: object, low: int, high: int) -> None:
         raise ValueError(  # noqa: TRY004
             f"PL011 state: {name} must be an int, not {describe_value(value)}"
         )
+    value = exact_int(value)
     if not low <= value <= high:
         raise ValueError(
             f"PL011 state: {name} {describe_value(value)} is out of range {low}..{high}"
@@ -198,8 +199,9 @@ def describe_value(value: object) -> str:
     ('-1', 'an int of 16610 bits', 'str of length 1000000')
     """
     if isinstance(value, int) and not isinstance(value, bool):
+        value = exact_int(value)
         if value.bit_length() <= 64:
-            return str(int(value))
+            return str(value)
         return f"an int of {value.bit_length()} bits"
     kind = _clip(type(value).__name__)
     if isinstance(value, (str, bytes, bytearray, list, tuple, dict, set, frozenset)):
@@ -225,4 +227,10 @@ def _clip(text: str) -> str:
 def _int(state: Mapping[str, object], name: str) -> int:
     value = state[name]
     assert isinstance(value, int)  # checked by _check_int
-    return value
+    return exact_int(value)
+
+
+def exact_int(value: int) -> int:
+    """Return the plain `int` an int subclass (an `IntFlag`, a hostile subclass) stands for,
+    read without calling any of its methods: the registers hold plain ints only."""
+    return value if type(value) is int else int.__int__(value)

@@ -7,6 +7,7 @@ unchecked twins below.
 
 from __future__ import annotations
 
+import copy
 import sys
 from collections.abc import Callable
 from types import CodeType
@@ -208,6 +209,11 @@ class BqlRefCell(Generic[T]):
 
     def _describe(self) -> str:
         return f"BqlRefCell[{type(self._value).__name__}]"
+
+    def __copy__(self) -> BqlRefCell[T]:
+        """A copy owns a copy of the value, as Rust's `RefCell::clone` clones it: two cells
+        sharing one value would let a `borrow_mut()` of each write it at the same time."""
+        return copy.deepcopy(self)
 
     def __getstate__(self) -> tuple[None, dict[str, Any]]:
         # The guards kept for reuse and their classes are bound to this cell: a copy

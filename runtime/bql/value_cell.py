@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import enum
+import reprlib
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
@@ -167,6 +168,7 @@ class BqlCell(Generic[T]):
                 f"create the cell as BqlCell(value, default=...)"
             ) from exc
 
+    @reprlib.recursive_repr("BqlCell(...)")
     def __repr__(self) -> str:
         return f"BqlCell({self._value!r})"
 

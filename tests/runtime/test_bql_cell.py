@@ -95,3 +95,19 @@ def test_update_sees_the_value_and_may_read_the_cell_again(bql_held):
 
 def test_repr_shows_the_value():
     assert repr(bql.BqlCell(5)) == "BqlCell(5)"
+
+
+def test_repr_of_a_cell_that_holds_itself(bql_held):
+    cell = bql.BqlCell(0)
+    cell.set(cell)
+    assert repr(cell) == "BqlCell(BqlCell(...))"
+
+
+def test_a_copied_ref_cell_owns_a_copy_of_the_value(bql_held):
+    import copy
+
+    cell = bql.BqlRefCell({"a": 1})
+    twin = copy.copy(cell)
+    with cell.borrow_mut() as mine, twin.borrow_mut() as theirs:
+        theirs["a"] = 99
+        assert mine["a"] == 1  # no value shared by two cells, so no borrow bypassed

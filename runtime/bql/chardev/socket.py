@@ -7,6 +7,10 @@ does. The peer may disconnect and a new one connect; the device gets `Event.CLOS
 socket chardev does. Input the device cannot take yet waits in a bounded buffer; when it
 is full the I/O thread stops reading, so the peer's writes block (the socket pushes
 back), and reading resumes once the device drains the buffer with `accept_input()`.
+Output is a blocking send, as QEMU's blocking write: a peer that stops reading makes the
+device's `write_all()` wait with the BQL held until the peer reads or disconnects, or the
+socket's 5 s timeout gives up on the rest of that output. A device handler that raises is reported as an
+uncaught thread error is; the I/O thread goes on serving the peer, the chunk still queued.
 """
 
 from __future__ import annotations

@@ -186,18 +186,10 @@ def unwrap(value: object) -> object:
 def view_object(value: Any, guard: object, owner: object = None) -> Any:
     """Return `value` as read through the shared `guard` from `owner`: a view of an object
     of a user-defined class, a method of `owner` bound to a view of it, else `value`."""
-    kind = type(value)
-    if kind is _MethodType:
+    if type(value) is _MethodType:
         return bind_to_view(value, guard, owner)
-    view_class = _VIEW_CLASSES.get(kind, _UNKNOWN)
-    if view_class is _UNKNOWN:
-        view_class = _view_class(kind)
-    if view_class is None:
-        return value
-    view = _new(view_class)
-    _set_target(view, value)
-    _set_guard(view, guard)
-    return view
+    view = _view(value, guard)
+    return value if view is None else view
 
 
 def bind_to_view(method: Any, guard: object, owner: object) -> Any:
@@ -205,16 +197,22 @@ def bind_to_view(method: Any, guard: object, owner: object) -> Any:
     `owner` when it is a plain method of it (`regs.reset`), else `method` itself."""
     if method.__self__ is not owner or owner is None or type(method.__func__) is not _FunctionType:
         return method
-    kind = type(owner)
+    view = _view(owner, guard)
+    return method if view is None else _MethodType(method.__func__, view)
+
+
+def _view(value: Any, guard: object) -> ObjectView | None:
+    """Return a view of `value` read through `guard`, None when its class is read as it is."""
+    kind = type(value)
     view_class = _VIEW_CLASSES.get(kind, _UNKNOWN)
     if view_class is _UNKNOWN:
         view_class = _view_class(kind)
     if view_class is None:
-        return method
+        return None
     view = _new(view_class)
-    _set_target(view, owner)
+    _set_target(view, value)
     _set_guard(view, guard)
-    return _MethodType(method.__func__, view)
+    return view  # type: ignore[no-any-return]
 
 
 def _view_class(cls: type[Any]) -> type[ObjectView] | None:

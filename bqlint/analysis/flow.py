@@ -92,7 +92,6 @@ class Analyzer:
         self.order: dict[int, int] = self.plan.release_order
         self.result = FunctionFlow(fn)
         self._seen: set[tuple[str, int]] = set()
-        self._event_ranks: dict[int, int] | None = None
         self.recording = False
 
     def run(self) -> FunctionFlow:
@@ -171,9 +170,9 @@ class Analyzer:
         orders releases of one borrow the same way on every run."""
         if site is None:
             return 0
-        ranks = self._event_ranks
+        ranks = self.plan.event_ranks
         if ranks is None:
-            ranks = self._event_ranks = {}
+            ranks = self.plan.event_ranks = {}
             for block in self.cfg.blocks:
                 for event in block.events:
                     node = getattr(event, "node", None)

@@ -26,6 +26,7 @@ class FlowPlan:
         "release_order",
         "read_later",
         "released_params",
+        "event_ranks",
     )
 
     def __init__(self, cfg: CFG) -> None:
@@ -51,9 +52,11 @@ class FlowPlan:
                 elif isinstance(event, LockChange):
                     self.release_order.setdefault(id(event.node), len(self.release_order))
         # Filled by flow.py when first needed: the guard names read later, per rank (once a
-        # guard was released), and the parameters released on every path.
+        # guard was released), the parameters released on every path, the events' order.
         self.read_later: dict[int, frozenset[str]] | None = None
         self.released_params: frozenset[str] | None = None
+        # id(event node) -> its place among the events (filled when a guard is first released).
+        self.event_ranks: dict[int, int] | None = None
 
 
 def reverse_postorder(entry: Block) -> list[Block]:

@@ -6,7 +6,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from bqlint.analysis.summaries import Link
 from bqlint.model.functions import FunctionInfo
@@ -52,7 +54,7 @@ class State:
         return State(
             self.live | other.live,
             _merge(self.bound, other.bound),
-            _merge_released(self.released, other.released),
+            _merge(self.released, other.released, first_release),
             self.lock.join(other.lock),
             _merge_locks(self.saved, other.saved),
             stale,
@@ -81,17 +83,15 @@ def with_changes(
     )
 
 
-def _merge(a: tuple, b: tuple) -> tuple:  # type: ignore[type-arg]
+def _merge(a: tuple, b: tuple, keep: Callable[[Any], Any] | None = None) -> tuple:  # type: ignore[type-arg]
+    """Join two name -> set maps: the union per name, reduced by `keep` if given."""
     out = dict(a)
     for key, value in b:
-        out[key] = out[key] | value if key in out else value
-    return tuple(sorted(out.items(), key=lambda kv: str(kv[0])))
-
-
-def _merge_released(a: tuple, b: tuple) -> tuple:  # type: ignore[type-arg]
-    out = dict(a)
-    for key, value in b:
-        out[key] = first_release(out[key] | value) if key in out else value
+        if key in out:
+            union = out[key] | value
+            out[key] = union if keep is None else keep(union)
+        else:
+            out[key] = value
     return tuple(sorted(out.items(), key=lambda kv: str(kv[0])))
 
 

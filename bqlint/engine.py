@@ -242,11 +242,12 @@ def _analyse_group(
         if not is_runtime_module(fn.module.name) and fn.module.source.module is not None
     ]
     flows = _analyze_isolated(functions)
+    from bqlint.rules.context import function_name
+
     result = GroupResult()
     for fn in functions:
         if fn.not_analysed is not None:
-            name = f"{fn.cls.name}.{fn.name}" if fn.cls is not None else fn.name
-            why = f"`{name}()` was not analysed: {fn.not_analysed}; calls to it are assumed to do nothing"
+            why = f"`{function_name(fn)}` was not analysed: {fn.not_analysed}; calls to it are assumed to do nothing"
             result.skipped.append((fn.module.source.path, why))
     by_module: dict[int, list[FunctionFlow]] = {}
     for fn in functions:

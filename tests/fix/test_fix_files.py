@@ -215,3 +215,14 @@ def test_fix_prints_no_syntax_warning_of_the_users_code(project, invoke):
         result = invoke("check", "--fix")
     assert result.exit_code == 0, result.stderr
     assert FIXED in (root / "a.py").read_text(encoding="utf-8")
+
+
+def test_fix_reaches_every_hard_link_of_the_file(project, invoke, tmp_path):
+    source = device("self.level = 3")
+    root = project({"pkg/a.py": source})
+    twin = tmp_path / "twin.py"  # another name of the same file, outside the checked tree
+    os.link(root / "pkg" / "a.py", twin)
+    result = invoke("check", "--fix", "--output-format", "concise", "pkg")
+    assert (result.exit_code, result.stdout) == (0, "Found 1 error (1 fixed, 0 remaining).\n")
+    assert twin.read_text() == (root / "pkg" / "a.py").read_text() == source.replace("self.level = 3", FIXED)
+    assert os.path.samefile(twin, root / "pkg" / "a.py")

@@ -28,6 +28,7 @@ from bqlint.fixing import MAX_FIX_PASSES, NOT_ANALYSED_CODES
 from bqlint.output import output_failures, replace_unencodable
 from bqlint.report import FORMAT_NAMES
 from bqlint.runs import color_wanted, validate_cli_patterns
+from bqlint.terminal import printable
 from bqlint.verbose import show_settings
 from bqlint.rules import all_rules
 
@@ -60,18 +61,18 @@ def exit_codes(command: F) -> F:
             with output_failures():
                 return command(*args, **kwargs)
         except ConfigError as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(printable(f"error: {exc}"), err=True)
             sys.exit(2)
         except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
             raise
         except Exception as exc:
             problem = _unusable_path(exc)
             if problem is not None:  # the file system refused a path: not a bug in bqlint
-                click.echo(f"error: {problem}", err=True)
+                click.echo(printable(f"error: {problem}"), err=True)
                 sys.exit(2)
             if os.environ.get("BQLINT_DEBUG"):
                 traceback.print_exc()
-            click.echo(f"error: bqlint crashed: {type(exc).__name__}: {exc}", err=True)
+            click.echo(printable(f"error: bqlint crashed: {type(exc).__name__}: {exc}"), err=True)
             click.echo("This is a bug in bqlint; please report it with the command you ran.", err=True)
             click.echo("Set BQLINT_DEBUG=1 to print the traceback.", err=True)
             sys.exit(2)

@@ -226,3 +226,17 @@ def test_fix_reaches_every_hard_link_of_the_file(project, invoke, tmp_path):
     assert (result.exit_code, result.stdout) == (0, "Found 1 error (1 fixed, 0 remaining).\n")
     assert twin.read_text() == (root / "pkg" / "a.py").read_text() == source.replace("self.level = 3", FIXED)
     assert os.path.samefile(twin, root / "pkg" / "a.py")
+
+
+def test_fix_of_a_cell_field_spelled_with_a_ligature_sets_the_cell(project, invoke):
+    # Python reads `self.ﬁeld` as `self.field` (NFKC): it rebinds the cell declared as `field`.
+    # The fixed statement spells the name as Python reads it; the rest of the line is kept.
+    source = device("self.ﬁeld = 3  # é").replace("self.level = BqlCell(0)", "self.field = BqlCell(0)")
+    root = project({"a.py": source})
+    listed = invoke("check", "--no-cache", "--output-format", "concise")
+    assert listed.stdout.splitlines()[0] == (
+        "a.py:11:9: BQL007 [*] cell field `self.field` is rebound in `Gpio.write()`, outside construction"
+    )
+    result = invoke("check", "--no-cache", "--fix", "--output-format", "concise")
+    assert (result.exit_code, result.stdout) == (0, "Found 1 error (1 fixed, 0 remaining).\n")
+    assert (root / "a.py").read_text(encoding="utf-8") == source.replace("self.ﬁeld = 3", "self.field.set(3)")

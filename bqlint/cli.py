@@ -317,9 +317,9 @@ def clean(path: Path | None) -> None:
     settings = load_settings(start, default_root=start)
     directory = cache_directory(settings)
     if clean_cache(directory):
-        click.echo(f"Removed {directory}", err=True)
+        click.echo(printable(f"Removed {directory}"), err=True)
     elif directory.exists():
-        click.echo(f"warning: {directory} is not a bqlint cache; left alone", err=True)
+        click.echo(printable(f"warning: {directory} is not a bqlint cache; left alone"), err=True)
 
 
 @main.command("server")

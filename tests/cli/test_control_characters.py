@@ -105,3 +105,14 @@ def test_junit_escapes_the_name_to_stay_well_formed_xml(project, invoke) -> None
     result = invoke("check", "--no-cache", "--output-format", "junit", ".")
     [case] = ET.fromstring(result.stdout).findall("testsuite/testcase")
     assert (case.get("file"), case.get("line")) == ("esc\\x1b[31m.py", "11")
+
+
+def test_clean_names_the_removed_cache_escaped(tmp_path, invoke, monkeypatch) -> None:
+    root = tmp_path / "p\x1b[2Jroj"
+    root.mkdir()
+    monkeypatch.chdir(root)
+    (root / "a.py").write_text(REBOUND)
+    invoke("check", ".")
+    result = invoke("clean")
+    assert result.stderr == f"Removed {printable(str(root))}/.bqlint_cache\n"
+    assert "\\x1b[2J" in result.stderr

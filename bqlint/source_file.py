@@ -77,8 +77,10 @@ class SourceFile:
                 return None
             import libcst as cst  # here: a run that parses nothing never imports libcst
 
+            from bqlint.parsing import parse_module
+
             try:
-                self.module = cst.parse_module(self.text)
+                self.module = parse_module(self.text)
             except cst.ParserSyntaxError as exc:
                 message = str(exc.message).strip().splitlines()[0] if exc.message else "invalid syntax"
                 message = message.split(": expected one of")[0]  # the token list is noise here

@@ -4,8 +4,9 @@ in the file's own encoding, through a temporary file and an atomic rename that k
 A file with more than one hard link is rewritten in place instead, so that every name of it
 sees the fix (a rename would give this name a new file and leave the others the old text).
 The trade-off: a reader may see the file half-written, and a crash mid-write leaves it so;
-the fixed text is therefore first written and synced to a temporary file beside it, which
-stays there, named in the message, if the old text cannot be put back after a failed write.
+the fixed text is therefore first written and synced to a temporary file beside it, which a
+crash leaves behind, and which is kept and named in the message when a write fails and the
+old text cannot be put back either (a failed write is otherwise undone).
 
 Used by `--fix` and `--add-noqa`; anything that stops a write raises NotWritten for that file
 alone, so the CLI can report it and go on with the others.

@@ -258,7 +258,7 @@ def check(
         _default_root(Path(os.path.abspath(start))), overrides, config_file=config_file, isolated=isolated
     )
     if show_settings:
-        click.echo(show_settings_text(configs, start))
+        click.echo("\n".join(printable(line) for line in show_settings_text(configs, start).split("\n")))
         sys.exit(0)
     sys.exit(run_check(configs, options))
 
@@ -367,5 +367,5 @@ def explain(code: str) -> None:
         if wanted.upper() == rule.code or wanted.lower() == rule.name:
             click.echo(rule.doc(), nl=False)
             return
-    click.echo(f"error: unknown rule `{code}` (see `bqlint rules` for the list)", err=True)
+    click.echo(printable(f"error: unknown rule `{code}` (see `bqlint rules` for the list)"), err=True)
     sys.exit(2)

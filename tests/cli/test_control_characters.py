@@ -116,3 +116,14 @@ def test_clean_names_the_removed_cache_escaped(tmp_path, invoke, monkeypatch) ->
     result = invoke("clean")
     assert result.stderr == f"Removed {printable(str(root))}/.bqlint_cache\n"
     assert "\\x1b[2J" in result.stderr
+
+
+def test_show_settings_escapes_the_paths_it_names(tmp_path, invoke, monkeypatch) -> None:
+    root = tmp_path / "p\x1b[2Jroj"
+    root.mkdir()
+    monkeypatch.chdir(root)
+    (root / "bqlint.toml").write_text("")
+    result = invoke("check", "--show-settings", ".")
+    assert result.exit_code == 0
+    assert "\\x1b[2J" in result.stdout
+    assert not RAW.search(result.stdout)

@@ -3,9 +3,10 @@
 At run time `self.ﬁeld` is `self.field` and `self.𝐫𝐞𝐠𝐬` is `self.regs`; libcst keeps names as
 written. Right after parsing a file that is not ASCII, every non-ASCII `Name` of its tree is
 replaced by its normal form, once, so that every later comparison of names (fields, methods,
-locals, imports, `borrow_mut`) is Python's. Spans still come from the tree as written;
-messages and the text of a fix, generated from the tree, name things in normal form (the
-name Python binds, so two spellings of one field read as one).
+locals, imports, `borrow_mut`) is Python's. Spans still come from the tree as written.
+Messages name things in normal form (the name Python binds and the runtime's errors show,
+so two spellings of one field read as one); fix text keeps the user's spelling
+(`SourceFile.written_code`).
 """
 
 from __future__ import annotations

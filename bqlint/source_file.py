@@ -99,6 +99,14 @@ class SourceFile:
         if originals:
             self.module, self._as_written = module, (written, originals)
 
+    def written_code(self, node: cst.CSTNode) -> str:
+        """Return the code of `node` as the file spells it (names not normalised): fix text."""
+        import libcst as cst
+
+        if self._as_written is not None:
+            node = self._as_written[1].get(id(node), node)
+        return cst.Module([]).code_for_node(node)
+
     def resolve_spans(self, nodes: Iterable[cst.CSTNode]) -> None:
         """Compute spans of `nodes` in one codegen pass (only those not known yet)."""
         wanted = {id(n) for n in nodes if id(n) not in self._spans}

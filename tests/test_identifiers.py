@@ -49,3 +49,14 @@ def test_a_deep_expression_with_a_non_ascii_name_is_normalised_without_recursion
     written = cst.parse_module("x = " + " + ".join(["𝐚"] * 1200) + "\n")
     module, _ = normalise_names(written)
     assert set(_names(module)) == {"x", "a"}
+
+
+def test_written_code_spells_names_as_the_file_does() -> None:
+    source = SourceFile(Path("/x/a.py"), "self.ﬁeld = 𝐱 + y\n")
+    module = source.parse()
+    assert module is not None
+    assign = next(node for node in walk(module) if isinstance(node, cst.Assign))
+    plus = assign.value
+    assert cst.Module([]).code_for_node(assign) == "self.field = x + y"
+    assert (source.written_code(assign), source.written_code(plus)) == ("self.ﬁeld = 𝐱 + y", "𝐱 + y")
+    assert source.written_code(assign.targets[0].target.value) == "self"  # shared, as written

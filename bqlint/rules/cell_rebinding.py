@@ -138,7 +138,7 @@ def _fix(mutation: Mutation, field: CellType, ctx: RuleContext) -> FixPlan | Non
     stmt = mutation.stmt
     if field.kind is not CellKind.CELL:
         return None
-    code = cst.Module([]).code_for_node
+    code = ctx.module.source.written_code  # names as the user spelt them (bqlint.identifiers)
     target = code(mutation.node)
     value_node = getattr(stmt, "value", None)
     if (

@@ -127,3 +127,10 @@ def test_show_settings_escapes_the_paths_it_names(tmp_path, invoke, monkeypatch)
     assert result.exit_code == 0
     assert "\\x1b[2J" in result.stdout
     assert not RAW.search(result.stdout)
+
+
+def test_errors_naming_a_path_escape_it(project, invoke) -> None:
+    project({"a.py": REBOUND})
+    result = invoke("check", "--config", "no\x1b[31m\nsuch.toml", ".")
+    assert result.exit_code == 2
+    assert result.stderr == "error: no\\x1b[31m\\nsuch.toml: configuration file not found\n"

@@ -160,13 +160,18 @@ class Configurations:
                 found = known
                 break
             walked.append(current)
-            choice = config_in(current)
-            if choice is not None:
-                try:
+            choice: ConfigChoice | None = None
+            try:
+                # A pyproject.toml that is not TOML fails here, before it is known to be a
+                # configuration: it is broken like one that loads with a bad key.
+                choice = config_in(current)
+                if choice is not None:
                     found = self._settings_of(choice)
-                except ConfigError:
-                    self._broken_under.update((folder, choice.path) for folder in walked)
-                    raise
+            except ConfigError:
+                broken = choice.path if choice is not None else current / "pyproject.toml"
+                self._broken_under.update((folder, broken) for folder in walked)
+                raise
+            if choice is not None:
                 break
             if current.parent == current:
                 found = self._defaults()

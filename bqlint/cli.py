@@ -28,6 +28,7 @@ from bqlint.fixing import MAX_FIX_PASSES, NOT_ANALYSED_CODES
 from bqlint.output import output_failures, replace_unencodable
 from bqlint.report import FORMAT_NAMES
 from bqlint.runs import color_wanted, validate_cli_patterns
+from bqlint.targets import refuse_source_name
 from bqlint.terminal import printable
 from bqlint.verbose import show_settings
 from bqlint.rules import all_rules
@@ -286,6 +287,8 @@ def _usage(paths: tuple[Path, ...], flags: dict[str, Any]) -> tuple[Path, ...]:
             raise ConfigError(f"{missing[0]}: no such file or directory")
     if flags["quiet"] and flags["verbose"]:
         raise click.UsageError("-q/--quiet and -v/--verbose cannot be combined")
+    refuse_source_name("--write-baseline", flags["write_baseline"])
+    refuse_source_name("--output-file", flags["output_file"])
     return paths
 
 

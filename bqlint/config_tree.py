@@ -213,6 +213,12 @@ class Configurations:
                 raise
         return settings
 
+    def loaded_files(self) -> list[Path]:
+        """Return the configuration files read so far (with the files they extend)."""
+        fixed = [self._fixed] if self._fixed is not None else []
+        loaded = [*fixed, *self._by_file.values()]
+        return [path for s in loaded for path in (*s.extends, *([s.config_path] if s.config_path else []))]
+
     def _defaults(self) -> Settings:
         if self._default is None:
             self._default = default_settings(self.default_root, self.overrides)

@@ -156,6 +156,13 @@ class Cache:
         self._used[key] = [facts.relevant, imports, error]
         self._facts_changed = True
 
+    def settings_digest(self, settings: Settings) -> str:
+        """Return the key of `settings` for this cache: `settings_key`, and where the
+        settings are rooted when `per-file-ignores` (patterns relative to that root) can
+        tell two configurations of the same text apart."""
+        digest = settings_key(settings)
+        return _digest([digest, self.name_of(settings.root)]) if settings.per_file_ignores else digest
+
     def name_of(self, path: Path) -> str:
         """Return how keys and entries name `path`: relative to the root when below it."""
         if self.root is not None and path.is_relative_to(self.root):

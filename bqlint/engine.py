@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bqlint.cache import Cache, content_digest, group_key, settings_key
+from bqlint.cache import Cache, content_digest, group_key
 from bqlint.collector import Pause, collector_paused
 from bqlint.config import Settings
 from bqlint.deepstack import on_deep_stack
@@ -123,7 +123,7 @@ def run(
             reported[path] = len(modules)
         modules.append(_module(path, decoded))
     judged = {*reported, *(safe_resolve(p) for p in touching)}
-    settings_digest = settings_key(settings) if cache is not None else ""
+    settings_digest = cache.settings_digest(settings) if cache is not None else ""
     digests = [content_digest(_bytes(m.source.text)) for m in modules] if cache is not None else []
     words = trigger_words(settings)
     with collector_paused():  # Python's ASTs hold no cycles: a collection would only walk them

@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 
 from bqlint import engine
-from bqlint.cache import Cache
+from bqlint.cache import Cache, settings_key
 from bqlint.config import Settings
 from bqlint.config_tree import Configurations
 from bqlint.diagnostics import Diagnostic, Span
@@ -33,16 +33,32 @@ def group_files(
     """Return the files by governing configuration (one Settings object per file), in order.
 
     A context file whose configuration cannot be loaded is left out (discovery already
-    leaves it out and says why); a given file's broken configuration is an error."""
-    groups: dict[int, tuple[Settings, list[Path]]] = {}
+    leaves it out and says why); a given file's broken configuration is an error.
+    Configurations that yield the same findings (`pass_key`: say sub-folders that differ
+    only in `exclude`) share one group: N of them cost one pass, not N passes over the
+    modules they all reach."""
+    groups: dict[tuple[str, Path | None], tuple[Settings, list[Path]]] = {}
+    keys: dict[int, tuple[str, Path | None]] = {}
+
+    def add(settings: Settings, path: Path) -> None:
+        key = keys.get(id(settings))
+        if key is None:
+            key = keys[id(settings)] = pass_key(settings)
+        groups.setdefault(key, (settings, []))[1].append(path)
+
     for path in files:
-        settings = configs.for_path(path)
-        groups.setdefault(id(settings), (settings, []))[1].append(path)
+        add(configs.for_path(path), path)
     for path in context:
         found = configs.for_context(Path(os.path.abspath(path)).parent)
         if found is not None:
-            groups.setdefault(id(found), (found, []))[1].append(path)
+            add(found, path)
     return list(groups.values())
+
+
+def pass_key(settings: Settings) -> tuple[str, Path | None]:
+    """Return what decides the findings of a pass under `settings`: everything the cache
+    keys on, and the root when `per-file-ignores` (patterns relative to it) are set."""
+    return settings_key(settings), settings.root if settings.per_file_ignores else None
 
 
 def check_files(
@@ -74,7 +90,8 @@ def check_files(
     stdin_group = -1
     if stdin is not None:
         stdin_settings = configs.for_path(stdin[0])
-        stdin_group = next((g for g, (s, _) in enumerate(groups) if s is stdin_settings), len(groups))
+        stdin_key = pass_key(stdin_settings)
+        stdin_group = next((g for g, (s, _) in enumerate(groups) if pass_key(s) == stdin_key), len(groups))
         if stdin_group == len(groups):
             groups.append((stdin_settings, []))
         owner[stdin[0]] = stdin_group

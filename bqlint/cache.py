@@ -103,6 +103,22 @@ def settings_key(settings: Settings) -> str:
     return _digest(fields)
 
 
+# What selects and suppresses findings, not what finds them: a group's cached findings are
+# kept before selection (each file's own settings select them when a run reports them).
+_REPORTING_FIELDS = ("select", "ignore", "per_file_ignores")
+
+
+def analysis_key(settings: Settings) -> str:
+    """Return a digest of everything in `settings` that can change what the analysis finds
+    (`settings_key` without what only selects or suppresses findings)."""
+    fields = {
+        f.name: _canonical(getattr(settings, f.name))
+        for f in dataclasses.fields(settings)
+        if f.name not in ("root", "config_path", "exclude", "extend_exclude", "cache_dir", "extends", *_REPORTING_FIELDS)
+    }
+    return _digest(["analysis", fields])
+
+
 def content_digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -155,13 +171,6 @@ class Cache:
         imports = None if facts.imports is None else list(facts.imports)
         self._used[key] = [facts.relevant, imports, error]
         self._facts_changed = True
-
-    def settings_digest(self, settings: Settings) -> str:
-        """Return the key of `settings` for this cache: `settings_key`, and where the
-        settings are rooted when `per-file-ignores` (patterns relative to that root) can
-        tell two configurations of the same text apart."""
-        digest = settings_key(settings)
-        return _digest([digest, self.name_of(settings.root)]) if settings.per_file_ignores else digest
 
     def name_of(self, path: Path) -> str:
         """Return how keys and entries name `path`: relative to the root when below it."""

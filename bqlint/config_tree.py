@@ -153,7 +153,6 @@ class Configurations:
             return self._fixed
         walked: list[Path] = []
         current = directory
-        found: Settings | None = None
         while True:
             known = self._by_dir.get(current)
             if known is not None:
@@ -165,13 +164,13 @@ class Configurations:
                 # A pyproject.toml that is not TOML fails here, before it is known to be a
                 # configuration: it is broken like one that loads with a bad key.
                 choice = config_in(current)
-                if choice is not None:
-                    found = self._settings_of(choice)
+                loaded = self._settings_of(choice) if choice is not None else None
             except ConfigError:
                 broken = choice.path if choice is not None else current / "pyproject.toml"
                 self._broken_under.update((folder, broken) for folder in walked)
                 raise
-            if choice is not None:
+            if loaded is not None:
+                found = loaded
                 break
             if current.parent == current:
                 found = self._defaults()

@@ -246,6 +246,8 @@ def check(
     color_on = color_wanted(color, sys.stdout.isatty())
     options = CheckOptions(paths=paths, color=color_on, jobs=jobs or _cpus(), no_cache=no_cache, **flags)
     start = options.stdin_filename or paths[0]
+    if select and not _codes(select):  # `--select=` or `--select ,,`: not "every rule"
+        raise click.UsageError("--select: no rule code given; name codes or prefixes, or `ALL`")
     exclude_patterns = validate_cli_patterns(_codes(exclude), "--exclude")
     overrides = Overrides(
         select=_codes(select) or None,

@@ -129,7 +129,12 @@ class Configurations:
         self.unread_context: dict[Path, str] = {}
         if config_file is not None:
             if not config_file.is_file():
-                raise ConfigError(f"{config_file}: configuration file not found")
+                problem = (
+                    "not a regular file; --config takes a pyproject.toml or bqlint.toml"
+                    if config_file.exists()
+                    else "configuration file not found"
+                )
+                raise ConfigError(f"{config_file}: {problem}")
             self._fixed = load_config(config_file, overrides)
         elif isolated:
             self._fixed = default_settings(self.default_root, overrides)

@@ -112,6 +112,8 @@ def run_check(configs: Configurations, options: CheckOptions) -> int:
 
     with verbose.timed("analysis"):
         report = check_now(stdin)
+    if cache is not None and cache.problem is not None and not options.quiet:
+        click.echo(printable(f"warning: {cache.problem}"), err=True)
     _warn_unchecked(report)
     root = configs.root
     if options.add_noqa:

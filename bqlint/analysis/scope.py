@@ -415,9 +415,7 @@ class FunctionScope:
         if head in self.locals:
             nested = self._nested_function(head) if "." not in name else None
             return nested
-        if head not in self.module.symbols:
-            return External(name)
-        return self.project.resolve_local(self.module, name)
+        return self.project.resolve_expr(expr, self.module)  # module names, then star imports
 
     def _class_param(self) -> str | None:
         """Return the `cls` parameter of a classmethod, or None."""

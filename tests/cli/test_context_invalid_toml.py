@@ -55,3 +55,17 @@ def test_invalid_toml_governing_a_checked_file_is_an_error_naming_file_and_line(
         assert result.exit_code == 2
         assert result.stdout == ""
         assert result.stderr == ERROR.format(root / "other" / "pyproject.toml")
+
+
+def test_invalid_toml_above_the_project_is_left_out_like_a_bad_key(project, invoke, monkeypatch):
+    top = project({"pyproject.toml": "garbage = [\n", "other.py": "y = 1\n", "proj/pyproject.toml": "[tool.bqlint]\n"})
+    (top / "proj" / "dev.py").write_text("x = 1\n")
+    monkeypatch.chdir(top / "proj")
+    result = invoke("check", "--no-cache", "dev.py")
+    assert result.exit_code == 0
+    assert result.stdout == "All checks passed!\n"
+    assert result.stderr == f"warning: {top / 'pyproject.toml'}:1:12: " + WARNING.format(top) + "\n"
+    monkeypatch.chdir(top)
+    checked = invoke("check", "--no-cache", "other.py")
+    assert checked.exit_code == 2
+    assert checked.stderr.endswith(ERROR.format(top / "pyproject.toml"))

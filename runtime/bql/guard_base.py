@@ -228,11 +228,12 @@ def guard_del(self: _Guard[Any]) -> None:
     either: only a guard dropped live, or dropped by its cell, does.
 
     A finalizer cannot pass an exception on (CPython prints "Exception ignored" and drops
-    it), so one raised here, even by Ctrl-C at the first line (which is why the `try`
-    shares it), is caught, the borrow ended all the same, and Ctrl-C delivered again
-    once this returns (`interrupted_finalizer`).
+    it), so one raised here, even by Ctrl-C at the first line or at the return (which
+    is why the `try` shares the line and holds the `return`), is caught, the borrow
+    ended all the same, and Ctrl-C delivered again once this returns
+    (`interrupted_finalizer`).
     """
-    try: _finalize(self)  # noqa: E701
+    try: return _finalize(self)  # noqa: E701
     except BaseException as error:  # noqa: BLE001
         interrupted_finalizer(self, error)
 

@@ -388,22 +388,22 @@ class locked:
                 f"bql: left `with bql.locked():` while {_alive(len(error.borrows), 'was')}, "
                 f"now ended: {describe_sites(error.borrows)}"
             )
-            end_live_borrows()
-            _release()
+            _leave()
             if exc is None:
                 add_note(error, note)
                 raise
             add_note(exc, note)
         except BqlNotHeldError as error:
             # The block released the BQL itself and did not take it back.
+            _HELD.block = None
             if exc is None:
                 raise
             add_note(exc, f"bql: {error}")
         except BaseException:  # Ctrl-C cut unlock() short: leave all the same
             _leave()
             raise
-        finally:
-            self.__class__ = locked  # left: nothing for `__del__` to do
+        # Left (an exception cutting any of the above short leaves `__del__` to finish).
+        self.__class__ = locked
 
 
 class _Entered(locked):
@@ -427,12 +427,10 @@ def _leave() -> None:
     For a `with bql.locked():` block left by an exception that cut its `__exit__` short:
     the thread must not keep the BQL (as when `unlock()` finds live borrows there).
     """
-    _HELD.block = None
     if _LOCK._is_owned():
-        try:
-            end_live_borrows()
-        finally:
-            _release()
+        end_live_borrows()
+        _release()
+    _HELD.block = None  # last: cut short before, `__del__` does it all again
 
 
 class unlocked:

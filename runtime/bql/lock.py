@@ -9,6 +9,13 @@ The lock is *not* re-entrant, as in QEMU (`bql_lock()` asserts that the caller d
 already hold it): code that may run with or without the BQL must know which, and say so
 with `@bql.requires_bql` / `@bql.without_bql`.
 
+Ctrl-C is an exception that can be raised between any two bytecodes of the main thread,
+also inside the runtime's own bookkeeping. Wherever it lands, once it has left
+`with bql.locked():` the thread no longer holds the BQL, another thread can take it, no
+`BqlRefCell` stays borrowed, and the `KeyboardInterrupt` itself goes on: each step is
+undone or finished when cut short (`_abandon`, `_settle`, `_leave` here, `end_torn` for
+the borrows; tests/runtime/test_bql_interrupts.py tries every point).
+
 >>> import bql
 >>> bql.is_locked()
 False

@@ -26,6 +26,7 @@ from bqlint.reading import UnreadableSource, decode_source, read_source_bytes, s
 from bqlint.report import RenderOptions, plural, render, summary
 from bqlint.report.statistics import render_statistics
 from bqlint.runs import check_files
+from bqlint.terminal import printable
 from bqlint.verbose import Verbose
 
 
@@ -66,10 +67,10 @@ def run_check(configs: Configurations, options: CheckOptions) -> int:
             options.paths, configs, force_exclude=options.force_exclude, stdin_name=options.stdin_filename
         )
     for note in found.notes:
-        click.echo(f"warning: {note}", err=True)
+        click.echo(printable(f"warning: {note}"), err=True)
     if options.show_files:
         for path in (*found.files, *([stdin[0]] if stdin else [])):
-            click.echo(path)
+            click.echo(printable(str(path)))
         return 0
     verbose.governance(configs, [*found.files, *([stdin[0]] if stdin else [])], found.ignored)
     if stdin is not None and options.force_exclude and configs.is_excluded(stdin[0]):
@@ -121,7 +122,8 @@ def run_check(configs: Configurations, options: CheckOptions) -> int:
     if options.write_baseline:
         write_baseline(options.write_baseline, report.diagnostics, root, report.sources)
         if not options.quiet:
-            click.echo(f"Wrote {len(report.diagnostics)} findings to {options.write_baseline}.", err=True)
+            wrote = f"Wrote {len(report.diagnostics)} findings to {options.write_baseline}."
+            click.echo(printable(wrote), err=True)
         return 0
     if options.baseline:
         recorded = read_baseline(options.baseline)
@@ -201,11 +203,12 @@ def _warn_unchecked(report: engine.Report) -> None:
     for path, reason in report.not_analysed:
         # On its own line, whatever the parser's message holds (a source line with a CR).
         reason = " ".join(reason.split())
-        click.echo(f"warning: {path}: could not be analysed ({reason}); Python accepts it", err=True)
+        warning = f"warning: {path}: could not be analysed ({reason}); Python accepts it"
+        click.echo(printable(warning), err=True)
     for path, reason in report.skipped:
-        click.echo(f"warning: {path}: {reason}", err=True)
+        click.echo(printable(f"warning: {path}: {reason}"), err=True)
     for path, error in report.internal_errors:
-        click.echo(f"error: internal error while checking {path}: {error}", err=True)
+        click.echo(printable(f"error: internal error while checking {path}: {error}"), err=True)
         click.echo(
             "This is a bug in bqlint; please report it with this file. Other files were checked.", err=True
         )

@@ -28,6 +28,7 @@ from bqlint.fixing import MAX_FIX_PASSES, NOT_ANALYSED_CODES
 from bqlint.output import output_failures, replace_unencodable
 from bqlint.report import FORMAT_NAMES
 from bqlint.runs import color_wanted, validate_cli_patterns
+from bqlint.terminal import printable
 from bqlint.verbose import show_settings
 from bqlint.rules import all_rules
 
@@ -60,18 +61,18 @@ def exit_codes(command: F) -> F:
             with output_failures():
                 return command(*args, **kwargs)
         except ConfigError as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(printable(f"error: {exc}"), err=True)
             sys.exit(2)
         except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
             raise
         except Exception as exc:
             problem = _unusable_path(exc)
             if problem is not None:  # the file system refused a path: not a bug in bqlint
-                click.echo(f"error: {problem}", err=True)
+                click.echo(printable(f"error: {problem}"), err=True)
                 sys.exit(2)
             if os.environ.get("BQLINT_DEBUG"):
                 traceback.print_exc()
-            click.echo(f"error: bqlint crashed: {type(exc).__name__}: {exc}", err=True)
+            click.echo(printable(f"error: bqlint crashed: {type(exc).__name__}: {exc}"), err=True)
             click.echo("This is a bug in bqlint; please report it with the command you ran.", err=True)
             click.echo("Set BQLINT_DEBUG=1 to print the traceback.", err=True)
             sys.exit(2)
@@ -257,7 +258,7 @@ def check(
         _default_root(Path(os.path.abspath(start))), overrides, config_file=config_file, isolated=isolated
     )
     if show_settings:
-        click.echo(show_settings_text(configs, start))
+        click.echo("\n".join(printable(line) for line in show_settings_text(configs, start).split("\n")))
         sys.exit(0)
     sys.exit(run_check(configs, options))
 
@@ -316,9 +317,9 @@ def clean(path: Path | None) -> None:
     settings = load_settings(start, default_root=start)
     directory = cache_directory(settings)
     if clean_cache(directory):
-        click.echo(f"Removed {directory}", err=True)
+        click.echo(printable(f"Removed {directory}"), err=True)
     elif directory.exists():
-        click.echo(f"warning: {directory} is not a bqlint cache; left alone", err=True)
+        click.echo(printable(f"warning: {directory} is not a bqlint cache; left alone"), err=True)
 
 
 @main.command("server")
@@ -366,5 +367,5 @@ def explain(code: str) -> None:
         if wanted.upper() == rule.code or wanted.lower() == rule.name:
             click.echo(rule.doc(), nl=False)
             return
-    click.echo(f"error: unknown rule `{code}` (see `bqlint rules` for the list)", err=True)
+    click.echo(printable(f"error: unknown rule `{code}` (see `bqlint rules` for the list)"), err=True)
     sys.exit(2)

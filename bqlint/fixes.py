@@ -17,6 +17,7 @@ from pathlib import Path
 from bqlint.diagnostics import Applicability, Diagnostic, Edit, Position
 from bqlint.source_file import line_starts, python_lines
 from bqlint.suppression import Directive, parse_suppressions
+from bqlint.terminal import printable
 
 
 class UnparsableFix(Exception):
@@ -140,7 +141,7 @@ def _parse_problem(text: str) -> str | None:
 
 def unified_diff(path: Path, before: str, after: str) -> str:
     """Return a unified diff of one file, as `--diff` prints it."""
-    name = path.as_posix().lstrip("/")  # git's style: a/src/x.py, never a//abs/x.py
+    name = printable(path.as_posix().lstrip("/"))  # git's style: a/src/x.py, never a//abs/x.py
     return "".join(
         difflib.unified_diff(
             python_lines(before, keepends=True),

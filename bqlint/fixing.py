@@ -16,6 +16,7 @@ import click
 from bqlint import engine
 from bqlint.diagnostics import Diagnostic
 from bqlint.fixes import UnparsableFix, add_noqa_by_row, fix_text, is_applicable, unified_diff
+from bqlint.terminal import printable
 from bqlint.writing import NotWritten, write_if_unchanged
 
 if TYPE_CHECKING:
@@ -55,13 +56,14 @@ def _fixed_texts(
         if any(d.code in NOT_ANALYSED_CODES for d in diagnostics):
             continue
         if before is None:  # never re-read instead: the edits' rows belong to the analysed text
-            click.echo(f"error: not fixing {path}: its analysed text was lost (a bug in bqlint)", err=True)
+            lost = f"error: not fixing {path}: its analysed text was lost (a bug in bqlint)"
+            click.echo(printable(lost), err=True)
             refused.add(path)
             continue
         try:
             result = fix_text(before, diagnostics, unsafe=unsafe)
         except UnparsableFix as exc:
-            click.echo(f"error: not fixing {path}: {exc}; the file is left unchanged", err=True)
+            click.echo(printable(f"error: not fixing {path}: {exc}; the file is left unchanged"), err=True)
             refused.add(path)
             continue
         if result.text != before:
@@ -116,7 +118,7 @@ def _write(path: Path, before: str, after: str, outcome: str, analysed: Path | N
         write_if_unchanged(analysed or path, before, after)
     except NotWritten as exc:
         shown = Path(os.path.relpath(path)) if path.is_relative_to(Path.cwd()) else path
-        click.echo(f"{shown}: {exc}, {outcome}", err=True)
+        click.echo(printable(f"{shown}: {exc}, {outcome}"), err=True)
         return False
     return True
 
@@ -135,12 +137,13 @@ def add_noqa_to_files(report: engine.Report, quiet: bool = False) -> int:
         try:
             after, rows, refused = add_noqa_by_row(before, wanted)
         except UnparsableFix as exc:
-            click.echo(f"error: not adding noqa to {path}: {exc}; the file is left unchanged", err=True)
+            refusal = f"error: not adding noqa to {path}: {exc}; the file is left unchanged"
+            click.echo(printable(refusal), err=True)
             unwritten = True
             continue
         for why in refused:
             # README exit codes: a file that could not be given its directives is exit 2.
-            click.echo(f"error: not adding noqa to {path}, {why}", err=True)
+            click.echo(printable(f"error: not adding noqa to {path}, {why}"), err=True)
             unwritten = True
         if rows:
             if _write(path, before, after, "noqa not added", report.analysed_paths.get(path)):

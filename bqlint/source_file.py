@@ -61,6 +61,9 @@ class SourceFile:
         # An exception raised while analysing the file (a bug in bqlint): `Type: message`.
         self.internal_error: str | None = None
         self._spans: dict[int, Span] = {}
+        # When names were normalised (bqlint.identifiers): the tree as written, which spans
+        # are computed on, and {id(node of `module`): the node as written} for rebuilt nodes.
+        self._as_written: tuple[cst.Module, dict[int, cst.CSTNode]] | None = None
         # Rows whose libcst code differs from the text: {row: (text's line, libcst's line)}.
         self._lossy: dict[int, tuple[str, str]] | None = None
 
@@ -74,15 +77,35 @@ class SourceFile:
                 return None
             import libcst as cst  # here: a run that parses nothing never imports libcst
 
+            from bqlint.parsing import parse_module
+
             try:
-                self.module = cst.parse_module(self.text)
+                self.module = parse_module(self.text)
             except cst.ParserSyntaxError as exc:
                 message = str(exc.message).strip().splitlines()[0] if exc.message else "invalid syntax"
                 message = message.split(": expected one of")[0]  # the token list is noise here
                 self.parse_error = f"libcst cannot parse line {_error_row(message, exc.raw_line)}: {message}"
             except (RecursionError, ValueError, TypeError, MemoryError) as exc:  # libcst's own limits
                 self.parse_error = f"libcst cannot parse it: {type(exc).__name__}: {exc}"
+            if self.module is not None and not self.text.isascii():
+                self._normalise_names(self.module)
         return self.module
+
+    def _normalise_names(self, written: cst.Module) -> None:
+        """Make `module` name things as Python does (NFKC), keeping the tree as written for spans."""
+        from bqlint.identifiers import normalise_names
+
+        module, originals = normalise_names(written)
+        if originals:
+            self.module, self._as_written = module, (written, originals)
+
+    def written_code(self, node: cst.CSTNode) -> str:
+        """Return the code of `node` as the file spells it (names not normalised): fix text."""
+        import libcst as cst
+
+        if self._as_written is not None:
+            node = self._as_written[1].get(id(node), node)
+        return cst.Module([]).code_for_node(node)
 
     def resolve_spans(self, nodes: Iterable[cst.CSTNode]) -> None:
         """Compute spans of `nodes` in one codegen pass (only those not known yet)."""
@@ -92,7 +115,13 @@ class SourceFile:
         from bqlint.source import node_positions
 
         lossy = self._lossy_rows()
-        for key, ((l1, c1), (l2, c2)) in node_positions(self.module, wanted).items():
+        module, back = self.module, {}
+        if self._as_written is not None:  # positions of the nodes as written
+            module, originals = self._as_written
+            back = {id(originals[key]): key for key in wanted if key in originals}
+            wanted = {key for key in wanted if key not in originals} | set(back)
+        for key, ((l1, c1), (l2, c2)) in node_positions(module, wanted).items():
+            key = back.get(key, key)
             if lossy:
                 c1, c2 = _text_column(lossy, l1, c1), _text_column(lossy, l2, c2)
             self._spans[key] = Span(self.path, Position(l1, c1 + 1), Position(l2, c2 + 1))
@@ -102,8 +131,9 @@ class SourceFile:
         an indented statement), so that columns on them can be mapped back to the text."""
         if self._lossy is None:
             self._lossy = {}
-            if "\x0c" in self.text and self.module is not None:
-                ours, theirs = python_lines(self.text), python_lines(self.module.code)
+            module = self._as_written[0] if self._as_written is not None else self.module
+            if "\x0c" in self.text and module is not None:
+                ours, theirs = python_lines(self.text), python_lines(module.code)
                 if len(ours) == len(theirs):
                     pairs = enumerate(zip(ours, theirs), start=1)
                     self._lossy = {row: (o, t) for row, (o, t) in pairs if o != t}

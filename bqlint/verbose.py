@@ -16,6 +16,7 @@ import click
 
 from bqlint.config import Settings
 from bqlint.config_tree import Configurations
+from bqlint.terminal import printable
 
 
 class Verbose:
@@ -27,7 +28,7 @@ class Verbose:
 
     def say(self, text: str) -> None:
         if self.enabled:
-            click.echo(f"bqlint: {text}", err=True)
+            click.echo(printable(f"bqlint: {text}"), err=True)
 
     @contextmanager
     def timed(self, phase: str) -> Iterator[None]:

@@ -1,6 +1,13 @@
 """Write fixed text back to a file only while it still holds what was analysed: under a lock,
 in the file's own encoding, through a temporary file and an atomic rename that keeps its mode.
 
+A file with more than one hard link is rewritten in place instead, so that every name of it
+sees the fix (a rename would give this name a new file and leave the others the old text).
+The trade-off: a reader may see the file half-written, and a crash mid-write leaves it so;
+the fixed text is therefore first written and synced to a temporary file beside it, which a
+crash leaves behind, and which is kept and named in the message when a write fails and the
+old text cannot be put back either (a failed write is otherwise undone).
+
 Used by `--fix` and `--add-noqa`; anything that stops a write raises NotWritten for that file
 alone, so the CLI can report it and go on with the others.
 """
@@ -69,7 +76,10 @@ def write_if_unchanged(path: Path, analysed: str, fixed: str) -> None:
                 new = encode_source(fixed, encoding)
             except UnicodeEncodeError as exc:
                 raise NotWritten(f"the fixed text cannot be written in {encoding} ({exc.reason})") from None
-            replace_atomically(path, new, info)
+            if info.st_nlink > 1:
+                rewrite_in_place(path, fd, data, new)
+            else:
+                replace_atomically(path, new, info)
     except FileNotFoundError:
         raise NotWritten("no longer exists") from None
     except OSError as exc:
@@ -82,12 +92,8 @@ def replace_atomically(path: Path, data: bytes, info: os.stat_result) -> None:
     A reader sees the old file or the new one, never a part; the mode (and, where allowed,
     the owner) of the old file is kept. The temporary file is removed on any failure.
     """
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".bqlint-tmp", dir=path.parent)
+    temporary = _temporary_copy(path, data)
     try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
         if hasattr(os, "chown") and os.stat(temporary).st_uid != info.st_uid:
             with contextlib.suppress(OSError):  # only root may give a file away
                 os.chown(temporary, info.st_uid, info.st_gid)
@@ -97,6 +103,69 @@ def replace_atomically(path: Path, data: bytes, info: os.stat_result) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def rewrite_in_place(path: Path, held: int, old: bytes, new: bytes) -> None:
+    """Overwrite the file open as `held` (named `path`) with `new`, keeping its inode.
+
+    `new` is first written and synced to a temporary file beside `path`. If writing the file
+    fails, `old` is written back and the temporary file removed; if that fails too, the
+    temporary file is kept and NotWritten names it.
+    """
+    backup = _temporary_copy(path, new)
+    keep = False
+    try:
+        out = os.open(path, os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        try:
+            if not _same_inode(out, held):
+                raise NotWritten("changed on disk")  # the name was given to another file meanwhile
+            try:
+                _overwrite(out, new)
+            except OSError as exc:
+                try:
+                    _overwrite(out, old)
+                except OSError:
+                    keep = True  # the only whole copy of the fixed text
+                    reason = exc.strerror or str(exc)
+                    raise NotWritten(f"partly written ({reason}); the fixed text is in {backup}") from None
+                raise
+        finally:
+            os.close(out)
+    finally:
+        if not keep:
+            with contextlib.suppress(OSError):
+                os.unlink(backup)
+
+
+def _temporary_copy(path: Path, data: bytes) -> str:
+    """Write `data` to a new temporary file beside `path`, synced; return its name."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".bqlint-tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    return temporary
+
+
+def _overwrite(fd: int, data: bytes) -> None:
+    """Make the file open as `fd` hold exactly `data`, synced."""
+    os.lseek(fd, 0, os.SEEK_SET)
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+    os.ftruncate(fd, len(data))
+    os.fsync(fd)
+
+
+def _same_inode(a: int, b: int) -> bool:
+    first, second = os.fstat(a), os.fstat(b)
+    return (first.st_dev, first.st_ino) == (second.st_dev, second.st_ino)
 
 
 def _encoding_of(data: bytes) -> str:

@@ -32,6 +32,7 @@ import click
 from bqlint.diagnostics import Diagnostic, Span
 from bqlint.report import RenderOptions, closing, display_path
 from bqlint.source_file import python_lines
+from bqlint.terminal import display_width, printable, printable_source
 
 if TYPE_CHECKING:
     from bqlint.engine import Report
@@ -92,15 +93,17 @@ def build_frames(d: Diagnostic) -> list[Frame]:
 
 
 def _display(line: str) -> str:
-    return line.replace("\t", TAB)
+    return printable_source(line, TAB)
 
 
 def _underline(line: str, span: Span, row: int) -> tuple[int, int]:
-    """Return the display offset and width of the marks for `span` on `row`."""
+    """Return the offset and width, in terminal columns, of the marks for `span` on `row`:
+    what precedes the span and the span itself as the frame prints them (tabs expanded,
+    controls as pictures, wide characters two columns, combining marks none)."""
     start = span.start.column if span.start.row == row else 1
     end = span.end.column if span.end.row == row else len(line) + 1
-    offset = len(_display(line[: start - 1]))
-    width = len(_display(line[start - 1 : max(end, start) - 1]))
+    offset = display_width(_display(line[: start - 1]))
+    width = display_width(_display(line[start - 1 : max(end, start) - 1]))
     return offset, max(width, 1)
 
 
@@ -116,7 +119,7 @@ def _frame_lines(
     if lines is None:
         for a in sorted(frame.annotations, key=lambda a: (a.span.start.row, a.span.start.column)):
             if a.label:
-                out.append(f"{pad} {style('=', fg='blue', bold=True)} {a.label}")
+                out.append(f"{pad} {style('=', fg='blue', bold=True)} {printable(a.label)}")
         return out
     out.append(f"{pad} {bar}")
     annotated = sorted(frame.rows())
@@ -134,7 +137,7 @@ def _frame_lines(
         for a in sorted(on_row, key=lambda a: (not a.primary, a.span.start.column)):
             offset, size = _underline(text, a.span, row)
             mark, colour = ("^", "red") if a.primary else ("-", "blue")
-            marks = style(mark * size + (f" {a.label}" if a.label else ""), fg=colour, bold=True)
+            marks = style(mark * size + (f" {printable(a.label)}" if a.label else ""), fg=colour, bold=True)
             out.append(f"{pad} {bar} {' ' * offset}{marks}")
         previous = row
     out.append(f"{pad} {bar}")
@@ -153,16 +156,16 @@ def render_diagnostic(d: Diagnostic, sources: dict[Path, str], options: RenderOp
     frames = build_frames(d)
     width = len(str(max(a.span.start.row for f in frames for a in f.annotations)))
     level = style(f"error[{d.code}]", fg="red", bold=True)
-    out = [f"{level}: {style(d.message, bold=True)}"]
+    out = [f"{level}: {style(printable(d.message), bold=True)}"]
     for index, frame in enumerate(frames):
         text = sources.get(frame.path)
         lines = python_lines(text) if text is not None else None
-        shown = display_path(frame.path, options.cwd)
+        shown = printable(display_path(frame.path, options.cwd))
         out.extend(_frame_lines(frame, shown, lines, width, style, index == 0))
     # The help says how to fix; without one, the fix's own title does.
     help_text = d.help or (d.fix.message if d.fix is not None else None)
     if help_text:
-        out.append(f"{style('help', fg='cyan', bold=True)}: {help_text}")
+        out.append(f"{style('help', fg='cyan', bold=True)}: {printable(help_text)}")
     return "\n".join(out)
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from bqlint.diagnostics import Diagnostic
 from bqlint.report import RenderOptions, display_path
+from bqlint.terminal import printable
 
 if TYPE_CHECKING:
     from bqlint.engine import Report
@@ -31,7 +32,8 @@ def render(report: Report, options: RenderOptions) -> str:
         )
         ET.SubElement(suite, "testcase", name="bqlint", classname="bqlint")
     for path in sorted(by_file):
-        shown = display_path(path, options.cwd)
+        # XML 1.0 cannot hold most control characters, even as references: escape them.
+        shown = printable(display_path(path, options.cwd))
         findings = by_file[path]
         suite = ET.SubElement(
             suites,

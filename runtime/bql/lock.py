@@ -83,8 +83,8 @@ _current_thread = threading.current_thread
 
 # How long a thread waits for the BQL between two looks at whether its holder still runs.
 OWNER_CHECK_S = 0.1
-# How many live borrows an error message lists before "and N more".
-MAX_SITES_SHOWN = 3
+# How many places of live borrows an error message lists before "and N more".
+MAX_SITES_SHOWN = 4
 
 
 class _State:
@@ -563,10 +563,19 @@ def unlock_error(what: str) -> BqlUnlockError:
 
 
 def describe_sites(sites: Sequence[str], separator: str = "; ") -> str:
-    """Join borrow locations for a message: the first few, then how many more."""
-    shown = separator.join(sites[:MAX_SITES_SHOWN])
-    if len(sites) > MAX_SITES_SHOWN:
-        shown += f" (and {len(sites) - MAX_SITES_SHOWN} more)"
+    """Join borrow locations for a message: each borrow's when there are a few; else each
+    place once, with how many borrows were taken there, up to `MAX_SITES_SHOWN` places,
+    then how many more."""
+    if len(sites) <= MAX_SITES_SHOWN:
+        return separator.join(sites)
+    counts: dict[str, int] = {}
+    for site in sites:
+        counts[site] = counts.get(site, 0) + 1
+    places = [site if n == 1 else f"{site} ({n} borrows)" for site, n in counts.items()]
+    shown = separator.join(places[:MAX_SITES_SHOWN])
+    if len(places) > MAX_SITES_SHOWN:
+        rest = sum(list(counts.values())[MAX_SITES_SHOWN:])
+        shown += f" (and {rest} more at {len(places) - MAX_SITES_SHOWN} other places)"
     return shown
 
 

@@ -27,7 +27,8 @@ from types import CodeType, FrameType
 from typing import TypeVar
 
 from .errors import BqlError, BqlNotHeldError, BqlUnlockError
-from .lock import _HELD, line_of, live_sites
+from .lock import _HELD, live_sites
+from .rows import node_row
 
 __all__ = [
     "attach",
@@ -79,7 +80,7 @@ def attach(error: E, rule: str, frame: FrameType | None) -> E:
     """Make `error` the twin of `rule` at the line `frame` is running; return it."""
     if frame is None:
         return error
-    return attach_at(error, rule, frame.f_code.co_filename, frame.f_lineno or frame.f_code.co_firstlineno)
+    return attach_at(error, rule, frame.f_code.co_filename, node_row(frame.f_code, frame.f_lasti))
 
 
 def attach_at(error: E, rule: str, filename: str, row: int) -> E:
@@ -203,7 +204,7 @@ def attach_to_holder(error: E, rule: str, cell: object | None, start: FrameType 
         frame = frame or frame_holding_guard(site_cell, start) or suspended_holder(code, site_cell)
         if frame is not None:
             return attach(error, rule, frame)
-        return attach_at(error, rule, code.co_filename, line_of(code, lasti))
+        return attach_at(error, rule, code.co_filename, node_row(code, lasti))
     return error
 
 

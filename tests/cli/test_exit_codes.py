@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from bqlint import engine
 from tests.cli.conftest import BROKEN
 
@@ -67,6 +69,28 @@ def test_file_not_analysed_is_warned_about_once_on_its_own_line(project, invoke,
         "(libcst cannot parse line 1: parser error: error at 1:2); Python accepts it\n"
     )
     assert result.stdout == "Found 0 errors; 1 file could not be analysed.\n"
+
+
+PAREN = "import bql\n\n\nclass E(bql.Device):\n    def m(self):\n        (self.x): int = 3\n"
+REBOUND = (
+    "import bql\nfrom sub import p\n\n\nclass D(bql.Device):\n    def __init__(self) -> None:\n"
+    "        self.x = bql.BqlCell(0)\n\n    def m(self) -> None:\n        self.x = 1\n"
+)
+
+
+@pytest.mark.parametrize("options", [("--jobs", "1"), ("--jobs", "2"), ("--fix",)], ids=str)
+def test_files_libcst_cannot_parse_are_each_warned_about_once_in_a_real_folder_run(project, invoke, options):
+    # Blind crash2, end to end: `(self.x): int = 3` in a file checked by one configuration's
+    # pass and read as context by another's, and in a copy of it elsewhere.
+    files = {"bqlint.toml": "", "dev.py": REBOUND, "q.py": PAREN, "sub/bqlint.toml": ""}
+    root = project({**files, "sub/__init__.py": "", "sub/p.py": PAREN})
+    result = invoke("check", "--no-cache", "--output-format", "concise", *options, ".")
+    assert result.stderr == "".join(
+        f"warning: {root / name}: could not be analysed "
+        "(libcst cannot parse line 6: parser error: error at 6:18); Python accepts it\n"
+        for name in ("q.py", "sub/p.py")
+    )
+    assert result.stdout.count("2 files could not be analysed.") == 1
 
 
 def test_no_python_files_exits_0_with_a_warning(project, invoke):

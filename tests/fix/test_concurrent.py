@@ -1,9 +1,9 @@
 """Two `bqlint check --fix` runs at once on one tree, 20 times over: every file ends either
 untouched or correctly fixed, and compiles; no temporary file is left (issue 9: 79 of 240
-files were corrupted by two runs at once). The second run of pair i starts i/40 of a run's
-time after the first, so the pairs sweep the interleavings of one run's reads and the
-other's writes. Each file ends fixed: one of the two runs writes it, the other finds it
-changed on disk."""
+files were corrupted by two runs at once); a file with a second hard link keeps it. The
+second run of pair i starts i/40 of a run's time after the first, so the pairs sweep the
+interleavings of one run's reads and the other's writes. Each file ends fixed: one of the
+two runs writes it, the other finds it changed on disk."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from tests.fix.devices import device
 PAIRS = 20
 # A pair that has not finished by then is a hang (a lock never released): fail, do not wait.
 PAIR_TIMEOUT = 120.0
+TWIN = "dev0-link.py"
 
 
 def _tree() -> dict[str, bytes]:
@@ -43,6 +44,8 @@ def _write_tree(root: Path, files: dict[str, bytes]) -> None:
     (root / "pkg").mkdir(parents=True)
     for name, data in files.items():
         (root / "pkg" / name).write_bytes(data)
+    # A second name of one file, outside the checked tree: it is fixed in place, not renamed over.
+    os.link(root / "pkg" / "dev0.py", root / TWIN)
 
 
 def _run_fix(root: Path, log: Path, barrier: mp.synchronize.Barrier, delay: float) -> None:
@@ -117,6 +120,7 @@ def test_concurrent_fix_runs_leave_every_file_untouched_or_correctly_fixed(tmp_p
             assert now == fixed[name], f"pair {pair}: neither run fixed {name}"
             compile(now, name, "exec", dont_inherit=True)
         assert sorted(p.name for p in (root / "pkg").iterdir()) == sorted(files), f"pair {pair}"
+        assert os.path.samefile(root / TWIN, root / "pkg" / "dev0.py"), f"pair {pair}: the hard link broke"
         for log in logs:
             for line in log.read_text().splitlines():
                 if line.startswith("pkg/"):

@@ -215,3 +215,33 @@ def test_fix_prints_no_syntax_warning_of_the_users_code(project, invoke):
         result = invoke("check", "--fix")
     assert result.exit_code == 0, result.stderr
     assert FIXED in (root / "a.py").read_text(encoding="utf-8")
+
+
+def test_fix_reaches_every_hard_link_of_the_file(project, invoke, tmp_path):
+    source = device("self.level = 3")
+    root = project({"pkg/a.py": source})
+    twin = tmp_path / "twin.py"  # another name of the same file, outside the checked tree
+    os.link(root / "pkg" / "a.py", twin)
+    result = invoke("check", "--fix", "--output-format", "concise", "pkg")
+    assert (result.exit_code, result.stdout) == (0, "Found 1 error (1 fixed, 0 remaining).\n")
+    assert twin.read_text() == (root / "pkg" / "a.py").read_text() == source.replace("self.level = 3", FIXED)
+    assert os.path.samefile(twin, root / "pkg" / "a.py")
+
+
+def test_fix_of_a_cell_field_spelled_with_a_ligature_sets_the_cell(project, invoke):
+    # Python reads `self.ﬁeld` as `self.field` (NFKC): it rebinds the cell declared as `field`.
+    # Messages name it as Python does; the fix keeps the names as the user spelt them.
+    source = device("self.ﬁeld = 3  # é", "self.ﬁeld += 𝐯𝐚𝐥𝐮𝐞")
+    source = source.replace("self.level = BqlCell(0)", "self.field = BqlCell(0)")
+    root = project({"a.py": source})
+    listed = invoke("check", "--no-cache", "--output-format", "concise")
+    assert listed.stdout.splitlines()[:2] == [
+        "a.py:11:9: BQL007 [*] cell field `self.field` is rebound in `Gpio.write()`, outside construction",
+        "a.py:12:9: BQL007 [*] cell field `self.field` is rebound by an in-place operator in `Gpio.write()`, "
+        "outside construction",
+    ]
+    result = invoke("check", "--no-cache", "--fix", "--output-format", "concise")
+    assert (result.exit_code, result.stdout) == (0, "Found 2 errors (2 fixed, 0 remaining).\n")
+    assert (root / "a.py").read_text(encoding="utf-8") == source.replace(
+        "self.ﬁeld = 3", "self.ﬁeld.set(3)"
+    ).replace("self.ﬁeld += 𝐯𝐚𝐥𝐮𝐞", "self.ﬁeld.set(self.ﬁeld.get() + 𝐯𝐚𝐥𝐮𝐞)")

@@ -199,3 +199,90 @@ def test_the_owner_of_the_file_is_kept_when_allowed(tmp_path):
     write_if_unchanged(path, "x = 1\n", "x = 2\n")
     info = path.stat()
     assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == (1234, 2345, 0o640)
+
+
+def test_a_hard_linked_file_is_fixed_in_place_for_every_name(tmp_path):
+    path, twin = tmp_path / "a.py", tmp_path / "twin.py"
+    path.write_bytes(b"x = 1\n")
+    path.chmod(0o640)
+    os.link(path, twin)
+    inode = path.stat().st_ino
+    write_if_unchanged(path, "x = 1\n", "x = 22\n")
+    assert (path.read_bytes(), twin.read_bytes()) == (b"x = 22\n", b"x = 22\n")
+    info = path.stat()
+    assert (info.st_ino, info.st_nlink, stat.S_IMODE(info.st_mode)) == (inode, 2, 0o640)
+    write_if_unchanged(path, "x = 22\n", "y\n")  # shorter: the file is truncated to the new text
+    assert twin.read_bytes() == b"y\n"
+    assert _leftovers(tmp_path) == []
+
+
+def test_a_hard_linked_file_changed_through_its_other_name_is_not_written(tmp_path):
+    path, twin = tmp_path / "a.py", tmp_path / "twin.py"
+    path.write_bytes(b"x = 1\n")
+    os.link(path, twin)
+    twin.write_bytes(b"x = 1\ny = 'added by the user'\n")
+    with pytest.raises(NotWritten, match="^changed on disk$"):
+        write_if_unchanged(path, "x = 1\n", "x = 2\n")
+    assert path.read_bytes() == b"x = 1\ny = 'added by the user'\n"
+    assert _leftovers(tmp_path) == []
+
+
+def test_a_failed_in_place_write_puts_the_analysed_text_back(tmp_path, monkeypatch):
+    path, twin = tmp_path / "a.py", tmp_path / "twin.py"
+    path.write_bytes(b"x = 1\n")
+    os.link(path, twin)
+    overwrite = writing._overwrite
+    calls: list[bytes] = []
+
+    def fail_first(fd: int, data: bytes) -> None:
+        calls.append(data)
+        if len(calls) == 1:
+            os.write(fd, data[:3])  # part of the fixed text reached the file
+            raise OSError(errno.ENOSPC, "No space left on device")
+        overwrite(fd, data)
+
+    monkeypatch.setattr(writing, "_overwrite", fail_first)
+    with pytest.raises(NotWritten, match="^cannot be written: No space left on device$"):
+        write_if_unchanged(path, "x = 1\n", "x = 1000\n")
+    assert calls == [b"x = 1000\n", b"x = 1\n"]
+    assert twin.read_bytes() == b"x = 1\n"
+    assert _leftovers(tmp_path) == []
+
+
+def test_an_in_place_write_that_cannot_be_undone_keeps_the_fixed_text_beside_it(tmp_path, monkeypatch):
+    path, twin = tmp_path / "a.py", tmp_path / "twin.py"
+    path.write_bytes(b"x = 1\n")
+    os.link(path, twin)
+
+    def fail(fd: int, data: bytes) -> None:
+        os.write(fd, b"x =")
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(writing, "_overwrite", fail)
+    with pytest.raises(NotWritten) as raised:
+        write_if_unchanged(path, "x = 1\n", "x = 2\n")
+    [kept] = _leftovers(tmp_path)
+    assert str(raised.value) == (
+        f"partly written (Input/output error); the fixed text is in {tmp_path / kept}"
+    )
+    assert kept.startswith(".a.py.")
+    assert (tmp_path / kept).read_bytes() == b"x = 2\n"
+
+
+def test_a_hard_linked_file_replaced_while_locked_is_not_overwritten(tmp_path, monkeypatch):
+    path, twin = tmp_path / "a.py", tmp_path / "twin.py"
+    path.write_bytes(b"x = 1\n")
+    os.link(path, twin)
+    copy = writing._temporary_copy
+
+    def swap_then_copy(where: Path, data: bytes) -> str:
+        # Another program renames a new file over the name between the check and the write.
+        (tmp_path / "new.py").write_bytes(b"z = 3\n")
+        os.replace(tmp_path / "new.py", path)
+        return copy(where, data)
+
+    monkeypatch.setattr(writing, "_temporary_copy", swap_then_copy)
+    with pytest.raises(NotWritten, match="^changed on disk$"):
+        write_if_unchanged(path, "x = 1\n", "x = 2\n")
+    assert (path.read_bytes(), twin.read_bytes()) == (b"z = 3\n", b"x = 1\n")
+    assert _leftovers(tmp_path) == []

@@ -113,3 +113,44 @@ def test_chain_across_files_is_shown_in_call_order_each_step_with_its_file():
     assert anchors == ["--> pkg/dev.py:14:13", "::: pkg/bus.py:5:5", "::: pkg/dev.py:17:9"]
     order = [text.index(label) for label in ("starts here", "calls `reset()` here", "may be released here")]
     assert order == sorted(order)
+
+
+def test_marks_after_wide_characters_are_aligned_by_display_width():
+    # `寄存器` takes six columns on a terminal: the carets start under `.set`, not two chars in.
+    source = "\tself.寄存器.set(1)  # 値\n"
+    d = Diagnostic("BQL006", "cell-access-without-bql", "m", span(DEV, 1, 10, 1, 17))
+    text = render("full", Report([d], {DEV: source}), OPTIONS)
+    assert "1 |     self.寄存器.set(1)  # 値\n  |                ^^^^^^^\n" in text
+
+
+def test_marks_under_wide_characters_cover_two_columns_each():
+    d = Diagnostic("BQL007", "cell-rebinding", "m", span(DEV, 1, 6, 1, 9))
+    text = render("full", Report([d], {DEV: "self.寄存器 = 3\n"}), OPTIONS)
+    assert "1 | self.寄存器 = 3\n  |      ^^^^^^\n" in text
+
+
+def test_combining_marks_take_no_column_and_emoji_take_two():
+    source = "s = 'e\u0301🙂'; self.x = 1\n"  # é written as e + COMBINING ACUTE ACCENT
+    d = Diagnostic("BQL007", "cell-rebinding", "m", span(DEV, 1, 12, 1, 18))
+    text = render("full", Report([d], {DEV: source}), OPTIONS)
+    assert "1 | s = 'e\u0301🙂'; self.x = 1\n  |            ^^^^^^\n" in text
+
+
+def test_control_characters_in_a_source_line_are_shown_as_pictures_and_keep_the_marks_aligned():
+    source = "s = '\x1b[31m\x7f'; self.x = 1\n"
+    d = Diagnostic("BQL007", "cell-rebinding", "m", span(DEV, 1, 14, 1, 20))
+    text = render("full", Report([d], {DEV: source}), OPTIONS)
+    assert "1 | s = '\u241b[31m\u2421'; self.x = 1\n  |              ^^^^^^\n" in text
+
+
+def test_related_marks_after_wide_characters_are_aligned_too():
+    source = "with self.寄存器.borrow_mut() as 甲:\n    bql.unlock()\n"
+    d = Diagnostic(
+        "BQL002",
+        "borrow-across-unlock",
+        "m",
+        span(DEV, 2, 5, 2, 17),
+        related=(Related("borrow starts here", span(DEV, 1, 6, 1, 27)),),
+    )
+    text = render("full", Report([d], {DEV: source}), OPTIONS)
+    assert "1 | with self.寄存器.borrow_mut() as 甲:\n  |      ------------------------ borrow starts here\n" in text

@@ -150,14 +150,13 @@ def test_unlock_with_a_live_borrow_still_unlocks_nothing(bql_held):
     guard.release()
 
 
-def test_the_note_lists_only_a_few_of_many_borrows():
+def test_the_note_names_many_borrows_at_one_place_once():
     cell = bql.BqlRefCell(0)
     with pytest.raises(Boom) as info, bql.locked():
         guards = [cell.borrow() for _ in range(500)]
         raise Boom
     (note,) = info.value.__notes__
-    assert note.count(" at ") == bql_lock.MAX_SITES_SHOWN
-    assert note.endswith(f" (and {500 - bql_lock.MAX_SITES_SHOWN} more)")
+    assert note.endswith("in <listcomp> (500 borrows)")
     assert repr(guards[0]) == repr(guards[-1]) == "BqlRef(released)"
     with bql.locked():
         cell.borrow_mut().release()

@@ -118,9 +118,14 @@ def test_a_non_loopback_host_is_named_briefly():
     assert_short(str(info.value))
 
 
-def many_shared_borrows(n: int) -> tuple[bql.BqlRefCell[int], list[bql.BqlRef[int]]]:
+def many_shared_borrows(n: int, places: int = 1) -> tuple[bql.BqlRefCell[int], list[bql.BqlRef[int]]]:
+    """Take `n` shared borrows of one cell, spread over `places` distinct source lines."""
     cell = bql.BqlRefCell(0)
-    return cell, [cell.borrow() for _ in range(n)]
+    guards: list[bql.BqlRef[int]] = []
+    lines = "\n".join("guards.append(cell.borrow())" for _ in range(places))
+    code = compile(f"for _ in range({n // places}):\n" + "\n".join(" " + line for line in lines.splitlines()), "<borrows>", "exec")
+    exec(code, {"guards": guards, "cell": cell})
+    return cell, guards
 
 
 BORROW_FAULTS: dict[str, Callable[[bql.BqlRefCell[int]], object]] = {
@@ -130,7 +135,7 @@ BORROW_FAULTS: dict[str, Callable[[bql.BqlRefCell[int]], object]] = {
 
 
 @pytest.mark.parametrize("fault", BORROW_FAULTS)
-def test_an_error_naming_hundreds_of_borrows_lists_a_few(bql_held, fault: str):
+def test_hundreds_of_borrows_at_one_place_are_that_place_once(bql_held, fault: str):
     cell, guards = many_shared_borrows(500)
     with pytest.raises(bql.BqlError) as info:
         BORROW_FAULTS[fault](cell)
@@ -138,7 +143,37 @@ def test_an_error_naming_hundreds_of_borrows_lists_a_few(bql_held, fault: str):
     assert_short(message)
     # The list ends the message, before the run-time twin's "(bqlint: ...)" (SPEC §2.3.1).
     listed = message.split(" (bqlint: ")[0]
-    assert listed.endswith(f"(and {500 - bql_lock.MAX_SITES_SHOWN} more)")
+    assert listed.endswith("borrow() at <borrows>:2 in <module> (500 borrows)")
+    for guard in guards:
+        guard.release()
+
+
+@pytest.mark.parametrize("fault", BORROW_FAULTS)
+def test_borrows_at_a_few_places_are_each_listed(bql_held, fault: str):
+    # SPEC §2.1: the message lists each live borrow's location.
+    cell, guards = many_shared_borrows(4, places=4)
+    with pytest.raises(bql.BqlError) as info:
+        BORROW_FAULTS[fault](cell)
+    message = str(info.value)
+    assert_short(message)
+    for row in (2, 3, 4, 5):
+        assert f"borrow() at <borrows>:{row} in <module>" in message
+    assert "more at" not in message
+    for guard in guards:
+        guard.release()
+
+
+@pytest.mark.parametrize("fault", BORROW_FAULTS)
+def test_borrows_at_many_places_list_a_few_then_count(bql_held, fault: str):
+    cell, guards = many_shared_borrows(900, places=30)
+    with pytest.raises(bql.BqlError) as info:
+        BORROW_FAULTS[fault](cell)
+    message = str(info.value)
+    assert_short(message)
+    listed = message.split(" (bqlint: ")[0]
+    shown = bql_lock.MAX_SITES_SHOWN
+    assert listed.count(" (30 borrows)") == shown
+    assert listed.endswith(f" (and {900 - 30 * shown} more at {30 - shown} other places)")
     for guard in guards:
         guard.release()
 

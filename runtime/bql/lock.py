@@ -153,7 +153,7 @@ def lock() -> None:
     bql.errors.BqlError: the BQL is held by thread 'leaker' (ident ...), which exited without releasing it: waiting for it would never end
     """
     if _LOCK._is_owned():
-        raise _reentered()
+        raise _owned_error()
     try:
         if not _LOCK.acquire(False):  # uncontended: the fast path
             _wait_for_lock(None)
@@ -165,8 +165,21 @@ def lock() -> None:
         raise
 
 
-def _reentered() -> BqlError:
+def _owned_error() -> BqlError:
+    """The error for taking a lock owned under this thread's ident: re-entry, or a holder
+    that exited holding it and whose ident this new thread got (CPython reuses idents)."""
+    owner = STATE.owner
+    if getattr(_HELD, "held", False) is not True and owner is not None and not owner.is_alive():
+        return _dead_holder(owner)
     return BqlError("the BQL is already held by this thread: lock() is not re-entrant")
+
+
+def _dead_holder(owner: threading.Thread) -> BqlError:
+    return BqlError(
+        f"the BQL is held by thread {short_repr(owner.name)} (ident "
+        f"{owner.ident}), which exited without releasing it: "
+        "waiting for it would never end"
+    )
 
 
 def _abandon() -> None:
@@ -203,7 +216,7 @@ def acquire(timeout: float) -> bool:
     Like `lock()`, raises `BqlError` when the holder exited without releasing it.
     """
     if _LOCK._is_owned():
-        raise _reentered()
+        raise _owned_error()
     timeout = max(0.0, timeout)
     try:
         if not _LOCK.acquire(True, min(timeout, OWNER_CHECK_S)) and not _wait_for_lock(
@@ -230,11 +243,7 @@ def _wait_for_lock(timeout: float | None) -> bool:
     while True:
         owner = STATE.owner
         if owner is not None and not owner.is_alive() and STATE.owner is owner:
-            raise BqlError(
-                f"the BQL is held by thread {short_repr(owner.name)} (ident "
-                f"{owner.ident}), which exited without releasing it: "
-                "waiting for it would never end"
-            )
+            raise _dead_holder(owner)
         wait = OWNER_CHECK_S
         if deadline is not None:
             wait = min(wait, deadline - time.monotonic())
@@ -255,9 +264,11 @@ def unlock() -> None:
 
     With a `BqlRefCell` borrow alive, nothing is released (see `BqlUnlockError`).
     """
-    if not _LOCK._is_owned():
-        # (Also a thread whose flag outlived a reset_for_tests(), which replaced the lock.)
-        _HELD.held = False
+    if not _LOCK._is_owned() or getattr(_HELD, "held", False) is not True:
+        # (Also a thread whose flag outlived a reset_for_tests(), which replaced the lock,
+        # and a new thread given the ident of a holder that exited: not the holder.)
+        if not _LOCK._is_owned():
+            _HELD.held = False
         raise BqlNotHeldError("bql.unlock() by a thread that does not hold the BQL")
     try:
         if STATE.checks:
@@ -365,7 +376,7 @@ class locked:
         # code of `__exit__` can catch it (at its first bytecode, as it is called) still
         # releases the BQL, while the exception goes on.
         if _LOCK._is_owned():
-            raise _reentered()
+            raise _owned_error()
         self.__class__ = _Entered
         try:
             # Before the acquire: the object of an earlier block, freed from now on, knows

@@ -128,6 +128,10 @@ class ClassInfo:
                     break
         return self._parent or None
 
+    def qnames(self) -> tuple[str, ...]:
+        """Return every qualified name of this class (one per name of its module)."""
+        return self.module.qualified(self.qname)
+
     def is_device(self) -> bool:
         """Return whether this class is, or derives from, `bql.Device` or a configured device
         base (SPEC §3.1.2: a class listed in `device-bases` is itself a device class)."""

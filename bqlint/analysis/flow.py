@@ -97,22 +97,24 @@ class Analyzer:
     def run(self) -> FunctionFlow:
         plan = self.plan
         by_rank, succ_ranks = plan.by_rank, plan.succ_ranks
+        follow = plan.straight_successors(id(self.cfg.exit))
         # States by rank (reverse postorder): every predecessor outside a loop is done before a join.
+        # A block that is the only successor of its only predecessor (straight-line code) gets
+        # no stored state: it runs right after that predecessor, so the states kept are one per
+        # run of straight-line blocks, not one per block (a function of n live guards split
+        # into n blocks by its calls kept n states of n guards each).
         states: dict[int, State] = {0: State(frozenset(), (), (), entry_lock(self.fn))}
         work: list[int] = [0]
         queued = {0}
-        read_later = plan.read_later  # computed once a guard was released
         while work:
             rank = heapq.heappop(work)
             queued.discard(rank)
             state = self.block(by_rank[rank], states[rank])
+            while follow[rank] is not None:
+                rank = follow[rank]  # type: ignore[assignment]
+                state = self.block(by_rank[rank], self.carry(state, rank))
             for succ_rank in succ_ranks[rank]:
-                if state.released:
-                    if read_later is None:
-                        read_later = plan.read_later = _guards_read_later(dict(enumerate(by_rank)), plan.rank)
-                    out = _forget_released(state, read_later[succ_rank])
-                else:
-                    out = state  # forget_released keeps a state that released nothing
+                out = self.carry(state, succ_rank)
                 old = states.get(succ_rank)
                 new = out if old is None else old.join(out)
                 if new != old:
@@ -129,12 +131,58 @@ class Analyzer:
         end = states.get(exit_rank) if exit_rank is not None else None
         if end is not None and end.lock == HELD:
             self.result.summary.leaves_held = True
-        for block in self.cfg.blocks:
-            at = plan.rank.get(id(block))
-            if at is not None and at in states:
-                self.block(block, states[at])
+        self.record(states, follow)
         self.initial_summary()
         return self.result
+
+    def carry(self, state: State, succ_rank: int) -> State:
+        """Return `state` as it enters the block of `succ_rank`: without the released guards
+        no block from there on reads."""
+        if not state.released:
+            return state  # forget_released keeps a state that released nothing
+        plan = self.plan
+        if plan.read_later is None:
+            plan.read_later = _guards_read_later(dict(enumerate(plan.by_rank)), plan.rank)
+        return _forget_released(state, plan.read_later[succ_rank])
+
+    def record(self, states: dict[int, State], follow: list[int | None]) -> None:
+        """The recording pass: each block once, in the order the CFG made them, from its state
+        at the fixed point (a straight-line block's from its predecessor's, just run)."""
+        plan = self.plan
+        pending: dict[int, State] = {}
+        done: set[int] = set()
+        for block in self.cfg.blocks:
+            at = plan.rank.get(id(block))
+            if at is None:
+                continue
+            entry = states.get(at)
+            if entry is None:
+                entry = pending.pop(at, None)
+            if entry is None:
+                entry = self.replay_to(at, states, follow)
+            done.add(at)
+            out = self.block(block, entry)
+            after = follow[at]
+            if after is not None and after not in done:
+                pending[after] = self.carry(out, after)
+
+    def replay_to(self, target: int, states: dict[int, State], follow: list[int | None]) -> State:
+        """Return the entry state of a straight-line block made before its predecessor: run
+        the blocks from the last stored state up to it, without recording."""
+        before = {after: rank for rank, after in enumerate(follow) if after is not None}
+        path = [target]
+        while path[-1] not in states:
+            path.append(before[path[-1]])
+        head = path.pop()
+        self.recording = False
+        try:
+            state = self.carry(self.block(self.plan.by_rank[head], states[head]), path[-1])
+            while len(path) > 1:
+                rank = path.pop()
+                state = self.carry(self.block(self.plan.by_rank[rank], state), path[-1])
+        finally:
+            self.recording = True
+        return state
 
     def initial_summary(self) -> None:
         fn, summary = self.fn, self.result.summary

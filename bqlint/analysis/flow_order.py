@@ -27,6 +27,7 @@ class FlowPlan:
         "read_later",
         "released_params",
         "event_ranks",
+        "follow",
     )
 
     def __init__(self, cfg: CFG) -> None:
@@ -57,6 +58,23 @@ class FlowPlan:
         self.released_params: frozenset[str] | None = None
         # id(event node) -> its place among the events (filled when a guard is first released).
         self.event_ranks: dict[int, int] | None = None
+        self.follow: list[int | None] | None = None
+
+    def straight_successors(self, exit_id: int) -> list[int | None]:
+        """Per rank, the rank of its only successor when that block has no other predecessor
+        (and is neither the entry nor the exit): straight-line code, which flow.py runs without
+        storing a state between the two blocks."""
+        if self.follow is None:
+            preds = [0] * len(self.by_rank)
+            for succs in self.succ_ranks:
+                for succ in succs:
+                    preds[succ] += 1
+            exit_rank = self.rank.get(exit_id)
+            self.follow = [
+                succs[0] if len(succs) == 1 and preds[succs[0]] == 1 and succs[0] not in (0, rank, exit_rank) else None
+                for rank, succs in enumerate(self.succ_ranks)
+            ]
+        return self.follow
 
 
 def reverse_postorder(entry: Block) -> list[Block]:

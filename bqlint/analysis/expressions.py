@@ -173,7 +173,7 @@ class ExpressionEvents(ABC):
         kind = type(node)
         chain: list[cst.BooleanOperation | cst.BinaryOperation] = [node]
         while type(chain[-1].left) is kind:
-            chain.append(chain[-1].left)  # type: ignore[arg-type]
+            chain.append(chain[-1].left)
         for temp in [self.expr(inner) for inner in _subexpressions(chain.pop())]:
             self.end(temp)
         for outer in reversed(chain):

@@ -19,6 +19,7 @@ from bqlint.analysis.events import (
     Bind,
     Borrow,
     Call,
+    CellKey,
     CellOp,
     DelName,
     EndBorrow,
@@ -235,11 +236,9 @@ class Analyzer:
 
     def _borrow(self, event: Borrow, state: State) -> State:
         if not event.is_try:
-            for bid in sorted(state.live - state.stale):
-                other = self.borrows[bid]
-                if other.key == event.key and (event.mut or other.mut):
-                    self.report(Hazard("BQL003", event.node, other, (), "direct"))
-                    break
+            bid = self.first_conflict(state, event.key, event.mut)
+            if bid is not None:
+                self.report(Hazard("BQL003", event.node, self.borrows[bid], (), "direct"))
             if self.recording:
                 mode = "mutably " if event.mut else ""
                 label = f"`{self.fn.name}()` borrows `{key_text(event.key)}` {mode}here"
@@ -320,6 +319,20 @@ class Analyzer:
             self.report(Hazard("BQL005", event.node, self.first(bids), (), event.kind))
         return state
 
+    def first_conflict(self, state: State, key: CellKey, mut: bool) -> int | None:
+        """Return the lowest live (not stale) borrow of `key` that a borrow of it (`mut` or
+        not) conflicts with: through the function's borrows of that key when they are fewer
+        than the live ones (n live shared guards of one cell made each borrow sort all n)."""
+        candidates = self.plan.conflicting(key, mut)
+        if len(candidates) < len(state.live):
+            live, stale = state.live, state.stale
+            return next((bid for bid in candidates if bid in live and bid not in stale), None)
+        for bid in sorted(state.live - state.stale):
+            other = self.borrows[bid]
+            if other.key == key and (mut or other.mut):
+                return bid
+        return None
+
     def unshared(self, bids: frozenset[int], bound: dict[str, frozenset[int]]) -> frozenset[int]:
         """Return the borrows of `bids` that no other name or `with` block keeps alive."""
         if not bids:
@@ -360,7 +373,11 @@ class Analyzer:
         else:
             new = frozenset()
         live = state.live - self.unshared(old - new, bound)
-        stale = (state.stale | {b for b in live if self.borrows[b].key[0] == root}) & live
+        through = self.plan.through_local(root)  # the borrows of cells named by this local
+        if len(through) < len(live):
+            stale = (state.stale | {b for b in through if b in live}) & live
+        else:
+            stale = (state.stale | {b for b in live if self.borrows[b].key[0] == root}) & live
         if new:
             bound[event.name] = new
         if not state.released:  # nothing released yet: nothing to forget or copy
@@ -457,11 +474,9 @@ class Analyzer:
                 mapped = map_key(callee, key, event)
                 if mapped is None:
                     continue
-                for bid in sorted(state.live - state.stale):
-                    other = self.borrows[bid]
-                    if other.key == mapped and (mut or other.mut):
-                        self.report(Hazard("BQL003", event.node, other, chain, "call", event))
-                        break
+                bid = self.first_conflict(state, mapped, mut)
+                if bid is not None:
+                    self.report(Hazard("BQL003", event.node, self.borrows[bid], chain, "call", event))
                 if self.recording:
                     self.result.summary.add_borrow(mapped, mut, (step(), *chain))
             if summary.needs_bql is not None:

@@ -74,7 +74,8 @@ class ClassInfo:
     _device: bool | None = None
     _mro: list[ClassInfo] | None = None
     _external: frozenset[str] | None = None
-    _parent: ClassInfo | bool | None = None
+    _parent: ClassInfo | None = None
+    _parent_known: bool = False
 
     # ---- hierarchy -------------------------------------------------------------------
     def bases(self) -> list[Target]:
@@ -119,14 +120,14 @@ class ClassInfo:
         """Return the base whose MRO is this class's MRO after this class (the usual case, a
         single base), so that what is a union over the MRO is this class's own part and the
         base's memoised union: linear along a chain of classes, not quadratic."""
-        if self._parent is None:
-            self._parent = False
+        if not self._parent_known:
+            self._parent_known = True
             for base in self.bases():
                 if isinstance(base, ClassInfo):
                     if self.mro()[1:] == base.mro():  # identical objects: compared by identity
                         self._parent = base
                     break
-        return self._parent or None
+        return self._parent
 
     def qnames(self) -> tuple[str, ...]:
         """Return every qualified name of this class (one per name of its module)."""

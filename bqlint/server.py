@@ -1,7 +1,8 @@
 """`bqlint server`: a Language Server on stdio (SPEC §3.2), built on pygls.
 
 Each open document is checked as the CLI checks a file named alone: with the configuration
-that governs it and the project's other files read from disk as context. Diagnostics are
+that governs it and the project's other files read from disk as context; an unsaved buffer
+(`untitled:`) is checked alone, with the default configuration. Diagnostics are
 published on open, change and save, with the call chain as `relatedInformation`; code
 actions offer each finding's fix and a suppression comment.
 """
@@ -9,6 +10,7 @@ actions offer each finding's fix and a suppression comment.
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,10 +24,11 @@ from pygls.uris import from_fs_path, to_fs_path
 
 import bqlint
 from bqlint.cache import Cache, cache_directory, may_hold_cache
-from bqlint.config import ConfigError
+from bqlint.config import ConfigError, Settings
 from bqlint.config_tree import Configurations
 from bqlint.diagnostics import Diagnostic, Position
 from bqlint.discovery import discover, find_project_root
+from bqlint.engine import run
 from bqlint.fixes import UnparsableFix, add_noqa, apply_edits, is_applicable
 from bqlint.runs import check_files
 
@@ -38,6 +41,8 @@ class Checked:
 
     text: str
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # The URI of an unsaved buffer (`untitled:`), which its findings' own locations name.
+    virtual: str | None = None
 
 
 class BqlintProtocol(LanguageServerProtocol):
@@ -105,17 +110,22 @@ def publish(ls: BqlintServer, uri: str) -> None:
     """Check the document at `uri` and publish its diagnostics."""
     document = ls.workspace.get_text_document(uri)
     path = file_path(uri)
-    if path is None:  # not a file (`untitled:`, a folder): nothing to check, nothing to walk
+    text = document.source
+    if path is None and uri.startswith("untitled:"):  # an unsaved buffer: checked alone
+        found, name = check_untitled(text)
+    elif path is None:  # another scheme, a folder: nothing to check, nothing to walk
         ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
         return
-    text = document.source
-    try:
-        found = check_text(Path(path), text)
-    except ConfigError as exc:
-        ls.window_show_message(types.ShowMessageParams(types.MessageType.Error, f"bqlint: {exc}"))
-        found = []
-    ls.results[uri] = Checked(text, found)
-    lsp = [to_lsp(ls, d, text) for d in found if d.path == Path(path).resolve()]
+    else:
+        name = Path(path).resolve()
+        try:
+            found = check_text(Path(path), text)
+        except ConfigError as exc:
+            ls.window_show_message(types.ShowMessageParams(types.MessageType.Error, f"bqlint: {exc}"))
+            found = []
+    found = [d for d in found if d.path == name]
+    ls.results[uri] = Checked(text, found, uri if path is None else None)
+    lsp = [to_lsp(ls, d, text, ls.results[uri].virtual) for d in found]
     ls.text_document_publish_diagnostics(
         types.PublishDiagnosticsParams(uri=uri, diagnostics=lsp, version=document.version)
     )
@@ -148,12 +158,26 @@ def check_text(path: Path, text: str) -> list[Diagnostic]:
     return report.diagnostics
 
 
-def to_lsp(ls: BqlintServer, diagnostic: Diagnostic, text: str) -> types.Diagnostic:
-    """Return `diagnostic` as an LSP diagnostic; the chain becomes related information."""
+def check_untitled(text: str) -> tuple[list[Diagnostic], Path]:
+    """Check an unsaved buffer as `bqlint check -` does in an empty folder: alone, with the
+    default configuration; return its findings and the name they carry."""
+    with tempfile.TemporaryDirectory(prefix="bqlint-untitled-") as folder:
+        name = Path(folder).resolve() / "untitled.py"
+        report = run(Settings(root=name.parent), [], stdin=(name, text))
+    return report.diagnostics, name
+
+
+def to_lsp(ls: BqlintServer, diagnostic: Diagnostic, text: str, virtual: str | None = None) -> types.Diagnostic:
+    """Return `diagnostic` as an LSP diagnostic; the chain becomes related information.
+
+    `virtual`: the URI of the unsaved buffer `diagnostic` was found in, for its own locations.
+    """
     related = [
         types.DiagnosticRelatedInformation(
             location=types.Location(
-                uri=from_fs_path(str(r.span.path)) or str(r.span.path),
+                uri=virtual
+                if virtual is not None and r.span.path == diagnostic.path
+                else from_fs_path(str(r.span.path)) or str(r.span.path),
                 range=_range(ls, r.span.start, r.span.end, _text_of(r.span.path, diagnostic.path, text)),
             ),
             message=r.message,
@@ -184,7 +208,7 @@ def code_actions(ls: BqlintServer, params: types.CodeActionParams) -> list[types
         row = diagnostic.span.start.row
         if not first <= row <= last or diagnostic.code in ("BQL998", "BQL999"):
             continue
-        lsp = to_lsp(ls, diagnostic, checked.text)
+        lsp = to_lsp(ls, diagnostic, checked.text, checked.virtual)
         if diagnostic.fix is not None:
             preferred = is_applicable(diagnostic, unsafe=False)
             fixed = apply_edits(checked.text, diagnostic.fix.edits)

@@ -25,19 +25,24 @@ class BoundCalls(ExpressionEvents):
     def classify(self, node: cst.Call, receiver: Value) -> Value:
         """Emit the events of the call itself; return a Temp for a borrowing call (extract.py)."""
 
-    def call_bound(self, node: cst.Call, name: str) -> None:
+    def call_bound(self, node: cst.Call, name: str, label: str | None = None) -> None:
         """`cb()` where `cb = self.m` / `partial(self.m, 1)` / `lambda: self.m(2)` on every
         path: the events of calling what `cb` is bound to, placed at this call."""
+        label = label or f"{name}()"
         self.calling.add(name)
         try:
             for value in self.scope.bound_callables(name):
+                if type(value) is cst.Name and value.value in self.scope.locals:
+                    if value.value not in self.calling:  # `cb2 = cb`: what `cb` is bound to
+                        self.call_bound(node, value.value, label)
+                    continue
                 if isinstance(value, cst.Lambda):
                     # The lambda's body runs here: its borrows, cell operations and calls are
                     # this call's (a call inside it is the first link of a chain).
                     for event in self.lambda_events(value):
                         if isinstance(event, Call):
                             steps = tuple((fn, event.node) for fn in event.callees)
-                            event = replace(event, node=node, label=f"{name}()", via=steps)
+                            event = replace(event, node=node, label=label, via=steps)
                         elif isinstance(event, (UnlockPoint, LockChange, CellOp, Borrow)):
                             event = replace(event, node=node)
                         self.emit(event)
@@ -50,7 +55,7 @@ class BoundCalls(ExpressionEvents):
                     stand_in = node.with_changes(func=value)
                 for event in self.captured(lambda: self.classify(stand_in, None)):
                     if isinstance(event, Call):
-                        event = replace(event, node=node, label=f"{name}()")
+                        event = replace(event, node=node, label=label)
                     elif isinstance(event, (UnlockPoint, LockChange)):
                         event = replace(event, node=node)
                     elif isinstance(event, (CellOp, Borrow)):

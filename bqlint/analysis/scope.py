@@ -87,6 +87,7 @@ class FunctionScope:
         self.imports: dict[str, str] = {}  # local name -> dotted target, of imports in the body
         self._callable_sources: dict[str, list[cst.BaseExpression | None]] = {}
         self._callables: dict[str, tuple[cst.BaseExpression, ...]] = {}
+        self._resolving: set[str] = set()  # aliases being followed (`a = b; b = a` ends)
         # Names bound to a display or a starred target: iterating them yields what they hold.
         self.containers: set[str] = set()
         # Names bound somewhere by a form that is not a container display or starred list.
@@ -212,8 +213,18 @@ class FunctionScope:
         if head == self.self_name or head in self.imports:
             return True
         if head in self.locals:
-            return self._nested_function(head) is not None
+            if self._nested_function(head) is not None:
+                return True
+            # `cb2 = cb`: an alias of a local that is itself bound to callables on every path.
+            return type(value) is cst.Name and head not in self._resolving and self._alias_resolves(head)
         return True
+
+    def _alias_resolves(self, name: str) -> bool:
+        self._resolving.add(name)
+        try:
+            return bool(self.bound_callables(name))
+        finally:
+            self._resolving.discard(name)
 
     def _keep_guard_names(self) -> None:
         """Keep in `guard_sources` only names that may end up holding a borrow guard."""
@@ -434,9 +445,7 @@ class FunctionScope:
         if head in self.locals:
             nested = self._nested_function(head) if "." not in name else None
             return nested
-        if head not in self.module.symbols:
-            return External(name)
-        return self.project.resolve_local(self.module, name)
+        return self.project.resolve_expr(expr, self.module)  # module names, then star imports
 
     def _class_param(self) -> str | None:
         """Return the `cls` parameter of a classmethod, or None."""

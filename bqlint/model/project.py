@@ -7,6 +7,7 @@ in a checked file or to an external dotted name (canonicalised for the `bql` API
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Union
@@ -28,6 +29,8 @@ class External:
 
 
 Target = Union[External, "ModuleInfo", "ClassInfo", "FunctionInfo", None]
+
+_BUILTINS = frozenset(dir(builtins))
 
 
 def dotted(expr: cst.BaseExpression) -> str | None:
@@ -77,9 +80,21 @@ def collect_symbols(module: ModuleInfo, tree: cst.Module) -> None:
                     symbols.setdefault(
                         small.target.value, ("alias", small.value or small.annotation.annotation)
                     )
+    # A definition at top level after a top-level import of the same name rebinds it for
+    # what follows (`from bql import BqlCell` then `class BqlCell:`); other imports win.
+    redefined_after = {
+        stmt.name.value: i for i, stmt in enumerate(tree.body) if isinstance(stmt, (cst.FunctionDef, cst.ClassDef))
+    }
+    top_level = {
+        id(small): i
+        for i, stmt in enumerate(tree.body)
+        if isinstance(stmt, cst.SimpleStatementLine)
+        for small in stmt.body
+    }
     for node in statements(tree, into_scopes=True):
         if type(node) is cst.Import or type(node) is cst.ImportFrom:
-            _add_import(module, node)
+            at = top_level.get(id(node))
+            _add_import(module, node, redefined_after if at is not None else {}, at or 0)
     _record_earlier_bindings(module, tree)
 
 
@@ -132,7 +147,11 @@ def import_bindings(node: cst.Import | cst.ImportFrom, module: ModuleInfo) -> li
     return out
 
 
-def _add_import(module: ModuleInfo, node: cst.Import | cst.ImportFrom) -> None:
+def _add_import(
+    module: ModuleInfo, node: cst.Import | cst.ImportFrom, defined: dict[str, int], at: int
+) -> None:
+    """Record what `node` (top-level statement `at`) binds; a name `defined` by a later
+    top-level statement stays bound to that definition."""
     for local, target in import_bindings(node, module):
         if local == "*":
             module.imported_modules.add(target)
@@ -144,7 +163,8 @@ def _add_import(module: ModuleInfo, node: cst.Import | cst.ImportFrom) -> None:
         else:
             module.imported_modules.add(target.rpartition(".")[0])
             module.imported_modules.add(target)
-        module.symbols[local] = ("import", target)
+        if defined.get(local, -1) <= at:
+            module.symbols[local] = ("import", target)
 
 
 def _binds(alias: cst.ImportAlias, local: str) -> bool:
@@ -256,6 +276,8 @@ class Project:
                     return found
             elif found is not None:
                 return found
+        if head not in _BUILTINS:
+            return None  # bound by no import or definition here (a parameter `bql`): unknown
         return External(name)
 
     def dotted_name(self, expr: cst.BaseExpression) -> str | None:

@@ -153,7 +153,10 @@ def _fix(mutation: Mutation, field: CellType, ctx: RuleContext) -> FixPlan | Non
         and stmt.targets[0].target is mutation.node
         and _is_plain(stmt.value, ctx)
     ):
-        return FixPlan("Use `.set()`", Applicability.SAFE, ((stmt, f"{target}.set({code(stmt.value)})"),))
+        value = code(stmt.value)
+        if isinstance(stmt.value, cst.Tuple) and not stmt.value.lpar:
+            value = f"({value.strip()})"  # `self.pos = x, y` stores one tuple: `.set((x, y))`
+        return FixPlan("Use `.set()`", Applicability.SAFE, ((stmt, f"{target}.set({value})"),))
     if isinstance(stmt, cst.AugAssign) and type(stmt.operator) in _OPERATORS:
         op = _OPERATORS[type(stmt.operator)]
         value = code(stmt.value)

@@ -175,16 +175,36 @@ async def test_change_to_a_document_that_is_not_open_is_ignored(client: Language
 
 
 @pytest.mark.asyncio
-@pytest.mark.parametrize("uri", ["file:///", "untitled:Untitled-1"])
-async def test_uri_that_names_no_file_is_checked_as_nothing(
-    client: LanguageClient, tmp_path: Path, uri: str
-) -> None:
+async def test_uri_that_names_no_file_is_checked_as_nothing(client: LanguageClient, tmp_path: Path) -> None:
     # `file:///` was checked as a file named "/" after walking the whole file system.
+    uri = "file:///"
     client.text_document_did_open(
         types.DidOpenTextDocumentParams(types.TextDocumentItem(uri=uri, language_id="python", version=1, text=CLASSIC))
     )
     await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
     assert list(client.diagnostics[uri]) == []
+    assert client.messages == []
+
+
+@pytest.mark.asyncio
+async def test_an_unsaved_buffer_is_checked_alone(client: LanguageClient, tmp_path: Path) -> None:
+    # An `untitled:` buffer is checked as `bqlint check -` is: its own findings, its chain
+    # in the buffer itself, and the fix offered on it.
+    uri = "untitled:Untitled-1"
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(types.TextDocumentItem(uri=uri, language_id="python", version=1, text=CLASSIC))
+    )
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    found = list(client.diagnostics[uri])
+    assert sorted(str(d.code) for d in found) == ["BQL003", "BQL007"]
+    conflict = next(d for d in found if d.code == "BQL003")
+    assert conflict.range.start == types.Position(line=24, character=12)
+    related = conflict.related_information or []
+    assert [r.location.range.start.line + 1 for r in related] == [23, 19]
+    assert all(r.location.uri == uri for r in related)
+    actions = await _actions(client, uri, next(d for d in found if d.code == "BQL007"))
+    assert "self.level.set(3)" in _new_text(next(a for a in actions if a.is_preferred), uri)
+    assert await _change(client, uri, CLASSIC.replace("self.level = 3", "self.level.set(3)")) == ["BQL003"]
     assert client.messages == []
 
 

@@ -37,7 +37,7 @@ from bqlint.analysis.events import (
 # Looked up here at call time under their old names: tests/analysis/test_flow_scale.py spies on them.
 from bqlint.analysis.flow_order import guards_read_later as _guards_read_later
 from bqlint.analysis.flow_order import FlowPlan
-from bqlint.analysis.flow_state import HELD, INHERIT, Lock, State, entry_lock, with_changes
+from bqlint.analysis.flow_state import EMPTY_NAMES, HELD, INHERIT, Lock, NameMap, State, entry_lock, with_changes
 from bqlint.analysis.flow_state import first_release
 from bqlint.analysis.flow_state import forget_released as _forget_released
 from bqlint.analysis.key_mapping import map_key, prefixed
@@ -104,7 +104,7 @@ class Analyzer:
         # no stored state: it runs right after that predecessor, so the states kept are one per
         # run of straight-line blocks, not one per block (a function of n live guards split
         # into n blocks by its calls kept n states of n guards each).
-        states: dict[int, State] = {0: State(frozenset(), (), (), entry_lock(self.fn))}
+        states: dict[int, State] = {0: State(frozenset(), EMPTY_NAMES, (), entry_lock(self.fn))}
         work: list[int] = [0]
         queued = {0}
         while work:
@@ -252,21 +252,21 @@ class Analyzer:
         return self.bind(state, event)
 
     def _release_guard(self, event: ReleaseGuard, state: State) -> State:
-        bids = dict(state.bound).get(event.name, frozenset())
+        bids = state.bound.get(event.name)
         return self.end(state, bids, self.link(event.node, f"`{event.name}` is released here"))
 
     def _del_name(self, event: DelName, state: State) -> State:
-        bound = dict(state.bound)
-        bids = bound.pop(event.name, frozenset())
+        bids = state.bound.get(event.name)
+        bound = state.bound.remove(event.name)
         released = dict(state.released)
         released.pop(event.name, None)
         live = state.live - self.unshared(bids, bound)
-        return with_changes(state, live=live, bound=tuple(bound.items()), released=tuple(released.items()))
+        return with_changes(state, live=live, bound=bound, released=tuple(released.items()))
 
     def _narrow(self, event: Narrow, state: State) -> State:
-        bound = dict(state.bound)
-        bids = bound.pop(event.name, frozenset())
-        return with_changes(state, live=state.live - self.unshared(bids, bound), bound=tuple(bound.items()))
+        bids = state.bound.get(event.name)
+        bound = state.bound.remove(event.name)
+        return with_changes(state, live=state.live - self.unshared(bids, bound), bound=bound)
 
     def _unlock_point(self, event: UnlockPoint, state: State) -> State:
         self.unlock_point(event, state)
@@ -333,7 +333,7 @@ class Analyzer:
                 return bid
         return None
 
-    def unshared(self, bids: frozenset[int], bound: dict[str, frozenset[int]]) -> frozenset[int]:
+    def unshared(self, bids: frozenset[int], bound: NameMap) -> frozenset[int]:
         """Return the borrows of `bids` that no other name or `with` block keeps alive."""
         if not bids:
             return frozenset()
@@ -341,35 +341,35 @@ class Analyzer:
         return frozenset(b for b in bids if b not in held and b not in self.with_bids)
 
     def end(self, state: State, bids: frozenset[int], site: Link | None) -> State:
-        bound = dict(state.bound)
+        bound = state.bound
         released = dict(state.released)
         for name, held in list(bound.items()):
             if held & bids:
                 if held - bids:
-                    bound[name] = held - bids
+                    bound = bound.set(name, held - bids)
                 else:
-                    del bound[name]  # same as bound to nothing, and keeps the state small
+                    bound = bound.remove(name)  # same as bound to nothing, and keeps the state small
                 rank = self.rank_of(site)
                 released[name] = first_release(released.get(name, frozenset()) | {(b, rank, site) for b in held & bids})
         return with_changes(
-            state, live=state.live - bids, bound=tuple(bound.items()), released=tuple(released.items())
+            state, live=state.live - bids, bound=bound, released=tuple(released.items())
         )
 
     def bind(self, state: State, event: Bind) -> State:
-        bound = dict(state.bound)
+        bound = state.bound
         if event.keep:
             if event.bid is not None:
                 add = frozenset({event.bid})
             else:
-                add = bound.get(event.alias or "", frozenset())
-            bound[event.name] = bound.get(event.name, frozenset()) | add
-            return with_changes(state, bound=tuple(bound.items()))
-        old = bound.pop(event.name, frozenset())
+                add = bound.get(event.alias or "")
+            return with_changes(state, bound=bound.set(event.name, bound.get(event.name) | add))
+        old = bound.get(event.name)
+        bound = bound.remove(event.name)
         root = f"l:{event.name}"
         if event.bid is not None:
             new = frozenset({event.bid})
         elif event.alias is not None:
-            new = bound.get(event.alias, frozenset()) if event.alias != event.name else old
+            new = bound.get(event.alias) if event.alias != event.name else old
         else:
             new = frozenset()
         live = state.live - self.unshared(old - new, bound)
@@ -379,9 +379,9 @@ class Analyzer:
         else:
             stale = (state.stale | {b for b in live if self.borrows[b].key[0] == root}) & live
         if new:
-            bound[event.name] = new
+            bound = bound.set(event.name, new)
         if not state.released:  # nothing released yet: nothing to forget or copy
-            return with_changes(state, live=live, bound=tuple(bound.items()), stale=stale)
+            return with_changes(state, live=live, bound=bound, stale=stale)
         released = dict(state.released)
         released.pop(event.name, None)
         if event.alias is not None and event.alias in dict(state.released) and not new:
@@ -389,13 +389,13 @@ class Analyzer:
             # a live guard (the next element of `for g in (a, b)`) is that guard instead.
             released[event.name] = dict(state.released)[event.alias]
         return with_changes(
-            state, live=live, bound=tuple(bound.items()), released=tuple(released.items()), stale=stale
+            state, live=live, bound=bound, released=tuple(released.items()), stale=stale
         )
 
     def guard_bids(self, guard: str | int, state: State) -> frozenset[int]:
         if isinstance(guard, int):
             return frozenset({guard}) if guard in state.live else frozenset()
-        return dict(state.bound).get(guard, frozenset())
+        return state.bound.get(guard)
 
     def release_sites(self, lock: Lock) -> tuple[Link, ...]:
         return tuple(sorted(lock.not_held, key=lambda link: self.order.get(id(link.node), -1)))

@@ -152,38 +152,44 @@ class Analyzer:
         plan = self.plan
         pending: dict[int, State] = {}
         done: set[int] = set()
+        before: dict[int, int] | None = None
         for block in self.cfg.blocks:
             at = plan.rank.get(id(block))
             if at is None:
                 continue
             entry = states.get(at)
             if entry is None:
-                entry = pending.pop(at, None)
-            if entry is None:
-                entry = self.replay_to(at, states, follow)
+                if at not in pending:  # made before its predecessor ran: run up to it
+                    if before is None:
+                        before = {after: rank for rank, after in enumerate(follow) if after is not None}
+                    self.replay_to(at, states, before, pending, done)
+                entry = pending.pop(at)
             done.add(at)
             out = self.block(block, entry)
             after = follow[at]
             if after is not None and after not in done:
                 pending[after] = self.carry(out, after)
 
-    def replay_to(self, target: int, states: dict[int, State], follow: list[int | None]) -> State:
-        """Return the entry state of a straight-line block made before its predecessor: run
-        the blocks from the last stored state up to it, without recording."""
-        before = {after: rank for rank, after in enumerate(follow) if after is not None}
+    def replay_to(
+        self, target: int, states: dict[int, State], before: dict[int, int], pending: dict[int, State], done: set[int]
+    ) -> None:
+        """Put in `pending` the entry state of `target`, a straight-line block, and of the
+        blocks before it not recorded yet: run them from the last stored or pending state,
+        without recording (each is recorded in its own turn, from that state)."""
         path = [target]
-        while path[-1] not in states:
+        while path[-1] not in states and path[-1] not in pending:
             path.append(before[path[-1]])
         head = path.pop()
+        state = states[head] if head in states else pending[head]
         self.recording = False
         try:
-            state = self.carry(self.block(self.plan.by_rank[head], states[head]), path[-1])
-            while len(path) > 1:
-                rank = path.pop()
-                state = self.carry(self.block(self.plan.by_rank[rank], state), path[-1])
+            while path:
+                state = self.carry(self.block(self.plan.by_rank[head], state), path[-1])
+                head = path.pop()
+                if head not in done:
+                    pending[head] = state
         finally:
             self.recording = True
-        return state
 
     def initial_summary(self) -> None:
         fn, summary = self.fn, self.result.summary

@@ -13,6 +13,7 @@ of a fresh thread, where the depth is what `python -c "compile(...)"` has.
 from __future__ import annotations
 
 import _thread
+import os
 import sys
 import threading
 import warnings
@@ -59,32 +60,69 @@ def position_of(text: str, index: int) -> Position:
 _STACK_BYTES = 8 * 1024 * 1024
 
 
-def _compile_on_fresh_stack(text: str) -> None:
-    """Run `compile(text)` first thing on a new thread; raise what it raised."""
-    failure: list[BaseException] = []
-    done = _thread.allocate_lock()
-    done.acquire()
+class _Compiler:
+    """A thread that compiles in its bottom frame, one request at a time; kept for the
+    process (a new thread per file cost more than the compile's own cold start)."""
 
-    def bottom() -> None:  # the thread's only Python frame
-        try:
-            compile(text, "<bqlint>", "exec", dont_inherit=True)
-        except BaseException as exc:  # re-raised in the calling thread
-            failure.append(exc)
-        finally:
-            done.release()
-
-    try:
+    def __init__(self) -> None:
+        self.serial = threading.Lock()
+        self.job = _thread.allocate_lock()
+        self.done = _thread.allocate_lock()
+        self.job.acquire()
+        self.done.acquire()
+        self.text = ""
+        self.failure: BaseException | None = None
         previous = threading.stack_size(_STACK_BYTES)
-    except (ValueError, RuntimeError):
-        previous = None
-    try:
-        _thread.start_new_thread(bottom, ())
-    except RuntimeError:  # no thread to be had (a tight `ulimit -v`): compile here
-        done.release()
-        compile(text, "<bqlint>", "exec", dont_inherit=True)
-    finally:
-        if previous is not None:
+        try:
+            _thread.start_new_thread(self.serve, ())
+        finally:
             threading.stack_size(previous)
-    done.acquire()
-    if failure:
-        raise failure[0]
+
+    def serve(self) -> None:  # the thread's only Python frame: compile() runs at depth 1
+        while True:
+            self.job.acquire()
+            try:
+                compile(self.text, "<bqlint>", "exec", dont_inherit=True)
+                self.failure = None
+            except BaseException as exc:  # re-raised in the asking thread
+                self.failure = exc
+            self.done.release()
+
+    def compile(self, text: str) -> None:
+        with self.serial:
+            self.text = text
+            self.job.release()
+            self.done.acquire()
+            failure, self.failure, self.text = self.failure, None, ""
+        if failure is not None:
+            raise failure
+
+
+_compiler: _Compiler | None = None
+_starting = threading.Lock()
+
+
+def _forget_compiler() -> None:
+    """In a forked child the compiler thread is gone and its locks may be held: start anew."""
+    global _compiler, _starting
+    _compiler, _starting = None, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_compiler)
+
+
+def _compile_on_fresh_stack(text: str) -> None:
+    """Run `compile(text)` in the bottom frame of the compiler thread; raise what it raised."""
+    global _compiler
+    compiler = _compiler
+    if compiler is None:
+        with _starting:
+            if _compiler is None:
+                try:
+                    _compiler = _Compiler()
+                except (RuntimeError, ValueError):  # no thread to be had (a tight `ulimit -v`)
+                    compile(text, "<bqlint>", "exec", dont_inherit=True)
+                    return
+            compiler = _compiler
+    compiler.compile(text)

@@ -18,6 +18,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable
@@ -51,7 +52,23 @@ def cache_directory(settings: Settings) -> Path:
     configured = settings.cache_dir
     if configured is not None:
         return configured if configured.is_absolute() else settings.root / configured
+    if settings.config_path is None:
+        # No configuration: the defaults are rooted at the working directory (as ruff's), but
+        # the project root, where the cache lives, is the folder of the nearest pyproject.toml
+        # or bqlint.toml (one with no [tool.bqlint] too), not a source sub-folder.
+        return _marked_root(settings.root) / DIRECTORY_NAME
     return settings.root / DIRECTORY_NAME
+
+
+def _marked_root(start: Path) -> Path:
+    """Return the nearest folder at or above `start` (below the filesystem root) that holds
+    a pyproject.toml or bqlint.toml, else `start`."""
+    for folder in (start, *start.parents):
+        if folder.parent == folder:
+            break
+        if (folder / "pyproject.toml").is_file() or (folder / "bqlint.toml").is_file():
+            return folder
+    return start
 
 
 def may_hold_cache(directory: Path, settings: Settings) -> bool:
@@ -68,6 +85,25 @@ def is_cache_directory(directory: Path) -> bool:
         return (directory / "CACHEDIR.TAG").read_text(encoding="utf-8") == _TAG
     except OSError:
         return False
+
+
+# What bqlint itself puts in a cache folder: a folder may be taken over when it holds only
+# these (a partial restore that lost its CACHEDIR.TAG), never when it holds anything else.
+_BUILD_FOLDER = re.compile(r"[0-9][0-9A-Za-z.+!]*-[0-9a-f]{16}")
+
+
+def _only_bqlint_entries(directory: Path) -> bool:
+    for entry in directory.iterdir():
+        if entry.name == ".gitignore":
+            try:
+                if entry.read_text(encoding="utf-8") != "*\n":
+                    return False
+            except (OSError, UnicodeDecodeError):
+                return False
+        elif not (entry.is_dir() and not entry.is_symlink() and _BUILD_FOLDER.fullmatch(entry.name)):
+            if not (entry.is_file() and entry.name.startswith(".tmp-")):
+                return False
+    return True
 
 
 def clean(directory: Path) -> bool:
@@ -103,6 +139,22 @@ def settings_key(settings: Settings) -> str:
     return _digest(fields)
 
 
+# What selects and suppresses findings, not what finds them: a group's cached findings are
+# kept before selection (each file's own settings select them when a run reports them).
+_REPORTING_FIELDS = ("select", "ignore", "per_file_ignores")
+
+
+def analysis_key(settings: Settings) -> str:
+    """Return a digest of everything in `settings` that can change what the analysis finds
+    (`settings_key` without what only selects or suppresses findings)."""
+    fields = {
+        f.name: _canonical(getattr(settings, f.name))
+        for f in dataclasses.fields(settings)
+        if f.name not in ("root", "config_path", "exclude", "extend_exclude", "cache_dir", "extends", *_REPORTING_FIELDS)
+    }
+    return _digest(["analysis", fields])
+
+
 def content_digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -126,6 +178,8 @@ class Cache:
         self.root = root
         self.folder = directory / build_id()
         self._facts: dict[str, list[Any]] | None = None
+        # Why the cache cannot be written in `directory` (someone else's folder), once known.
+        self.problem: str | None = None
         self._used: dict[str, list[Any]] = {}
         self._facts_changed = False
         self._wrote = False
@@ -249,11 +303,19 @@ class Cache:
 
     def _prepare(self) -> None:
         """Create the directory with its `.gitignore` and `CACHEDIR.TAG` on first write."""
-        if (self.directory / "CACHEDIR.TAG").is_file():
+        if is_cache_directory(self.directory):
             return
-        if self.directory.is_dir() and any(self.directory.iterdir()):
+        if os.path.lexists(self.directory / "CACHEDIR.TAG"):
+            # Another tool's cache (cargo's `target/`): never write into it.
+            self.problem = f"{self.directory} holds another tool's CACHEDIR.TAG; the cache was not written"
+            raise OSError(self.problem)
+        if self.directory.is_dir() and any(self.directory.iterdir()) and not _only_bqlint_entries(self.directory):
             # Someone else's folder (`cache-dir = "."`?): never write a `*` .gitignore into it.
-            raise OSError(f"{self.directory} is not a bqlint cache")
+            self.problem = (
+                f"{self.directory} is not a bqlint cache (no CACHEDIR.TAG) and holds other files; "
+                "the cache was not written (remove the folder, or set cache-dir)"
+            )
+            raise OSError(self.problem)
         self.directory.mkdir(parents=True, exist_ok=True)
         for name, text in ((".gitignore", "*\n"), ("CACHEDIR.TAG", _TAG)):
             target = self.directory / name

@@ -26,6 +26,7 @@ from bqlint.reading import UnreadableSource, decode_source, read_source_bytes, s
 from bqlint.report import RenderOptions, plural, render, summary
 from bqlint.report.statistics import render_statistics
 from bqlint.runs import check_files
+from bqlint.targets import refuse_read_file
 from bqlint.terminal import printable
 from bqlint.verbose import Verbose
 
@@ -68,6 +69,9 @@ def run_check(configs: Configurations, options: CheckOptions) -> int:
         )
     for note in found.notes:
         click.echo(printable(f"warning: {note}"), err=True)
+    read = [*found.files, *found.context, *([stdin[0]] if stdin else []), *configs.loaded_files()]
+    refuse_read_file("--write-baseline", options.write_baseline, read)
+    refuse_read_file("--output-file", options.output_file, read)
     if options.show_files:
         for path in (*found.files, *([stdin[0]] if stdin else [])):
             click.echo(printable(str(path)))
@@ -108,6 +112,8 @@ def run_check(configs: Configurations, options: CheckOptions) -> int:
 
     with verbose.timed("analysis"):
         report = check_now(stdin)
+    if cache is not None and cache.problem is not None and not options.quiet:
+        click.echo(printable(f"warning: {cache.problem}"), err=True)
     _warn_unchecked(report)
     root = configs.root
     if options.add_noqa:

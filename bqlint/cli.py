@@ -28,6 +28,7 @@ from bqlint.fixing import MAX_FIX_PASSES, NOT_ANALYSED_CODES
 from bqlint.output import output_failures, replace_unencodable
 from bqlint.report import FORMAT_NAMES
 from bqlint.runs import color_wanted, validate_cli_patterns
+from bqlint.targets import refuse_source_name
 from bqlint.terminal import printable
 from bqlint.verbose import show_settings
 from bqlint.rules import all_rules
@@ -245,6 +246,8 @@ def check(
     color_on = color_wanted(color, sys.stdout.isatty())
     options = CheckOptions(paths=paths, color=color_on, jobs=jobs or _cpus(), no_cache=no_cache, **flags)
     start = options.stdin_filename or paths[0]
+    if select and not _codes(select):  # `--select=` or `--select ,,`: not "every rule"
+        raise click.UsageError("--select: no rule code given; name codes or prefixes, or `ALL`")
     exclude_patterns = validate_cli_patterns(_codes(exclude), "--exclude")
     overrides = Overrides(
         select=_codes(select) or None,
@@ -286,6 +289,8 @@ def _usage(paths: tuple[Path, ...], flags: dict[str, Any]) -> tuple[Path, ...]:
             raise ConfigError(f"{missing[0]}: no such file or directory")
     if flags["quiet"] and flags["verbose"]:
         raise click.UsageError("-q/--quiet and -v/--verbose cannot be combined")
+    refuse_source_name("--write-baseline", flags["write_baseline"])
+    refuse_source_name("--output-file", flags["output_file"])
     return paths
 
 

@@ -129,7 +129,12 @@ class Configurations:
         self.unread_context: dict[Path, str] = {}
         if config_file is not None:
             if not config_file.is_file():
-                raise ConfigError(f"{config_file}: configuration file not found")
+                problem = (
+                    "not a regular file; --config takes a pyproject.toml or bqlint.toml"
+                    if config_file.exists()
+                    else "configuration file not found"
+                )
+                raise ConfigError(f"{config_file}: {problem}")
             self._fixed = load_config(config_file, overrides)
         elif isolated:
             self._fixed = default_settings(self.default_root, overrides)
@@ -153,20 +158,24 @@ class Configurations:
             return self._fixed
         walked: list[Path] = []
         current = directory
-        found: Settings | None = None
         while True:
             known = self._by_dir.get(current)
             if known is not None:
                 found = known
                 break
             walked.append(current)
-            choice = config_in(current)
-            if choice is not None:
-                try:
-                    found = self._settings_of(choice)
-                except ConfigError:
-                    self._broken_under.update((folder, choice.path) for folder in walked)
-                    raise
+            choice: ConfigChoice | None = None
+            try:
+                # A pyproject.toml that is not TOML fails here, before it is known to be a
+                # configuration: it is broken like one that loads with a bad key.
+                choice = config_in(current)
+                loaded = self._settings_of(choice) if choice is not None else None
+            except ConfigError:
+                broken = choice.path if choice is not None else current / "pyproject.toml"
+                self._broken_under.update((folder, broken) for folder in walked)
+                raise
+            if loaded is not None:
+                found = loaded
                 break
             if current.parent == current:
                 found = self._defaults()
@@ -207,6 +216,12 @@ class Configurations:
                 self._errors[choice.path] = failed
                 raise
         return settings
+
+    def loaded_files(self) -> list[Path]:
+        """Return the configuration files read so far (with the files they extend)."""
+        fixed = [self._fixed] if self._fixed is not None else []
+        loaded = [*fixed, *self._by_file.values()]
+        return [path for s in loaded for path in (*s.extends, *([s.config_path] if s.config_path else []))]
 
     def _defaults(self) -> Settings:
         if self._default is None:

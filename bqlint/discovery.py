@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pathspec
 
-from bqlint.config import ExcludeRules
+from bqlint.config import ConfigError, ExcludeRules
 from bqlint.config_tree import Configurations, config_in
 from bqlint.paths import forget as forget_folders
 from bqlint.paths import is_folder
@@ -79,7 +79,11 @@ def find_context_root(start: Path) -> Path:
     for candidate in root.parents:
         if git_root is not None and candidate != git_root and git_root not in candidate.parents:
             break
-        if config_in(candidate) is not None:
+        try:
+            found = config_in(candidate) is not None
+        except ConfigError:  # a pyproject.toml that is not TOML: broken like a bad key, its
+            found = True  # files are left out of the context when it governs none checked
+        if found:
             root = candidate
     return root
 

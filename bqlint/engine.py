@@ -8,12 +8,12 @@ read and a syntax check with Python's own parser (BQL999).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bqlint.cache import Cache, content_digest, group_key, settings_key
+from bqlint.cache import Cache, analysis_key, content_digest, group_key
 from bqlint.collector import Pause, collector_paused
 from bqlint.config import Settings
 from bqlint.deepstack import on_deep_stack
@@ -90,6 +90,7 @@ def run(
     progress: Progress | None = None,
     touching: Collection[Path] = (),
     stdin_as_context: bool = False,
+    settings_for: Callable[[Path], Settings] | None = None,
 ) -> Report:
     """Check `files` (report on them), reading `context` files only for cross-module facts.
 
@@ -105,7 +106,11 @@ def run(
     Modules are analysed in path order, whichever of them are reported, so that a file's
     findings never depend on which files were given; import groups that hold no reported or
     touching file are not analysed (none of their findings could be kept).
+    `settings_for(path)`: the settings that select and suppress the findings of the file at
+    `path` (default `settings`); the analysis itself runs under `settings`, so one pass
+    serves every configuration that differs from it only in what it reports.
     """
+    settings_for = settings_for or (lambda path: settings)
     progress = progress or Progress(None)
     forget_folders()  # what the file system said before this run may have changed
     read: dict[Path, tuple[DecodedSource | UnreadableSource, bool]] = {}
@@ -123,7 +128,7 @@ def run(
             reported[path] = len(modules)
         modules.append(_module(path, decoded))
     judged = {*reported, *(safe_resolve(p) for p in touching)}
-    settings_digest = settings_key(settings) if cache is not None else ""
+    settings_digest = analysis_key(settings) if cache is not None else ""
     digests = [content_digest(_bytes(m.source.text)) for m in modules] if cache is not None else []
     words = trigger_words(settings)
     with collector_paused():  # Python's ASTs hold no cycles: a collection would only walk them
@@ -141,9 +146,12 @@ def run(
     in_groups = set(parsed)
     for path, index in reported.items():
         if index not in in_groups:
-            report.diagnostics.extend(_unparsed_diagnostics(modules[index], facts[index], settings))
-    for result in found:
-        report.diagnostics.extend(d for d in result.diagnostics if d.path in reported or _touches(d, judged))
+            report.diagnostics.extend(_unparsed_diagnostics(modules[index], facts[index], settings_for(path)))
+    texts = {m.source.path: m.source.text for m in modules}
+    for group, result in zip(groups, found):
+        errors = {path for path, _ in (*result.internal_errors, *result.not_analysed)}
+        checked = [p for p in (modules[i].source.path for i in group) if p not in errors]
+        report.diagnostics.extend(_reported(result, checked, texts, settings_for, reported, judged))
         report.not_analysed.extend(item for item in result.not_analysed if item[0] in reported)
         report.internal_errors.extend(item for item in result.internal_errors if item[0] in reported)
         report.skipped.extend(item for item in result.skipped if item[0] in reported)
@@ -152,9 +160,38 @@ def run(
     report.not_analysed.sort()
     report.internal_errors.sort()
     report.skipped.sort()
-    texts = {m.source.path: m.source.text for m in modules}
     report.sources = {d.path: texts[d.path] for d in report.diagnostics if d.path in texts}
     return report
+
+
+def _reported(
+    result: GroupResult,
+    checked: list[Path],
+    texts: dict[Path, str],
+    settings_for: Callable[[Path], Settings],
+    reported: Collection[Path],
+    judged: Collection[Path],
+) -> list[Diagnostic]:
+    """Return the findings of one group that this run reports: each checked file's findings
+    selected and suppressed under its own settings, kept when the file is reported or the
+    finding touches a judged file (a file none of whose findings can be kept is skipped).
+    A file whose suppressions raise is an internal error of `result`."""
+    by_path: dict[Path, list[Diagnostic]] = {path: [] for path in checked}
+    for d in result.diagnostics:
+        by_path.setdefault(d.path, []).append(d)
+    kept: list[Diagnostic] = []
+    for path, diagnostics in by_path.items():
+        if path not in reported and not any(_touches(d, judged) for d in diagnostics):
+            continue
+        settings = settings_for(path)
+        try:
+            enabled = [d for d in diagnostics if settings.is_enabled(d.code, d.path)]
+            shown = suppress(path, texts[path], enabled, settings)
+        except Exception as exc:
+            result.internal_errors.append((path, describe(exc)))
+            continue
+        kept.extend(d for d in shown if d.path in reported or _touches(d, judged))
+    return kept
 
 
 def _bytes(text: str) -> bytes:
@@ -267,8 +304,8 @@ def _analyse_group(
         path = module.source.path
         file_diagnostics: list[Diagnostic] = []
         try:
-            if id(module) in found:
-                file_diagnostics = _diagnostics(module, found[id(module)], settings)
+            if id(module) in found:  # selected and suppressed by `run`, under the file's settings
+                file_diagnostics = position_findings(module, found[id(module)])
         except Exception as exc:
             module.source.internal_error = describe(exc)
         if module.source.internal_error is not None:
@@ -298,13 +335,6 @@ def _unparsed_diagnostics(module: ModuleInfo, facts: FileFacts, settings: Settin
 def _touches(diagnostic: Diagnostic, reported: Collection[Path]) -> bool:
     """Return whether a related location of `diagnostic` lies in one of the `reported` files."""
     return any(r.span.path in reported for r in diagnostic.related)
-
-
-def _diagnostics(module: ModuleInfo, found: list[Finding], settings: Settings) -> list[Diagnostic]:
-    """Return the diagnostics of one reported file's findings: positioned, selected, suppressed."""
-    file_diagnostics = position_findings(module, found)
-    file_diagnostics = [d for d in file_diagnostics if settings.is_enabled(d.code, d.path)]
-    return suppress(module.source.path, module.source.text, file_diagnostics, settings)
 
 
 def _build_isolated(modules: list[ModuleInfo], settings: Settings) -> Project:

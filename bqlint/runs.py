@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 
 from bqlint import engine
-from bqlint.cache import Cache
+from bqlint.cache import Cache, analysis_key
 from bqlint.config import Settings
 from bqlint.config_tree import Configurations
 from bqlint.diagnostics import Diagnostic, Span
@@ -28,20 +28,36 @@ from bqlint.reading import safe_resolve
 
 
 def group_files(
-    configs: Configurations, files: list[Path], context: Sequence[Path] = ()
+    configs: Configurations,
+    files: list[Path],
+    context: Sequence[Path] = (),
+    governing: dict[Path, Settings] | None = None,
 ) -> list[tuple[Settings, list[Path]]]:
     """Return the files by governing configuration (one Settings object per file), in order.
 
     A context file whose configuration cannot be loaded is left out (discovery already
-    leaves it out and says why); a given file's broken configuration is an error."""
-    groups: dict[int, tuple[Settings, list[Path]]] = {}
+    leaves it out and says why); a given file's broken configuration is an error.
+    Configurations whose analysis is the same (`analysis_key`: they differ only in what they
+    select, ignore or exclude) share one group: N of them cost one pass, not N passes over
+    the modules they all reach; `governing` gets each file's own settings, which select
+    and suppress its findings."""
+    groups: dict[str, tuple[Settings, list[Path]]] = {}
+    keys: dict[int, str] = {}
+
+    def add(settings: Settings, path: Path) -> None:
+        key = keys.get(id(settings))
+        if key is None:
+            key = keys[id(settings)] = analysis_key(settings)
+        groups.setdefault(key, (settings, []))[1].append(path)
+        if governing is not None:
+            governing[safe_resolve(path)] = settings
+
     for path in files:
-        settings = configs.for_path(path)
-        groups.setdefault(id(settings), (settings, []))[1].append(path)
+        add(configs.for_path(path), path)
     for path in context:
         found = configs.for_context(Path(os.path.abspath(path)).parent)
         if found is not None:
-            groups.setdefault(id(found), (found, []))[1].append(path)
+            add(found, path)
     return list(groups.values())
 
 
@@ -68,13 +84,15 @@ def check_files(
         stdin = (safe_resolve(stdin[0]), stdin[1])
         given.add(stdin[0])
     owner: dict[Path, int] = {}
-    groups = group_files(configs, found.files, found.context)
+    governing: dict[Path, Settings] = {}
+    groups = group_files(configs, found.files, found.context, governing)
     for g, (_, paths) in enumerate(groups):
         owner.update((safe_resolve(path), g) for path in paths)
     stdin_group = -1
     if stdin is not None:
-        stdin_settings = configs.for_path(stdin[0])
-        stdin_group = next((g for g, (s, _) in enumerate(groups) if s is stdin_settings), len(groups))
+        stdin_settings = governing[stdin[0]] = configs.for_path(stdin[0])
+        stdin_key = analysis_key(stdin_settings)
+        stdin_group = next((g for g, (s, _) in enumerate(groups) if analysis_key(s) == stdin_key), len(groups))
         if stdin_group == len(groups):
             groups.append((stdin_settings, []))
         owner[stdin[0]] = stdin_group
@@ -92,6 +110,7 @@ def check_files(
             jobs=jobs,
             cache=cache,
             progress=progress,
+            settings_for=lambda path: governing.get(path, settings),
         )
         # A finding located in another group's file is reported by that group's run.
         merged.diagnostics.extend(

@@ -101,8 +101,10 @@ def _directives_in_comment(comment: str, row: int, col0: int, line: str, in_head
             removal = (code_end, col0 + part_end + 1)
         elif match.start() == 0:
             removal = (col0 + 1, col0 + part_end + 1)
-        else:
+        elif next_hash == -1:
             removal = (col0 + len(comment[: match.start()].rstrip()) + 1, col0 + part_end + 1)
+        else:  # between two comments: the space before the next one stays
+            removal = (col0 + match.start() + 1, col0 + part_end + 1)
         codes_span = (0, 0)
         if raw_codes is not None:
             codes_span = (col0 + match.start("codes") + 1, col0 + match.end("codes") + 1)

@@ -67,12 +67,15 @@ def summary(report: Report, options: RenderOptions) -> str:
     if options.fixed:
         total = remaining + options.fixed
         lines = [f"Found {plural(total, 'error')} ({options.fixed} fixed, {remaining} remaining)."]
-    elif remaining or report.not_analysed:
+    elif remaining or report.not_analysed or report.internal_errors:
         lines = [f"Found {plural(remaining, 'error')}."]
     else:
         return "All checks passed!"
     if report.not_analysed:
         lines[0] = lines[0][:-1] + f"; {plural(len(report.not_analysed), 'file')} could not be analysed."
+    crashed = len({path for path, _ in report.internal_errors})
+    if crashed:  # never "All checks passed!" beside an internal error
+        lines[0] = lines[0][:-1] + f"; {plural(crashed, 'file')} could not be checked (internal error)."
     fixes = [d.fix for d in report.diagnostics if d.fix is not None and d.fix.edits]
     safe = sum(1 for f in fixes if f.applicability is Applicability.SAFE)
     unsafe = len(fixes) - safe

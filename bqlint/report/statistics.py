@@ -7,6 +7,7 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from bqlint.diagnostics import Applicability
+from bqlint.report import plural
 
 if TYPE_CHECKING:
     from bqlint.engine import Report
@@ -31,7 +32,8 @@ def render_statistics(report: Report, *, as_json: bool = False, unsafe_fixes: bo
     if as_json:
         return json.dumps(rows, indent=2)
     if not rows:
-        return "All checks passed!"
+        unchecked = len({path for path, _ in (*report.not_analysed, *report.internal_errors)})
+        return f"No findings; {plural(unchecked, 'file')} could not be checked." if unchecked else "All checks passed!"
     width = max(len(str(row["count"])) for row in rows)
     return "\n".join(
         f"{str(row['count']).rjust(width)}  {row['code']}  {'[*]' if row['fixable'] else '[ ]'} {row['name']}"

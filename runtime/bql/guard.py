@@ -22,15 +22,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .errors import SharedBorrowWriteError
-from .guard_base import _Guard, _inner, _set_cell, has_own_value
+from .guard_base import _Guard, _inner, _set_cell, cell_of, has_own_value
 from .guard_operators import install_operators
 from .guard_reads import read_through
 from .guard_views import item_of
 from .lock import _HELD, STATE, BorrowSite
 from .twins import located_at_holder
+
+if TYPE_CHECKING:
+    from .cell import BqlRefCell
 
 __all__ = ["BqlRef", "BqlRefMut"]
 
@@ -66,11 +69,16 @@ class BqlRef(_Guard[T]):
 
     def _end(self, retire: bool = True) -> None:
         cell = self._cell
-        _set_cell(self, None)
-        if retire:
-            _retire(self)
-        if _LIVE.pop(id(self), None) is not None and cell is not None:
-            cell._borrows -= 1
+        try:
+            if _LIVE.pop(id(self), None) is not None and cell is not None:
+                cell._borrows -= 1
+            _set_cell(self, None)
+            if retire:
+                _retire(self)
+        except BaseException:  # Ctrl-C: see `end_torn`
+            if cell is not None:
+                end_torn(self, cell)
+            raise
 
     def __enter__(self) -> T:
         cell = self._cell
@@ -89,19 +97,23 @@ class BqlRef(_Guard[T]):
         # one (see `ref_cell._ref_guard`); the guard it pushes out is released for good.
         cell = self._cell
         if cell is not None and self is not cell._ref_new and self is not cell._ref_old:
-            if _LIVE:  # empty with checks off: no lookup
-                try:
-                    del _LIVE[id(self)]
-                except KeyError:  # taken with checks off
-                    pass
-                else:
-                    cell._borrows -= 1
-            old = cell._ref_old
-            if old is not None:
-                _set_cell(old, None)
-                _retire(old)
-            cell._ref_old = cell._ref_new
-            cell._ref_new = self
+            try:
+                if _LIVE:  # empty with checks off: no lookup
+                    try:
+                        del _LIVE[id(self)]
+                    except KeyError:  # taken with checks off
+                        pass
+                    else:
+                        cell._borrows -= 1
+                old = cell._ref_old
+                if old is not None:
+                    _retire(old)
+                    _set_cell(old, None)
+                cell._ref_old = cell._ref_new
+                cell._ref_new = self
+            except BaseException:  # Ctrl-C: the borrow ends all the same (`end_torn`)
+                end_torn(self, cell)
+                raise
 
     def __setattr__(self, name: str, value: Any) -> None:
         _inner(self, f"setting .{name}")
@@ -195,11 +207,16 @@ class BqlRefMut(_Guard[T]):
 
     def _end(self, retire: bool = True) -> None:
         cell = self._cell
-        _set_cell(self, None)
-        if retire:
-            _retire(self)
-        if cell is not None and _LIVE.pop(cell, None) is not None:
-            cell._borrows = 0
+        try:
+            if cell is not None and _LIVE.pop(cell, None) is not None:
+                cell._borrows = 0
+            _set_cell(self, None)
+            if retire:
+                _retire(self)
+        except BaseException:  # Ctrl-C: see `end_torn`
+            if cell is not None:
+                end_torn(self, cell)
+            raise
 
     def __enter__(self) -> T:
         cell = self._cell
@@ -217,19 +234,23 @@ class BqlRefMut(_Guard[T]):
         # released into the cell's pool, as in `BqlRef.__exit__`.
         cell = self._cell
         if cell is not None and self is not cell._mut_new and self is not cell._mut_old:
-            if _LIVE:  # empty with checks off: no lookup
-                try:
-                    del _LIVE[cell]  # an exclusive borrow is registered under its cell
-                except KeyError:  # taken with checks off
-                    pass
-                else:
-                    cell._borrows = 0
-            old = cell._mut_old
-            if old is not None:
-                _set_cell(old, None)
-                _retire(old)
-            cell._mut_old = cell._mut_new
-            cell._mut_new = self
+            try:
+                if _LIVE:  # empty with checks off: no lookup
+                    try:
+                        del _LIVE[cell]  # an exclusive borrow is registered under its cell
+                    except KeyError:  # taken with checks off
+                        pass
+                    else:
+                        cell._borrows = 0
+                old = cell._mut_old
+                if old is not None:
+                    _retire(old)
+                    _set_cell(old, None)
+                cell._mut_old = cell._mut_new
+                cell._mut_new = self
+            except BaseException:  # Ctrl-C: the borrow ends all the same (`end_torn`)
+                end_torn(self, cell)
+                raise
 
     def __setattr__(self, name: str, value: Any) -> None:
         cell: Any = self._cell
@@ -269,6 +290,35 @@ def _retire(guard: _Guard[Any]) -> None:
     base: type[_Guard[Any]] = BqlRefMut if isinstance(guard, BqlRefMut) else BqlRef
     if type(guard) is not base:
         _set_class(guard, "__class__", base)
+
+
+def end_torn(guard: _Guard[Any] | None, cell: BqlRefCell[Any]) -> None:
+    """Settle `cell` after a borrow of it, or the end of `guard`'s borrow, was cut short.
+
+    An exception (Ctrl-C, raised between any two bytecodes of the main thread) can land
+    between two steps of the bookkeeping: the registry entry, the count, the cell's pool
+    of released guards. Whatever step it reached, afterwards `guard` (if any) is
+    unregistered and released for good, the pool holds only distinct guards still bound
+    to `cell`, and the count is what the registry says. A borrow cut short is undone
+    (its caller never got the guard), a release cut short is finished. Slow: only for
+    that fault.
+    """
+    if guard is not None:
+        _LIVE.pop(cell if isinstance(guard, BqlRefMut) else id(guard), None)
+        _retire(guard)
+        _set_cell(guard, None)
+    if cell._ref_old is not None and (cell_of(cell._ref_old) is not cell or cell._ref_old is cell._ref_new):
+        cell._ref_old = None
+    if cell._ref_new is not None and cell_of(cell._ref_new) is not cell:
+        cell._ref_new = None
+    if cell._mut_old is not None and (cell_of(cell._mut_old) is not cell or cell._mut_old is cell._mut_new):
+        cell._mut_old = None
+    if cell._mut_new is not None and cell_of(cell._mut_new) is not cell:
+        cell._mut_new = None
+    if cell in _LIVE:
+        cell._borrows = -1
+    else:
+        cell._borrows = sum(1 for entry in _LIVE.values() if type(entry) is tuple and entry[0] is cell)
 
 
 def is_live_guard(obj: object, live: Mapping[object, BorrowSite | str]) -> bool:

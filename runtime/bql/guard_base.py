@@ -5,7 +5,10 @@ is recognised (`FREE_REFS`, `_pooled`). `BqlRef` and `BqlRefMut` build on it in 
 
 from __future__ import annotations
 
+import _thread
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -161,17 +164,6 @@ class _Guard(Generic[T]):
             raise self._released("with")
         return self  # type: ignore[return-value]
 
-    def __del__(self) -> None:
-        # A dropped guard ends its borrow, as a Rust guard does when it goes out of scope.
-        # Guards are reused (see `ref_cell._ref_guard`), so a borrow does not pay for creating
-        # one and for this call: only a guard dropped live, or dropped by its cell, does.
-        cell = self._cell
-        if cell is not None and not _pooled(self, cell):
-            try:
-                self._end(retire=False)
-            except Exception:  # noqa: BLE001, S110 - interpreter shutdown: nothing to end
-                pass
-
     def __getattr__(self, name: str) -> Any:
         if name == "_cell":  # a guard whose slot is not set yet: no recursion
             raise AttributeError(name)
@@ -222,6 +214,78 @@ class _Guard(Generic[T]):
 _set_cell: Callable[[_Guard[Any], BqlRefCell[Any] | None], None] = vars(_Guard)[
     "_cell"
 ].__set__
+_get_cell: Callable[[_Guard[Any]], BqlRefCell[Any] | None] = vars(_Guard)["_cell"].__get__
+
+
+def guard_del(self: _Guard[Any]) -> None:
+    """`__del__` of the guards a cell hands out: a dropped guard ends its borrow, as a Rust
+    guard does when it goes out of scope.
+
+    Only the classes made for a cell have it (`guard_cells`), whose guards may be live: a
+    guard released for good takes its kind's plain class, which has none, so that
+    dropping it costs no call (and gives Ctrl-C no place to land). Guards are reused (see
+    `ref_cell._ref_guard`), so a borrow does not pay for creating one and for this call
+    either: only a guard dropped live, or dropped by its cell, does.
+
+    A finalizer cannot pass an exception on (CPython prints "Exception ignored" and drops
+    it), so one raised here, even by Ctrl-C at the first line or at the return (which
+    is why the `try` shares the line and holds the `return`), is caught, the borrow
+    ended all the same, and Ctrl-C delivered again once this returns
+    (`interrupted_finalizer`).
+    """
+    try: return _finalize(self)  # noqa: E701
+    except BaseException as error:  # noqa: BLE001
+        interrupted_finalizer(self, error)
+
+
+def cell_of(guard: _Guard[Any]) -> BqlRefCell[Any] | None:
+    """Return the cell `guard` is bound to; None when released for good or half-built (an
+    exception hit between creating it and binding it: its slot was never set)."""
+    try:
+        return _get_cell(guard)
+    except AttributeError:
+        return None
+
+
+def _finalize(guard: _Guard[Any]) -> None:
+    """End the borrow of a guard being freed, if it is live."""
+    cell = cell_of(guard)
+    if cell is not None and not _pooled(guard, cell):
+        guard._end(retire=False)
+
+
+class _Signal(int):
+    """A signal number whose `pending` attribute, read, makes that signal pending again.
+
+    `_thread.interrupt_main(n)` makes signal `n` pending, as if it had just arrived: its
+    Python handler runs at the next point where the interpreter looks for signals (for
+    SIGINT, by default, raising `KeyboardInterrupt` there). Called as a property getter,
+    it runs inside an attribute read, where the interpreter does not look, so a finalizer
+    can return before the handler runs; called as a function, the call itself would look
+    and raise inside the finalizer again.
+    """
+
+    pending = property(_thread.interrupt_main)
+
+
+_SIGINT = _Signal(signal.SIGINT)
+
+
+def interrupted_finalizer(guard: _Guard[Any], error: BaseException) -> None:
+    """Handle `error`, raised in a guard's `__del__`: end the borrow, pass Ctrl-C on.
+
+    A `KeyboardInterrupt` in the main thread is delivered again after the finalizer
+    returns, in the code that dropped the guard. Anything else is raised again for CPython
+    to report, except an `Exception` at interpreter shutdown (nothing left to end).
+    """
+    try:
+        _finalize(guard)
+    except Exception:  # noqa: BLE001, S110 - interpreter shutdown: nothing to end
+        pass
+    if isinstance(error, KeyboardInterrupt) and threading.current_thread() is threading.main_thread():
+        _SIGINT.pending  # noqa: B018 - a property: see _Signal
+    elif not isinstance(error, Exception):
+        raise error
 
 
 def _holds_bql() -> bool:

@@ -11,8 +11,8 @@ import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .guard import BqlRef, BqlRefMut, _retire
-from .guard_base import _Guard, _pooled, _set_cell, has_own_value
+from .guard import BqlRef, BqlRefMut, _retire, end_torn
+from .guard_base import _Guard, _pooled, _set_cell, guard_del, has_own_value
 from .guard_reads import _learn
 from .guard_views import read_only, refuse_mutator
 from .lock import _HELD, STATE, on_checks_changed
@@ -82,21 +82,26 @@ def _ref_class(cell: BqlRefCell[Any]) -> type[BqlRef[Any]]:
     def __exit__(self: BqlRef[Any], exc_type: Any, exc: Any, tb: Any) -> None:
         # As `BqlRef.__exit__`, with the cell at hand.
         if self is not cell._ref_new and self is not cell._ref_old:
-            if _LIVE:  # empty with checks off: no lookup
-                try:
-                    del _LIVE[id(self)]
-                except KeyError:  # taken with checks off
-                    pass
-                else:
-                    cell._borrows -= 1
-            old = cell._ref_old
-            if old is not None:
-                _set_cell(old, None)
-                _retire(old)
-            cell._ref_old = cell._ref_new
-            cell._ref_new = self
+            try:
+                if _LIVE:  # empty with checks off: no lookup
+                    try:
+                        del _LIVE[id(self)]
+                    except KeyError:  # taken with checks off
+                        pass
+                    else:
+                        cell._borrows -= 1
+                old = cell._ref_old
+                if old is not None:
+                    _retire(old)
+                    _set_cell(old, None)
+                cell._ref_old = cell._ref_new
+                cell._ref_new = self
+            except BaseException:  # Ctrl-C: the borrow ends all the same (`end_torn`)
+                end_torn(self, cell)
+                raise
 
-    cls: type[BqlRef[Any]] = _cell_class(BqlRef, {"__enter__": __enter__, "__exit__": __exit__})
+    methods = {"__enter__": __enter__, "__exit__": __exit__, "__del__": guard_del}
+    cls: type[BqlRef[Any]] = _cell_class(BqlRef, methods)
     return cls
 
 
@@ -111,19 +116,23 @@ def _mut_class(cell: BqlRefCell[Any]) -> type[BqlRefMut[Any]]:
     def __exit__(self: BqlRefMut[Any], exc_type: Any, exc: Any, tb: Any) -> None:
         # As `BqlRefMut.__exit__`, with the cell at hand.
         if self is not cell._mut_new and self is not cell._mut_old:
-            if _LIVE:  # empty with checks off: no lookup
-                try:
-                    del _LIVE[cell]
-                except KeyError:  # taken with checks off
-                    pass
-                else:
-                    cell._borrows = 0
-            old = cell._mut_old
-            if old is not None:
-                _set_cell(old, None)
-                _retire(old)
-            cell._mut_old = cell._mut_new
-            cell._mut_new = self
+            try:
+                if _LIVE:  # empty with checks off: no lookup
+                    try:
+                        del _LIVE[cell]
+                    except KeyError:  # taken with checks off
+                        pass
+                    else:
+                        cell._borrows = 0
+                old = cell._mut_old
+                if old is not None:
+                    _retire(old)
+                    _set_cell(old, None)
+                cell._mut_old = cell._mut_new
+                cell._mut_new = self
+            except BaseException:  # Ctrl-C: the borrow ends all the same (`end_torn`)
+                end_torn(self, cell)
+                raise
 
     def checked_setattr(self: BqlRefMut[Any], name: str, value: Any) -> None:
         # As `BqlRefMut.__setattr__`: released, or used by a thread without the BQL.
@@ -151,6 +160,7 @@ def _mut_class(cell: BqlRefCell[Any]) -> type[BqlRefMut[Any]]:
     methods = {
         "__enter__": __enter__,
         "__exit__": __exit__,
+        "__del__": guard_del,
         "__setattr__": setattrs[STATE.checks],
         "_setattrs": setattrs,
     }

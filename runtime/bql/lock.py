@@ -9,6 +9,13 @@ The lock is *not* re-entrant, as in QEMU (`bql_lock()` asserts that the caller d
 already hold it): code that may run with or without the BQL must know which, and say so
 with `@bql.requires_bql` / `@bql.without_bql`.
 
+Ctrl-C is an exception that can be raised between any two bytecodes of the main thread,
+also inside the runtime's own bookkeeping. Wherever it lands, once it has left
+`with bql.locked():` the thread no longer holds the BQL, another thread can take it, no
+`BqlRefCell` stays borrowed, and the `KeyboardInterrupt` itself goes on: each step is
+undone or finished when cut short (`_abandon`, `_settle`, `_leave` here, `end_torn` for
+the borrows; tests/runtime/test_bql_interrupts.py tries every point).
+
 >>> import bql
 >>> bql.is_locked()
 False
@@ -27,7 +34,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from types import CodeType, TracebackType
-from typing import Any
+from typing import Any, Protocol, cast
 
 from .errors import BqlError, BqlNotHeldError, BqlUnlockError
 from .messages import short_repr
@@ -50,7 +57,28 @@ __all__ = [
 # comparing `threading.get_ident()` with the owner or using a `threading.local` subclass
 # with a class default (bench/runtime_bench.py measures the chosen one).
 _HELD = _thread._local()
-_LOCK = threading.Lock()
+# The lock itself. An `RLock` (never taken twice: `lock()` refuses re-entry) because its
+# acquire records the owning thread in the same C call that takes it, and `_is_owned()`
+# reads that record: after a `KeyboardInterrupt` (Ctrl-C: an exception raised between
+# any two bytecodes of the main thread) cut `lock()` or `unlock()` short, the thread can
+# always tell whether it holds the lock, and undo or finish the bookkeeping around it
+# (`_abandon`, `_settle`) before the exception goes on. A plain `Lock` cannot say who
+# holds it: a thread interrupted right after taking it left it held by nobody.
+class _OwnedLock(Protocol):
+    """What `bql` uses of `_thread.RLock`, including `_is_owned()` (not in typeshed)."""
+
+    def acquire(self, blocking: bool = ..., timeout: float = ...) -> bool: ...
+
+    def release(self) -> None: ...
+
+    def _is_owned(self) -> bool: ...
+
+
+def _new_lock() -> _OwnedLock:
+    return cast(_OwnedLock, _thread.RLock())
+
+
+_LOCK = _new_lock()
 _current_thread = threading.current_thread
 
 # How long a thread waits for the BQL between two looks at whether its holder still runs.
@@ -124,15 +152,48 @@ def lock() -> None:
     ...
     bql.errors.BqlError: the BQL is held by thread 'leaker' (ident ...), which exited without releasing it: waiting for it would never end
     """
-    if getattr(_HELD, "held", False):
-        raise BqlError(
-            "the BQL is already held by this thread: lock() is not re-entrant"
-        )
-    if not _LOCK.acquire(False):  # uncontended: the fast path
-        _wait_for_lock(None)
-    STATE.owner = _current_thread()
-    _HELD.held = True
-    _HELD.released_at = None
+    if _LOCK._is_owned():
+        raise _reentered()
+    try:
+        if not _LOCK.acquire(False):  # uncontended: the fast path
+            _wait_for_lock(None)
+        STATE.owner = _current_thread()
+        _HELD.held = True
+        _HELD.released_at = None
+    except BaseException:  # Ctrl-C (or a dead holder): leave the BQL as it was
+        _abandon()
+        raise
+
+
+def _reentered() -> BqlError:
+    return BqlError("the BQL is already held by this thread: lock() is not re-entrant")
+
+
+def _abandon() -> None:
+    """Undo a `lock()` cut short by an exception: release the lock if it was taken.
+
+    Every step of `lock()` after the acquire only records what the acquire did, so
+    whichever step the exception hit, releasing what this thread holds restores the
+    state before the call.
+    """
+    _HELD.held = False
+    if _LOCK._is_owned():
+        STATE.owner = None
+        _LOCK.release()
+
+
+def _settle() -> None:
+    """Make this thread's records agree with the lock after an `unlock()` cut short.
+
+    Whether the release itself ran or not, the thread then either holds the BQL, with
+    every record saying so, or does not.
+    """
+    if _LOCK._is_owned():
+        STATE.owner = _current_thread()
+        _HELD.held = True
+        _HELD.released_at = None
+    else:
+        _HELD.held = False
 
 
 def acquire(timeout: float) -> bool:
@@ -141,19 +202,21 @@ def acquire(timeout: float) -> bool:
     For I/O threads that must stay able to stop while another thread holds the BQL.
     Like `lock()`, raises `BqlError` when the holder exited without releasing it.
     """
-    if getattr(_HELD, "held", False):
-        raise BqlError(
-            "the BQL is already held by this thread: lock() is not re-entrant"
-        )
+    if _LOCK._is_owned():
+        raise _reentered()
     timeout = max(0.0, timeout)
-    if not _LOCK.acquire(True, min(timeout, OWNER_CHECK_S)) and not _wait_for_lock(
-        timeout - OWNER_CHECK_S
-    ):
-        return False
-    STATE.owner = _current_thread()
-    _HELD.held = True
-    _HELD.released_at = None
-    return True
+    try:
+        if not _LOCK.acquire(True, min(timeout, OWNER_CHECK_S)) and not _wait_for_lock(
+            timeout - OWNER_CHECK_S
+        ):
+            return False
+        STATE.owner = _current_thread()
+        _HELD.held = True
+        _HELD.released_at = None
+        return True
+    except BaseException:  # as in `lock()`
+        _abandon()
+        raise
 
 
 def _wait_for_lock(timeout: float | None) -> bool:
@@ -192,28 +255,35 @@ def unlock() -> None:
 
     With a `BqlRefCell` borrow alive, nothing is released (see `BqlUnlockError`).
     """
-    if not getattr(_HELD, "held", False):
-        raise BqlNotHeldError("bql.unlock() by a thread that does not hold the BQL")
-    if STATE.owner is not _current_thread():
-        # This thread's flag outlived a reset_for_tests(): it no longer owns the lock.
+    if not _LOCK._is_owned():
+        # (Also a thread whose flag outlived a reset_for_tests(), which replaced the lock.)
         _HELD.held = False
         raise BqlNotHeldError("bql.unlock() by a thread that does not hold the BQL")
-    if STATE.checks:
-        if STATE.live:
-            raise unlock_error("cannot release the BQL")
-        # Where this thread released the BQL, for the BQL006 twin's row (bql.twins). No
-        # borrow is alive now and none can be taken before `lock()` forgets it.
-        _HELD.released_at = sys._getframe(1)
-    _HELD.held = False  # _release(), inlined: unlock() is on every vCPU exit path
-    STATE.owner = None
-    _LOCK.release()
+    try:
+        if STATE.checks:
+            if STATE.live:
+                raise unlock_error("cannot release the BQL")
+            # Where this thread released the BQL, for the BQL006 twin's row (bql.twins). No
+            # borrow is alive now and none can be taken before `lock()` forgets it.
+            _HELD.released_at = sys._getframe(1)
+        _HELD.held = False  # _release(), inlined: unlock() is on every vCPU exit path
+        STATE.owner = None
+        _LOCK.release()
+    except BaseException:  # BqlUnlockError, or Ctrl-C: held or not, say which
+        _settle()
+        raise
 
 
 def _release() -> None:
-    """Release the BQL held by this thread, borrows or not."""
-    _HELD.held = False
-    STATE.owner = None
-    _LOCK.release()
+    """Release the BQL held by this thread, borrows or not (finishing a release cut short)."""
+    try:
+        _HELD.held = False
+        STATE.owner = None
+        if _LOCK._is_owned():
+            _LOCK.release()
+    except BaseException:
+        _settle()
+        raise
 
 
 def end_live_borrows() -> None:
@@ -289,7 +359,26 @@ class locked:
     __slots__ = ()
 
     def __enter__(self) -> None:
-        lock()
+        # lock(), inlined, with one step first: from here until `__exit__` has run to its
+        # end, this object is of a class whose `__del__` releases a BQL still held. The
+        # `with` statement drops it as soon as it is left, so a Ctrl-C landing where no
+        # code of `__exit__` can catch it (at its first bytecode, as it is called) still
+        # releases the BQL, while the exception goes on.
+        if _LOCK._is_owned():
+            raise _reentered()
+        self.__class__ = _Entered
+        try:
+            # Before the acquire: the object of an earlier block, freed from now on, knows
+            # the BQL is no longer its own (`_Entered.__del__`).
+            _HELD.block = id(self)
+            if not _LOCK.acquire(False):  # uncontended: the fast path
+                _wait_for_lock(None)
+            STATE.owner = _current_thread()
+            _HELD.held = True
+            _HELD.released_at = None
+        except BaseException:
+            _abandon()
+            raise
 
     def __exit__(
         self,
@@ -306,17 +395,49 @@ class locked:
                 f"bql: left `with bql.locked():` while {_alive(len(error.borrows), 'was')}, "
                 f"now ended: {describe_sites(error.borrows)}"
             )
-            end_live_borrows()
-            _release()
+            _leave()
             if exc is None:
                 add_note(error, note)
                 raise
             add_note(exc, note)
         except BqlNotHeldError as error:
             # The block released the BQL itself and did not take it back.
+            _HELD.block = None
             if exc is None:
                 raise
             add_note(exc, f"bql: {error}")
+        except BaseException:  # Ctrl-C cut unlock() short: leave all the same
+            _leave()
+            raise
+        # Left (an exception cutting any of the above short leaves `__del__` to finish).
+        self.__class__ = locked
+
+
+class _Entered(locked):
+    """A `locked` whose block was entered and not yet left (see `locked.__enter__`)."""
+
+    __slots__ = ()
+
+    def __del__(self) -> None:
+        # Only the block that took the BQL it holds now: an object of an earlier block
+        # freed late (kept in a reference cycle, freed by the collector) is left alone.
+        if getattr(_HELD, "block", None) == id(self):
+            _leave()
+
+
+_Entered.__name__ = _Entered.__qualname__ = "locked"
+
+
+def _leave() -> None:
+    """Release the BQL if this thread still holds it, ending any borrow still alive.
+
+    For a `with bql.locked():` block left by an exception that cut its `__exit__` short:
+    the thread must not keep the BQL (as when `unlock()` finds live borrows there).
+    """
+    if _LOCK._is_owned():
+        end_live_borrows()
+        _release()
+    _HELD.block = None  # last: cut short before, `__del__` does it all again
 
 
 class unlocked:
@@ -412,12 +533,17 @@ def reset_for_tests() -> None:
     holds the BQL is that test's bug: a lock held by a thread that still runs (an I/O
     thread delivering input) is left alone, one held by a finished thread is released.
     """
+    global _LOCK  # noqa: PLW0603 - a lock held by a finished thread is replaced
     STATE.live.clear()
-    if getattr(_HELD, "held", False) or not _owner_alive():
+    if _LOCK._is_owned():
+        _release()
+    elif getattr(_HELD, "held", False) or not _owner_alive():
         _HELD.held = False
-        STATE.owner = None
-        if _LOCK.locked():
+        if _LOCK.acquire(False):  # free
             _LOCK.release()
+        elif not _owner_alive():  # held by a thread that finished: nobody can release it
+            _LOCK = _new_lock()
+            STATE.owner = None
     if STATE.checks != STATE.default_checks:
         set_checks(STATE.default_checks)
 

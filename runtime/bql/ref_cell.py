@@ -14,7 +14,7 @@ from types import CodeType
 from typing import Any, Generic, TypeVar
 
 from .errors import BorrowError
-from .guard import BqlRef, BqlRefMut
+from .guard import BqlRef, BqlRefMut, end_torn
 from .guard_base import FREE_REFS
 from .guard_cells import new_mut, new_ref
 from .lock import _HELD, STATE, describe_site, describe_sites, live_sites
@@ -99,20 +99,25 @@ class BqlRefCell(Generic[T]):
             raise not_held("BqlRefCell.borrow()") from None
         if self._borrows < 0:
             raise self._conflict("borrow")
-        # _ref_guard(), inlined: this is the hot path of every `with cell.borrow()` block.
-        guard = self._ref_old
-        if guard is not None and _refcount(guard) == FREE_REFS:
-            self._ref_old = None
-        else:
-            guard = self._ref_new
+        guard = None
+        try:
+            # _ref_guard(), inlined: this is the hot path of every `with cell.borrow()` block.
+            guard = self._ref_old
             if guard is not None and _refcount(guard) == FREE_REFS:
-                self._ref_new = None
+                self._ref_old = None
             else:
-                guard = new_ref(self)
-        self._borrows += 1
-        frame = _getframe(1)
-        _LIVE[id(guard)] = (self, "borrow", frame.f_code, frame.f_lasti)
-        return guard
+                guard = self._ref_new
+                if guard is not None and _refcount(guard) == FREE_REFS:
+                    self._ref_new = None
+                else:
+                    guard = new_ref(self)
+            frame = _getframe(1)
+            _LIVE[id(guard)] = (self, "borrow", frame.f_code, frame.f_lasti)
+            self._borrows += 1
+            return guard
+        except BaseException:  # Ctrl-C: the borrow is undone (see `end_torn`)
+            end_torn(guard, self)
+            raise
 
     def borrow_mut(self) -> BqlRefMut[T]:
         """Borrow the value exclusively, for reading and writing.
@@ -135,22 +140,27 @@ class BqlRefCell(Generic[T]):
             raise not_held("BqlRefCell.borrow_mut()") from None
         if self._borrows:
             raise self._conflict("borrow_mut")
-        # _mut_guard(), inlined: this is the hot path of every `with cell.borrow_mut()` block.
-        guard = self._mut_old
-        if guard is not None and _refcount(guard) == FREE_REFS:
-            self._mut_old = None
-        else:
-            guard = self._mut_new
+        guard = None
+        try:
+            # _mut_guard(), inlined: this is the hot path of every `with cell.borrow_mut()` block.
+            guard = self._mut_old
             if guard is not None and _refcount(guard) == FREE_REFS:
-                self._mut_new = None
+                self._mut_old = None
             else:
-                guard = new_mut(self)
-        self._borrows = -1
-        frame = _getframe(1)
-        self._site_code = frame.f_code
-        self._site_lasti = frame.f_lasti
-        _LIVE[self] = "borrow_mut"
-        return guard
+                guard = self._mut_new
+                if guard is not None and _refcount(guard) == FREE_REFS:
+                    self._mut_new = None
+                else:
+                    guard = new_mut(self)
+            frame = _getframe(1)
+            self._site_code = frame.f_code
+            self._site_lasti = frame.f_lasti
+            _LIVE[self] = "borrow_mut"
+            self._borrows = -1
+            return guard
+        except BaseException:  # Ctrl-C: the borrow is undone (see `end_torn`)
+            end_torn(guard, self)
+            raise
 
     def try_borrow(self) -> BqlRef[T] | None:
         """Borrow for reading, or return None where `borrow()` would raise `BorrowError`.
@@ -169,11 +179,16 @@ class BqlRefCell(Generic[T]):
             raise not_held("BqlRefCell.try_borrow()") from None
         if self._borrows < 0:
             return None
-        guard = _ref_guard(self)
-        self._borrows += 1
-        frame = _getframe(1)
-        _LIVE[id(guard)] = (self, "try_borrow", frame.f_code, frame.f_lasti)
-        return guard
+        guard = None
+        try:
+            guard = _ref_guard(self)
+            frame = _getframe(1)
+            _LIVE[id(guard)] = (self, "try_borrow", frame.f_code, frame.f_lasti)
+            self._borrows += 1
+            return guard
+        except BaseException:  # as in `borrow()`
+            end_torn(guard, self)
+            raise
 
     def try_borrow_mut(self) -> BqlRefMut[T] | None:
         """Borrow exclusively, or return None where `borrow_mut()` would raise `BorrowError`.
@@ -192,13 +207,18 @@ class BqlRefCell(Generic[T]):
             raise not_held("BqlRefCell.try_borrow_mut()") from None
         if self._borrows:
             return None
-        guard = _mut_guard(self)
-        self._borrows = -1
-        frame = _getframe(1)
-        self._site_code = frame.f_code
-        self._site_lasti = frame.f_lasti
-        _LIVE[self] = "try_borrow_mut"
-        return guard
+        guard = None
+        try:
+            guard = _mut_guard(self)
+            frame = _getframe(1)
+            self._site_code = frame.f_code
+            self._site_lasti = frame.f_lasti
+            _LIVE[self] = "try_borrow_mut"
+            self._borrows = -1
+            return guard
+        except BaseException:  # as in `borrow()`
+            end_torn(guard, self)
+            raise
 
     def _conflict(self, attempt: str) -> BorrowError:
         sites = [describe_site(s) for s in live_sites() if s[0] is self]

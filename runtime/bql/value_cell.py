@@ -104,8 +104,12 @@ class BqlCell(Generic[T]):
         except AttributeError:  # a thread that never took the BQL
             raise not_held("BqlCell.replace()") from None
         old = self._value
-        self._value = value
-        return old
+        try:
+            self._value = value
+            return old
+        except BaseException:  # Ctrl-C before the old value was returned: as if not called
+            self._value = old
+            raise
 
     def take(self) -> T:
         """Return the value and leave the default: `default=` if given, else `type(value)()`.
@@ -133,8 +137,13 @@ class BqlCell(Generic[T]):
         except AttributeError:  # a thread that never took the BQL
             raise not_held("BqlCell.take()") from None
         old = self._value
-        self._value = self._make_default(old)
-        return old
+        new = self._make_default(old)
+        try:
+            self._value = new
+            return old
+        except BaseException:  # as in `replace()`: the value taken is not lost
+            self._value = old
+            raise
 
     def update(self, fn: Callable[[T], T]) -> T:
         """Replace the value with `fn(value)` and return the new value.
@@ -150,9 +159,14 @@ class BqlCell(Generic[T]):
                 raise not_held("BqlCell.update()")
         except AttributeError:  # a thread that never took the BQL
             raise not_held("BqlCell.update()") from None
-        new = fn(self._value)
-        self._value = new
-        return new
+        old = self._value
+        new = fn(old)
+        try:
+            self._value = new
+            return new
+        except BaseException:  # as in `replace()`: all or nothing
+            self._value = old
+            raise
 
     def _make_default(self, old: T) -> T:
         default = self._default
@@ -188,20 +202,34 @@ def _set(self: BqlCell[T], value: T) -> None:
 
 def _replace(self: BqlCell[T], value: T) -> T:
     old = self._value
-    self._value = value
-    return old
+    try:
+        self._value = value
+        return old
+    except BaseException:  # as in `BqlCell.replace()`
+        self._value = old
+        raise
 
 
 def _take(self: BqlCell[T]) -> T:
     old = self._value
-    self._value = self._make_default(old)
-    return old
+    new = self._make_default(old)
+    try:
+        self._value = new
+        return old
+    except BaseException:  # as in `BqlCell.replace()`
+        self._value = old
+        raise
 
 
 def _update(self: BqlCell[T], fn: Callable[[T], T]) -> T:
-    new = fn(self._value)
-    self._value = new
-    return new
+    old = self._value
+    new = fn(old)
+    try:
+        self._value = new
+        return new
+    except BaseException:  # as in `BqlCell.replace()`
+        self._value = old
+        raise
 
 
 UNCHECKED: dict[str, Callable[..., Any]] = {

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from bqlint.config import Overrides
 from bqlint.config_tree import Configurations, merge_tables
 from bqlint.patterns import rebase
@@ -179,9 +181,19 @@ def test_configurations_cache_one_settings_per_file(project):
     assert configs.for_path(Path("a/b/c.py")) is configs.for_path(Path("a/d.py"))
 
 
-def test_each_file_is_reported_once_by_its_own_configuration(project, invoke, monkeypatch):
+@pytest.mark.parametrize(
+    ("sub_config", "passes"),
+    [
+        # Only what is reported differs: one pass, each file selected by its own settings.
+        ('ignore = ["BQL007"]\n', ["pyproject.toml"]),
+        # The analysis differs: a pass of its own.
+        ('ignore = ["BQL007"]\ndevice-bases = ["x.Base"]\n', ["pyproject.toml", "sub/pyproject.toml"]),
+    ],
+)
+def test_each_file_is_reported_once_by_its_own_configuration(project, invoke, monkeypatch, sub_config, passes):
     """A run may report a context file (a finding whose related location is in its files);
-    a file of another configuration is left to that configuration's own run."""
+    a file of another configuration is selected by that configuration, in a pass of its own
+    when its analysis differs."""
     from bqlint import engine
     from bqlint.diagnostics import Diagnostic, Position, Span
 
@@ -189,25 +201,25 @@ def test_each_file_is_reported_once_by_its_own_configuration(project, invoke, mo
         {
             "pyproject.toml": "[tool.bqlint]\n",
             "a.py": "x = 1\n",
-            "sub/pyproject.toml": '[tool.bqlint]\nignore = ["BQL007"]\n',
+            "sub/pyproject.toml": "[tool.bqlint]\n" + sub_config,
             "sub/b.py": "y = 2\n",
         }
     )
     runs = []
 
-    def run(settings, files, *, context=(), stdin=None, explicit=(), **options):
+    def run(settings, files, *, context=(), stdin=None, explicit=(), settings_for=None, **options):
         runs.append(settings.config_path)
         everything = [Path(p).resolve() for p in (*files, *context)]
         found = [
             Diagnostic("BQL007", "cell-rebinding", "m", Span(p, Position(1, 1), Position(1, 2)))
             for p in everything
-            if settings.is_enabled("BQL007", p)
+            if settings_for(p).is_enabled("BQL007", p)
         ]
         return engine.Report(sorted(found, key=Diagnostic.sort_key), {}, len(files))
 
     monkeypatch.setattr(engine, "run", run)
     result = invoke("check", "--output-format", "json")
-    assert sorted(str(p.relative_to(root.resolve())) for p in runs) == ["pyproject.toml", "sub/pyproject.toml"]
+    assert sorted(str(p.relative_to(root.resolve())) for p in runs) == passes
     assert [item["filename"] for item in json.loads(result.stdout)] == [str(root.resolve() / "a.py")]
 
 

@@ -40,7 +40,7 @@ def test_rule_that_raises_on_one_file_costs_only_that_file(tmp_path: Path, check
     assert result.exit_code == 2
     assert result.stdout.splitlines() == [
         "b.py:12:13: BQL002 `self.regs` is still borrowed where `bql.unlock()` releases the BQL",
-        "Found 1 error.",
+        "Found 1 error; 1 file could not be checked (internal error).",
         "(1 hidden fix can be enabled with the `--unsafe-fixes` option.)",
     ]
     assert result.stderr == (

@@ -378,7 +378,8 @@ class Analyzer:
             new = bound.get(event.alias) if event.alias != event.name else old
         else:
             new = frozenset()
-        live = state.live - self.unshared(old - new, bound)
+        gone = self.unshared(old - new, bound)
+        live = state.live - gone if gone else state.live  # a frozenset difference copies it all
         through = self.plan.through_local(root)  # the borrows of cells named by this local
         if len(through) < len(live):
             stale = (state.stale | {b for b in through if b in live}) & live

@@ -11,6 +11,7 @@ re-exported here.
 from __future__ import annotations
 
 import dataclasses
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -233,8 +234,19 @@ def node_positions(module: cst.Module, targets: set[int]) -> dict[int, tuple[tup
     """Return {id(node): ((row, column), (row, column))} (columns 0-based, end exclusive) of
     the nodes of `module` whose ids are `targets`, from one codegen pass."""
     state = _TargetedPositions(module, targets)
+    saved = sys.getrecursionlimit()
     try:
+        # libcst's codegen recurses once per nesting level in plain Python frames (no C stack):
+        # an `and` chain CPython compiles (200,000 terms) nests that deep in libcst.
+        sys.setrecursionlimit(max(saved, CODEGEN_RECURSION_LIMIT))
         module._codegen(state)
     except _AllFound:
         pass
+    finally:
+        if sys.getrecursionlimit() == max(saved, CODEGEN_RECURSION_LIMIT):
+            sys.setrecursionlimit(saved)
     return state.found
+
+
+# Three frames per nesting level for the longest `and`/`or` chain CPython compiles.
+CODEGEN_RECURSION_LIMIT = 700_000

@@ -158,9 +158,28 @@ class ExpressionEvents(ABC):
             return None
         if kind in _COMPREHENSIONS:
             return self.comprehension(node)  # type: ignore[arg-type]
+        if kind is cst.BooleanOperation or kind is cst.BinaryOperation:
+            return self.left_chain(node)  # type: ignore[arg-type]
         temps = [self.expr(inner) for inner in _subexpressions(node)]
         for temp in temps:
             self.end(temp)
+        return None
+
+    def left_chain(self, node: cst.BooleanOperation | cst.BinaryOperation) -> Value:
+        """Emit the events of `a and b and …` (or `a + b + …`), which libcst nests to the left
+        as deep as the chain is long (CPython compiles 200,000 `and` terms): the operands in
+        order, each left operand's temporaries ended before the next right operand, as the
+        recursive walk does, without a frame per operator."""
+        kind = type(node)
+        chain: list[cst.BooleanOperation | cst.BinaryOperation] = [node]
+        while type(chain[-1].left) is kind:
+            chain.append(chain[-1].left)
+        for temp in [self.expr(inner) for inner in _subexpressions(chain.pop())]:
+            self.end(temp)
+        for outer in reversed(chain):
+            # Its left operand is the chain below, done and valueless: only `right` is left.
+            for temp in [self.expr(inner) for inner in _subexpressions(outer) if inner is not outer.left]:
+                self.end(temp)
         return None
 
     def slice_values(self, node: cst.Subscript) -> list[Value]:

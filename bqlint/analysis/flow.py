@@ -19,6 +19,7 @@ from bqlint.analysis.events import (
     Bind,
     Borrow,
     Call,
+    CellKey,
     CellOp,
     DelName,
     EndBorrow,
@@ -36,7 +37,7 @@ from bqlint.analysis.events import (
 # Looked up here at call time under their old names: tests/analysis/test_flow_scale.py spies on them.
 from bqlint.analysis.flow_order import guards_read_later as _guards_read_later
 from bqlint.analysis.flow_order import FlowPlan
-from bqlint.analysis.flow_state import HELD, INHERIT, Lock, State, entry_lock, with_changes
+from bqlint.analysis.flow_state import EMPTY_NAMES, HELD, INHERIT, Lock, NameMap, State, entry_lock, with_changes
 from bqlint.analysis.flow_state import first_release
 from bqlint.analysis.flow_state import forget_released as _forget_released
 from bqlint.analysis.key_mapping import map_key, prefixed
@@ -97,22 +98,24 @@ class Analyzer:
     def run(self) -> FunctionFlow:
         plan = self.plan
         by_rank, succ_ranks = plan.by_rank, plan.succ_ranks
+        follow = plan.straight_successors(id(self.cfg.exit))
         # States by rank (reverse postorder): every predecessor outside a loop is done before a join.
-        states: dict[int, State] = {0: State(frozenset(), (), (), entry_lock(self.fn))}
+        # A block that is the only successor of its only predecessor (straight-line code) gets
+        # no stored state: it runs right after that predecessor, so the states kept are one per
+        # run of straight-line blocks, not one per block (a function of n live guards split
+        # into n blocks by its calls kept n states of n guards each).
+        states: dict[int, State] = {0: State(frozenset(), EMPTY_NAMES, (), entry_lock(self.fn))}
         work: list[int] = [0]
         queued = {0}
-        read_later = plan.read_later  # computed once a guard was released
         while work:
             rank = heapq.heappop(work)
             queued.discard(rank)
             state = self.block(by_rank[rank], states[rank])
+            while follow[rank] is not None:
+                rank = follow[rank]  # type: ignore[assignment]
+                state = self.block(by_rank[rank], self.carry(state, rank))
             for succ_rank in succ_ranks[rank]:
-                if state.released:
-                    if read_later is None:
-                        read_later = plan.read_later = _guards_read_later(dict(enumerate(by_rank)), plan.rank)
-                    out = _forget_released(state, read_later[succ_rank])
-                else:
-                    out = state  # forget_released keeps a state that released nothing
+                out = self.carry(state, succ_rank)
                 old = states.get(succ_rank)
                 new = out if old is None else old.join(out)
                 if new != old:
@@ -129,12 +132,64 @@ class Analyzer:
         end = states.get(exit_rank) if exit_rank is not None else None
         if end is not None and end.lock == HELD:
             self.result.summary.leaves_held = True
-        for block in self.cfg.blocks:
-            at = plan.rank.get(id(block))
-            if at is not None and at in states:
-                self.block(block, states[at])
+        self.record(states, follow)
         self.initial_summary()
         return self.result
+
+    def carry(self, state: State, succ_rank: int) -> State:
+        """Return `state` as it enters the block of `succ_rank`: without the released guards
+        no block from there on reads."""
+        if not state.released:
+            return state  # forget_released keeps a state that released nothing
+        plan = self.plan
+        if plan.read_later is None:
+            plan.read_later = _guards_read_later(dict(enumerate(plan.by_rank)), plan.rank)
+        return _forget_released(state, plan.read_later[succ_rank])
+
+    def record(self, states: dict[int, State], follow: list[int | None]) -> None:
+        """The recording pass: each block once, in the order the CFG made them, from its state
+        at the fixed point (a straight-line block's from its predecessor's, just run)."""
+        plan = self.plan
+        pending: dict[int, State] = {}
+        done: set[int] = set()
+        before: dict[int, int] | None = None
+        for block in self.cfg.blocks:
+            at = plan.rank.get(id(block))
+            if at is None:
+                continue
+            entry = states.get(at)
+            if entry is None:
+                if at not in pending:  # made before its predecessor ran: run up to it
+                    if before is None:
+                        before = {after: rank for rank, after in enumerate(follow) if after is not None}
+                    self.replay_to(at, states, before, pending, done)
+                entry = pending.pop(at)
+            done.add(at)
+            out = self.block(block, entry)
+            after = follow[at]
+            if after is not None and after not in done:
+                pending[after] = self.carry(out, after)
+
+    def replay_to(
+        self, target: int, states: dict[int, State], before: dict[int, int], pending: dict[int, State], done: set[int]
+    ) -> None:
+        """Put in `pending` the entry state of `target`, a straight-line block, and of the
+        blocks before it not recorded yet: run them from the last stored or pending state,
+        without recording (each is recorded in its own turn, from that state)."""
+        path = [target]
+        while path[-1] not in states and path[-1] not in pending:
+            path.append(before[path[-1]])
+        head = path.pop()
+        state = states[head] if head in states else pending[head]
+        self.recording = False
+        try:
+            while path:
+                state = self.carry(self.block(self.plan.by_rank[head], state), path[-1])
+                head = path.pop()
+                if head not in done:
+                    pending[head] = state
+        finally:
+            self.recording = True
 
     def initial_summary(self) -> None:
         fn, summary = self.fn, self.result.summary
@@ -187,11 +242,9 @@ class Analyzer:
 
     def _borrow(self, event: Borrow, state: State) -> State:
         if not event.is_try:
-            for bid in sorted(state.live - state.stale):
-                other = self.borrows[bid]
-                if other.key == event.key and (event.mut or other.mut):
-                    self.report(Hazard("BQL003", event.node, other, (), "direct"))
-                    break
+            bid = self.first_conflict(state, event.key, event.mut)
+            if bid is not None:
+                self.report(Hazard("BQL003", event.node, self.borrows[bid], (), "direct"))
             if self.recording:
                 mode = "mutably " if event.mut else ""
                 label = f"`{self.fn.name}()` borrows `{key_text(event.key)}` {mode}here"
@@ -205,21 +258,21 @@ class Analyzer:
         return self.bind(state, event)
 
     def _release_guard(self, event: ReleaseGuard, state: State) -> State:
-        bids = dict(state.bound).get(event.name, frozenset())
+        bids = state.bound.get(event.name)
         return self.end(state, bids, self.link(event.node, f"`{event.name}` is released here"))
 
     def _del_name(self, event: DelName, state: State) -> State:
-        bound = dict(state.bound)
-        bids = bound.pop(event.name, frozenset())
+        bids = state.bound.get(event.name)
+        bound = state.bound.remove(event.name)
         released = dict(state.released)
         released.pop(event.name, None)
         live = state.live - self.unshared(bids, bound)
-        return with_changes(state, live=live, bound=tuple(bound.items()), released=tuple(released.items()))
+        return with_changes(state, live=live, bound=bound, released=tuple(released.items()))
 
     def _narrow(self, event: Narrow, state: State) -> State:
-        bound = dict(state.bound)
-        bids = bound.pop(event.name, frozenset())
-        return with_changes(state, live=state.live - self.unshared(bids, bound), bound=tuple(bound.items()))
+        bids = state.bound.get(event.name)
+        bound = state.bound.remove(event.name)
+        return with_changes(state, live=state.live - self.unshared(bids, bound), bound=bound)
 
     def _unlock_point(self, event: UnlockPoint, state: State) -> State:
         self.unlock_point(event, state)
@@ -272,7 +325,21 @@ class Analyzer:
             self.report(Hazard("BQL005", event.node, self.first(bids), (), event.kind))
         return state
 
-    def unshared(self, bids: frozenset[int], bound: dict[str, frozenset[int]]) -> frozenset[int]:
+    def first_conflict(self, state: State, key: CellKey, mut: bool) -> int | None:
+        """Return the lowest live (not stale) borrow of `key` that a borrow of it (`mut` or
+        not) conflicts with: through the function's borrows of that key when they are fewer
+        than the live ones (n live shared guards of one cell made each borrow sort all n)."""
+        candidates = self.plan.conflicting(key, mut)
+        if len(candidates) < len(state.live):
+            live, stale = state.live, state.stale
+            return next((bid for bid in candidates if bid in live and bid not in stale), None)
+        for bid in sorted(state.live - state.stale):
+            other = self.borrows[bid]
+            if other.key == key and (mut or other.mut):
+                return bid
+        return None
+
+    def unshared(self, bids: frozenset[int], bound: NameMap) -> frozenset[int]:
         """Return the borrows of `bids` that no other name or `with` block keeps alive."""
         if not bids:
             return frozenset()
@@ -280,43 +347,48 @@ class Analyzer:
         return frozenset(b for b in bids if b not in held and b not in self.with_bids)
 
     def end(self, state: State, bids: frozenset[int], site: Link | None) -> State:
-        bound = dict(state.bound)
+        bound = state.bound
         released = dict(state.released)
         for name, held in list(bound.items()):
             if held & bids:
                 if held - bids:
-                    bound[name] = held - bids
+                    bound = bound.set(name, held - bids)
                 else:
-                    del bound[name]  # same as bound to nothing, and keeps the state small
+                    bound = bound.remove(name)  # same as bound to nothing, and keeps the state small
                 rank = self.rank_of(site)
                 released[name] = first_release(released.get(name, frozenset()) | {(b, rank, site) for b in held & bids})
         return with_changes(
-            state, live=state.live - bids, bound=tuple(bound.items()), released=tuple(released.items())
+            state, live=state.live - bids, bound=bound, released=tuple(released.items())
         )
 
     def bind(self, state: State, event: Bind) -> State:
-        bound = dict(state.bound)
+        bound = state.bound
         if event.keep:
             if event.bid is not None:
                 add = frozenset({event.bid})
             else:
-                add = bound.get(event.alias or "", frozenset())
-            bound[event.name] = bound.get(event.name, frozenset()) | add
-            return with_changes(state, bound=tuple(bound.items()))
-        old = bound.pop(event.name, frozenset())
+                add = bound.get(event.alias or "")
+            return with_changes(state, bound=bound.set(event.name, bound.get(event.name) | add))
+        old = bound.get(event.name)
+        bound = bound.remove(event.name)
         root = f"l:{event.name}"
         if event.bid is not None:
             new = frozenset({event.bid})
         elif event.alias is not None:
-            new = bound.get(event.alias, frozenset()) if event.alias != event.name else old
+            new = bound.get(event.alias) if event.alias != event.name else old
         else:
             new = frozenset()
-        live = state.live - self.unshared(old - new, bound)
-        stale = (state.stale | {b for b in live if self.borrows[b].key[0] == root}) & live
+        gone = self.unshared(old - new, bound)
+        live = state.live - gone if gone else state.live  # a frozenset difference copies it all
+        through = self.plan.through_local(root)  # the borrows of cells named by this local
+        if len(through) < len(live):
+            stale = (state.stale | {b for b in through if b in live}) & live
+        else:
+            stale = (state.stale | {b for b in live if self.borrows[b].key[0] == root}) & live
         if new:
-            bound[event.name] = new
+            bound = bound.set(event.name, new)
         if not state.released:  # nothing released yet: nothing to forget or copy
-            return with_changes(state, live=live, bound=tuple(bound.items()), stale=stale)
+            return with_changes(state, live=live, bound=bound, stale=stale)
         released = dict(state.released)
         released.pop(event.name, None)
         if event.alias is not None and event.alias in dict(state.released) and not new:
@@ -324,13 +396,13 @@ class Analyzer:
             # a live guard (the next element of `for g in (a, b)`) is that guard instead.
             released[event.name] = dict(state.released)[event.alias]
         return with_changes(
-            state, live=live, bound=tuple(bound.items()), released=tuple(released.items()), stale=stale
+            state, live=live, bound=bound, released=tuple(released.items()), stale=stale
         )
 
     def guard_bids(self, guard: str | int, state: State) -> frozenset[int]:
         if isinstance(guard, int):
             return frozenset({guard}) if guard in state.live else frozenset()
-        return dict(state.bound).get(guard, frozenset())
+        return state.bound.get(guard)
 
     def release_sites(self, lock: Lock) -> tuple[Link, ...]:
         return tuple(sorted(lock.not_held, key=lambda link: self.order.get(id(link.node), -1)))
@@ -409,11 +481,9 @@ class Analyzer:
                 mapped = map_key(callee, key, event)
                 if mapped is None:
                     continue
-                for bid in sorted(state.live - state.stale):
-                    other = self.borrows[bid]
-                    if other.key == mapped and (mut or other.mut):
-                        self.report(Hazard("BQL003", event.node, other, chain, "call", event))
-                        break
+                bid = self.first_conflict(state, mapped, mut)
+                if bid is not None:
+                    self.report(Hazard("BQL003", event.node, self.borrows[bid], chain, "call", event))
                 if self.recording:
                     self.result.summary.add_borrow(mapped, mut, (step(), *chain))
             if summary.needs_bql is not None:

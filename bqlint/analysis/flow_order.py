@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from bqlint.analysis.cfg import CFG, Block
-from bqlint.analysis.events import Bind, Borrow, DelName, EndBorrow, GuardUse, LockChange
+from bqlint.analysis.events import Bind, Borrow, CellKey, DelName, EndBorrow, GuardUse, LockChange
 
 
 class FlowPlan:
@@ -27,6 +27,9 @@ class FlowPlan:
         "read_later",
         "released_params",
         "event_ranks",
+        "follow",
+        "_by_key",
+        "_by_root",
     )
 
     def __init__(self, cfg: CFG) -> None:
@@ -57,6 +60,45 @@ class FlowPlan:
         self.released_params: frozenset[str] | None = None
         # id(event node) -> its place among the events (filled when a guard is first released).
         self.event_ranks: dict[int, int] | None = None
+        self.follow: list[int | None] | None = None
+        self._by_key: dict[tuple[CellKey, bool], list[int]] | None = None
+        self._by_root: dict[str, list[int]] | None = None
+
+    def conflicting(self, key: CellKey, mut: bool) -> list[int]:
+        """Return, lowest first, the function's borrows that a borrow of `key` conflicts with
+        while they live: all of that cell's for a mutable borrow, its mutable ones otherwise."""
+        if self._by_key is None:
+            self._by_key = {}
+            for bid in sorted(self.borrows):
+                borrow = self.borrows[bid]
+                self._by_key.setdefault((borrow.key, True), []).append(bid)
+                if borrow.mut:
+                    self._by_key.setdefault((borrow.key, False), []).append(bid)
+        return self._by_key.get((key, mut), [])
+
+    def through_local(self, root: str) -> list[int]:
+        """Return the function's borrows of a cell reached through the local `root` (`l:x`)."""
+        if self._by_root is None:
+            self._by_root = {}
+            for bid, borrow in self.borrows.items():
+                self._by_root.setdefault(borrow.key[0], []).append(bid)
+        return self._by_root.get(root, [])
+
+    def straight_successors(self, exit_id: int) -> list[int | None]:
+        """Per rank, the rank of its only successor when that block has no other predecessor
+        (and is neither the entry nor the exit): straight-line code, which flow.py runs without
+        storing a state between the two blocks."""
+        if self.follow is None:
+            preds = [0] * len(self.by_rank)
+            for succs in self.succ_ranks:
+                for succ in succs:
+                    preds[succ] += 1
+            exit_rank = self.rank.get(exit_id)
+            self.follow = [
+                succs[0] if len(succs) == 1 and preds[succs[0]] == 1 and succs[0] not in (0, rank, exit_rank) else None
+                for rank, succs in enumerate(self.succ_ranks)
+            ]
+        return self.follow
 
 
 def reverse_postorder(entry: Block) -> list[Block]:

@@ -92,7 +92,7 @@ def apply_param_writes(
             continue
         root = mapped[0]
         if root.startswith("l:"):
-            shared = [b for b in dict(state.bound).get(root[2:], ()) if not flow.borrows[b].mut]
+            shared = [b for b in state.bound.get(root[2:]) if not flow.borrows[b].mut]
             if shared:
                 flow.report(Hazard("BQL004", event.node, flow.borrows[min(shared)], chain, "call", event))
         elif root.startswith("p:") and root[2:] not in flow.rebound and flow.recording:
@@ -113,9 +113,9 @@ def released_by_callees(flow: Analyzer, event: Call, state: State) -> State:
             if mapped is not None and len(mapped) == 1 and mapped[0].startswith("l:"):
                 passed.add(mapped[0][2:])
         names = passed if names is None else names & passed
-    bound = dict(state.bound)
+    bound = state.bound
     for name in sorted(names or ()):
-        bids = bound.get(name, frozenset())
+        bids = bound.get(name)
         if bids:
             site = flow.link(event.node, f"`{name}` is released by `{event.label}` here")
             state = flow.end(state, bids, site)

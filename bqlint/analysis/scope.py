@@ -64,6 +64,9 @@ _BINDING_NODES = frozenset(
 )
 
 
+_UNKNOWN = object()
+
+
 class FunctionScope:
     """Names, keys and types of one function."""
 
@@ -73,6 +76,10 @@ class FunctionScope:
         self.module = fn.module
         self.self_name = fn.self_name
         self.params = fn.param_names()
+        # Keys of Attribute/Subscript paths by node, kept once the scan has settled the locals:
+        # an attribute chain asks for the key of each of its prefixes, which walked the whole
+        # prefix each time (quadratic in its length).
+        self._keys: dict[int, CellKey | None] | None = None
         self.locals: set[str] = set(self.params)
         self.globals: set[str] = set()
         self.local_types: dict[str, FieldType | None] = {}
@@ -88,6 +95,7 @@ class FunctionScope:
         self._loops_over: list[tuple[str, str]] = []
         self._parent: FunctionScope | None = None
         self._scan()
+        self._keys = {}
 
     @property
     def parent(self) -> FunctionScope | None:
@@ -324,6 +332,17 @@ class FunctionScope:
         if type(expr) is cst.Name:
             root = self.root_of(expr.value)
             return (root,) if root else None
+        if type(expr) is cst.Attribute or type(expr) is cst.Subscript:
+            keys = self._keys
+            if keys is None:
+                return self._path_key(expr)
+            known = keys.get(id(expr), _UNKNOWN)
+            if known is _UNKNOWN:
+                known = keys[id(expr)] = self._path_key(expr)
+            return known  # type: ignore[return-value]
+        return None
+
+    def _path_key(self, expr: cst.Attribute | cst.Subscript) -> CellKey | None:
         if type(expr) is cst.Attribute:
             base = self.key_of(expr.value)
             return (*base, expr.attr.value) if base else None

@@ -6,8 +6,9 @@ no Python AST objects), and runs under the interpreter's default recursion limit
 a raised limit elsewhere in bqlint does not make it accept more than `python` would.
 
 CPython's compiler starts counting its depth from the caller's: called from bqlint's own
-frames it would reject files at the limit that `python` compiles. So it runs at the bottom
-of a fresh thread, where the depth is what `python -c "compile(...)"` has.
+frames it would reject files at the limit that `python` compiles. So a file that runs out
+of depth is compiled again at the bottom of a fresh thread, where the depth is what
+`python -c "compile(...)"` has.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def python_syntax_error(text: str) -> tuple[str, Position] | None:
         with warnings.catch_warnings():
             # Warnings (invalid escapes, `is` with a literal) are not errors, whatever -W says.
             warnings.simplefilter("ignore")
-            _compile_on_fresh_stack(text)
+            _compile(text)
     except SyntaxError as exc:
         row = max(exc.lineno or 1, 1)
         return (exc.msg or "invalid syntax").strip(), Position(row, max(exc.offset or 1, 1))
@@ -46,6 +47,19 @@ def python_syntax_error(text: str) -> tuple[str, Position] | None:
         if sys.getrecursionlimit() != saved:
             sys.setrecursionlimit(saved)
     return None
+
+
+def _compile(text: str) -> None:
+    """Compile `text` here; only if that runs out of depth, again on a fresh stack.
+
+    Here the compiler has less depth left than in a fresh `python` (bqlint's frames are
+    below it), so what compiles here compiles there: only a `RecursionError` is asked again
+    (bqlint.syntax's thread), which keeps the hand-over off the common path.
+    """
+    try:
+        compile(text, "<bqlint>", "exec", dont_inherit=True)
+    except RecursionError:
+        _compile_on_fresh_stack(text)
 
 
 def position_of(text: str, index: int) -> Position:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import shlex
-import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -74,7 +73,6 @@ class Crosscheck:
     test: str = "<session>"
     twins: list[RuntimeTwin] = field(default_factory=list)
     findings: set[Finding] = field(default_factory=set)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
     _undo: list[object] = field(default_factory=list)
 
     def start(self) -> None:
@@ -93,8 +91,9 @@ class Crosscheck:
             return
         message = str(error.args[0]) if error.args else ""
         twin = RuntimeTwin(error.rule, error.path, error.row, self.test, message, _chain(frame))
-        with self._lock:
-            self.twins.append(twin)
+        # No lock: `list.append` is atomic, and a lock taken here could be left held by a
+        # Ctrl-C landing in this call, blocking every later twin of the session.
+        self.twins.append(twin)
 
     def analyse(self) -> None:
         """Run bqlint over every file a twin points into (or passed through)."""

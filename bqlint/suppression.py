@@ -38,6 +38,7 @@ NOQA_RE = re.compile(
 _CODE_SPLIT_RE = re.compile(r"[\s,]+")
 _OWN_CODE_RE = re.compile(r"BQL[0-9]+")
 UNUSED_CODE = "BQL100"
+_NOT_ANALYSED = frozenset({"BQL998", "BQL999"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,7 +239,10 @@ def apply_suppressions(
             used.setdefault(directive, set()).add(diagnostic.code)
         if not matching:
             kept.append(diagnostic)
-    if settings.is_enabled(UNUSED_CODE, path):
+    # A file that could not be read or parsed was not analysed: whether a directive would
+    # suppress something there is unknown, so none is reported as unused.
+    analysed = not any(d.code in _NOT_ANALYSED for d in diagnostics)
+    if analysed and settings.is_enabled(UNUSED_CODE, path):
         kept.extend(_unused(path, suppressions, used, settings))
     return kept
 

@@ -101,6 +101,9 @@ class Settings:
     cache_dir: Path | None = None
     # The files `extend` merged into it, the most basic first (for --show-settings and -v).
     extends: tuple[Path, ...] = ()
+    # False: suppression comments are not applied (the cross-check asks what the analysis
+    # sees, not what a project chose to hide).
+    honour_suppressions: bool = True
 
     def is_enabled(self, code: str, path: Path) -> bool:
         """Return whether `code` is reported for `path` (selection, then per-file-ignores)."""

@@ -221,7 +221,7 @@ def apply_suppressions(
     used by a finding that would not have been reported anyway.
     """
     enabled = [d for d in diagnostics if settings.is_enabled(d.code, d.path)]
-    if not _might_have_directives(text, reportable_only=not enabled):
+    if not settings.honour_suppressions or not _might_have_directives(text, reportable_only=not enabled):
         return enabled
     suppressions = parse_suppressions(text)
     header = [d for d in suppressions.file_directives if d.in_header]

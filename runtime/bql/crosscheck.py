@@ -177,9 +177,9 @@ def static_findings(paths: Sequence[str]) -> set[Finding]:
     """Run bqlint in process over `paths` and return its findings as (rule, path, row).
 
     Each file is checked with the configuration of its project (found as the CLI finds
-    it), every rule selected and no per-file ignores: the question is what the analysis
-    sees, not what a project chose to hide. The project's other files are read for
-    cross-module facts, as for `bqlint check FILE`.
+    it), every rule selected, no per-file ignores and no suppression comments applied: the
+    question is what the analysis sees, not what a project chose to hide. The project's
+    other files are read for cross-module facts, as for `bqlint check FILE`.
     """
     from bqlint import engine
     from bqlint.config import find_config, load_settings
@@ -189,7 +189,9 @@ def static_findings(paths: Sequence[str]) -> set[Finding]:
     for config, files in _by_project(paths, find_config).items():
         start = files[0]
         settings = load_settings(start.parent, config_file=config, default_root=find_project_root(start))
-        settings = replace(settings, select=frozenset(), ignore=frozenset(), per_file_ignores=())
+        settings = replace(
+            settings, select=frozenset(), ignore=frozenset(), per_file_ignores=(), honour_suppressions=False
+        )
         discovered = discover(files, settings)
         report = engine.run(settings, discovered.files, context=discovered.context)
         found.update((d.code, str(d.path), d.span.start.row) for d in report.diagnostics)

@@ -227,3 +227,51 @@ def test_rule_fixtures_that_run_raise_only_what_bqlint_reports_at_the_same_row(p
     fired = {Path(str(path)).parent.name for _, path, _ in seen}
     assert fired == {"BQL001", "BQL002", "BQL003", "BQL004", "BQL005", "BQL006", "BQL007"}
     assert seen - set(misses) <= expected(files)
+
+
+SILENCED = '''
+import bql
+
+
+class Dev(bql.Device):
+    def __init__(self):
+        super().__init__()
+        self.regs = bql.BqlRefCell([0])
+
+    def noqa(self):
+        with self.regs.borrow_mut() as r:
+            r[0] = 1
+            bql.unlock()  # noqa: BQL002
+
+    def ignored(self):
+        with self.regs.borrow_mut() as r:
+            r[0] = 2
+            bql.unlock()  # bqlint: ignore[BQL002] the cross-check still sees it
+'''
+
+SILENCED_TEST = '''
+import bql
+import pytest
+
+from silenced import Dev
+
+
+@pytest.mark.parametrize("method", ["noqa", "ignored"])
+def test_silenced(method):
+    with pytest.raises(bql.BqlUnlockError), bql.locked():
+        getattr(Dev(), method)()
+'''
+
+
+def test_a_finding_silenced_by_a_comment_is_still_caught(pytester: pytest.Pytester) -> None:
+    # As for `ignore` and `per-file-ignores`: bqlint saw the bug; the project chose to hide it.
+    pytester.makepyfile(silenced=SILENCED, test_silenced=SILENCED_TEST)
+    pytester.syspathinsert()
+    result, report = run(pytester, "--bql-crosscheck-strict")
+    result.assert_outcomes(passed=2)
+    device = str(pytester.path / "silenced.py")
+    rows = [row_of(SILENCED, "# noqa: BQL002"), row_of(SILENCED, "# bqlint: ignore[BQL002]")]
+    assert sorted((e["rule"], e["path"], e["row"], e["caught"]) for e in report["runtime_errors"]) == [
+        ("BQL002", device, row, True) for row in rows
+    ]
+    assert result.ret == 0

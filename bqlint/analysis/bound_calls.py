@@ -32,7 +32,7 @@ class BoundCalls(ExpressionEvents):
         self.calling.add(name)
         try:
             for value in self.scope.bound_callables(name):
-                if type(value) is cst.Name and value.value in self.scope.locals:
+                if type(value) is cst.Name and self._is_alias(value.value):
                     if value.value not in self.calling:  # `cb2 = cb`: what `cb` is bound to
                         self.call_bound(node, value.value, label)
                     continue
@@ -63,6 +63,10 @@ class BoundCalls(ExpressionEvents):
                     self.emit(event)
         finally:
             self.calling.discard(name)
+
+    def _is_alias(self, name: str) -> bool:
+        """Whether local `name` is itself bound to callables (not a nested `def`)."""
+        return name in self.scope.locals and bool(self.scope.bound_callables(name))
 
     def captured(self, run: Callable[[], object]) -> list[Event]:
         """Return the events `run` emits, instead of emitting them."""

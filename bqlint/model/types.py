@@ -27,7 +27,17 @@ def _name_of(project: Project, expr: cst.BaseExpression, module: ModuleInfo) -> 
     target = project.resolve_expr(expr, module)
     if isinstance(target, ClassInfo):
         configured = project.config.cell_types
-        return (next((q for q in target.qnames() if q in configured), target.qname), target)
+        own = next((q for q in target.qnames() if q in configured), None)
+        # A project class deriving from a cell type is a cell of that kind, as `isinstance`
+        # says (`class CountCell(bql.BqlCell)`; the runtime treats it as its base).
+        inherited = own or next(
+            (q for q in sorted(target.external_bases()) if cell_kind(q, configured)), None
+        )
+        if inherited is None:
+            inherited = next(
+                (q for c in target.mro()[1:] for q in c.qnames() if q in configured), None
+            )
+        return (inherited or target.qname, target)
     return (getattr(target, "qname", "") or "", target)
 
 
@@ -82,7 +92,7 @@ def type_of_annotation(
         return None
     if isinstance(expr, (cst.Name, cst.Attribute)):
         qname, target = _name_of(project, expr, module)
-        if isinstance(target, ClassInfo) and qname not in project.config.cell_types:
+        if isinstance(target, ClassInfo) and not cell_kind(qname, project.config.cell_types):
             return Instance(target)
         return _cell(project, qname, None, decl, module)
     return None
@@ -97,7 +107,7 @@ def type_of_constructor(
         while isinstance(func, cst.Subscript):
             func = func.value  # `Fifo[int](8)`: an instance of its origin class
         qname, target = _name_of(project, func, module)
-        if isinstance(target, ClassInfo) and qname not in project.config.cell_types:
+        if isinstance(target, ClassInfo) and not cell_kind(qname, project.config.cell_types):
             return Instance(target)
         if qname in ("list", "tuple", "set", "frozenset") and expr.args:
             return _container(project, expr.args[0].value, module, decl)

@@ -24,7 +24,8 @@ from bqlint.checking import CheckOptions, run_check
 from bqlint.config import ConfigError, Overrides, load_settings
 from bqlint.config_tree import Configurations
 from bqlint.discovery import find_project_root
-from bqlint.fixing import MAX_FIX_PASSES, NOT_ANALYSED_CODES
+from bqlint.diagnostics import NOT_ANALYSED_CODES
+from bqlint.fixing import MAX_FIX_PASSES
 from bqlint.output import output_failures, replace_unencodable
 from bqlint.report import FORMAT_NAMES
 from bqlint.runs import color_wanted, validate_cli_patterns

@@ -10,6 +10,10 @@ import enum
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# Findings that mean the file was not analysed (unreadable, or not valid Python): such a
+# file is never written by a fix, and no suppression in it is reported unused.
+NOT_ANALYSED_CODES = frozenset({"BQL998", "BQL999"})
+
 
 @dataclass(frozen=True, slots=True, order=True)
 class Position:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import click
 
 from bqlint import engine
-from bqlint.diagnostics import Diagnostic
+from bqlint.diagnostics import NOT_ANALYSED_CODES, Diagnostic
 from bqlint.fixes import UnparsableFix, add_noqa_by_row, fix_text, is_applicable, unified_diff
 from bqlint.terminal import printable
 from bqlint.writing import NotWritten, write_if_unchanged
@@ -24,8 +24,6 @@ if TYPE_CHECKING:
 
 # --fix re-checks and fixes again until nothing changes, at most this many times.
 MAX_FIX_PASSES = 10
-# Findings that mean the file was not analysed: such a file is never written (issue 9).
-NOT_ANALYSED_CODES = frozenset({"BQL998", "BQL999"})
 
 
 def _by_path(diagnostics: Sequence[Diagnostic]) -> dict[Path, list[Diagnostic]]:

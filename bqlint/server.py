@@ -26,7 +26,7 @@ import bqlint
 from bqlint.cache import Cache, cache_directory, may_hold_cache
 from bqlint.config import ConfigError, Settings
 from bqlint.config_tree import Configurations
-from bqlint.diagnostics import Diagnostic, Position
+from bqlint.diagnostics import NOT_ANALYSED_CODES, Diagnostic, Position
 from bqlint.discovery import discover, find_project_root
 from bqlint.engine import run
 from bqlint.fixes import UnparsableFix, add_noqa, apply_edits, is_applicable
@@ -206,7 +206,7 @@ def code_actions(ls: BqlintServer, params: types.CodeActionParams) -> list[types
     actions: list[types.CodeAction] = []
     for diagnostic in checked.diagnostics:
         row = diagnostic.span.start.row
-        if not first <= row <= last or diagnostic.code in ("BQL998", "BQL999"):
+        if not first <= row <= last or diagnostic.code in NOT_ANALYSED_CODES:
             continue
         lsp = to_lsp(ls, diagnostic, checked.text, checked.virtual)
         if diagnostic.fix is not None:

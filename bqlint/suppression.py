@@ -26,7 +26,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from bqlint.config import Settings, all_codes
-from bqlint.diagnostics import Applicability, Diagnostic, Edit, Fix, Position, Span
+from bqlint.diagnostics import NOT_ANALYSED_CODES, Applicability, Diagnostic, Edit, Fix, Position, Span
 from bqlint.source_file import python_lines
 
 BQLINT_RE = re.compile(
@@ -38,7 +38,6 @@ NOQA_RE = re.compile(
 _CODE_SPLIT_RE = re.compile(r"[\s,]+")
 _OWN_CODE_RE = re.compile(r"BQL[0-9]+")
 UNUSED_CODE = "BQL100"
-_NOT_ANALYSED = frozenset({"BQL998", "BQL999"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,7 +240,7 @@ def apply_suppressions(
             kept.append(diagnostic)
     # A file that could not be read or parsed was not analysed: whether a directive would
     # suppress something there is unknown, so none is reported as unused.
-    analysed = not any(d.code in _NOT_ANALYSED for d in diagnostics)
+    analysed = not any(d.code in NOT_ANALYSED_CODES for d in diagnostics)
     if analysed and settings.is_enabled(UNUSED_CODE, path):
         kept.extend(_unused(path, suppressions, used, settings))
     return kept

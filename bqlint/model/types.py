@@ -27,17 +27,11 @@ def _name_of(project: Project, expr: cst.BaseExpression, module: ModuleInfo) -> 
     target = project.resolve_expr(expr, module)
     if isinstance(target, ClassInfo):
         configured = project.config.cell_types
-        own = next((q for q in target.qnames() if q in configured), None)
-        # A project class deriving from a cell type is a cell of that kind, as `isinstance`
-        # says (`class CountCell(bql.BqlCell)`; the runtime treats it as its base).
-        inherited = own or next(
-            (q for q in sorted(target.external_bases()) if cell_kind(q, configured)), None
-        )
-        if inherited is None:
-            inherited = next(
-                (q for c in target.mro()[1:] for q in c.qnames() if q in configured), None
-            )
-        return (inherited or target.qname, target)
+        # The class or one it derives from, as `isinstance` says: a project class deriving
+        # from a cell type is a cell of that kind (`class CountCell(bql.BqlCell)`).
+        listed = (q for c in target.mro() for q in c.qnames() if q in configured)
+        external = (q for q in sorted(target.external_bases()) if cell_kind(q, configured))
+        return (next(listed, None) or next(external, None) or target.qname, target)
     return (getattr(target, "qname", "") or "", target)
 
 

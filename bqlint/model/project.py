@@ -93,8 +93,8 @@ def collect_symbols(module: ModuleInfo, tree: cst.Module) -> None:
     }
     for node in statements(tree, into_scopes=True):
         if type(node) is cst.Import or type(node) is cst.ImportFrom:
-            at = top_level.get(id(node))
-            _add_import(module, node, redefined_after if at is not None else {}, at or 0)
+            # An import below top level counts as after every definition: it wins.
+            _add_import(module, node, redefined_after, top_level.get(id(node), len(tree.body)))
     _record_earlier_bindings(module, tree)
 
 

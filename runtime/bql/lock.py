@@ -264,10 +264,11 @@ def unlock() -> None:
 
     With a `BqlRefCell` borrow alive, nothing is released (see `BqlUnlockError`).
     """
-    if not _LOCK._is_owned() or getattr(_HELD, "held", False) is not True:
+    owned = _LOCK._is_owned()
+    if not owned or getattr(_HELD, "held", False) is not True:
         # (Also a thread whose flag outlived a reset_for_tests(), which replaced the lock,
         # and a new thread given the ident of a holder that exited: not the holder.)
-        if not _LOCK._is_owned():
+        if not owned:
             _HELD.held = False
         raise BqlNotHeldError("bql.unlock() by a thread that does not hold the BQL")
     try:

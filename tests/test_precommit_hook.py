@@ -51,6 +51,9 @@ def test_precommit_hook_reports_findings_honours_exclude_and_passes_when_clean(t
     # Excluded: pre-commit passes it by name, --force-exclude must still skip it.
     (project / "generated" / "broken.py").write_text("import bql\ndef f(:\n", encoding="utf-8")
     (project / "dev.py").write_text("import bql\ndef f(:\n", encoding="utf-8")
+    # A stub: `types: [python]` does not match it (identify tags it `pyi`), as `bqlint check .`
+    # does not walk it.
+    (project / "stub.pyi").write_text("import bql\ndef f(:\n", encoding="utf-8")
     _git(project, "add", ".")
     env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "NO_COLOR": "1"}
     env.pop("VIRTUAL_ENV", None)
@@ -60,6 +63,7 @@ def test_precommit_hook_reports_findings_honours_exclude_and_passes_when_clean(t
     assert "BQL999" in failing.stdout
     assert "dev.py" in failing.stdout
     assert "generated/broken.py" not in failing.stdout
+    assert "stub.pyi" not in failing.stdout
 
     (project / "dev.py").write_text("import bql\n\n\ndef f() -> None:\n    pass\n", encoding="utf-8")
     _git(project, "add", ".")

@@ -74,6 +74,8 @@ class ExpressionEvents(ABC):
         # Inner class of each temporary borrow, for methods called on it (`...borrow().m()`).
         self.temp_inner: dict[int, ClassInfo] = {}
         self.awaited: set[int] = set()
+        # Calls that are `with` items: id -> whether the `with` is `async with`.
+        self.entered: dict[int, bool] = {}
         self.shadowed: set[str] = set()  # names bound by an enclosing comprehension
 
     def bid(self, node: cst.CSTNode) -> int:

@@ -7,7 +7,9 @@ assigning, augmented-assigning or deleting a field of `self` that is not a cell,
 an item or attribute inside such a field, calling an in-place container method on it
 (`append`, `extend`, `pop`, `update`, `clear`, `add`, ...), or `setattr(self, ...)`. When
 the field holds an instance of a class of the checked files, such a call is that class's
-own method, flagged only if it changes a field of its own `self`.
+own method, flagged only if it changes a field of its own `self`. Assigning a property or a
+data descriptor (a class attribute whose class defines `__set__`) runs its setter instead
+of binding a field: not flagged.
 
 ## Why it is a bug
 Once a device is realized its pointer has been handed out (memory regions, chardev

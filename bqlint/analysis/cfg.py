@@ -85,6 +85,8 @@ class CFGBuilder(SimpleStatements):
         # A display of guards (`for g in (a.borrow(), b.borrow())`) lives for the whole loop,
         # and the target holds one of them; any other iterable is not a guard.
         items = self.extract.expr(node.iter)
+        if node.asynchronous is None:
+            self.extract.iteration(node.iter)
         kept = items if is_synthetic(items) else None
         if kept is None:
             self.extract.end(items)

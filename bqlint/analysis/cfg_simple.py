@@ -10,6 +10,7 @@ import libcst as cst
 
 from bqlint.analysis.cfg_blocks import BlockBuilder
 from bqlint.analysis.events import Bind, DelName, Escape, GuardWrite, ParamWrite
+from bqlint.analysis.expressions import text_of
 from bqlint.analysis.extract import GuardName, Temp, Value, is_synthetic
 
 
@@ -60,6 +61,8 @@ class SimpleStatements(BlockBuilder):
                 self.emit(Escape(_guard(value), target, "store"))
             if isinstance(target, cst.Attribute):
                 ex.property_access(target, "setter")
+            else:
+                ex.implicit_call(target, target.value, "__setitem__", f"{text_of(target.value)}[…]")
             for temp in temps:
                 ex.end(temp)
 
@@ -122,6 +125,9 @@ class SimpleStatements(BlockBuilder):
             self.write_through(target)
             if isinstance(target, cst.Attribute):
                 self.extract.property_access(target, "deleter")
+            else:
+                label = f"del {text_of(target.value)}[…]"
+                self.extract.implicit_call(target, target.value, "__delitem__", label)
             for temp in temps:
                 self.extract.end(temp)
 

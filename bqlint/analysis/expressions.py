@@ -119,7 +119,11 @@ class ExpressionEvents(ABC):
                 self.end(temp)
             if type(value) is GuardName and value[:1] == "$":
                 self.end(value)
-            return Derived(int(value)) if isinstance(value, (Temp, Derived)) else None
+            if isinstance(value, (Temp, Derived)):
+                return Derived(int(value))
+            if value is None:
+                self.implicit_call(node, node.value, "__getitem__", f"{text_of(node.value)}[…]")
+            return None
         if type(node) is cst.Attribute:
             value = self._expr(node.value)
             if isinstance(value, (Temp, Derived)):
@@ -165,6 +169,11 @@ class ExpressionEvents(ABC):
         temps = [self.expr(inner) for inner in _subexpressions(node)]
         for temp in temps:
             self.end(temp)
+        if kind is cst.Comparison:
+            for target in node.comparisons:  # type: ignore[attr-defined]
+                if type(target.operator) in (cst.In, cst.NotIn):
+                    label = f"… in {text_of(target.comparator)}"
+                    self.implicit_call(node, target.comparator, "__contains__", label)
         return None
 
     def left_chain(self, node: cst.BooleanOperation | cst.BinaryOperation) -> Value:
@@ -279,6 +288,8 @@ class ExpressionEvents(ABC):
         """The first iterable runs here; the rest runs in the comprehension's own scope,
         where its targets are new names (a guard's name reused there is not the guard)."""
         self.end(self.expr(node.for_in.iter))
+        if node.for_in.asynchronous is None:
+            self.iteration(node.for_in.iter, type(node) is not cst.GeneratorExp)
         if type(node) is not cst.GeneratorExp:  # an async generator expression runs later
             for async_for in _clauses(node.for_in):
                 if async_for.asynchronous is not None:  # `[x async for x in src]` awaits
@@ -322,6 +333,27 @@ class ExpressionEvents(ABC):
         if method is not None:
             # The descriptor's own `self` is an object of the class body, not a known key.
             self.emit(Call(node, (method,), None, (None, owner_key), (), label=f"{text_of(node)}"))
+
+    def implicit_call(self, node: cst.CSTNode, obj: cst.BaseExpression, method: str, label: str) -> None:
+        """Python runs `method` of the object `obj` names (`self.bank[0]` runs the bank's
+        `__getitem__`, `len(x)` its `__len__`): a call, when the object is an instance of a
+        class of the checked files. A guard's inner object is not followed here."""
+        if type(obj) is cst.Name and self.scope.may_hold_guard(obj.value):
+            return
+        typed = self.scope.value_type(obj)
+        if not isinstance(typed, Instance):
+            return
+        callees = tuple(c for c in typed.cls.implementations(method) if c.runs_when_called())
+        if callees:
+            self.emit(Call(node, callees, self.scope.key_of(obj), (), (), label=label))
+
+    def iteration(self, iterable: cst.BaseExpression, runs: bool = True) -> None:
+        """`for x in obj`: `iter(obj)` runs the object's `__iter__`, and, when `runs`, each step
+        its `__next__` (an object that is its own iterator; another class's is not known)."""
+        label = f"for … in {text_of(iterable)}"
+        self.implicit_call(iterable, iterable, "__iter__", label)
+        if runs:
+            self.implicit_call(iterable, iterable, "__next__", label)
 
     def end(self, value: Value) -> None:
         """The value is dropped: a temporary guard ends; a synthetic name lets go of its guards."""

@@ -132,6 +132,8 @@ class Extractor(BoundCalls):
                 else:
                     callees = scope.methods_on(typed, method)
                 self.project_call(node, callees, key, f"{text_of(func)}()")
+                if not callees:
+                    self.implicit_call(node, func, "__call__", f"{text_of(func)}()")  # `self.on_rx(b)`
                 if not callees and scope.project.config.unlock_points:
                     # `self.host.run_on_cpu()` where `host` holds a class outside the checked
                     # files: a configured `pkg.mod.Class.method` unlock point.
@@ -140,6 +142,20 @@ class Extractor(BoundCalls):
                         self.emit(UnlockPoint(node, "configured"))
                 return None
         target = scope.resolve_name(func)
+        if (
+            isinstance(target, External)
+            and target.qname in _DUNDER_BUILTINS
+            and len(node.args) == 1
+            and not node.args[0].star
+        ):
+            # `len(self.fifo)` runs the fifo's `__len__`.
+            arg = node.args[0].value
+            label = f"{target.qname}({text_of(arg)})"
+            self.implicit_call(node, arg, _DUNDER_BUILTINS[target.qname], label)
+            return None
+        if target is None:
+            self.implicit_call(node, func, "__call__", f"{text_of(func)}()")  # a callable object
+            return None
         if isinstance(target, External):
             self.external_call(node, target.qname)
         elif (
@@ -380,6 +396,8 @@ def _stored(value: cst.BaseExpression) -> list[cst.BaseExpression]:
     return [value]
 
 
+# Builtins that call a method of their one argument.
+_DUNDER_BUILTINS = {"len": "__len__", "iter": "__iter__", "next": "__next__"}
 _ATTRIBUTE_WRITERS = frozenset({"setattr", "delattr", "builtins.setattr", "builtins.delattr"})
 
 

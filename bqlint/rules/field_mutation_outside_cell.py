@@ -7,7 +7,8 @@ assigning, augmented-assigning or deleting a field of `self` that is not a cell,
 an item or attribute inside such a field, calling an in-place container method on it
 (`append`, `extend`, `pop`, `update`, `clear`, `add`, ...), or `setattr(self, ...)`. When
 the field holds an instance of a class of the checked files, such a call is that class's
-own method, flagged only if it changes a field of its own `self`. Assigning a property or a
+own method, flagged only if it changes a field of its own `self`; so is an item store or
+`del` on it (`self.bank[off] = v` runs its `__setitem__`). Assigning a property or a
 data descriptor (a class attribute whose class defines `__set__`) runs its setter instead
 of binding a field: not flagged. Nor is `clear()` on a field holding a `threading.Event` or
 `asyncio.Event`, a thread-safe signal and not a container.
@@ -125,6 +126,20 @@ def _pure_project_method(ctx: RuleContext, fn: FunctionInfo, mutation: Mutation)
     return method is not None and not self_mutations(method)
 
 
+def _pure_item_method(ctx: RuleContext, fn: FunctionInfo, mutation: Mutation) -> bool:
+    """Return whether an item store or `del` (`self.bank[off] = v`) is made on an instance of
+    a project class whose `__setitem__` (`__delitem__`) changes none of its own fields: like
+    a mutator-named method of such a class, a call of that method, not a mutation."""
+    target = mutation.node
+    if not isinstance(target, cst.Subscript):
+        return False
+    typed = ctx.scope(fn).type_of_expr(target.value)
+    if not isinstance(typed, Instance):
+        return False
+    method = typed.cls.method("__delitem__" if isinstance(mutation.stmt, cst.Del) else "__setitem__")
+    return method is not None and not self_mutations(method)
+
+
 # Outside classes whose mutator-named methods are not a container's: a thread-safe signal
 # (`self.stop.clear()` on a `threading.Event`) is meant to be changed by any thread.
 _SYNCHRONISATION = frozenset(
@@ -162,6 +177,8 @@ class FieldMutationOutsideCell(Rule):
             if mutation.kind == "mutator" and _pure_project_method(ctx, fn, mutation):
                 continue
             if mutation.kind == "mutator" and _synchronisation_object(fn, mutation):
+                continue
+            if mutation.kind == "item" and _pure_item_method(ctx, fn, mutation):
                 continue
             me = fn.self_name or "self"
             what = f"`{me}.{mutation.field}`" if mutation.field else f"a field of `{me}`"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import queue
 import socket
+import stat
 import threading
 import time
 from collections.abc import Callable
@@ -242,3 +243,24 @@ def test_handlers_without_room_leave_held_input_to_accept_input(backend):
             room[0] = 64
             frontend.accept_input()
         assert got.get(timeout=WAIT_S) == b"later"
+
+
+def test_the_unix_socket_path_appears_only_once_it_accepts_peers(tmp_path, monkeypatch):
+    # A peer that connects as soon as the path is a socket must not be refused: it may
+    # not become one before listen(). A stale file there is replaced only then.
+    path = tmp_path / "uart.sock"
+    path.write_bytes(b"")  # left by an earlier run
+    socket_at_listen: list[bool] = []
+    listen = socket.socket.listen
+
+    def checking_listen(sock: socket.socket, *args: int) -> None:
+        socket_at_listen.append(stat.S_ISSOCK(path.stat().st_mode))
+        listen(sock, *args)
+
+    monkeypatch.setattr(socket.socket, "listen", checking_listen)
+    with SocketChardev(str(path)) as backend:
+        assert socket_at_listen == [False]
+        assert stat.S_ISSOCK(path.stat().st_mode)
+        with connect(backend) as peer:
+            assert backend.wait_connected(WAIT_S)
+    assert list(tmp_path.iterdir()) == []  # removed, and no temporary name left behind

@@ -19,6 +19,7 @@ uncaught thread error is; the I/O thread goes on serving the peer, the chunk sti
 from __future__ import annotations
 
 import os
+import secrets
 import selectors
 import socket
 import sys
@@ -38,6 +39,36 @@ _BQL_POLL_S = 0.05
 _RECV_SIZE = 4096
 MAX_PENDING = 64 * 1024
 """Default bound of the input buffer, in bytes."""
+
+
+def _listen_unix(path: str) -> socket.socket:
+    """Return a socket listening at `path`, which appears only once it accepts peers.
+
+    bind() creates the file and only listen() lets peers in: one connecting as soon as
+    the file exists, between the two, would be refused. So bind a temporary name in the
+    same folder, listen, then rename it to `path` (atomic; replaces a stale socket file).
+    """
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        temporary = os.path.join(os.path.dirname(path), f".{secrets.token_hex(4)}")
+        try:
+            listener.bind(temporary)
+        except OSError:  # longer than a socket address may be: bind `path`, listen at once
+            if os.path.exists(path):
+                os.unlink(path)
+            listener.bind(path)
+            listener.listen(1)
+            return listener
+        try:
+            listener.listen(1)
+            os.replace(temporary, path)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+    except BaseException:
+        listener.close()
+        raise
+    return listener
 
 
 class SocketChardev(Chardev):
@@ -89,16 +120,13 @@ class SocketChardev(Chardev):
         self._max_pending = max_pending
         self._path = path
         if path is not None:
-            listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            if os.path.exists(path):
-                os.unlink(path)
-            listener.bind(path)
+            listener = _listen_unix(path)
         else:
             family = socket.AF_INET6 if ":" in host else socket.AF_INET
             listener = socket.socket(family, socket.SOCK_STREAM)
             listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             listener.bind((host, port))
-        listener.listen(1)
+            listener.listen(1)
         listener.setblocking(False)
         self._listener = listener
         self._wake_r, self._wake_w = socket.socketpair()

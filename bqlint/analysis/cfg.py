@@ -15,6 +15,7 @@ from bqlint.analysis.cfg_blocks import CFG, Block, FinallyFrame, LoopFrame, TryF
 from bqlint.analysis.cfg_simple import SimpleStatements
 from bqlint.analysis.events import (
     Bind,
+    Call,
     EndBorrow,
     Event,
     LockChange,
@@ -22,9 +23,11 @@ from bqlint.analysis.events import (
     ReleaseGuard,
     UnlockPoint,
 )
+from bqlint.analysis.expressions import text_of
 from bqlint.analysis.extract import GuardName, Temp, is_synthetic
 from bqlint.analysis.narrowing import captures, captures_of_subject, case_of_none, narrowing
 from bqlint.model import api
+from bqlint.model.classes import Instance
 
 __all__ = ["CFG", "Block", "CFGBuilder"]
 
@@ -134,8 +137,10 @@ class CFGBuilder(SimpleStatements):
     def with_item(self, item: cst.WithItem, is_async: bool) -> list[Event]:
         """Emit the entry events of one `with` item; return its exit events."""
         ex = self.extract
+        if isinstance(item.item, cst.Call):
+            ex.entered[id(item.item)] = is_async
         value = ex.expr(item.item)
-        exits: list[Event] = []
+        exits: list[Event] = self.enter_context(item.item, is_async)
         qname = ""
         if isinstance(item.item, cst.Call):
             target = self.scope.resolve_name(item.item.func)
@@ -166,6 +171,21 @@ class CFGBuilder(SimpleStatements):
         elif isinstance(value, GuardName):
             exits.append(ReleaseGuard(str(value), item.item))  # the guard's __exit__ ends its borrow
         return exits
+
+    def enter_context(self, expr: cst.BaseExpression, is_async: bool) -> list[Event]:
+        """Entering a context manager that is an instance of a project class calls its
+        `__enter__` (`__aenter__`); return the exit event, the call of its `__exit__`."""
+        typed = self.scope.value_type(expr)
+        if not isinstance(typed, Instance):
+            return []
+        receiver = self.scope.key_of(expr)
+        label = f"{'async with' if is_async else 'with'} {text_of(expr)}"
+        enter, leave = ("__aenter__", "__aexit__") if is_async else ("__enter__", "__exit__")
+        callees = tuple(typed.cls.implementations(enter))
+        if callees:
+            self.emit(Call(expr, callees, receiver, (), (), label=label))
+        callees = tuple(typed.cls.implementations(leave))
+        return [Call(expr, callees, receiver, (), (), label=label)] if callees else []
 
     def _Try(self, node: cst.Try | cst.TryStar) -> None:
         handler_blocks = [self.new() for _ in node.handlers]

@@ -34,6 +34,8 @@ class SimpleStatements(BlockBuilder):
                 self.extract.end(value)
 
     def _AugAssign(self, node: cst.AugAssign) -> None:
+        if isinstance(node.target, cst.Attribute):
+            self.extract.property_access(node.target, "getter")  # `x.p += 1` reads `x.p` first
         self.extract.end(self.extract.expr(node.value))
         self.assign_target(node.target, None, node)
 
@@ -118,6 +120,8 @@ class SimpleStatements(BlockBuilder):
         elif isinstance(target, (cst.Attribute, cst.Subscript)):
             temps = self.target_parts(target)
             self.write_through(target)
+            if isinstance(target, cst.Attribute):
+                self.extract.property_access(target, "deleter")
             for temp in temps:
                 self.extract.end(temp)
 

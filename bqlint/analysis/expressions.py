@@ -74,6 +74,8 @@ class ExpressionEvents(ABC):
         # Inner class of each temporary borrow, for methods called on it (`...borrow().m()`).
         self.temp_inner: dict[int, ClassInfo] = {}
         self.awaited: set[int] = set()
+        # Calls that are `with` items: id -> whether the `with` is `async with`.
+        self.entered: dict[int, bool] = {}
         self.shadowed: set[str] = set()  # names bound by an enclosing comprehension
 
     def bid(self, node: cst.CSTNode) -> int:
@@ -302,16 +304,24 @@ class ExpressionEvents(ABC):
         return None
 
     def property_access(self, node: cst.Attribute, kind: str) -> None:
-        """Reading or assigning a property runs its getter or setter: a call."""
+        """Reading or assigning a property runs its getter or setter: a call. So does a
+        descriptor's `__get__`/`__set__`/`__delete__`, with the object as its `obj`."""
         owner_key = self.scope.key_of(node.value)
         if owner_key is None:
             return
         typed = self.scope.type_of_key(owner_key)
-        if not isinstance(typed, Instance) or not typed.cls.is_property(node.attr.value):
+        if not isinstance(typed, Instance):
             return
-        accessor = typed.cls.accessor(node.attr.value, kind)
-        if accessor is not None:
-            self.emit(Call(node, (accessor,), owner_key, (), (), label=f"{text_of(node)}"))
+        name = node.attr.value
+        if typed.cls.is_property(name):
+            accessor = typed.cls.accessor(name, kind)
+            if accessor is not None:
+                self.emit(Call(node, (accessor,), owner_key, (), (), label=f"{text_of(node)}"))
+            return
+        method = typed.cls.descriptor_method(name, kind)
+        if method is not None:
+            # The descriptor's own `self` is an object of the class body, not a known key.
+            self.emit(Call(node, (method,), None, (None, owner_key), (), label=f"{text_of(node)}"))
 
     def end(self, value: Value) -> None:
         """The value is dropped: a temporary guard ends; a synthetic name lets go of its guards."""

@@ -271,9 +271,17 @@ class Extractor(BoundCalls):
         skip: int = 0,
     ) -> None:
         # Calling an async or generator function only creates a coroutine or generator: its
-        # body runs when awaited (`await f()`, counted here) or iterated (not followed).
+        # body runs when awaited (`await f()`, counted here) or iterated (not followed), or
+        # entered as a `@contextmanager` (`with f():`, its whole body counted on entry).
         awaited = id(node) in self.awaited
-        callees = tuple(c for c in callees if c.runs_when_called() or (awaited and c.is_async))
+        entered = self.entered.get(id(node))
+        callees = tuple(
+            c
+            for c in callees
+            if c.runs_when_called()
+            or (awaited and c.is_async)
+            or (entered is not None and c.runs_when_entered(entered))
+        )
         for callee in callees:
             if any(q in self.scope.project.config.unlock_points for q in callee.qnames()):
                 self.emit(UnlockPoint(node, "configured"))

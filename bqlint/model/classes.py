@@ -55,6 +55,9 @@ class Instance:
 
 FieldType = Union[CellType, CellContainer, Instance]
 
+# What reading, assigning and deleting a descriptor attribute runs (Python's data model).
+_DESCRIPTOR_METHODS = {"getter": "__get__", "setter": "__set__", "deleter": "__delete__"}
+
 
 @dataclass(eq=False)
 class ClassInfo:
@@ -71,6 +74,7 @@ class ClassInfo:
     nested: dict[str, ClassInfo] = field(default_factory=dict)
     _bases: list[Target] | None = None
     _fields: dict[str, FieldType] | None = None
+    _descriptors: dict[str, ClassInfo | None] | None = None
     _device: bool | None = None
     _mro: list[ClassInfo] | None = None
     _external: frozenset[str] | None = None
@@ -177,6 +181,43 @@ class ClassInfo:
 
     def is_property(self, name: str) -> bool:
         return any(name in cls.properties for cls in self.mro())
+
+    def descriptor(self, name: str) -> ClassInfo | None:
+        """Return the project class of the descriptor that class attribute `name` holds
+        (`ctrl = RegField(0)` in the class body, own or inherited), else None: reading
+        `obj.name` runs its `__get__`, assigning `__set__`, deleting `__delete__`."""
+        for cls in self.mro():
+            if name in cls.methods or name in cls.properties:
+                return None
+            if cls._descriptors is None:
+                cls._descriptors = cls._own_descriptors()
+            if name in cls._descriptors:
+                return cls._descriptors[name]
+        return None
+
+    def descriptor_method(self, name: str, kind: str) -> FunctionInfo | None:
+        """Return what accessing descriptor attribute `name` runs: "getter" `__get__`,
+        "setter" `__set__`, "deleter" `__delete__` of its class, or None."""
+        descriptor = self.descriptor(name)
+        return descriptor.method(_DESCRIPTOR_METHODS[kind]) if descriptor is not None else None
+
+    def _own_descriptors(self) -> dict[str, ClassInfo | None]:
+        out: dict[str, ClassInfo | None] = {}
+        for stmt in self.node.body.body if isinstance(self.node.body, cst.IndentedBlock) else ():
+            for small in stmt.body if isinstance(stmt, cst.SimpleStatementLine) else ():
+                if isinstance(small, cst.Assign) and len(small.targets) == 1:
+                    target, value = small.targets[0].target, small.value
+                elif isinstance(small, cst.AnnAssign) and small.value is not None:
+                    target, value = small.target, small.value
+                else:
+                    continue
+                if isinstance(target, cst.Name):
+                    typed = self.project.type_of_constructor(value, self.module, value)
+                    is_descriptor = isinstance(typed, Instance) and any(
+                        typed.cls.method(method) is not None for method in _DESCRIPTOR_METHODS.values()
+                    )
+                    out[target.value] = typed.cls if is_descriptor else None  # type: ignore[union-attr]
+        return out
 
     def all_subclasses(self) -> list[ClassInfo]:
         out: list[ClassInfo] = []

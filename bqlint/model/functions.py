@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from bqlint.model.api import RELEASES_BQL, REQUIRES_BQL, WITHOUT_BQL
+from bqlint.model.api import CONTEXT_MANAGERS, RELEASES_BQL, REQUIRES_BQL, WITHOUT_BQL
 from bqlint.source import statements, walk
 
 if TYPE_CHECKING:
@@ -60,6 +60,11 @@ class FunctionInfo:
     def runs_when_called(self) -> bool:
         """A call runs the body now, unless it only creates a coroutine or a generator."""
         return not self.is_async and not self.is_generator()
+
+    def runs_when_entered(self, is_async: bool) -> bool:
+        """Whether `with f():` (`async with` when `is_async`) runs this function's body: a
+        `@contextlib.contextmanager` (`asynccontextmanager`) generator."""
+        return any(CONTEXT_MANAGERS.get(name) is is_async for name, _ in self.decorators())
 
     def decorators(self) -> list[tuple[str, cst.Decorator]]:
         """Return (resolved dotted name, node) of each decorator."""

@@ -16,7 +16,7 @@ from bqlint.analysis.flow import FunctionFlow, Hazard
 from bqlint.analysis.scope import FunctionScope
 from bqlint.analysis.summaries import Link
 from bqlint.diagnostics import Applicability, Edit
-from bqlint.model.classes import FieldType, Instance
+from bqlint.model.classes import ClassInfo, FieldType, Instance
 from bqlint.model.functions import FunctionInfo
 from bqlint.model.mutations import Mutation, lambda_mutations, self_mutations
 from bqlint.model.project import ModuleInfo, Project
@@ -78,11 +78,12 @@ class RuleContext:
 
     def device_mutations(self) -> Iterator[tuple[FunctionInfo, Mutation, FieldType | None]]:
         """Yield (method, mutation of its self, the field's type) in device methods outside
-        construction. Assigning a property runs its setter: that is a call, not a mutation."""
+        construction. Assigning a property (or a data descriptor) runs its setter: that is a
+        call, not a mutation."""
         for fn in self.device_methods():
             assert fn.cls is not None
             for mutation in [*self_mutations(fn), *lambda_mutations(fn)]:
-                if mutation.kind in REBINDING and fn.cls.is_property(mutation.field):
+                if mutation.kind in REBINDING and _intercepted(fn.cls, mutation.field):
                     continue
                 if self.is_property_store(fn, mutation):
                     continue
@@ -97,7 +98,16 @@ class RuleContext:
         scope = self.scope(fn)
         key = scope.key_of(target.value)
         typed = scope.type_of_key(key) if key is not None else None
-        return isinstance(typed, Instance) and typed.cls.is_property(target.attr.value)
+        return isinstance(typed, Instance) and _intercepted(typed.cls, target.attr.value)
+
+
+def _intercepted(cls: ClassInfo, name: str) -> bool:
+    """Whether storing or deleting attribute `name` of an instance of `cls` runs code instead
+    of binding a field: a property, or a data descriptor (its class defines `__set__` or
+    `__delete__`)."""
+    if cls.is_property(name):
+        return True
+    return cls.descriptor_method(name, "setter") is not None or cls.descriptor_method(name, "deleter") is not None
 
 
 def call_text(node: cst.Call) -> str:

@@ -7,7 +7,10 @@ assigning, augmented-assigning or deleting a field of `self` that is not a cell,
 an item or attribute inside such a field, calling an in-place container method on it
 (`append`, `extend`, `pop`, `update`, `clear`, `add`, ...), or `setattr(self, ...)`. When
 the field holds an instance of a class of the checked files, such a call is that class's
-own method, flagged only if it changes a field of its own `self`.
+own method, flagged only if it changes a field of its own `self`. Assigning a property or a
+data descriptor (a class attribute whose class defines `__set__`) runs its setter instead
+of binding a field: not flagged. Nor is `clear()` on a field holding a `threading.Event` or
+`asyncio.Event`, a thread-safe signal and not a container.
 
 ## Why it is a bug
 Once a device is realized its pointer has been handed out (memory regions, chardev
@@ -69,6 +72,7 @@ from collections.abc import Iterator
 import libcst as cst
 
 from bqlint.model.classes import CellType, Instance
+from bqlint.model.external import field_class
 from bqlint.model.functions import FunctionInfo
 from bqlint.model.mutations import Mutation, self_mutations
 from bqlint.rules import Rule
@@ -121,6 +125,29 @@ def _pure_project_method(ctx: RuleContext, fn: FunctionInfo, mutation: Mutation)
     return method is not None and not self_mutations(method)
 
 
+# Outside classes whose mutator-named methods are not a container's: a thread-safe signal
+# (`self.stop.clear()` on a `threading.Event`) is meant to be changed by any thread.
+_SYNCHRONISATION = frozenset(
+    {"threading.Event", "asyncio.Event", "asyncio.locks.Event", "multiprocessing.Event"}
+)
+
+
+def _synchronisation_object(fn: FunctionInfo, mutation: Mutation) -> bool:
+    """Return whether a mutator-named call is made on a field of `self` that holds an event
+    of the standard library (its constructor or annotation names the class)."""
+    call = mutation.node
+    assert isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)
+    receiver = call.func.value
+    if not (
+        isinstance(receiver, cst.Attribute)
+        and isinstance(receiver.value, cst.Name)
+        and receiver.value.value == fn.self_name
+        and fn.cls is not None
+    ):
+        return False
+    return field_class(fn.cls, receiver.attr.value) in _SYNCHRONISATION
+
+
 class FieldMutationOutsideCell(Rule):
     code = "BQL001"
     name = "field-mutation-outside-cell"
@@ -133,6 +160,8 @@ class FieldMutationOutsideCell(Rule):
             if mutation.kind == "mutator" and _on_cell(ctx, fn, mutation):
                 continue  # `self.lines[i].update(f)`: BqlCell.update(), a cell operation
             if mutation.kind == "mutator" and _pure_project_method(ctx, fn, mutation):
+                continue
+            if mutation.kind == "mutator" and _synchronisation_object(fn, mutation):
                 continue
             me = fn.self_name or "self"
             what = f"`{me}.{mutation.field}`" if mutation.field else f"a field of `{me}`"

@@ -273,6 +273,7 @@ class Extractor(BoundCalls):
         # Calling an async or generator function only creates a coroutine or generator: its
         # body runs when awaited (`await f()`, counted here) or iterated (not followed), or
         # entered as a `@contextmanager` (`with f():`, its whole body counted on entry).
+        callees = _with_dispatched(callees, node.args[skip].value if len(node.args) > skip else None)
         awaited = id(node) in self.awaited
         entered = self.entered.get(id(node))
         callees = tuple(
@@ -322,6 +323,50 @@ class Extractor(BoundCalls):
             if type(expr) is cst.Call and is_borrow_call(expr):
                 return self.bid(expr)
         return None
+
+
+def _with_dispatched(
+    callees: tuple[FunctionInfo, ...], first: cst.BaseExpression | None
+) -> tuple[FunctionInfo, ...]:
+    """Add to each `@singledispatch` callee the implementations registered on it that may
+    run: those for the type of `first` (the dispatched argument) when it is a literal,
+    else all of them (any may run)."""
+    out: list[FunctionInfo] = []
+    literal = _literal_type(first) if first is not None else None
+    for callee in callees:
+        out.append(callee)
+        registered = callee.dispatched()
+        if literal is not None:
+            chosen = [f for f in registered if f.dispatch_type() == literal]
+            if not chosen and literal == "bool":  # bool is an int: `int`'s implementation runs
+                chosen = [f for f in registered if f.dispatch_type() == "int"]
+            registered = chosen
+        out.extend(f for f in registered if f not in out)
+    return tuple(out)
+
+
+def _literal_type(expr: cst.BaseExpression) -> str | None:
+    """Return the name of the built-in type of a literal (`3` -> int), else None."""
+    if isinstance(expr, cst.SimpleString):
+        return "bytes" if "b" in expr.prefix.lower() else "str"
+    if isinstance(expr, cst.Name) and expr.value in ("True", "False"):
+        return "bool"
+    return _LITERALS.get(type(expr))
+
+
+_LITERALS: dict[type, str] = {
+    cst.Integer: "int",
+    cst.Float: "float",
+    cst.Imaginary: "complex",
+    cst.FormattedString: "str",
+    cst.List: "list",
+    cst.ListComp: "list",
+    cst.Dict: "dict",
+    cst.DictComp: "dict",
+    cst.Tuple: "tuple",
+    cst.Set: "set",
+    cst.SetComp: "set",
+}
 
 
 def _stored(value: cst.BaseExpression) -> list[cst.BaseExpression]:

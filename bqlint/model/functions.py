@@ -21,6 +21,27 @@ if TYPE_CHECKING:
     from bqlint.model.project import ModuleInfo, Project
 
 _IMPLICIT_CLASSMETHODS = frozenset({"__init_subclass__", "__class_getitem__"})
+_SINGLE_DISPATCH = frozenset({"functools.singledispatch", "functools.singledispatchmethod"})
+
+
+def _last_name(expr: cst.BaseExpression) -> str | None:
+    if isinstance(expr, cst.Attribute):
+        return expr.attr.value
+    return expr.value if isinstance(expr, cst.Name) else None
+
+
+def _registers_on(node: cst.FunctionDef, name: str) -> bool:
+    """Whether `node` is decorated `@name.register` or `@name.register(...)`."""
+    for deco in node.decorators:
+        expr = deco.decorator.func if isinstance(deco.decorator, cst.Call) else deco.decorator
+        if (
+            isinstance(expr, cst.Attribute)
+            and expr.attr.value == "register"
+            and isinstance(expr.value, cst.Name)
+            and expr.value.value == name
+        ):
+            return True
+    return False
 
 
 @dataclass(eq=False)
@@ -36,6 +57,7 @@ class FunctionInfo:
     thread_starts: list[tuple[cst.CSTNode, ModuleInfo]] = field(default_factory=list)
     _decorators: list[tuple[str, cst.Decorator]] | None = None
     _body_nodes: list[cst.CSTNode] | None = None
+    _dispatched: list[FunctionInfo] | None = None
     # Why the function was not analysed (its CFG past its budget), else None.
     not_analysed: str | None = None
 
@@ -65,6 +87,36 @@ class FunctionInfo:
         """Whether `with f():` (`async with` when `is_async`) runs this function's body: a
         `@contextlib.contextmanager` (`asynccontextmanager`) generator."""
         return any(CONTEXT_MANAGERS.get(name) is is_async for name, _ in self.decorators())
+
+    def dispatched(self) -> list[FunctionInfo]:
+        """Return the implementations registered on this `@functools.singledispatch` (or
+        `singledispatchmethod`) function with `@name.register`: a call may run any of them."""
+        if self._dispatched is not None:
+            return self._dispatched
+        self._dispatched = []
+        if not self.node.decorators or not any(name in _SINGLE_DISPATCH for name, _ in self.decorators()):
+            return self._dispatched
+        owner = self.parent.node if self.parent is not None else self.cls.node if self.cls is not None else None
+        body = owner.body if owner is not None else self.module.source.module
+        for node in statements(body) if body is not None else ():
+            if isinstance(node, cst.FunctionDef) and node is not self.node and _registers_on(node, self.name):
+                fn = self.project.function_of(node)
+                if fn is not None:
+                    self._dispatched.append(fn)
+        return self._dispatched
+
+    def dispatch_type(self) -> str | None:
+        """Return the name of the type a registered implementation handles, as written
+        (last part): `@f.register(int)`, else the annotation of its first dispatched
+        parameter (`def _(value: int)`); None when neither names one."""
+        for deco in self.node.decorators:
+            expr = deco.decorator
+            if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.args:
+                if expr.func.attr.value == "register":
+                    return _last_name(expr.args[0].value)
+        params = self.param_names()[1 if self.cls is not None and self.parent is None else 0 :]
+        annotation = self.param_annotation(params[0]) if params else None
+        return _last_name(annotation) if annotation is not None else None
 
     def decorators(self) -> list[tuple[str, cst.Decorator]]:
         """Return (resolved dotted name, node) of each decorator."""

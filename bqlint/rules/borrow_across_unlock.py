@@ -6,7 +6,9 @@ A `BqlRefCell` borrow that is still alive at a point where the BQL may be releas
 taken inside the block), `await`, `yield`, `async with`, `async for`, a call to a `@bql.releases_bql` function or a configured `unlock-points` function, or a call
 to any function that (transitively, across modules) reaches one of those. Entering a `with`
 calls its manager's `__enter__` and leaving it `__exit__` (a class of the checked files), or
-runs the body of a `@contextlib.contextmanager` function: those count as calls too.
+runs the body of a `@contextlib.contextmanager` function: those count as calls too. A call
+of a `functools.singledispatch` function may run any implementation registered on it (for a
+literal argument, the one registered for its type).
 
 ## Why it is a bug
 The BQL is what makes a borrow safe: while it is held, no other thread can run device code.

@@ -124,6 +124,41 @@ def test_input_before_handlers_is_queued(bql_held):
     assert dev.rx.borrow().value == b"x"
 
 
+class ReadHandlerLog(Chardev):
+    """Records each `update_read_handler()` call and whether the BQL was held for it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[bool] = []
+
+    def write(self, data: bytes) -> None:
+        pass
+
+    def update_read_handler(self) -> None:
+        self.calls.append(bql.is_locked())
+
+
+def test_registering_handlers_tells_the_backend_under_the_bql(bql_held):
+    # A backend with its own I/O thread uses it to offer input it holds again (QEMU's
+    # chr_update_read_handler); without it that input waits for the peer's next write.
+    backend = ReadHandlerLog()
+    frontend = CharFrontend(backend)
+    frontend.enable_handlers(lambda: 1, lambda data: None)
+    frontend.enable_handlers(None, None)
+    assert backend.calls == [True, True]
+
+
+def test_registering_handlers_does_not_deliver_from_a_memory_backend(bql_held):
+    # Delivery stays the board's call (accept_input()): from inside realize() it would
+    # reach a device not yet reset.
+    dev = Receiver(backend := MemoryChardev())
+    backend.feed(b"a")
+    dev.realize()
+    assert backend.pending == b"a"
+    dev.chr.accept_input()
+    assert dev.drain() == b"a"
+
+
 def test_disabling_handlers_stops_delivery(bql_held):
     backend = MemoryChardev()
     dev = Receiver(backend)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import queue
 import socket
+import stat
 import threading
+import time
+from collections.abc import Callable
 
 import bql
 import pytest
@@ -199,3 +202,65 @@ def test_a_handler_that_raises_costs_neither_the_io_thread_nor_the_input(backend
         peer.sendall(b"CD")  # the I/O thread still reads: the failed chunk comes first
         assert received(dev, 4) == b"ABCD"
     assert [str(e) for e in reported] == ["device bug"]
+
+
+def wait_until(condition: Callable[[], bool]) -> bool:
+    """Poll `condition` until it holds or `WAIT_S` pass; return whether it held."""
+    deadline = time.monotonic() + WAIT_S
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.005)
+    return True
+
+
+def test_input_held_before_the_handlers_are_registered_is_delivered_then(backend):
+    # A peer that types as soon as the socket exists, before the device is realized:
+    # the I/O thread reads the input, finds no handler and keeps it. Registering the
+    # handlers must get it delivered without the peer sending anything more.
+    dev = Device(backend)
+    with connect(backend) as peer:
+        peer.sendall(b"early")
+        assert wait_until(lambda: backend.pending == 5)  # read, and held: no handler
+        with bql.locked():
+            dev.realize()
+            assert dev.inbox.empty()  # not from inside realize(): the I/O thread delivers
+        assert received(dev, 5) == b"early"
+        assert backend.pending == 0
+
+
+def test_handlers_without_room_leave_held_input_to_accept_input(backend):
+    room = [0]
+    got: queue.Queue[bytes] = queue.Queue()
+    frontend = CharFrontend(backend)
+    with connect(backend) as peer:
+        peer.sendall(b"later")
+        assert wait_until(lambda: backend.pending == 5)
+        with bql.locked():
+            frontend.enable_handlers(lambda: room[0], got.put)
+        with bql.locked():
+            assert backend.pending == 5 and got.empty()  # offered or not: nothing taken
+            room[0] = 64
+            frontend.accept_input()
+        assert got.get(timeout=WAIT_S) == b"later"
+
+
+def test_the_unix_socket_path_appears_only_once_it_accepts_peers(tmp_path, monkeypatch):
+    # A peer that connects as soon as the path is a socket must not be refused: it may
+    # not become one before listen(). A stale file there is replaced only then.
+    path = tmp_path / "uart.sock"
+    path.write_bytes(b"")  # left by an earlier run
+    socket_at_listen: list[bool] = []
+    listen = socket.socket.listen
+
+    def checking_listen(sock: socket.socket, *args: int) -> None:
+        socket_at_listen.append(stat.S_ISSOCK(path.stat().st_mode))
+        listen(sock, *args)
+
+    monkeypatch.setattr(socket.socket, "listen", checking_listen)
+    with SocketChardev(str(path)) as backend:
+        assert socket_at_listen == [False]
+        assert stat.S_ISSOCK(path.stat().st_mode)
+        with connect(backend) as peer:
+            assert backend.wait_connected(WAIT_S)
+    assert list(tmp_path.iterdir()) == []  # removed, and no temporary name left behind

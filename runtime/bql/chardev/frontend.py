@@ -115,7 +115,8 @@ class CharFrontend:
         """Register the device's input handlers; `None` handlers disable input.
 
         `can_receive()` says how many bytes the device can take now, `receive(data)` takes
-        them, `event(Event)` is told of breaks and (dis)connections.
+        them, `event(Event)` is told of breaks and (dis)connections. A backend with its
+        own I/O thread then offers input it already holds again, from that thread.
 
         >>> import bql
         >>> from bql.chardev import CharFrontend, MemoryChardev
@@ -133,6 +134,8 @@ class CharFrontend:
         self._can_receive = can_receive
         self._receive = receive
         self._event = event
+        if self._backend is not None:
+            self._backend.update_read_handler()
 
     def write_all(self, data: bytes) -> int:
         """Send `data` to the backend and return its length; may run handlers re-entrantly.
@@ -224,6 +227,16 @@ class Chardev:
 
     def accept_input(self) -> None:
         """Deliver queued input the frontend can now take (called under the BQL)."""
+
+    def update_read_handler(self) -> None:
+        """Note that the frontend registered or changed its handlers (called under the BQL).
+
+        QEMU's ``chr_update_read_handler``: a backend that reads input on its own thread
+        and may hold some that no handler could take must offer it again, or it waits
+        until the peer sends more. It must not call the handlers from here: the device
+        is usually still being realized, and its reset would drop what they took. A
+        backend that only delivers when called (`MemoryChardev`) has nothing to do.
+        """
 
     def set_break(self, enable: bool) -> None:
         """Start or stop a break condition on the line (called under the BQL)."""

@@ -7,6 +7,9 @@ does. The peer may disconnect and a new one connect; the device gets `Event.CLOS
 socket chardev does. Input the device cannot take yet waits in a bounded buffer; when it
 is full the I/O thread stops reading, so the peer's writes block (the socket pushes
 back), and reading resumes once the device drains the buffer with `accept_input()`.
+Input that arrives before the device registers its handlers (a peer that types as soon
+as the socket exists) waits in that buffer too: registering them wakes the I/O thread,
+which offers it again.
 Output is a blocking send, as QEMU's blocking write: a peer that stops reading makes the
 device's `write_all()` wait with the BQL held until the peer reads or disconnects, or the
 socket's 5 s timeout gives up on the rest of that output. A device handler that raises is reported as an
@@ -16,6 +19,7 @@ uncaught thread error is; the I/O thread goes on serving the peer, the chunk sti
 from __future__ import annotations
 
 import os
+import secrets
 import selectors
 import socket
 import sys
@@ -35,6 +39,36 @@ _BQL_POLL_S = 0.05
 _RECV_SIZE = 4096
 MAX_PENDING = 64 * 1024
 """Default bound of the input buffer, in bytes."""
+
+
+def _listen_unix(path: str) -> socket.socket:
+    """Return a socket listening at `path`, which appears only once it accepts peers.
+
+    bind() creates the file and only listen() lets peers in: one connecting as soon as
+    the file exists, between the two, would be refused. So bind a temporary name in the
+    same folder, listen, then rename it to `path` (atomic; replaces a stale socket file).
+    """
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        temporary = os.path.join(os.path.dirname(path), f".{secrets.token_hex(4)}")
+        try:
+            listener.bind(temporary)
+        except OSError:  # longer than a socket address may be: bind `path`, listen at once
+            if os.path.exists(path):
+                os.unlink(path)
+            listener.bind(path)
+            listener.listen(1)
+            return listener
+        try:
+            listener.listen(1)
+            os.replace(temporary, path)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+    except BaseException:
+        listener.close()
+        raise
+    return listener
 
 
 class SocketChardev(Chardev):
@@ -86,16 +120,13 @@ class SocketChardev(Chardev):
         self._max_pending = max_pending
         self._path = path
         if path is not None:
-            listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            if os.path.exists(path):
-                os.unlink(path)
-            listener.bind(path)
+            listener = _listen_unix(path)
         else:
             family = socket.AF_INET6 if ":" in host else socket.AF_INET
             listener = socket.socket(family, socket.SOCK_STREAM)
             listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             listener.bind((host, port))
-        listener.listen(1)
+            listener.listen(1)
         listener.setblocking(False)
         self._listener = listener
         self._wake_r, self._wake_w = socket.socketpair()
@@ -171,6 +202,15 @@ class SocketChardev(Chardev):
         if delivered and self._paused:
             self._wake()
 
+    def update_read_handler(self) -> None:
+        """Have the I/O thread offer held input again: the frontend's handlers changed.
+
+        Called under the BQL by `CharFrontend.enable_handlers()`. The I/O thread delivers
+        once it gets the BQL, so input read before the device had handlers is not left
+        waiting for the peer's next write.
+        """
+        self._wake()
+
     def _wake(self) -> None:
         """Make the I/O thread look at its state again (from any thread)."""
         try:
@@ -216,6 +256,7 @@ class SocketChardev(Chardev):
                     self._read(key.fileobj)  # type: ignore[arg-type]
                 elif key.data == "wake":
                     self._drain_wake()
+                    self._offer_pending()
 
     def _sync_reading(self) -> None:
         """Watch the peer for input exactly when the buffer has room (I/O thread)."""
@@ -239,6 +280,17 @@ class SocketChardev(Chardev):
                 pass
         except BlockingIOError:
             pass  # drained
+
+    def _offer_pending(self) -> None:
+        """Deliver held input that the frontend can take now (I/O thread, after a wake-up).
+
+        The wake-up was drained first, and the delivery takes the BQL, under which
+        handlers are registered and input is taken: a change made after the drain wakes
+        this thread again, one made before it is seen here. No wake-up is lost.
+        """
+        # Only this thread adds to the buffer: if it looks empty here, nothing is held.
+        if self._pending:
+            self._with_bql(lambda: self.deliver(self._pending))
 
     def _accept(self) -> None:
         try:

@@ -311,6 +311,12 @@ class Extractor(BoundCalls):
         )
         kwargs = tuple((a.keyword.value, scope.key_of(a.value)) for a in node.args if a.keyword is not None)
         self.emit(Call(node, callees, receiver, args, kwargs, label=label))
+        wrappers = tuple(dict.fromkeys(w for c in callees for w in c.wrappers() if w.runs_when_called()))
+        if wrappers:
+            # A decorator's wrapper runs in the callee's place: a plain function, given the
+            # receiver as its first argument (`def wrapper(self, *args)`).
+            given = (receiver, *args) if receiver is not None else args
+            self.emit(Call(node, wrappers, None, given, kwargs, label=label))
 
     def container_store(self, node: cst.Call) -> None:
         """`lst.append(g)`: a guard passed to a container mutator escapes (BQL005)."""

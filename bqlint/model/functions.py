@@ -58,6 +58,7 @@ class FunctionInfo:
     _decorators: list[tuple[str, cst.Decorator]] | None = None
     _body_nodes: list[cst.CSTNode] | None = None
     _dispatched: list[FunctionInfo] | None = None
+    _wrappers: list[FunctionInfo] | None = None
     # Why the function was not analysed (its CFG past its budget), else None.
     not_analysed: str | None = None
 
@@ -104,6 +105,36 @@ class FunctionInfo:
                 if fn is not None:
                     self._dispatched.append(fn)
         return self._dispatched
+
+    def wrappers(self) -> list[FunctionInfo]:
+        """Return the functions of the checked files that a call of this one runs in its place:
+        for each decorator that is a project function (`@persists`), the nested function it
+        returns (`return wrapper`); for a decorator factory (`@retry(3)`), the one its
+        returned decorator returns. The wrapper usually calls this function in turn."""
+        if self._wrappers is None:
+            self._wrappers = []
+            for deco in self.node.decorators:
+                expr, levels = deco.decorator, 1
+                if isinstance(expr, cst.Call):
+                    expr, levels = expr.func, 2
+                target = self.project.resolve_expr(expr, self.module)
+                if not isinstance(target, FunctionInfo) or target is self:
+                    continue
+                found = [target]
+                for _ in range(levels):
+                    found = [inner for outer in found for inner in outer.returned_functions()]
+                self._wrappers.extend(f for f in found if f not in self._wrappers)
+        return self._wrappers
+
+    def returned_functions(self) -> list[FunctionInfo]:
+        """Return the functions defined directly in this one that it returns by name."""
+        found: list[FunctionInfo] = []
+        for node in self.body_nodes():
+            if type(node) is cst.Return and isinstance(node.value, cst.Name):
+                inner = self.project.nested_function(self, node.value.value)
+                if inner is not None and inner not in found:
+                    found.append(inner)
+        return found
 
     def dispatch_type(self) -> str | None:
         """Return the name of the type a registered implementation handles, as written

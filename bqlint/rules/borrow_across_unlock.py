@@ -8,7 +8,11 @@ to any function that (transitively, across modules) reaches one of those. Enteri
 calls its manager's `__enter__` and leaving it `__exit__` (a class of the checked files), or
 runs the body of a `@contextlib.contextmanager` function: those count as calls too. A call
 of a `functools.singledispatch` function may run any implementation registered on it (for a
-literal argument, the one registered for its type).
+literal argument, the one registered for its type). A call of a function decorated by a
+function of the checked files also runs the wrapper that decorator returns. Python's implicit
+calls count as well: calling an object (`__call__`), `obj[i]` (`__getitem__`, `__setitem__`,
+`__delitem__`), `len(obj)`, `x in obj`, `for x in obj`, and reading or assigning a property
+or a descriptor.
 
 ## Why it is a bug
 The BQL is what makes a borrow safe: while it is held, no other thread can run device code.

@@ -86,6 +86,8 @@ class CFGBuilder(SimpleStatements):
     def _For(self, node: cst.For) -> None:
         # A display of guards (`for g in (a.borrow(), b.borrow())`) lives for the whole loop,
         # and the target holds one of them; any other iterable is not a guard.
+        if type(node.iter) is cst.Call and node.asynchronous is None:
+            self.extract.iterated.add(id(node.iter))
         items = self.extract.expr(node.iter)
         if node.asynchronous is None:
             self.extract.iteration(node.iter)
@@ -180,6 +182,8 @@ class CFGBuilder(SimpleStatements):
         """Entering a context manager that is an instance of a project class calls its
         `__enter__` (`__aenter__`); return the exit event, the call of its `__exit__`."""
         typed = self.scope.value_type(expr)
+        if typed is None and isinstance(expr, cst.Call):
+            typed = self.scope.return_type(expr)  # `with self.bus.transaction():` -> Transaction
         if not isinstance(typed, Instance):
             return []
         receiver = self.scope.key_of(expr)

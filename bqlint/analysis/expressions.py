@@ -76,6 +76,9 @@ class ExpressionEvents(ABC):
         self.awaited: set[int] = set()
         # Calls that are `with` items: id -> whether the `with` is `async with`.
         self.entered: dict[int, bool] = {}
+        # Calls whose result a `for` iterates: a generator's body runs then (not for `async
+        # for`, an unlock point at the statement already).
+        self.iterated: set[int] = set()
         self.shadowed: set[str] = set()  # names bound by an enclosing comprehension
 
     def bid(self, node: cst.CSTNode) -> int:
@@ -300,6 +303,8 @@ class ExpressionEvents(ABC):
     def comprehension(self, node: cst.ListComp | cst.SetComp | cst.GeneratorExp | cst.DictComp) -> Value:
         """The first iterable runs here; the rest runs in the comprehension's own scope,
         where its targets are new names (a guard's name reused there is not the guard)."""
+        if type(node) is not cst.GeneratorExp and type(node.for_in.iter) is cst.Call and not node.for_in.asynchronous:
+            self.iterated.add(id(node.for_in.iter))
         self.end(self.expr(node.for_in.iter))
         if node.for_in.asynchronous is None:
             self.iteration(node.for_in.iter, type(node) is not cst.GeneratorExp)

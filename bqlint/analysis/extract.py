@@ -287,17 +287,19 @@ class Extractor(BoundCalls):
         skip: int = 0,
     ) -> None:
         # Calling an async or generator function only creates a coroutine or generator: its
-        # body runs when awaited (`await f()`, counted here) or iterated (not followed), or
-        # entered as a `@contextmanager` (`with f():`, its whole body counted on entry).
+        # body runs when awaited (`await f()`), iterated by a `for` (`for x in gen():`, its
+        # whole body counted there) or entered as a `@contextmanager` (`with f():`, likewise).
         callees = _with_dispatched(callees, node.args[skip].value if len(node.args) > skip else None)
         awaited = id(node) in self.awaited
         entered = self.entered.get(id(node))
+        iterated = id(node) in self.iterated
         callees = tuple(
             c
             for c in callees
             if c.runs_when_called()
             or (awaited and c.is_async)
             or (entered is not None and c.runs_when_entered(entered))
+            or (iterated and c.is_generator() and not c.is_async)
         )
         for callee in callees:
             if any(q in self.scope.project.config.unlock_points for q in callee.qnames()):

@@ -398,6 +398,20 @@ class FunctionScope:
             return self.project.type_of_constructor(expr, self.module, expr)
         return None
 
+    def return_type(self, call: cst.Call) -> FieldType | None:
+        """Return the type the function `call` calls is annotated to return (`def
+        transaction(self) -> Transaction`), for a method of a known object or a function."""
+        func = call.func
+        callee: object = None
+        if isinstance(func, cst.Attribute):
+            typed = self.type_of_expr(func.value)
+            callee = typed.cls.method(func.attr.value) if isinstance(typed, Instance) else None
+        elif isinstance(func, cst.Name) and func.value not in self.locals:
+            callee = self.resolve_name(func)
+        if not isinstance(callee, FunctionInfo) or callee.node.returns is None:
+            return None
+        return self.project.type_of_annotation(callee.node.returns.annotation, callee.module, callee.node)
+
     def external_class_of(self, key: CellKey) -> str | None:
         """Return the qualified name of the class outside the checked files that the object
         `key` names is declared as: a parameter's annotation, or a field's."""

@@ -138,8 +138,16 @@ def _collect_property_calls(cls: ClassInfo) -> None:
 
 
 def _collect_method_aliases(cls: ClassInfo) -> None:
-    """`update_hw = apply_duty` in a class body: another name of the method defined above it."""
+    """`update_hw = apply_duty` in a class body: another name of the method defined above it
+    (`functools.partialmethod(apply_duty, ...)` too: calling it runs that method)."""
     for alias, value in _class_assignments(cls):
+        if (
+            isinstance(value, cst.Call)
+            and (dotted(value.func) or "").split(".")[-1] == "partialmethod"
+            and value.args
+            and value.args[0].keyword is None
+        ):
+            value = value.args[0].value  # `enable = partialmethod(_set_bits, SSE, True)`
         if isinstance(value, cst.Name):
             method = cls.methods.get(value.value)
             taken = alias in cls.methods or alias in cls.properties

@@ -9,7 +9,7 @@ from __future__ import annotations
 import libcst as cst
 
 from bqlint.model.api import HANDLER_PARAMS
-from bqlint.model.classes import ClassInfo
+from bqlint.model.classes import ClassInfo, Instance
 from bqlint.model.functions import FunctionInfo
 from bqlint.model.project import callable_of
 
@@ -48,15 +48,24 @@ def _registrations(cls: ClassInfo) -> dict[str, list[Handler]]:
                         and isinstance(value.value, cst.Name)
                         and value.value.value == me
                     ):
-                        found.setdefault(field, []).extend(
-                            (fn, via) for fn in cls.implementations(value.attr.value)
+                        methods = cls.implementations(value.attr.value) or _called(
+                            cls.fields().get(value.attr.value)
                         )
+                        found.setdefault(field, []).extend((fn, via) for fn in methods)
+                    elif isinstance(value, cst.Name) and value.value == me:
+                        # The device itself is the handler: calling it runs its `__call__`.
+                        found.setdefault(field, []).extend((fn, via) for fn in cls.implementations("__call__"))
                     elif isinstance(value, cst.Name):
                         target = cls.project.resolve_expr(value, cls.module)
                         if isinstance(target, FunctionInfo):
                             found.setdefault(field, []).append((target, via))
     cls._handler_cache = found  # type: ignore[attr-defined]
     return found
+
+
+def _called(typed: object) -> list[FunctionInfo]:
+    """Return what calling an object of type `typed` runs: its class's `__call__`."""
+    return typed.cls.implementations("__call__") if isinstance(typed, Instance) else []
 
 
 def handlers_for(cls: ClassInfo, field: str) -> tuple[Handler, ...]:

@@ -33,6 +33,8 @@ class Discovered:
     ignored: list[Path] = field(default_factory=list)
     # Why some project files were not read as context (for stderr, once each).
     notes: list[str] = field(default_factory=list)
+    # The ignore files (`.gitignore`, `.git/info/exclude`) the walk read.
+    ignore_files: list[Path] = field(default_factory=list)
 
 
 # Without a configuration file or a git root, the project is only guessed (the package tree
@@ -95,8 +97,10 @@ def _has_config(directory: Path) -> bool:
 class GitIgnores:
     """The `.gitignore` files that apply to a path, from its git root (or `top`) down."""
 
-    def __init__(self, top: Path, named: Path | None = None) -> None:
+    def __init__(self, top: Path, named: Path | None = None, read: list[Path] | None = None) -> None:
         self.top = top
+        # Every ignore file read, shared with the instances `below_named` makes.
+        self.read: list[Path] = [] if read is None else read
         # A directory named on the command line: patterns above it that match it are not applied.
         self.named = named
         self._specs: dict[Path, pathspec.GitIgnoreSpec | None] = {}
@@ -111,7 +115,7 @@ class GitIgnores:
         excludes it: the patterns that match the folder itself are dropped; every other
         pattern, above or inside it, still filters what is found inside.
         """
-        return GitIgnores(self.top, named=directory)
+        return GitIgnores(self.top, named=directory, read=self.read)
 
     def _spec(self, directory: Path) -> pathspec.GitIgnoreSpec | None:
         if directory not in self._specs:
@@ -121,6 +125,7 @@ class GitIgnores:
                     lines += (directory / name).read_text(encoding="utf-8", errors="replace").splitlines()
                 except OSError:
                     continue
+                self.read.append(directory / name)
             spec = pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
             if spec is not None and self.named is not None and directory in self.named.parents:
                 itself = self.named.relative_to(directory).as_posix() + "/"
@@ -254,7 +259,9 @@ def discover(
     if isinstance(settings, Configurations):
         notes += settings.unread_context.values()
     named = sorted({p for p in named_files if p in files})
-    return Discovered(sorted(files), sorted(context), named, sorted(set(ignores.ignored)), notes)
+    return Discovered(
+        sorted(files), sorted(context), named, sorted(set(ignores.ignored)), notes, sorted(set(ignores.read))
+    )
 
 
 def _context_of(root: Path, rules: ExcludeRules, ignores: GitIgnores, notes: list[str]) -> list[Path]:

@@ -185,7 +185,7 @@ def _walk(
     base = directory if named and _is_skipped(directory, settings, ignores, is_dir=True) else None
     if named and base is not None:
         ignores = ignores.below_named(directory)
-    for current, dirnames, filenames in os.walk(directory):
+    for current, dirnames, filenames in _folders(directory):
         here = Path(current)
         dirnames[:] = sorted(
             name
@@ -202,6 +202,29 @@ def _walk(
                 and not ignores.is_ignored(path)
             ):
                 yield path
+
+
+def _folders(directory: Path) -> Iterable[tuple[str, list[str], list[str]]]:
+    """Walk `directory` as `os.walk` does (top down, symlinked folders not entered).
+
+    Where the system has it, folders are listed relative to their parent's descriptor
+    (`os.fwalk`), so a folder whose absolute path is longer than the system accepts
+    (PATH_MAX) is still listed: its files are then reported as unreadable (BQL998), not
+    silently left out of the run.
+    """
+    if not (os.open in os.supports_dir_fd and os.scandir in os.supports_fd):
+        yield from os.walk(directory)
+        return
+    try:
+        # Opened here, so that a symlink named as the folder is walked as os.walk walks it.
+        top = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return  # as os.walk: a folder that cannot be listed yields nothing
+    try:
+        for current, dirnames, filenames, _ in os.fwalk(".", dir_fd=top):
+            yield (str(directory) if current == "." else os.path.join(directory, current[2:])), dirnames, filenames
+    finally:
+        os.close(top)
 
 
 def _is_skipped(path: Path, settings: ExcludeRules, ignores: GitIgnores, *, is_dir: bool = False) -> bool:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from bqlint.config import ConfigError
 from bqlint.diagnostics import Diagnostic
+from bqlint.report import escape_undecodable
 from bqlint.source_file import python_lines
 
 FORMAT_VERSION = 1
@@ -49,7 +50,8 @@ def fingerprint(diagnostic: Diagnostic, root: Path, sources: Mapping[Path, str])
         diagnostic.scope,
         line_text(sources, diagnostic),
     )
-    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:32]
+    # A file name byte that is not UTF-8 (a lone surrogate) is hashed as the byte it is.
+    return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogateescape")).hexdigest()[:32]
 
 
 def write_baseline(
@@ -59,7 +61,7 @@ def write_baseline(
     entries = [
         {
             "code": d.code,
-            "file": _relative(d.path, root),
+            "file": escape_undecodable(_relative(d.path, root)),
             "scope": d.scope,
             "line": line_text(sources, d),
             "fingerprint": fingerprint(d, root, sources),

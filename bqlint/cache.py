@@ -15,6 +15,7 @@ when the cache outgrows `MAX_BYTES`.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import hashlib
 import json
 import os
@@ -106,11 +107,44 @@ def _only_bqlint_entries(directory: Path) -> bool:
     return True
 
 
+class CacheNotRemoved(Exception):
+    """The cache could not be removed (a read-only mount, no permission); `str()` says why."""
+
+
 def clean(directory: Path) -> bool:
-    """Remove the cache at `directory`; False when there is none (anything else is left alone)."""
+    """Remove the cache at `directory`; False when there is none (anything else is left alone).
+
+    Raise CacheNotRemoved when part of it stays. Its `CACHEDIR.TAG` goes last, so a cache
+    that could only be removed in part is still recognised, and removed, by the next `clean`.
+    A cache folder that is itself a mount point is emptied; the folder stays.
+    """
     if not is_cache_directory(directory):
         return False
-    shutil.rmtree(directory, ignore_errors=True)
+    problem: OSError | None = None
+    try:
+        entries = sorted(directory.iterdir())
+    except OSError as exc:
+        entries, problem = [], exc
+    for entry in entries:
+        if entry.name == "CACHEDIR.TAG":
+            continue
+        try:
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+        except OSError as exc:
+            problem = problem or exc
+    if problem is None:
+        try:
+            (directory / "CACHEDIR.TAG").unlink()
+            directory.rmdir()
+        except OSError as exc:
+            if exc.errno != errno.EBUSY:
+                problem = exc
+    if problem is not None:
+        reason = problem.strerror or type(problem).__name__
+        raise CacheNotRemoved(f"cannot remove the cache {directory}: {reason}; it is still there")
     return True
 
 

@@ -69,7 +69,14 @@ def run_check(configs: Configurations, options: CheckOptions) -> int:
         )
     for note in found.notes:
         click.echo(printable(f"warning: {note}"), err=True)
-    read = [*found.files, *found.context, *([stdin[0]] if stdin else []), *configs.loaded_files()]
+    read = [
+        *found.files,
+        *found.context,
+        *([stdin[0]] if stdin else []),
+        *configs.loaded_files(),
+        *found.ignore_files,
+        *([options.baseline] if options.baseline else []),
+    ]
     refuse_read_file("--write-baseline", options.write_baseline, read)
     refuse_read_file("--output-file", options.output_file, read)
     if options.show_files:

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import click
 
 import bqlint
-from bqlint.cache import cache_directory
+from bqlint.cache import CacheNotRemoved, cache_directory
 from bqlint.cache import clean as clean_cache
 from bqlint.checking import CheckOptions, run_check
 from bqlint.config import ConfigError, Overrides, load_settings
@@ -316,7 +316,12 @@ def clean(path: Path | None) -> None:
     start = Path(os.path.abspath(path or Path(".")))
     settings = load_settings(start, default_root=start)
     directory = cache_directory(settings)
-    if clean_cache(directory):
+    try:
+        removed = clean_cache(directory)
+    except CacheNotRemoved as exc:
+        click.echo(printable(f"error: {exc}"), err=True)
+        sys.exit(2)
+    if removed:
         click.echo(printable(f"Removed {directory}"), err=True)
     elif directory.exists():
         click.echo(printable(f"warning: {directory} is not a bqlint cache; left alone"), err=True)

@@ -16,7 +16,7 @@ from typing import Any
 
 from bqlint.config import ConfigError, Overrides, Settings, has_bqlint_table, read_table, settings_from_table
 from bqlint.patterns import rebase
-from bqlint.paths import is_folder
+from bqlint.paths import is_file, is_folder
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +31,8 @@ def config_in(directory: Path) -> ConfigChoice | None:
     """Return the configuration file of `directory` itself, or None."""
     bqlint_toml = directory / "bqlint.toml"
     pyproject = directory / "pyproject.toml"
-    in_pyproject = pyproject.is_file() and has_bqlint_table(pyproject)
-    if bqlint_toml.is_file():
+    in_pyproject = is_file(pyproject) and has_bqlint_table(pyproject)
+    if is_file(bqlint_toml):
         note = None
         if in_pyproject:
             note = (

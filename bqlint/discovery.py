@@ -33,6 +33,8 @@ class Discovered:
     ignored: list[Path] = field(default_factory=list)
     # Why some project files were not read as context (for stderr, once each).
     notes: list[str] = field(default_factory=list)
+    # The ignore files (`.gitignore`, `.git/info/exclude`) the walk read.
+    ignore_files: list[Path] = field(default_factory=list)
 
 
 # Without a configuration file or a git root, the project is only guessed (the package tree
@@ -95,8 +97,10 @@ def _has_config(directory: Path) -> bool:
 class GitIgnores:
     """The `.gitignore` files that apply to a path, from its git root (or `top`) down."""
 
-    def __init__(self, top: Path, named: Path | None = None) -> None:
+    def __init__(self, top: Path, named: Path | None = None, read: list[Path] | None = None) -> None:
         self.top = top
+        # Every ignore file read, shared with the instances `below_named` makes.
+        self.read: list[Path] = [] if read is None else read
         # A directory named on the command line: patterns above it that match it are not applied.
         self.named = named
         self._specs: dict[Path, pathspec.GitIgnoreSpec | None] = {}
@@ -111,7 +115,7 @@ class GitIgnores:
         excludes it: the patterns that match the folder itself are dropped; every other
         pattern, above or inside it, still filters what is found inside.
         """
-        return GitIgnores(self.top, named=directory)
+        return GitIgnores(self.top, named=directory, read=self.read)
 
     def _spec(self, directory: Path) -> pathspec.GitIgnoreSpec | None:
         if directory not in self._specs:
@@ -121,6 +125,7 @@ class GitIgnores:
                     lines += (directory / name).read_text(encoding="utf-8", errors="replace").splitlines()
                 except OSError:
                     continue
+                self.read.append(directory / name)
             spec = pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
             if spec is not None and self.named is not None and directory in self.named.parents:
                 itself = self.named.relative_to(directory).as_posix() + "/"
@@ -180,7 +185,7 @@ def _walk(
     base = directory if named and _is_skipped(directory, settings, ignores, is_dir=True) else None
     if named and base is not None:
         ignores = ignores.below_named(directory)
-    for current, dirnames, filenames in os.walk(directory):
+    for current, dirnames, filenames in _folders(directory):
         here = Path(current)
         dirnames[:] = sorted(
             name
@@ -197,6 +202,29 @@ def _walk(
                 and not ignores.is_ignored(path)
             ):
                 yield path
+
+
+def _folders(directory: Path) -> Iterable[tuple[str, list[str], list[str]]]:
+    """Walk `directory` as `os.walk` does (top down, symlinked folders not entered).
+
+    Where the system has it, folders are listed relative to their parent's descriptor
+    (`os.fwalk`), so a folder whose absolute path is longer than the system accepts
+    (PATH_MAX) is still listed: its files are then reported as unreadable (BQL998), not
+    silently left out of the run.
+    """
+    if not (os.open in os.supports_dir_fd and os.scandir in os.supports_fd):
+        yield from os.walk(directory)
+        return
+    try:
+        # Opened here, so that a symlink named as the folder is walked as os.walk walks it.
+        top = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return  # as os.walk: a folder that cannot be listed yields nothing
+    try:
+        for current, dirnames, filenames, _ in os.fwalk(".", dir_fd=top):
+            yield (str(directory) if current == "." else os.path.join(directory, current[2:])), dirnames, filenames
+    finally:
+        os.close(top)
 
 
 def _is_skipped(path: Path, settings: ExcludeRules, ignores: GitIgnores, *, is_dir: bool = False) -> bool:
@@ -254,7 +282,9 @@ def discover(
     if isinstance(settings, Configurations):
         notes += settings.unread_context.values()
     named = sorted({p for p in named_files if p in files})
-    return Discovered(sorted(files), sorted(context), named, sorted(set(ignores.ignored)), notes)
+    return Discovered(
+        sorted(files), sorted(context), named, sorted(set(ignores.ignored)), notes, sorted(set(ignores.read))
+    )
 
 
 def _context_of(root: Path, rules: ExcludeRules, ignores: GitIgnores, notes: list[str]) -> list[Path]:

@@ -71,5 +71,16 @@ def is_package_folder(folder: Path) -> bool:
     """Return whether `folder / "__init__.py"` is a file (a regular package's folder)."""
     known = _PACKAGE_FOLDER.get(folder)
     if known is None:
-        known = _PACKAGE_FOLDER[folder] = (folder / "__init__.py").is_file()
+        known = _PACKAGE_FOLDER[folder] = is_file(folder / "__init__.py")
     return known
+
+
+def is_file(path: Path) -> bool:
+    """Return `path.is_file()`, but False for a path too long for the file system to look
+    up (deeper than PATH_MAX): nothing there can be opened by its name anyway."""
+    try:
+        return path.is_file()
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            return False
+        raise

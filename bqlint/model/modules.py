@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from bqlint.model.api import is_runtime_module
-from bqlint.paths import is_package_folder
+from bqlint.paths import is_file, is_package_folder
 from bqlint.source_file import SourceFile
 
 
@@ -93,7 +93,7 @@ def import_root(folder: Path) -> Path | None:
     """Return the import root above `folder`: the nearest folder holding pyproject.toml or
     bqlint.toml, or its `src/` when `folder` is below that."""
     for candidate in (folder, *folder.parents):
-        if (candidate / "pyproject.toml").is_file() or (candidate / "bqlint.toml").is_file():
+        if is_file(candidate / "pyproject.toml") or is_file(candidate / "bqlint.toml"):
             src = candidate / "src"
             return src if src == folder or src in folder.parents else candidate
     return None

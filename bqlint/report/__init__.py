@@ -106,6 +106,25 @@ def renderers() -> dict[str, Renderer]:
 FORMAT_NAMES = ("full", "concise", "json", "sarif", "github", "gitlab", "junit")
 
 
+# The formats whose text is JSON: an escape written into it must itself be escaped.
+JSON_FORMATS = frozenset({"json", "sarif", "gitlab"})
+
+
 def render(format_name: str, report: Report, options: RenderOptions) -> str:
-    """Return `report` in `format_name`; the text ends without a trailing newline."""
-    return renderers()[format_name](report, options)
+    """Return `report` in `format_name`; the text ends without a trailing newline.
+
+    Every format is valid UTF-8: a byte of a file name that is not UTF-8 (a lone surrogate
+    in the name, as Python decodes it) reads `\\udce9` in every format, as the text formats
+    and Python's `backslashreplace` write it; in a JSON format that is the value of the
+    string (its backslash escaped). SARIF URIs percent-encode the byte itself (`%E9`).
+    """
+    return escape_undecodable(renderers()[format_name](report, options), json=format_name in JSON_FORMATS)
+
+
+def escape_undecodable(text: str, *, json: bool = False) -> str:
+    """Return `text` with each lone surrogate written as the escape `\\udcXX` (for a
+    JSON document with its backslash doubled, so that the string's value is that escape)."""
+    if text.isascii():
+        return text
+    backslash = "\\\\" if json else "\\"
+    return "".join(f"{backslash}u{ord(char):04x}" if 0xD800 <= ord(char) <= 0xDFFF else char for char in text)

@@ -58,6 +58,6 @@ def render(report: Report, options: RenderOptions) -> str:
         path = _relative(d.path, options.root)
         key = "\0".join((d.code, path, d.scope, _line(d, report.sources)))
         seen[key] += 1
-        fingerprint = hashlib.sha256(f"{key}\0{seen[key]}".encode()).hexdigest()
+        fingerprint = hashlib.sha256(f"{key}\0{seen[key]}".encode("utf-8", "surrogateescape")).hexdigest()
         issues.append(issue(d, path, fingerprint))
     return json.dumps(issues, indent=2, ensure_ascii=False)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -51,7 +52,8 @@ def rule_descriptors() -> list[dict[str, Any]]:
 
 def _artifact(path: Path, root: Path) -> dict[str, str]:
     try:
-        return {"uri": quote(path.relative_to(root).as_posix()), "uriBaseId": "%SRCROOT%"}
+        # The bytes of the name: a byte that is not UTF-8 is percent-encoded as it is (`%E9`).
+        return {"uri": quote(os.fsencode(path.relative_to(root).as_posix())), "uriBaseId": "%SRCROOT%"}
     except ValueError:
         return {"uri": path.as_uri()}
 
@@ -68,7 +70,7 @@ def _line_hash(d: Diagnostic, sources: dict[Path, str]) -> str:
     lines = python_lines(sources.get(d.path) or "")
     row = d.span.start.row
     text = " ".join(lines[row - 1].split()) if 0 < row <= len(lines) else ""
-    return hashlib.sha256(f"{d.code}\0{text}".encode()).hexdigest()[:16]
+    return hashlib.sha256(f"{d.code}\0{text}".encode("utf-8", "surrogateescape")).hexdigest()[:16]
 
 
 # Rules whose related locations are a chain: the borrow first, then (after the primary

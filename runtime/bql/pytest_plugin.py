@@ -14,18 +14,21 @@ fails the session when bqlint missed one.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Generator, Iterator
-from pathlib import Path
 
 import pytest
 
 from .crosscheck import Crosscheck
 from .errors import BqlError
 from .lock import _HELD, lock, reset_for_tests, unlock
+from .report_target import report_target_problem, write_report
 
 __all__ = ["bql_held"]
 
 _KEY = pytest.StashKey[Crosscheck]()
+# Why the report could not be written, printed once the session's summary is.
+_UNWRITTEN = pytest.StashKey[str]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -49,8 +52,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Start recording when the cross-check is asked for."""
+    """Start recording when the cross-check is asked for; refuse a report target that is
+    a source or a configuration (a usage error, before any test runs)."""
     options = config.option
+    if options.bql_crosscheck_report:
+        problem = report_target_problem(options.bql_crosscheck_report, config.inipath)
+        if problem is not None:
+            raise pytest.UsageError(problem)
     if options.bql_crosscheck or options.bql_crosscheck_report or options.bql_crosscheck_strict:
         crosscheck = Crosscheck()
         crosscheck.start()
@@ -85,7 +93,12 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     crosscheck.analyse()
     report_path = session.config.option.bql_crosscheck_report
     if report_path:
-        Path(report_path).write_text(json.dumps(crosscheck.report(), indent=2) + "\n", encoding="utf-8")
+        problem = write_report(report_path, json.dumps(crosscheck.report(), indent=2) + "\n")
+        if problem is not None:
+            if session.config.pluginmanager.get_plugin("terminalreporter") is None:
+                print(f"error: {problem}", file=sys.stderr)
+            else:
+                session.config.stash[_UNWRITTEN] = problem
     if session.config.option.bql_crosscheck_strict and crosscheck.misses:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
@@ -100,6 +113,9 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
         terminalreporter.write_line(line)
     if config.option.bql_crosscheck_strict and crosscheck.misses:
         terminalreporter.write_line("--bql-crosscheck-strict: bqlint missed a run-time error", red=True)
+    unwritten = config.stash.get(_UNWRITTEN, None)
+    if unwritten is not None:
+        terminalreporter.write_line(f"error: {unwritten}", red=True)
 
 
 @pytest.fixture

@@ -67,3 +67,48 @@ def test_another_file_is_still_written(project, invoke):
     assert result.exit_code == 0
     assert result.stderr == "Wrote 0 findings to base.json.\n"
     assert (root / "base.json").is_file()
+
+
+@pytest.mark.parametrize("option", ["--write-baseline", "--output-file"])
+def test_a_hard_link_of_a_checked_file_is_refused(project, invoke, option):
+    # crash6 #1: a second name of the same inode is the checked file (compared by identity).
+    root = project({"pyproject.toml": "", "dev.py": DEV})
+    os.link(root / "dev.py", root / "hard.txt")
+    result = invoke("check", "--no-cache", option, "hard.txt", ".")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == f"{USAGE}{option} hard.txt: {READ}"
+    assert (root / "dev.py").read_text() == DEV
+
+
+def test_the_baseline_the_run_reads_is_refused_as_the_output_file(project, invoke):
+    root = project({"pyproject.toml": "", "dev.py": DEV})
+    assert invoke("check", "--no-cache", "--write-baseline", "bl.json", ".").exit_code == 0
+    recorded = (root / "bl.json").read_bytes()
+    os.link(root / "bl.json", root / "bl_hard.json")
+    for target in ("bl.json", "bl_hard.json"):
+        result = invoke("check", "--no-cache", "--baseline", "bl.json", "--output-file", target, ".")
+        assert result.exit_code == 2
+        assert result.stderr == f"{USAGE}--output-file {target}: {READ}"
+    assert (root / "bl.json").read_bytes() == recorded
+
+
+@pytest.mark.parametrize("option", ["--write-baseline", "--output-file"])
+@pytest.mark.parametrize("target", [".gitignore", ".git/info/exclude"])
+def test_an_ignore_file_the_walk_reads_is_refused(project, invoke, option, target):
+    root = project({"pyproject.toml": "", "dev.py": DEV, ".gitignore": "build/\n", ".git/info/exclude": "tmp/\n"})
+    result = invoke("check", "--no-cache", option, target, ".")
+    assert result.exit_code == 2
+    assert result.stderr == f"{USAGE}{option} {target}: {READ}"
+    assert (root / ".gitignore").read_text() == "build/\n"
+    assert (root / ".git/info/exclude").read_text() == "tmp/\n"
+
+
+def test_a_hard_link_of_a_configuration_file_looked_at_is_refused(project, invoke):
+    # sub/pyproject.toml does not configure bqlint, but the run reads it to find out.
+    root = project({"pyproject.toml": "[tool.bqlint]\n", "sub/pyproject.toml": "[tool.other]\n", "sub/dev.py": DEV})
+    os.link(root / "sub/pyproject.toml", root / "settings.txt")
+    result = invoke("check", "--no-cache", "--output-file", "settings.txt", "sub/dev.py")
+    assert result.exit_code == 2
+    assert result.stderr == f"{USAGE}--output-file settings.txt: {CONFIG}"
+    assert (root / "sub/pyproject.toml").read_text() == "[tool.other]\n"

@@ -193,9 +193,8 @@ def create_server() -> BqlintServer:
         if digest is not None and ls.on_disk.get(uri) == digest:
             return
         ls.on_disk[uri] = digest
-        first = [uri] if uri in ls.results else []
-        for queued in [*first, *ls.results]:
-            ls.pending.setdefault(queued)
+        first = {uri: None} if uri in ls.results else {}
+        ls.pending = {**first, **ls.pending, **dict.fromkeys(ls.results)}  # the saved file first
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: BqlintServer, params: types.DidCloseTextDocumentParams) -> None:

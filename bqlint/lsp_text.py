@@ -66,6 +66,13 @@ def _index(line: str, character: int, encoding: str) -> int:
     return len(line)
 
 
+def code_units(text: str, encoding: str) -> int:
+    """Return how many code units `text` takes in `encoding`."""
+    if encoding == UTF32 or text.isascii():
+        return len(text)
+    return sum(_width(char, encoding) for char in text)
+
+
 def _width(char: str, encoding: str) -> int:
     """Return how many code units `char` takes in `encoding` (UTF-16 unless UTF-8 was agreed)."""
     if encoding == UTF8:

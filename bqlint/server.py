@@ -44,7 +44,7 @@ from bqlint.engine import run
 from bqlint.fixes import UnparsableFix, add_noqa, apply_edits, is_applicable
 from bqlint.lsp_framing import MAX_MESSAGE_BYTES, FrameReader
 from bqlint.lsp_loop import serve_frames
-from bqlint.lsp_text import apply_change
+from bqlint.lsp_text import apply_change, code_units
 from bqlint.runs import check_files
 
 SOURCE = "bqlint"
@@ -95,7 +95,8 @@ class BqlintServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("bqlint", bqlint.__version__, protocol_cls=BqlintProtocol)
         self.results: dict[str, Checked] = {}
-        self.utf16 = True  # LSP's default position encoding; UTF-32 when the client offers it
+        # The position encoding agreed at initialize (pygls takes the client's first choice).
+        self.encoding: str = types.PositionEncodingKind.Utf16
         # Open documents that are not Python: not checked.
         self.ignored: set[str] = set()
         # Open documents to re-check, in order (a dict as an ordered set).
@@ -160,9 +161,7 @@ def create_server() -> BqlintServer:
 
     @server.feature(types.INITIALIZE)
     def initialize(ls: BqlintServer, params: types.InitializeParams) -> None:
-        general = params.capabilities.general
-        offered = (general.position_encodings if general else None) or []
-        ls.utf16 = types.PositionEncodingKind.Utf32 not in offered
+        ls.encoding = str(ls.workspace.position_encoding or types.PositionEncodingKind.Utf16)
 
     @server.feature(types.SHUTDOWN)
     def shutdown(ls: BqlintServer, params: None) -> None:
@@ -370,9 +369,8 @@ def _range(ls: BqlintServer, start: Position, end: Position, text: str | None) -
 def _position(ls: BqlintServer, position: Position, lines: list[str]) -> types.Position:
     """Convert a 1-based (row, character column) to LSP's 0-based line and code units."""
     line, column = position.row - 1, position.column - 1
-    if ls.utf16 and 0 <= line < len(lines):
-        prefix = lines[line][:column]
-        column = len(prefix.encode("utf-16-le")) // 2
+    if 0 <= line < len(lines):
+        column = code_units(lines[line][:column], ls.encoding)
     return types.Position(line=max(line, 0), character=max(column, 0))
 
 

@@ -91,3 +91,29 @@ def test_the_server_applies_a_change_past_the_line_end_as_the_client_does(
     found = [(d["code"], d["range"]["start"]["line"], d["range"]["start"]["character"]) for d in last["diagnostics"]]
     assert last["version"] == 2
     assert found == expected
+
+
+@pytest.mark.parametrize(("offered", "agreed", "column"), [(None, "utf-16", 18), (["utf-8", "utf-16"], "utf-8", 20), (["utf-32"], "utf-32", 17)])
+def test_diagnostics_and_changes_use_the_encoding_agreed_at_initialize(
+    tmp_path: Path, offered: list[str] | None, agreed: str, column: int
+) -> None:
+    # pygls agrees on the client's first supported encoding; columns were UTF-16 (or code
+    # points when UTF-32 was offered anywhere) whatever was agreed.
+    (tmp_path / "pyproject.toml").write_text("[tool.bqlint]\n")
+    path = tmp_path / "e.py"
+    capabilities = {"general": {"positionEncodings": offered}} if offered else {}
+    start = request(1, "initialize", {"processId": None, "rootUri": tmp_path.as_uri(), "capabilities": capabilities})
+    text = DEVICE.replace("        self.c = 1", '        s = "\U0001f600"; self.c = 1')
+    at = {"line": 9, "character": column}  # just before `self.c`: the insertion moves it on by one
+    change = notification("textDocument/didChange", {
+        "textDocument": {"uri": path.as_uri(), "version": 2},
+        "contentChanges": [{"range": {"start": at, "end": at}, "text": " "}],
+    })
+    messages = [start, notification("initialized", {}), opening(path, text), change, request(9, "shutdown")]
+    done = run_server(tmp_path, b"".join(frame(m) for m in [*messages, notification("exit")]))
+    assert done.reply(1)["result"]["capabilities"]["positionEncoding"] == agreed
+    published = [m["params"]["diagnostics"] for m in done.messages if m.get("method") == "textDocument/publishDiagnostics"]
+    assert [[(d["code"], d["range"]["start"]["line"], d["range"]["start"]["character"]) for d in p] for p in published] == [
+        [("BQL007", 9, column)],
+        [("BQL007", 9, column + 1)],
+    ]

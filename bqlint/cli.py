@@ -333,7 +333,7 @@ def server_command() -> None:
     """Run the Language Server on standard input and output (for editors)."""
     from bqlint.server import serve
 
-    serve()
+    sys.exit(serve())
 
 
 @main.command("rules")

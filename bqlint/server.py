@@ -3,14 +3,25 @@
 Each open document is checked as the CLI checks a file named alone: with the configuration
 that governs it and the project's other files read from disk as context; an unsaved buffer
 (`untitled:`) is checked alone, with the default configuration. Diagnostics are
-published on open, change and save, with the call chain as `relatedInformation`; code
-actions offer each finding's fix and a suppression comment.
+published on open and change, with the call chain as `relatedInformation`; code actions
+offer each finding's fix and a suppression comment. Only documents whose language is Python
+are checked.
+
+A save re-checks every open document, since a saved callee can change what its callers
+report; saves are coalesced: a save that leaves the file as it was on disk re-checks nothing,
+and the re-checks run one document at a time while no message waits (`lsp_loop`), each open
+document at most once per burst of saves.
 """
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import logging
 import os
+import sys
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +31,7 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
+from pygls.io_ import StdoutWriter
 from pygls.uris import from_fs_path, to_fs_path
 
 import bqlint
@@ -30,9 +42,14 @@ from bqlint.diagnostics import NOT_ANALYSED_CODES, Diagnostic, Position
 from bqlint.discovery import discover, find_project_root
 from bqlint.engine import run
 from bqlint.fixes import UnparsableFix, add_noqa, apply_edits, is_applicable
+from bqlint.lsp_framing import MAX_MESSAGE_BYTES, FrameReader
+from bqlint.lsp_loop import serve_frames
+from bqlint.lsp_text import apply_change, code_units
 from bqlint.runs import check_files
 
 SOURCE = "bqlint"
+PYTHON = "python"
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -46,23 +63,96 @@ class Checked:
 
 
 class BqlintProtocol(LanguageServerProtocol):
-    """pygls's protocol, except that a change to a document that is not open (never opened,
-    or closed) is ignored, as LSP has the client send changes only between open and close."""
+    """pygls's protocol, except for how a change is applied: one to a document that is not
+    open (never opened, or closed) is ignored, as LSP has the client send changes only between
+    open and close, and positions follow LSP's rules (`lsp_text`)."""
 
     @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
     def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams) -> Any:
-        if unquote(params.text_document.uri) not in self.workspace.text_documents:
+        document = self.workspace.text_documents.get(unquote(params.text_document.uri))
+        if document is None:
             return
-        yield from super().lsp_text_document__did_change(params)
+        encoding = str(self.workspace.position_encoding or types.PositionEncodingKind.Utf16)
+        text = document.source
+        for change in params.content_changes:
+            text = apply_change(text, change, encoding)
+        self.workspace.put_text_document(
+            types.TextDocumentItem(
+                uri=document.uri,
+                language_id=document.language_id or "",
+                version=params.text_document.version,
+                text=text,
+            )
+        )
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CHANGE)) is not None:
+            yield handler, (params,), None
 
 
 class BqlintServer(LanguageServer):
-    """The server's state: the last result per document URI."""
+    """The server's state: the last result per open Python document's URI, and the re-checks
+    saves have queued."""
 
     def __init__(self) -> None:
         super().__init__("bqlint", bqlint.__version__, protocol_cls=BqlintProtocol)
         self.results: dict[str, Checked] = {}
-        self.utf16 = True  # LSP's default position encoding; UTF-32 when the client offers it
+        # The position encoding agreed at initialize (pygls takes the client's first choice).
+        self.encoding: str = types.PositionEncodingKind.Utf16
+        # Open documents that are not Python: not checked.
+        self.ignored: set[str] = set()
+        # Open documents to re-check, in order (a dict as an ordered set).
+        self.pending: dict[str, None] = {}
+        # Per saved (or opened) URI, a digest of its file as the open documents were last
+        # checked (or queued) against it.
+        self.on_disk: dict[str, bytes | None] = {}
+        self.shutdown_received = False
+        self.exit_code = 0
+
+    def start_io(self, stdin: Any | None = None, stdout: Any | None = None) -> None:
+        """Serve on standard input and output (`lsp_loop`) until `exit` or the input ends;
+        `exit_code` is then 0, or 1 for an `exit` without `shutdown` first (LSP)."""
+        self._stop_event = threading.Event()
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        # os.read holds no lock, so the reader thread never blocks the interpreter's exit.
+        descriptor = (stdin or sys.stdin.buffer).fileno()
+        frames = FrameReader(lambda size: os.read(descriptor, size)).frames()
+        try:
+            asyncio.run(serve_frames(self, frames))
+        except BrokenPipeError:
+            logger.error("the client closed its end: stopping")
+        except SystemExit as exc:  # pygls's `exit` handler
+            self.exit_code = exc.code if isinstance(exc.code, int) else 1
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self.shutdown()  # type: ignore[no-untyped-call]
+
+    def stopped(self) -> bool:
+        return self._stop_event is not None and self._stop_event.is_set()
+
+    def shut_down(self) -> bool:
+        return self.shutdown_received
+
+    def idle(self) -> bool:
+        """Re-check the next queued document, if any (see the module docstring)."""
+        if not self.pending:
+            return False
+        uri = next(iter(self.pending))
+        del self.pending[uri]
+        if uri in self.results:  # still open
+            try:
+                publish(self, uri)
+            except Exception as exc:
+                logger.exception("re-checking %s failed", uri)
+                self.window_show_message(types.ShowMessageParams(types.MessageType.Error, f"bqlint: {exc}"))
+        return True
+
+    def refused(self, length: int) -> None:
+        message = (
+            f"bqlint: refused a message of {length} bytes (the limit is {MAX_MESSAGE_BYTES}); "
+            "its bytes are skipped"
+        )
+        logger.error("%s", message)
+        self.window_log_message(types.LogMessageParams(types.MessageType.Error, message))
 
 
 def create_server() -> BqlintServer:
@@ -71,30 +161,49 @@ def create_server() -> BqlintServer:
 
     @server.feature(types.INITIALIZE)
     def initialize(ls: BqlintServer, params: types.InitializeParams) -> None:
-        general = params.capabilities.general
-        offered = (general.position_encodings if general else None) or []
-        ls.utf16 = types.PositionEncodingKind.Utf32 not in offered
+        ls.encoding = str(ls.workspace.position_encoding or types.PositionEncodingKind.Utf16)
+
+    @server.feature(types.SHUTDOWN)
+    def shutdown(ls: BqlintServer, params: None) -> None:
+        ls.shutdown_received = True
+        ls.pending.clear()
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: BqlintServer, params: types.DidOpenTextDocumentParams) -> None:
-        publish(ls, params.text_document.uri)
+        uri = params.text_document.uri
+        if params.text_document.language_id != PYTHON:
+            ls.ignored.add(uri)
+            return
+        ls.ignored.discard(uri)
+        ls.on_disk[uri] = disk_digest(uri)
+        publish(ls, uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: BqlintServer, params: types.DidChangeTextDocumentParams) -> None:
-        publish(ls, params.text_document.uri)
+        if params.text_document.uri not in ls.ignored:
+            publish(ls, params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: BqlintServer, params: types.DidSaveTextDocumentParams) -> None:
-        # A saved callee can change what its callers' files report: re-check every open file.
-        for uri in list(ls.results) or [params.text_document.uri]:
-            publish(ls, uri)
+        # A saved callee (or configuration) can change what the open files report: queue a
+        # re-check of each, unless the file is as the open files were last checked against.
+        uri = params.text_document.uri
+        digest = disk_digest(uri)
+        if digest is not None and ls.on_disk.get(uri) == digest:
+            return
+        ls.on_disk[uri] = digest
+        first = {uri: None} if uri in ls.results else {}
+        ls.pending = {**first, **ls.pending, **dict.fromkeys(ls.results)}  # the saved file first
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: BqlintServer, params: types.DidCloseTextDocumentParams) -> None:
-        ls.results.pop(params.text_document.uri, None)
-        ls.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[])
-        )
+        uri = params.text_document.uri
+        ls.pending.pop(uri, None)
+        if uri in ls.ignored:
+            ls.ignored.discard(uri)
+            return
+        ls.results.pop(uri, None)
+        ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,
@@ -108,6 +217,7 @@ def create_server() -> BqlintServer:
 
 def publish(ls: BqlintServer, uri: str) -> None:
     """Check the document at `uri` and publish its diagnostics."""
+    ls.pending.pop(uri, None)
     document = ls.workspace.get_text_document(uri)
     path = file_path(uri)
     text = document.source
@@ -138,6 +248,17 @@ def file_path(uri: str) -> Path | None:
     if path is None or not uri.startswith("file:") or path.endswith(("/", os.sep)) or os.path.isdir(path):
         return None
     return Path(path)
+
+
+def disk_digest(uri: str) -> bytes | None:
+    """Return a digest of the file `uri` names as it is on disk; None when it cannot be read."""
+    path = file_path(uri)
+    if path is None:
+        return None
+    try:
+        return hashlib.sha256(path.read_bytes()).digest()
+    except OSError:
+        return None
 
 
 def check_text(path: Path, text: str) -> list[Diagnostic]:
@@ -248,9 +369,8 @@ def _range(ls: BqlintServer, start: Position, end: Position, text: str | None) -
 def _position(ls: BqlintServer, position: Position, lines: list[str]) -> types.Position:
     """Convert a 1-based (row, character column) to LSP's 0-based line and code units."""
     line, column = position.row - 1, position.column - 1
-    if ls.utf16 and 0 <= line < len(lines):
-        prefix = lines[line][:column]
-        column = len(prefix.encode("utf-16-le")) // 2
+    if 0 <= line < len(lines):
+        column = code_units(lines[line][:column], ls.encoding)
     return types.Position(line=max(line, 0), character=max(column, 0))
 
 
@@ -278,6 +398,9 @@ def _lines(text: str) -> list[str]:
     return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
-def serve() -> None:
-    """Run the server on standard input and output until the client exits."""
-    create_server().start_io()
+def serve() -> int:
+    """Run the server on standard input and output until the client exits; return the exit
+    status LSP asks for."""
+    server = create_server()
+    server.start_io()
+    return server.exit_code

@@ -228,12 +228,14 @@ async def _open_text(client: LanguageClient, path: Path, text: str) -> list[type
     return list(client.diagnostics[uri])
 
 
-def test_columns_count_utf16_code_units_unless_the_client_offers_utf32() -> None:
+def test_columns_count_code_units_of_the_agreed_encoding() -> None:
     from bqlint.diagnostics import Position
     from bqlint.server import BqlintServer, _position
 
     server = BqlintServer()
     lines = ['    x = "\U0001f600"; self.level = 3']
     assert _position(server, Position(1, 16), lines) == types.Position(line=0, character=16)
-    server.utf16 = False
+    server.encoding = types.PositionEncodingKind.Utf32
     assert _position(server, Position(1, 16), lines) == types.Position(line=0, character=15)
+    server.encoding = types.PositionEncodingKind.Utf8
+    assert _position(server, Position(1, 16), lines) == types.Position(line=0, character=18)

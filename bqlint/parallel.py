@@ -7,8 +7,11 @@ index, so the caller assembles them in a fixed order whatever finished first.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
+
+from bqlint.interrupt import ignore_in_worker
 
 # multiprocessing and concurrent.futures are imported when a pool is started: a run in one
 # process (--jobs 1, or too few files to share) does not pay for them.
@@ -55,7 +58,9 @@ def run_indexed(
         # memory) fails the run with BrokenProcessPool instead of hanging it.
         context = mp.get_context("fork")
         try:
-            with ProcessPoolExecutor(min(jobs, len(order)), mp_context=context) as pool:
+            with ProcessPoolExecutor(
+                min(jobs, len(order)), mp_context=context, initializer=ignore_in_worker, initargs=(os.getpid(),)
+            ) as pool:
                 futures = [pool.submit(_call, index) for index in order]
                 for future in as_completed(futures):
                     index, result = future.result()
@@ -76,7 +81,7 @@ def _alone(index: int, context: Any, lost: Callable[[int], T] | None) -> T:
     from concurrent.futures.process import BrokenProcessPool
 
     try:
-        with ProcessPoolExecutor(1, mp_context=context) as pool:
+        with ProcessPoolExecutor(1, mp_context=context, initializer=ignore_in_worker, initargs=(os.getpid(),)) as pool:
             result: T = pool.submit(_call, index).result()[1]
             return result
     except BrokenProcessPool:

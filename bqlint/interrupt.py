@@ -18,6 +18,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from typing import NoReturn
 
 EXIT_STATUS = 130  # 128 + SIGINT, what a shell reports for a program stopped by Ctrl-C
@@ -33,6 +34,28 @@ def interrupted() -> NoReturn:
     # Neither stdout's buffer nor the interpreter's shutdown: a report cut by Ctrl-C is not
     # completed, and shutdown would stop the analysis thread mid-parse (see above).
     os._exit(EXIT_STATUS)
+
+
+@contextlib.contextmanager
+def deferred() -> Iterator[None]:
+    """Hold Ctrl-C back while a file is overwritten in place: it is raised when the block
+    ends, so the file holds all of one text or the other. Only the main thread gets signals;
+    elsewhere (or with a handler that is not Python's) the block runs as it is."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is not signal.default_int_handler:
+        yield
+        return
+    held: list[int] = []
+    signal.signal(signal.SIGINT, lambda number, frame: held.append(number))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if held:
+        raise KeyboardInterrupt
 
 
 def stop_workers() -> None:

@@ -111,3 +111,30 @@ def test_ctrl_c_stops_the_worker_processes(tmp_path: Path) -> None:
     while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert [pid for pid in workers if _alive(pid)] == []
+
+
+def test_ctrl_c_waits_for_an_overwrite_in_place_to_finish(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bqlint import writing
+
+    target = tmp_path / "dev.py"
+    target.write_bytes(b"old\n")
+    new = b"new text\n" * 1000
+    real_overwrite = writing._overwrite
+    reached: list[bool] = []
+
+    def interrupted_midway(fd: int, data: bytes) -> None:
+        os.write(fd, data[:10])
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C between two writes of the same file
+        reached.append(True)  # not raised here: the overwrite goes on
+        real_overwrite(fd, data)
+
+    monkeypatch.setattr(writing, "_overwrite", interrupted_midway)
+    held = os.open(target, os.O_RDONLY)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            writing.rewrite_in_place(target, held, b"old\n", new)
+    finally:
+        os.close(held)
+    assert reached == [True]
+    assert target.read_bytes() == new
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dev.py"]

@@ -49,7 +49,7 @@ def run_indexed(
             done(index)
         return results
     import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import as_completed
     from concurrent.futures.process import BrokenProcessPool
 
     _TASK = task
@@ -58,9 +58,7 @@ def run_indexed(
         # memory) fails the run with BrokenProcessPool instead of hanging it.
         context = mp.get_context("fork")
         try:
-            with ProcessPoolExecutor(
-                min(jobs, len(order)), mp_context=context, initializer=ignore_in_worker, initargs=(os.getpid(),)
-            ) as pool:
+            with _pool(min(jobs, len(order)), context) as pool:
                 futures = [pool.submit(_call, index) for index in order]
                 for future in as_completed(futures):
                     index, result = future.result()
@@ -77,17 +75,23 @@ def run_indexed(
 
 def _alone(index: int, context: Any, lost: Callable[[int], T] | None) -> T:
     """Run piece `index` in a worker of its own; `lost(index)` if that worker dies too."""
-    from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
     try:
-        with ProcessPoolExecutor(1, mp_context=context, initializer=ignore_in_worker, initargs=(os.getpid(),)) as pool:
+        with _pool(1, context) as pool:
             result: T = pool.submit(_call, index).result()[1]
             return result
     except BrokenProcessPool:
         if lost is None:
             raise
         return lost(index)
+
+
+def _pool(workers: int, context: Any) -> Any:
+    """A pool of `workers` forked processes that leave Ctrl-C to this one (bqlint.interrupt)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(workers, mp_context=context, initializer=ignore_in_worker, initargs=(os.getpid(),))
 
 
 def _call(index: int) -> tuple[int, Any]:

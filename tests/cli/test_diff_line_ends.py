@@ -58,7 +58,9 @@ def _run(invoke, folder: Path, monkeypatch: pytest.MonkeyPatch, *args: str):  # 
 
 @pytest.mark.parametrize("final", [True, False], ids=["final-newline", "no-final-newline"])
 @pytest.mark.parametrize("style", sorted(STYLES))
-def test_diff_applies_as_fix_writes(tmp_path: Path, monkeypatch, invoke, style: str, final: bool):  # type: ignore[no-untyped-def]
+def test_diff_applies_as_fix_writes(  # type: ignore[no-untyped-def]
+    tmp_path: Path, monkeypatch, invoke, style: str, final: bool
+):
     original = _source(STYLES[style], final)
     for name in ("fixed", "git", "patch"):
         (tmp_path / name).mkdir()
@@ -91,7 +93,9 @@ def test_diff_applies_as_fix_writes(tmp_path: Path, monkeypatch, invoke, style: 
         assert diff == expected.encode()
 
 
-def test_a_lone_cr_stays_inside_its_diff_line(tmp_path: Path, monkeypatch, invoke):  # type: ignore[no-untyped-def]
+def test_a_lone_cr_stays_inside_its_diff_line(  # type: ignore[no-untyped-def]
+    tmp_path: Path, monkeypatch, invoke
+):
     (tmp_path / "pyproject.toml").write_text("[tool.bqlint]\n")
     (tmp_path / "dev.py").write_bytes(_source(["\r"], True))
     diff = _run(invoke, tmp_path, monkeypatch, "--diff").stdout_bytes

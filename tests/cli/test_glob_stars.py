@@ -110,7 +110,8 @@ def test_gitignore_with_a_run_of_stars(project, invoke):  # type: ignore[no-unty
     (Path.cwd() / ".git").mkdir()
     (Path.cwd() / ".gitignore").write_text(f"sub/{STARS}z.py\n")
     assert _rows(invoke) == [
-        f"{LONG_NAME}:10:9: BQL007 [*] cell field `self.level` is rebound in `Dev.reset()`, outside construction"
+        f"{LONG_NAME}:10:9: BQL007 [*] cell field `self.level` is rebound in `Dev.reset()`, "
+        "outside construction"
     ]
 
 

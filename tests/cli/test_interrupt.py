@@ -113,7 +113,9 @@ def test_ctrl_c_stops_the_worker_processes(tmp_path: Path) -> None:
     assert [pid for pid in workers if _alive(pid)] == []
 
 
-def test_ctrl_c_waits_for_an_overwrite_in_place_to_finish(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ctrl_c_waits_for_an_overwrite_in_place_to_finish(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from bqlint import writing
 
     target = tmp_path / "dev.py"

@@ -28,6 +28,7 @@ from bqlint.diagnostics import NOT_ANALYSED_CODES
 from bqlint.fixing import MAX_FIX_PASSES
 from bqlint.interrupt import interrupted
 from bqlint.output import output_failures, replace_unencodable
+from bqlint.parallel import available_cpus
 from bqlint.report import FORMAT_NAMES
 from bqlint.runs import color_wanted, validate_cli_patterns
 from bqlint.targets import refuse_source_name
@@ -252,7 +253,7 @@ def check(
     if config_file is not None and isolated:
         raise click.UsageError("--config and --isolated cannot be combined")
     color_on = color_wanted(color, sys.stdout.isatty())
-    options = CheckOptions(paths=paths, color=color_on, jobs=jobs or _cpus(), no_cache=no_cache, **flags)
+    options = CheckOptions(paths=paths, color=color_on, jobs=jobs or available_cpus(), no_cache=no_cache, **flags)
     start = options.stdin_filename or paths[0]
     if select and not _codes(select):  # `--select=` or `--select ,,`: not "every rule"
         raise click.UsageError("--select: no rule code given; name codes or prefixes, or `ALL`")
@@ -305,13 +306,6 @@ def _usage(paths: tuple[Path, ...], flags: dict[str, Any]) -> tuple[Path, ...]:
 def show_settings_text(configs: Configurations, start: Path) -> str:
     """Return `--show-settings` for `start` (a file, or a folder's own configuration)."""
     return show_settings(configs.for_path(start), start)
-
-
-def _cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
 
 
 def _default_root(start: Path) -> Path:

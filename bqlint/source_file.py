@@ -7,6 +7,7 @@ Python's own line splitting lives here too, for the same reason.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -24,10 +25,14 @@ _LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 def python_lines(text: str, *, keepends: bool = False) -> list[str]:
     """Split `text` into rows as Python does: at `\\n`, `\\r\\n` and `\\r` only."""
+    return list(_split(text, keepends))
+
+
+@functools.lru_cache(maxsize=16)
+def _split(text: str, keepends: bool) -> tuple[str, ...]:
+    # Memoised: a file's fixes and report lines ask for its rows once per finding.
     lines = _LINE_RE.findall(text)
-    if keepends:
-        return lines
-    return [line.rstrip("\r\n") for line in lines]
+    return tuple(lines if keepends else (line.rstrip("\r\n") for line in lines))
 
 
 def line_starts(text: str) -> list[int]:

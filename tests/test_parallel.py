@@ -80,3 +80,14 @@ def test_a_group_whose_worker_dies_is_an_internal_error_of_its_files_only(tmp_pa
     assert [p.name for p, _ in report.internal_errors] == ["d3.py"]
     assert "died" in report.internal_errors[0][1]
     assert sorted({d.path.name for d in report.diagnostics}) == sorted(f"d{n}.py" for n in range(12) if n != 3)
+
+
+def test_no_more_workers_than_cpus_however_many_jobs_are_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("bqlint.parallel.available_cpus", lambda: 2)
+
+    def pid(i: int) -> int:
+        time.sleep(0.05)
+        return os.getpid()
+
+    pids = set(run_indexed(pid, list(range(12)), 64).values())
+    assert 1 <= len(pids) <= 2

@@ -37,6 +37,7 @@ class CFGBuilder(SimpleStatements):
 
     def _If(self, node: cst.If) -> None:
         self.extract.end(self.extract.expr(node.test))
+        self.extract.truth_test(node.test)
         test_block = self.cur
         when_none, when_some = narrowing(self.scope, node.test)
         self.start(test_block)
@@ -57,6 +58,7 @@ class CFGBuilder(SimpleStatements):
     def _While(self, node: cst.While) -> None:
         head = self.start(self.cur)
         self.extract.end(self.extract.expr(node.test))
+        self.extract.truth_test(node.test)
         test_block = self.cur
         when_none, when_some = narrowing(self.scope, node.test)
         after = self.new()

@@ -38,6 +38,7 @@ class SimpleStatements(BlockBuilder):
         if isinstance(node.target, cst.Attribute):
             self.extract.property_access(node.target, "getter")  # `x.p += 1` reads `x.p` first
         self.extract.end(self.extract.expr(node.value))
+        self.extract.operator_call(node, node.target, node.operator)  # `x += y`: `x.__iadd__(y)`
         self.assign_target(node.target, None, node)
 
     def assign_target(self, target: cst.BaseExpression, value: object, stmt: cst.CSTNode) -> None:

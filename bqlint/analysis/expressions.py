@@ -170,6 +170,8 @@ class ExpressionEvents(ABC):
         for temp in temps:
             self.end(temp)
         if kind is cst.Comparison:
+            first = node.comparisons[0]  # type: ignore[attr-defined]
+            self.operator_call(node, node.left, first.operator)  # type: ignore[attr-defined]
             for target in node.comparisons:  # type: ignore[attr-defined]
                 if type(target.operator) in (cst.In, cst.NotIn):
                     label = f"… in {text_of(target.comparator)}"
@@ -185,13 +187,24 @@ class ExpressionEvents(ABC):
         chain: list[cst.BooleanOperation | cst.BinaryOperation] = [node]
         while type(chain[-1].left) is kind:
             chain.append(chain[-1].left)
-        for temp in [self.expr(inner) for inner in _subexpressions(chain.pop())]:
+        innermost = chain.pop()
+        for temp in [self.expr(inner) for inner in _subexpressions(innermost)]:
             self.end(temp)
+        if type(innermost) is cst.BinaryOperation:
+            # `a + b`: `a.__add__(b)`; the outer operators act on results of unknown type.
+            self.operator_call(innermost, innermost.left, innermost.operator)
         for outer in reversed(chain):
             # Its left operand is the chain below, done and valueless: only `right` is left.
             for temp in [self.expr(inner) for inner in _subexpressions(outer) if inner is not outer.left]:
                 self.end(temp)
         return None
+
+    def operator_call(self, node: cst.CSTNode, left: cst.BaseExpression, operator: cst.CSTNode) -> None:
+        """`a + b`, `a == b`, `a += b`: the left operand's method for the operator runs."""
+        method = _OPERATORS.get(type(operator))
+        if method is not None:
+            symbol = _EMPTY.code_for_node(operator).strip()
+            self.implicit_call(node, left, method, f"{text_of(left)} {symbol} …")
 
     def slice_values(self, node: cst.Subscript) -> list[Value]:
         """Evaluate the index or the slice bounds (`data[: self.room()]`) of a subscript, in
@@ -334,18 +347,36 @@ class ExpressionEvents(ABC):
             # The descriptor's own `self` is an object of the class body, not a known key.
             self.emit(Call(node, (method,), None, (None, owner_key), (), label=f"{text_of(node)}"))
 
-    def implicit_call(self, node: cst.CSTNode, obj: cst.BaseExpression, method: str, label: str) -> None:
+    def implicit_call(
+        self, node: cst.CSTNode, obj: cst.BaseExpression, method: str | tuple[str, ...], label: str
+    ) -> None:
         """Python runs `method` of the object `obj` names (`self.bank[0]` runs the bank's
-        `__getitem__`, `len(x)` its `__len__`): a call, when the object is an instance of a
-        class of the checked files. A guard's inner object is not followed here."""
+        `__getitem__`, `len(x)` its `__len__`; of several names, the first the class has): a
+        call, when the object is an instance of a class of the checked files. A guard's
+        inner object is not followed here."""
         if type(obj) is cst.Name and self.scope.may_hold_guard(obj.value):
             return
         typed = self.scope.value_type(obj)
         if not isinstance(typed, Instance):
             return
-        callees = tuple(c for c in typed.cls.implementations(method) if c.runs_when_called())
-        if callees:
-            self.emit(Call(node, callees, self.scope.key_of(obj), (), (), label=label))
+        for name in (method,) if isinstance(method, str) else method:
+            callees = tuple(c for c in typed.cls.implementations(name) if c.runs_when_called())
+            if callees:
+                self.emit(Call(node, callees, self.scope.key_of(obj), (), (), label=label))
+                return
+
+    def truth_test(self, test: cst.BaseExpression) -> None:
+        """`if obj:`, `while obj:`, `not obj`, `a and b`: each operand tested runs its
+        `__bool__`, else its `__len__`."""
+        pending = [test]
+        while pending:
+            expr = pending.pop()
+            if type(expr) is cst.UnaryOperation and type(expr.operator) is cst.Not:
+                pending.append(expr.expression)
+            elif type(expr) is cst.BooleanOperation:
+                pending.extend((expr.right, expr.left))
+            elif type(expr) in (cst.Name, cst.Attribute, cst.Subscript):
+                self.implicit_call(expr, expr, _TRUTH, f"bool({text_of(expr)})")
 
     def iteration(self, iterable: cst.BaseExpression, runs: bool = True) -> None:
         """`for x in obj`: `iter(obj)` runs the object's `__iter__`, and, when `runs`, each step
@@ -398,6 +429,33 @@ def _subexpressions(node: cst.CSTNode) -> Iterator[cst.BaseExpression]:
 
 
 _COMPREHENSIONS = frozenset({cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp})
+_EMPTY = cst.Module([])
+# What a truth test runs: `__bool__`, else `__len__`.
+_TRUTH = ("__bool__", "__len__")
+# The method of the left operand an operator runs (augmented: the in-place one, else the plain).
+_OPERATORS: dict[type, str | tuple[str, ...]] = {
+    cst.Add: "__add__",
+    cst.Subtract: "__sub__",
+    cst.Multiply: "__mul__",
+    cst.BitAnd: "__and__",
+    cst.BitOr: "__or__",
+    cst.BitXor: "__xor__",
+    cst.LeftShift: "__lshift__",
+    cst.RightShift: "__rshift__",
+    cst.Equal: "__eq__",
+    cst.NotEqual: ("__ne__", "__eq__"),
+    cst.LessThan: "__lt__",
+    cst.LessThanEqual: "__le__",
+    cst.GreaterThan: "__gt__",
+    cst.GreaterThanEqual: "__ge__",
+    cst.AddAssign: ("__iadd__", "__add__"),
+    cst.SubtractAssign: ("__isub__", "__sub__"),
+    cst.BitAndAssign: ("__iand__", "__and__"),
+    cst.BitOrAssign: ("__ior__", "__or__"),
+    cst.BitXorAssign: ("__ixor__", "__xor__"),
+    cst.LeftShiftAssign: ("__ilshift__", "__lshift__"),
+    cst.RightShiftAssign: ("__irshift__", "__rshift__"),
+}
 # isinstance() against libcst's abstract (ABC) classes is slow when it fails: answered per type.
 _EXPRESSION_TYPES: dict[type, bool] = {}
 

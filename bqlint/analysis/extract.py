@@ -403,7 +403,12 @@ def _stored(value: cst.BaseExpression) -> list[cst.BaseExpression]:
 
 
 # Builtins that call a method of their one argument.
-_DUNDER_BUILTINS = {"len": "__len__", "iter": "__iter__", "next": "__next__"}
+_DUNDER_BUILTINS: dict[str, str | tuple[str, ...]] = {
+    "len": "__len__",
+    "iter": "__iter__",
+    "next": "__next__",
+    "bool": ("__bool__", "__len__"),
+}
 _ATTRIBUTE_WRITERS = frozenset({"setattr", "delattr", "builtins.setattr", "builtins.delattr"})
 
 

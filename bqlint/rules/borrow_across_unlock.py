@@ -11,8 +11,8 @@ of a `functools.singledispatch` function may run any implementation registered o
 literal argument, the one registered for its type). A call of a function decorated by a
 function of the checked files also runs the wrapper that decorator returns. Python's implicit
 calls count as well: calling an object (`__call__`), `obj[i]` (`__getitem__`, `__setitem__`,
-`__delitem__`), `len(obj)`, `x in obj`, `for x in obj`, and reading or assigning a property
-or a descriptor.
+`__delitem__`), `len(obj)`, `x in obj`, `for x in obj`, truth tests (`if obj:`), operators
+(`obj == x`, `obj + x`, `obj += x`), and reading or assigning a property or a descriptor.
 
 ## Why it is a bug
 The BQL is what makes a borrow safe: while it is held, no other thread can run device code.

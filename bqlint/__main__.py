@@ -1,6 +1,6 @@
 """`python -m bqlint` runs the command-line interface."""
 
-from bqlint.cli import main
+from bqlint.interrupt import entry
 
 if __name__ == "__main__":
-    main()
+    entry()

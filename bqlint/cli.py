@@ -26,6 +26,7 @@ from bqlint.config_tree import Configurations
 from bqlint.discovery import find_project_root
 from bqlint.diagnostics import NOT_ANALYSED_CODES
 from bqlint.fixing import MAX_FIX_PASSES
+from bqlint.interrupt import interrupted
 from bqlint.output import output_failures, replace_unencodable
 from bqlint.parallel import available_cpus
 from bqlint.report import FORMAT_NAMES
@@ -109,13 +110,19 @@ class _Commands(click.Group):
     `check --help | head -1`) ends cleanly too, and text never fails on the stdout's encoding."""
 
     def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
-        with output_failures():
-            return super().make_context(*args, **kwargs)
+        try:
+            with output_failures():
+                return super().make_context(*args, **kwargs)
+        except KeyboardInterrupt:  # before click turns it into "Aborted!" and exit 1
+            interrupted()
 
     def invoke(self, ctx: click.Context) -> Any:
         replace_unencodable()
-        with output_failures():
-            return super().invoke(ctx)
+        try:
+            with output_failures():
+                return super().invoke(ctx)
+        except KeyboardInterrupt:
+            interrupted()
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import pathspec
 
 from bqlint.paths import resolved
-from bqlint.patterns import pattern_problem, rebase
+from bqlint.patterns import glob_spec, pattern_problem, rebase
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -134,7 +134,7 @@ class Settings:
 
 @lru_cache(maxsize=256)
 def _spec(patterns: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
-    return pathspec.GitIgnoreSpec.from_lines(patterns)
+    return glob_spec(patterns)
 
 
 def _relative_posix(path: Path, root: Path) -> str | None:

@@ -19,6 +19,7 @@ from bqlint.config import ConfigError, ExcludeRules
 from bqlint.config_tree import Configurations, config_in
 from bqlint.paths import forget as forget_folders
 from bqlint.paths import is_folder
+from bqlint.patterns import glob_spec
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +127,7 @@ class GitIgnores:
                 except OSError:
                     continue
                 self.read.append(directory / name)
-            spec = pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
+            spec = glob_spec(lines) if lines else None
             if spec is not None and self.named is not None and directory in self.named.parents:
                 itself = self.named.relative_to(directory).as_posix() + "/"
                 spec = pathspec.GitIgnoreSpec(p for p in spec.patterns if not p.match_file(itself))

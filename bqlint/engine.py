@@ -8,6 +8,8 @@ read and a syntax check with Python's own parser (BQL999).
 
 from __future__ import annotations
 
+import os
+
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +25,7 @@ from bqlint.facts import FileFacts, trigger_words
 from bqlint.groups import ModuleRef, analysis_groups, parsed_modules
 from bqlint.isolation import describe, without_faulty
 from bqlint.model.api import is_runtime_module
-from bqlint.model.modules import ModuleInfo, module_name_for
+from bqlint.model.modules import ModuleInfo, module_name_for, names_found_as
 from bqlint.parallel import run_indexed
 from bqlint.paths import forget as forget_folders
 from bqlint.positioning import position_findings, prepare_positions, suppress
@@ -120,20 +122,21 @@ def run(
     for path, decoded in [*_read([c for c in context if safe_resolve(c) not in read], None), *extra]:
         if isinstance(decoded, DecodedSource):  # a context file that cannot be read is skipped
             read[safe_resolve(path)] = (decoded, False)
+    links = _found_through_links([*files, *context])
     modules: list[ModuleInfo] = []
     reported: dict[Path, int] = {}
     for path in sorted(read):
         decoded, is_reported = read[path]
         if is_reported:
             reported[path] = len(modules)
-        modules.append(_module(path, decoded))
+        modules.append(_module(path, decoded, links.get(path, ())))
     judged = {*reported, *(safe_resolve(p) for p in touching)}
     settings_digest = analysis_key(settings) if cache is not None else ""
     digests = [content_digest(_bytes(m.source.text)) for m in modules] if cache is not None else []
     words = trigger_words(settings)
     with collector_paused():  # Python's ASTs hold no cycles: a collection would only walk them
         facts = collect_facts(modules, words, jobs, cache, settings_digest, digests, progress, _PARALLEL_FACTS)
-    refs = [ModuleRef(m.name, m.source.path, m.is_package, f) for m, f in zip(modules, facts)]
+    refs = [ModuleRef(m.name, m.source.path, m.is_package, f, m.found_as) for m, f in zip(modules, facts)]
     parsed = [i for i in parsed_modules(refs) if modules[i].source.io_error is None]
     # Only the groups that hold a reported (or touching) file can yield a finding this run
     # keeps: a finding's related locations lie in its own group (bqlint.groups).
@@ -219,7 +222,12 @@ def _analyse_groups(
     if cache is not None:
         for g, group in enumerate(groups):
             members = [
-                (cache.name_of(modules[i].source.path), modules[i].name, modules[i].is_package, digests[i])
+                (
+                    cache.name_of(modules[i].source.path),
+                    _names_key(modules[i]),
+                    modules[i].is_package,
+                    digests[i],
+                )
                 for i in group
             ]
             keys.append(group_key(settings_digest, members))
@@ -263,7 +271,7 @@ def _analyse_group(
     members: list[ModuleInfo], facts: list[FileFacts], settings: Settings, pause: Pause
 ) -> GroupResult:
     fresh = [
-        ModuleInfo(m.name, m.root, _copy_source(m.source), m.is_package)
+        ModuleInfo(m.name, m.root, _copy_source(m.source), m.is_package, found_as=m.found_as)
         for m in members
     ]
     for module, file_facts in zip(fresh, facts):
@@ -392,7 +400,25 @@ def _read(
         yield safe_resolve(stdin[0]), stdin_source(stdin[1])
 
 
-def _module(path: Path, decoded: DecodedSource | UnreadableSource | str) -> ModuleInfo:
+def _names_key(module: ModuleInfo) -> str:
+    """The module's names for a cache key: its own, then those of links to it."""
+    return " ".join((module.name, *module.found_as))
+
+
+def _found_through_links(paths: Iterable[Path]) -> dict[Path, set[Path]]:
+    """Return {resolved path: the other absolute paths it was found or named by}: a symlinked
+    module is imported by Python under the name of its own path, not its target's."""
+    links: dict[Path, set[Path]] = {}
+    for path in paths:
+        absolute, resolved = Path(os.path.abspath(path)), safe_resolve(path)
+        if absolute != resolved:
+            links.setdefault(resolved, set()).add(absolute)
+    return links
+
+
+def _module(
+    path: Path, decoded: DecodedSource | UnreadableSource | str, found_as: Iterable[Path] = ()
+) -> ModuleInfo:
     name, root = module_name_for(path)
     if isinstance(decoded, str):
         decoded = DecodedSource(decoded)
@@ -401,7 +427,8 @@ def _module(path: Path, decoded: DecodedSource | UnreadableSource | str) -> Modu
         source.io_error = str(decoded)
     else:
         source = SourceFile(path, decoded.text, name, encoding=decoded.encoding, bom=decoded.bom)
-    return ModuleInfo(name, root, source, path.name == "__init__.py")
+    others = tuple(n for n in names_found_as(found_as) if n != name)
+    return ModuleInfo(name, root, source, path.name == "__init__.py", found_as=others)
 
 
 def _parse(module: ModuleInfo) -> bool:

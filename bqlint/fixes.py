@@ -140,16 +140,28 @@ def _parse_problem(text: str) -> str | None:
 
 
 def unified_diff(path: Path, before: str, after: str) -> str:
-    """Return a unified diff of one file, as `--diff` prints it."""
+    """Return a unified diff of one file, as `--diff` prints it.
+
+    Lines are split at `\n` only, as `patch` and `git apply` read them: a lone `\r` (an old
+    Mac line end, which Python accepts) stays inside its line, so the diff applies to give
+    exactly what `--fix` writes. A last line without a line end gets git's marker.
+    """
     name = printable(path.as_posix().lstrip("/"))  # git's style: a/src/x.py, never a//abs/x.py
-    return "".join(
-        difflib.unified_diff(
-            python_lines(before, keepends=True),
-            python_lines(after, keepends=True),
-            fromfile=f"a/{name}",
-            tofile=f"b/{name}",
-        )
-    )
+    out: list[str] = []
+    for line in difflib.unified_diff(
+        _newline_lines(before), _newline_lines(after), fromfile=f"a/{name}", tofile=f"b/{name}"
+    ):
+        out.append(line)
+        if not line.endswith("\n"):
+            out.append("\n\\ No newline at end of file\n")
+    return "".join(out)
+
+
+def _newline_lines(text: str) -> list[str]:
+    """Split `text` after each `\n` (only), keeping the line ends."""
+    lines = [part + "\n" for part in text.split("\n")]
+    lines[-1] = lines[-1][:-1]
+    return lines if lines[-1] else lines[:-1]
 
 
 def add_noqa(text: str, diagnostics: Sequence[Diagnostic]) -> tuple[str, int]:

@@ -28,6 +28,7 @@ class ModuleRef:
     path: Path
     is_package: bool
     facts: FileFacts
+    found_as: tuple[str, ...] = ()  # names by the symlinks it was found by (ModuleInfo.found_as)
 
 
 def imported_modules(
@@ -61,7 +62,8 @@ def parsed_modules(modules: Sequence[ModuleRef]) -> list[int]:
     by_name: dict[str, list[int]] = {}
     by_tail: dict[str, list[int]] = {}
     for i, module in enumerate(modules):
-        by_name.setdefault(module.name, []).append(i)
+        for name in (module.name, *module.found_as):
+            by_name.setdefault(name, []).append(i)
         for alias in _aliases(module)[1:]:
             by_tail.setdefault(alias, []).append(i)
     imports = [imported_modules(i, modules, by_name, by_tail) for i in range(len(modules))]
@@ -126,7 +128,7 @@ def analysis_groups(modules: Sequence[ModuleRef], parsed: Sequence[int]) -> list
 
 def _aliases(module: ModuleRef) -> list[str]:
     """Return the module's name and the dotted tails of its path (namespace packages, PEP 420)."""
-    names = [module.name]
+    names = [module.name, *module.found_as]
     if module.path.name != "__init__.py":
         parts = module.path.with_suffix("").parts
         names.extend(".".join(parts[-k:]) for k in range(2, len(parts)))

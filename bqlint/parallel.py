@@ -8,9 +8,10 @@ index, so the caller assembles them in a fixed order whatever finished first.
 from __future__ import annotations
 
 import os
-
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
+
+from bqlint.interrupt import ignore_in_worker
 
 # multiprocessing and concurrent.futures are imported when a pool is started: a run in one
 # process (--jobs 1, or too few files to share) does not pay for them.
@@ -56,7 +57,7 @@ def run_indexed(
             done(index)
         return results
     import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import as_completed
     from concurrent.futures.process import BrokenProcessPool
 
     _TASK = task
@@ -67,7 +68,7 @@ def run_indexed(
         try:
             # More workers than CPUs only compete for them (`--jobs 64` on two CPUs ran 9x slower).
             workers = min(jobs, len(order), max(2, available_cpus()))
-            with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            with _pool(workers, context) as pool:
                 futures = [pool.submit(_call, index) for index in order]
                 for future in as_completed(futures):
                     index, result = future.result()
@@ -84,17 +85,23 @@ def run_indexed(
 
 def _alone(index: int, context: Any, lost: Callable[[int], T] | None) -> T:
     """Run piece `index` in a worker of its own; `lost(index)` if that worker dies too."""
-    from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
     try:
-        with ProcessPoolExecutor(1, mp_context=context) as pool:
+        with _pool(1, context) as pool:
             result: T = pool.submit(_call, index).result()[1]
             return result
     except BrokenProcessPool:
         if lost is None:
             raise
         return lost(index)
+
+
+def _pool(workers: int, context: Any) -> Any:
+    """A pool of `workers` forked processes that leave Ctrl-C to this one (bqlint.interrupt)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(workers, mp_context=context, initializer=ignore_in_worker, initargs=(os.getpid(),))
 
 
 def _call(index: int) -> tuple[int, Any]:

@@ -3,12 +3,16 @@
 Patterns follow `.gitignore` syntax, relative to the folder of the file that wrote them: a
 pattern without an inner `/` matches at any depth, one with a `/` is anchored to that folder.
 Validation catches what pathspec would crash on or silently never match (issue 9).
+Every pattern (these and `.gitignore` lines) is compiled through `glob_spec`, which collapses
+runs of `*` as git's wildmatch does: pathspec turns each `*` into its own `[^/]*`, which
+backtracks exponentially in the run's length (crash6 #14).
 """
 
 from __future__ import annotations
 
 import fnmatch
 import re
+from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
 import pathspec
@@ -38,10 +42,54 @@ def pattern_problem(pattern: str, root: Path) -> str | None:
     if ".." in PurePosixPath(body.replace("\\", "/")).parts:
         return f"`..` cannot reach outside {root}; put the pattern in a configuration file higher up"
     try:
-        pathspec.GitIgnoreSpec.from_lines([pattern])
+        glob_spec([pattern])
     except Exception as exc:  # pathspec's own errors (GitIgnorePatternError and friends)
         return f"not a valid glob: {exc}"
     return None
+
+
+def glob_spec(lines: Iterable[str]) -> pathspec.GitIgnoreSpec:
+    """Compile gitignore-style `lines` (see the module docstring)."""
+    return pathspec.GitIgnoreSpec.from_lines(collapse_stars(line) for line in lines)
+
+
+def collapse_stars(pattern: str) -> str:
+    """Rewrite each run of `*` as git's wildmatch reads it: a run that is a whole path segment
+    (`a/***/b`, `***/b`, `a/***`) is `**`, any other run (`x***y`) is one `*`. Escaped stars
+    (`\\*`) and stars inside a `[...]` class are literal and kept."""
+    body, negated = (pattern[1:], "!") if pattern.startswith("!") else (pattern, "")
+    out: list[str] = []
+    i = 0
+    while i < len(body):
+        char = body[i]
+        if char == "\\":
+            out.append(body[i : i + 2])
+            i += 2
+        elif char == "[":
+            close = _class_end(body, i)
+            out.append(body[i : close + 1] if close >= 0 else char)
+            i = close + 1 if close >= 0 else i + 1
+        elif char == "*":
+            end = i
+            while end < len(body) and body[end] == "*":
+                end += 1
+            whole_segment = (i == 0 or body[i - 1] == "/") and (end == len(body) or body[end] == "/")
+            out.append("**" if whole_segment and end - i >= 2 else "*")
+            i = end
+        else:
+            out.append(char)
+            i += 1
+    return negated + "".join(out)
+
+
+def _class_end(pattern: str, start: int) -> int:
+    """Return the index of the `]` closing the class opened at `start`, or -1."""
+    first = start + 1
+    if pattern[first : first + 1] in ("!", "^") and first < len(pattern):
+        first += 1
+    if pattern[first : first + 1] == "]":  # a `]` first in the class is a member
+        first += 1
+    return pattern.find("]", first)
 
 
 def _has_unbalanced_bracket(pattern: str) -> bool:

@@ -26,6 +26,8 @@ import tokenize
 from collections.abc import Iterator
 from pathlib import Path
 
+from bqlint.interrupt import deferred
+
 try:
     import fcntl
 except ImportError:  # Windows: the content check alone guards the write
@@ -119,16 +121,17 @@ def rewrite_in_place(path: Path, held: int, old: bytes, new: bytes) -> None:
         try:
             if not _same_inode(out, held):
                 raise NotWritten("changed on disk")  # the name was given to another file meanwhile
-            try:
-                _overwrite(out, new)
-            except OSError as exc:
+            with deferred():  # Ctrl-C waits: the file is never left half-written
                 try:
-                    _overwrite(out, old)
-                except OSError:
-                    keep = True  # the only whole copy of the fixed text
-                    reason = exc.strerror or str(exc)
-                    raise NotWritten(f"partly written ({reason}); the fixed text is in {backup}") from None
-                raise
+                    _overwrite(out, new)
+                except OSError as exc:
+                    try:
+                        _overwrite(out, old)
+                    except OSError:
+                        keep = True  # the only whole copy of the fixed text
+                        reason = exc.strerror or str(exc)
+                        raise NotWritten(f"partly written ({reason}); the fixed text is in {backup}") from None
+                    raise
         finally:
             os.close(out)
     finally:

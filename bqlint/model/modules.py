@@ -6,6 +6,7 @@ run that parses nothing never imports libcst; re-exported there.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -28,6 +29,9 @@ class ModuleInfo:
     # see: Python evaluates them before the name is bound again.
     earlier: dict[int, tuple[str, object]] = field(default_factory=dict)
     imported_modules: set[str] = field(default_factory=set)
+    # Names from other paths the file was found or named by (a symlink `helper.py` to
+    # `shared/h.py`): Python imports the file under those names too.
+    found_as: tuple[str, ...] = ()
     _names: tuple[str, ...] | None = None
 
     @property
@@ -37,7 +41,8 @@ class ModuleInfo:
     def names(self) -> tuple[str, ...]:
         """Return every dotted name this module is importable as, its own name first."""
         if self._names is None:
-            self._names = (self.name, *(n for n in module_names_for(self.source.path) if n != self.name))
+            others = (*module_names_for(self.source.path), *self.found_as)
+            self._names = tuple(dict.fromkeys((self.name, *others)))
         return self._names
 
     def qualified(self, qname: str) -> tuple[str, ...]:
@@ -61,6 +66,11 @@ def module_name_for(path: Path) -> tuple[str, Path]:
             if not is_runtime_module(dotted):  # the installed `bql` wins over a namespace folder
                 return dotted, root
     return name, folder
+
+
+def names_found_as(paths: Iterable[Path]) -> tuple[str, ...]:
+    """Return the module names a file has by the other paths it was found by (symlinks to it)."""
+    return tuple(dict.fromkeys(name for path in sorted(paths) for name in module_names_for(path)))
 
 
 def module_names_for(path: Path) -> tuple[str, ...]:

@@ -37,32 +37,43 @@ class BoundCalls(ExpressionEvents):
                         self.call_bound(node, value.value, label)
                     continue
                 if isinstance(value, cst.Lambda):
-                    # The lambda's body runs here: its borrows, cell operations and calls are
-                    # this call's (a call inside it is the first link of a chain).
-                    for event in self.lambda_events(value):
-                        if isinstance(event, Call):
-                            steps = tuple((fn, event.node) for fn in event.callees)
-                            event = replace(event, node=node, label=label, via=steps)
-                        elif isinstance(event, (UnlockPoint, LockChange, CellOp, Borrow)):
-                            event = replace(event, node=node)
-                        self.emit(event)
-                    continue
-                if isinstance(value, cst.Call):  # functools.partial(f, *bound)
+                    self._run_lambda(node, value, label)
+                elif isinstance(value, cst.Call):  # functools.partial(f, *bound)
                     stand_in = _partial_call(node, value)
-                    if stand_in is None:
-                        continue
+                    if stand_in is not None:
+                        self._run_stand_in(node, stand_in, label)
                 else:
-                    stand_in = node.with_changes(func=value)
-                for event in self.captured(lambda: self.classify(stand_in, None)):
-                    if isinstance(event, Call):
-                        event = replace(event, node=node, label=label)
-                    elif isinstance(event, (UnlockPoint, LockChange)):
-                        event = replace(event, node=node)
-                    elif isinstance(event, (CellOp, Borrow)):
-                        continue  # `cb = self.regs.borrow`: not followed
-                    self.emit(event)
+                    self._run_stand_in(node, node.with_changes(func=value), label)
         finally:
             self.calling.discard(name)
+
+    def _run_lambda(self, node: cst.Call, value: cst.Lambda, label: str) -> None:
+        """The lambda's body runs at `node`: its borrows, cell operations and calls are this
+        call's (a call inside it is the first link of a chain)."""
+        for event in self.lambda_events(value):
+            if isinstance(event, Call):
+                steps = tuple((fn, event.node) for fn in event.callees)
+                event = replace(event, node=node, label=label, via=steps)
+            elif isinstance(event, (UnlockPoint, LockChange, CellOp, Borrow)):
+                event = replace(event, node=node)
+            self.emit(event)
+
+    def _run_stand_in(self, node: cst.Call, stand_in: cst.Call, label: str) -> None:
+        """The calls `stand_in` (a call of what a callable stands for) makes, placed at `node`;
+        its cell operations are not followed (`cb = self.regs.borrow`)."""
+        for event in self.captured(lambda: self.classify(stand_in, None)):
+            if isinstance(event, Call):
+                self.emit(replace(event, node=node, label=label))
+            elif isinstance(event, (UnlockPoint, LockChange)):
+                self.emit(replace(event, node=node))
+
+    def call_value(self, node: cst.Call, value: cst.BaseExpression, label: str) -> None:
+        """`node` calls the callable `value` (a method, a function or a lambda) in passing:
+        the events of calling it, placed at `node`."""
+        if isinstance(value, cst.Lambda):
+            self._run_lambda(node, value, label)
+        elif isinstance(value, (cst.Name, cst.Attribute)):
+            self._run_stand_in(node, node.with_changes(func=value, args=[]), label)
 
     def _is_alias(self, name: str) -> bool:
         """Whether local `name` is itself bound to callables (not a nested `def`)."""

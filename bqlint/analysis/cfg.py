@@ -184,6 +184,8 @@ class CFGBuilder(SimpleStatements):
         typed = self.scope.value_type(expr)
         if typed is None and isinstance(expr, cst.Call):
             typed = self.scope.return_type(expr)  # `with self.bus.transaction():` -> Transaction
+        elif typed is None:
+            typed = self.scope.property_type(expr)  # `with self.calibration:` (a property)
         if not isinstance(typed, Instance):
             return []
         receiver = self.scope.key_of(expr)

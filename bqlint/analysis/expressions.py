@@ -148,6 +148,8 @@ class ExpressionEvents(ABC):
             return None
         if type(node) is cst.Yield:
             yielded = node.value
+            if isinstance(yielded, cst.From) and type(yielded.item) is cst.Call:
+                self.iterated.add(id(yielded.item))  # `yield from gen()` runs its body
             inner = self.expr(yielded.item if isinstance(yielded, cst.From) else yielded)
             if inner is not None:
                 self.emit(Escape(inner if isinstance(inner, str) else int(inner), node, "yield"))

@@ -184,6 +184,10 @@ class Extractor(BoundCalls):
         return None
 
     def external_call(self, node: cst.Call, qname: str) -> None:
+        called = _called_argument(qname, node)
+        if called is not None:
+            # `sorted(xs, key=self.prio)`, `map(self.decode, ws)`: the callable runs here.
+            self.call_value(node, called, f"{text_of(called)}()")
         if qname in api.THREAD_STARTS:
             self.lambda_thread_target(node, qname)
         if qname in _ATTRIBUTE_WRITERS and node.args:
@@ -411,6 +415,31 @@ _DUNDER_BUILTINS: dict[str, str | tuple[str, ...]] = {
     "next": "__next__",
     "bool": ("__bool__", "__len__"),
 }
+# Functions of Python's library that call a callable argument right away: name -> the
+# keyword or position of that argument.
+_HIGHER_ORDER: dict[str, str | int] = {
+    "sorted": "key",
+    "min": "key",
+    "max": "key",
+    "map": 0,
+    "filter": 0,
+    "functools.reduce": 0,
+}
+
+
+def _called_argument(qname: str, node: cst.Call) -> cst.BaseExpression | None:
+    """Return the callable argument that `qname`, a higher-order function, calls, if any."""
+    where = _HIGHER_ORDER.get(qname)
+    if where is None:
+        return None
+    for index, arg in enumerate(node.args):
+        if arg.star:
+            return None
+        if (arg.keyword.value if arg.keyword is not None else index) == where:
+            return arg.value
+    return None
+
+
 _ATTRIBUTE_WRITERS = frozenset({"setattr", "delattr", "builtins.setattr", "builtins.delattr"})
 
 

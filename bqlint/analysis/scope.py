@@ -412,6 +412,16 @@ class FunctionScope:
             return None
         return self.project.type_of_annotation(callee.node.returns.annotation, callee.module, callee.node)
 
+    def property_type(self, expr: cst.BaseExpression) -> FieldType | None:
+        """Return the type a property's getter is annotated to return (`obj.calibration`)."""
+        if not isinstance(expr, cst.Attribute):
+            return None
+        owner = self.type_of_expr(expr.value)
+        getter = owner.cls.accessor(expr.attr.value, "getter") if isinstance(owner, Instance) else None
+        if getter is None or getter.node.returns is None:
+            return None
+        return self.project.type_of_annotation(getter.node.returns.annotation, getter.module, getter.node)
+
     def external_class_of(self, key: CellKey) -> str | None:
         """Return the qualified name of the class outside the checked files that the object
         `key` names is declared as: a parameter's annotation, or a field's."""

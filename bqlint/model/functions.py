@@ -261,13 +261,33 @@ class FunctionInfo:
                     if typed is None and value is not None:
                         typed = self.project.type_of_constructor(value, self.module, node)
                         typed = self._with_local_inner(typed, value, local_values, node)
-                    if typed is None and isinstance(value, cst.Name):
-                        # `self.dev = dev` where the parameter says `dev: Nic`
-                        annotation = self.param_annotation(value.value)
-                        if annotation is not None:
-                            typed = self.project.type_of_annotation(annotation, self.module, node)
+                    if typed is None and value is not None:
+                        typed = self._value_type(value, node)
                     if typed is not None:
                         yield target.attr.value, typed
+
+    def _value_type(self, value: cst.BaseExpression, node: cst.CSTNode) -> FieldType | None:
+        """The type of a parameter (`self.dev = dev` where it says `dev: Nic`) or of a
+        conditional expression whose branches that are not `None` all have one type
+        (`self.sock = sock if sock is not None else HostSocket()`)."""
+        if isinstance(value, cst.Name):
+            annotation = self.param_annotation(value.value)
+            return self.project.type_of_annotation(annotation, self.module, node) if annotation is not None else None
+        if not isinstance(value, cst.IfExp):
+            return None
+        from bqlint.model.classes import Instance  # classes.py imports this module
+
+        found: list[FieldType] = []
+        for branch in (value.body, value.orelse):
+            if isinstance(branch, cst.Name) and branch.value == "None":
+                continue
+            typed = self.project.type_of_constructor(branch, self.module, node) or self._value_type(branch, node)
+            if typed is None:
+                return None
+            found.append(typed)
+        first = found[0] if found else None
+        same = all(isinstance(t, Instance) and isinstance(first, Instance) and t.cls is first.cls for t in found)
+        return first if same else None
 
     def _with_local_inner(
         self,

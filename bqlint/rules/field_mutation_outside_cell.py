@@ -99,13 +99,9 @@ def _on_cell(ctx: RuleContext, fn: FunctionInfo, mutation: Mutation) -> bool:
 def _property_cell(fn: FunctionInfo, expr: cst.BaseExpression) -> bool:
     """Return whether `expr` is `self.p` for a property whose getter is annotated to
     return a cell (`def enable(self) -> bql.BqlCell[int]`): a call on it is a cell operation."""
-    if not (
-        isinstance(expr, cst.Attribute)
-        and isinstance(expr.value, cst.Name)
-        and expr.value.value == fn.self_name
-        and fn.cls is not None
-    ):
+    if not _own_field(fn, expr):
         return False
+    assert isinstance(expr, cst.Attribute) and fn.cls is not None
     getter = fn.cls.accessor(expr.attr.value, "getter")
     if getter is None or getter.node.returns is None:
         return False
@@ -153,14 +149,20 @@ def _synchronisation_object(fn: FunctionInfo, mutation: Mutation) -> bool:
     call = mutation.node
     assert isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)
     receiver = call.func.value
-    if not (
-        isinstance(receiver, cst.Attribute)
-        and isinstance(receiver.value, cst.Name)
-        and receiver.value.value == fn.self_name
-        and fn.cls is not None
-    ):
+    if not _own_field(fn, receiver):
         return False
+    assert isinstance(receiver, cst.Attribute) and fn.cls is not None
     return field_class(fn.cls, receiver.attr.value) in _SYNCHRONISATION
+
+
+def _own_field(fn: FunctionInfo, expr: cst.BaseExpression) -> bool:
+    """Whether `expr` is `self.x` in a method (`self` as the method names it)."""
+    return (
+        isinstance(expr, cst.Attribute)
+        and isinstance(expr.value, cst.Name)
+        and expr.value.value == fn.self_name
+        and fn.cls is not None
+    )
 
 
 class FieldMutationOutsideCell(Rule):

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from bqlint.patterns import collapse_stars, glob_spec
+from tests.cli.test_real_rules import DEVICE
 
 LONG_NAME = "sub/uart_pl011_device_model_v2.py"
 
@@ -85,18 +86,6 @@ def test_matches_agree_with_git_check_ignore(tmp_path: Path, pattern: str) -> No
     assert [p for p in PATHS if spec.match_file(p)] == git_says
 
 
-DEVICE = """\
-import bql
-
-
-class Dev(bql.SysBusDevice):
-    def __init__(self) -> None:
-        super().__init__()
-        self.level = bql.BqlCell(0)
-
-    def reset(self) -> None:
-        self.level = 3
-"""
 STARS = "*" * 30
 
 

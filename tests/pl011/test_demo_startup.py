@@ -12,8 +12,7 @@ import os
 import socket
 import tempfile
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import bql
 import pytest
@@ -21,17 +20,7 @@ from bql.chardev import MemoryChardev, SocketChardev
 from pl011 import PL011State
 from pl011 import __main__ as demo
 
-WAIT_S = 10.0  # upper bound for other threads; never a timing assertion
-
-
-def wait_until(condition: Callable[[], bool]) -> bool:
-    """Poll `condition` until it holds or `WAIT_S` pass; return whether it held."""
-    deadline = time.monotonic() + WAIT_S
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.005)
-    return True
+from tests.waiting import WAIT_S, wait_until
 
 
 def output_of(backend: MemoryChardev) -> bytes:

@@ -6,14 +6,12 @@ import queue
 import socket
 import stat
 import threading
-import time
-from collections.abc import Callable
 
 import bql
 import pytest
 from bql.chardev import CharFrontend, Event, SocketChardev
 
-WAIT_S = 10  # generous upper bound for the I/O thread; never a timing assertion
+from tests.waiting import WAIT_S, wait_until
 
 
 class Device(bql.Device):
@@ -203,15 +201,6 @@ def test_a_handler_that_raises_costs_neither_the_io_thread_nor_the_input(backend
         assert received(dev, 4) == b"ABCD"
     assert [str(e) for e in reported] == ["device bug"]
 
-
-def wait_until(condition: Callable[[], bool]) -> bool:
-    """Poll `condition` until it holds or `WAIT_S` pass; return whether it held."""
-    deadline = time.monotonic() + WAIT_S
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.005)
-    return True
 
 
 def test_input_held_before_the_handlers_are_registered_is_delivered_then(backend):

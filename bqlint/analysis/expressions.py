@@ -174,6 +174,12 @@ class ExpressionEvents(ABC):
         temps = [self.expr(inner) for inner in _subexpressions(node)]
         for temp in temps:
             self.end(temp)
+        if kind is cst.FormattedString:
+            for part in node.parts:  # type: ignore[attr-defined]
+                if isinstance(part, cst.FormattedStringExpression):
+                    # `f"{obj:08x}"` formats `obj`: its `__format__`, which defaults to `__str__`.
+                    method = _CONVERSIONS.get(part.conversion or "", _FORMAT)
+                    self.implicit_call(part.expression, part.expression, method, f"f\"{{{text_of(part.expression)}}}\"")
         if kind is cst.Comparison:
             first = node.comparisons[0]  # type: ignore[attr-defined]
             self.operator_call(node, node.left, first.operator)  # type: ignore[attr-defined]
@@ -437,6 +443,9 @@ def _subexpressions(node: cst.CSTNode) -> Iterator[cst.BaseExpression]:
 
 _COMPREHENSIONS = frozenset({cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp})
 _EMPTY = cst.Module([])
+# What formatting a value in an f-string runs, by its conversion (`!r`, `!s`, `!a`).
+_FORMAT = ("__format__", "__str__", "__repr__")
+_CONVERSIONS: dict[str, str | tuple[str, ...]] = {"r": "__repr__", "a": "__repr__", "s": ("__str__", "__repr__")}
 # What a truth test runs: `__bool__`, else `__len__`.
 _TRUTH = ("__bool__", "__len__")
 # The method of the left operand an operator runs (augmented: the in-place one, else the plain).

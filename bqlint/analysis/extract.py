@@ -413,7 +413,18 @@ _DUNDER_BUILTINS: dict[str, str | tuple[str, ...]] = {
     "len": "__len__",
     "iter": "__iter__",
     "next": "__next__",
+    "reversed": "__reversed__",
     "bool": ("__bool__", "__len__"),
+    "str": ("__str__", "__repr__"),
+    "repr": "__repr__",
+    "format": ("__format__", "__str__", "__repr__"),
+    "int": ("__int__", "__index__"),
+    "float": "__float__",
+    "hex": "__index__",
+    "oct": "__index__",
+    "bin": "__index__",
+    "abs": "__abs__",
+    "hash": "__hash__",
 }
 # Functions of Python's library that call a callable argument right away: name -> the
 # keyword or position of that argument.

@@ -14,7 +14,8 @@ function's body runs while a `for` iterates it (or a `yield from` delegates to i
 `sorted`/`min`/`max` (`key=`), `map`, `filter` and `functools.reduce` call their function.
 Python's implicit
 calls count as well: calling an object (`__call__`), `obj[i]` (`__getitem__`, `__setitem__`,
-`__delitem__`), `len(obj)`, `x in obj`, `for x in obj`, truth tests (`if obj:`), operators
+`__delitem__`), `len(obj)`, `reversed(obj)`, `str(obj)`, `int(obj)` and the like, `f"{obj}"`,
+`x in obj`, `for x in obj`, truth tests (`if obj:`), operators
 (`obj == x`, `obj + x`, `obj += x`), and reading or assigning a property or a descriptor.
 
 ## Why it is a bug

@@ -28,6 +28,7 @@ from bqlint.analysis.extract import GuardName, Temp, is_synthetic
 from bqlint.analysis.narrowing import captures, captures_of_subject, case_of_none, narrowing
 from bqlint.model import api
 from bqlint.model.classes import Instance
+from bqlint.model.functions import FunctionInfo
 
 __all__ = ["CFG", "Block", "CFGBuilder"]
 
@@ -149,8 +150,13 @@ class CFGBuilder(SimpleStatements):
         exits: list[Event] = self.enter_context(item.item, is_async)
         qname = ""
         if isinstance(item.item, cst.Call):
-            target = self.scope.resolve_name(item.item.func)
+            func = item.item.func
+            target = self.scope.resolve_name(func)
             qname = getattr(target, "qname", "") or ""
+            if target is None and isinstance(func, cst.Attribute) and self.scope.key_of(func.value) == ("self",):
+                target = self.scope.fn.cls.method(func.attr.value) if self.scope.fn.cls is not None else None
+            if isinstance(target, FunctionInfo):
+                qname = _returned_manager(target) or qname  # `return bql.unlocked()`
         if qname == api.UNLOCKED:
             self.emit(UnlockPoint(item, "unlocked"))
             self.emit(LockChange(item, "not_held"))
@@ -258,6 +264,19 @@ class CFGBuilder(SimpleStatements):
             ex.end(held)
             ends.append(self.cur)
         self.start(*ends)
+
+
+def _returned_manager(fn: FunctionInfo) -> str | None:
+    """Return `bql.unlocked` (`bql.locked`) when every `return` of `fn` returns that call."""
+    found: set[str] = set()
+    for node in fn.body_nodes():
+        if type(node) is cst.Return:
+            value = node.value
+            target = fn.project.resolve_expr(value.func, fn.module) if isinstance(value, cst.Call) else None
+            found.add(getattr(target, "qname", "") or "")
+    if len(found) == 1 and found & {api.UNLOCKED, api.LOCKED}:
+        return found.pop()
+    return None
 
 
 def _catches_everything(expr: cst.BaseExpression) -> bool:

@@ -26,6 +26,7 @@ from bqlint.analysis.events import (
     UnlockPoint,
 )
 from bqlint.analysis.expressions import Derived, GuardName, Temp, Value, is_synthetic, text_of
+from bqlint.analysis.scope import FunctionScope
 from bqlint.model import api
 from bqlint.model.classes import CellType, ClassInfo, Instance
 from bqlint.model.functions import FunctionInfo
@@ -54,6 +55,9 @@ class Extractor(BoundCalls):
                 receiver = None
         elif not isinstance(func, cst.Name):
             self.end(self.expr(func))
+        if _consumes_iterables(self.scope, func):
+            # `list(self.pending())`: the generator's body runs here.
+            self.iterated.update(id(a.value) for a in node.args if type(a.value) is cst.Call and a.keyword is None)
         args = [self.expr(arg.value) for arg in node.args]
         result = self.classify(node, receiver)
         for value in (receiver, *args):
@@ -165,6 +169,10 @@ class Extractor(BoundCalls):
         ):
             # A closure of this method: its `self` is ours.
             self.project_call(node, (target,), ("self",), f"{text_of(func)}()")
+        elif isinstance(target, FunctionInfo) and _of_enum_member(scope, func):
+            # `Op.PROGRAM.execute(dev)`: a bound method of an enum member, whose `self` (the
+            # member) is no key of this function's.
+            self.project_call(node, (target,), None, f"{text_of(func)}()", unknown_self=True)
         elif (
             isinstance(target, FunctionInfo)
             and target.self_name is not None
@@ -289,6 +297,7 @@ class Extractor(BoundCalls):
         receiver: CellKey | None,
         label: str,
         skip: int = 0,
+        unknown_self: bool = False,
     ) -> None:
         # Calling an async or generator function only creates a coroutine or generator: its
         # body runs when awaited (`await f()`), iterated by a `for` (`for x in gen():`, its
@@ -315,6 +324,8 @@ class Extractor(BoundCalls):
         args = tuple(
             scope.key_of(a.value) if a.keyword is None and a.star == "" else None for a in node.args[skip:]
         )
+        if unknown_self:
+            args = (None, *args)  # the callees' `self` parameter, bound to no key here
         kwargs = tuple((a.keyword.value, scope.key_of(a.value)) for a in node.args if a.keyword is not None)
         self.emit(Call(node, callees, receiver, args, kwargs, label=label))
         wrappers = tuple(dict.fromkeys(w for c in callees for w in c.wrappers() if w.runs_when_called()))
@@ -436,6 +447,29 @@ _HIGHER_ORDER: dict[str, str | int] = {
     "filter": 0,
     "functools.reduce": 0,
 }
+
+
+# Builtins that iterate their iterable arguments to the end before returning.
+_CONSUMERS = frozenset({"list", "tuple", "set", "frozenset", "dict", "sorted", "sum", "min", "max", "any", "all"})
+
+
+def _consumes_iterables(scope: FunctionScope, func: cst.BaseExpression) -> bool:
+    """Whether calling `func` iterates its arguments: a consuming builtin, or `str.join`."""
+    if type(func) is cst.Name:
+        return func.value in _CONSUMERS and scope.is_builtin(func.value)
+    return (
+        type(func) is cst.Attribute
+        and func.attr.value == "join"
+        and isinstance(func.value, (cst.SimpleString, cst.ConcatenatedString))
+    )
+
+
+def _of_enum_member(scope: FunctionScope, func: cst.BaseExpression) -> bool:
+    """Whether `func` is `Enum.MEMBER.method` for an enum class of the checked files."""
+    if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Attribute)):
+        return False
+    owner = scope.resolve_name(func.value.value)
+    return isinstance(owner, ClassInfo) and owner.is_enum_member(func.value.attr.value)
 
 
 def _called_argument(qname: str, node: cst.Call) -> cst.BaseExpression | None:

@@ -55,6 +55,7 @@ class Instance:
 
 FieldType = Union[CellType, CellContainer, Instance]
 
+_ENUM_BASES = frozenset({"enum.Enum", "enum.IntEnum", "enum.Flag", "enum.IntFlag", "enum.StrEnum"})
 # What reading, assigning and deleting a descriptor attribute runs (Python's data model).
 _DESCRIPTOR_METHODS = {"getter": "__get__", "setter": "__set__", "deleter": "__delete__"}
 
@@ -155,7 +156,8 @@ class ClassInfo:
         return THREAD in self.external_bases()
 
     def lookup(self, path: list[str]) -> Target:
-        """Resolve `Class.attr...` to a method or nested class."""
+        """Resolve `Class.attr...` to a method or nested class (`Op.PROGRAM.run`: the method
+        of an enum member)."""
         name = path[0]
         for cls in self.mro():
             if name in cls.methods:
@@ -163,7 +165,17 @@ class ClassInfo:
             if name in cls.nested:
                 inner = cls.nested[name]
                 return inner.lookup(path[1:]) if len(path) > 1 else inner
+        if len(path) == 2 and self.is_enum_member(name):
+            return self.method(path[1])
         return None
+
+    def is_enum_member(self, name: str) -> bool:
+        """Whether `name` is a member of this class, an `enum.Enum`: a class-body assignment."""
+        if not self.external_bases() & _ENUM_BASES:
+            return False
+        if self._descriptors is None:
+            self._descriptors = self._own_descriptors()
+        return name in self._descriptors
 
     def method(self, name: str) -> FunctionInfo | None:
         """Return the method `name` as this class provides it (own or inherited)."""

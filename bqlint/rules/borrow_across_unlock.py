@@ -10,7 +10,10 @@ runs the body of a `@contextlib.contextmanager` function: those count as calls t
 of a `functools.singledispatch` function may run any implementation registered on it (for a
 literal argument, the one registered for its type). A call of a function decorated by a
 function of the checked files also runs the wrapper that decorator returns; a generator
-function's body runs while a `for` iterates it (or a `yield from` delegates to it), and
+function's body runs while a `for` iterates it (or a `yield from` delegates to it, or
+`list()`, `sum()`, `str.join()` and the like consume it), a method of an enum member runs
+with its arguments (`Op.WRITE.apply(self)`), `with self.m():` of a method that returns
+`bql.unlocked()` enters it, and
 `sorted`/`min`/`max` (`key=`), `map`, `filter` and `functools.reduce` call their function.
 Python's implicit
 calls count as well: calling an object (`__call__`), `obj[i]` (`__getitem__`, `__setitem__`,

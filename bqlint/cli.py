@@ -253,7 +253,8 @@ def check(
     if config_file is not None and isolated:
         raise click.UsageError("--config and --isolated cannot be combined")
     color_on = color_wanted(color, sys.stdout.isatty())
-    options = CheckOptions(paths=paths, color=color_on, jobs=jobs or available_cpus(), no_cache=no_cache, **flags)
+    jobs = jobs or available_cpus()
+    options = CheckOptions(paths=paths, color=color_on, jobs=jobs, no_cache=no_cache, **flags)
     start = options.stdin_filename or paths[0]
     if select and not _codes(select):  # `--select=` or `--select ,,`: not "every rule"
         raise click.UsageError("--select: no rule code given; name codes or prefixes, or `ALL`")

@@ -153,8 +153,10 @@ class CFGBuilder(SimpleStatements):
             func = item.item.func
             target = self.scope.resolve_name(func)
             qname = getattr(target, "qname", "") or ""
-            if target is None and isinstance(func, cst.Attribute) and self.scope.key_of(func.value) == ("self",):
-                target = self.scope.fn.cls.method(func.attr.value) if self.scope.fn.cls is not None else None
+            cls = self.scope.fn.cls
+            if target is None and cls is not None and isinstance(func, cst.Attribute):
+                if self.scope.key_of(func.value) == ("self",):
+                    target = cls.method(func.attr.value)  # `with self.host_window():`
             if isinstance(target, FunctionInfo):
                 qname = _returned_manager(target) or qname  # `return bql.unlocked()`
         if qname == api.UNLOCKED:

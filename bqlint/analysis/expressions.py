@@ -179,7 +179,8 @@ class ExpressionEvents(ABC):
                 if isinstance(part, cst.FormattedStringExpression):
                     # `f"{obj:08x}"` formats `obj`: its `__format__`, which defaults to `__str__`.
                     method = _CONVERSIONS.get(part.conversion or "", _FORMAT)
-                    self.implicit_call(part.expression, part.expression, method, f"f\"{{{text_of(part.expression)}}}\"")
+                    label = f"f\"{{{text_of(part.expression)}}}\""
+                    self.implicit_call(part.expression, part.expression, method, label)
         if kind is cst.Comparison:
             first = node.comparisons[0]  # type: ignore[attr-defined]
             self.operator_call(node, node.left, first.operator)  # type: ignore[attr-defined]
@@ -311,8 +312,9 @@ class ExpressionEvents(ABC):
     def comprehension(self, node: cst.ListComp | cst.SetComp | cst.GeneratorExp | cst.DictComp) -> Value:
         """The first iterable runs here; the rest runs in the comprehension's own scope,
         where its targets are new names (a guard's name reused there is not the guard)."""
-        if type(node) is not cst.GeneratorExp and type(node.for_in.iter) is cst.Call and not node.for_in.asynchronous:
-            self.iterated.add(id(node.for_in.iter))
+        outer = node.for_in
+        if type(node) is not cst.GeneratorExp and type(outer.iter) is cst.Call and not outer.asynchronous:
+            self.iterated.add(id(outer.iter))
         self.end(self.expr(node.for_in.iter))
         if node.for_in.asynchronous is None:
             self.iteration(node.for_in.iter, type(node) is not cst.GeneratorExp)
@@ -445,7 +447,11 @@ _COMPREHENSIONS = frozenset({cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.Di
 _EMPTY = cst.Module([])
 # What formatting a value in an f-string runs, by its conversion (`!r`, `!s`, `!a`).
 _FORMAT = ("__format__", "__str__", "__repr__")
-_CONVERSIONS: dict[str, str | tuple[str, ...]] = {"r": "__repr__", "a": "__repr__", "s": ("__str__", "__repr__")}
+_CONVERSIONS: dict[str, str | tuple[str, ...]] = {
+    "r": "__repr__",
+    "a": "__repr__",
+    "s": ("__str__", "__repr__"),
+}
 # What a truth test runs: `__bool__`, else `__len__`.
 _TRUTH = ("__bool__", "__len__")
 # The method of the left operand an operator runs (augmented: the in-place one, else the plain).

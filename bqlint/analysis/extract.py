@@ -57,7 +57,9 @@ class Extractor(BoundCalls):
             self.end(self.expr(func))
         if _consumes_iterables(self.scope, func):
             # `list(self.pending())`: the generator's body runs here.
-            self.iterated.update(id(a.value) for a in node.args if type(a.value) is cst.Call and a.keyword is None)
+            self.iterated.update(
+                id(a.value) for a in node.args if type(a.value) is cst.Call and a.keyword is None
+            )
         args = [self.expr(arg.value) for arg in node.args]
         result = self.classify(node, receiver)
         for value in (receiver, *args):
@@ -450,7 +452,9 @@ _HIGHER_ORDER: dict[str, str | int] = {
 
 
 # Builtins that iterate their iterable arguments to the end before returning.
-_CONSUMERS = frozenset({"list", "tuple", "set", "frozenset", "dict", "sorted", "sum", "min", "max", "any", "all"})
+_CONSUMERS = frozenset(
+    {"list", "tuple", "set", "frozenset", "dict", "sorted", "sum", "min", "max", "any", "all"}
+)
 
 
 def _consumes_iterables(scope: FunctionScope, func: cst.BaseExpression) -> bool:

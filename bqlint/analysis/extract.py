@@ -188,7 +188,8 @@ class Extractor(BoundCalls):
         elif isinstance(target, ClassInfo):
             init = target.method("__init__")
             if init is not None:
-                self.project_call(node, (init,), None, f"{text_of(func)}()")
+                # `Snapshot(self)`: `__init__`'s `self` is the new object; `self` here is its `dev`.
+                self.project_call(node, (init,), None, f"{text_of(func)}()", unknown_self=True)
         if isinstance(target, External) and target.qname in scope.project.config.unlock_points:
             self.emit(UnlockPoint(node, "configured"))
         return None

@@ -150,15 +150,11 @@ class CFGBuilder(SimpleStatements):
         exits: list[Event] = self.enter_context(item.item, is_async)
         qname = ""
         if isinstance(item.item, cst.Call):
-            func = item.item.func
-            target = self.scope.resolve_name(func)
+            target = self.scope.resolve_name(item.item.func)
             qname = getattr(target, "qname", "") or ""
-            cls = self.scope.fn.cls
-            if target is None and cls is not None and isinstance(func, cst.Attribute):
-                if self.scope.key_of(func.value) == ("self",):
-                    target = cls.method(func.attr.value)  # `with self.host_window():`
-            if isinstance(target, FunctionInfo):
-                qname = _returned_manager(target) or qname  # `return bql.unlocked()`
+            callee = self.scope.callee_of(item.item)
+            if callee is not None:
+                qname = _returned_manager(callee) or qname  # `with self.host_window():`
         if qname == api.UNLOCKED:
             self.emit(UnlockPoint(item, "unlocked"))
             self.emit(LockChange(item, "not_held"))

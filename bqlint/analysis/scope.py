@@ -398,17 +398,24 @@ class FunctionScope:
             return self.project.type_of_constructor(expr, self.module, expr)
         return None
 
-    def return_type(self, call: cst.Call) -> FieldType | None:
-        """Return the type the function `call` calls is annotated to return (`def
-        transaction(self) -> Transaction`), for a method of a known object or a function."""
+    def callee_of(self, call: cst.Call) -> FunctionInfo | None:
+        """Return the function of the checked files `call` calls: a method of a known object
+        (`self.m()`, `self.bus.m()`), or a function or `Class.method` by name."""
         func = call.func
-        callee: object = None
         if isinstance(func, cst.Attribute):
             typed = self.type_of_expr(func.value)
-            callee = typed.cls.method(func.attr.value) if isinstance(typed, Instance) else None
-        elif isinstance(func, cst.Name) and func.value not in self.locals:
-            callee = self.resolve_name(func)
-        if not isinstance(callee, FunctionInfo) or callee.node.returns is None:
+            if isinstance(typed, Instance):
+                return typed.cls.method(func.attr.value)
+        if isinstance(func, cst.Name) and func.value in self.locals:
+            return None
+        callee = self.resolve_name(func)
+        return callee if isinstance(callee, FunctionInfo) else None
+
+    def return_type(self, call: cst.Call) -> FieldType | None:
+        """Return the type the function `call` calls is annotated to return (`def
+        transaction(self) -> Transaction`)."""
+        callee = self.callee_of(call)
+        if callee is None or callee.node.returns is None:
             return None
         return self.project.type_of_annotation(callee.node.returns.annotation, callee.module, callee.node)
 

@@ -37,10 +37,10 @@ REQUIRES_BQL = "bql.requires_bql"
 WITHOUT_BQL = "bql.without_bql"
 THREAD = "threading.Thread"
 # Callables that run a function on a new thread: (keyword, positional index) of the function.
-# Decorators that make a generator function a context manager: `with f():` runs its body
-# (up to the `yield` on entry, the rest on exit).
-CONTEXT_MANAGERS = {"contextlib.contextmanager": False, "contextlib.asynccontextmanager": True}
 THREAD_STARTS = {THREAD: ("target", 1), "threading.Timer": ("function", 1)}
+# Decorators that make a generator function a context manager (-> whether for `async with`):
+# `with f():` runs its body (up to the `yield` on entry, the rest on exit).
+CONTEXT_MANAGERS = {"contextlib.contextmanager": False, "contextlib.asynccontextmanager": True}
 
 BORROW_METHODS = {"borrow": False, "borrow_mut": True}
 TRY_BORROW_METHODS = {"try_borrow": False, "try_borrow_mut": True}

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 import libcst as cst
 
 from bqlint.config import Settings
 from bqlint.model.api import THREAD_STARTS
-from bqlint.model.classes import ClassInfo
+from bqlint.model.classes import ClassInfo, class_assignments
 from bqlint.model.functions import FunctionInfo
 from bqlint.model.project import (
     ModuleInfo,
@@ -101,22 +101,9 @@ _PROPERTY_ARGS = ("getter", "setter", "deleter")
 _PROPERTY_KEYWORDS = {"fget": "getter", "fset": "setter", "fdel": "deleter"}
 
 
-def _class_assignments(cls: ClassInfo) -> Iterator[tuple[str, cst.BaseExpression]]:
-    """Yield (name, value) of each `name = value` statement of the class body."""
-    for stmt in _statements(cls.node.body):
-        if isinstance(stmt, cst.SimpleStatementLine):
-            for small in stmt.body:
-                if (
-                    isinstance(small, cst.Assign)
-                    and len(small.targets) == 1
-                    and isinstance(small.targets[0].target, cst.Name)
-                ):
-                    yield small.targets[0].target.value, small.value
-
-
 def _collect_property_calls(cls: ClassInfo) -> None:
     """`level = property(_get_level, _set_level)` in a class body: accessors, like decorators."""
-    for name, value in _class_assignments(cls):
+    for name, value in class_assignments(cls):
         if not (
             isinstance(value, cst.Call)
             and dotted(value.func) in ("property", "builtins.property")
@@ -140,7 +127,7 @@ def _collect_property_calls(cls: ClassInfo) -> None:
 def _collect_method_aliases(cls: ClassInfo) -> None:
     """`update_hw = apply_duty` in a class body: another name of the method defined above it
     (`functools.partialmethod(apply_duty, ...)` too: calling it runs that method)."""
-    for alias, value in _class_assignments(cls):
+    for alias, value in class_assignments(cls):
         if (
             isinstance(value, cst.Call)
             and (dotted(value.func) or "").split(".")[-1] == "partialmethod"

@@ -7,6 +7,7 @@ cell field is one whose annotation or constructor is a cell type, or a container
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Union
 
@@ -75,7 +76,8 @@ class ClassInfo:
     nested: dict[str, ClassInfo] = field(default_factory=dict)
     _bases: list[Target] | None = None
     _fields: dict[str, FieldType] | None = None
-    _descriptors: dict[str, ClassInfo | None] | None = None
+    # Names the class body assigns -> the project descriptor class each holds, or None.
+    _attributes: dict[str, ClassInfo | None] | None = None
     _device: bool | None = None
     _mro: list[ClassInfo] | None = None
     _external: frozenset[str] | None = None
@@ -171,11 +173,7 @@ class ClassInfo:
 
     def is_enum_member(self, name: str) -> bool:
         """Whether `name` is a member of this class, an `enum.Enum`: a class-body assignment."""
-        if not self.external_bases() & _ENUM_BASES:
-            return False
-        if self._descriptors is None:
-            self._descriptors = self._own_descriptors()
-        return name in self._descriptors
+        return bool(self.external_bases() & _ENUM_BASES) and name in self._own_attributes()
 
     def method(self, name: str) -> FunctionInfo | None:
         """Return the method `name` as this class provides it (own or inherited)."""
@@ -201,10 +199,9 @@ class ClassInfo:
         for cls in self.mro():
             if name in cls.methods or name in cls.properties:
                 return None
-            if cls._descriptors is None:
-                cls._descriptors = cls._own_descriptors()
-            if name in cls._descriptors:
-                return cls._descriptors[name]
+            attributes = cls._own_attributes()
+            if name in attributes:
+                return attributes[name]
         return None
 
     def descriptor_method(self, name: str, kind: str) -> FunctionInfo | None:
@@ -213,23 +210,16 @@ class ClassInfo:
         descriptor = self.descriptor(name)
         return descriptor.method(_DESCRIPTOR_METHODS[kind]) if descriptor is not None else None
 
-    def _own_descriptors(self) -> dict[str, ClassInfo | None]:
-        out: dict[str, ClassInfo | None] = {}
-        for stmt in self.node.body.body if isinstance(self.node.body, cst.IndentedBlock) else ():
-            for small in stmt.body if isinstance(stmt, cst.SimpleStatementLine) else ():
-                if isinstance(small, cst.Assign) and len(small.targets) == 1:
-                    target, value = small.targets[0].target, small.value
-                elif isinstance(small, cst.AnnAssign) and small.value is not None:
-                    target, value = small.target, small.value
-                else:
-                    continue
-                if isinstance(target, cst.Name):
-                    typed = self.project.type_of_constructor(value, self.module, value)
-                    is_descriptor = isinstance(typed, Instance) and any(
-                        typed.cls.method(method) is not None for method in _DESCRIPTOR_METHODS.values()
-                    )
-                    out[target.value] = typed.cls if is_descriptor else None  # type: ignore[union-attr]
-        return out
+    def _own_attributes(self) -> dict[str, ClassInfo | None]:
+        if self._attributes is None:
+            self._attributes = {}
+            for name, value in class_assignments(self, annotated=True):
+                typed = self.project.type_of_constructor(value, self.module, value)
+                is_descriptor = isinstance(typed, Instance) and any(
+                    typed.cls.method(method) is not None for method in _DESCRIPTOR_METHODS.values()
+                )
+                self._attributes[name] = typed.cls if is_descriptor else None  # type: ignore[union-attr]
+        return self._attributes
 
     def all_subclasses(self) -> list[ClassInfo]:
         out: list[ClassInfo] = []
@@ -357,6 +347,22 @@ class ClassInfo:
     def cell_field(self, name: str) -> CellType | CellContainer | None:
         typed = self.fields().get(name)
         return typed if isinstance(typed, (CellType, CellContainer)) else None
+
+
+def class_assignments(
+    cls: ClassInfo, *, annotated: bool = False
+) -> Iterator[tuple[str, cst.BaseExpression]]:
+    """Yield (name, value) of each `name = value` statement of the class body (with
+    `annotated`, of each `name: T = value` too)."""
+    body = cls.node.body
+    for stmt in body.body if isinstance(body, cst.IndentedBlock) else ():
+        for small in stmt.body if isinstance(stmt, cst.SimpleStatementLine) else ():
+            if isinstance(small, cst.Assign) and len(small.targets) == 1:
+                if isinstance(small.targets[0].target, cst.Name):
+                    yield small.targets[0].target.value, small.value
+            elif annotated and isinstance(small, cst.AnnAssign) and small.value is not None:
+                if isinstance(small.target, cst.Name):
+                    yield small.target.value, small.value
 
 
 def _bind_params(fields: dict[str, FieldType], bound: dict[str, ClassInfo | str]) -> dict[str, FieldType]:

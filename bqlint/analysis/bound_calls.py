@@ -14,8 +14,9 @@ from dataclasses import replace
 import libcst as cst
 
 from bqlint.analysis.events import Borrow, Call, CellOp, Event, LockChange, UnlockPoint
-from bqlint.analysis.expressions import ExpressionEvents, Value
+from bqlint.analysis.expressions import ExpressionEvents, Value, text_of
 from bqlint.model import api
+from bqlint.model.project import External
 
 
 class BoundCalls(ExpressionEvents):
@@ -66,6 +67,24 @@ class BoundCalls(ExpressionEvents):
                 self.emit(replace(event, node=node, label=label))
             elif isinstance(event, (UnlockPoint, LockChange)):
                 self.emit(replace(event, node=node))
+
+    def call_immediate(self, node: cst.Call) -> bool:
+        """`(lambda: self.m())()` and `functools.partial(f, 1)()`: what is called is written at
+        the call; return whether `node` is such a call (its events are emitted)."""
+        func = node.func
+        if type(func) is cst.Lambda:
+            self._run_lambda(node, func, "(lambda)()")
+            return True
+        if type(func) is not cst.Call or not self._is_partial(func.func):
+            return False
+        stand_in = _partial_call(node, func)
+        if stand_in is not None:
+            self._run_stand_in(node, stand_in, f"partial({text_of(stand_in.func)})()")
+        return True
+
+    def _is_partial(self, func: cst.BaseExpression) -> bool:
+        target = self.scope.resolve_name(func)
+        return isinstance(target, External) and target.qname == "functools.partial"
 
     def call_value(self, node: cst.Call, value: cst.BaseExpression, label: str) -> None:
         """`node` calls the callable `value` (a method, a function or a lambda) in passing:

@@ -147,6 +147,8 @@ class Extractor(BoundCalls):
                     if outside is not None and f"{outside}.{method}" in scope.project.config.unlock_points:
                         self.emit(UnlockPoint(node, "configured"))
                 return None
+        if self.call_immediate(node):
+            return None
         target = scope.resolve_name(func)
         if (
             isinstance(target, External)

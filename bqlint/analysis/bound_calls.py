@@ -120,7 +120,8 @@ class BoundCalls(ExpressionEvents):
 
     def lambda_thread_target(self, node: cst.Call, qname: str) -> None:
         """`Thread(target=lambda: self.m())`: the lambda runs without the BQL; its calls and cell
-        operations are checked (BQL006) where they are written."""
+        operations are checked (BQL006) where they are written. A local bound to methods is
+        followed to them (the model marks targets it can name without the function's scope)."""
         keyword, position = api.THREAD_STARTS[qname]
         for index, arg in enumerate(node.args):
             named = arg.keyword.value if arg.keyword is not None else None
@@ -132,6 +133,20 @@ class BoundCalls(ExpressionEvents):
                 for event in self.lambda_events(arg.value):
                     if isinstance(event, (Call, CellOp)):
                         self.emit(replace(event, thread_start=node))
+            elif type(arg.value) is cst.Name and arg.value.value in self.scope.locals:
+                self._bound_thread_target(node, arg.value.value)
+
+    def _bound_thread_target(self, node: cst.Call, name: str) -> None:
+        """`Thread(target=poller)` where local `poller` is bound to methods or functions
+        (`for poller in (self.a, self.b)`): each of them starts without the BQL."""
+        for value in self.scope.bound_callables(name):
+            if isinstance(value, (cst.Name, cst.Attribute)):
+                stand_in = cst.Call(func=value)
+                for event in self.captured(lambda: self.classify(stand_in, None)):
+                    if isinstance(event, Call) and event.thread_start is None:
+                        for callee in event.callees:
+                            if all(site is not node for site, _ in callee.thread_starts):
+                                callee.thread_starts.append((node, self.scope.module))
 
 
 def _partial_call(node: cst.Call, partial: cst.Call) -> cst.Call | None:

@@ -306,7 +306,7 @@ class FunctionScope:
         for name in _target_names(target):
             self.locals.add(name.value)
             self._not_containers.add(name.value)
-            self._callable_sources.setdefault(name.value, []).append(None)
+            self._callable_sources.setdefault(name.value, []).extend(_loop_callables(target, iterable))
             if name.value not in self.local_types:
                 self.local_types[name.value] = element
         if isinstance(target, cst.Name) and isinstance(iterable, DISPLAYS):
@@ -561,3 +561,16 @@ def _same(a: FieldType | None, b: FieldType | None) -> bool:
     if isinstance(a, CellType) and isinstance(b, CellType):
         return a.kind == b.kind
     return a is b
+
+
+def _loop_callables(
+    target: cst.BaseExpression, iterable: cst.BaseExpression
+) -> list[cst.BaseExpression | None]:
+    """What a loop binds its target to, as callables: `for step in (self.a, self.b)` binds
+    `step` to each element in turn; [None] when that is not a display of callables."""
+    if type(target) is not cst.Name or type(iterable) not in (cst.Tuple, cst.List, cst.Set):
+        return [None]
+    elements = iterable.elements  # type: ignore[attr-defined]
+    if not elements or any(type(e) is not cst.Element or not is_callable_expr(e.value) for e in elements):
+        return [None]
+    return [e.value for e in elements]

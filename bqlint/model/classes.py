@@ -182,27 +182,33 @@ class ClassInfo:
                 return cls.methods[name]
         return None
 
-    def accessor(self, name: str, kind: str) -> FunctionInfo | None:
-        """Return the property accessor `kind` of attribute `name`, own or inherited."""
+    def definer(self, name: str) -> ClassInfo | None:
+        """Return the first class of the MRO whose body defines `name` (a method, a property,
+        a nested class or an assignment): the one whose definition Python uses."""
         for cls in self.mro():
-            if name in cls.properties:
-                return cls.properties[name].get(kind)
+            if name in cls.methods or name in cls.properties or name in cls.nested or name in cls._own_attributes():
+                return cls
         return None
 
+    def accessor(self, name: str, kind: str) -> FunctionInfo | None:
+        """Return the property accessor `kind` of attribute `name`, own or inherited."""
+        cls = self.definer(name)
+        return cls.properties[name].get(kind) if cls is not None and name in cls.properties else None
+
     def is_property(self, name: str) -> bool:
-        return any(name in cls.properties for cls in self.mro())
+        """Whether `obj.name` is a property: `baud = 115200` in a class before the one with the
+        property in the MRO hides it (an assignment then stores a plain attribute)."""
+        cls = self.definer(name)
+        return cls is not None and name in cls.properties
 
     def descriptor(self, name: str) -> ClassInfo | None:
         """Return the project class of the descriptor that class attribute `name` holds
         (`ctrl = RegField(0)` in the class body, own or inherited), else None: reading
         `obj.name` runs its `__get__`, assigning `__set__`, deleting `__delete__`."""
-        for cls in self.mro():
-            if name in cls.methods or name in cls.properties:
-                return None
-            attributes = cls._own_attributes()
-            if name in attributes:
-                return attributes[name]
-        return None
+        cls = self.definer(name)
+        if cls is None or name in cls.methods or name in cls.properties:
+            return None
+        return cls._own_attributes().get(name)
 
     def descriptor_method(self, name: str, kind: str) -> FunctionInfo | None:
         """Return what accessing descriptor attribute `name` runs: "getter" `__get__`,

@@ -75,7 +75,13 @@ def collect_symbols(module: ModuleInfo, tree: cst.Module) -> None:
                     and len(small.targets) == 1
                     and isinstance(small.targets[0].target, cst.Name)
                 ):
-                    symbols.setdefault(small.targets[0].target.value, ("alias", small.value))
+                    name = small.targets[0].target.value
+                    if name in symbols and dotted(small.value) not in (None, name):
+                        # `flush = _blocking_flush` after `def flush`: a call made once the
+                        # module has run calls what the last binding names.
+                        symbols[name] = ("alias", small.value)
+                    else:
+                        symbols.setdefault(name, ("alias", small.value))
                 elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
                     symbols.setdefault(
                         small.target.value, ("alias", small.value or small.annotation.annotation)

@@ -31,6 +31,18 @@ _UNPACKING = frozenset({cst.Tuple, cst.List, cst.StarredElement})
 _ELEMENTS = (cst.Element, cst.StarredElement, cst.DictElement, cst.StarredDictElement)
 
 
+def _enters_context(call: cst.Call) -> bool:
+    """`stack.enter_context(cm)`: an exit stack's value is what `cm` enters as."""
+    func = call.func
+    return (
+        type(func) is cst.Attribute
+        and func.attr.value == "enter_context"
+        and len(call.args) == 1
+        and call.args[0].keyword is None
+        and not call.args[0].star
+    )
+
+
 def guard_exprs(value: cst.BaseExpression | None) -> list[cst.BaseExpression]:
     """Return the borrow calls and names whose guard `value` may hold (SPEC §3.1.2: either
     branch of a conditional expression, the elements of a display, a walrus's value)."""
@@ -38,6 +50,8 @@ def guard_exprs(value: cst.BaseExpression | None) -> list[cst.BaseExpression]:
     if kind is cst.Name:
         return [value]  # type: ignore[list-item]
     if kind not in _COMPOUND_VALUES:
+        if kind is cst.Call and _enters_context(value):  # type: ignore[arg-type]
+            return guard_exprs(value.args[0].value)  # type: ignore[union-attr]
         is_borrow = kind is cst.Call and is_borrow_call(value)  # type: ignore[arg-type]
         return [value] if is_borrow else []  # type: ignore[list-item]
     assert value is not None

@@ -9,6 +9,8 @@ statements in cfg_simple.py.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import libcst as cst
 
 from bqlint.analysis.cfg_blocks import CFG, Block, FinallyFrame, LoopFrame, TryFrame, WithFrame
@@ -131,10 +133,18 @@ class CFGBuilder(SimpleStatements):
     def _With(self, node: cst.With) -> None:
         exits: list[Event] = []
         frames_before, locked_before = len(self.frames), len(self._locked)
+        stacks: list[str] = []
         for item in node.items:
             exits[:0] = self.with_item(item, node.asynchronous is not None)
-            self.frames.append(WithFrame(list(exits)))
+            frame = WithFrame(list(exits))
+            self.frames.append(frame)
+            stack = self._exit_stack(item)
+            if stack is not None:
+                stacks.append(stack)
+                self.extract.exit_stacks[stack] = _closing(frame.exits, exits)
         self.suite(node.body)
+        for stack in stacks:
+            self.extract.exit_stacks.pop(stack, None)
         del self.frames[frames_before:]
         del self._locked[locked_before:]
         self.start(self.cur)
@@ -181,6 +191,14 @@ class CFGBuilder(SimpleStatements):
         elif isinstance(value, GuardName):
             exits.append(ReleaseGuard(str(value), item.item))  # the guard's __exit__ ends its borrow
         return exits
+
+    def _exit_stack(self, item: cst.WithItem) -> str | None:
+        """The name of `with contextlib.ExitStack() as name:` (what it enters, it leaves last)."""
+        asname = item.asname.name if item.asname is not None else None
+        if not isinstance(asname, cst.Name) or not isinstance(item.item, cst.Call):
+            return None
+        target = self.scope.resolve_name(item.item.func)
+        return asname.value if getattr(target, "qname", "") == "contextlib.ExitStack" else None
 
     def enter_context(self, expr: cst.BaseExpression, is_async: bool) -> list[Event]:
         """Entering a context manager that is an instance of a project class calls its
@@ -262,6 +280,16 @@ class CFGBuilder(SimpleStatements):
             ex.end(held)
             ends.append(self.cur)
         self.start(*ends)
+
+
+def _closing(*lists: list[Event]) -> Callable[[Event], None]:
+    """Return what adds an event to run first when an exit stack closes, on every way out."""
+
+    def add(event: Event) -> None:
+        for events in lists:
+            events.insert(0, event)
+
+    return add
 
 
 def _returned_manager(fn: FunctionInfo) -> str | None:

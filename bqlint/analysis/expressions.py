@@ -80,6 +80,11 @@ class ExpressionEvents(ABC):
         # for`, an unlock point at the statement already).
         self.iterated: set[int] = set()
         self.shadowed: set[str] = set()  # names bound by an enclosing comprehension
+        # `with contextlib.ExitStack() as name:` blocks being built: name -> what takes the
+        # events to run when the stack closes (extract.Extractor.enter_on_stack).
+        self.exit_stacks: dict[str, Callable[[Event], None]] = {}
+        # Borrows entered on such a stack: they end when it closes, never as temporaries.
+        self.stack_owned: set[int] = set()
 
     def bid(self, node: cst.CSTNode) -> int:
         return self.bids.setdefault(id(node), len(self.bids) + 1)
@@ -405,7 +410,8 @@ class ExpressionEvents(ABC):
         """The value is dropped: a temporary guard ends; a synthetic name lets go of its guards."""
         kind = type(value)
         if kind is Temp or kind is Derived:
-            self.emit(EndBorrow((int(value),)))  # type: ignore[arg-type]
+            if int(value) not in self.stack_owned:  # type: ignore[arg-type]
+                self.emit(EndBorrow((int(value),)))  # type: ignore[arg-type]
         elif kind is GuardName and value[:1] == "$":  # type: ignore[index]
             for part in self.parts.get(str(value), ()):  # kept: each `case` ends them again
                 if part is not None:

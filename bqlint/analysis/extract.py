@@ -43,6 +43,8 @@ class Extractor(BoundCalls):
     def call(self, node: cst.Call) -> Value:
         func = node.func
         receiver: Value = None
+        if type(func) is cst.Attribute and func.attr.value == "enter_context" and self._on_stack(func.value):
+            return self.enter_on_stack(node, func.value.value)  # type: ignore[attr-defined]
         if isinstance(func, cst.Attribute):
             receiver = self._expr(func.value)
             if isinstance(receiver, Derived):
@@ -66,6 +68,29 @@ class Extractor(BoundCalls):
             if value is not result:
                 self.end(value)
         return result
+
+    def _on_stack(self, expr: cst.BaseExpression) -> bool:
+        return type(expr) is cst.Name and expr.value in self.exit_stacks and expr.value not in self.shadowed
+
+    def enter_on_stack(self, node: cst.Call, stack: str) -> Value:
+        """`stack.enter_context(cm)` in `with ExitStack() as stack:` enters `cm` and returns what
+        its `__enter__` returns; it is left when the stack closes. A borrow's guard is the
+        value, alive until then; a named guard is released then."""
+        args = [self.expr(arg.value) for arg in node.args]
+        if len(node.args) != 1 or node.args[0].keyword is not None or node.args[0].star:
+            for value in args:
+                self.end(value)
+            return None
+        value = args[0]
+        if type(value) is Temp:
+            self.stack_owned.add(int(value))
+            self.exit_stacks[stack](EndBorrow((int(value),)))
+            return value
+        if type(value) is GuardName and not is_synthetic(value):
+            self.exit_stacks[stack](ReleaseGuard(str(value), node))
+            return value
+        self.end(value)
+        return None
 
     def classify(self, node: cst.Call, receiver: Value) -> Value:
         """Emit the events of the call itself; return a Temp for a borrowing call."""

@@ -193,12 +193,13 @@ class CFGBuilder(SimpleStatements):
         return exits
 
     def _exit_stack(self, item: cst.WithItem) -> str | None:
-        """The name of `with contextlib.ExitStack() as name:` (what it enters, it leaves last)."""
+        """The name of `with contextlib.ExitStack() as name:` (or `async with AsyncExitStack()`):
+        what it enters, it leaves when the block is left."""
         asname = item.asname.name if item.asname is not None else None
         if not isinstance(asname, cst.Name) or not isinstance(item.item, cst.Call):
             return None
         target = self.scope.resolve_name(item.item.func)
-        return asname.value if getattr(target, "qname", "") == "contextlib.ExitStack" else None
+        return asname.value if getattr(target, "qname", "") in _EXIT_STACKS else None
 
     def enter_context(self, expr: cst.BaseExpression, is_async: bool) -> list[Event]:
         """Entering a context manager that is an instance of a project class calls its
@@ -280,6 +281,9 @@ class CFGBuilder(SimpleStatements):
             ex.end(held)
             ends.append(self.cur)
         self.start(*ends)
+
+
+_EXIT_STACKS = frozenset({"contextlib.ExitStack", "contextlib.AsyncExitStack"})
 
 
 def _closing(*lists: list[Event]) -> Callable[[Event], None]:

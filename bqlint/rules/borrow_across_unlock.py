@@ -20,6 +20,11 @@ calls count as well: calling an object (`__call__`), `obj[i]` (`__getitem__`, `_
 `__delitem__`), `len(obj)`, `reversed(obj)`, `str(obj)`, `int(obj)` and the like, `f"{obj}"`,
 `x in obj`, `for x in obj`, truth tests (`if obj:`), operators
 (`obj == x`, `obj + x`, `obj += x`), and reading or assigning a property or a descriptor.
+Names are bound as the running program binds them: `(lambda: f())()` and
+`functools.partial(f)()` call `f`, `for step in (self.a, self.b): step()` may call either, a
+later top-level `flush = _blocking_flush` replaces `def flush`, an import under
+`if TYPE_CHECKING:` never runs, and a borrow entered with `stack.enter_context(...)` on a
+`contextlib.ExitStack` lives until the stack's `with` block is left.
 
 ## Why it is a bug
 The BQL is what makes a borrow safe: while it is held, no other thread can run device code.

@@ -40,22 +40,26 @@ def without_wrapper(func: Callable[..., Any], kind: str) -> Callable[..., Any]:
     return wrapper
 
 
-def _release() -> bool:
-    """Release the BQL if this thread holds it; return whether it did."""
-    if getattr(_HELD, "held", False):
+def _release(body_holds: bool, owed: bool) -> bool:
+    """Before a body step: release the consumer's BQL, unless the body holds it (it paused
+    inside `with bql.locked():`). Return whether the consumer is owed the BQL back."""
+    if not body_holds and getattr(_HELD, "held", False):
         unlock()
         return True
-    return False
+    return owed
 
 
-def _take_back(released: bool) -> bool:
-    """After a body step: take the BQL back if it was released for the step and the body
-    did not take it itself. Return whether the body now holds it (it paused inside
-    `with bql.locked():`), in which case the next resume must not release it."""
+def _take_back(owed: bool) -> tuple[bool, bool]:
+    """After a body step: give the consumer its BQL back if it is owed and the body does not
+    hold the BQL itself. Return (whether the body holds the BQL, whether it is still owed).
+
+    A body paused inside `with bql.locked():` keeps the BQL, the consumer meanwhile holding
+    it too: it is given back when the body leaves that block."""
     body_holds = bool(getattr(_HELD, "held", False))
-    if released and not body_holds:
+    if owed and not body_holds:
         lock()
-    return body_holds
+        return False, False
+    return body_holds, owed
 
 
 def _function(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -92,9 +96,9 @@ def _generator(func: Callable[..., Any]) -> Callable[..., Any]:
         body: Generator[Any, Any, Any] = func(*args, **kwargs)
         sent: Any = None
         thrown: BaseException | None = None
-        body_holds = False
+        body_holds = owed = False
         while True:
-            released = not body_holds and _release()
+            owed = _release(body_holds, owed)
             try:
                 if thrown is None:
                     value = body.send(sent)
@@ -104,15 +108,15 @@ def _generator(func: Callable[..., Any]) -> Callable[..., Any]:
             except StopIteration as stop:
                 return stop.value
             finally:
-                body_holds = _take_back(released)
+                body_holds, owed = _take_back(owed)
             try:
                 sent = yield value
             except GeneratorExit:
-                released = not body_holds and _release()
+                owed = _release(body_holds, owed)
                 try:
                     body.close()
                 finally:
-                    _take_back(released)
+                    _take_back(owed)
                 raise
             except BaseException as error:  # thrown in by the consumer: goes to the body
                 thrown, sent = error, None
@@ -126,9 +130,9 @@ def _async_generator(func: Callable[..., Any]) -> Callable[..., Any]:
         body: AsyncGenerator[Any, Any] = func(*args, **kwargs)
         sent: Any = None
         thrown: BaseException | None = None
-        body_holds = False
+        body_holds = owed = False
         while True:
-            released = not body_holds and _release()
+            owed = _release(body_holds, owed)
             try:
                 if thrown is None:
                     value = await body.asend(sent)
@@ -138,15 +142,15 @@ def _async_generator(func: Callable[..., Any]) -> Callable[..., Any]:
             except StopAsyncIteration:
                 return
             finally:
-                body_holds = _take_back(released)
+                body_holds, owed = _take_back(owed)
             try:
                 sent = yield value
             except GeneratorExit:
-                released = not body_holds and _release()
+                owed = _release(body_holds, owed)
                 try:
                     await body.aclose()
                 finally:
-                    _take_back(released)
+                    _take_back(owed)
                 raise
             except BaseException as error:  # thrown in by the consumer: goes to the body
                 thrown, sent = error, None

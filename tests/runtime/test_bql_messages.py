@@ -8,6 +8,7 @@ must be a line or two, never the value whole.
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -182,3 +183,33 @@ def test_the_unlock_error_still_records_every_borrow(bql_held):
     assert len(info.value.borrows) == 50
     for guard in guards:
         guard.release()
+
+
+def test_the_unlock_error_lists_each_of_six_borrow_places_one_per_line(bql_held):
+    # SPEC §2.1: "the message lists each live borrow's location"; none is left out.
+    cells = [bql.BqlRefCell([0] * 100_000) for _ in range(6)]
+    first = sys._getframe().f_lineno + 3
+
+    def six() -> None:
+        g0 = cells[0].borrow()
+        g1 = cells[1].borrow()
+        g2 = cells[2].borrow_mut()
+        g3 = cells[3].borrow()
+        g4 = cells[4].borrow_mut()
+        g5 = cells[5].borrow()
+        try:
+            bql.unlock()
+        finally:
+            for guard in (g0, g1, g2, g3, g4, g5):
+                guard.release()
+
+    with pytest.raises(bql.BqlUnlockError) as info:
+        six()
+    here = str(Path(__file__).resolve())
+    kinds = ["borrow", "borrow", "borrow_mut", "borrow", "borrow_mut", "borrow"]
+    assert str(info.value).split("\n") == [
+        "cannot release the BQL while 6 borrows are alive:",
+        *(f"  {kind}() at {here}:{first + n} in six" for n, kind in enumerate(kinds[:-1])),
+        f"  borrow() at {here}:{first + 5} in six (bqlint: BQL002 at {here}:{first + 7})",
+    ]
+    assert len(info.value.borrows) == 6

@@ -14,12 +14,14 @@ the stack: the hot paths record nothing more than they did before.
   walking the stack to the frame running the code object the borrow was taken in.
 
 A twin's location is never in the standard library or in `bql` while a user frame is on
-the stack. A thread whose stack has none (`Thread(target=cell.set)`, a `Timer` or a
-`functools.partial` of a cell method, a `@requires_bql` function as the target) is
-located at its target's definition when that is user code (`user_target_location`).
-Only a target that is itself runtime or standard-library code (a bound cell method, a
-partial of one) leaves the innermost frame as the location: where the `Thread` was
-created is recorded nowhere that the runtime can read without replacing parts of
+the stack. In a thread whose stack holds none (its target is a `@requires_bql` function
+refused on entry, or a cell method, directly or through `functools.partial` or a
+`threading.Timer`), the location is the target's definition if the target, looked at
+through partials, bound methods and decorators, is user code. A target that is runtime
+code itself (`Thread(target=cell.set)`, `Timer(t, cell.set)`,
+`Thread(target=partial(cell.set, 2))`) leaves the innermost frame, the line of
+`threading.Thread.run` (or `Timer.run`) calling it, as the location: where the thread was
+created is recorded nowhere the runtime could read it without replacing parts of
 `threading` for every program.
 
 Code that wants to see every twin as it is raised (the pytest plugin) registers a
@@ -153,7 +155,7 @@ def user_target_location() -> tuple[str, int] | None:
     thread = threading.current_thread()
     if thread is threading.main_thread():
         return None
-    target: object = getattr(thread, "_target", None) or getattr(thread, "function", None)
+    target: object = thread.function if isinstance(thread, threading.Timer) else getattr(thread, "_target", None)
     for _ in range(100):  # a bound on the wrapping, against a `__wrapped__` cycle
         code = getattr(target, "__code__", None)
         if isinstance(code, CodeType) and not is_library_code(code):

@@ -36,6 +36,8 @@ def build_project(modules: Iterable[ModuleInfo], config: Settings) -> Project:
         for base in cls.bases():
             if isinstance(base, ClassInfo) and cls not in base.subclasses:
                 base.subclasses.append(cls)
+    for cls in project.classes:
+        _collect_qualified_aliases(project, cls)
     _collect_thread_targets(project)
     return project
 
@@ -140,6 +142,17 @@ def _collect_method_aliases(cls: ClassInfo) -> None:
             taken = alias in cls.methods or alias in cls.properties
             if method is not None and not taken and value.value not in cls.properties:
                 cls.methods[alias] = method
+
+
+def _collect_qualified_aliases(project: Project, cls: ClassInfo) -> None:
+    """`drain = FifoPort.poll_drain` in a class body: the method another class defines, under
+    this class's name `drain` (once every class is known, wherever it is defined)."""
+    for alias, value in class_assignments(cls):
+        if type(value) is not cst.Attribute or alias in cls.methods or alias in cls.properties:
+            continue
+        target = project.resolve_expr(value, cls.module)
+        if isinstance(target, FunctionInfo) and target.cls is not None and target.self_name is not None:
+            cls.methods[alias] = target
 
 
 def _accessor(node: cst.FunctionDef, module: ModuleInfo) -> str | None:

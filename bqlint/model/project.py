@@ -97,10 +97,13 @@ def collect_symbols(module: ModuleInfo, tree: cst.Module) -> None:
         if isinstance(stmt, cst.SimpleStatementLine)
         for small in stmt.body
     }
+    for_checkers = _type_checking_imports(tree)
     for node in statements(tree, into_scopes=True):
         if type(node) is cst.Import or type(node) is cst.ImportFrom:
-            # An import below top level counts as after every definition: it wins.
-            _add_import(module, node, redefined_after, top_level.get(id(node), len(tree.body)))
+            # An import below top level counts as after every definition: it wins, unless
+            # it is only for type checkers (`if TYPE_CHECKING:`) and the name is bound anyway.
+            at = top_level.get(id(node), len(tree.body))
+            _add_import(module, node, redefined_after, at, only_unbound=id(node) in for_checkers)
     _record_earlier_bindings(module, tree)
 
 
@@ -153,11 +156,28 @@ def import_bindings(node: cst.Import | cst.ImportFrom, module: ModuleInfo) -> li
     return out
 
 
+def _type_checking_imports(tree: cst.Module) -> set[int]:
+    """Return the ids of the imports in top-level `if TYPE_CHECKING:` bodies: they never run."""
+    found: set[int] = set()
+    for stmt in tree.body:
+        if type(stmt) is cst.If and (dotted(stmt.test) or "").rsplit(".", 1)[-1] == "TYPE_CHECKING":
+            found.update(
+                id(node) for node in statements(stmt.body, into_scopes=False) if type(node) in (cst.Import, cst.ImportFrom)
+            )
+    return found
+
+
 def _add_import(
-    module: ModuleInfo, node: cst.Import | cst.ImportFrom, defined: dict[str, int], at: int
+    module: ModuleInfo,
+    node: cst.Import | cst.ImportFrom,
+    defined: dict[str, int],
+    at: int,
+    *,
+    only_unbound: bool = False,
 ) -> None:
     """Record what `node` (top-level statement `at`) binds; a name `defined` by a later
-    top-level statement stays bound to that definition."""
+    top-level statement stays bound to that definition. With `only_unbound` (an import for
+    type checkers only), a name the module binds otherwise keeps that binding."""
     for local, target in import_bindings(node, module):
         if local == "*":
             module.imported_modules.add(target)
@@ -169,6 +189,8 @@ def _add_import(
         else:
             module.imported_modules.add(target.rpartition(".")[0])
             module.imported_modules.add(target)
+        if only_unbound and local in module.symbols:
+            continue
         if defined.get(local, -1) <= at:
             module.symbols[local] = ("import", target)
 

@@ -9,6 +9,7 @@ between, so a cell touched in the body is BQL006 at that cell operation, and
 from __future__ import annotations
 
 import asyncio
+import gc
 import inspect
 from collections.abc import AsyncIterator, Iterator
 
@@ -258,4 +259,20 @@ def test_the_row_is_the_operation_in_a_generator_driven_by_a_for_loop(bql_held):
         for _ in nested():
             pass
     assert_twin(info.value, "BQL006", "GEN-NESTED")
+    assert bql.is_locked()
+
+
+def test_breaking_out_of_the_loops_closes_each_body_without_the_bql(bql_held):
+    log.clear()
+    for _ in echo():
+        break
+    gc.collect()  # the abandoned generator is closed when it is freed
+
+    async def main() -> None:
+        async for _ in agen_echo():
+            break
+        await asyncio.sleep(0)
+
+    asyncio.run(main())  # closes the abandoned async generator on its way out
+    assert log == [("finally", False), ("afinally", False)]
     assert bql.is_locked()

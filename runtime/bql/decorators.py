@@ -102,7 +102,7 @@ def requires_bql(fn: F) -> F:
     def check(func: Callable[..., Any]) -> None:
         # BQL006 through calls: bqlint reports the call of a @requires_bql function.
         raise not_held_error(
-            f"{func.__qualname__}() requires the BQL, and this thread does not hold it"
+            f"{func.__qualname__}() requires the BQL, and this thread does not hold it", func
         )
 
     def wrap(func: Callable[..., Any]) -> Callable[..., Any]:

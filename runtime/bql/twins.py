@@ -146,8 +146,8 @@ def attach(error: E, rule: str, frame: FrameType | None) -> E:
 
 def user_target_location() -> tuple[str, int] | None:
     """Return (file, first row of its definition) of the user function the current thread
-    was started on, looking through `functools.partial`, bound methods and decorators
-    (`__wrapped__`); None in the main thread or when the target is not user code.
+    was started on (`user_definition`); None in the main thread or when the target is not
+    user code.
 
     For a thread whose stack holds no user frame: `Thread(target=f)` with `f` a
     `@requires_bql` function refused before its body ran.
@@ -155,7 +155,15 @@ def user_target_location() -> tuple[str, int] | None:
     thread = threading.current_thread()
     if thread is threading.main_thread():
         return None
-    target: object = thread.function if isinstance(thread, threading.Timer) else getattr(thread, "_target", None)
+    if isinstance(thread, threading.Timer):
+        return user_definition(thread.function)
+    return user_definition(getattr(thread, "_target", None))
+
+
+def user_definition(target: object) -> tuple[str, int] | None:
+    """Return (file, first row of its definition) of the user function `target` runs,
+    looking through `functools.partial`, bound methods and decorators (`__wrapped__`);
+    None when it is not user code."""
     for _ in range(100):  # a bound on the wrapping, against a `__wrapped__` cycle
         code = getattr(target, "__code__", None)
         if isinstance(code, CodeType) and not is_library_code(code):
@@ -212,13 +220,17 @@ def located_at_holder(error: E, rule: str, guard: object) -> E:
 WITHOUT_BQL_CODES: set[CodeType] = set()
 
 
-def not_held_error(message: str) -> BqlNotHeldError:
+def not_held_error(message: str, callee: object = None) -> BqlNotHeldError:
     """Return the BQL006 twin for a cell operation attempted without the BQL.
 
     bqlint reports it where the BQL is *known* not held: after `bql.unlock()` or inside
     `bql.unlocked()`, in a thread target or a `@without_bql` function, at the operation or
     at the call that leads to it. So the row is the line running in the innermost such
     function on the stack, if any, and otherwise the operation's own row.
+
+    `callee` is the `@requires_bql` function refused on entry, if that is the error: when
+    no user frame is on the stack (a coroutine of it run by an event loop started from
+    library code) and the thread's target is not user code, its definition is the location.
     """
     caller = sys._getframe(1)
     operation = user_frame(caller)
@@ -227,7 +239,12 @@ def not_held_error(message: str) -> BqlNotHeldError:
     frame = operation
     while frame is not None and not any(frame is region for region in regions):
         frame = frame.f_back
-    return attach(BqlNotHeldError(message), "BQL006", frame or operation or _outside_runtime(caller))
+    error = BqlNotHeldError(message)
+    if operation is None and callee is not None:
+        where = user_target_location() or user_definition(callee)
+        if where is not None:
+            return attach_at(error, "BQL006", *where)
+    return attach(error, "BQL006", frame or operation or _outside_runtime(caller))
 
 
 def _outside_runtime(frame: FrameType | None) -> FrameType | None:

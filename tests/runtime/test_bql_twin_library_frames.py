@@ -144,7 +144,8 @@ def test_a_bound_cell_method_as_the_target_is_located_in_threading_run():
     error = error_in_thread(lambda: threading.Thread(target=cell.set, args=(1,)))
     assert isinstance(error, bql.BqlNotHeldError)
     assert (error.rule, error.path) == ("BQL006", threading.__file__)
-    assert linecache.getline(threading.__file__, error.row).strip() == "self._target(*self._args, **self._kwargs)"
+    line = linecache.getline(threading.__file__, error.row).strip()
+    assert line == "self._target(*self._args, **self._kwargs)"
 
 
 def _code(filename: str) -> CodeType:
@@ -156,5 +157,17 @@ def test_library_code_is_the_runtime_the_standard_library_and_frozen_modules():
     assert is_library_code(threading.Thread.run.__code__)
     assert is_library_code(_code("<frozen importlib._bootstrap>"))
     assert not is_library_code(pytest.raises.__code__)  # site-packages: user code for bqlint
-    assert not is_library_code(test_library_code_is_the_runtime_the_standard_library_and_frozen_modules.__code__)
+    assert not is_library_code(_code.__code__)
     assert not is_library_code(_code("<string>"))
+
+
+@bql.requires_bql  # NEEDS-ASYNC-DEF
+async def needs_async_too() -> int:
+    return 1
+
+
+def test_a_requires_bql_coroutine_run_by_a_loop_in_a_library_started_thread_is_at_its_definition():
+    # No user frame on the thread's stack, and its target (asyncio.run) is library code.
+    coroutine = needs_async_too()
+    error = error_in_thread(lambda: threading.Thread(target=asyncio.run, args=(coroutine,)))
+    assert_twin(error, "BQL006", "NEEDS-ASYNC-DEF")

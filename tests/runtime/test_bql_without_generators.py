@@ -108,7 +108,8 @@ def test_the_wrapper_is_of_the_same_kind_and_keeps_the_metadata():
     assert inspect.isgeneratorfunction(polls)
     assert inspect.isasyncgenfunction(agen)
     assert inspect.iscoroutinefunction(co_touches)
-    assert (polls.__name__, polls.__doc__, polls.__bql_without__) == ("polls", "Yield whether the BQL is held, twice.", True)
+    assert (polls.__name__, polls.__doc__) == ("polls", "Yield whether the BQL is held, twice.")
+    assert polls.__bql_without__ is True
     assert polls.__wrapped__.__name__ == "polls"
 
 

@@ -17,7 +17,8 @@ A twin's location is never in the standard library or in `bql` while a user fram
 the stack. In a thread whose stack holds none (its target is a `@requires_bql` function
 refused on entry, or a cell method, directly or through `functools.partial` or a
 `threading.Timer`), the location is the target's definition if the target, looked at
-through partials, bound methods and decorators, is user code. A target that is runtime
+through partials, bound methods and decorators, is user code, else the definition of the
+`@requires_bql` function refused there, if that is the error. A target that is runtime
 code itself (`Thread(target=cell.set)`, `Timer(t, cell.set)`,
 `Thread(target=partial(cell.set, 2))`) leaves the innermost frame, the line of
 `threading.Thread.run` (or `Timer.run`) calling it, as the location: where the thread was

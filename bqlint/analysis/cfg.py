@@ -9,8 +9,6 @@ statements in cfg_simple.py.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import libcst as cst
 
 from bqlint.analysis.cfg_blocks import CFG, Block, FinallyFrame, LoopFrame, TryFrame, WithFrame
@@ -25,7 +23,7 @@ from bqlint.analysis.events import (
     ReleaseGuard,
     UnlockPoint,
 )
-from bqlint.analysis.expressions import text_of
+from bqlint.analysis.expressions import StackExits, text_of
 from bqlint.analysis.extract import GuardName, Temp, is_synthetic
 from bqlint.analysis.narrowing import captures, captures_of_subject, case_of_none, narrowing
 from bqlint.model import api
@@ -141,7 +139,7 @@ class CFGBuilder(SimpleStatements):
             stack = self._exit_stack(item)
             if stack is not None:
                 stacks.append(stack)
-                self.extract.exit_stacks[stack] = _closing(frame.exits, exits)
+                self.extract.exit_stacks[stack] = StackExits(frame.exits, exits)
         self.suite(node.body)
         for stack in stacks:
             self.extract.exit_stacks.pop(stack, None)
@@ -284,16 +282,6 @@ class CFGBuilder(SimpleStatements):
 
 
 _EXIT_STACKS = frozenset({"contextlib.ExitStack", "contextlib.AsyncExitStack"})
-
-
-def _closing(*lists: list[Event]) -> Callable[[Event], None]:
-    """Return what adds an event to run first when an exit stack closes, on every way out."""
-
-    def add(event: Event) -> None:
-        for events in lists:
-            events.insert(0, event)
-
-    return add
 
 
 def _returned_manager(fn: FunctionInfo) -> str | None:

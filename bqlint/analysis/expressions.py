@@ -47,6 +47,21 @@ class GuardName(str):
 Value = Union[Temp, Derived, GuardName, None]
 
 
+class StackExits:
+    """What closing a `with contextlib.ExitStack() as name:` stack runs: the exits of what was
+    entered on it, last first. They run where the block is left, on every way out (`lists`,
+    the block's own exit events), and where `name.close()` is called."""
+
+    def __init__(self, *lists: list[Event]) -> None:
+        self.lists = lists
+        self.entered: list[Event] = []
+
+    def enter(self, event: Event) -> None:
+        self.entered.insert(0, event)
+        for events in self.lists:
+            events.insert(0, event)
+
+
 def is_synthetic(value: object) -> bool:
     """Whether `value` is a name the analysis made up to hold guards (never one in the source)."""
     return type(value) is GuardName and value[:1] == "$"
@@ -80,9 +95,8 @@ class ExpressionEvents(ABC):
         # for`, an unlock point at the statement already).
         self.iterated: set[int] = set()
         self.shadowed: set[str] = set()  # names bound by an enclosing comprehension
-        # `with contextlib.ExitStack() as name:` blocks being built: name -> what takes the
-        # events to run when the stack closes (extract.Extractor.enter_on_stack).
-        self.exit_stacks: dict[str, Callable[[Event], None]] = {}
+        # `with contextlib.ExitStack() as name:` blocks being built, by name.
+        self.exit_stacks: dict[str, StackExits] = {}
         # Borrows entered on such a stack: they end when it closes, never as temporaries.
         self.stack_owned: set[int] = set()
 

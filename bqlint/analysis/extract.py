@@ -25,7 +25,7 @@ from bqlint.analysis.events import (
     ReleaseGuard,
     UnlockPoint,
 )
-from bqlint.analysis.expressions import Derived, GuardName, Temp, Value, is_synthetic, text_of
+from bqlint.analysis.expressions import Derived, GuardName, StackExits, Temp, Value, is_synthetic, text_of
 from bqlint.analysis.scope import FunctionScope
 from bqlint.model import api
 from bqlint.model.classes import CellType, ClassInfo, Instance
@@ -43,8 +43,14 @@ class Extractor(BoundCalls):
     def call(self, node: cst.Call) -> Value:
         func = node.func
         receiver: Value = None
-        if type(func) is cst.Attribute and func.attr.value == "enter_context" and self._on_stack(func.value):
-            return self.enter_on_stack(node, func.value.value)  # type: ignore[attr-defined]
+        if type(func) is cst.Attribute and self._on_stack(func.value):
+            stack = self.exit_stacks[func.value.value]  # type: ignore[attr-defined]
+            if func.attr.value == "enter_context":
+                return self.enter_on_stack(node, stack)
+            if func.attr.value == "close" and not node.args:
+                for event in stack.entered:  # `stack.close()` leaves what was entered
+                    self.emit(event)
+                return None
         if isinstance(func, cst.Attribute):
             receiver = self._expr(func.value)
             if isinstance(receiver, Derived):
@@ -72,7 +78,7 @@ class Extractor(BoundCalls):
     def _on_stack(self, expr: cst.BaseExpression) -> bool:
         return type(expr) is cst.Name and expr.value in self.exit_stacks and expr.value not in self.shadowed
 
-    def enter_on_stack(self, node: cst.Call, stack: str) -> Value:
+    def enter_on_stack(self, node: cst.Call, stack: StackExits) -> Value:
         """`stack.enter_context(cm)` in `with ExitStack() as stack:` enters `cm` and returns what
         its `__enter__` returns; it is left when the stack closes. A borrow's guard is the
         value, alive until then; a named guard is released then."""
@@ -84,10 +90,10 @@ class Extractor(BoundCalls):
         value = args[0]
         if type(value) is Temp:
             self.stack_owned.add(int(value))
-            self.exit_stacks[stack](EndBorrow((int(value),)))
+            stack.enter(EndBorrow((int(value),)))
             return value
         if type(value) is GuardName and not is_synthetic(value):
-            self.exit_stacks[stack](ReleaseGuard(str(value), node))
+            stack.enter(ReleaseGuard(str(value), node))
             return value
         self.end(value)
         return None

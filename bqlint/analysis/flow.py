@@ -382,10 +382,13 @@ class Analyzer:
         gone = self.unshared(old - new, bound)
         live = state.live - gone if gone else state.live  # a frozenset difference copies it all
         through = self.plan.through_local(root)  # the borrows of cells named by this local
+        indexed = self.plan.through_index(event.name)  # `self.chans[n]`: n names another element now
+        if indexed:
+            through = [*through, *indexed]
         if len(through) < len(live):
             stale = (state.stale | {b for b in through if b in live}) & live
         else:
-            stale = (state.stale | {b for b in live if self.borrows[b].key[0] == root}) & live
+            stale = (state.stale | {b for b in live if self.borrows[b].key[0] == root or b in indexed}) & live
         if new:
             bound = bound.set(event.name, new)
         if not state.released:  # nothing released yet: nothing to forget or copy

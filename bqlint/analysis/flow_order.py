@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import libcst as cst
+
 from bqlint.analysis.cfg import CFG, Block
 from bqlint.analysis.events import Bind, Borrow, CellKey, DelName, EndBorrow, GuardUse, LockChange
+from bqlint.source import walk
 
 
 class FlowPlan:
@@ -30,6 +33,7 @@ class FlowPlan:
         "follow",
         "_by_key",
         "_by_root",
+        "_by_index",
     )
 
     def __init__(self, cfg: CFG) -> None:
@@ -63,6 +67,7 @@ class FlowPlan:
         self.follow: list[int | None] | None = None
         self._by_key: dict[tuple[CellKey, bool], list[int]] | None = None
         self._by_root: dict[str, list[int]] | None = None
+        self._by_index: dict[str, list[int]] | None = None
 
     def conflicting(self, key: CellKey, mut: bool) -> list[int]:
         """Return, lowest first, the function's borrows that a borrow of `key` conflicts with
@@ -83,6 +88,16 @@ class FlowPlan:
             for bid, borrow in self.borrows.items():
                 self._by_root.setdefault(borrow.key[0], []).append(bid)
         return self._by_root.get(root, [])
+
+    def through_index(self, name: str) -> list[int]:
+        """Return the function's borrows of a cell whose path indexes with local `name`
+        (`self.chans[n]`): rebinding `name` makes the same text name another element."""
+        if self._by_index is None:
+            self._by_index = {}
+            for bid, borrow in self.borrows.items():
+                for index_name in _index_names(borrow.node):
+                    self._by_index.setdefault(index_name, []).append(bid)
+        return self._by_index.get(name, [])
 
     def straight_successors(self, exit_id: int) -> list[int | None]:
         """Per rank, the rank of its only successor when that block has no other predecessor
@@ -196,3 +211,18 @@ def _lowest_reachable(ranks: list[int], succs: dict[int, list[int]]) -> dict[int
                 low[rank] = best
                 changed = True
     return low
+
+
+def _index_names(call: cst.Call) -> set[str]:
+    """Return the names read by the subscripts of the path a borrow call is made on."""
+    found: set[str] = set()
+    path = call.func.value if type(call.func) is cst.Attribute else None
+    while path is not None:
+        if type(path) is cst.Subscript:
+            found.update(node.value for element in path.slice for node in walk(element) if type(node) is cst.Name)
+            path = path.value
+        elif type(path) is cst.Attribute:
+            path = path.value
+        else:
+            path = None
+    return found

@@ -11,7 +11,7 @@ import libcst as cst
 
 from bqlint.analysis.events import CellKey
 from bqlint.model.api import BORROW_METHODS, TRY_BORROW_METHODS, CellKind
-from bqlint.model.classes import CellContainer, CellType, ClassInfo, FieldType, Instance
+from bqlint.model.classes import CellContainer, CellType, ClassInfo, FieldType, Instance, InstanceContainer
 from bqlint.model.external import annotation_class, field_class
 from bqlint.model.functions import FunctionInfo
 from bqlint.analysis.bindings import (
@@ -302,7 +302,7 @@ class FunctionScope:
                     self._bind_loop(part.value, source)
                 return
         typed = self.type_of_expr(iterable)
-        element = typed.element if isinstance(typed, CellContainer) else None
+        element = typed.element if isinstance(typed, (CellContainer, InstanceContainer)) else None
         for name in _target_names(target):
             self.locals.add(name.value)
             self._not_containers.add(name.value)
@@ -373,7 +373,7 @@ class FunctionScope:
         for part in key[1:]:
             if isinstance(typed, Instance):
                 typed = typed.cls.fields().get(part)
-            elif isinstance(typed, CellContainer) and part.startswith("["):
+            elif isinstance(typed, (CellContainer, InstanceContainer)) and part.startswith("["):
                 typed = typed.element
             else:
                 return None

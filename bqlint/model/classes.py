@@ -54,7 +54,15 @@ class Instance:
     cls: ClassInfo
 
 
-FieldType = Union[CellType, CellContainer, Instance]
+@dataclass(frozen=True, eq=False)
+class InstanceContainer:
+    """A container whose elements are instances of a class of the checked files
+    (`self.chans: list[Channel]`, `[Channel(i) for i in range(8)]`): `self.chans[i].m()`."""
+
+    element: Instance
+
+
+FieldType = Union[CellType, CellContainer, Instance, InstanceContainer]
 
 _ENUM_BASES = frozenset({"enum.Enum", "enum.IntEnum", "enum.Flag", "enum.IntFlag", "enum.StrEnum"})
 # What reading, assigning and deleting a descriptor attribute runs (Python's data model).

@@ -13,6 +13,7 @@ from bqlint.model.classes import (
     ClassInfo,
     FieldType,
     Instance,
+    InstanceContainer,
     cell_kind,
     is_container_name,
     is_wrapper_name,
@@ -71,11 +72,11 @@ def type_of_annotation(
                 cell = dataclasses.replace(cell, param=args[0].value)  # `BqlRefCell[R]`
             return cell
         if is_container_name(qname) or qname in ("list", "tuple", "dict", "set"):
-            for arg in args:
-                found = type_of_annotation(project, arg, module, decl)
-                if isinstance(found, CellType):
-                    return CellContainer(found, decl)
-            return None
+            elements = [type_of_annotation(project, arg, module, decl) for arg in args]
+            if qname.rsplit(".", 1)[-1] in _MAPPINGS:  # an item of a mapping is one of its values
+                last = len(elements) - 1
+                elements = [t if isinstance(t, CellType) or i == last else None for i, t in enumerate(elements)]
+            return _element_container(elements, decl)
         if is_wrapper_name(qname):
             for arg in args:
                 found = type_of_annotation(project, arg, module, decl)
@@ -117,9 +118,23 @@ def type_of_constructor(
     return _container(project, expr, module, decl)
 
 
+_MAPPINGS = frozenset({"dict", "Dict", "Mapping", "MutableMapping", "OrderedDict", "DefaultDict", "defaultdict", "ChainMap"})
+
+
+def _element_container(
+    found: list[FieldType | None], decl: cst.CSTNode
+) -> CellContainer | InstanceContainer | None:
+    """The container of the first cell type among `found`, else of the one class instance."""
+    for typed in found:
+        if isinstance(typed, CellType):
+            return CellContainer(typed, decl)
+    instances = {id(t.cls): t for t in found if isinstance(t, Instance)}
+    return InstanceContainer(next(iter(instances.values()))) if len(instances) == 1 else None
+
+
 def _container(
     project: Project, expr: cst.BaseExpression, module: ModuleInfo, decl: cst.CSTNode
-) -> CellContainer | None:
+) -> CellContainer | InstanceContainer | None:
     elements: list[cst.BaseExpression] = []
     if isinstance(expr, (cst.List, cst.Tuple, cst.Set)):
         elements = [e.value for e in expr.elements if isinstance(e, cst.Element)]
@@ -129,8 +144,4 @@ def _container(
         elements = [e.value for e in expr.elements if isinstance(e, cst.DictElement)]
     elif isinstance(expr, cst.DictComp):
         elements = [expr.value]
-    for element in elements:
-        found = type_of_constructor(project, element, module, decl)
-        if isinstance(found, CellType):
-            return CellContainer(found, decl)
-    return None
+    return _element_container([type_of_constructor(project, element, module, decl) for element in elements], decl)

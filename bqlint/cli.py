@@ -18,8 +18,9 @@ from typing import Any, TypeVar
 import click
 
 import bqlint
-from bqlint.cache import CacheNotRemoved, cache_directory
-from bqlint.cache import clean as clean_cache
+from bqlint.cache import cache_directory
+from bqlint.cache_folder import CacheNotRemoved
+from bqlint.cache_folder import clean as clean_cache
 from bqlint.checking import CheckOptions, run_check
 from bqlint.config import ConfigError, Overrides, load_settings
 from bqlint.config_tree import Configurations
@@ -325,12 +326,12 @@ def clean(path: Path | None) -> None:
     settings = load_settings(start, default_root=start)
     directory = cache_directory(settings)
     try:
-        removed = clean_cache(directory)
+        cleaned = clean_cache(directory)
     except CacheNotRemoved as exc:
         click.echo(printable(f"error: {exc}"), err=True)
         sys.exit(2)
-    if removed:
-        click.echo(printable(f"Removed {directory}"), err=True)
+    if cleaned is not None:
+        click.echo(printable(cleaned.describe(directory)), err=True)
     elif directory.exists():
         click.echo(printable(f"warning: {directory} is not a bqlint cache; left alone"), err=True)
 

@@ -250,6 +250,7 @@ def check(
     **flags: Any,
 ) -> None:
     """Check PATHS (default: the current directory; `-` reads standard input)."""
+    _refuse_conflicts({**flags, "show_settings": show_settings})
     paths = _usage(paths, flags)
     if config_file is not None and isolated:
         raise click.UsageError("--config and --isolated cannot be combined")
@@ -303,6 +304,25 @@ def _usage(paths: tuple[Path, ...], flags: dict[str, Any]) -> tuple[Path, ...]:
     refuse_source_name("--write-baseline", flags["write_baseline"])
     refuse_source_name("--output-file", flags["output_file"])
     return paths
+
+
+# Options that replace the normal report cannot be combined: one would be dropped silently
+# (crash7 #5). ruff's pairs (`--statistics`/`--diff`, `--add-noqa` and its "fake subcommands"
+# `--show-files`/`--show-settings`), and `--write-baseline`, which is one more such mode.
+_CONFLICTS = (
+    ("write_baseline", ("diff", "add_noqa", "show_files", "show_settings")),
+    ("add_noqa", ("statistics", "show_files", "show_settings")),
+    ("show_files", ("show_settings", "statistics")),
+    ("statistics", ("diff", "show_settings")),
+)
+
+
+def _refuse_conflicts(flags: dict[str, Any]) -> None:
+    for first, others in _CONFLICTS:
+        for other in others:
+            if flags[first] and flags[other]:
+                names = [f"--{name.replace('_', '-')}" for name in (first, other)]
+                raise click.UsageError(f"{names[0]} and {names[1]} cannot be combined")
 
 
 def show_settings_text(configs: Configurations, start: Path) -> str:

@@ -133,7 +133,7 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path, readable=False))
 @click.option(
     "--select",
     multiple=True,
@@ -296,7 +296,7 @@ def _usage(paths: tuple[Path, ...], flags: dict[str, Any]) -> tuple[Path, ...]:
         paths = ()
     else:
         paths = paths or (Path("."),)
-        missing = [str(p) for p in paths if not p.exists()]
+        missing = [str(p) for p in paths if _is_missing(p)]
         if missing:
             raise ConfigError(f"{missing[0]}: no such file or directory")
     if flags["quiet"] and flags["verbose"]:
@@ -323,6 +323,15 @@ def _refuse_conflicts(flags: dict[str, Any]) -> None:
             if flags[first] and flags[other]:
                 names = [f"--{name.replace('_', '-')}" for name in (first, other)]
                 raise click.UsageError(f"{names[0]} and {names[1]} cannot be combined")
+
+
+def _is_missing(path: Path) -> bool:
+    """Return whether `path` does not exist; a path in a folder bqlint may not search exists
+    as far as the user can tell, and reading it reports why it cannot be read (BQL998)."""
+    try:
+        return not path.exists()
+    except PermissionError:
+        return False
 
 
 def show_settings_text(configs: Configurations, start: Path) -> str:

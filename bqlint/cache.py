@@ -29,10 +29,10 @@ import bqlint
 from bqlint.cache_folder import (
     ADOPTED_TAG,
     CREATED_TAG,
+    build_entries,
     build_folders,
     is_cache_directory,
     only_bqlint_entries,
-    result_entries,
 )
 from bqlint.config import Settings
 from bqlint.diagnostics import Applicability, Diagnostic, Edit, Fix, Position, Related, Span
@@ -303,7 +303,7 @@ def prune(directory: Path, limit: int) -> None:
     `limit`; only bqlint's own entries count and go, never another file in the folder."""
     entries: list[tuple[float, int, Path]] = []
     for build in build_folders(directory):
-        for path in [build / "facts.json", *result_entries(build)]:
+        for path in build_entries(build):
             try:
                 stat = path.lstat()
             except OSError:

@@ -16,6 +16,7 @@ import os
 import re
 import stat
 from pathlib import Path
+from typing import NoReturn
 
 # The Cache Directory Tagging Specification's signature, so backup tools skip the folder.
 _SIGNATURE = "Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -61,25 +62,34 @@ def only_bqlint_entries(directory: Path) -> bool:
 
 def build_folders(directory: Path) -> list[Path]:
     """Return the build folders (real folders, never links) in the cache at `directory`."""
+    return [e for e in _listing(directory) if BUILD_FOLDER.fullmatch(e.name) and _is_real_dir(e)]
+
+
+def build_entries(build: Path) -> list[Path]:
+    """Return the files bqlint wrote in one build folder (its facts index, findings entries
+    and temporary files a killed run left), never another file or a link."""
+    found = [e for e in _listing(build) if _is_ours_in_build(e.name) and _is_regular_file(e)]
+    results = build / "results"
+    if _is_real_dir(results):
+        for bucket in _listing(results):
+            if _BUCKET.fullmatch(bucket.name) and _is_real_dir(bucket):
+                found.extend(e for e in _listing(bucket) if _is_ours_in_bucket(e.name) and _is_regular_file(e))
+    return found
+
+
+def _listing(folder: Path) -> list[Path]:
     try:
-        return sorted(e for e in directory.iterdir() if BUILD_FOLDER.fullmatch(e.name) and _is_real_dir(e))
+        return sorted(folder.iterdir())
     except OSError:
         return []
 
 
-def result_entries(build: Path) -> list[Path]:
-    """Return the findings entries of one build folder, as bqlint names them."""
-    found: list[Path] = []
-    results = build / "results"
-    if not _is_real_dir(results):
-        return found
-    try:
-        buckets = [b for b in results.iterdir() if _BUCKET.fullmatch(b.name) and _is_real_dir(b)]
-        for bucket in buckets:
-            found.extend(e for e in bucket.iterdir() if _RESULT.fullmatch(e.name) and _is_regular_file(e))
-    except OSError:
-        pass
-    return found
+def _is_ours_in_build(name: str) -> bool:
+    return name == "facts.json" or name.startswith(".tmp-")
+
+
+def _is_ours_in_bucket(name: str) -> bool:
+    return bool(_RESULT.fullmatch(name)) or name.startswith(".tmp-")
 
 
 class CacheNotRemoved(Exception):
@@ -164,7 +174,7 @@ class _Remover:
         for entry in self.entries(build):
             if entry.name == "results" and _is_real_dir(entry):
                 self._clear_results(entry)
-            elif (entry.name == "facts.json" or entry.name.startswith(".tmp-")) and _is_regular_file(entry):
+            elif _is_ours_in_build(entry.name) and _is_regular_file(entry):
                 self.unlink(entry)
             else:
                 self.left.append(entry)
@@ -176,8 +186,7 @@ class _Remover:
                 self.left.append(bucket)
                 continue
             for entry in self.entries(bucket):
-                ours = _RESULT.fullmatch(entry.name) or entry.name.startswith(".tmp-")
-                if ours and _is_regular_file(entry):
+                if _is_ours_in_bucket(entry.name) and _is_regular_file(entry):
                     self.unlink(entry)
                 else:
                     self.left.append(entry)
@@ -231,15 +240,14 @@ def clean(directory: Path) -> Cleaned | None:
     return Cleaned(True)
 
 
-def _refuse(directory: Path, remover: _Remover) -> None:
+def _refuse(directory: Path, remover: _Remover) -> NoReturn:
     problem = remover.problem
     assert problem is not None
     reason = problem.strerror or type(problem).__name__
-    if remover.removed:
-        raise CacheNotRemoved(
-            f"cannot remove all of the cache {directory}: {reason}; "
-            f"{remover.removed} of its files were removed, the rest is still there"
-        )
+    count = remover.removed
+    if count:
+        removed = f"{count} of its files {'was' if count == 1 else 'were'} removed"
+        raise CacheNotRemoved(f"cannot remove all of the cache {directory}: {reason}; {removed}, the rest is still there")
     raise CacheNotRemoved(f"cannot remove the cache {directory}: {reason}; it is still there")
 
 

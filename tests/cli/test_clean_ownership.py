@@ -160,3 +160,29 @@ def test_pruning_never_deletes_another_files_json(tmp_path):
     cache_module.prune(directory, 1000)
     assert not ours.exists()
     assert all(path.read_bytes() == b"y" * 4000 for path in foreign)
+
+
+def test_a_clean_that_fails_half_way_says_what_it_removed(project, invoke, monkeypatch):
+    root = project({"pyproject.toml": "", "dev.py": DEVICE})
+    invoke("check", "--jobs", "1", "-q", "dev.py")
+    directory = root / ".bqlint_cache"
+    real_unlink = os.unlink
+    calls: list[str] = []
+
+    def unlink_once(path, *args, **kwargs):  # the first file goes, then the disk turns read-only
+        calls.append(str(path))
+        if len(calls) > 1:
+            raise OSError(30, "Read-only file system", str(path))
+        return real_unlink(path, *args, **kwargs)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(os, "unlink", unlink_once)
+        result = invoke("clean")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: cannot remove all of the cache {directory}: Read-only file system; "
+        "1 of its files was removed, the rest is still there\n"
+    )
+    assert cache_module.is_cache_directory(directory)  # the tag goes last: the next clean finishes
+    assert invoke("clean").stderr == f"Removed {directory}\n"
+    assert not directory.exists()

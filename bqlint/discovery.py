@@ -237,6 +237,8 @@ def _folders(directory: Path, unreadable: dict[Path, str]) -> Iterable[tuple[str
                 except OSError as exc:
                     if exc.errno not in (errno.ELOOP, errno.ENOTDIR, errno.ENOENT):  # a link, or gone
                         _note_unreadable(unreadable, Path(here) / name, exc)
+    except OSError as exc:  # the folder itself can be opened but not searched (no `x`)
+        _note_unreadable(unreadable, directory, exc)
     finally:
         os.close(top)
 

@@ -147,3 +147,13 @@ def test_an_unreadable_module_nothing_imports_is_not_mentioned(tree: Path) -> No
     finally:
         (tree / "pkg" / "other.py").chmod(0o644)
     assert (code, out.splitlines(), err) == (1, [BQL002, BQL001, "Found 2 errors."], "")
+
+
+def test_a_named_folder_that_can_be_listed_but_not_searched_is_a_warning_not_a_crash(tree: Path) -> None:
+    (tree / "pkg" / "locked").chmod(0o644)  # `r` without `x`: open() works, stat() inside does not
+    code, out, err = _bqlint(tree, "--no-cache", "pkg/locked")
+    assert (code, out) == (0, "")
+    assert err == (
+        f"warning: {tree / 'pkg' / 'locked'}: cannot read this folder (permission denied); its files were not checked\n"
+        "warning: no Python files found under the given paths\n"
+    )

@@ -8,6 +8,7 @@ modules can affect each other (bqlint.groups), before any of them is parsed. The
 from __future__ import annotations
 
 import ast
+import unicodedata
 import warnings
 from dataclasses import dataclass
 
@@ -48,7 +49,7 @@ def extract_facts(
     With `imports` false, the imports of a file that mentions no word are not read (the
     file's `ast` is not built): `with_imports` reads them when a run needs them.
     """
-    relevant = any(word in text for word in words)
+    relevant = any(word in _as_names(text) for word in words)
     error = python_syntax_error(text)  # BQL999 exactly when CPython's compile() rejects the file
     if error is not None:
         message, position = error
@@ -72,8 +73,13 @@ def with_imports(
     found = _imports(tree, package, bare)
     relevant = facts.relevant
     if relevant and bare:
-        relevant = _mentioned_beyond(text, words, bare)
+        relevant = _mentioned_beyond(_as_names(text), words, bare)
     return FileFacts(relevant, tuple(sorted(found)), None)
+
+
+def _as_names(text: str) -> str:
+    """`text` with its names as Python reads them: `𝐛𝐪𝐥` is `bql` (NFKC, PEP 3131)."""
+    return text if text.isascii() else unicodedata.normalize("NFKC", text)
 
 
 def _mentioned_beyond(text: str, words: tuple[str, ...], statements: list[ast.Import]) -> bool:

@@ -82,8 +82,13 @@ class SourceFile:
                 return None
             import libcst as cst  # here: a run that parses nothing never imports libcst
 
+            from bqlint.parse_cost import too_slow_to_parse
             from bqlint.parsing import parse_module
 
+            slow = too_slow_to_parse(self.text)
+            if slow is not None:
+                self.parse_error = f"libcst cannot parse it in reasonable time: {slow}"
+                return None
             try:
                 self.module = parse_module(self.text)
             except cst.ParserSyntaxError as exc:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import libcst as cst
+import pytest
 
 from bqlint.identifiers import normalise_names
 from bqlint.source import walk
@@ -60,3 +61,19 @@ def test_written_code_spells_names_as_the_file_does() -> None:
     assert cst.Module([]).code_for_node(assign) == "self.field = x + y"
     assert (source.written_code(assign), source.written_code(plus)) == ("self.ﬁeld = 𝐱 + y", "𝐱 + y")
     assert source.written_code(assign.targets[0].target.value) == "self"  # shared, as written
+
+
+def test_a_file_that_spells_bql_in_other_unicode_forms_is_checked(tmp_path: Path) -> None:
+    # crash7 #3: `𝐛𝐪𝐥` is `bql` to Python; a comment mentioning "bql" used to change the result.
+    from bqlint.cli import main
+
+    (tmp_path / "pyproject.toml").write_text("[tool.bqlint]\n")
+    device = "import 𝐛𝐪𝐥\n\n\nclass D(𝐛𝐪𝐥.SysBusDevice):\n    def m(self) -> None:\n        self.x = 1\n"
+    (tmp_path / "d.py").write_text(device, encoding="utf-8")
+    (tmp_path / "e.py").write_text(device.replace("import 𝐛𝐪𝐥\n", "import bql as 𝐛𝐪𝐥\n"), encoding="utf-8")
+    out = tmp_path / "out.txt"
+    with pytest.raises(SystemExit) as exited:
+        main(["check", "--no-cache", "-q", "--output-format", "concise", "--output-file", str(out), str(tmp_path)])
+    assert exited.value.code == 1
+    rows = sorted(line.split(": ")[0] for line in out.read_text().splitlines())
+    assert rows == [f"{tmp_path / 'd.py'}:6:9", f"{tmp_path / 'e.py'}:6:9"]

@@ -135,6 +135,20 @@ class BoundCalls(ExpressionEvents):
                         self.emit(replace(event, thread_start=node))
             elif type(arg.value) is cst.Name and arg.value.value in self.scope.locals:
                 self._bound_thread_target(node, arg.value.value)
+            else:
+                self._cell_thread_target(node, arg.value)
+
+    def _cell_thread_target(self, node: cst.Call, target: cst.BaseExpression) -> None:
+        """`Timer(t, self.irq.lower)`, `Thread(target=partial(self.level.set, 2))`: a cell's
+        method runs on the new thread, without the BQL (BQL006 at the method named)."""
+        if type(target) is cst.Call and target.args and self._is_partial(target.func):
+            first = target.args[0]
+            target = first.value if first.keyword is None and not first.star else target
+        if type(target) is not cst.Attribute:
+            return
+        cell = self.scope.cell_of(target.value)
+        if cell is not None:
+            self.emit(CellOp(target, cell[0], target.attr.value, thread_start=node))
 
     def _bound_thread_target(self, node: cst.Call, name: str) -> None:
         """`Thread(target=poller)` where local `poller` is bound to methods or functions

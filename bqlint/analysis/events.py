@@ -107,9 +107,10 @@ class Call:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class CellOp:
-    """A method call on a cell (get/set/borrow*/raise_/write_all/...)."""
+    """A method call on a cell (get/set/borrow*/raise_/write_all/...); started as a thread,
+    the bound method itself (`Timer(t, self.irq.lower)`)."""
 
-    node: cst.Call
+    node: cst.Call | cst.Attribute
     key: CellKey
     method: str
     # Made by a lambda started as a thread (`Timer(t, lambda: self.irq.pulse())`): BQL006 only.

@@ -280,7 +280,8 @@ class Analyzer:
 
     def _cell_op(self, event: CellOp, state: State) -> State:
         if event.thread_start is not None:
-            start = self.link(event.thread_start, "the lambda is started as a thread here")
+            started = "the method" if type(event.node) is cst.Attribute else "the lambda"
+            start = self.link(event.thread_start, f"{started} is started as a thread here")
             self.report(Hazard("BQL006", event.node, chain=(start,)))
             return state
         if state.lock.known_not_held():

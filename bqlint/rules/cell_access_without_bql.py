@@ -7,7 +7,9 @@ where the BQL is known not to be held on every path: inside `with bql.unlocked()
 `bql.unlock()`, in a `@bql.without_bql` function or a thread target (`threading.Thread(target=f)`,
 `run()` of a `threading.Thread` subclass) outside a `with bql.locked():` block. Also a call
 there to a `@bql.requires_bql` function, or to one that (transitively) operates on cells
-without taking the BQL itself.
+without taking the BQL itself. A cell's own method started as a thread
+(`threading.Timer(t, self.irq.lower)`, `Thread(target=functools.partial(self.level.set, 1))`)
+is reported where it is named.
 
 ## Why it is a bug
 Cells are safe because every access happens under the BQL; an access without it races
@@ -96,5 +98,7 @@ class CellAccessWithoutBql(Rule):
 
 def _call_text(node: cst.CSTNode) -> str:
     if isinstance(node, cst.Call):
-        return " ".join(cst.Module([]).code_for_node(node.func).split()).replace(" .", ".") + "()"
-    return "this cell operation"
+        node = node.func
+    elif not isinstance(node, cst.Attribute):  # (an Attribute: a cell method started as a thread)
+        return "this cell operation"
+    return " ".join(cst.Module([]).code_for_node(node).split()).replace(" .", ".") + "()"

@@ -11,10 +11,13 @@
   callback). Called by a thread that holds the BQL, it releases the BQL for the call and
   takes it back after (like `with bql.unlocked():`), so that it really runs without it:
   a cell touched inside raises `BqlNotHeldError` unless inside `with bql.locked():`.
+  A generator's or async generator's body runs at each resume, not at the call: the BQL
+  is released around each resume (`bql.without`).
 
 Each sets a marker attribute (``__bql_releases__``, ``__bql_requires__``,
 ``__bql_without__``), keeps the function's metadata (`functools.wraps`) and works on
-plain functions, methods, static and class methods and coroutine functions.
+plain functions, methods, static and class methods and coroutine functions (and, for
+`without_bql`, generator and async generator functions).
 """
 
 from __future__ import annotations
@@ -24,8 +27,9 @@ import inspect
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
-from .lock import _HELD, STATE, lock, unlock, unlock_error
-from .twins import WITHOUT_BQL_CODES, not_held_error
+from .lock import _HELD, STATE, unlock_error
+from .twins import not_held_error
+from .without import without_wrapper
 
 __all__ = ["releases_bql", "requires_bql", "without_bql"]
 
@@ -98,7 +102,7 @@ def requires_bql(fn: F) -> F:
     def check(func: Callable[..., Any]) -> None:
         # BQL006 through calls: bqlint reports the call of a @requires_bql function.
         raise not_held_error(
-            f"{func.__qualname__}() requires the BQL, and this thread does not hold it"
+            f"{func.__qualname__}() requires the BQL, and this thread does not hold it", func
         )
 
     def wrap(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -142,37 +146,34 @@ def without_bql(fn: F) -> F:
     Traceback (most recent call last):
     ...
     bql.errors.BqlNotHeldError: BqlCell.get() without the BQL held by this thread
+
+    A generator's body runs when it is resumed, not when it is called: the BQL is released
+    around each resume and taken back before the value is handed on.
+
+    >>> @bql.without_bql
+    ... def polls():
+    ...     yield bql.is_locked()
+    ...     yield bql.is_locked()
+    >>> with bql.locked():
+    ...     list(polls()), bql.is_locked()
+    ([False, False], True)
     """
 
     def wrap(func: Callable[..., Any]) -> Callable[..., Any]:
-        if inspect.iscoroutinefunction(func):
-
-            @functools.wraps(func)
-            async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
-                if not getattr(_HELD, "held", False):
-                    return await func(*args, **kwargs)
-                unlock()
-                try:
-                    return await func(*args, **kwargs)
-                finally:
-                    lock()
-
-            return async_wrapper
-
-        @functools.wraps(func)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if not getattr(_HELD, "held", False):
-                return func(*args, **kwargs)
-            unlock()
-            try:
-                return func(*args, **kwargs)
-            finally:
-                lock()
-
-        WITHOUT_BQL_CODES.add(wrapper.__code__)  # type: ignore[attr-defined]
-        return wrapper
+        return without_wrapper(func, function_kind(func))
 
     return _decorate(fn, wrap, "__bql_without__")
+
+
+def function_kind(func: Callable[..., Any]) -> str:
+    """Return which kind of function `func` is, by when its body runs."""
+    if inspect.isasyncgenfunction(func):
+        return "async generator"
+    if inspect.iscoroutinefunction(func):
+        return "coroutine"
+    if inspect.isgeneratorfunction(func):
+        return "generator"
+    return "function"
 
 
 def _decorate(

@@ -83,8 +83,6 @@ _current_thread = threading.current_thread
 
 # How long a thread waits for the BQL between two looks at whether its holder still runs.
 OWNER_CHECK_S = 0.1
-# How many places of live borrows an error message lists before "and N more".
-MAX_SITES_SHOWN = 4
 
 
 class _State:
@@ -405,7 +403,7 @@ class locked:
             # every other thread would wait for ever), so end the stranded borrows.
             note = (
                 f"bql: left `with bql.locked():` while {_alive(len(error.borrows), 'was')}, "
-                f"now ended: {describe_sites(error.borrows)}"
+                f"now ended:{describe_sites(error.borrows)}"
             )
             _leave()
             if exc is None:
@@ -570,25 +568,23 @@ def unlock_error(what: str) -> BqlUnlockError:
     """Return the error for `what` happening while borrows are alive, listing them."""
     sites = tuple(live_borrow_sites())
     return BqlUnlockError(
-        f"{what} while {_alive(len(sites), 'is')}: {describe_sites(sites)}", sites
+        f"{what} while {_alive(len(sites), 'is')}:{describe_sites(sites)}", sites
     )
 
 
-def describe_sites(sites: Sequence[str], separator: str = "; ") -> str:
-    """Join borrow locations for a message: each borrow's when there are a few; else each
-    place once, with how many borrows were taken there, up to `MAX_SITES_SHOWN` places,
-    then how many more."""
-    if len(sites) <= MAX_SITES_SHOWN:
-        return separator.join(sites)
+def describe_sites(sites: Sequence[str]) -> str:
+    """List borrow locations for a message, to follow a colon: every place once, with how
+    many borrows were taken there when more than one; one place on the same line, several
+    one per line (indented), however many there are (SPEC §2.1: "lists each live borrow's
+    location"). A site names a place only, never a value, so the list stays a list of
+    places however large the values borrowed."""
     counts: dict[str, int] = {}
     for site in sites:
         counts[site] = counts.get(site, 0) + 1
     places = [site if n == 1 else f"{site} ({n} borrows)" for site, n in counts.items()]
-    shown = separator.join(places[:MAX_SITES_SHOWN])
-    if len(places) > MAX_SITES_SHOWN:
-        rest = sum(list(counts.values())[MAX_SITES_SHOWN:])
-        shown += f" (and {rest} more at {len(places) - MAX_SITES_SHOWN} other places)"
-    return shown
+    if len(places) == 1:
+        return f" {places[0]}"
+    return "".join(f"\n  {place}" for place in places)
 
 
 def live_borrow_sites() -> list[str]:

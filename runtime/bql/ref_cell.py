@@ -223,8 +223,8 @@ class BqlRefCell(Generic[T]):
     def _conflict(self, attempt: str) -> BorrowError:
         sites = [describe_site(s) for s in live_sites() if s[0] is self]
         state = "mutably borrowed" if self._borrows < 0 else "borrowed"
-        where = describe_sites(sites, " and ") if sites else "a borrow whose location is unknown"
-        error = BorrowError(f"cannot {attempt}() {self._describe()}: it is already {state} by {where}")
+        where = describe_sites(sites) if sites else " a borrow whose location is unknown"
+        error = BorrowError(f"cannot {attempt}() {self._describe()}: it is already {state} by{where}")
         return attach_to_holder(error, "BQL003", self, _getframe(1))
 
     def _describe(self) -> str:

@@ -6,10 +6,24 @@ matched (``pytest --bql-crosscheck``). The location is found on the error path o
 the stack: the hot paths record nothing more than they did before.
 
 * a cell operation, a guard misuse, a field write: the row of that operation in the code
-  that called the runtime (the first frame outside the `bql` package);
+  that called the runtime (the first frame outside the `bql` package and outside the
+  Python standard library, which bqlint never reports in: a coroutine run by
+  `asyncio.run(co())` whose first user frame is that call, a callback run by `contextlib`);
 * a conflicting borrow (BQL003) or a release of the BQL (BQL002) while a borrow is alive:
   the line now running in the function that holds the first live borrow, found by
   walking the stack to the frame running the code object the borrow was taken in.
+
+A twin's location is never in the standard library or in `bql` while a user frame is on
+the stack. In a thread whose stack holds none (its target is a `@requires_bql` function
+refused on entry, or a cell method, directly or through `functools.partial` or a
+`threading.Timer`), the location is the target's definition if the target, looked at
+through partials, bound methods and decorators, is user code, else the definition of the
+`@requires_bql` function refused there, if that is the error. A target that is runtime
+code itself (`Thread(target=cell.set)`, `Timer(t, cell.set)`,
+`Thread(target=partial(cell.set, 2))`) leaves the innermost frame, the line of
+`threading.Thread.run` (or `Timer.run`) calling it, as the location: where the thread was
+created is recorded nowhere the runtime could read it without replacing parts of
+`threading` for every program.
 
 Code that wants to see every twin as it is raised (the pytest plugin) registers a
 recorder with `on_twin`.
@@ -17,10 +31,12 @@ recorder with `on_twin`.
 
 from __future__ import annotations
 
+import functools
 import gc
 import inspect
 import os
 import sys
+import sysconfig
 import threading
 from collections.abc import Callable
 from types import CodeType, FrameType
@@ -69,18 +85,99 @@ def is_runtime_code(code: CodeType) -> bool:
     return code.co_filename.startswith(_RUNTIME_PREFIX)
 
 
+def _stdlib_dirs() -> tuple[str, ...]:
+    """The folders of the standard library (as installed, and with links resolved)."""
+    found = {sysconfig.get_paths()["stdlib"], os.path.dirname(os.__file__)}
+    return tuple(sorted({os.path.join(d, "") for p in found for d in (p, os.path.realpath(p))}))
+
+
+_STDLIB_DIRS = _stdlib_dirs()
+_THIRD_PARTY = (f"{os.sep}site-packages{os.sep}", f"{os.sep}dist-packages{os.sep}")
+# {filename: whether it is runtime or standard-library code}; error paths only.
+_LIBRARY: dict[str, bool] = {}
+
+
+def is_library_code(code: CodeType) -> bool:
+    """Return whether `code` is `bql` runtime or Python standard-library code: never the
+    location of a twin when a user frame can be found (bqlint checks only user files).
+
+    Packages installed beside the standard library (`site-packages`) are user code."""
+    filename = code.co_filename
+    known = _LIBRARY.get(filename)
+    if known is None:
+        known = _is_library_file(filename)
+        _LIBRARY[filename] = known
+    return known
+
+
+def _is_library_file(filename: str) -> bool:
+    if filename.startswith(_RUNTIME_PREFIX) or filename.startswith("<frozen "):
+        return True
+    for folder in _STDLIB_DIRS:
+        if filename.startswith(folder):
+            return not any(part in filename[len(folder) - 1 :] for part in _THIRD_PARTY)
+    return False
+
+
 def user_frame(frame: FrameType | None) -> FrameType | None:
-    """Return `frame` or the nearest caller of it that is not runtime code."""
-    while frame is not None and is_runtime_code(frame.f_code):
+    """Return `frame` or the nearest caller of it that is neither runtime nor standard-library
+    code (None when there is none: a thread started on a runtime or library callable)."""
+    while frame is not None and is_library_code(frame.f_code):
         frame = frame.f_back
     return frame
 
 
 def attach(error: E, rule: str, frame: FrameType | None) -> E:
-    """Make `error` the twin of `rule` at the line `frame` is running; return it."""
+    """Make `error` the twin of `rule` at the line `frame` is running; return it.
+
+    A `frame` of runtime or standard-library code gives way to its nearest user caller;
+    without one, to the current thread's target (`user_target_location`); without that,
+    `frame` itself is the location.
+    """
     if frame is None:
         return error
-    return attach_at(error, rule, frame.f_code.co_filename, node_row(frame.f_code, frame.f_lasti))
+    user = user_frame(frame)
+    if user is None:
+        target = user_target_location()
+        if target is not None:
+            return attach_at(error, rule, *target)
+        user = frame
+    return attach_at(error, rule, user.f_code.co_filename, node_row(user.f_code, user.f_lasti))
+
+
+def user_target_location() -> tuple[str, int] | None:
+    """Return (file, first row of its definition) of the user function the current thread
+    was started on (`user_definition`); None in the main thread or when the target is not
+    user code.
+
+    For a thread whose stack holds no user frame: `Thread(target=f)` with `f` a
+    `@requires_bql` function refused before its body ran.
+    """
+    thread = threading.current_thread()
+    if thread is threading.main_thread():
+        return None
+    if isinstance(thread, threading.Timer):
+        return user_definition(thread.function)
+    return user_definition(getattr(thread, "_target", None))
+
+
+def user_definition(target: object) -> tuple[str, int] | None:
+    """Return (file, first row of its definition) of the user function `target` runs,
+    looking through `functools.partial`, bound methods and decorators (`__wrapped__`);
+    None when it is not user code."""
+    for _ in range(100):  # a bound on the wrapping, against a `__wrapped__` cycle
+        code = getattr(target, "__code__", None)
+        if isinstance(code, CodeType) and not is_library_code(code):
+            return code.co_filename, code.co_firstlineno
+        if isinstance(target, functools.partial):
+            target = target.func
+        elif inspect.ismethod(target):
+            target = target.__func__
+        elif hasattr(target, "__wrapped__"):
+            target = target.__wrapped__
+        else:
+            return None
+    return None
 
 
 def attach_at(error: E, rule: str, filename: str, row: int) -> E:
@@ -113,7 +210,7 @@ def located_at_holder(error: E, rule: str, guard: object) -> E:
     holder = None
     frame = operation
     while frame is not None:
-        if not is_runtime_code(frame.f_code) and any(v is guard for v in frame.f_locals.values()):
+        if not is_library_code(frame.f_code) and any(v is guard for v in frame.f_locals.values()):
             holder = frame
         frame = frame.f_back
     return attach(error, rule, holder or operation)
@@ -124,21 +221,38 @@ def located_at_holder(error: E, rule: str, guard: object) -> E:
 WITHOUT_BQL_CODES: set[CodeType] = set()
 
 
-def not_held_error(message: str) -> BqlNotHeldError:
+def not_held_error(message: str, callee: object = None) -> BqlNotHeldError:
     """Return the BQL006 twin for a cell operation attempted without the BQL.
 
     bqlint reports it where the BQL is *known* not held: after `bql.unlock()` or inside
     `bql.unlocked()`, in a thread target or a `@without_bql` function, at the operation or
     at the call that leads to it. So the row is the line running in the innermost such
     function on the stack, if any, and otherwise the operation's own row.
+
+    `callee` is the `@requires_bql` function refused on entry, if that is the error: when
+    no user frame is on the stack (a coroutine of it run by an event loop started from
+    library code) and the thread's target is not user code, its definition is the location.
     """
-    operation = user_frame(sys._getframe(1))
+    caller = sys._getframe(1)
+    operation = user_frame(caller)
     released = getattr(_HELD, "released_at", None)
     regions = [user_frame(released) if released is not None else None, _not_held_region(operation)]
     frame = operation
     while frame is not None and not any(frame is region for region in regions):
         frame = frame.f_back
-    return attach(BqlNotHeldError(message), "BQL006", frame or operation)
+    error = BqlNotHeldError(message)
+    if operation is None and callee is not None:
+        where = user_target_location() or user_definition(callee)
+        if where is not None:
+            return attach_at(error, "BQL006", *where)
+    return attach(error, "BQL006", frame or operation or _outside_runtime(caller))
+
+
+def _outside_runtime(frame: FrameType | None) -> FrameType | None:
+    """Return `frame` or its nearest caller that is not `bql` code (may be library code)."""
+    while frame is not None and is_runtime_code(frame.f_code):
+        frame = frame.f_back
+    return frame
 
 
 def _not_held_region(operation: FrameType | None) -> FrameType | None:
@@ -154,7 +268,7 @@ def _not_held_region(operation: FrameType | None) -> FrameType | None:
         target = operation
         frame = operation
         while frame is not None:
-            if not is_runtime_code(frame.f_code) and not frame.f_code.co_filename.endswith("threading.py"):
+            if not is_library_code(frame.f_code):
                 target = frame
             frame = frame.f_back
         return target
@@ -216,7 +330,7 @@ def frame_holding_guard(cell: object, start: FrameType | None) -> FrameType | No
     """
     frame = start
     while frame is not None:
-        if not is_runtime_code(frame.f_code) and _holds_guard(frame, cell):
+        if not is_library_code(frame.f_code) and _holds_guard(frame, cell):
             return frame
         frame = frame.f_back
     return None

@@ -23,6 +23,7 @@ ValueError: PL011 state: read_pos 16 is out of range 0..15
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from itertools import islice
 from typing import Final
 
 from pl011.registers import FBRD_MASK, FIFO_DEPTH, IBRD_MASK, LCR_H_FEN
@@ -110,35 +111,39 @@ def registers_from_state(state: Mapping[str, object]) -> PL011Registers:
         raise ValueError("PL011 state: missing fields " + ", ".join(missing))
     if unknown:
         raise ValueError("PL011 state: unknown fields " + _some_keys(unknown))
-    for name in _UINT32_FIELDS:
-        _check_int(name, state[name], 0, 0xFFFF_FFFF)
-    for name in _INT32_FIELDS:
-        _check_int(name, state[name], -(2**31), 2**31 - 1)
-    fifo = state["read_fifo"]
-    if not isinstance(fifo, (list, tuple)) or len(fifo) != FIFO_DEPTH:
+    # Each field is read once and the FIFO copied once: what is checked below is what the
+    # registers get, however the mapping or the list answer a second time.
+    values = {name: state[name] for name in FIELDS}
+    ints = {name: _checked_int(name, values[name], 0, 0xFFFF_FFFF) for name in _UINT32_FIELDS}
+    ints |= {name: _checked_int(name, values[name], -(2**31), 2**31 - 1) for name in _INT32_FIELDS}
+    fifo = values["read_fifo"]
+    # One more entry than the FIFO holds is enough to refuse a longer list (or an endless
+    # iterator behind a list subclass) without copying it whole.
+    entries = list(islice(fifo, FIFO_DEPTH + 1)) if isinstance(fifo, (list, tuple)) else None
+    if entries is None or len(entries) != FIFO_DEPTH:
         raise ValueError(
             f"PL011 state: read_fifo must be a list of {FIFO_DEPTH} ints, "
             f"not {describe_value(fifo)}"
         )
-    for index, entry in enumerate(fifo):
-        _check_int(f"read_fifo[{index}]", entry, 0, 0xFFFF_FFFF)
-
+    read_fifo = [
+        _checked_int(f"read_fifo[{index}]", entry, 0, 0xFFFF_FFFF) for index, entry in enumerate(entries)
+    ]
     return PL011Registers(
-        flags=_int(state, "flags"),
-        lcr=_int(state, "lcr"),
-        rsr=_int(state, "rsr"),
-        cr=_int(state, "cr"),
-        dmacr=_int(state, "dmacr"),
-        int_enabled=_int(state, "int_enabled"),
-        int_level=_int(state, "int_level"),
-        read_fifo=[exact_int(entry) for entry in fifo if isinstance(entry, int)],
-        ilpr=_int(state, "ilpr"),
-        ibrd=_int(state, "ibrd"),
-        fbrd=_int(state, "fbrd"),
-        ifl=_int(state, "ifl"),
-        read_pos=_int(state, "read_pos"),
-        read_count=_int(state, "read_count"),
-        read_trigger=_int(state, "read_trigger"),
+        flags=ints["flags"],
+        lcr=ints["lcr"],
+        rsr=ints["rsr"],
+        cr=ints["cr"],
+        dmacr=ints["dmacr"],
+        int_enabled=ints["int_enabled"],
+        int_level=ints["int_level"],
+        read_fifo=read_fifo,
+        ilpr=ints["ilpr"],
+        ibrd=ints["ibrd"],
+        fbrd=ints["fbrd"],
+        ifl=ints["ifl"],
+        read_pos=ints["read_pos"],
+        read_count=ints["read_count"],
+        read_trigger=ints["read_trigger"],
     )
 
 
@@ -173,7 +178,8 @@ def check_post_load(regs: PL011Registers) -> None:
     regs.fbrd &= FBRD_MASK
 
 
-def _check_int(name: str, value: object, low: int, high: int) -> None:
+def _checked_int(name: str, value: object, low: int, high: int) -> int:
+    """Return `value` as a plain int if it is an int in `low..high`, else raise ValueError."""
     if isinstance(value, bool) or not isinstance(value, int):
         # SPEC §2.3: a state that fails validation raises ValueError, whatever the cause.
         raise ValueError(  # noqa: TRY004
@@ -184,6 +190,7 @@ def _check_int(name: str, value: object, low: int, high: int) -> None:
         raise ValueError(
             f"PL011 state: {name} {describe_value(value)} is out of range {low}..{high}"
         )
+    return value
 
 
 # Values and keys in messages: short, and never a conversion that can itself fail (from
@@ -222,12 +229,6 @@ def _some_keys(keys: Sequence[object]) -> str:
 
 def _clip(text: str) -> str:
     return text if len(text) <= _MAX_TEXT else text[: _MAX_TEXT - 3] + "..."
-
-
-def _int(state: Mapping[str, object], name: str) -> int:
-    value = state[name]
-    assert isinstance(value, int)  # checked by _check_int
-    return exact_int(value)
 
 
 def exact_int(value: int) -> int:

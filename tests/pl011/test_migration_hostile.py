@@ -114,3 +114,60 @@ def test_hostile_unknown_keys_are_listed_short(board: Board):
 def test_any_bad_value_is_refused_briefly(board: Board, field: str, value: object):
     message = refuse(board, {**board.uart.save_state(), field: value})
     assert message.startswith(f"PL011 state: {field} ")
+
+
+class ChangingList(list):  # type: ignore[type-arg]
+    """A list that iterates as what it holds once, then as `later` (a TOCTOU attempt)."""
+
+    def __init__(self, items: list[int], later: list[object]) -> None:
+        super().__init__(items)
+        self.later = later
+        self.iterations = 0
+
+    def __iter__(self) -> Any:
+        self.iterations += 1
+        return super().__iter__() if self.iterations == 1 else iter(self.later)
+
+
+@pytest.mark.parametrize("later", [[2**40] * 16, [-1] * 16, ["x"] * 16, [7] * 17])
+def test_a_list_that_changes_between_iterations_installs_what_was_checked(board: Board, later: list[object]):
+    fifo = ChangingList([n + 1 for n in range(16)], later)
+    board.uart.load_state({**board.uart.save_state(), "read_fifo": fifo})
+    assert fifo.iterations == 1  # copied once; the copy was checked and installed
+    assert board.uart.save_state()["read_fifo"] == [n + 1 for n in range(16)]
+
+
+def test_a_list_that_changes_to_bad_values_after_one_iteration_is_refused(board: Board):
+    fifo = ChangingList([2**40] * 16, [0] * 16)
+    message = refuse(board, {**board.uart.save_state(), "read_fifo": fifo})
+    assert message == "PL011 state: read_fifo[0] 1099511627776 is out of range 0..4294967295"
+    assert fifo.iterations == 1
+
+
+def test_a_list_subclass_iterating_longer_than_its_length_is_refused_unread(board: Board):
+    class Longer(list):  # type: ignore[type-arg]
+        def __iter__(self) -> Any:
+            for _ in range(100_000):  # bounded, so that a regression fails instead of hanging
+                yield 0
+            raise AssertionError("read to the end")
+
+    message = refuse(board, {**board.uart.save_state(), "read_fifo": Longer([0] * 16)})
+    assert message == "PL011 state: read_fifo must be a list of 16 ints, not Longer of length 16"
+
+
+class ChangingState(dict):  # type: ignore[type-arg]
+    """A state whose `cr` reads as a valid value once, then as an invalid one."""
+
+    reads = 0
+
+    def __getitem__(self, key: object) -> Any:
+        if key == "cr":
+            self.reads += 1
+            return 0x300 if self.reads == 1 else 2**40
+        return super().__getitem__(key)
+
+
+def test_each_field_of_the_state_is_read_once(board: Board):
+    state = ChangingState(board.uart.save_state())
+    board.uart.load_state(state)
+    assert (state.reads, board.uart.save_state()["cr"]) == (1, 0x300)

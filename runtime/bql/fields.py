@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
-from types import CodeType, FrameType
+from types import CodeType, FrameType, MemberDescriptorType
 from typing import TYPE_CHECKING
 
 from .cell import BqlCell, BqlRefCell
@@ -183,8 +183,10 @@ def _is_cell_field(device: Device, name: str) -> bool:
 
 
 def _is_data_descriptor(device: Device, name: str) -> bool:
-    """Return whether `name` is a property or another data descriptor of the class."""
+    """Return whether `name` is a property or another data descriptor of the class; a
+    `__slots__` entry is not one here: it stores a plain field, as `__dict__` would."""
     for cls in type(device).__mro__:
         if name in vars(cls):
-            return hasattr(vars(cls)[name], "__set__")
+            found = vars(cls)[name]
+            return hasattr(found, "__set__") and not isinstance(found, MemberDescriptorType)
     return False

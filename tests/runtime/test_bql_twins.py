@@ -231,6 +231,28 @@ def test_assigning_a_plain_field_of_a_realized_device_is_bql001(bql_held):
     assert uart.logged is False
 
 
+class SlottedGpio(bql.Device):
+    """A `__slots__` entry stores a plain field: bqlint's BQL001 applies to it after realize."""
+
+    __slots__ = ("latched",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.latched = 0
+
+    def latch(self, value: int) -> None:
+        self.latched = value
+
+
+def test_assigning_a_slot_of_a_realized_device_is_bql001(bql_held):
+    gpio = SlottedGpio()
+    gpio.realize()
+    with pytest.raises(FieldMutationError, match="cannot assign `latched` of a realized SlottedGpio") as info:
+        gpio.latch(1)
+    assert_twin(info.value, "BQL001", SlottedGpio.latch.__code__.co_firstlineno + 1)
+    assert gpio.latched == 0
+
+
 class Keypad(bql.Device):
     """Writes in code written inside methods: bqlint's BQL001 rows, and construction's."""
 

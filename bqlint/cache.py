@@ -15,19 +15,25 @@ when the cache outgrows `MAX_BYTES`.
 from __future__ import annotations
 
 import dataclasses
-import errno
 import hashlib
 import json
 import os
-import re
-import shutil
 import tempfile
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 
 import bqlint
+from bqlint.cache_folder import (
+    ADOPTED_TAG,
+    CREATED_TAG,
+    build_entries,
+    build_folders,
+    is_cache_directory,
+    only_bqlint_entries,
+)
 from bqlint.config import Settings
 from bqlint.diagnostics import Applicability, Diagnostic, Edit, Fix, Position, Related, Span
 from bqlint.facts import FileFacts
@@ -38,13 +44,6 @@ FORMAT = 1
 # Pruned down to 3/4 of this, oldest entries first, when a run that wrote entries finds more.
 MAX_BYTES = 256 * 1024 * 1024
 MAX_FACTS = 200_000
-# The Cache Directory Tagging Specification's signature, so backup tools skip the folder.
-_TAG = (
-    "Signature: 8a477f597d28d172789f06886806bc55\n"
-    "# This directory is a bqlint cache; `bqlint clean` removes it.\n"
-)
-
-
 def cache_directory(settings: Settings) -> Path:
     """Return where the cache lives: env `BQLINT_CACHE_DIR`, else config `cache-dir`, else the root's."""
     from_env = os.environ.get(ENV_VARIABLE)
@@ -78,74 +77,6 @@ def may_hold_cache(directory: Path, settings: Settings) -> bool:
     land in the filesystem root."""
     root = settings.root
     return directory != root / DIRECTORY_NAME or root.parent != root
-
-
-def is_cache_directory(directory: Path) -> bool:
-    """Return whether `directory` was made by bqlint (so `clean` may remove it)."""
-    try:
-        return (directory / "CACHEDIR.TAG").read_text(encoding="utf-8") == _TAG
-    except OSError:
-        return False
-
-
-# What bqlint itself puts in a cache folder: a folder may be taken over when it holds only
-# these (a partial restore that lost its CACHEDIR.TAG), never when it holds anything else.
-_BUILD_FOLDER = re.compile(r"[0-9][0-9A-Za-z.+!]*-[0-9a-f]{16}")
-
-
-def _only_bqlint_entries(directory: Path) -> bool:
-    for entry in directory.iterdir():
-        if entry.name == ".gitignore":
-            try:
-                if entry.read_text(encoding="utf-8") != "*\n":
-                    return False
-            except (OSError, UnicodeDecodeError):
-                return False
-        elif not (entry.is_dir() and not entry.is_symlink() and _BUILD_FOLDER.fullmatch(entry.name)):
-            if not (entry.is_file() and entry.name.startswith(".tmp-")):
-                return False
-    return True
-
-
-class CacheNotRemoved(Exception):
-    """The cache could not be removed (a read-only mount, no permission); `str()` says why."""
-
-
-def clean(directory: Path) -> bool:
-    """Remove the cache at `directory`; False when there is none (anything else is left alone).
-
-    Raise CacheNotRemoved when part of it stays. Its `CACHEDIR.TAG` goes last, so a cache
-    that could only be removed in part is still recognised, and removed, by the next `clean`.
-    A cache folder that is itself a mount point is emptied; the folder stays.
-    """
-    if not is_cache_directory(directory):
-        return False
-    problem: OSError | None = None
-    try:
-        entries = sorted(directory.iterdir())
-    except OSError as exc:
-        entries, problem = [], exc
-    for entry in entries:
-        if entry.name == "CACHEDIR.TAG":
-            continue
-        try:
-            if entry.is_dir() and not entry.is_symlink():
-                shutil.rmtree(entry)
-            else:
-                entry.unlink()
-        except OSError as exc:
-            problem = problem or exc
-    if problem is None:
-        try:
-            (directory / "CACHEDIR.TAG").unlink()
-            directory.rmdir()
-        except OSError as exc:
-            if exc.errno != errno.EBUSY:
-                problem = exc
-    if problem is not None:
-        reason = problem.strerror or type(problem).__name__
-        raise CacheNotRemoved(f"cannot remove the cache {directory}: {reason}; it is still there")
-    return True
 
 
 @lru_cache(maxsize=1)
@@ -343,15 +274,21 @@ class Cache:
             # Another tool's cache (cargo's `target/`): never write into it.
             self.problem = f"{self.directory} holds another tool's CACHEDIR.TAG; the cache was not written"
             raise OSError(self.problem)
-        if self.directory.is_dir() and any(self.directory.iterdir()) and not _only_bqlint_entries(self.directory):
+        if self.directory.is_dir() and any(self.directory.iterdir()) and not only_bqlint_entries(self.directory):
             # Someone else's folder (`cache-dir = "."`?): never write a `*` .gitignore into it.
             self.problem = (
                 f"{self.directory} is not a bqlint cache (no CACHEDIR.TAG) and holds other files; "
                 "the cache was not written (remove the folder, or set cache-dir)"
             )
             raise OSError(self.problem)
-        self.directory.mkdir(parents=True, exist_ok=True)
-        for name, text in ((".gitignore", "*\n"), ("CACHEDIR.TAG", _TAG)):
+        # A folder that existed (an empty `build/`, a link to a shared folder, as ruff follows
+        # one) is taken over, not owned: `clean` removes only bqlint's entries from it.
+        try:
+            self.directory.mkdir(parents=True)
+            tag = CREATED_TAG
+        except FileExistsError:
+            tag = ADOPTED_TAG
+        for name, text in ((".gitignore", "*\n"), ("CACHEDIR.TAG", tag)):
             target = self.directory / name
             if not target.exists():
                 fd, temporary = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
@@ -362,16 +299,16 @@ class Cache:
 
 
 def prune(directory: Path, limit: int) -> None:
-    """Delete the least recently used entries (any build) until the cache is under 3/4 of `limit`."""
+    """Delete the least recently used entries (any build) until the cache is under 3/4 of
+    `limit`; only bqlint's own entries count and go, never another file in the folder."""
     entries: list[tuple[float, int, Path]] = []
-    for folder, _, names in os.walk(directory):
-        for name in names:
-            if name.endswith(".json"):
-                path = Path(folder) / name
-                try:
-                    stat = path.stat()
-                except OSError:
-                    continue
+    for build in build_folders(directory):
+        for path in build_entries(build):
+            try:
+                stat = path.lstat()
+            except OSError:
+                continue
+            if S_ISREG(stat.st_mode):
                 entries.append((stat.st_mtime, stat.st_size, path))
     total = sum(size for _, size, _ in entries)
     if total <= limit:

@@ -212,7 +212,8 @@ def _print_report(
 
 
 def _warn_unchecked(report: engine.Report) -> None:
-    """Say on stderr which files were not analysed, and which met an internal error."""
+    """Say on stderr which files were not analysed, which context files could not be read,
+    and which met an internal error."""
     for path, reason in report.not_analysed:
         # On its own line, whatever the parser's message holds (a source line with a CR).
         reason = " ".join(reason.split())
@@ -220,6 +221,9 @@ def _warn_unchecked(report: engine.Report) -> None:
         click.echo(printable(warning), err=True)
     for path, reason in report.skipped:
         click.echo(printable(f"warning: {path}: {reason}"), err=True)
+    for path, reason in report.unread_context:
+        warning = f"warning: {path}: {reason}; not read as context, so any finding that runs through it is missing"
+        click.echo(printable(warning), err=True)
     for path, error in report.internal_errors:
         click.echo(printable(f"error: internal error while checking {path}: {error}"), err=True)
         click.echo(

@@ -18,8 +18,9 @@ from typing import Any, TypeVar
 import click
 
 import bqlint
-from bqlint.cache import CacheNotRemoved, cache_directory
-from bqlint.cache import clean as clean_cache
+from bqlint.cache import cache_directory
+from bqlint.cache_folder import CacheNotRemoved
+from bqlint.cache_folder import clean as clean_cache
 from bqlint.checking import CheckOptions, run_check
 from bqlint.config import ConfigError, Overrides, load_settings
 from bqlint.config_tree import Configurations
@@ -132,7 +133,7 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path, readable=False))
 @click.option(
     "--select",
     multiple=True,
@@ -249,6 +250,7 @@ def check(
     **flags: Any,
 ) -> None:
     """Check PATHS (default: the current directory; `-` reads standard input)."""
+    _refuse_conflicts({**flags, "show_settings": show_settings})
     paths = _usage(paths, flags)
     if config_file is not None and isolated:
         raise click.UsageError("--config and --isolated cannot be combined")
@@ -294,7 +296,7 @@ def _usage(paths: tuple[Path, ...], flags: dict[str, Any]) -> tuple[Path, ...]:
         paths = ()
     else:
         paths = paths or (Path("."),)
-        missing = [str(p) for p in paths if not p.exists()]
+        missing = [str(p) for p in paths if _is_missing(p)]
         if missing:
             raise ConfigError(f"{missing[0]}: no such file or directory")
     if flags["quiet"] and flags["verbose"]:
@@ -302,6 +304,34 @@ def _usage(paths: tuple[Path, ...], flags: dict[str, Any]) -> tuple[Path, ...]:
     refuse_source_name("--write-baseline", flags["write_baseline"])
     refuse_source_name("--output-file", flags["output_file"])
     return paths
+
+
+# Options that replace the normal report cannot be combined: one would be dropped silently
+# (crash7 #5). ruff's pairs (`--statistics`/`--diff`, `--add-noqa` and its "fake subcommands"
+# `--show-files`/`--show-settings`), and `--write-baseline`, which is one more such mode.
+_CONFLICTS = (
+    ("write_baseline", ("diff", "add_noqa", "show_files", "show_settings")),
+    ("add_noqa", ("statistics", "show_files", "show_settings")),
+    ("show_files", ("show_settings", "statistics")),
+    ("statistics", ("diff", "show_settings")),
+)
+
+
+def _refuse_conflicts(flags: dict[str, Any]) -> None:
+    for first, others in _CONFLICTS:
+        for other in others:
+            if flags[first] and flags[other]:
+                names = [f"--{name.replace('_', '-')}" for name in (first, other)]
+                raise click.UsageError(f"{names[0]} and {names[1]} cannot be combined")
+
+
+def _is_missing(path: Path) -> bool:
+    """Return whether `path` does not exist; a path in a folder bqlint may not search exists
+    as far as the user can tell, and reading it reports why it cannot be read (BQL998)."""
+    try:
+        return not path.exists()
+    except PermissionError:
+        return False
 
 
 def show_settings_text(configs: Configurations, start: Path) -> str:
@@ -325,12 +355,12 @@ def clean(path: Path | None) -> None:
     settings = load_settings(start, default_root=start)
     directory = cache_directory(settings)
     try:
-        removed = clean_cache(directory)
+        cleaned = clean_cache(directory)
     except CacheNotRemoved as exc:
         click.echo(printable(f"error: {exc}"), err=True)
         sys.exit(2)
-    if removed:
-        click.echo(printable(f"Removed {directory}"), err=True)
+    if cleaned is not None:
+        click.echo(printable(cleaned.describe(directory)), err=True)
     elif directory.exists():
         click.echo(printable(f"warning: {directory} is not a bqlint cache; left alone"), err=True)
 

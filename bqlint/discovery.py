@@ -8,6 +8,7 @@ project context: read for cross-module facts, never reported on.
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ import pathspec
 from bqlint.config import ConfigError, ExcludeRules
 from bqlint.config_tree import Configurations, config_in
 from bqlint.paths import forget as forget_folders
-from bqlint.paths import is_folder
+from bqlint.paths import exists, is_file, is_folder
 from bqlint.patterns import glob_spec
 
 
@@ -49,7 +50,7 @@ def find_git_root(start: Path) -> Path | None:
     """Return the nearest directory at or above `start` that holds `.git`, or None."""
     directory = start if is_folder(start) else start.parent
     for candidate in (directory, *directory.parents):
-        if (candidate / ".git").exists():
+        if exists(candidate / ".git"):
             return candidate
     return None
 
@@ -58,10 +59,10 @@ def find_project_root(start: Path) -> Path:
     """Return where pyproject.toml / bqlint.toml is, else the top of the package tree."""
     directory = start if is_folder(start) else start.parent
     for candidate in (directory, *directory.parents):
-        if (candidate / "pyproject.toml").is_file() or (candidate / "bqlint.toml").is_file():
+        if _has_config(candidate):
             return candidate
     top = directory
-    while (top / "__init__.py").is_file() and top.parent != top:
+    while is_file(top / "__init__.py") and top.parent != top:
         top = top.parent
     return top
 
@@ -92,7 +93,7 @@ def find_context_root(start: Path) -> Path:
 
 
 def _has_config(directory: Path) -> bool:
-    return (directory / "pyproject.toml").is_file() or (directory / "bqlint.toml").is_file()
+    return is_file(directory / "pyproject.toml") or is_file(directory / "bqlint.toml")
 
 
 class GitIgnores:
@@ -176,24 +177,26 @@ def _walk(
     *,
     named: bool = False,
     packages_only: bool = False,
+    unreadable: dict[Path, str] | None = None,
 ) -> Iterable[Path]:
     """Yield the `*.py` files below `directory` that are neither excluded nor git-ignored.
 
     A directory named on the command line that is itself excluded is still walked (unless
     --force-exclude): patterns are then matched relative to it, so only nested ones apply.
-    With `packages_only`, only folders holding `__init__.py` are entered.
+    With `packages_only`, only folders holding `__init__.py` are entered. Folders that
+    would be entered but cannot be listed go into `unreadable`, with the reason.
     """
     base = directory if named and _is_skipped(directory, settings, ignores, is_dir=True) else None
     if named and base is not None:
         ignores = ignores.below_named(directory)
-    for current, dirnames, filenames in _folders(directory):
+    for current, dirnames, filenames in _folders(directory, {} if unreadable is None else unreadable):
         here = Path(current)
         dirnames[:] = sorted(
             name
             for name in dirnames
             if not settings.is_excluded(here / name, is_dir=True, base=base)
             and not ignores.is_ignored(here / name, is_dir=True)
-            and (not packages_only or (here / name / "__init__.py").is_file())
+            and (not packages_only or is_file(here / name / "__init__.py"))
         )
         for name in sorted(filenames):
             path = here / name
@@ -205,8 +208,9 @@ def _walk(
                 yield path
 
 
-def _folders(directory: Path) -> Iterable[tuple[str, list[str], list[str]]]:
-    """Walk `directory` as `os.walk` does (top down, symlinked folders not entered).
+def _folders(directory: Path, unreadable: dict[Path, str]) -> Iterable[tuple[str, list[str], list[str]]]:
+    """Walk `directory` as `os.walk` does (top down, symlinked folders not entered); the
+    folders kept in `dirnames` that cannot be listed go into `unreadable` (crash7 #3).
 
     Where the system has it, folders are listed relative to their parent's descriptor
     (`os.fwalk`), so a folder whose absolute path is longer than the system accepts
@@ -214,18 +218,34 @@ def _folders(directory: Path) -> Iterable[tuple[str, list[str], list[str]]]:
     silently left out of the run.
     """
     if not (os.open in os.supports_dir_fd and os.scandir in os.supports_fd):
-        yield from os.walk(directory)
+        yield from os.walk(directory, onerror=lambda exc: _note_unreadable(unreadable, Path(str(exc.filename)), exc))
         return
     try:
         # Opened here, so that a symlink named as the folder is walked as os.walk walks it.
         top = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except OSError:
-        return  # as os.walk: a folder that cannot be listed yields nothing
+    except OSError as exc:
+        _note_unreadable(unreadable, directory, exc)
+        return
     try:
-        for current, dirnames, filenames, _ in os.fwalk(".", dir_fd=top):
-            yield (str(directory) if current == "." else os.path.join(directory, current[2:])), dirnames, filenames
+        for current, dirnames, filenames, fd in os.fwalk(".", dir_fd=top):
+            here = str(directory) if current == "." else os.path.join(directory, current[2:])
+            yield here, dirnames, filenames
+            # fwalk skips a folder it cannot open without a word: try each one it will enter.
+            for name in dirnames:
+                try:
+                    os.close(os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd))
+                except OSError as exc:
+                    if exc.errno not in (errno.ELOOP, errno.ENOTDIR, errno.ENOENT):  # a link, or gone
+                        _note_unreadable(unreadable, Path(here) / name, exc)
+    except OSError as exc:  # the folder itself can be opened but not searched (no `x`)
+        _note_unreadable(unreadable, directory, exc)
     finally:
         os.close(top)
+
+
+def _note_unreadable(unreadable: dict[Path, str], folder: Path, exc: OSError) -> None:
+    reason = exc.strerror or type(exc).__name__
+    unreadable.setdefault(folder, reason[:1].lower() + reason[1:])
 
 
 def _is_skipped(path: Path, settings: ExcludeRules, ignores: GitIgnores, *, is_dir: bool = False) -> bool:
@@ -256,12 +276,13 @@ def discover(
     ignores = GitIgnores(settings.root)
     files: set[Path] = set()
     named_files: list[Path] = []
+    unreadable: dict[Path, str] = {}
     for raw in paths:
         path = Path(os.path.abspath(raw))
-        if path.is_dir():
+        if is_folder(path):
             if force_exclude and path != settings.root and _is_skipped(path, settings, ignores, is_dir=True):
                 continue
-            files.update(_walk(path, settings, ignores, named=True))
+            files.update(_walk(path, settings, ignores, named=True, unreadable=unreadable))
         else:
             if force_exclude and _is_skipped(path, settings, ignores):
                 continue
@@ -270,14 +291,20 @@ def discover(
     if stdin_name is not None:
         named_files.append(Path(os.path.abspath(stdin_name)))
     context: set[Path] = set()
-    notes: list[str] = []
+    notes = [f"{folder}: cannot read this folder ({why}); its files were not checked" for folder, why in sorted(unreadable.items())]
     if named_files:
         if isinstance(settings, Configurations):
             for path in named_files:
                 settings.for_path(path)  # a broken configuration of a given file is an error
         rules = _ContextRules(settings) if isinstance(settings, Configurations) else settings
+        unread: dict[Path, str] = {}
         for root in sorted({find_context_root(path) for path in named_files}):
-            context.update(_context_of(root, rules, ignores, notes))
+            context.update(_context_of(root, rules, ignores, notes, unread))
+        notes += (
+            f"{folder}: cannot read this folder ({why}); its files were not read as context"
+            for folder, why in sorted(unread.items())
+            if folder not in unreadable
+        )
         context -= files
         context -= set(named_files)
     if isinstance(settings, Configurations):
@@ -288,13 +315,15 @@ def discover(
     )
 
 
-def _context_of(root: Path, rules: ExcludeRules, ignores: GitIgnores, notes: list[str]) -> list[Path]:
+def _context_of(
+    root: Path, rules: ExcludeRules, ignores: GitIgnores, notes: list[str], unreadable: dict[Path, str]
+) -> list[Path]:
     """Return the files of the project at `root`; a guessed project (no configuration file,
     no git root) is its package tree, read up to GUESSED_CONTEXT_LIMIT files."""
-    if _has_config(root) or (root / ".git").exists():
-        return list(_walk(root, rules, ignores))
+    if _has_config(root) or exists(root / ".git"):
+        return list(_walk(root, rules, ignores, unreadable=unreadable))
     found: list[Path] = []
-    for path in _walk(root, rules, ignores, packages_only=True):
+    for path in _walk(root, rules, ignores, packages_only=True, unreadable=unreadable):
         if len(found) == GUESSED_CONTEXT_LIMIT:
             notes.append(
                 f"{root}: no pyproject.toml, bqlint.toml or .git marks the project; only the first "

@@ -22,7 +22,7 @@ from bqlint.deepstack import on_deep_stack
 from bqlint.diagnostics import Diagnostic, Position
 from bqlint.fact_reading import collect_facts
 from bqlint.facts import FileFacts, trigger_words
-from bqlint.groups import ModuleRef, analysis_groups, parsed_modules
+from bqlint.groups import ModuleRef, analysis_groups, imported_among, parsed_modules
 from bqlint.isolation import describe, without_faulty
 from bqlint.model.api import is_runtime_module
 from bqlint.model.modules import ModuleInfo, module_name_for, names_found_as
@@ -68,6 +68,8 @@ class Report:
     skipped: list[tuple[Path, str]] = field(default_factory=list)
     # Files reported under the symlink they were given by: {that name: the file analysed}.
     analysed_paths: dict[Path, Path] = field(default_factory=dict)
+    # Context files that could not be read or decoded: (path, why); findings through them are missing.
+    unread_context: list[tuple[Path, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -119,9 +121,12 @@ def run(
     for path, decoded in _read(files, None if stdin_as_context else stdin):
         read[path] = (decoded, True)
     extra = [(stdin[0], stdin_source(stdin[1]))] if stdin is not None and stdin_as_context else []
+    unread: dict[Path, UnreadableSource] = {}
     for path, decoded in [*_read([c for c in context if safe_resolve(c) not in read], None), *extra]:
         if isinstance(decoded, DecodedSource):  # a context file that cannot be read is skipped
             read[safe_resolve(path)] = (decoded, False)
+        else:
+            unread[safe_resolve(path)] = decoded
     links = _found_through_links([*files, *context])
     modules: list[ModuleInfo] = []
     reported: dict[Path, int] = {}
@@ -137,6 +142,12 @@ def run(
     with collector_paused():  # Python's ASTs hold no cycles: a collection would only walk them
         facts = collect_facts(modules, words, jobs, cache, settings_digest, digests, progress, _PARALLEL_FACTS)
     refs = [ModuleRef(m.name, m.source.path, m.is_package, f, m.found_as) for m, f in zip(modules, facts)]
+    # ... and said on stderr when a module read imports it: findings through it are lost (crash7 #3).
+    unread_refs = [
+        ModuleRef(m.name, m.source.path, m.is_package, FileFacts(False, (), None), m.found_as)
+        for m in (_module(path, problem, links.get(path, ())) for path, problem in sorted(unread.items()))
+    ]
+    imported_unread = [unread_refs[i].path for i in imported_among(refs, unread_refs)]
     parsed = [i for i in parsed_modules(refs) if modules[i].source.io_error is None]
     # Only the groups that hold a reported (or touching) file can yield a finding this run
     # keeps: a finding's related locations lie in its own group (bqlint.groups).
@@ -145,7 +156,7 @@ def run(
     if cache is None and jobs <= 1:  # the reference: every kept module analysed as one project
         groups = [sorted(i for g in groups for i in g)] if groups else []
     found = _analyse_groups(modules, facts, groups, settings, jobs, cache, settings_digest, digests, progress)
-    report = Report([], {}, len(reported))
+    report = Report([], {}, len(reported), unread_context=[(p, str(unread[p])) for p in imported_unread])
     in_groups = set(parsed)
     for path, index in reported.items():
         if index not in in_groups:

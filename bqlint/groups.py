@@ -57,8 +57,8 @@ def imported_modules(
     return found
 
 
-def parsed_modules(modules: Sequence[ModuleRef]) -> list[int]:
-    """Return the indices of the modules to parse with libcst, in input order."""
+def _by_name(modules: Sequence[ModuleRef]) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+    """Return {name: indices} of `modules` by their names, and by the tails of their paths."""
     by_name: dict[str, list[int]] = {}
     by_tail: dict[str, list[int]] = {}
     for i, module in enumerate(modules):
@@ -66,6 +66,21 @@ def parsed_modules(modules: Sequence[ModuleRef]) -> list[int]:
             by_name.setdefault(name, []).append(i)
         for alias in _aliases(module)[1:]:
             by_tail.setdefault(alias, []).append(i)
+    return by_name, by_tail
+
+
+def imported_among(modules: Sequence[ModuleRef], candidates: Sequence[ModuleRef]) -> list[int]:
+    """Return the indices of the `candidates` (files that could not be read) that one of
+    `modules` imports, resolved as the run resolves imports with them in the project."""
+    everything = [*modules, *candidates]
+    by_name, by_tail = _by_name(everything)
+    found = {t for i in range(len(modules)) for t in imported_modules(i, everything, by_name, by_tail)}
+    return sorted(t - len(modules) for t in found if t >= len(modules))
+
+
+def parsed_modules(modules: Sequence[ModuleRef]) -> list[int]:
+    """Return the indices of the modules to parse with libcst, in input order."""
+    by_name, by_tail = _by_name(modules)
     imports = [imported_modules(i, modules, by_name, by_tail) for i in range(len(modules))]
     importers: list[list[int]] = [[] for _ in modules]
     for i, targets in enumerate(imports):

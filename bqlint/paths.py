@@ -75,12 +75,23 @@ def is_package_folder(folder: Path) -> bool:
     return known
 
 
+def exists(path: Path) -> bool:
+    """Return `path.exists()`, but False where `is_file` says False for a path it cannot look up."""
+    try:
+        return path.exists()
+    except OSError as exc:
+        if exc.errno in (errno.ENAMETOOLONG, errno.EACCES):
+            return False
+        raise
+
+
 def is_file(path: Path) -> bool:
     """Return `path.is_file()`, but False for a path too long for the file system to look
-    up (deeper than PATH_MAX): nothing there can be opened by its name anyway."""
+    up (deeper than PATH_MAX) or in a folder bqlint may not search: nothing there can be
+    opened by its name anyway (a file named there is BQL998 when it is read)."""
     try:
         return path.is_file()
     except OSError as exc:
-        if exc.errno == errno.ENAMETOOLONG:
+        if exc.errno in (errno.ENAMETOOLONG, errno.EACCES):
             return False
         raise

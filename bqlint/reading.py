@@ -7,6 +7,7 @@ named `*.py` never stalls a run. Bytes are decoded as `importlib.util.decode_sou
 
 from __future__ import annotations
 
+import codecs
 import io
 import os
 import stat
@@ -100,6 +101,8 @@ def decode_source(data: bytes) -> DecodedSource:
         if message.startswith("invalid or missing encoding declaration"):
             # No cookie and the first lines are not UTF-8: say which byte, not "missing declaration".
             message = _utf8_reason(data) or message
+        elif data.startswith(codecs.BOM_UTF8):
+            message = _bom_reason(data) or message
         raise UnreadableSource(f"cannot decode this file: {message}") from None
     try:
         text = data.decode(encoding)
@@ -114,20 +117,31 @@ def decode_source(data: bytes) -> DecodedSource:
     return DecodedSource(text, encoding, encoding == "utf-8-sig")
 
 
+class UndecodedText(str):
+    """Standard input Python could not decode: its bytes as text (not UTF-8 bytes kept as
+    lone surrogates, so `--fix` echoes them back unchanged) and why it could not be decoded."""
+
+    problem: UnreadableSource
+
+
 def stdin_text(data: bytes) -> str:
     """Return standard input decoded as Python decodes source (cookie, BOM, UTF-8).
 
-    Bytes Python could not decode are kept as lone surrogates, so that the engine can still
-    report the file as undecodable (BQL998, `stdin_source`) instead of reading it wrongly.
+    What Python cannot decode comes back as an `UndecodedText`, so that the engine reports it
+    as the same file would be (BQL998, `stdin_source`, crash7 #6), never reads it wrongly.
     """
     try:
         return decode_source(data).text
-    except UnreadableSource:
-        return data.decode("utf-8", "surrogateescape")
+    except UnreadableSource as exc:
+        text = UndecodedText(data.decode("utf-8", "surrogateescape"))
+        text.problem = exc
+        return text
 
 
 def stdin_source(text: str) -> DecodedSource | UnreadableSource:
     """Return what `stdin_text` made of standard input: its text, or why it cannot be decoded."""
+    if isinstance(text, UndecodedText):
+        return text.problem
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -140,6 +154,20 @@ def stdin_source(text: str) -> DecodedSource | UnreadableSource:
             code = ord(text[exc.start])
             return UnreadableSource(f"cannot decode this file: U+{code:04X} on line {row} is a lone surrogate")
     return DecodedSource(text)
+
+
+def _bom_reason(data: bytes) -> str | None:
+    """Return CPython's reason for rejecting a byte-order mark with the coding cookie of its
+    first two lines ("encoding problem: iso-8859-1 with BOM"), where `tokenize` says less."""
+    head = b"".join(io.BytesIO(data).readlines()[:2])
+    try:
+        compile(head, "<bqlint>", "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        if exc.msg and exc.msg.startswith("encoding problem"):
+            return str(exc.msg)
+    except ValueError:  # a NUL byte in the first lines
+        pass
+    return None
 
 
 def _utf8_reason(data: bytes) -> str | None:

@@ -121,11 +121,13 @@ def check_files(
         merged.not_analysed.extend(item for item in report.not_analysed if owner.get(item[0]) == g)
         merged.internal_errors.extend(item for item in report.internal_errors if owner.get(item[0]) == g)
         merged.skipped.extend(item for item in report.skipped if owner.get(item[0]) == g)
+        merged.unread_context.extend(item for item in report.unread_context if item[0] not in given)
     _rename(merged, given_names(found.files))
     merged.diagnostics.sort(key=Diagnostic.sort_key)
     # One warning and one count per file, whichever runs met it (a file is never two files).
     merged.not_analysed = sorted(set(merged.not_analysed))
     merged.internal_errors = sorted(set(merged.internal_errors))
+    merged.unread_context = sorted(set(merged.unread_context))
     return merged
 
 

@@ -166,7 +166,7 @@ def test_pruning_keeps_the_cache_under_its_bound(tmp_path):
     directory = tmp_path / "cache"
     entries = []
     for i in range(20):
-        path = directory / "build" / "results" / f"{i:02d}" / f"{i}.json"
+        path = directory / "0.1.0-0123456789abcdef" / "results" / f"{i:02d}" / f"{i:064d}.json"
         path.parent.mkdir(parents=True)
         path.write_bytes(b"x" * 1000)
         os.utime(path, (1000 + i, 1000 + i))

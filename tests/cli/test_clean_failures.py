@@ -36,7 +36,7 @@ def test_a_cache_that_cannot_be_removed_is_an_error_and_the_next_clean_still_fin
         raise OSError(errno.EROFS, "Read-only file system", str(path))
 
     with monkeypatch.context() as patched:
-        patched.setattr(shutil, "rmtree", refuse)
+        patched.setattr(os, "unlink", refuse)
         result = invoke("clean")
     assert result.exit_code == 2
     assert result.stderr == f"error: cannot remove the cache {directory}: Read-only file system; it is still there\n"

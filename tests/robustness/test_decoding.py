@@ -23,7 +23,7 @@ def _write(tmp_path: Path, name: str, data: bytes) -> None:
         (b"import bql\nx = '\xff'\n", "byte 0xff on line 2 is not valid UTF-8"),
         (b"x = '\xe9'  # bql\n", "byte 0xe9 on line 1 is not valid UTF-8"),
         (b"# bql\n\n\nx = '\xe9'\n", "byte 0xe9 on line 4 is not valid UTF-8"),
-        (b"\xef\xbb\xbf# coding: latin-1\nimport bql\n", "encoding problem: utf-8"),
+        (b"\xef\xbb\xbf# coding: latin-1\nimport bql\n", "encoding problem: iso-8859-1 with BOM"),
         (b"# coding: no-such-codec\nimport bql\n", "unknown encoding: no-such-codec"),
         (b"# coding: ascii\nx = 'caf\xc3\xa9'\n", "byte 0xc3 on line 2 is not valid ascii"),
         (

@@ -16,21 +16,17 @@ from collections.abc import AsyncIterator, Iterator
 import bql
 import pytest
 
+from tests.runtime.twin_markers import assert_twin_at, marker_row
+
 FILE = __file__
 
 
 def row(marker: str) -> int:
-    """Return the row of the only line of this file that ends with `# marker`."""
-    with open(FILE, encoding="utf-8") as file:
-        rows = [n for n, line in enumerate(file, 1) if line.rstrip().endswith(f"# {marker}")]
-    assert len(rows) == 1, marker
-    return rows[0]
+    return marker_row(FILE, marker)
 
 
 def assert_twin(error: BaseException, rule: str, marker: str) -> None:
-    where = (getattr(error, "rule", None), getattr(error, "path", None), getattr(error, "row", None))
-    assert where == (rule, FILE, row(marker)), str(error)
-    assert str(error).endswith(f" (bqlint: {rule} at {FILE}:{row(marker)})")
+    assert_twin_at(error, rule, FILE, marker)
 
 
 cell = bql.BqlCell(5)

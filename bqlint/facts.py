@@ -49,7 +49,8 @@ def extract_facts(
     With `imports` false, the imports of a file that mentions no word are not read (the
     file's `ast` is not built): `with_imports` reads them when a run needs them.
     """
-    relevant = any(word in _as_names(text) for word in words)
+    names = _as_names(text)
+    relevant = any(word in names for word in words)
     error = python_syntax_error(text)  # BQL999 exactly when CPython's compile() rejects the file
     if error is not None:
         message, position = error

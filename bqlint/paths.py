@@ -13,6 +13,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 _RESOLVED: dict[Path, Path] = {}
@@ -77,20 +78,19 @@ def is_package_folder(folder: Path) -> bool:
 
 def exists(path: Path) -> bool:
     """Return `path.exists()`, but False where `is_file` says False for a path it cannot look up."""
-    try:
-        return path.exists()
-    except OSError as exc:
-        if exc.errno in (errno.ENAMETOOLONG, errno.EACCES):
-            return False
-        raise
+    return _looked_up(path.exists)
 
 
 def is_file(path: Path) -> bool:
     """Return `path.is_file()`, but False for a path too long for the file system to look
     up (deeper than PATH_MAX) or in a folder bqlint may not search: nothing there can be
     opened by its name anyway (a file named there is BQL998 when it is read)."""
+    return _looked_up(path.is_file)
+
+
+def _looked_up(check: Callable[[], bool]) -> bool:
     try:
-        return path.is_file()
+        return check()
     except OSError as exc:
         if exc.errno in (errno.ENAMETOOLONG, errno.EACCES):
             return False

@@ -118,10 +118,11 @@ class BoundCalls(ExpressionEvents):
         finally:
             self.shadowed -= added
 
-    def lambda_thread_target(self, node: cst.Call, qname: str) -> None:
-        """`Thread(target=lambda: self.m())`: the lambda runs without the BQL; its calls and cell
-        operations are checked (BQL006) where they are written. A local bound to methods is
-        followed to them (the model marks targets it can name without the function's scope)."""
+    def thread_target(self, node: cst.Call, qname: str) -> None:
+        """The target of `Thread(target=...)` / `Timer(t, ...)` runs without the BQL: a lambda's
+        calls and cell operations are checked (BQL006) where they are written, a local bound to
+        methods is followed to them, and a cell's own method is one cell operation (the model
+        marks the targets it can name without the function's scope)."""
         keyword, position = api.THREAD_STARTS[qname]
         for index, arg in enumerate(node.args):
             named = arg.keyword.value if arg.keyword is not None else None

@@ -233,7 +233,7 @@ class Extractor(BoundCalls):
             # `sorted(xs, key=self.prio)`, `map(self.decode, ws)`: the callable runs here.
             self.call_value(node, called, f"{text_of(called)}()")
         if qname in api.THREAD_STARTS:
-            self.lambda_thread_target(node, qname)
+            self.thread_target(node, qname)
         if qname in _ATTRIBUTE_WRITERS and node.args:
             # `setattr(g, "level", 1)` writes through the guard like `g.level = 1`.
             target = node.args[0].value

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from .errors import BorrowReleasedError, BqlError, ThreadMismatchError
+from .errors import BorrowReleasedError, BqlError, BqlNotHeldError, ThreadMismatchError
 from .guard_reads import _learn
 from .guard_views import read_only, refuse_mutator
 from .lock import _HELD, STATE
@@ -144,12 +144,19 @@ class _Guard(Generic[T]):
 
         A live guard belongs to the thread that took it, which holds the BQL for as long
         as the borrow lives (the BQL cannot be released over a borrow): another thread
-        using it does not hold the BQL. With checks off, only release is checked.
+        using it does not hold the BQL. When no thread holds it (it was released over the
+        borrow while checks were off), the use is one without the BQL. With checks off,
+        only release is checked.
         """
         if self._live_cell() is None:
             return self._released(what)
         if not STATE.checks or _holds_bql():
             return None
+        if STATE.owner is None:  # no thread holds it: released over the borrow, checks off
+            return BqlNotHeldError(
+                f"{what} through a {self._kind}() guard without the BQL held: it was "
+                "released while the borrow was alive (with checks off); take it again first"
+            )
         return ThreadMismatchError(
             f"{what} through a {self._kind}() guard by a thread that does not hold the BQL: "
             "a guard may only be used by the thread that took it"

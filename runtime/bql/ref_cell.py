@@ -237,10 +237,10 @@ class BqlRefCell(Generic[T]):
 
     def __getstate__(self) -> tuple[None, dict[str, Any]]:
         # The guards kept for reuse and their classes are bound to this cell: a copy
-        # starts with none. The copy is not registered as borrowed: no site either.
+        # starts with none. A copy is a new cell: no borrow of this one is a borrow of it.
         state = {
             "_value": self._value,
-            "_borrows": self._borrows,
+            "_borrows": 0,
             "_site_code": None,
             "_site_lasti": 0,
         }

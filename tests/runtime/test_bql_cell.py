@@ -111,3 +111,22 @@ def test_a_copied_ref_cell_owns_a_copy_of_the_value(bql_held):
     with cell.borrow_mut() as mine, twin.borrow_mut() as theirs:
         theirs["a"] = 99
         assert mine["a"] == 1  # no value shared by two cells, so no borrow bypassed
+
+
+@pytest.mark.parametrize("kind", ["borrow", "borrow_mut"])
+@pytest.mark.parametrize("how", ["copy", "deepcopy", "pickle"])
+def test_a_copy_of_a_borrowed_ref_cell_is_not_borrowed(bql_held, kind, how):
+    # conf9 F1: the copy took over the borrow count, so it stayed borrowed for ever by a
+    # borrow no one held; a copy is a new cell.
+    import copy
+    import pickle
+
+    cell = bql.BqlRefCell({"a": 1})
+    guard = getattr(cell, kind)()
+    clone = {"copy": copy.copy, "deepcopy": copy.deepcopy, "pickle": lambda c: pickle.loads(pickle.dumps(c))}[how]
+    twin = clone(cell)
+    with twin.borrow_mut() as value:
+        value["a"] = 2
+    guard.release()
+    with cell.borrow() as mine:
+        assert mine["a"] == 1

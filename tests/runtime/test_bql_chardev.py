@@ -272,6 +272,54 @@ def test_a_chunk_whose_handler_raises_stays_queued_in_order(bql_held):
     assert b"".join(got) == b"abcdef"
 
 
+def test_bytes_a_raising_handler_stored_are_not_delivered_again(bql_held):
+    # conf9 F4: the device stored the byte, then its interrupt sink raised; the byte must
+    # not reach it a second time. What its room shrank by is what it took.
+    from bql.chardev import CharFrontend, MemoryChardev
+
+    backend = MemoryChardev()
+    fifo = bytearray()
+    failures = [RuntimeError("sink")]
+
+    def receive(data: bytes) -> None:
+        fifo.extend(data[:1])  # takes one byte, then fails
+        if failures:
+            raise failures.pop()
+        fifo.extend(data[1:])
+
+    CharFrontend(backend).enable_handlers(lambda: 8 - len(fifo), receive)
+    with pytest.raises(RuntimeError, match="sink"):
+        backend.feed(b"QRS")
+    assert bytes(fifo) == b"Q" and backend.pending == b"RS"
+    backend.accept_input()
+    assert bytes(fifo) == b"QRS"
+
+
+def test_pl011_byte_is_not_received_twice_when_its_interrupt_sink_raises(bql_held):
+    import pl011
+    from bql.chardev import MemoryChardev
+
+    backend = MemoryChardev()
+    uart = pl011.PL011State(backend)
+    uart.realize()
+    uart.write(0x2C, 0x10, 4)  # LCR_H: FIFOs on
+    uart.write(0x38, 0x10, 4)  # IMSC: RX interrupt enabled
+    calls = []
+
+    def sink(level: bool) -> None:
+        calls.append(level)
+        if level and len(calls) == 1:
+            raise RuntimeError("board sink failed")
+
+    uart.connect_irq(1, bql.IRQLine(sink))  # the RX interrupt's own line
+    with pytest.raises(RuntimeError, match="board sink"):
+        backend.feed(b"Q")
+    backend.accept_input()
+    assert backend.pending == b""
+    assert uart.read(0x00, 4) & 0xFF == ord("Q")
+    assert uart.read(0x18, 4) & 0x10  # RXFE: nothing more was received
+
+
 def test_write_all_refuses_an_int(bql_held):
     from bql.chardev import CharFrontend, MemoryChardev
 

@@ -782,3 +782,22 @@ def test_switching_checks_reaches_the_guards_of_cells_borrowed_before(bql_held):
     with pytest.raises(bql.BorrowReleasedError):
         guard.lcr = 5
     assert cell.borrow().lcr == 3
+
+
+def test_a_guard_its_own_thread_uses_after_releasing_the_bql_is_not_held():
+    # conf9 F3: with checks off the BQL can be released over a borrow; once checks are on
+    # again, using the guard is a use without the BQL (no thread holds it), not a use by
+    # another thread.
+    cell = bql.BqlRefCell({"a": 1})
+    bql.set_checks(False)
+    try:
+        bql.lock()
+        guard = cell.borrow()
+        bql.unlock()
+        bql.set_checks(True)
+        with pytest.raises(bql.BqlNotHeldError, match="without the BQL held"):
+            guard["a"]
+    finally:
+        bql.set_checks(False)
+        guard.release()
+        bql.set_checks(True)

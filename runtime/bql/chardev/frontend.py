@@ -264,7 +264,10 @@ class Chardev:
         """Move bytes from `pending` to the frontend while it can take them; return the count.
 
         The chunk is removed from `pending` before `receive` runs, so a re-entrant
-        `accept_input()` from the handler sees only what is still queued.
+        `accept_input()` from the handler sees only what is still queued. When `receive`
+        raises, the bytes the device did not take stay queued, in order: as many as its
+        room did not shrink by (a handler that failed before storing anything loses
+        nothing; one that failed after, in an interrupt sink, is not fed them twice).
         """
         delivered = 0
         while pending:
@@ -276,7 +279,15 @@ class Chardev:
             try:
                 self.be_write(chunk)
             except BaseException:
-                pending[:0] = chunk  # the handler failed: the chunk stays queued, in order
+                pending[:0] = chunk[self._taken(room, len(chunk)) :]
                 raise
             delivered += len(chunk)
         return delivered
+
+    def _taken(self, room: int, size: int) -> int:
+        """How many of `size` bytes a `receive` that raised took: what its room shrank by."""
+        try:
+            left = self.be_can_write()
+        except Exception:  # the device cannot say: keep every byte
+            return 0
+        return max(0, min(size, room - left))

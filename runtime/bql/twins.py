@@ -31,6 +31,7 @@ recorder with `on_twin`.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import inspect
@@ -38,7 +39,7 @@ import os
 import sys
 import sysconfig
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import CodeType, FrameType
 from typing import TypeVar
 
@@ -54,6 +55,7 @@ __all__ = [
     "locate_unlock",
     "not_held_error",
     "on_twin",
+    "unrecorded",
     "user_frame",
 ]
 
@@ -127,6 +129,22 @@ def user_frame(frame: FrameType | None) -> FrameType | None:
     return frame
 
 
+# Set in a thread while the runtime probes user code for its own bookkeeping (`unrecorded`).
+_QUIET = threading.local()
+
+
+@contextlib.contextmanager
+def unrecorded() -> Iterator[None]:
+    """Keep the twins raised in this block from recorders: the runtime calls user code
+    for its own bookkeeping (a probe the program did not ask for) and handles its errors."""
+    before = getattr(_QUIET, "on", False)
+    _QUIET.on = True
+    try:
+        yield
+    finally:
+        _QUIET.on = before
+
+
 def attach(error: E, rule: str, frame: FrameType | None) -> E:
     """Make `error` the twin of `rule` at the line `frame` is running; return it.
 
@@ -191,7 +209,7 @@ def attach_at(error: E, rule: str, filename: str, row: int) -> E:
     if error.args and os.path.isfile(path):
         suffix = f" (bqlint: {rule} at {path}:{row})"  # FILE is `path`: absolute
         error.args = (f"{error.args[0]}{suffix}", *error.args[1:])
-    if _RECORDERS:
+    if _RECORDERS and not getattr(_QUIET, "on", False):
         here = sys._getframe(1)
         for recorder in list(_RECORDERS):
             recorder(error, here)

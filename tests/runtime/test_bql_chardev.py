@@ -327,3 +327,34 @@ def test_write_all_refuses_an_int(bql_held):
     with pytest.raises(TypeError, match=r"bytes\(\[5\]\)"):
         CharFrontend(backend).write_all(5)  # type: ignore[arg-type]
     assert backend.output == b""
+
+
+def test_the_room_probe_after_a_failed_receive_records_no_twin(bql_held):
+    # r66: the probe of the device's room after `receive` raised must not show up as a
+    # runtime error of the program (the crosscheck records every twin, caught or not).
+    from bql.chardev import CharFrontend, MemoryChardev
+    from bql.twins import on_twin
+
+    seen: list[str | None] = []
+    stop = on_twin(lambda error, frame: seen.append(error.rule))
+    cell = bql.BqlRefCell(bytearray())
+    held: list[object] = []
+
+    def can_receive() -> int:
+        with cell.borrow() as fifo:
+            return 4 - len(fifo)
+
+    def receive(data: bytes) -> None:
+        held.append(cell.borrow_mut())  # still borrowed when the probe runs
+        raise ValueError("after taking the registers")
+
+    backend = MemoryChardev()
+    CharFrontend(backend).enable_handlers(can_receive, receive)
+    try:
+        with pytest.raises(ValueError, match="after taking"):
+            backend.feed(b"ab")
+    finally:
+        stop()
+        for guard in held:
+            guard.release()  # type: ignore[attr-defined]
+    assert seen == [] and backend.pending == b"ab"

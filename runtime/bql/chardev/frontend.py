@@ -45,7 +45,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 
-from ..twins import not_held_error
+from ..twins import not_held_error, unrecorded
 from ..lock import _HELD, STATE
 
 __all__ = ["CharFrontend", "Chardev", "Event"]
@@ -287,7 +287,8 @@ class Chardev:
     def _taken(self, room: int, size: int) -> int:
         """How many of `size` bytes a `receive` that raised took: what its room shrank by."""
         try:
-            left = self.be_can_write()
+            with unrecorded():  # a probe of ours, not a call the program made
+                left = self.be_can_write()
         except Exception:  # the device cannot say: keep every byte
             return 0
         return max(0, min(size, room - left))

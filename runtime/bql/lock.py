@@ -397,7 +397,14 @@ class locked:
         tb: TracebackType | None,
     ) -> None:
         try:
-            unlock()
+            if exc is None:
+                unlock()
+            else:
+                # The live borrows become a note on `exc`: no error of the program's own.
+                from .twins import unrecorded
+
+                with unrecorded():
+                    unlock()
         except BqlUnlockError as error:
             # The thread leaves the block: it must not keep the BQL (if it then exited,
             # every other thread would wait for ever), so end the stranded borrows.

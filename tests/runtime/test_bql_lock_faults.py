@@ -50,6 +50,20 @@ def test_an_exception_leaving_locked_with_a_live_guard_propagates_unchanged():
     del guard
 
 
+def test_the_note_on_an_exception_leaving_locked_is_no_runtime_error_of_its_own():
+    # r67: the live borrows become a note; a recorder (the crosscheck) must not see a
+    # second BQL002 at the borrow's row, which no static rule reports.
+    from bql.twins import on_twin
+
+    seen: list[tuple[str | None, int | None]] = []
+    stop = on_twin(lambda error, frame: seen.append((error.rule, error.row)))
+    try:
+        leave_with_a_live_guard(bql.BqlRefCell([1]))
+    finally:
+        stop()
+    assert seen == []
+
+
 def test_the_bql_is_released_when_an_exception_leaves_locked_with_a_live_guard():
     leave_with_a_live_guard(bql.BqlRefCell([1]))
     assert not bql.is_locked()

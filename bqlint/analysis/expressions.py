@@ -371,10 +371,10 @@ class ExpressionEvents(ABC):
         if not isinstance(typed, Instance):
             return
         name = node.attr.value
+        accessors = typed.cls.accessors(name, kind)  # a subclass may override it
+        if accessors:
+            self.emit(Call(node, tuple(accessors), owner_key, (), (), label=f"{text_of(node)}"))
         if typed.cls.is_property(name):
-            accessor = typed.cls.accessor(name, kind)
-            if accessor is not None:
-                self.emit(Call(node, (accessor,), owner_key, (), (), label=f"{text_of(node)}"))
             return
         method = typed.cls.descriptor_method(name, kind)
         if method is not None:

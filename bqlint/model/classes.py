@@ -203,6 +203,16 @@ class ClassInfo:
         cls = self.definer(name)
         return cls.properties[name].get(kind) if cls is not None and name in cls.properties else None
 
+    def accessors(self, name: str, kind: str) -> list[FunctionInfo]:
+        """Return every property accessor `kind` that `obj.name` may run: this class's, and
+        those of subclasses whose MRO makes `name` a property of their own (an override)."""
+        found: list[FunctionInfo] = []
+        for cls in (self, *self.all_subclasses()):
+            accessor = cls.accessor(name, kind) if cls.is_property(name) else None
+            if accessor is not None and accessor not in found:
+                found.append(accessor)
+        return found
+
     def is_property(self, name: str) -> bool:
         """Whether `obj.name` is a property: `baud = 115200` in a class before the one with the
         property in the MRO hides it (an assignment then stores a plain attribute)."""

@@ -363,7 +363,14 @@ class Extractor(BoundCalls):
         if unknown_self:
             args = (None, *args)  # the callees' `self` parameter, bound to no key here
         kwargs = tuple((a.keyword.value, scope.key_of(a.value)) for a in node.args if a.keyword is not None)
-        self.emit(Call(node, callees, receiver, args, kwargs, label=label))
+        # A module's function stored in a class (`on_expire = _reload_hook`) is bound like a
+        # method: the object is its first argument.
+        plain = tuple(c for c in callees if c.cls is None and c.parent is None) if receiver is not None else ()
+        if plain:
+            self.emit(Call(node, plain, None, (receiver, *args), kwargs, label=label))
+        methods = tuple(c for c in callees if c not in plain)
+        if methods:
+            self.emit(Call(node, methods, receiver, args, kwargs, label=label))
         wrappers = tuple(dict.fromkeys(w for c in callees for w in c.wrappers() if w.runs_when_called()))
         if wrappers:
             # A decorator's wrapper runs in the callee's place: a plain function, given the

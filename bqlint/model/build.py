@@ -146,13 +146,35 @@ def _collect_method_aliases(cls: ClassInfo) -> None:
 
 def _collect_qualified_aliases(project: Project, cls: ClassInfo) -> None:
     """`drain = FifoPort.poll_drain` in a class body: the method another class defines, under
-    this class's name `drain` (once every class is known, wherever it is defined)."""
+    this class's name `drain` (once every class is known, wherever it is defined). And
+    `on_expire = _reload_hook`, a module's plain function: Python binds it like a method, its
+    first parameter taking the object (`extract.project_call` passes it so)."""
     for alias, value in class_assignments(cls):
-        if type(value) is not cst.Attribute or alias in cls.methods or alias in cls.properties:
+        if type(value) not in (cst.Attribute, cst.Name) or alias in cls.methods or alias in cls.properties:
             continue
         target = project.resolve_expr(value, cls.module)
-        if isinstance(target, FunctionInfo) and target.cls is not None and target.self_name is not None:
+        if not isinstance(target, FunctionInfo):
+            continue
+        if type(value) is cst.Attribute and target.cls is not None and target.self_name is not None:
             cls.methods[alias] = target
+        elif target.cls is None and target.parent is None and _binds_as_method(target):
+            cls.methods[alias] = target
+
+
+def _binds_as_method(fn: FunctionInfo) -> bool:
+    """Whether `fn`, stored in a class, is bound to the object on access: a plain function
+    with a parameter for it. A decorator may have made it anything (a `partial`, an object
+    without `__get__`): only the runtime's own and those of the checked files keep it one."""
+    params = fn.node.params
+    if not (params.posonly_params or params.params or params.star_arg not in (None, cst.MaybeSentinel.DEFAULT)):
+        return False
+    for name, deco in fn.decorators():
+        target = fn.project.resolve_expr(
+            deco.decorator.func if isinstance(deco.decorator, cst.Call) else deco.decorator, fn.module
+        )
+        if not (isinstance(target, FunctionInfo) or name.startswith("bql.")):
+            return False
+    return True
 
 
 def _accessor(node: cst.FunctionDef, module: ModuleInfo) -> str | None:

@@ -284,6 +284,13 @@ def unlock() -> None:
         raise
 
 
+def _unlock_noted() -> None:
+    """`unlock()` as `locked` leaves its block with an exception in flight: the live borrows
+    become a note on that exception, not an error of the program (bql.twins records no twin
+    raised here)."""
+    unlock()
+
+
 def _release() -> None:
     """Release the BQL held by this thread, borrows or not (finishing a release cut short)."""
     try:
@@ -400,11 +407,7 @@ class locked:
             if exc is None:
                 unlock()
             else:
-                # The live borrows become a note on `exc`: no error of the program's own.
-                from .twins import unrecorded
-
-                with unrecorded():
-                    unlock()
+                _unlock_noted()
         except BqlUnlockError as error:
             # The thread leaves the block: it must not keep the BQL (if it then exited,
             # every other thread would wait for ever), so end the stranded borrows.

@@ -31,7 +31,6 @@ recorder with `on_twin`.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import gc
 import inspect
@@ -39,12 +38,12 @@ import os
 import sys
 import sysconfig
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from types import CodeType, FrameType
 from typing import TypeVar
 
 from .errors import BqlError, BqlNotHeldError, BqlUnlockError
-from .lock import _HELD, live_sites
+from .lock import _HELD, _unlock_noted, live_sites
 from .rows import node_row
 
 __all__ = [
@@ -129,20 +128,25 @@ def user_frame(frame: FrameType | None) -> FrameType | None:
     return frame
 
 
-# Set in a thread while the runtime probes user code for its own bookkeeping (`unrecorded`).
-_QUIET = threading.local()
+F = TypeVar("F", bound=Callable[..., object])
+
+# Code of the runtime's functions that call user code for the runtime's own bookkeeping (a
+# probe the program did not ask for): the twins raised below them are not recorded.
+_UNRECORDED: set[CodeType] = {_unlock_noted.__code__}
 
 
-@contextlib.contextmanager
-def unrecorded() -> Iterator[None]:
-    """Keep the twins raised in this block from recorders: the runtime calls user code
-    for its own bookkeeping (a probe the program did not ask for) and handles its errors."""
-    before = getattr(_QUIET, "on", False)
-    _QUIET.on = True
-    try:
-        yield
-    finally:
-        _QUIET.on = before
+def unrecorded(fn: F) -> F:
+    """Mark `fn`: twins raised while it runs are kept from recorders (it handles them)."""
+    _UNRECORDED.add(fn.__code__)  # type: ignore[attr-defined]
+    return fn
+
+
+def _below_unrecorded(frame: FrameType | None) -> bool:
+    while frame is not None:
+        if frame.f_code in _UNRECORDED:
+            return True
+        frame = frame.f_back
+    return False
 
 
 def attach(error: E, rule: str, frame: FrameType | None) -> E:
@@ -209,8 +213,7 @@ def attach_at(error: E, rule: str, filename: str, row: int) -> E:
     if error.args and os.path.isfile(path):
         suffix = f" (bqlint: {rule} at {path}:{row})"  # FILE is `path`: absolute
         error.args = (f"{error.args[0]}{suffix}", *error.args[1:])
-    if _RECORDERS and not getattr(_QUIET, "on", False):
-        here = sys._getframe(1)
+    if _RECORDERS and not _below_unrecorded(here := sys._getframe(1)):
         for recorder in list(_RECORDERS):
             recorder(error, here)
     return error

@@ -137,7 +137,7 @@ _UNRECORDED: set[CodeType] = {_unlock_noted.__code__}
 
 def unrecorded(fn: F) -> F:
     """Mark `fn`: twins raised while it runs are kept from recorders (it handles them)."""
-    _UNRECORDED.add(fn.__code__)  # type: ignore[attr-defined]
+    _UNRECORDED.add(fn.__code__)
     return fn
 
 

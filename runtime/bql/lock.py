@@ -271,7 +271,7 @@ def unlock() -> None:
         raise BqlNotHeldError("bql.unlock() by a thread that does not hold the BQL")
     try:
         if STATE.checks:
-            if STATE.live:
+            if STATE.live and not (_end_unwound() and not STATE.live):
                 raise unlock_error("cannot release the BQL")
             # Where this thread released the BQL, for the BQL006 twin's row (bql.twins). No
             # borrow is alive now and none can be taken before `lock()` forgets it.
@@ -282,6 +282,13 @@ def unlock() -> None:
     except BaseException:  # BqlUnlockError, or Ctrl-C: held or not, say which
         _settle()
         raise
+
+
+def _end_unwound() -> bool:
+    """Release the borrows only frames an exception unwound still hold (bql.unwound)."""
+    from .unwound import end_unwound_borrows
+
+    return end_unwound_borrows()
 
 
 def _unlock_noted() -> None:

@@ -19,6 +19,7 @@ from .guard_base import FREE_REFS
 from .guard_cells import new_mut, new_ref
 from .lock import _HELD, STATE, describe_site, describe_sites, live_sites
 from .twins import attach_to_holder
+from .unwound import end_unwound_borrows
 from .value_cell import not_held
 
 __all__ = ["BqlRefCell", "UNCHECKED"]
@@ -97,7 +98,7 @@ class BqlRefCell(Generic[T]):
                 raise not_held("BqlRefCell.borrow()")
         except AttributeError:  # a thread that never took the BQL
             raise not_held("BqlRefCell.borrow()") from None
-        if self._borrows < 0:
+        if self._borrows < 0 and not (end_unwound_borrows(self) and self._borrows >= 0):
             raise self._conflict("borrow")
         guard = None
         try:
@@ -138,7 +139,7 @@ class BqlRefCell(Generic[T]):
                 raise not_held("BqlRefCell.borrow_mut()")
         except AttributeError:  # a thread that never took the BQL
             raise not_held("BqlRefCell.borrow_mut()") from None
-        if self._borrows:
+        if self._borrows and not (end_unwound_borrows(self) and not self._borrows):
             raise self._conflict("borrow_mut")
         guard = None
         try:
@@ -177,7 +178,7 @@ class BqlRefCell(Generic[T]):
                 raise not_held("BqlRefCell.try_borrow()")
         except AttributeError:  # a thread that never took the BQL
             raise not_held("BqlRefCell.try_borrow()") from None
-        if self._borrows < 0:
+        if self._borrows < 0 and not (end_unwound_borrows(self) and self._borrows >= 0):
             return None
         guard = None
         try:
@@ -205,7 +206,7 @@ class BqlRefCell(Generic[T]):
                 raise not_held("BqlRefCell.try_borrow_mut()")
         except AttributeError:  # a thread that never took the BQL
             raise not_held("BqlRefCell.try_borrow_mut()") from None
-        if self._borrows:
+        if self._borrows and not (end_unwound_borrows(self) and not self._borrows):
             return None
         guard = None
         try:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from .errors import BorrowReleasedError, BqlError, BqlNotHeldError, ThreadMismatchError
 from .guard_reads import _learn
+from .held_calls import GETATTR_TEMPORARY, held
 from .guard_views import read_only, refuse_mutator
 from .lock import _HELD, STATE
 from .twins import located_at_holder
@@ -174,6 +175,7 @@ class _Guard(Generic[T]):
     def __getattr__(self, name: str) -> Any:
         if name == "_cell":  # a guard whose slot is not set yet: no recursion
             raise AttributeError(name)
+        temporary = _refcount(self) <= GETATTR_TEMPORARY  # see bql.held_calls
         cell: Any = self._cell
         try:
             usable = cell is not None and _HELD.held and not _pooled(self, cell)
@@ -186,7 +188,7 @@ class _Guard(Generic[T]):
             refuse_mutator(name, cell._value, self)
             value = read_only(value, self, cell._value)
         _learn(name)
-        return value
+        return held(value, self, cell._value) if temporary else value
 
     def __getitem__(self, key: Any) -> Any:
         inner: Any = _inner(self, "reading an item")

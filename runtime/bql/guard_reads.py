@@ -6,12 +6,16 @@ properties go on (`read_through`). The properties make the same checks as `__get
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from types import MethodType
 from typing import TYPE_CHECKING, Any
 
+from .held_calls import PROPERTY_TEMPORARY, held
 from .guard_views import CONTAINER_MUTATORS, SCALARS, bind_to_view, read_only, refuse_mutator
 from .lock import _HELD
+
+_refcount = sys.getrefcount
 
 if TYPE_CHECKING:
     from .guard import BqlRef, BqlRefMut
@@ -48,6 +52,7 @@ def _ref_reader(name: str) -> Callable[[BqlRef[Any]], Any]:
     what = f"reading .{name}"
 
     def read(self: BqlRef[Any]) -> Any:
+        temporary = _refcount(self) <= PROPERTY_TEMPORARY  # see bql.held_calls
         cell: Any = self._cell
         try:
             usable = (
@@ -68,8 +73,10 @@ def _ref_reader(name: str) -> Callable[[BqlRef[Any]], Any]:
         if kind in SCALARS:
             return value
         if kind is MethodType:  # `regs.reset()`: runs on a read-only view (guard_objects)
-            return bind_to_view(value, self, inner)
-        return read_only(value, self, inner)
+            value = bind_to_view(value, self, inner)
+        else:
+            value = read_only(value, self, inner)
+        return held(value, self, inner) if temporary else value
 
     mutator = name in CONTAINER_MUTATORS
     read.__name__ = name
@@ -80,6 +87,7 @@ def _mut_reader(name: str) -> Callable[[BqlRefMut[Any]], Any]:
     what = f"reading .{name}"
 
     def read(self: BqlRefMut[Any]) -> Any:
+        temporary = _refcount(self) <= PROPERTY_TEMPORARY  # see bql.held_calls
         cell: Any = self._cell
         try:
             usable = (
@@ -92,7 +100,9 @@ def _mut_reader(name: str) -> Callable[[BqlRefMut[Any]], Any]:
             usable = False
         if not usable and (error := self._misuse(what)) is not None:
             raise error
-        return getattr(cell._value, name)
+        inner = cell._value
+        value = getattr(inner, name)
+        return held(value, self, inner) if temporary else value
 
     read.__name__ = name
     return read

@@ -239,3 +239,28 @@ def test_columns_count_code_units_of_the_agreed_encoding() -> None:
     assert _position(server, Position(1, 16), lines) == types.Position(line=0, character=15)
     server.encoding = types.PositionEncodingKind.Utf8
     assert _position(server, Position(1, 16), lines) == types.Position(line=0, character=18)
+
+
+def test_an_edit_after_the_project_was_deleted_recreates_no_folder(tmp_path: Path) -> None:
+    # Blind crash8 #7: the edit put a `.bqlint_cache/` in the deleted folder, re-creating the tree.
+    import shutil
+
+    from tests.server.wire import InProcess, notification, opening
+
+    top = tmp_path / "top"
+    (top / "ws" / "pkg").mkdir(parents=True)
+    (top / "ws" / "pyproject.toml").write_text("[tool.bqlint]\n")
+    path = top / "ws" / "pkg" / "dev.py"
+    path.write_text(CLASSIC)
+    server = InProcess(top / "ws")
+    server.send(opening(path, CLASSIC))
+    shutil.rmtree(top)
+    change = {"textDocument": {"uri": path.as_uri(), "version": 2}, "contentChanges": [{"text": CLASSIC + "\n"}]}
+    server.send(notification("textDocument/didChange", change))
+    published = [
+        [(d["code"], d["range"]["start"]["line"] + 1) for d in m["params"]["diagnostics"]]
+        for m in server.take()
+        if m.get("method") == "textDocument/publishDiagnostics"
+    ]
+    assert published == [[("BQL003", 25), ("BQL007", 28)]] * 2
+    assert not top.exists()

@@ -15,6 +15,7 @@ when the cache outgrows `MAX_BYTES`.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import hashlib
 import json
 import os
@@ -284,7 +285,7 @@ class Cache:
         # A folder that existed (an empty `build/`, a link to a shared folder, as ruff follows
         # one) is taken over, not owned: `clean` removes only bqlint's entries from it.
         try:
-            self.directory.mkdir(parents=True)
+            _make_folder(self.directory, self.root)
             tag = CREATED_TAG
         except FileExistsError:
             tag = ADOPTED_TAG
@@ -296,6 +297,25 @@ class Cache:
                     file.write(text)
                 os.chmod(temporary, 0o644)
                 os.replace(temporary, target)
+
+
+def _make_folder(directory: Path, root: Path | None) -> None:
+    """Create `directory`; FileExistsError when it exists. Below the project root only the
+    folders below the root are made, one at a time, never the root or a folder above it: a
+    project deleted while the server had one of its files open stays deleted (a mkdir fails,
+    and that check runs uncached)."""
+    if root is None or not directory.is_relative_to(root):
+        directory.mkdir(parents=True)
+        return
+    if not root.is_dir():
+        raise FileNotFoundError(errno.ENOENT, "the project root does not exist", str(root))
+    parts = directory.relative_to(root).parts
+    for depth in range(1, len(parts)):
+        try:
+            root.joinpath(*parts[:depth]).mkdir()
+        except FileExistsError:
+            pass
+    directory.mkdir()
 
 
 def prune(directory: Path, limit: int) -> None:

@@ -62,7 +62,8 @@ def run_check(configs: Configurations, options: CheckOptions) -> int:
     verbose = Verbose(options.verbose)
     stdin: tuple[Path, str] | None = None
     if options.stdin_filename is not None:
-        stdin = (Path(os.path.abspath(options.stdin_filename)).resolve(), stdin_text(sys.stdin.buffer.read()))
+        # Reported under the name given, made absolute but not resolved through symlinks.
+        stdin = (Path(os.path.abspath(options.stdin_filename)), stdin_text(sys.stdin.buffer.read()))
     with verbose.timed("discovery"):
         found = discover(
             options.paths, configs, force_exclude=options.force_exclude, stdin_name=options.stdin_filename

@@ -5,8 +5,8 @@ hands each to pygls in order. Work the server defers (re-checking open files aft
 one piece at a time, only while no message is waiting, so a burst of notifications is handled
 as one batch and a request sent meanwhile is answered after at most one piece of work.
 
-JSON-RPC 2.0 asks that every request be answered: a body that is not JSON gets ParseError,
-a request that is not a valid request object gets InvalidRequest, and a request whose
+JSON-RPC 2.0 asks that every request be answered: a body that is not JSON, or JSON nested
+deeper than Python's decoder goes (it raises RecursionError), gets ParseError, a request that is not a valid request object gets InvalidRequest, and a request whose
 params do not fit its method gets InvalidParams, each with the request's id where it has one.
 `params` may be omitted (JSON-RPC allows it): the method's own rules then decide.
 """
@@ -88,6 +88,9 @@ def dispatch(host: Host, body: bytes) -> None:
         data = json.loads(body)
     except ValueError:  # not JSON, or not UTF-8
         _reply_error(host.protocol, None, PARSE_ERROR, "the message is not valid JSON")
+        return
+    except RecursionError:  # valid JSON, nested deeper than the decoder goes
+        _reply_error(host.protocol, None, PARSE_ERROR, "the message is nested too deeply to decode")
         return
     if not isinstance(data, dict):
         _reply_error(host.protocol, None, INVALID_REQUEST, "a message must be a JSON object")

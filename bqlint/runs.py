@@ -78,10 +78,17 @@ def check_files(
     file's finding is reported when a related location lies in a given file, whichever
     group that file belongs to. So a subset run reports exactly the findings of the whole
     run that touch the subset.
+
+    Files given through a symlink, and `stdin`, are reported under the name given (made
+    absolute, not resolved): `--stdin-filename NAME` reports NAME.
     """
     given = {safe_resolve(path) for path in found.files}
+    names = given_names(found.files)
     if stdin is not None:
+        stdin_name = Path(os.path.abspath(stdin[0]))
         stdin = (safe_resolve(stdin[0]), stdin[1])
+        if stdin[0] != stdin_name:  # a symlink, or /dev/stdin: reported under the name given
+            names[stdin[0]] = stdin_name
         given.add(stdin[0])
     owner: dict[Path, int] = {}
     governing: dict[Path, Settings] = {}
@@ -122,7 +129,7 @@ def check_files(
         merged.internal_errors.extend(item for item in report.internal_errors if owner.get(item[0]) == g)
         merged.skipped.extend(item for item in report.skipped if owner.get(item[0]) == g)
         merged.unread_context.extend(item for item in report.unread_context if item[0] not in given)
-    _rename(merged, given_names(found.files))
+    _rename(merged, names)
     merged.diagnostics.sort(key=Diagnostic.sort_key)
     # One warning and one count per file, whichever runs met it (a file is never two files).
     merged.not_analysed = sorted(set(merged.not_analysed))

@@ -227,7 +227,7 @@ def publish(ls: BqlintServer, uri: str) -> None:
         ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
         return
     else:
-        name = Path(path).resolve()
+        name = Path(os.path.abspath(path))  # as `check_files` names it: not resolved
         try:
             found = check_text(Path(path), text)
         except ConfigError as exc:

@@ -273,3 +273,23 @@ def test_the_facts_index_stays_about_twice_the_projects_size(tmp_path):
     index = json.loads((first.folder / "facts.json").read_bytes().split(b"\n", 1)[1])
     assert len(index) == 2 * 11 + 1000
     assert {f"old{k}" for k in range(10)} | {"new"} <= index.keys()
+
+
+def test_a_cache_is_never_made_where_the_project_root_is_gone(tmp_path):
+    # Blind crash8 #7: writing the cache re-created a project folder deleted meanwhile.
+    from bqlint.facts import FileFacts
+
+    root = tmp_path / "gone" / "ws"
+    for directory in (root / ".bqlint_cache", root / "build" / "cache"):
+        cache = cache_module.Cache(directory, root)
+        cache.put_facts("k", FileFacts(False, ("os",), None))
+        cache.put_results("k", [])
+        cache.flush()
+    assert not (tmp_path / "gone").exists()
+    # Below a root that exists, a configured cache-dir's missing folders are still made.
+    root.mkdir(parents=True)
+    cache = cache_module.Cache(root / "build" / "cache", root)
+    cache.put_facts("k", FileFacts(False, ("os",), None))
+    cache.flush()
+    assert cache_module.is_cache_directory(root / "build" / "cache")
+    assert (cache.folder / "facts.json").is_file()

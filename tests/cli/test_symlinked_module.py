@@ -83,3 +83,32 @@ def test_the_target_keeps_its_own_name_too(project, invoke):  # type: ignore[no-
         ("BQL002", "dev.py", 12),
         ("BQL002", "dev2.py", 12),
     ]
+
+
+@pytest.mark.parametrize("cache", [["--no-cache"], []], ids=["no-cache", "cache"])
+def test_stdin_named_by_a_link_is_reported_under_that_name(project, invoke, cache):  # type: ignore[no-untyped-def]
+    # Blind crash8 #10: `--stdin-filename dev.py` named the link's target (`shared/impl.py`).
+    root: Path = project({"pyproject.toml": "[tool.bqlint]\n", "helper.py": HELPER})
+    (root / "shared").mkdir()
+    (root / "shared" / "impl.py").write_text(DEVICE.format(module="helper"))
+    (root / "dev.py").symlink_to(Path("shared") / "impl.py")
+    for _ in range(2):  # cold, then warm when cached
+        source = (root / "dev.py").read_text()
+        result = invoke("check", *cache, "--output-format", "json", "--stdin-filename", "dev.py", input=source)
+        found = json.loads(result.stdout)
+        assert [(d["code"], d["filename"], d["location"]["row"]) for d in found] == [("BQL002", str(root / "dev.py"), 12)]
+        assert [r["filename"] for r in found[0]["related"]] == [str(root / "dev.py"), str(root / "helper.py")]
+        concise = invoke("check", *cache, "--output-format", "concise", "--stdin-filename", "dev.py", input=source)
+        assert concise.stdout.splitlines()[0].startswith("dev.py:12:13: BQL002 ")
+
+
+def test_stdin_named_dev_stdin_from_a_pipe_is_reported_as_dev_stdin(project):  # type: ignore[no-untyped-def]
+    # Blind crash8 #10: reported as `/proc/<pid>/fd/pipe:[…]`, what /dev/stdin resolves to.
+    import subprocess
+    import sys
+
+    root: Path = project({"pyproject.toml": "[tool.bqlint]\n"})
+    source = DEVICE.format(module="os").replace("os.flush()", "bql.unlock()")
+    command = [sys.executable, "-m", "bqlint", "check", "--no-cache", "--output-format", "json", "--stdin-filename", "/dev/stdin", "-"]
+    done = subprocess.run(command, input=source, capture_output=True, text=True, cwd=root, timeout=120)
+    assert [(d["code"], d["filename"], d["location"]["row"]) for d in json.loads(done.stdout)] == [("BQL002", "/dev/stdin", 12)]

@@ -104,3 +104,17 @@ def test_exit_after_shutdown_ends_with_status_0(root: Path) -> None:
     done = _session(root)
     assert done.returncode == 0
     assert done.stderr == ""
+
+
+def test_a_frame_nested_too_deeply_to_decode_gets_a_parse_error_and_the_server_lives(root: Path) -> None:
+    # Blind crash8 #1: one valid-JSON frame nested 1,000 deep ended the server with
+    # "bqlint crashed: RecursionError", exit 2, `shutdown` never answered.
+    deep_array = b'{"jsonrpc":"2.0","id":40,"method":"textDocument/hover","params":' + b"[" * 1000 + b"]" * 1000 + b"}"
+    deep_object = b'{"jsonrpc":"2.0","id":41,"method":"textDocument/hover","params":' + b'{"a":' * 100_000 + b"1" + b"}" * 100_001
+    done = _session(root, deep_array, deep_object, _action(root, 42))
+    assert done.returncode == 0
+    assert "crashed" not in done.stderr
+    anonymous = [m["error"] for m in done.messages if "error" in m and m["id"] is None]
+    assert anonymous == [{"code": -32700, "message": "the message is nested too deeply to decode"}] * 2
+    assert done.reply(42)["result"] == []
+    assert done.reply(999) == {"jsonrpc": "2.0", "id": 999, "result": None}

@@ -239,3 +239,48 @@ def test_columns_count_code_units_of_the_agreed_encoding() -> None:
     assert _position(server, Position(1, 16), lines) == types.Position(line=0, character=15)
     server.encoding = types.PositionEncodingKind.Utf8
     assert _position(server, Position(1, 16), lines) == types.Position(line=0, character=18)
+
+
+def test_an_edit_after_the_project_was_deleted_recreates_no_folder(tmp_path: Path) -> None:
+    # Blind crash8 #7: the edit put a `.bqlint_cache/` in the deleted folder, re-creating the tree.
+    import shutil
+
+    from tests.server.wire import InProcess, notification, opening
+
+    top = tmp_path / "top"
+    (top / "ws" / "pkg").mkdir(parents=True)
+    (top / "ws" / "pyproject.toml").write_text("[tool.bqlint]\n")
+    path = top / "ws" / "pkg" / "dev.py"
+    path.write_text(CLASSIC)
+    server = InProcess(top / "ws")
+    server.send(opening(path, CLASSIC))
+    shutil.rmtree(top)
+    change = {"textDocument": {"uri": path.as_uri(), "version": 2}, "contentChanges": [{"text": CLASSIC + "\n"}]}
+    server.send(notification("textDocument/didChange", change))
+    published = [
+        [(d["code"], d["range"]["start"]["line"] + 1) for d in m["params"]["diagnostics"]]
+        for m in server.take()
+        if m.get("method") == "textDocument/publishDiagnostics"
+    ]
+    assert published == [[("BQL003", 25), ("BQL007", 28)]] * 2
+    assert not top.exists()
+
+
+def test_a_document_opened_through_a_symlink_gets_its_findings_under_its_own_uri(tmp_path: Path) -> None:
+    # The CLI reports a file under the name it was given (blind crash8 #10); so does the
+    # server, whose document is the link: its own locations name the link, not the target.
+    from tests.server.wire import InProcess, opening
+
+    (tmp_path / "pyproject.toml").write_text("[tool.bqlint]\n")
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "impl.py").write_text(CLASSIC)
+    path = tmp_path / "dev.py"
+    path.symlink_to(Path("shared") / "impl.py")
+    server = InProcess(tmp_path)
+    server.send(opening(path, CLASSIC))
+    published = [m["params"] for m in server.take() if m.get("method") == "textDocument/publishDiagnostics"]
+    assert [p["uri"] for p in published] == [path.as_uri()]
+    diagnostics = published[0]["diagnostics"]
+    assert [(d["code"], d["range"]["start"]["line"] + 1) for d in diagnostics] == [("BQL003", 25), ("BQL007", 28)]
+    related = {r["location"]["uri"] for d in diagnostics for r in d.get("relatedInformation") or []}
+    assert related == {path.as_uri()}

@@ -26,6 +26,7 @@ from stat import S_ISREG
 from typing import Any
 
 import bqlint
+from bqlint.cache_files import linked_folder, read_regular
 from bqlint.cache_folder import (
     ADOPTED_TAG,
     CREATED_TAG,
@@ -44,6 +45,10 @@ FORMAT = 1
 # Pruned down to 3/4 of this, oldest entries first, when a run that wrote entries finds more.
 MAX_BYTES = 256 * 1024 * 1024
 MAX_FACTS = 200_000
+# No entry bqlint writes is bigger than the whole cache may grow: a bigger one is not read.
+MAX_ENTRY_BYTES = MAX_BYTES
+
+
 def cache_directory(settings: Settings) -> Path:
     """Return where the cache lives: env `BQLINT_CACHE_DIR`, else config `cache-dir`, else the root's."""
     from_env = os.environ.get(ENV_VARIABLE)
@@ -196,7 +201,7 @@ class Cache:
         except (TypeError, ValueError, KeyError, IndexError):
             return None
         try:
-            os.utime(path)  # recently used: pruned last
+            os.utime(path, follow_symlinks=False)  # recently used: pruned last
         except OSError:
             pass
         return found
@@ -224,11 +229,13 @@ class Cache:
         return self.folder / "results" / key[:2] / f"{key}.json"
 
     def _read(self, path: Path, key: str) -> Any:
-        """Return the payload of the entry at `path`, or None unless it is whole and ours."""
+        """Return the payload of the entry at `path`, or None unless it is whole and ours
+        (a regular file of bounded size, reached through no link inside the cache)."""
+        data = read_regular(self.directory, path.relative_to(self.directory).parts, MAX_ENTRY_BYTES)
+        if data is None:
+            return None
+        header_line, _, body = data.partition(b"\n")
         try:
-            with path.open("rb") as file:
-                header_line = file.readline()
-                body = file.read()
             header = json.loads(header_line)
             if (
                 not isinstance(header, dict)
@@ -239,7 +246,7 @@ class Cache:
             ):
                 return None
             return json.loads(body)
-        except (OSError, ValueError, UnicodeDecodeError, RecursionError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             return None
 
     def _write(self, path: Path, key: str, payload: Any) -> None:
@@ -252,7 +259,11 @@ class Cache:
         }
         try:
             self._prepare()
+            if not self._real_folders(path.parent):
+                return
             path.parent.mkdir(parents=True, exist_ok=True)
+            if not self._real_folders(path.parent):  # a link put there meanwhile
+                return
             fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
             try:
                 with os.fdopen(fd, "wb") as file:
@@ -265,6 +276,20 @@ class Cache:
         except OSError:
             return  # a read-only or full disk costs speed, never a result
         self._wrote = True
+
+    def _real_folders(self, folder: Path) -> bool:
+        """Return whether the folders from the cache down to `folder` are real ones (or not
+        there yet). A symbolic link among them is not bqlint's: nothing is written through
+        it (crash8 #8), and the run warns once; a file there is a damaged entry, skipped."""
+        found = linked_folder(self.directory, folder)
+        if found is None:
+            return True
+        if found.is_symlink() and self.problem is None:
+            self.problem = (
+                f"{found} is a symbolic link inside the bqlint cache; nothing was cached through it "
+                "(remove the link)"
+            )
+        return False
 
     def _prepare(self) -> None:
         """Create the directory with its `.gitignore` and `CACHEDIR.TAG` on first write."""

@@ -340,7 +340,9 @@ def test_clean_leaves_a_fifo_in_the_cache_alone(project, invoke, name):
 
 
 @pytest.mark.parametrize("inner", ["build", "results", "bucket"])
-def test_a_link_inside_the_cache_is_never_written_through_nor_read(project, invoke, analysed, tmp_path, inner):
+def test_a_link_inside_the_cache_is_never_written_through_nor_read(
+    project, invoke, analysed, tmp_path, inner
+):
     # `results -> /some/user/folder` had `check` write its entries into the user's folder.
     root = project(FILES)
     expected = _json(invoke, ".", "--no-cache")

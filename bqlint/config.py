@@ -212,6 +212,8 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot read configuration: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: not UTF-8 ({exc.reason} at byte {exc.start})") from None
+    except RecursionError:  # valid TOML, but arrays or tables nested thousands deep
+        raise ConfigError(f"{path}: cannot read configuration: nested too deeply for Python's TOML parser") from None
     except tomllib.TOMLDecodeError as exc:
         message = str(getattr(exc, "msg", "") or exc)
         match = _AT_LINE.search(message)

@@ -21,6 +21,7 @@ from bqlint.config_tree import Configurations, config_in
 from bqlint.paths import forget as forget_folders
 from bqlint.paths import exists, is_file, is_folder
 from bqlint.patterns import glob_spec
+from bqlint.reading import UnreadableSource, read_source_bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +100,13 @@ def _has_config(directory: Path) -> bool:
 class GitIgnores:
     """The `.gitignore` files that apply to a path, from its git root (or `top`) down."""
 
-    def __init__(self, top: Path, named: Path | None = None, read: list[Path] | None = None) -> None:
+    def __init__(
+        self,
+        top: Path,
+        named: Path | None = None,
+        read: list[Path] | None = None,
+        unreadable: dict[Path, str] | None = None,
+    ) -> None:
         self.top = top
         # Every ignore file read, shared with the instances `below_named` makes.
         self.read: list[Path] = [] if read is None else read
@@ -109,6 +116,8 @@ class GitIgnores:
         self._git_roots: dict[Path, Path] = {}
         self._chains: dict[Path, list[Path]] = {}
         self.ignored: list[Path] = []
+        # Ignore files that exist but cannot be read (not a regular file, no permission).
+        self.unreadable: dict[Path, str] = {} if unreadable is None else unreadable
 
     def below_named(self, directory: Path) -> GitIgnores:
         """Return the ignores for walking `directory`, named on the command line.
@@ -117,17 +126,21 @@ class GitIgnores:
         excludes it: the patterns that match the folder itself are dropped; every other
         pattern, above or inside it, still filters what is found inside.
         """
-        return GitIgnores(self.top, named=directory, read=self.read)
+        return GitIgnores(self.top, named=directory, read=self.read, unreadable=self.unreadable)
 
     def _spec(self, directory: Path) -> pathspec.GitIgnoreSpec | None:
         if directory not in self._specs:
             lines: list[str] = []
             for name in (".gitignore", ".git/info/exclude"):
+                path = directory / name
                 try:
-                    lines += (directory / name).read_text(encoding="utf-8", errors="replace").splitlines()
-                except OSError:
+                    data = read_source_bytes(path)  # a regular file only: a FIFO never blocks the run
+                except UnreadableSource as problem:
+                    if exists(path):
+                        self.unreadable.setdefault(path, str(problem))
                     continue
-                self.read.append(directory / name)
+                lines += data.decode("utf-8", errors="replace").splitlines()
+                self.read.append(path)
             spec = glob_spec(lines) if lines else None
             if spec is not None and self.named is not None and directory in self.named.parents:
                 itself = self.named.relative_to(directory).as_posix() + "/"
@@ -309,6 +322,11 @@ def discover(
         context -= set(named_files)
     if isinstance(settings, Configurations):
         notes += settings.unread_context.values()
+    notes += (
+        f"{path}: cannot read this ignore file ({why.removeprefix('cannot read this file: ')}); "
+        "its patterns were not applied"
+        for path, why in sorted(ignores.unreadable.items())
+    )
     named = sorted({p for p in named_files if p in files})
     return Discovered(
         sorted(files), sorted(context), named, sorted(set(ignores.ignored)), notes, sorted(set(ignores.read))

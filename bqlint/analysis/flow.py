@@ -344,8 +344,11 @@ class Analyzer:
         """Return the borrows of `bids` that no other name or `with` block keeps alive."""
         if not bids:
             return frozenset()
-        held = set().union(*bound.values()) if bound else set()
-        return frozenset(b for b in bids if b not in held and b not in self.with_bids)
+        # Per borrow, the first name found holding it decides: not a union of every name's
+        # borrows at each end (quadratic in a display of many copies of a guard, crash8 #9).
+        return frozenset(
+            b for b in bids if b not in self.with_bids and not any(b in held for held in bound.values())
+        )
 
     def end(self, state: State, bids: frozenset[int], site: Link | None) -> State:
         bound = state.bound

@@ -5,14 +5,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bqlint.report import RenderOptions, display_path
+from bqlint.terminal import printable
 
 if TYPE_CHECKING:
     from bqlint.engine import Report
 
 
 def escape_data(text: str) -> str:
-    """Escape a command's message as GitHub's toolkit does (`%`, CR, LF)."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """Escape a command's message as GitHub's toolkit does (`%`, CR, LF); other control
+    characters are shown escaped (`\\x1b`), so that a comment quoted in a message cannot
+    colour or rewrite the log (crash8)."""
+    return printable(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def escape_property(text: str) -> str:

@@ -30,6 +30,16 @@ def test_invalid_toml_in_bqlint_toml_exits_2_naming_file_and_line(project, invok
     assert f"{root / 'bqlint.toml'}:1:19: invalid TOML: Unclosed array at the end of the file" in result.stderr
 
 
+def test_toml_nested_too_deeply_for_python_is_a_config_error(project, invoke):
+    # crash8 #4: valid TOML nested 1,000 deep made tomllib raise RecursionError: a crash.
+    deep = "[" * 1000 + "]" * 1000
+    root = project({"pyproject.toml": f"[tool.other]\nx = {deep}\n\n[tool.bqlint]\n", "a.py": "x = 1\n"})
+    result = invoke("check")
+    assert result.exit_code == 2
+    assert f"error: {root / 'pyproject.toml'}: cannot read configuration: nested too deeply" in result.stderr
+    assert "please report" not in result.stderr
+
+
 def test_pyproject_that_is_not_utf8_exits_2(project, invoke):
     root = project({"a.py": "x = 1\n"})
     (root / "pyproject.toml").write_bytes(b"[tool.bqlint]\nignore = ['\xff']\n")

@@ -153,6 +153,22 @@ def test_named_gitignored_directory_is_walked_and_its_ignores_still_filter(proje
     assert result.stdout.splitlines()[0].startswith("gen/a.py:3:7: BQL999 ")
 
 
+def test_an_ignore_file_that_is_a_fifo_is_named_and_never_read(project):
+    # crash8 #2: opening a FIFO `.gitignore` waited for a writer for ever.
+    root = project({"a.py": "", "sub/b.py": "", ".git/info/keep": ""})
+    os.mkfifo(root / ".gitignore")
+    os.mkfifo(root / "sub" / ".gitignore")
+    os.mkfifo(root / ".git" / "info" / "exclude")
+    found = discover([root], load_settings(root))
+    assert _names(found.files, root) == ["a.py", "sub/b.py"]
+    assert [note.split(": ")[0] for note in found.notes] == [
+        str(root / ".git/info/exclude"),
+        str(root / ".gitignore"),
+        str(root / "sub/.gitignore"),
+    ]
+    assert all("not a regular file (a FIFO)); its patterns were not applied" in note for note in found.notes)
+
+
 def test_fifo_and_dangling_symlink_are_discovered_for_bql998(project):
     root = project({"ok.py": ""})
     os.mkfifo(root / "f.py")

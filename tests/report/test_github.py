@@ -13,6 +13,11 @@ def test_message_escapes_percent_cr_lf():
     assert escape_data("100% a\r\nb: c, d") == "100%25 a%0D%0Ab: c, d"
 
 
+def test_other_control_characters_are_shown_escaped():
+    # crash8: an ESC quoted from a suppression comment reached the Actions log raw.
+    assert escape_data("unused `# noqa: \x1b[31mBQL001`\t") == "unused `# noqa: \\x1b[31mBQL001`\\t"
+
+
 def test_properties_also_escape_colon_and_comma():
     assert escape_property("a:b,c%\n") == "a%3Ab%2Cc%25%0A"
 

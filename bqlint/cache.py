@@ -294,6 +294,8 @@ class Cache:
     def _prepare(self) -> None:
         """Create the directory with its `.gitignore` and `CACHEDIR.TAG` on first write."""
         if is_cache_directory(self.directory):
+            if not self._wrote:
+                self._restore_gitignore()
             return
         if os.path.lexists(self.directory / "CACHEDIR.TAG"):
             # Another tool's cache (cargo's `target/`): never write into it.
@@ -316,11 +318,36 @@ class Cache:
         for name, text in ((".gitignore", "*\n"), ("CACHEDIR.TAG", tag)):
             target = self.directory / name
             if not target.exists():
-                fd, temporary = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
-                with os.fdopen(fd, "w", encoding="utf-8") as file:
-                    file.write(text)
-                os.chmod(temporary, 0o644)
-                os.replace(temporary, target)
+                _put(target, text)
+
+    def _restore_gitignore(self) -> None:
+        """A cache's `.gitignore` that is gone or not a regular file (a FIFO, a link) is a
+        damaged entry: it is written again, the link replaced, never followed (crash8 #3)."""
+        target = self.directory / ".gitignore"
+        try:
+            if S_ISREG(os.lstat(target).st_mode):
+                return
+        except FileNotFoundError:
+            pass
+        except OSError:
+            return
+        try:
+            _put(target, "*\n")
+        except OSError:
+            return  # a folder there, a read-only disk: the entries are still written
+
+
+def _put(target: Path, text: str) -> None:
+    """Write `text` to `target` whole (through a temporary file), replacing what is there."""
+    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(text)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, target)
+    except BaseException:
+        _remove(Path(temporary))
+        raise
 
 
 def prune(directory: Path, limit: int) -> None:

@@ -370,3 +370,17 @@ def test_a_link_inside_the_cache_is_never_written_through_nor_read(
     assert {p: p.read_bytes() for p in victim.rglob("*") if p.is_file()} == before
     assert folder.is_symlink()
     assert invoke("check", "-q", "--jobs", "1", ".").stderr == ""
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero"])
+def test_a_special_gitignore_in_the_cache_is_rewritten(project, invoke, kind):
+    root = project(FILES)
+    expected = _json(invoke, ".", "--no-cache")
+    _json(invoke, ".")
+    gitignore = root / ".bqlint_cache" / ".gitignore"
+    _special(kind, gitignore)
+    (root / "dev.py").write_text(OWN_FINDING + "\n")  # something to write: the cache is prepared
+    assert _json(invoke, ".") == expected
+    assert not gitignore.is_symlink() and gitignore.read_text() == "*\n"
+    second = invoke("check", "--jobs", "1", ".")
+    assert (second.exit_code, second.stderr) == (1, "")

@@ -135,13 +135,16 @@ class BoundCalls(ExpressionEvents):
                     if isinstance(event, (Call, CellOp)):
                         self.emit(replace(event, thread_start=node))
             elif type(arg.value) is cst.Name and arg.value.value in self.scope.locals:
-                self._bound_thread_target(node, arg.value.value)
+                for value in self.scope.bound_callables(arg.value.value):
+                    self._started(node, value)
             else:
-                self._cell_thread_target(node, arg.value)
+                self._attribute_thread_target(node, arg.value)
 
-    def _cell_thread_target(self, node: cst.Call, target: cst.BaseExpression) -> None:
+    def _attribute_thread_target(self, node: cst.Call, target: cst.BaseExpression) -> None:
         """`Timer(t, self.irq.lower)`, `Thread(target=partial(self.level.set, 2))`: a cell's
-        method runs on the new thread, without the BQL (BQL006 at the method named)."""
+        method runs on the new thread, without the BQL (BQL006 at the method named). A
+        method of a field, parameter or local of a project class (`Thread(target=uart.poll)`,
+        `uart = Uart()`) starts without the BQL, as `self.m` does (the model marks those)."""
         if type(target) is cst.Call and target.args and self._is_partial(target.func):
             first = target.args[0]
             target = first.value if first.keyword is None and not first.star else target
@@ -150,18 +153,21 @@ class BoundCalls(ExpressionEvents):
         cell = self.scope.cell_of(target.value)
         if cell is not None:
             self.emit(CellOp(target, cell[0], target.attr.value, thread_start=node))
+        else:
+            self._started(node, target)
 
-    def _bound_thread_target(self, node: cst.Call, name: str) -> None:
-        """`Thread(target=poller)` where local `poller` is bound to methods or functions
-        (`for poller in (self.a, self.b)`): each of them starts without the BQL."""
-        for value in self.scope.bound_callables(name):
-            if isinstance(value, (cst.Name, cst.Attribute)):
-                stand_in = cst.Call(func=value)
-                for event in self.captured(lambda: self.classify(stand_in, None)):
-                    if isinstance(event, Call) and event.thread_start is None:
-                        for callee in event.callees:
-                            if all(site is not node for site, _ in callee.thread_starts):
-                                callee.thread_starts.append((node, self.scope.module))
+    def _started(self, node: cst.Call, value: cst.CSTNode) -> None:
+        """Mark what calling `value` (a name or attribute) runs as started by the thread
+        start `node`: `Thread(target=poller)` with local `poller` bound to methods (`for
+        poller in (self.a, self.b)`) starts each of them without the BQL."""
+        if not isinstance(value, (cst.Name, cst.Attribute)):
+            return
+        stand_in = cst.Call(func=value)
+        for event in self.captured(lambda: self.classify(stand_in, None)):
+            if isinstance(event, Call) and event.thread_start is None:
+                for callee in event.callees:
+                    if all(site is not node for site, _ in callee.thread_starts):
+                        callee.thread_starts.append((node, self.scope.module))
 
 
 def _partial_call(node: cst.Call, partial: cst.Call) -> cst.Call | None:

@@ -80,8 +80,10 @@ class Analyzer:
         summaries: dict[int, Summary],
         mutates: Callable[[FunctionInfo], Chain | None],
         plan: FlowPlan | None = None,
+        entry: Lock | None = None,
     ) -> None:
         self.fn = fn
+        self.entry = entry if entry is not None else entry_lock(fn)
         self.mutates = mutates
         self.module: ModuleInfo = fn.module
         self.cfg = cfg
@@ -104,7 +106,7 @@ class Analyzer:
         # no stored state: it runs right after that predecessor, so the states kept are one per
         # run of straight-line blocks, not one per block (a function of n live guards split
         # into n blocks by its calls kept n states of n guards each).
-        states: dict[int, State] = {0: State(frozenset(), EMPTY_NAMES, (), entry_lock(self.fn))}
+        states: dict[int, State] = {0: State(frozenset(), EMPTY_NAMES, (), self.entry)}
         work: list[int] = [0]
         queued = {0}
         while work:

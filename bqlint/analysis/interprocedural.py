@@ -12,6 +12,7 @@ from bqlint.analysis.cfg import CFG, CFGBuilder
 from bqlint.analysis.cfg_blocks import Block, CFGTooLarge
 from bqlint.analysis.events import Call
 from bqlint.analysis.flow import Analyzer, FunctionFlow
+from bqlint.analysis.flow_state import INHERIT
 from bqlint.analysis.scope import FunctionScope
 from bqlint.analysis.summaries import Chain, Link, Summary
 from bqlint.model.functions import FunctionInfo
@@ -60,10 +61,15 @@ def analyze_project(functions: list[FunctionInfo], cfgs: dict[int, CFG] | None =
         fn = work.popleft()
         queued.discard(id(fn))
         flow = Analyzer(fn, cfgs[id(fn)], summaries, mutates).run()
+        summary = flow.summary
+        if fn.thread_starts and fn.without_bql() is None:
+            # Started as a thread, it runs without the BQL (its own findings); called
+            # directly, it runs with its caller's: what callers see is that summary.
+            summary = Analyzer(fn, cfgs[id(fn)], summaries, mutates, entry=INHERIT).run().summary
         old = summaries.get(id(fn))
-        summaries[id(fn)] = flow.summary
+        summaries[id(fn)] = summary
         flows[id(fn)] = flow
-        if (old.shape() if old is not None else empty) != flow.summary.shape():
+        if (old.shape() if old is not None else empty) != summary.shape():
             for caller in callers.get(id(fn), ()):
                 if id(caller) in known and id(caller) not in queued:
                     queued.add(id(caller))

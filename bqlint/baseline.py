@@ -3,33 +3,75 @@
 A finding's fingerprint is code + file (relative to the project root) + enclosing function
 + its line's text with whitespace collapsed; never the row, so edits above a finding keep it
 matched. Matching counts multiplicity: two recorded fingerprints absorb two findings.
+
+The project root is each file's own (`find_context_root`: the outermost folder with a
+bqlint configuration, else the git root, else the package tree), never the working
+directory, so a baseline written from the root matches from a sub-folder (crash8 #5).
+Version 1 baselines named files relative to the run's root (the working directory when no
+configuration applies); they are still read, and matched that way.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from bqlint.config import ConfigError
 from bqlint.diagnostics import Diagnostic
+from bqlint.discovery import find_context_root
 from bqlint.report import escape_undecodable
 from bqlint.source_file import python_lines
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# Version 1: files relative to the run's root; version 2: to each file's project root.
+READ_VERSIONS = (1, 2)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Baseline:
+    """A baseline read from disk: its format version and the multiset of fingerprints."""
+
+    version: int
+    fingerprints: Counter[str]
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a symlink loop (BQL998): keep the path as named
+        return path.absolute()
 
 
 def _relative(path: Path, root: Path) -> str:
+    resolved = _resolved(path)
     try:
-        resolved = path.resolve()
-    except (OSError, RuntimeError):  # a symlink loop (BQL998): keep the path as named
-        resolved = path.absolute()
-    try:
-        return resolved.relative_to(root.resolve()).as_posix()
+        return resolved.relative_to(_resolved(root)).as_posix()
     except ValueError:
         return resolved.as_posix()
+
+
+class FileNames:
+    """How a baseline names files: relative to each file's project root (version 2), or to
+    the run's root (`run_root`, version 1); project roots are found once per folder."""
+
+    def __init__(self, run_root: Path, version: int = FORMAT_VERSION) -> None:
+        self.run_root = run_root
+        self.version = version
+        self._roots: dict[Path, Path] = {}
+
+    def name(self, path: Path) -> str:
+        if self.version == 1:
+            return _relative(path, self.run_root)
+        folder = _resolved(path).parent
+        root = self._roots.get(folder)
+        if root is None:
+            root = self._roots[folder] = find_context_root(folder)
+        return _relative(path, root)
 
 
 def line_text(sources: Mapping[Path, str], diagnostic: Diagnostic) -> str:
@@ -42,11 +84,11 @@ def line_text(sources: Mapping[Path, str], diagnostic: Diagnostic) -> str:
     return " ".join(lines[row - 1].split()) if 0 < row <= len(lines) else ""
 
 
-def fingerprint(diagnostic: Diagnostic, root: Path, sources: Mapping[Path, str]) -> str:
+def fingerprint(diagnostic: Diagnostic, names: FileNames, sources: Mapping[Path, str]) -> str:
     """Return the finding's row-independent fingerprint."""
     parts = (
         diagnostic.code,
-        _relative(diagnostic.path, root),
+        names.name(diagnostic.path),
         diagnostic.scope,
         line_text(sources, diagnostic),
     )
@@ -58,13 +100,14 @@ def write_baseline(
     path: Path, diagnostics: Sequence[Diagnostic], root: Path, sources: Mapping[Path, str]
 ) -> None:
     """Write the findings to `path` as JSON, readable enough to review in a diff."""
+    names = FileNames(root)
     entries = [
         {
             "code": d.code,
-            "file": escape_undecodable(_relative(d.path, root)),
+            "file": escape_undecodable(names.name(d.path)),
             "scope": d.scope,
             "line": line_text(sources, d),
-            "fingerprint": fingerprint(d, root, sources),
+            "fingerprint": fingerprint(d, names, sources),
         }
         for d in diagnostics
     ]
@@ -78,30 +121,57 @@ def write_baseline(
         raise ConfigError(f"{path}: cannot write baseline: {exc.strerror or exc}") from None
 
 
-def read_baseline(path: Path) -> Counter[str]:
-    """Return the multiset of fingerprints recorded in `path`."""
+def read_baseline(path: Path) -> Baseline:
+    """Return the fingerprints recorded in `path`; ConfigError (exit 2) naming the file when
+    it cannot be read or is not a bqlint baseline of a version this bqlint reads."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        data = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read baseline: {exc.strerror or exc}") from None
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{path}: baseline is not valid JSON: {exc}") from None
+    document = _decode(path, data)
+    version = document.get("version") if isinstance(document, dict) else None
     findings = document.get("findings") if isinstance(document, dict) else None
     if not isinstance(findings, list) or not all(
         isinstance(entry, dict) and isinstance(entry.get("fingerprint"), str) for entry in findings
     ):
         raise ConfigError(f"{path}: not a bqlint baseline (expected `findings` with fingerprints)")
-    return Counter(entry["fingerprint"] for entry in findings)
+    if type(version) is not int or version not in READ_VERSIONS:  # `true` is not 1
+        shown = "no version" if version is None else f"unknown version {json.dumps(version)[:40]}"
+        known = " and ".join(str(v) for v in READ_VERSIONS)
+        raise ConfigError(f"{path}: not a bqlint baseline: {shown} (this bqlint reads versions {known})")
+    return Baseline(version, Counter(entry["fingerprint"] for entry in findings))
+
+
+def _decode(path: Path, data: bytes) -> Any:
+    """Return the JSON document in `data`, or raise ConfigError saying why it is none."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        byte = data[exc.start]
+        raise ConfigError(
+            f"{path}: not a bqlint baseline: not UTF-8 text (byte 0x{byte:02x} at offset {exc.start})"
+        ) from None
+    try:
+        return json.loads(text, parse_constant=_no_constant)
+    except RecursionError:
+        raise ConfigError(f"{path}: not a bqlint baseline: JSON nested too deeply") from None
+    except ValueError as exc:  # JSONDecodeError, NaN, an integer too long to convert
+        raise ConfigError(f"{path}: not a bqlint baseline: not valid JSON: {exc}") from None
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
 def filter_baseline(
-    diagnostics: Sequence[Diagnostic], recorded: Counter[str], root: Path, sources: Mapping[Path, str]
+    diagnostics: Sequence[Diagnostic], recorded: Baseline, root: Path, sources: Mapping[Path, str]
 ) -> list[Diagnostic]:
     """Return the findings the baseline does not absorb, in their original order."""
-    remaining = Counter(recorded)
+    remaining = Counter(recorded.fingerprints)
+    names = FileNames(root, recorded.version)
     new: list[Diagnostic] = []
     for diagnostic in diagnostics:
-        key = fingerprint(diagnostic, root, sources)
+        key = fingerprint(diagnostic, names, sources)
         if remaining[key] > 0:
             remaining[key] -= 1
         else:

@@ -27,6 +27,7 @@ from stat import S_ISREG
 from typing import Any
 
 import bqlint
+from bqlint.cache_files import linked_folder, read_regular
 from bqlint.cache_folder import (
     ADOPTED_TAG,
     CREATED_TAG,
@@ -45,6 +46,10 @@ FORMAT = 1
 # Pruned down to 3/4 of this, oldest entries first, when a run that wrote entries finds more.
 MAX_BYTES = 256 * 1024 * 1024
 MAX_FACTS = 200_000
+# No entry bqlint writes is bigger than the whole cache may grow: a bigger one is not read.
+MAX_ENTRY_BYTES = MAX_BYTES
+
+
 def cache_directory(settings: Settings) -> Path:
     """Return where the cache lives: env `BQLINT_CACHE_DIR`, else config `cache-dir`, else the root's."""
     from_env = os.environ.get(ENV_VARIABLE)
@@ -197,7 +202,7 @@ class Cache:
         except (TypeError, ValueError, KeyError, IndexError):
             return None
         try:
-            os.utime(path)  # recently used: pruned last
+            os.utime(path, follow_symlinks=False)  # recently used: pruned last
         except OSError:
             pass
         return found
@@ -225,11 +230,13 @@ class Cache:
         return self.folder / "results" / key[:2] / f"{key}.json"
 
     def _read(self, path: Path, key: str) -> Any:
-        """Return the payload of the entry at `path`, or None unless it is whole and ours."""
+        """Return the payload of the entry at `path`, or None unless it is whole and ours
+        (a regular file of bounded size, reached through no link inside the cache)."""
+        data = read_regular(self.directory, path.relative_to(self.directory).parts, MAX_ENTRY_BYTES)
+        if data is None:
+            return None
+        header_line, _, body = data.partition(b"\n")
         try:
-            with path.open("rb") as file:
-                header_line = file.readline()
-                body = file.read()
             header = json.loads(header_line)
             if (
                 not isinstance(header, dict)
@@ -240,7 +247,7 @@ class Cache:
             ):
                 return None
             return json.loads(body)
-        except (OSError, ValueError, UnicodeDecodeError, RecursionError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             return None
 
     def _write(self, path: Path, key: str, payload: Any) -> None:
@@ -253,7 +260,11 @@ class Cache:
         }
         try:
             self._prepare()
+            if not self._real_folders(path.parent):
+                return
             path.parent.mkdir(parents=True, exist_ok=True)
+            if not self._real_folders(path.parent):  # a link put there meanwhile
+                return
             fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
             try:
                 with os.fdopen(fd, "wb") as file:
@@ -267,9 +278,25 @@ class Cache:
             return  # a read-only or full disk costs speed, never a result
         self._wrote = True
 
+    def _real_folders(self, folder: Path) -> bool:
+        """Return whether the folders from the cache down to `folder` are real ones (or not
+        there yet). A symbolic link among them is not bqlint's: nothing is written through
+        it (crash8 #8), and the run warns once; a file there is a damaged entry, skipped."""
+        found = linked_folder(self.directory, folder)
+        if found is None:
+            return True
+        if found.is_symlink() and self.problem is None:
+            self.problem = (
+                f"{found} is a symbolic link inside the bqlint cache; nothing was cached through it "
+                "(remove the link)"
+            )
+        return False
+
     def _prepare(self) -> None:
         """Create the directory with its `.gitignore` and `CACHEDIR.TAG` on first write."""
         if is_cache_directory(self.directory):
+            if not self._wrote:
+                self._restore_gitignore()
             return
         if os.path.lexists(self.directory / "CACHEDIR.TAG"):
             # Another tool's cache (cargo's `target/`): never write into it.
@@ -292,11 +319,36 @@ class Cache:
         for name, text in ((".gitignore", "*\n"), ("CACHEDIR.TAG", tag)):
             target = self.directory / name
             if not target.exists():
-                fd, temporary = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
-                with os.fdopen(fd, "w", encoding="utf-8") as file:
-                    file.write(text)
-                os.chmod(temporary, 0o644)
-                os.replace(temporary, target)
+                _put(target, text)
+
+    def _restore_gitignore(self) -> None:
+        """A cache's `.gitignore` that is gone or not a regular file (a FIFO, a link) is a
+        damaged entry: it is written again, the link replaced, never followed (crash8 #3)."""
+        target = self.directory / ".gitignore"
+        try:
+            if S_ISREG(os.lstat(target).st_mode):
+                return
+        except FileNotFoundError:
+            pass
+        except OSError:
+            return
+        try:
+            _put(target, "*\n")
+        except OSError:
+            return  # a folder there, a read-only disk: the entries are still written
+
+
+def _put(target: Path, text: str) -> None:
+    """Write `text` to `target` whole (through a temporary file), replacing what is there."""
+    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(text)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, target)
+    except BaseException:
+        _remove(Path(temporary))
+        raise
 
 
 def _make_folder(directory: Path, root: Path | None) -> None:

@@ -18,6 +18,8 @@ import stat
 from pathlib import Path
 from typing import NoReturn
 
+from bqlint.cache_files import read_regular
+
 # The Cache Directory Tagging Specification's signature, so backup tools skip the folder.
 _SIGNATURE = "Signature: 8a477f597d28d172789f06886806bc55\n"
 # The folder was made by bqlint: `clean` removes it once it holds nothing else.
@@ -31,15 +33,14 @@ BUILD_FOLDER = re.compile(r"[0-9][0-9A-Za-z.+!]*-[0-9a-f]{16}")
 _BUCKET = re.compile(r"[0-9a-f]{2}")
 _RESULT = re.compile(r"[0-9a-f]{64}\.json")
 _SHOWN = 5  # foreign entries named in `clean`'s message
+_TAG_BYTES = 4096  # more than either tag, or the `.gitignore`, holds
 
 
 def cache_tag(directory: Path) -> str | None:
     """Return the bqlint tag of `directory`, or None when it is not a bqlint cache."""
-    try:
-        text = (directory / "CACHEDIR.TAG").read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
-    return text if text in (CREATED_TAG, ADOPTED_TAG) else None
+    # Read only a small regular file: a FIFO there must not hang `check` or `clean` (crash8 #3).
+    data = read_regular(directory, ["CACHEDIR.TAG"], _TAG_BYTES)
+    return next((tag for tag in (CREATED_TAG, ADOPTED_TAG) if data == tag.encode()), None)
 
 
 def is_cache_directory(directory: Path) -> bool:
@@ -266,9 +267,4 @@ def _is_regular_file(path: Path) -> bool:
 
 
 def _is_our_gitignore(path: Path) -> bool:
-    if not _is_regular_file(path):
-        return False
-    try:
-        return path.read_text(encoding="utf-8") == "*\n"
-    except (OSError, UnicodeDecodeError):
-        return False
+    return read_regular(path.parent, [path.name], _TAG_BYTES) == b"*\n"

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
+
+import pytest
 
 SOURCE = "def f():\n    OLD = 1\n    OLD = 1\n"
 
@@ -11,7 +14,7 @@ def test_write_baseline_records_findings_and_exits_0(project, fake_engine, invok
     result = invoke("check", "--write-baseline", "baseline.json")
     assert result.exit_code == 0
     document = json.loads((root / "baseline.json").read_text())
-    assert document["version"] == 1
+    assert document["version"] == 2
     assert [(e["code"], e["file"], e["scope"], e["line"]) for e in document["findings"]] == [
         ("BQL007", "a.py", "f", "OLD = 1"),
         ("BQL007", "a.py", "f", "OLD = 1"),
@@ -78,3 +81,73 @@ def test_malformed_baseline_exits_2(project, invoke):
     result = invoke("check", "--baseline", "b.json")
     assert result.exit_code == 2
     assert "not a bqlint baseline" in result.stderr
+
+
+# ---- the working directory does not matter (crash8 #5) -------------------------------------
+def test_a_baseline_matches_from_any_working_directory(project, fake_engine, invoke, tmp_path):
+    # `file` was relative to the working directory: written from the root, every recorded
+    # finding came back as new from a sub-folder, and the other way round.
+    root = project({"pyproject.toml": "", "sub/a.py": SOURCE})
+    assert invoke("check", "--write-baseline", "../bl.json", ".").exit_code == 0
+    document = json.loads((tmp_path / "bl.json").read_text())
+    assert [e["file"] for e in document["findings"]] == ["sub/a.py", "sub/a.py"]
+    os.chdir(root / "sub")
+    assert invoke("check", "--baseline", "../../bl.json", ".").exit_code == 0
+    assert invoke("check", "--write-baseline", "../../sub.json", ".").exit_code == 0
+    assert (tmp_path / "sub.json").read_text() == (tmp_path / "bl.json").read_text()
+    os.chdir(tmp_path)
+    assert invoke("check", "--baseline", "bl.json", str(root)).exit_code == 0
+    (root / "sub" / "a.py").write_text(SOURCE + "    x = RISKY\n")
+    result = invoke("check", "--baseline", "bl.json", "--output-format", "concise", str(root / "sub"))
+    assert result.exit_code == 1
+    assert result.stdout.count("BQL007") == 1
+
+
+def test_a_version_1_baseline_is_still_read_relative_to_the_runs_root(project, fake_engine, invoke):
+    root = project({"pyproject.toml": "", "sub/a.py": SOURCE})
+    invoke("check", "--write-baseline", "bl.json", ".")
+    document = json.loads((root / "bl.json").read_text())
+    # Written from the project root, version 1 named the files as version 2 does.
+    (root / "bl.json").write_text(json.dumps({**document, "version": 1}))
+    assert invoke("check", "--baseline", "bl.json", ".").exit_code == 0
+    (root / "sub" / "a.py").write_text(SOURCE + "    x = RISKY\n")
+    result = invoke("check", "--baseline", "bl.json", "--output-format", "concise", ".")
+    assert (result.exit_code, result.stdout.count("BQL007")) == (1, 1)
+
+
+# ---- what is not a baseline is a clean error naming the file (crash8 #6) -------------------
+_RECORDED = '{"version": %s, "findings": [{"fingerprint": "%s"}]}'
+_READS = "(this bqlint reads versions 1 and 2)"
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"[" * 100_000 + b"]" * 100_000, "JSON nested too deeply"),
+        (
+            (_RECORDED % (2, "ab")).encode("utf-16"),
+            "not UTF-8 text (byte 0xff at offset 0)",
+        ),
+        ((_RECORDED % (2, "a\xffb")).encode("latin-1"), "not UTF-8 text (byte 0xff at offset 46)"),
+        (
+            b"\xef\xbb\xbf" + (_RECORDED % (2, "ab")).encode(),
+            "not valid JSON: Unexpected UTF-8 BOM (decode using utf-8-sig): line 1 column 1 (char 0)",
+        ),
+        ((_RECORDED % ("NaN", "ab")).encode(), "not valid JSON: NaN is not JSON"),
+        ((_RECORDED % (99, "ab")).encode(), f"unknown version 99 {_READS}"),
+        ((_RECORDED % ("true", "ab")).encode(), f"unknown version true {_READS}"),
+        ((_RECORDED % ("1e400", "ab")).encode(), f"unknown version Infinity {_READS}"),
+        ((_RECORDED % ('"1"', "ab")).encode(), f'unknown version "1" {_READS}'),
+        (b'{"findings": []}', f"no version {_READS}"),
+    ],
+    ids=[
+        "deep", "utf-16", "bad-byte", "bom", "nan",
+        "version-99", "version-true", "version-inf", "version-str", "no-version",
+    ],
+)
+def test_a_file_that_is_not_a_baseline_is_a_clean_error(project, invoke, data, reason):
+    root = project({"a.py": "x = 1\n"})
+    (root / "b.json").write_bytes(data)
+    result = invoke("check", "--baseline", "b.json", "a.py")
+    expected = f"error: b.json: not a bqlint baseline: {reason}\n"
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", expected)

@@ -293,3 +293,114 @@ def test_a_cache_is_never_made_where_the_project_root_is_gone(tmp_path):
     cache.flush()
     assert cache_module.is_cache_directory(root / "build" / "cache")
     assert (cache.folder / "facts.json").is_file()
+
+
+# ---- a cache is input: special files and links inside it (crash8 #3, #8) ---------------------
+def _build(root: Path) -> Path:
+    (build,) = (root / ".bqlint_cache").glob("0*-*")
+    return build
+
+
+def _special(kind: str, path: Path) -> None:
+    path.unlink()
+    if kind == "fifo":
+        os.mkfifo(path)
+    else:
+        path.symlink_to("/dev/zero")
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero"])
+@pytest.mark.parametrize("entry", ["results", "facts"])
+def test_a_special_file_as_an_entry_is_ignored_and_rewritten(project, invoke, analysed, entry, kind):
+    # Opening a FIFO waited forever; a link to /dev/zero was read whole (MemoryError).
+    root = project(FILES)
+    expected = _json(invoke, ".", "--no-cache")
+    _json(invoke, ".")
+    build = _build(root)
+    path = build / "facts.json" if entry == "facts" else sorted((build / "results").rglob("*.json"))[0]
+    _special(kind, path)
+    analysed.clear()
+    assert _json(invoke, ".") == expected
+    if entry == "results":
+        assert analysed  # the entry was not trusted
+    assert path.is_file() and not path.is_symlink()  # rewritten whole in its place
+    analysed.clear()
+    assert _json(invoke, ".") == expected
+    assert analysed == []
+
+
+def test_an_entry_is_read_only_up_to_a_bound(tmp_path):
+    from bqlint.cache_files import read_regular
+
+    (tmp_path / "entry").write_bytes(b"x" * 100)
+    assert read_regular(tmp_path, ["entry"], 100) == b"x" * 100
+    assert read_regular(tmp_path, ["entry"], 99) is None
+    with open(tmp_path / "huge", "wb") as file:
+        file.truncate(1 << 40)  # sparse: a terabyte, never read
+    assert read_regular(tmp_path, ["huge"], 1 << 20) is None
+
+
+@pytest.mark.parametrize("name", ["CACHEDIR.TAG", ".gitignore"])
+def test_clean_leaves_a_fifo_in_the_cache_alone(project, invoke, name):
+    root = project(FILES)
+    _json(invoke, ".")
+    directory = root / ".bqlint_cache"
+    _special("fifo", directory / name)
+    result = invoke("clean")
+    assert result.exit_code == 0
+    if name == "CACHEDIR.TAG":  # no readable tag: not a bqlint cache
+        assert result.stderr == f"warning: {directory} is not a bqlint cache; left alone\n"
+        assert _build(root).is_dir()
+    else:
+        assert result.stderr == (
+            f"Removed the bqlint cache in {directory}; kept the folder; "
+            "left 1 entry that bqlint did not write: .gitignore\n"
+        )
+    assert (directory / name).exists()
+
+
+@pytest.mark.parametrize("inner", ["build", "results", "bucket"])
+def test_a_link_inside_the_cache_is_never_written_through_nor_read(
+    project, invoke, analysed, tmp_path, inner
+):
+    # `results -> /some/user/folder` had `check` write its entries into the user's folder.
+    root = project(FILES)
+    expected = _json(invoke, ".", "--no-cache")
+    _json(invoke, ".")
+    build = _build(root)
+    folder = {
+        "build": build,
+        "results": build / "results",
+        "bucket": sorted((build / "results").iterdir())[0],
+    }[inner]
+    victim = tmp_path / "victim"
+    shutil.copytree(folder, victim)  # valid entries: still never read through the link
+    (victim / "notes.txt").write_text("user data\n")
+    before = {p: p.read_bytes() for p in victim.rglob("*") if p.is_file()}
+    shutil.rmtree(folder)
+    folder.symlink_to(victim, target_is_directory=True)
+    analysed.clear()
+    result = invoke("check", "--output-format", "json", "--jobs", "1", ".")
+    assert json.loads(result.stdout) == expected
+    assert analysed  # what lies behind the link was not read
+    assert result.stderr == (
+        f"warning: {folder} is a symbolic link inside the bqlint cache; nothing was cached through it "
+        "(remove the link)\n"
+    )
+    assert {p: p.read_bytes() for p in victim.rglob("*") if p.is_file()} == before
+    assert folder.is_symlink()
+    assert invoke("check", "-q", "--jobs", "1", ".").stderr == ""
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero"])
+def test_a_special_gitignore_in_the_cache_is_rewritten(project, invoke, kind):
+    root = project(FILES)
+    expected = _json(invoke, ".", "--no-cache")
+    _json(invoke, ".")
+    gitignore = root / ".bqlint_cache" / ".gitignore"
+    _special(kind, gitignore)
+    (root / "dev.py").write_text(OWN_FINDING + "\n")  # something to write: the cache is prepared
+    assert _json(invoke, ".") == expected
+    assert not gitignore.is_symlink() and gitignore.read_text() == "*\n"
+    second = invoke("check", "--jobs", "1", ".")
+    assert (second.exit_code, second.stderr) == (1, "")

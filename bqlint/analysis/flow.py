@@ -495,7 +495,7 @@ class Analyzer:
                     self.report(Hazard("BQL003", event.node, self.borrows[bid], chain, "call", event))
                 if self.recording:
                     self.result.summary.add_borrow(mapped, mut, (step(), *chain))
-            if summary.needs_bql is not None:
+            if summary.needs_bql is not None and not callee.wrapped_under_bql():
                 if state.lock.known_not_held():
                     sites = self.release_sites(state.lock)
                     self.report(
@@ -513,7 +513,7 @@ class Analyzer:
         start = self.link(event.thread_start, "the lambda is started as a thread here")  # type: ignore[arg-type]
         for callee in event.callees:
             summary = self.summaries.get(id(callee))
-            if summary is not None and summary.needs_bql is not None:
+            if summary is not None and summary.needs_bql is not None and not callee.wrapped_under_bql():
                 self.report(Hazard("BQL006", event.node, None, (start, *summary.needs_bql), "call", event))
                 return
 

@@ -204,6 +204,8 @@ def entry_lock(fn: FunctionInfo) -> Lock:
             False,
             frozenset({Link(deco, fn.module, f"`{fn.name}()` is marked `@bql.without_bql` here")}),
         )
+    if fn.thread_starts and fn.wrapped_under_bql():
+        return HELD  # a thread runs it through a wrapper that takes the BQL first
     if fn.thread_starts:
         node, module = fn.thread_starts[0]
         return Lock(

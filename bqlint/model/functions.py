@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from bqlint.model.api import CONTEXT_MANAGERS, RELEASES_BQL, REQUIRES_BQL, WITHOUT_BQL
+from bqlint.model.api import CONTEXT_MANAGERS, LOCKED, RELEASES_BQL, REQUIRES_BQL, WITHOUT_BQL
 from bqlint.source import statements, walk
 
 if TYPE_CHECKING:
@@ -59,6 +59,7 @@ class FunctionInfo:
     _body_nodes: list[cst.CSTNode] | None = None
     _dispatched: list[FunctionInfo] | None = None
     _wrappers: list[FunctionInfo] | None = None
+    _under_bql: bool | None = None
     # Why the function was not analysed (its CFG past its budget), else None.
     not_analysed: str | None = None
 
@@ -125,6 +126,16 @@ class FunctionInfo:
                     found = [inner for outer in found for inner in outer.returned_functions()]
                 self._wrappers.extend(f for f in found if f not in self._wrappers)
         return self._wrappers
+
+    def wrapped_under_bql(self) -> bool:
+        """Whether the BQL is held while this function runs because every wrapper its
+        decorators put around it calls it only inside `with bql.locked():` (a user's own
+        "take the BQL for this call" decorator): it needs nothing from its callers, and a
+        thread started on it runs it with the BQL (blind r80)."""
+        if self._under_bql is None:
+            wrappers = self.wrappers()
+            self._under_bql = bool(wrappers) and all(_calls_wrapped_locked(w) for w in wrappers)
+        return self._under_bql
 
     def returned_functions(self) -> list[FunctionInfo]:
         """Return the functions defined directly in this one that it returns by name."""
@@ -337,3 +348,26 @@ def _paired(
                 yield from _paired([left.value], right.value)  # type: ignore[list-item]
         else:
             yield target, value
+
+
+def _calls_wrapped_locked(wrapper: FunctionInfo) -> bool:
+    """Whether `wrapper` calls the function its decorator was given (the decorator's first
+    parameter) at least once, and only inside a `with bql.locked():` block."""
+    params = wrapper.parent.param_names() if wrapper.parent is not None else []
+    if not params:
+        return False
+    wrapped = params[0]
+    held: set[int] = set()
+    calls: list[cst.Call] = []
+    for node in wrapper.body_nodes():
+        if type(node) is cst.With and any(_is_locked(item.item, wrapper) for item in node.items):
+            held.update(id(inner) for inner in walk(node.body, into_scopes=False))
+        elif type(node) is cst.Call and type(node.func) is cst.Name and node.func.value == wrapped:
+            calls.append(node)
+    return bool(calls) and all(id(call) in held for call in calls)
+
+
+def _is_locked(expr: cst.BaseExpression, fn: FunctionInfo) -> bool:
+    if not isinstance(expr, cst.Call):
+        return False
+    return getattr(fn.project.resolve_expr(expr.func, fn.module), "qname", None) == LOCKED

@@ -6,8 +6,9 @@ one piece at a time, only while no message is waiting, so a burst of notificatio
 as one batch and a request sent meanwhile is answered after at most one piece of work.
 
 JSON-RPC 2.0 asks that every request be answered: a body that is not JSON, or JSON nested
-deeper than Python's decoder goes (it raises RecursionError), gets ParseError, a request that is not a valid request object gets InvalidRequest, and a request whose
-params do not fit its method gets InvalidParams, each with the request's id where it has one.
+deeper than Python's decoder goes (it raises RecursionError), gets ParseError, a request
+that is not a valid request object gets InvalidRequest, and a request whose params do not
+fit its method gets InvalidParams, each with the request's id where it has one.
 `params` may be omitted (JSON-RPC allows it): the method's own rules then decide.
 """
 

@@ -103,6 +103,10 @@ class Call:
     via: tuple[tuple[FunctionInfo, cst.CSTNode], ...] = ()
     # Runs on a new thread (`Thread(target=lambda: self.m())`): only BQL006 applies, from here.
     thread_start: cst.CSTNode | None = None
+    # A decorator's wrapper calling the function it was given: any decorated function may
+    # run; only BQL006 applies here (their effects are not the wrapper's, which the callers
+    # of every decorated function share).
+    wrapped: bool = False
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -192,6 +192,8 @@ class Extractor(BoundCalls):
             label = f"{target.qname}({text_of(arg)})"
             self.implicit_call(node, arg, _DUNDER_BUILTINS[target.qname], label)
             return None
+        if target is None and self.wrapped_call(node, func):
+            return None
         if target is None:
             self.implicit_call(node, func, "__call__", f"{text_of(func)}()")  # a callable object
             return None
@@ -226,6 +228,18 @@ class Extractor(BoundCalls):
         if isinstance(target, External) and target.qname in scope.project.config.unlock_points:
             self.emit(UnlockPoint(node, "configured"))
         return None
+
+    def wrapped_call(self, node: cst.Call, func: cst.BaseExpression) -> bool:
+        """`fn(*args)` in a decorator's wrapper, `fn` the function the decorator was given:
+        any of the functions it decorates may run (only BQL006 applies, see `Call.wrapped`)."""
+        fn = self.scope.fn
+        outer = fn.parent.param_names() if fn.parent is not None else []
+        if type(func) is not cst.Name or not outer or func.value != outer[0] or func.value in self.scope.locals:
+            return False
+        decorated = tuple(self.scope.project.decorated_by(fn))
+        if decorated:
+            self.emit(Call(node, decorated, None, (), (), label=f"{text_of(func)}()", wrapped=True))
+        return bool(decorated)
 
     def external_call(self, node: cst.Call, qname: str) -> None:
         called = _called_argument(qname, node)

@@ -448,6 +448,9 @@ class Analyzer:
         if event.thread_start is not None:
             self.thread_call(event)
             return
+        if event.wrapped:
+            self.wrapped_call(event, state)
+            return
         here = event.label
         via = {id(fn): node for fn, node in event.via} if event.via else {}
 
@@ -507,6 +510,18 @@ class Analyzer:
     def all_leave_held(self, event: Call) -> bool:
         summaries = [self.summaries.get(id(callee)) for callee in event.callees]
         return bool(summaries) and all(s is not None and s.leaves_held for s in summaries)
+
+    def wrapped_call(self, event: Call, state: State) -> None:
+        """A wrapper calls the function it wraps where the BQL is known not held (`with
+        bql.unlocked(): return fn(...)`): BQL006 here if a decorated function needs it."""
+        if not state.lock.known_not_held():
+            return
+        for callee in event.callees:
+            summary = self.summaries.get(id(callee))
+            if summary is not None and summary.needs_bql is not None:
+                sites = self.release_sites(state.lock)
+                self.report(Hazard("BQL006", event.node, None, (*sites, *summary.needs_bql), "call", event))
+                return
 
     def thread_call(self, event: Call) -> None:
         """A call made by a lambda started as a thread: the BQL is not held there."""

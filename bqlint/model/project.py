@@ -225,6 +225,7 @@ class Project:
         self._by_stem: dict[str, list[ModuleInfo]] = {}
         self.classes: list[ClassInfo] = []
         self.functions: list[FunctionInfo] = []
+        self._decorated: dict[int, list[FunctionInfo]] | None = None
         self._nested: dict[int, dict[str, FunctionInfo]] = {}
         self._inner: dict[int, list[FunctionInfo]] = {}
         self._class_of_node: dict[int, ClassInfo] = {}
@@ -263,6 +264,17 @@ class Project:
     def nested_function(self, parent: FunctionInfo, name: str) -> FunctionInfo | None:
         """Return the first function named `name` defined directly in `parent`, or None."""
         return self._nested.get(id(parent), {}).get(name)
+
+    def decorated_by(self, wrapper: FunctionInfo) -> list[FunctionInfo]:
+        """Return the functions whose decorators put `wrapper` in their place (see
+        `FunctionInfo.wrappers`): those its call of the function it wraps may run."""
+        if self._decorated is None:
+            self._decorated = {}
+            for fn in self.functions:
+                if fn.node.decorators:
+                    for outer in fn.wrappers():
+                        self._decorated.setdefault(id(outer), []).append(fn)
+        return self._decorated.get(id(wrapper), [])
 
     def with_inner_functions(self, fn: FunctionInfo) -> list[FunctionInfo]:
         """Return `fn` and every function defined in it, at any depth."""

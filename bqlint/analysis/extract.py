@@ -233,8 +233,8 @@ class Extractor(BoundCalls):
         """`fn(*args)` in a decorator's wrapper, `fn` the function the decorator was given:
         any of the functions it decorates may run (only BQL006 applies, see `Call.wrapped`)."""
         fn = self.scope.fn
-        outer = fn.parent.param_names() if fn.parent is not None else []
-        if type(func) is not cst.Name or not outer or func.value != outer[0] or func.value in self.scope.locals:
+        given = fn.given_function()
+        if type(func) is not cst.Name or given is None or func.value != given or given in self.scope.locals:
             return False
         decorated = tuple(self.scope.project.decorated_by(fn))
         if decorated:

@@ -514,22 +514,20 @@ class Analyzer:
     def wrapped_call(self, event: Call, state: State) -> None:
         """A wrapper calls the function it wraps where the BQL is known not held (`with
         bql.unlocked(): return fn(...)`): BQL006 here if a decorated function needs it."""
-        if not state.lock.known_not_held():
-            return
-        for callee in event.callees:
-            summary = self.summaries.get(id(callee))
-            if summary is not None and summary.needs_bql is not None:
-                sites = self.release_sites(state.lock)
-                self.report(Hazard("BQL006", event.node, None, (*sites, *summary.needs_bql), "call", event))
-                return
+        if state.lock.known_not_held():
+            self.needs_bql_at(event, self.release_sites(state.lock))
 
     def thread_call(self, event: Call) -> None:
         """A call made by a lambda started as a thread: the BQL is not held there."""
         start = self.link(event.thread_start, "the lambda is started as a thread here")  # type: ignore[arg-type]
+        self.needs_bql_at(event, (start,))
+
+    def needs_bql_at(self, event: Call, why: Chain) -> None:
+        """Report BQL006 at `event`, made without the BQL (`why`), if a callee needs it."""
         for callee in event.callees:
             summary = self.summaries.get(id(callee))
             if summary is not None and summary.needs_bql is not None and not callee.wrapped_under_bql():
-                self.report(Hazard("BQL006", event.node, None, (start, *summary.needs_bql), "call", event))
+                self.report(Hazard("BQL006", event.node, None, (*why, *summary.needs_bql), "call", event))
                 return
 
 

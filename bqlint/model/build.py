@@ -166,7 +166,7 @@ def _binds_as_method(fn: FunctionInfo) -> bool:
     with a parameter for it. A decorator may have made it anything (a `partial`, an object
     without `__get__`): only the runtime's own and those of the checked files keep it one."""
     params = fn.node.params
-    if not (params.posonly_params or params.params or params.star_arg not in (None, cst.MaybeSentinel.DEFAULT)):
+    if not (params.posonly_params or params.params or isinstance(params.star_arg, cst.Param)):
         return False
     for name, deco in fn.decorators():
         target = fn.project.resolve_expr(

@@ -91,6 +91,8 @@ class ClassInfo:
     _external: frozenset[str] | None = None
     _parent: ClassInfo | None = None
     _parent_known: bool = False
+    # (name, accessor kind) -> what `accessors` found.
+    _accessors: dict[tuple[str, str], list[FunctionInfo]] = field(default_factory=dict)
 
     # ---- hierarchy -------------------------------------------------------------------
     def bases(self) -> list[Target]:
@@ -205,12 +207,15 @@ class ClassInfo:
 
     def accessors(self, name: str, kind: str) -> list[FunctionInfo]:
         """Return every property accessor `kind` that `obj.name` may run: this class's, and
-        those of subclasses whose MRO makes `name` a property of their own (an override)."""
-        found: list[FunctionInfo] = []
-        for cls in (self, *self.all_subclasses()):
-            accessor = cls.accessor(name, kind) if cls.is_property(name) else None
-            if accessor is not None and accessor not in found:
-                found.append(accessor)
+        those of subclasses whose MRO makes `name` a property of their own (an override).
+        Asked at every attribute access on an object of this class: found once per name."""
+        found = self._accessors.get((name, kind))
+        if found is None:
+            found = self._accessors[(name, kind)] = []
+            for cls in (self, *self.all_subclasses()):
+                accessor = cls.accessor(name, kind) if cls.is_property(name) else None
+                if accessor is not None and accessor not in found:
+                    found.append(accessor)
         return found
 
     def is_property(self, name: str) -> bool:

@@ -137,6 +137,12 @@ class FunctionInfo:
             self._under_bql = bool(wrappers) and all(_calls_wrapped_locked(w) for w in wrappers)
         return self._under_bql
 
+    def given_function(self) -> str | None:
+        """The name under which this function, a decorator's wrapper, sees the function the
+        decorator was given: its enclosing function's first parameter (None when it has none)."""
+        params = self.parent.param_names() if self.parent is not None else []
+        return params[0] if params else None
+
     def returned_functions(self) -> list[FunctionInfo]:
         """Return the functions defined directly in this one that it returns by name."""
         found: list[FunctionInfo] = []
@@ -353,10 +359,9 @@ def _paired(
 def _calls_wrapped_locked(wrapper: FunctionInfo) -> bool:
     """Whether `wrapper` calls the function its decorator was given (the decorator's first
     parameter) at least once, and only inside a `with bql.locked():` block."""
-    params = wrapper.parent.param_names() if wrapper.parent is not None else []
-    if not params:
+    wrapped = wrapper.given_function()
+    if wrapped is None:
         return False
-    wrapped = params[0]
     held: set[int] = set()
     calls: list[cst.Call] = []
     for node in wrapper.body_nodes():

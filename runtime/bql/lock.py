@@ -271,7 +271,7 @@ def unlock() -> None:
         raise BqlNotHeldError("bql.unlock() by a thread that does not hold the BQL")
     try:
         if STATE.checks:
-            if STATE.live and not (_end_unwound() and not STATE.live):
+            if STATE.live and _still_live():
                 raise unlock_error("cannot release the BQL")
             # Where this thread released the BQL, for the BQL006 twin's row (bql.twins). No
             # borrow is alive now and none can be taken before `lock()` forgets it.
@@ -284,11 +284,13 @@ def unlock() -> None:
         raise
 
 
-def _end_unwound() -> bool:
-    """Release the borrows only frames an exception unwound still hold (bql.unwound)."""
+def _still_live() -> bool:
+    """Whether borrows are alive once those only frames an exception unwound still hold are
+    released (bql.unwound)."""
     from .unwound import end_unwound_borrows
 
-    return end_unwound_borrows()
+    end_unwound_borrows()
+    return bool(STATE.live)
 
 
 def _unlock_noted() -> None:

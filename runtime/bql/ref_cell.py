@@ -98,7 +98,7 @@ class BqlRefCell(Generic[T]):
                 raise not_held("BqlRefCell.borrow()")
         except AttributeError:  # a thread that never took the BQL
             raise not_held("BqlRefCell.borrow()") from None
-        if self._borrows < 0 and not (end_unwound_borrows(self) and self._borrows >= 0):
+        if self._borrows < 0 and self._still_refuses(exclusive=False):
             raise self._conflict("borrow")
         guard = None
         try:
@@ -139,7 +139,7 @@ class BqlRefCell(Generic[T]):
                 raise not_held("BqlRefCell.borrow_mut()")
         except AttributeError:  # a thread that never took the BQL
             raise not_held("BqlRefCell.borrow_mut()") from None
-        if self._borrows and not (end_unwound_borrows(self) and not self._borrows):
+        if self._borrows and self._still_refuses(exclusive=True):
             raise self._conflict("borrow_mut")
         guard = None
         try:
@@ -178,7 +178,7 @@ class BqlRefCell(Generic[T]):
                 raise not_held("BqlRefCell.try_borrow()")
         except AttributeError:  # a thread that never took the BQL
             raise not_held("BqlRefCell.try_borrow()") from None
-        if self._borrows < 0 and not (end_unwound_borrows(self) and self._borrows >= 0):
+        if self._borrows < 0 and self._still_refuses(exclusive=False):
             return None
         guard = None
         try:
@@ -206,7 +206,7 @@ class BqlRefCell(Generic[T]):
                 raise not_held("BqlRefCell.try_borrow_mut()")
         except AttributeError:  # a thread that never took the BQL
             raise not_held("BqlRefCell.try_borrow_mut()") from None
-        if self._borrows and not (end_unwound_borrows(self) and not self._borrows):
+        if self._borrows and self._still_refuses(exclusive=True):
             return None
         guard = None
         try:
@@ -220,6 +220,12 @@ class BqlRefCell(Generic[T]):
         except BaseException:  # as in `borrow()`
             end_torn(guard, self)
             raise
+
+    def _still_refuses(self, *, exclusive: bool) -> bool:
+        """Whether a borrow (`exclusive`: a mutable one) is still refused once the borrows
+        that only frames an exception unwound hold are released (bql.unwound)."""
+        end_unwound_borrows(self)
+        return self._borrows != 0 if exclusive else self._borrows < 0
 
     def _conflict(self, attempt: str) -> BorrowError:
         sites = [describe_site(s) for s in live_sites() if s[0] is self]

@@ -23,12 +23,12 @@ if TYPE_CHECKING:
     from .ref_cell import BqlRefCell
 
 
-def end_unwound_borrows(cell: BqlRefCell[Any] | None = None) -> bool:
+def end_unwound_borrows(cell: BqlRefCell[Any] | None = None) -> None:
     """Release the live guards (of `cell`, or of any cell) held only in the locals of frames
-    the exception being handled has unwound; return whether any was released."""
+    the exception being handled has unwound."""
     exc = sys.exc_info()[1]
     if exc is None:
-        return False
+        return
     running = _running_frames()
     found: dict[int, BqlRef[Any] | BqlRefMut[Any]] = {}
     seen: set[int] = set()
@@ -43,18 +43,15 @@ def end_unwound_borrows(cell: BqlRefCell[Any] | None = None) -> bool:
             tb = tb.tb_next
         exc = exc.__context__
     if not found:
-        return False
+        return
     held = {id(v) for frame in running.values() for v in frame.f_locals.values()}
-    ended = False
     for key, guard in found.items():
         if key in held:  # also a local of a function still running: its borrow goes on
             continue
         try:
             guard.release()
-        except BqlError:
-            continue
-        ended = True
-    return ended
+        except BqlError:  # released meanwhile, or not this thread's: nothing to end here
+            pass
 
 
 def _running_frames() -> dict[int, FrameType]:

@@ -27,8 +27,8 @@ def _registrations(cls: ClassInfo) -> dict[str, list[Handler]]:
             me = method.self_name
             # Each body's nodes are walked once for the analysis already (FunctionInfo.body_nodes).
             inner = cls.project.with_inner_functions(method)
-            calls = [n for fn in inner for n in fn.body_nodes() if type(n) is cst.Call]
-            for node in calls:
+            calls = [(fn, n) for fn in inner for n in fn.body_nodes() if type(n) is cst.Call]
+            for caller, node in calls:
                 if not (
                     type(node.func) is cst.Attribute
                     and node.func.attr.value == "enable_handlers"
@@ -56,11 +56,23 @@ def _registrations(cls: ClassInfo) -> dict[str, list[Handler]]:
                         # The device itself is the handler: calling it runs its `__call__`.
                         found.setdefault(field, []).extend((fn, via) for fn in cls.implementations("__call__"))
                     elif isinstance(value, cst.Name):
-                        target = cls.project.resolve_expr(value, cls.module)
+                        target = _nested_def(caller, value.value) or cls.project.resolve_expr(value, cls.module)
                         if isinstance(target, FunctionInfo):
                             found.setdefault(field, []).append((target, via))
     cls._handler_cache = found  # type: ignore[attr-defined]
     return found
+
+
+def _nested_def(caller: FunctionInfo, name: str) -> FunctionInfo | None:
+    """Return the function `name` means in `caller` when a `def` of it in `caller` or an
+    enclosing function binds it (`def receive(data): ...` in `realize()`), else None."""
+    at: FunctionInfo | None = caller
+    while at is not None and name not in at.param_names():
+        nested = at.project.nested_function(at, name)
+        if nested is not None:
+            return nested
+        at = at.parent
+    return None
 
 
 def _called(typed: object) -> list[FunctionInfo]:

@@ -11,7 +11,8 @@ import libcst as cst
 from bqlint.model.api import HANDLER_PARAMS
 from bqlint.model.classes import ClassInfo, Instance
 from bqlint.model.functions import FunctionInfo
-from bqlint.model.project import callable_of
+from bqlint.model.project import callable_of, dotted
+from bqlint.source import walk
 
 Handler = tuple[FunctionInfo, "cst.CSTNode | None"]  # the handler, and the lambda's call reaching it
 
@@ -41,26 +42,72 @@ def _registrations(cls: ClassInfo) -> dict[str, list[Handler]]:
                 for index, arg in enumerate(node.args):
                     if arg.keyword is not None and arg.keyword.value not in HANDLER_PARAMS:
                         continue
-                    value = callable_of(arg.value)
-                    via = arg.value.body if isinstance(arg.value, cst.Lambda) else None
-                    if (
-                        isinstance(value, cst.Attribute)
-                        and isinstance(value.value, cst.Name)
-                        and value.value.value == me
-                    ):
-                        methods = cls.implementations(value.attr.value) or _called(
-                            cls.fields().get(value.attr.value)
-                        )
-                        found.setdefault(field, []).extend((fn, via) for fn in methods)
-                    elif isinstance(value, cst.Name) and value.value == me:
-                        # The device itself is the handler: calling it runs its `__call__`.
-                        found.setdefault(field, []).extend((fn, via) for fn in cls.implementations("__call__"))
-                    elif isinstance(value, cst.Name):
-                        target = _nested_def(caller, value.value) or cls.project.resolve_expr(value, cls.module)
-                        if isinstance(target, FunctionInfo):
-                            found.setdefault(field, []).append((target, via))
+                    found.setdefault(field, []).extend(_handlers_of(cls, caller, arg.value))
     cls._handler_cache = found  # type: ignore[attr-defined]
     return found
+
+
+def _handlers_of(cls: ClassInfo, caller: FunctionInfo, expr: cst.BaseExpression, depth: int = 0) -> list[Handler]:
+    """Return the functions a handler argument `expr` of `enable_handlers` in `caller` runs."""
+    me = caller.self_name
+    value = callable_of(expr)
+    via = expr.body if isinstance(expr, cst.Lambda) else None
+    if isinstance(value, cst.Attribute) and isinstance(value.value, cst.Name) and value.value.value == me:
+        methods = cls.implementations(value.attr.value) or _called(cls.fields().get(value.attr.value))
+        return [(fn, via) for fn in methods]
+    if isinstance(value, cst.Name) and value.value == me:
+        # The device itself is the handler: calling it runs its `__call__`.
+        return [(fn, via) for fn in cls.implementations("__call__")]
+    if not isinstance(value, cst.Name):
+        return []
+    nested = _nested_def(caller, value.value)
+    if nested is not None:
+        return [(nested, via)]
+    values = _assigned_values(caller, value.value) if depth < 4 else None
+    if values is not None:
+        # `rx = lambda d: self._rx(d)` then `enable_handlers(can, rx)`: what the local holds.
+        return [h for v in values for h in _handlers_of(cls, caller, v, depth + 1)]
+    target = cls.project.resolve_expr(value, cls.module)
+    return [(target, via)] if isinstance(target, FunctionInfo) else []
+
+
+def _assigned_values(caller: FunctionInfo, name: str) -> list[cst.BaseExpression] | None:
+    """Return the values local `name` of `caller` is assigned, when plain assignments are its
+    only bindings (SPEC §3.1.2: a local bound on every path to callables), else None."""
+    if name in caller.param_names():
+        return None
+    values: list[cst.BaseExpression] = []
+    for node in caller.body_nodes():
+        if type(node) is cst.Assign:
+            if any(type(t.target) is cst.Name and t.target.value == name for t in node.targets):
+                if len(node.targets) != 1:
+                    return None
+                values.append(node.value)
+        elif type(node) is cst.AnnAssign and type(node.target) is cst.Name and node.target.value == name:
+            if node.value is None:
+                return None
+            values.append(node.value)
+        elif type(node) in _OTHER_BINDINGS and _binds(node, name):
+            return None
+    return values or None
+
+
+_OTHER_BINDINGS = (
+    cst.AugAssign, cst.For, cst.AsName, cst.NamedExpr, cst.Global, cst.Nonlocal, cst.ImportAlias, cst.MatchAs, cst.MatchStar,
+)
+
+
+def _binds(node: cst.CSTNode, name: str) -> bool:
+    """Whether a binding form other than a plain assignment may bind `name` (conservative)."""
+    if isinstance(node, (cst.Global, cst.Nonlocal)):
+        return any(n.name.value == name for n in node.names)
+    if isinstance(node, cst.ImportAlias):
+        bound = node.asname.name if node.asname is not None else node.name
+        return isinstance(bound, cst.Name) and bound.value == name or dotted(node.name) == name
+    if isinstance(node, (cst.MatchAs, cst.MatchStar)):
+        return node.name is not None and node.name.value == name
+    target = node.name if isinstance(node, cst.AsName) else node.target  # type: ignore[union-attr]
+    return any(type(n) is cst.Name and n.value == name for n in walk(target))
 
 
 def _nested_def(caller: FunctionInfo, name: str) -> FunctionInfo | None:

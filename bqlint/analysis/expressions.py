@@ -18,6 +18,7 @@ from bqlint.analysis.bindings import DISPLAY_TYPES, is_borrow_call
 from bqlint.analysis.events import (
     Bind,
     Call,
+    CellKey,
     DelName,
     EndBorrow,
     Escape,
@@ -396,8 +397,19 @@ class ExpressionEvents(ABC):
         for name in (method,) if isinstance(method, str) else method:
             callees = tuple(c for c in typed.cls.implementations(name) if c.runs_when_called())
             if callees:
-                self.emit(Call(node, callees, self.scope.key_of(obj), (), (), label=label))
+                args, kwargs = self._passed(node) if name == "__call__" else ((), ())
+                self.emit(Call(node, callees, self.scope.key_of(obj), args, kwargs, label=label))
                 return
+
+    def _passed(self, node: cst.CSTNode) -> tuple[tuple[CellKey | None, ...], tuple[tuple[str, CellKey | None], ...]]:
+        """Return the keys of a call's positional and keyword arguments (`hook(self, b)`
+        passes `self` to the `__call__` parameter after its own)."""
+        if type(node) is not cst.Call:
+            return (), ()
+        key_of = self.scope.key_of
+        args = tuple(key_of(a.value) if a.keyword is None and a.star == "" else None for a in node.args)
+        kwargs = tuple((a.keyword.value, key_of(a.value)) for a in node.args if a.keyword is not None)
+        return args, kwargs
 
     def truth_test(self, test: cst.BaseExpression) -> None:
         """`if obj:`, `while obj:`, `not obj`, `a and b`: each operand tested runs its

@@ -106,7 +106,7 @@ def _binds(node: cst.CSTNode, name: str) -> bool:
         return isinstance(bound, cst.Name) and bound.value == name or dotted(node.name) == name
     if isinstance(node, (cst.MatchAs, cst.MatchStar)):
         return node.name is not None and node.name.value == name
-    target = node.name if isinstance(node, cst.AsName) else node.target  # type: ignore[union-attr]
+    target = node.name if isinstance(node, cst.AsName) else node.target  # type: ignore[attr-defined]
     return any(type(n) is cst.Name and n.value == name for n in walk(target))
 
 

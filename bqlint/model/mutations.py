@@ -28,7 +28,8 @@ def _self_field(expr: cst.BaseExpression, me: str) -> tuple[str, bool] | None:
     depth = 0
     while type(expr) is cst.Attribute or type(expr) is cst.Subscript:
         if type(expr) is cst.Attribute and type(expr.value) is cst.Name and expr.value.value == me:
-            return expr.attr.value, depth > 0
+            # `self.__class__.m(self)`, `self.__class__.count += 1`: the class, not a field.
+            return (expr.attr.value, depth > 0) if expr.attr.value != "__class__" else None
         expr = expr.value
         depth += 1
     return None

@@ -13,8 +13,8 @@ from dataclasses import replace
 
 import libcst as cst
 
-from bqlint.analysis.events import Borrow, Call, CellOp, Event, LockChange, UnlockPoint
-from bqlint.analysis.expressions import ExpressionEvents, Value, text_of
+from bqlint.analysis.events import Borrow, Call, CellOp, Event, GuardWrite, LockChange, UnlockPoint
+from bqlint.analysis.expressions import ExpressionEvents, GuardName, Value, text_of
 from bqlint.model import api
 from bqlint.model.project import External
 
@@ -62,10 +62,16 @@ class BoundCalls(ExpressionEvents):
     def _run_stand_in(self, node: cst.Call, stand_in: cst.Call, label: str) -> None:
         """The calls `stand_in` (a call of what a callable stands for) makes, placed at `node`;
         its cell operations are not followed (`cb = self.regs.borrow`)."""
-        for event in self.captured(lambda: self.classify(stand_in, None)):
+        func = stand_in.func
+        receiver: Value = None
+        if type(func) is cst.Attribute and type(func.value) is cst.Name:
+            name = func.value.value
+            if self.scope.may_hold_guard(name) and name not in self.shadowed:
+                receiver = GuardName(name)  # `map(g.latch, xs)`: a method of the guarded value
+        for event in self.captured(lambda: self.classify(stand_in, receiver)):
             if isinstance(event, Call):
                 self.emit(replace(event, node=node, label=label))
-            elif isinstance(event, (UnlockPoint, LockChange)):
+            elif isinstance(event, (UnlockPoint, LockChange, GuardWrite)):
                 self.emit(replace(event, node=node))
 
     def call_immediate(self, node: cst.Call) -> bool:
@@ -163,7 +169,13 @@ class BoundCalls(ExpressionEvents):
         if not isinstance(value, (cst.Name, cst.Attribute)):
             return
         stand_in = cst.Call(func=value)
-        for event in self.captured(lambda: self.classify(stand_in, None)):
+        func = stand_in.func
+        receiver: Value = None
+        if type(func) is cst.Attribute and type(func.value) is cst.Name:
+            name = func.value.value
+            if self.scope.may_hold_guard(name) and name not in self.shadowed:
+                receiver = GuardName(name)  # `map(g.latch, xs)`: a method of the guarded value
+        for event in self.captured(lambda: self.classify(stand_in, receiver)):
             if isinstance(event, Call) and event.thread_start is None:
                 for callee in event.callees:
                     if all(site is not node for site, _ in callee.thread_starts):

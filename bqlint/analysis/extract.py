@@ -68,12 +68,23 @@ class Extractor(BoundCalls):
             self.iterated.update(
                 id(a.value) for a in node.args if type(a.value) is cst.Call and a.keyword is None
             )
+        elif any(_may_be_lazy(a.value) for a in node.args):
+            self.pass_lazy(node)
         args = [self.expr(arg.value) for arg in node.args]
         result = self.classify(node, receiver)
         for value in (receiver, *args):
             if value is not result:
                 self.end(value)
         return result
+
+    def pass_lazy(self, node: cst.Call) -> None:
+        """`f(map(self.m, xs))`: a lazy iterator passed to a call is taken to be consumed by
+        it, unless that call only wraps it lazily (`zip`, `itertools.chain`, another `map`):
+        then it runs when the wrapper does."""
+        target = self.scope.resolve_name(node.func)
+        wraps = isinstance(target, External) and (target.qname in _LAZY_CALLERS or target.qname in _LAZY_WRAPPERS)
+        if not wraps or id(node) in self.iterated:
+            self.iterated.update(id(a.value) for a in node.args if type(a.value) is cst.Call and a.keyword is None)
 
     def _on_stack(self, expr: cst.BaseExpression) -> bool:
         return type(expr) is cst.Name and expr.value in self.exit_stacks and expr.value not in self.shadowed
@@ -147,11 +158,12 @@ class Extractor(BoundCalls):
                 self.project_call(node, callees, ("self",), f"super().{method}()")
                 return None
             if (
-                _is_type_of(func.value, scope.self_name)
-                and scope.is_builtin("type")
+                (_is_class_of(func.value, scope.self_name) or (
+                    _is_type_of(func.value, scope.self_name) and scope.is_builtin("type")
+                ))
                 and scope.fn.cls is not None
             ):
-                # `type(self).m(self, ...)`: `self.m(...)` spelled through the class.
+                # `type(self).m(self, ...)`, `self.__class__.m(self)`: `self.m(...)` spelled through the class.
                 callees = tuple(scope.fn.cls.implementations(method))
                 bound = tuple(c for c in callees if c.self_name is not None)
                 first = scope.key_of(node.args[0].value) if node.args else None
@@ -243,8 +255,10 @@ class Extractor(BoundCalls):
 
     def external_call(self, node: cst.Call, qname: str) -> None:
         called = _called_argument(qname, node)
-        if called is not None:
-            # `sorted(xs, key=self.prio)`, `map(self.decode, ws)`: the callable runs here.
+        if called is not None and (qname not in _LAZY_CALLERS or id(node) in self.iterated):
+            # A lazy one (`map`, `filter`) calls it only when iterated: at once by `list(...)`,
+            # a `for`, or a call it is passed to; else later, wherever that happens.
+            # `sorted(xs, key=self.prio)`, `list(map(self.decode, ws))`: the callable runs here.
             self.call_value(node, called, f"{text_of(called)}()")
         if qname in api.THREAD_STARTS:
             self.thread_target(node, qname)
@@ -276,7 +290,7 @@ class Extractor(BoundCalls):
                 self.emit(EndBorrow((int(guard),)))
             return None
         inner = self.inner_of(guard)
-        callees = tuple(inner.implementations(method)) if inner is not None else ()
+        callees = _methods_or_called_field(inner, method) if inner is not None else ()
         if callees:
             # A method of the inner type: whether it writes is its summary's to say.
             self.emit(Call(node, callees, None, (), (), guard=name, label=f"{text_of(node.func)}()"))
@@ -305,7 +319,7 @@ class Extractor(BoundCalls):
             typed = typed.cls.fields().get(part) if isinstance(typed, Instance) else None
         if not isinstance(typed, Instance):
             return False
-        callees = tuple(typed.cls.implementations(node.func.attr.value))
+        callees = _methods_or_called_field(typed.cls, node.func.attr.value)
         if not callees:
             return False
         self.emit(Call(node, callees, None, (), (), guard=guard, label=f"{text_of(node.func)}()"))
@@ -496,14 +510,39 @@ _DUNDER_BUILTINS: dict[str, str | tuple[str, ...]] = {
 }
 # Functions of Python's library that call a callable argument right away: name -> the
 # keyword or position of that argument.
+_LAZY_CALLERS: dict[str, str | int] = {
+    "map": 0,
+    "filter": 0,
+    "itertools.starmap": 0,
+    "itertools.filterfalse": 0,
+    "itertools.takewhile": 0,
+    "itertools.dropwhile": 0,
+}
 _HIGHER_ORDER: dict[str, str | int] = {
     "sorted": "key",
     "min": "key",
     "max": "key",
-    "map": 0,
-    "filter": 0,
     "functools.reduce": 0,
+    **_LAZY_CALLERS,
 }
+# Builtins and itertools that return an iterator over their arguments, consuming nothing yet.
+_LAZY_WRAPPERS = frozenset(
+    {"zip", "enumerate", "reversed", "iter", "itertools.chain", "itertools.chain.from_iterable",
+     "itertools.islice", "itertools.compress", "itertools.zip_longest", "itertools.cycle"}
+)  # fmt: skip
+
+
+def _may_be_lazy(expr: cst.BaseExpression) -> bool:
+    """Whether `expr` may build a lazy iterator that calls a callable (by the name called)."""
+    if type(expr) is not cst.Call:
+        return False
+    func = expr.func
+    name = func.value if type(func) is cst.Name else func.attr.value if type(func) is cst.Attribute else ""
+    return name.rsplit(".", 1)[-1] in _LAZY_NAMES or name in _LAZY_WRAPPER_NAMES
+
+
+_LAZY_NAMES = frozenset(q.rsplit(".", 1)[-1] for q in _LAZY_CALLERS)
+_LAZY_WRAPPER_NAMES = frozenset(q.rsplit(".", 1)[-1] for q in _LAZY_WRAPPERS)
 
 
 # Builtins that iterate their iterable arguments to the end before returning.
@@ -547,6 +586,16 @@ def _called_argument(qname: str, node: cst.Call) -> cst.BaseExpression | None:
 _ATTRIBUTE_WRITERS = frozenset({"setattr", "delattr", "builtins.setattr", "builtins.delattr"})
 
 
+def _is_class_of(expr: cst.BaseExpression, name: str | None) -> bool:
+    """Whether `expr` is `name.__class__`."""
+    return (
+        type(expr) is cst.Attribute
+        and expr.attr.value == "__class__"
+        and type(expr.value) is cst.Name
+        and expr.value.value == name
+    )
+
+
 def _is_type_of(expr: cst.BaseExpression, name: str | None) -> bool:
     """Whether `expr` is `type(name)`."""
     return (
@@ -558,3 +607,13 @@ def _is_type_of(expr: cst.BaseExpression, name: str | None) -> bool:
         and isinstance(expr.args[0].value, cst.Name)
         and expr.args[0].value.value == name
     )
+
+
+def _methods_or_called_field(cls: ClassInfo, name: str) -> tuple[FunctionInfo, ...]:
+    """Return what `obj.name(...)` runs on an object of `cls`: its method `name`, or the
+    `__call__` of a field `name` that holds a callable object (`regs.tap(v)`)."""
+    methods = tuple(cls.implementations(name))
+    if methods:
+        return methods
+    typed = cls.fields().get(name)
+    return tuple(typed.cls.implementations("__call__")) if isinstance(typed, Instance) else ()

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from .errors import BqlNotHeldError
+from .in_place import InPlaceRefused
 from .lock import _HELD, on_checks_changed
 from .messages import short_repr
 from .twins import not_held_error
@@ -82,7 +83,7 @@ def _not_held() -> BqlNotHeldError:
     return not_held_error("InterruptSource.set() without the BQL held by this thread")
 
 
-class InterruptSource:
+class InterruptSource(InPlaceRefused):
     """An interrupt output of a device; unconnected, driving it does nothing.
 
     >>> import bql

@@ -14,6 +14,7 @@ from types import CodeType
 from typing import Any, Generic, TypeVar
 
 from .errors import BorrowError
+from .in_place import InPlaceRefused
 from .guard import BqlRef, BqlRefMut, end_torn
 from .guard_base import FREE_REFS
 from .guard_cells import new_mut, new_ref
@@ -31,7 +32,7 @@ _getframe = sys._getframe
 _refcount = sys.getrefcount
 
 
-class BqlRefCell(Generic[T]):
+class BqlRefCell(InPlaceRefused, Generic[T]):
     """Larger state, borrowed shared (`borrow()`) or exclusive (`borrow_mut()`) under the BQL.
 
     >>> import bql

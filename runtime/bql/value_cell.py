@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from .errors import BqlNotHeldError, NoDefaultError
+from .in_place import InPlaceRefused
 from .lock import _HELD
 from .twins import not_held_error
 
@@ -32,7 +33,7 @@ def not_held(operation: str) -> BqlNotHeldError:
     return not_held_error(f"{operation} without the BQL held by this thread")
 
 
-class BqlCell(Generic[T]):
+class BqlCell(InPlaceRefused, Generic[T]):
     """A small value that is read and written whole, only while the BQL is held.
 
     >>> import bql

@@ -218,6 +218,48 @@ def test_a_device_method_rebinding_a_cell_before_realize_is_bql007():
     assert_twin(info.value, "BQL007", Uart.replace_count.__code__.co_firstlineno + 1)
 
 
+class Counter(bql.Device):
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = bql.BqlCell(0)
+        self.irq = bql.InterruptSource()
+
+    def bump(self) -> None:
+        self.count += 1  # type: ignore[operator]
+
+    def shift_irq(self) -> None:
+        self.irq <<= 1  # type: ignore[operator]
+
+    def bump_local(self) -> None:
+        count = self.count
+        count += 1  # type: ignore[operator]
+
+
+def test_an_augmented_assignment_of_a_cell_field_is_bql007(bql_held):
+    """SPEC §3.1.1: BQL007 covers `+=`-style updates; the cell's in-place operator is where
+    the run time sees the statement (the store that follows is never reached)."""
+    counter = Counter()
+    counter.realize()
+    with pytest.raises(CellRebindingError, match="cannot rebind `count` of a realized Counter") as info:
+        counter.bump()
+    assert_twin(info.value, "BQL007", Counter.bump.__code__.co_firstlineno + 1)
+    with pytest.raises(CellRebindingError, match="cannot rebind `irq`") as info:
+        counter.shift_irq()
+    assert_twin(info.value, "BQL007", Counter.shift_irq.__code__.co_firstlineno + 1)
+    assert counter.count.get() == 0
+
+
+def test_an_augmented_assignment_of_a_local_cell_is_a_type_error(bql_held):
+    """Not a field: Python's own error, as for any object without arithmetic."""
+    counter = Counter()
+    counter.realize()
+    with pytest.raises(TypeError, match=r"unsupported operand type\(s\) for \+="):
+        counter.bump_local()
+    cell = bql.BqlCell(1)
+    with pytest.raises(TypeError):
+        cell -= 1  # type: ignore[operator]
+
+
 def test_assigning_a_plain_field_of_a_realized_device_is_bql001(bql_held):
     uart = Uart()
     uart.realize()

@@ -45,6 +45,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 
+from ..in_place import InPlaceRefused
 from ..twins import not_held_error, unrecorded
 from ..lock import _HELD, STATE
 
@@ -72,7 +73,7 @@ def _check_held(operation: str) -> None:
         )
 
 
-class CharFrontend:
+class CharFrontend(InPlaceRefused):
     """A device's end of a character device; with no backend, output is discarded.
 
     Like every cell, its operations need the BQL (``bqlint`` counts them as cell

@@ -1,0 +1,91 @@
+"""The run-time twin of BQL007 for `self.level += 1` where `level` is a cell field.
+
+Python runs an augmented assignment as an in-place operator and then a store: cells have
+no arithmetic, so the operator fails before the store (and `Device.__setattr__`) is
+reached. A cell's in-place operators look at the statement that called them: when it
+stores the result into a field of a device that holds this very cell, the write is checked
+as the rebinding it is (SPEC §3.1.1: BQL007 covers `+=`-style updates). Anything else is
+Python's own TypeError.
+"""
+
+from __future__ import annotations
+
+import dis
+import sys
+from types import FrameType
+from typing import Any
+
+__all__ = ["InPlaceRefused"]
+
+
+def _refused(cell: object) -> Any:
+    frame = sys._getframe(2)  # the code running `x.field += ...`
+    name = _stored_attribute(frame)
+    if name is not None:
+        from .device import Device
+        from .fields import check_field_write
+        from .lock import STATE
+
+        for value in list(frame.f_locals.values()):
+            if isinstance(value, Device) and _field(value, name) is cell:
+                check_field_write(value, name, cell, frame, checks=STATE.checks)
+    return NotImplemented
+
+
+def _field(device: object, name: str) -> object:
+    fields = getattr(device, "__dict__", {})
+    return fields[name] if name in fields else getattr(type(device), name, None)
+
+
+def _stored_attribute(frame: FrameType) -> str | None:
+    """Return the attribute the statement running in `frame` stores next (`self.level`
+    of `self.level += 1`), or None when it stores into a name or an item."""
+    for instruction in dis.get_instructions(frame.f_code):
+        if instruction.offset > frame.f_lasti and instruction.opname.startswith("STORE_"):
+            return str(instruction.argval) if instruction.opname == "STORE_ATTR" else None
+    return None
+
+
+class InPlaceRefused:
+    """In-place operators of the cell types: the BQL007 twin for a cell field, else TypeError."""
+
+    __slots__ = ()
+
+    def __iadd__(self, other: object) -> Any:
+        return _refused(self)
+
+    def __isub__(self, other: object) -> Any:
+        return _refused(self)
+
+    def __imul__(self, other: object) -> Any:
+        return _refused(self)
+
+    def __imatmul__(self, other: object) -> Any:
+        return _refused(self)
+
+    def __itruediv__(self, other: object) -> Any:
+        return _refused(self)
+
+    def __ifloordiv__(self, other: object) -> Any:
+        return _refused(self)
+
+    def __imod__(self, other: object) -> Any:
+        return _refused(self)
+
+    def __ipow__(self, other: object) -> Any:
+        return _refused(self)
+
+    def __ilshift__(self, other: object) -> Any:
+        return _refused(self)
+
+    def __irshift__(self, other: object) -> Any:
+        return _refused(self)
+
+    def __iand__(self, other: object) -> Any:
+        return _refused(self)
+
+    def __ixor__(self, other: object) -> Any:
+        return _refused(self)
+
+    def __ior__(self, other: object) -> Any:
+        return _refused(self)

@@ -87,7 +87,7 @@ class CFGBuilder(SimpleStatements):
     def _For(self, node: cst.For) -> None:
         # A display of guards (`for g in (a.borrow(), b.borrow())`) lives for the whole loop,
         # and the target holds one of them; any other iterable is not a guard.
-        if type(node.iter) is cst.Call and node.asynchronous is None:
+        if type(node.iter) in (cst.Call, cst.GeneratorExp) and node.asynchronous is None:
             self.extract.iterated.add(id(node.iter))
         items = self.extract.expr(node.iter)
         if node.asynchronous is None:

@@ -168,7 +168,7 @@ class ExpressionEvents(ABC):
             return None
         if type(node) is cst.Yield:
             yielded = node.value
-            if isinstance(yielded, cst.From) and type(yielded.item) is cst.Call:
+            if isinstance(yielded, cst.From) and type(yielded.item) in _ITERATED:
                 self.iterated.add(id(yielded.item))  # `yield from gen()` runs its body
             inner = self.expr(yielded.item if isinstance(yielded, cst.From) else yielded)
             if inner is not None:
@@ -333,7 +333,7 @@ class ExpressionEvents(ABC):
         """The first iterable runs here; the rest runs in the comprehension's own scope,
         where its targets are new names (a guard's name reused there is not the guard)."""
         outer = node.for_in
-        if type(node) is not cst.GeneratorExp and type(outer.iter) is cst.Call and not outer.asynchronous:
+        if type(node) is not cst.GeneratorExp and type(outer.iter) in _ITERATED and not outer.asynchronous:
             self.iterated.add(id(outer.iter))
         self.end(self.expr(node.for_in.iter))
         if node.for_in.asynchronous is None:
@@ -342,6 +342,10 @@ class ExpressionEvents(ABC):
             for async_for in _clauses(node.for_in):
                 if async_for.asynchronous is not None:  # `[x async for x in src]` awaits
                     self.emit(UnlockPoint(async_for, "async for"))
+        if type(node) is cst.GeneratorExp and id(node) not in self.iterated:
+            # `g = (self.m(x) for x in xs)`: its body runs where it is consumed, maybe after
+            # the borrows alive here (one passed to a call or a `for` is consumed there).
+            return None
         clause: cst.CompFor | None = node.for_in
         names: set[str] = set()
         parts: list[cst.BaseExpression] = []
@@ -475,6 +479,7 @@ def _subexpressions(node: cst.CSTNode) -> Iterator[cst.BaseExpression]:
             yield from _subexpressions(child)
 
 
+_ITERATED = frozenset({cst.Call, cst.GeneratorExp})
 _COMPREHENSIONS = frozenset({cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp})
 _EMPTY = cst.Module([])
 # What formatting a value in an f-string runs, by its conversion (`!r`, `!s`, `!a`).

@@ -65,9 +65,7 @@ class Extractor(BoundCalls):
             self.end(self.expr(func))
         if _consumes_iterables(self.scope, func):
             # `list(self.pending())`: the generator's body runs here.
-            self.iterated.update(
-                id(a.value) for a in node.args if type(a.value) is cst.Call and a.keyword is None
-            )
+            self.iterated.update(id(a.value) for a in node.args if type(a.value) in _ITERATORS and a.keyword is None)
         elif any(_may_be_lazy(a.value) for a in node.args):
             self.pass_lazy(node)
         args = [self.expr(arg.value) for arg in node.args]
@@ -84,7 +82,7 @@ class Extractor(BoundCalls):
         target = self.scope.resolve_name(node.func)
         wraps = isinstance(target, External) and (target.qname in _LAZY_CALLERS or target.qname in _LAZY_WRAPPERS)
         if not wraps or id(node) in self.iterated:
-            self.iterated.update(id(a.value) for a in node.args if type(a.value) is cst.Call and a.keyword is None)
+            self.iterated.update(id(a.value) for a in node.args if type(a.value) in _ITERATORS and a.keyword is None)
 
     def _on_stack(self, expr: cst.BaseExpression) -> bool:
         return type(expr) is cst.Name and expr.value in self.exit_stacks and expr.value not in self.shadowed
@@ -533,7 +531,10 @@ _LAZY_WRAPPERS = frozenset(
 
 
 def _may_be_lazy(expr: cst.BaseExpression) -> bool:
-    """Whether `expr` may build a lazy iterator that calls a callable (by the name called)."""
+    """Whether `expr` may build a lazy iterator that calls a callable (by the name called),
+    or is a generator expression."""
+    if type(expr) is cst.GeneratorExp:
+        return True
     if type(expr) is not cst.Call:
         return False
     func = expr.func
@@ -541,6 +542,8 @@ def _may_be_lazy(expr: cst.BaseExpression) -> bool:
     return name.rsplit(".", 1)[-1] in _LAZY_NAMES or name in _LAZY_WRAPPER_NAMES
 
 
+# Argument expressions a consuming call iterates: generator calls, lazy builders, `(… for …)`.
+_ITERATORS = frozenset({cst.Call, cst.GeneratorExp})
 _LAZY_NAMES = frozenset(q.rsplit(".", 1)[-1] for q in _LAZY_CALLERS)
 _LAZY_WRAPPER_NAMES = frozenset(q.rsplit(".", 1)[-1] for q in _LAZY_WRAPPERS)
 

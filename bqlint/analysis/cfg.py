@@ -91,6 +91,8 @@ class CFGBuilder(SimpleStatements):
             self.extract.iterated.add(id(node.iter))
         items = self.extract.expr(node.iter)
         if node.asynchronous is None:
+            self.extract.consume_locals(node.iter, [node.iter])  # `for x in pending:`
+        if node.asynchronous is None:
             self.extract.iteration(node.iter)
         kept = items if is_synthetic(items) else None
         if kept is None:

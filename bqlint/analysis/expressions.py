@@ -27,9 +27,11 @@ from bqlint.analysis.events import (
     Narrow,
     UnlockPoint,
 )
+from bqlint.analysis.lazy import ITERATORS
 from bqlint.analysis.narrowing import narrowing
 from bqlint.analysis.scope import FunctionScope
 from bqlint.model.classes import ClassInfo, Instance
+from bqlint.model.functions import FunctionInfo
 from bqlint.source import children, walk
 
 
@@ -96,6 +98,11 @@ class ExpressionEvents(ABC):
         # for`, an unlock point at the statement already).
         self.iterated: set[int] = set()
         self.shadowed: set[str] = set()  # names bound by an enclosing comprehension
+        self.consumed_lazy: set[str] = set()  # locals whose lazy iterator ran (lazy_calls.py)
+        # Calls that made a generator without running it: id -> the generator functions, and
+        # what emits the call of their bodies when it is stepped.
+        self.generators_made: dict[int, tuple[tuple[FunctionInfo, ...], Callable[[], None]]] = {}
+        self.primed: set[str] = set()  # generator locals stepped once (lazy_calls.py)
         # `with contextlib.ExitStack() as name:` blocks being built, by name.
         self.exit_stacks: dict[str, StackExits] = {}
         # Borrows entered on such a stack: they end when it closes, never as temporaries.
@@ -121,6 +128,10 @@ class ExpressionEvents(ABC):
         """Like `expr`, but a value read out of a temporary guard keeps the guard alive:
         the caller ends it (an assignment target writes through it first)."""
         return self._expr(node)
+
+    @abstractmethod
+    def consume_locals(self, at: cst.CSTNode, exprs: list[cst.BaseExpression]) -> None:
+        """The locals among `exprs` that hold lazy iterators are consumed at `at` (lazy_calls.py)."""
 
     @abstractmethod
     def call(self, node: cst.Call) -> Value:
@@ -168,9 +179,11 @@ class ExpressionEvents(ABC):
             return None
         if type(node) is cst.Yield:
             yielded = node.value
-            if isinstance(yielded, cst.From) and type(yielded.item) in _ITERATED:
+            if isinstance(yielded, cst.From) and type(yielded.item) in ITERATORS:
                 self.iterated.add(id(yielded.item))  # `yield from gen()` runs its body
             inner = self.expr(yielded.item if isinstance(yielded, cst.From) else yielded)
+            if isinstance(yielded, cst.From):
+                self.consume_locals(node, [yielded.item])  # `yield from pending`
             if inner is not None:
                 self.emit(Escape(inner if isinstance(inner, str) else int(inner), node, "yield"))
             self.emit(UnlockPoint(node, "yield"))
@@ -333,9 +346,11 @@ class ExpressionEvents(ABC):
         """The first iterable runs here; the rest runs in the comprehension's own scope,
         where its targets are new names (a guard's name reused there is not the guard)."""
         outer = node.for_in
-        if type(node) is not cst.GeneratorExp and type(outer.iter) in _ITERATED and not outer.asynchronous:
+        if type(node) is not cst.GeneratorExp and type(outer.iter) in ITERATORS and not outer.asynchronous:
             self.iterated.add(id(outer.iter))
         self.end(self.expr(node.for_in.iter))
+        if type(node) is not cst.GeneratorExp or id(node) in self.iterated:
+            self.consume_locals(outer.iter, [outer.iter])  # `[f(x) for x in pending]`
         if node.for_in.asynchronous is None:
             self.iteration(node.for_in.iter, type(node) is not cst.GeneratorExp)
         if type(node) is not cst.GeneratorExp:  # an async generator expression runs later
@@ -346,6 +361,11 @@ class ExpressionEvents(ABC):
             # `g = (self.m(x) for x in xs)`: its body runs where it is consumed, maybe after
             # the borrows alive here (one passed to a call or a `for` is consumed there).
             return None
+        self.comprehension_parts(node)
+        return None
+
+    def comprehension_parts(self, node: cst.ListComp | cst.SetComp | cst.GeneratorExp | cst.DictComp) -> None:
+        """The events of what a comprehension runs for each element (not its first iterable)."""
         clause: cst.CompFor | None = node.for_in
         names: set[str] = set()
         parts: list[cst.BaseExpression] = []
@@ -364,7 +384,6 @@ class ExpressionEvents(ABC):
                 self.end(self.expr(part))
         finally:
             self.shadowed -= added
-        return None
 
     def property_access(self, node: cst.Attribute, kind: str) -> None:
         """Reading or assigning a property runs its getter or setter: a call. So does a
@@ -479,7 +498,6 @@ def _subexpressions(node: cst.CSTNode) -> Iterator[cst.BaseExpression]:
             yield from _subexpressions(child)
 
 
-_ITERATED = frozenset({cst.Call, cst.GeneratorExp})
 _COMPREHENSIONS = frozenset({cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp})
 _EMPTY = cst.Module([])
 # What formatting a value in an f-string runs, by its conversion (`!r`, `!s`, `!a`).

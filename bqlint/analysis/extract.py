@@ -11,7 +11,6 @@ from __future__ import annotations
 import libcst as cst
 
 from bqlint.analysis.bindings import is_borrow_call
-from bqlint.analysis.bound_calls import BoundCalls
 from bqlint.analysis.events import (
     Borrow,
     Call,
@@ -26,6 +25,8 @@ from bqlint.analysis.events import (
     UnlockPoint,
 )
 from bqlint.analysis.expressions import Derived, GuardName, StackExits, Temp, Value, is_synthetic, text_of
+from bqlint.analysis.lazy import ITERATORS, LAZY_CALLERS, called_argument
+from bqlint.analysis.lazy_calls import LazyIterators
 from bqlint.analysis.scope import FunctionScope
 from bqlint.model import api
 from bqlint.model.classes import CellType, ClassInfo, Instance
@@ -36,7 +37,7 @@ from bqlint.model.project import External
 __all__ = ["Derived", "Extractor", "GuardName", "Temp", "Value", "is_synthetic"]
 
 
-class Extractor(BoundCalls):
+class Extractor(LazyIterators):
     """Emit the events of expressions of one function through `emit`."""
 
     # ---- calls -----------------------------------------------------------------------
@@ -63,26 +64,21 @@ class Extractor(BoundCalls):
                 receiver = None
         elif not isinstance(func, cst.Name):
             self.end(self.expr(func))
-        if _consumes_iterables(self.scope, func):
+        iterates = _consumes_iterables(self.scope, func)
+        if iterates:
             # `list(self.pending())`: the generator's body runs here.
-            self.iterated.update(id(a.value) for a in node.args if type(a.value) in _ITERATORS and a.keyword is None)
-        elif any(_may_be_lazy(a.value) for a in node.args):
-            self.pass_lazy(node)
+            self.iterated.update(id(a.value) for a in node.args if type(a.value) in ITERATORS and a.keyword is None)
+        passes = not iterates and self.passes_on(node)
         args = [self.expr(arg.value) for arg in node.args]
+        if iterates or passes:
+            self.consume_locals(node, [a.value for a in node.args if a.keyword is None], generators=iterates)
+        else:
+            self.step_local(node)
         result = self.classify(node, receiver)
         for value in (receiver, *args):
             if value is not result:
                 self.end(value)
         return result
-
-    def pass_lazy(self, node: cst.Call) -> None:
-        """`f(map(self.m, xs))`: a lazy iterator passed to a call is taken to be consumed by
-        it, unless that call only wraps it lazily (`zip`, `itertools.chain`, another `map`):
-        then it runs when the wrapper does."""
-        target = self.scope.resolve_name(node.func)
-        wraps = isinstance(target, External) and (target.qname in _LAZY_CALLERS or target.qname in _LAZY_WRAPPERS)
-        if not wraps or id(node) in self.iterated:
-            self.iterated.update(id(a.value) for a in node.args if type(a.value) in _ITERATORS and a.keyword is None)
 
     def _on_stack(self, expr: cst.BaseExpression) -> bool:
         return type(expr) is cst.Name and expr.value in self.exit_stacks and expr.value not in self.shadowed
@@ -252,8 +248,8 @@ class Extractor(BoundCalls):
         return bool(decorated)
 
     def external_call(self, node: cst.Call, qname: str) -> None:
-        called = _called_argument(qname, node)
-        if called is not None and (qname not in _LAZY_CALLERS or id(node) in self.iterated):
+        called = called_argument(qname, node)
+        if called is not None and (qname not in LAZY_CALLERS or id(node) in self.iterated):
             # A lazy one (`map`, `filter`) calls it only when iterated: at once by `list(...)`,
             # a `for`, or a call it is passed to; else later, wherever that happens.
             # `sorted(xs, key=self.prio)`, `list(map(self.decode, ws))`: the callable runs here.
@@ -368,6 +364,10 @@ class Extractor(BoundCalls):
         awaited = id(node) in self.awaited
         entered = self.entered.get(id(node))
         iterated = id(node) in self.iterated
+        made = tuple(c for c in callees if c.is_generator() and not c.is_async)
+        if made and not iterated and entered is None:
+            # `machine = self.rx_machine()`: its body runs where `machine` is stepped.
+            self.generators_made[id(node)] = (made, lambda: self.project_call(node, made, receiver, label, skip, unknown_self))
         callees = tuple(
             c
             for c in callees
@@ -508,44 +508,6 @@ _DUNDER_BUILTINS: dict[str, str | tuple[str, ...]] = {
 }
 # Functions of Python's library that call a callable argument right away: name -> the
 # keyword or position of that argument.
-_LAZY_CALLERS: dict[str, str | int] = {
-    "map": 0,
-    "filter": 0,
-    "itertools.starmap": 0,
-    "itertools.filterfalse": 0,
-    "itertools.takewhile": 0,
-    "itertools.dropwhile": 0,
-}
-_HIGHER_ORDER: dict[str, str | int] = {
-    "sorted": "key",
-    "min": "key",
-    "max": "key",
-    "functools.reduce": 0,
-    **_LAZY_CALLERS,
-}
-# Builtins and itertools that return an iterator over their arguments, consuming nothing yet.
-_LAZY_WRAPPERS = frozenset(
-    {"zip", "enumerate", "reversed", "iter", "itertools.chain", "itertools.chain.from_iterable",
-     "itertools.islice", "itertools.compress", "itertools.zip_longest", "itertools.cycle"}
-)  # fmt: skip
-
-
-def _may_be_lazy(expr: cst.BaseExpression) -> bool:
-    """Whether `expr` may build a lazy iterator that calls a callable (by the name called),
-    or is a generator expression."""
-    if type(expr) is cst.GeneratorExp:
-        return True
-    if type(expr) is not cst.Call:
-        return False
-    func = expr.func
-    name = func.value if type(func) is cst.Name else func.attr.value if type(func) is cst.Attribute else ""
-    return name.rsplit(".", 1)[-1] in _LAZY_NAMES or name in _LAZY_WRAPPER_NAMES
-
-
-# Argument expressions a consuming call iterates: generator calls, lazy builders, `(… for …)`.
-_ITERATORS = frozenset({cst.Call, cst.GeneratorExp})
-_LAZY_NAMES = frozenset(q.rsplit(".", 1)[-1] for q in _LAZY_CALLERS)
-_LAZY_WRAPPER_NAMES = frozenset(q.rsplit(".", 1)[-1] for q in _LAZY_WRAPPERS)
 
 
 # Builtins that iterate their iterable arguments to the end before returning.
@@ -571,19 +533,6 @@ def _of_enum_member(scope: FunctionScope, func: cst.BaseExpression) -> bool:
         return False
     owner = scope.resolve_name(func.value.value)
     return isinstance(owner, ClassInfo) and owner.is_enum_member(func.value.attr.value)
-
-
-def _called_argument(qname: str, node: cst.Call) -> cst.BaseExpression | None:
-    """Return the callable argument that `qname`, a higher-order function, calls, if any."""
-    where = _HIGHER_ORDER.get(qname)
-    if where is None:
-        return None
-    for index, arg in enumerate(node.args):
-        if arg.star:
-            return None
-        if (arg.keyword.value if arg.keyword is not None else index) == where:
-            return arg.value
-    return None
 
 
 _ATTRIBUTE_WRITERS = frozenset({"setattr", "delattr", "builtins.setattr", "builtins.delattr"})

@@ -10,6 +10,7 @@ from __future__ import annotations
 import libcst as cst
 
 from bqlint.analysis.events import CellKey
+from bqlint.analysis.lazy import may_be_lazy
 from bqlint.model.api import BORROW_METHODS, TRY_BORROW_METHODS, CellKind
 from bqlint.model.classes import CellContainer, CellType, ClassInfo, FieldType, Instance, InstanceContainer
 from bqlint.model.external import annotation_class, field_class
@@ -87,6 +88,8 @@ class FunctionScope:
         self.imports: dict[str, str] = {}  # local name -> dotted target, of imports in the body
         self._callable_sources: dict[str, list[cst.BaseExpression | None]] = {}
         self._callables: dict[str, tuple[cst.BaseExpression, ...]] = {}
+        # Per binding of each name, the lazy iterator it is assigned (`g = (… for …)`), or None.
+        self._lazy_sources: dict[str, list[cst.BaseExpression | None]] = {}
         self._resolving: set[str] = set()  # aliases being followed (`a = b; b = a` ends)
         # Names bound to a display or a starred target: iterating them yields what they hold.
         self.containers: set[str] = set()
@@ -134,6 +137,7 @@ class FunctionScope:
                 for case in node.cases:  # type: ignore[attr-defined]
                     subject = node.subject  # type: ignore[attr-defined]
                     for name, source in match_guard_bindings(case.pattern, subject):
+                        self._lazy_sources.setdefault(name, []).append(None)
                         self.locals.add(name)
                         self._not_containers.add(name)
                         self.guard_sources.setdefault(name, []).append(source)
@@ -142,6 +146,7 @@ class FunctionScope:
                     self._bind(node.name.name, None)  # type: ignore[attr-defined]
             elif kind is cst.FunctionDef or kind is cst.ClassDef:
                 if node is not self.fn.node:
+                    self._lazy_sources.setdefault(node.name.value, []).append(None)  # type: ignore[attr-defined]
                     self.locals.add(node.name.value)  # type: ignore[attr-defined]
                     self._not_containers.add(node.name.value)  # type: ignore[attr-defined]
                     self.local_types[node.name.value] = None  # type: ignore[attr-defined]
@@ -266,6 +271,9 @@ class FunctionScope:
         held = set(container_names(target, value))
         self.containers.update(held)
         self._not_containers.update(name.value for name in names if name.value not in held)
+        for name in names:
+            lazy = value if type(target) is cst.Name and (may_be_lazy(value) or type(value) is cst.Call) else None
+            self._lazy_sources.setdefault(name.value, []).append(lazy)
         if type(target) is cst.Name:
             bound_to = value if is_callable_expr(value) else None
             self._callable_sources.setdefault(target.value, []).append(bound_to)
@@ -306,6 +314,7 @@ class FunctionScope:
         for name in _target_names(target):
             self.locals.add(name.value)
             self._not_containers.add(name.value)
+            self._lazy_sources.setdefault(name.value, []).append(None)
             self._callable_sources.setdefault(name.value, []).extend(_loop_callables(target, iterable))
             if name.value not in self.local_types:
                 self.local_types[name.value] = element
@@ -545,6 +554,15 @@ class FunctionScope:
                 if inner is not None:
                     return inner
         return None
+
+    def lazy_value(self, name: str) -> cst.BaseExpression | None:
+        """Return the lazy iterator or call local `name` is assigned when that assignment is
+        its only binding (`samples = (self.sample(i) for i in ...)`, `gen = self.machine()`),
+        else None."""
+        values = self._lazy_sources.get(name)
+        if values is None or len(values) != 1 or name in self.params or name in self.globals:
+            return None
+        return None if name in self.imports else values[0]
 
     def may_hold_guard(self, name: str) -> bool:
         return name in self.guard_sources

@@ -81,6 +81,16 @@ class FunctionInfo:
         """Return whether calling this function only creates a generator (its body has `yield`)."""
         return any(type(n) is cst.Yield for n in self.body_nodes())
 
+    def acts_before_first_yield(self) -> bool:
+        """Whether a generator's first step may do anything: a call (or `await`) comes before
+        its first `yield` in the body's order (`while True: line = yield` does nothing first)."""
+        for node in self.body_nodes():
+            if type(node) is cst.Yield:
+                return False
+            if type(node) is cst.Call or type(node) is cst.Await:
+                return True
+        return True
+
     def runs_when_called(self) -> bool:
         """A call runs the body now, unless it only creates a coroutine or a generator."""
         return not self.is_async and not self.is_generator()

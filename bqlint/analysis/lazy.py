@@ -1,0 +1,64 @@
+"""Lazy iterators: what runs only when they are consumed (Python 3's `map`, `filter`,
+generator expressions), and the calls that only wrap them (`zip`, `itertools.chain`).
+
+A lazy iterator's calls run where it is consumed: by a consuming call (`list(...)`), a
+`for`, a call it is passed to, or later through the local it was assigned to.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+# Lazy builders and the argument that is the function they call for each element.
+LAZY_CALLERS: dict[str, str | int] = {
+    "map": 0,
+    "filter": 0,
+    "itertools.starmap": 0,
+    "itertools.filterfalse": 0,
+    "itertools.takewhile": 0,
+    "itertools.dropwhile": 0,
+}
+# Builtins and itertools that return an iterator over their arguments, consuming nothing yet.
+LAZY_WRAPPERS = frozenset(
+    {"zip", "enumerate", "reversed", "iter", "itertools.chain", "itertools.chain.from_iterable",
+     "itertools.islice", "itertools.compress", "itertools.zip_longest", "itertools.cycle"}
+)  # fmt: skip
+# Argument expressions a consuming call iterates: generator calls, lazy builders, `(… for …)`.
+ITERATORS = frozenset({cst.Call, cst.GeneratorExp})
+
+_LAZY_NAMES = frozenset(q.rsplit(".", 1)[-1] for q in LAZY_CALLERS)
+_WRAPPER_NAMES = frozenset(q.rsplit(".", 1)[-1] for q in LAZY_WRAPPERS)
+
+
+def may_be_lazy(expr: cst.BaseExpression | None) -> bool:
+    """Whether `expr` is a generator expression or, by the name it calls, may build a lazy
+    iterator (its meaning is decided where the name is resolved)."""
+    if type(expr) is cst.GeneratorExp:
+        return True
+    if type(expr) is not cst.Call:
+        return False
+    func = expr.func
+    name = func.value if type(func) is cst.Name else func.attr.value if type(func) is cst.Attribute else ""
+    return name in _LAZY_NAMES or name in _WRAPPER_NAMES
+
+# Functions that call a callable argument (that argument, by position or keyword).
+HIGHER_ORDER: dict[str, str | int] = {
+    "sorted": "key",
+    "min": "key",
+    "max": "key",
+    "functools.reduce": 0,
+    **LAZY_CALLERS,
+}
+
+
+def called_argument(qname: str, node: cst.Call) -> cst.BaseExpression | None:
+    """Return the callable argument that `qname`, a higher-order function, calls, if any."""
+    where = HIGHER_ORDER.get(qname)
+    if where is None:
+        return None
+    for index, arg in enumerate(node.args):
+        if arg.star:
+            return None
+        if (arg.keyword.value if arg.keyword is not None else index) == where:
+            return arg.value
+    return None

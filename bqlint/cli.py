@@ -278,6 +278,14 @@ def check(
     sys.exit(run_check(configs, options))
 
 
+def _names_a_file(path: Path) -> bool:
+    """Whether `path` could name a file: a last part that is not `..`, no NUL, not a folder."""
+    text = str(path)
+    if not text or "\0" in text or os.path.isdir(text):
+        return False
+    return bool(Path(os.path.abspath(text)).name) and Path(text).name not in ("", "..")
+
+
 def _usage(paths: tuple[Path, ...], flags: dict[str, Any]) -> tuple[Path, ...]:
     """Reject option combinations that make no sense; return the paths to check (none for stdin)."""
     if any(str(p) == "-" for p in paths):
@@ -293,6 +301,9 @@ def _usage(paths: tuple[Path, ...], flags: dict[str, Any]) -> tuple[Path, ...]:
             raise click.UsageError("--stdin-filename reads standard input; do not also name PATHS")
         if flags["add_noqa"] or flags["write_baseline"]:
             raise click.UsageError("--add-noqa and --write-baseline need files, not standard input")
+        named = flags["stdin_filename"]
+        if str(named) != "-" and not _names_a_file(named):
+            raise click.UsageError(f"--stdin-filename must name a file, not {str(named)!r}")
         paths = ()
     else:
         paths = paths or (Path("."),)

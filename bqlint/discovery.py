@@ -18,8 +18,9 @@ import pathspec
 
 from bqlint.config import ConfigError, ExcludeRules
 from bqlint.config_tree import Configurations, config_in
+from bqlint.deepstack import on_deep_stack
 from bqlint.paths import forget as forget_folders
-from bqlint.paths import exists, is_file, is_folder
+from bqlint.paths import GIT_ROOTS, exists, is_file, is_folder
 from bqlint.patterns import glob_spec
 from bqlint.reading import UnreadableSource, read_source_bytes
 
@@ -49,11 +50,22 @@ GUESSED_CONTEXT_LIMIT = 1000
 
 def find_git_root(start: Path) -> Path | None:
     """Return the nearest directory at or above `start` that holds `.git`, or None."""
-    directory = start if is_folder(start) else start.parent
-    for candidate in (directory, *directory.parents):
+    candidate = start if is_folder(start) else start.parent
+    walked: list[Path] = []
+    while candidate not in GIT_ROOTS:  # each folder looked at once per run (deep trees)
+        walked.append(candidate)
         if exists(candidate / ".git"):
-            return candidate
-    return None
+            found: Path | None = candidate
+            break
+        if candidate.parent == candidate:
+            found = None
+            break
+        candidate = candidate.parent
+    else:
+        found = GIT_ROOTS[candidate]
+    for folder in walked:
+        GIT_ROOTS[folder] = found
+    return found
 
 
 def find_project_root(start: Path) -> Path:
@@ -170,16 +182,24 @@ class GitIgnores:
         if folder not in self._git_roots:
             self._git_roots[folder] = find_git_root(folder) or self.top
         git_root = self._git_roots[folder]
-        chain: list[Path] = []
-        directory = folder
-        while True:
-            chain.append(directory)
-            if directory == git_root or directory.parent == directory:
-                break
-            if git_root not in directory.parents:
-                break
+        if folder == git_root or folder.parent == folder or not folder.is_relative_to(git_root):
+            self._chains[folder] = [folder]
+            return self._chains[folder]
+        # The folders between share its git root: each chain is its folder then its parent's
+        # (linear in the depth, where testing every ancestor at every level was cubic).
+        pending = [folder]
+        directory = folder.parent
+        while directory not in self._chains and directory != git_root and directory.parent != directory:
+            self._git_roots[directory] = git_root
+            pending.append(directory)
             directory = directory.parent
-        self._chains[folder] = chain
+        if directory not in self._chains:
+            self._git_roots[directory] = git_root
+            self._chains[directory] = [directory]
+        chain = self._chains[directory]
+        for below in reversed(pending):
+            chain = [below, *chain]
+            self._chains[below] = chain
         return chain
 
 
@@ -273,6 +293,7 @@ def _is_skipped(path: Path, settings: ExcludeRules, ignores: GitIgnores, *, is_d
     return False
 
 
+@on_deep_stack  # os.fwalk recurses once per folder level: trees deeper than the recursion limit
 def discover(
     paths: Sequence[Path],
     settings: ExcludeRules,

@@ -61,10 +61,11 @@ def _by_name(modules: Sequence[ModuleRef]) -> tuple[dict[str, list[int]], dict[s
     """Return {name: indices} of `modules` by their names, and by the tails of their paths."""
     by_name: dict[str, list[int]] = {}
     by_tail: dict[str, list[int]] = {}
+    longest = _longest_import(modules)
     for i, module in enumerate(modules):
         for name in (module.name, *module.found_as):
             by_name.setdefault(name, []).append(i)
-        for alias in _aliases(module)[1:]:
+        for alias in _aliases(module, longest)[1:]:
             by_tail.setdefault(alias, []).append(i)
     return by_name, by_tail
 
@@ -115,11 +116,12 @@ def analysis_groups(modules: Sequence[ModuleRef], parsed: Sequence[int]) -> list
     """
     exact: dict[str, list[int]] = {}
     under: dict[str, list[int]] = {}
+    longest = _longest_import([modules[i] for i in parsed])
     for i in parsed:
-        for alias in _aliases(modules[i]):
+        for alias in _aliases(modules[i], longest):
             exact.setdefault(alias, []).append(i)
-            parts = alias.split(".")
-            for k in range(1, len(parts)):
+            parts = alias.split(".", longest)  # `under` is looked up by imported names only
+            for k in range(1, min(len(parts), longest + 1)):
                 under.setdefault(".".join(parts[:k]), []).append(i)
     parent = {i: i for i in parsed}
 
@@ -141,13 +143,19 @@ def analysis_groups(modules: Sequence[ModuleRef], parsed: Sequence[int]) -> list
     return [groups[key] for key in sorted(groups)]
 
 
-def _aliases(module: ModuleRef) -> list[str]:
-    """Return the module's name and the dotted tails of its path (namespace packages, PEP 420)."""
+def _aliases(module: ModuleRef, longest: int) -> list[str]:
+    """Return the module's name and the dotted tails of its path (namespace packages, PEP 420)
+    of at most `longest` parts: an import of no more parts can name no longer tail."""
     names = [module.name, *module.found_as]
-    if module.path.name != "__init__.py":
+    if module.path.name != "__init__.py" and module.path.name:
         parts = module.path.with_suffix("").parts
-        names.extend(".".join(parts[-k:]) for k in range(2, len(parts)))
+        names.extend(".".join(parts[-k:]) for k in range(2, min(len(parts), longest + 1)))
     return names
+
+
+def _longest_import(modules: Sequence[ModuleRef]) -> int:
+    """Return the most parts an import of `modules` has (`a.b.c`: 3)."""
+    return max((name.count(".") + 1 for m in modules for name in m.facts.imports or ()), default=0)
 
 
 def _candidates(imported: str, exact: dict[str, list[int]], under: dict[str, list[int]]) -> list[int]:

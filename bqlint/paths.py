@@ -18,12 +18,14 @@ from pathlib import Path
 
 _RESOLVED: dict[Path, Path] = {}
 _PACKAGE_FOLDER: dict[Path, bool] = {}
+GIT_ROOTS: dict[Path, Path | None] = {}  # folder -> its git root (discovery.find_git_root)
 
 
 def forget() -> None:
     """Drop what earlier runs learnt (called when a run starts)."""
     _RESOLVED.clear()
     _PACKAGE_FOLDER.clear()
+    GIT_ROOTS.clear()
 
 
 def resolved(path: Path) -> Path:

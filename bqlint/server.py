@@ -45,6 +45,7 @@ from bqlint.fixes import UnparsableFix, add_noqa, apply_edits, is_applicable
 from bqlint.lsp_framing import MAX_MESSAGE_BYTES, FrameReader
 from bqlint.lsp_loop import serve_frames
 from bqlint.lsp_text import apply_change, code_units
+from bqlint.reading import UnreadableSource, read_source_bytes
 from bqlint.runs import check_files
 
 SOURCE = "bqlint"
@@ -245,7 +246,9 @@ def file_path(uri: str) -> Path | None:
     """Return the file `uri` names, or None when it names no file: another scheme, or a
     folder (`file:///`, which would make the whole file system the project)."""
     path = to_fs_path(uri)
-    if path is None or not uri.startswith("file:") or path.endswith(("/", os.sep)) or os.path.isdir(path):
+    if path is None or not uri.startswith("file:") or not path or "\0" in path:
+        return None
+    if path.endswith(("/", os.sep)) or os.path.isdir(path) or not Path(os.path.abspath(path)).name:
         return None
     return Path(path)
 
@@ -255,9 +258,9 @@ def disk_digest(uri: str) -> bytes | None:
     path = file_path(uri)
     if path is None:
         return None
-    try:
-        return hashlib.sha256(path.read_bytes()).digest()
-    except OSError:
+    try:  # a regular file only: a FIFO or a device named by the client is never read
+        return hashlib.sha256(read_source_bytes(path)).digest()
+    except UnreadableSource:
         return None
 
 

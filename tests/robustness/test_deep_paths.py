@@ -82,3 +82,25 @@ def test_the_walk_still_enters_a_named_symlinked_folder_but_no_symlinked_folder_
         "Found 1 error.",
         "(1 hidden fix can be enabled with the `--unsafe-fixes` option.)",
     ]
+
+
+def test_a_tree_deeper_than_the_recursion_limit_is_walked(tmp_path: Path, cli) -> None:
+    """1,100 nested folders (crash9 #3): the walk recursed once per level past Python's
+    limit, and each level looked up every folder above it again."""
+    (tmp_path / "pyproject.toml").write_text("[tool.bqlint]\n")
+    here = os.open(tmp_path, os.O_RDONLY)
+    try:
+        for _ in range(1100):
+            os.mkdir("a", dir_fd=here)
+            below = os.open("a", os.O_RDONLY, dir_fd=here)
+            os.close(here)
+            here = below
+        fd = os.open("dev.py", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=here)
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(DEVICE)
+    finally:
+        os.close(here)
+    result = cli("--output-format", "concise", ".")
+    assert result.exit_code == 1
+    finding = "dev.py:12:13: BQL002 `self.regs` is still borrowed where `bql.unlock()` releases the BQL"
+    assert result.stdout.splitlines()[0] == "a/" * 1100 + finding

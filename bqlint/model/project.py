@@ -63,11 +63,12 @@ def _relative_base(module: ModuleInfo, level: int) -> str:
 def collect_symbols(module: ModuleInfo, tree: cst.Module) -> None:
     """Record imports, definitions and simple aliases of `module` (imports at any depth)."""
     symbols = module.symbols
+    defined: dict[str, tuple[str, object]] = {}  # the def or class each name is bound to so far
     for stmt in tree.body:
         if isinstance(stmt, cst.FunctionDef):
-            symbols[stmt.name.value] = ("def", stmt)
+            symbols[stmt.name.value] = defined[stmt.name.value] = ("def", stmt)
         elif isinstance(stmt, cst.ClassDef):
-            symbols[stmt.name.value] = ("class", stmt)
+            symbols[stmt.name.value] = defined[stmt.name.value] = ("class", stmt)
         elif isinstance(stmt, cst.SimpleStatementLine):
             for small in stmt.body:
                 if (
@@ -76,7 +77,12 @@ def collect_symbols(module: ModuleInfo, tree: cst.Module) -> None:
                     and isinstance(small.targets[0].target, cst.Name)
                 ):
                     name = small.targets[0].target.value
-                    if name in symbols and dotted(small.value) not in (None, name):
+                    value = small.value
+                    if type(value) is cst.Name and value.value in defined and value.value != name:
+                        # `X = A` runs once, at import: X is the `A` defined so far, even
+                        # when a later `class A(X):` rebinds the name.
+                        symbols[name] = defined[name] = defined[value.value]
+                    elif name in symbols and dotted(small.value) not in (None, name):
                         # `flush = _blocking_flush` after `def flush`: a call made once the
                         # module has run calls what the last binding names.
                         symbols[name] = ("alias", small.value)

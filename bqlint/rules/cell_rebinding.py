@@ -144,6 +144,7 @@ def _fix(mutation: Mutation, field: CellType, ctx: RuleContext) -> FixPlan | Non
     if (
         not isinstance(value_node, cst.BaseExpression)
         or "\n" in code(value_node)
+        or "\r" in code(value_node)  # a file with `\r` line ends (Python's line breaks)
         or isinstance(value_node, cst.Yield)
     ):
         return None  # a multi-line or `yield` value: fixed by hand

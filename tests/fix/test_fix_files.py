@@ -245,3 +245,14 @@ def test_fix_of_a_cell_field_spelled_with_a_ligature_sets_the_cell(project, invo
     assert (root / "a.py").read_text(encoding="utf-8") == source.replace(
         "self.ﬁeld = 3", "self.ﬁeld.set(3)"
     ).replace("self.ﬁeld += 𝐯𝐚𝐥𝐮𝐞", "self.ﬁeld.set(self.ﬁeld.get() + 𝐯𝐚𝐥𝐮𝐞)")
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_a_value_over_several_lines_is_not_fixed_whatever_the_line_ends(project, invoke, newline):
+    """crash9: the multi-line test looked for `\\n` only, so a `\\r`-only file got fixes its
+    `\\n` twin did not."""
+    source = device("self.level = (1 +", "    2)", "self.level = 3", newline=newline)
+    root = project({"a.py": source})
+    result = invoke("check", "--fix", "--output-format", "concise")
+    assert result.exit_code == 1, result.output
+    assert (root / "a.py").read_bytes().decode() == source.replace("self.level = 3", FIXED)

@@ -62,17 +62,21 @@ class BoundCalls(ExpressionEvents):
     def _run_stand_in(self, node: cst.Call, stand_in: cst.Call, label: str) -> None:
         """The calls `stand_in` (a call of what a callable stands for) makes, placed at `node`;
         its cell operations are not followed (`cb = self.regs.borrow`)."""
-        func = stand_in.func
-        receiver: Value = None
-        if type(func) is cst.Attribute and type(func.value) is cst.Name:
-            name = func.value.value
-            if self.scope.may_hold_guard(name) and name not in self.shadowed:
-                receiver = GuardName(name)  # `map(g.latch, xs)`: a method of the guarded value
+        receiver = self._guard_receiver(stand_in.func)
         for event in self.captured(lambda: self.classify(stand_in, receiver)):
             if isinstance(event, Call):
                 self.emit(replace(event, node=node, label=label))
             elif isinstance(event, (UnlockPoint, LockChange, GuardWrite)):
                 self.emit(replace(event, node=node))
+
+    def _guard_receiver(self, func: cst.BaseExpression) -> Value:
+        """`g.latch` of a guard `g`: the guard, whose inner value's method it is (as `call`
+        finds for `g.latch(...)` written out), else None."""
+        if type(func) is cst.Attribute and type(func.value) is cst.Name:
+            name = func.value.value
+            if self.scope.may_hold_guard(name) and name not in self.shadowed:
+                return GuardName(name)
+        return None
 
     def call_immediate(self, node: cst.Call) -> bool:
         """`(lambda: self.m())()` and `functools.partial(f, 1)()`: what is called is written at
@@ -169,12 +173,7 @@ class BoundCalls(ExpressionEvents):
         if not isinstance(value, (cst.Name, cst.Attribute)):
             return
         stand_in = cst.Call(func=value)
-        func = stand_in.func
-        receiver: Value = None
-        if type(func) is cst.Attribute and type(func.value) is cst.Name:
-            name = func.value.value
-            if self.scope.may_hold_guard(name) and name not in self.shadowed:
-                receiver = GuardName(name)  # `map(g.latch, xs)`: a method of the guarded value
+        receiver = self._guard_receiver(value)
         for event in self.captured(lambda: self.classify(stand_in, receiver)):
             if isinstance(event, Call) and event.thread_start is None:
                 for callee in event.callees:

@@ -8,6 +8,8 @@ lambdas in bound_calls.py.
 
 from __future__ import annotations
 
+import functools
+
 import libcst as cst
 
 from bqlint.analysis.bindings import is_borrow_call
@@ -152,12 +154,13 @@ class Extractor(LazyIterators):
                 self.project_call(node, callees, ("self",), f"super().{method}()")
                 return None
             if (
-                (_is_class_of(func.value, scope.self_name) or (
-                    _is_type_of(func.value, scope.self_name) and scope.is_builtin("type")
-                ))
+                (
+                    _is_class_of(func.value, scope.self_name)
+                    or (_is_type_of(func.value, scope.self_name) and scope.is_builtin("type"))
+                )
                 and scope.fn.cls is not None
             ):
-                # `type(self).m(self, ...)`, `self.__class__.m(self)`: `self.m(...)` spelled through the class.
+                # `type(self).m(self, ...)`, `self.__class__.m(self)`: `self.m(...)` through the class.
                 callees = tuple(scope.fn.cls.implementations(method))
                 bound = tuple(c for c in callees if c.self_name is not None)
                 first = scope.key_of(node.args[0].value) if node.args else None
@@ -250,9 +253,8 @@ class Extractor(LazyIterators):
     def external_call(self, node: cst.Call, qname: str) -> None:
         called = called_argument(qname, node)
         if called is not None and (qname not in LAZY_CALLERS or id(node) in self.iterated):
-            # A lazy one (`map`, `filter`) calls it only when iterated: at once by `list(...)`,
-            # a `for`, or a call it is passed to; else later, wherever that happens.
-            # `sorted(xs, key=self.prio)`, `list(map(self.decode, ws))`: the callable runs here.
+            # `sorted(xs, key=self.prio)`, `list(map(self.decode, ws))`: the callable runs
+            # here; a lazy `map` not consumed here runs it where it is (lazy_calls.py).
             self.call_value(node, called, f"{text_of(called)}()")
         if qname in api.THREAD_STARTS:
             self.thread_target(node, qname)
@@ -367,7 +369,8 @@ class Extractor(LazyIterators):
         made = tuple(c for c in callees if c.is_generator() and not c.is_async)
         if made and not iterated and entered is None:
             # `machine = self.rx_machine()`: its body runs where `machine` is stepped.
-            self.generators_made[id(node)] = (made, lambda: self.project_call(node, made, receiver, label, skip, unknown_self))
+            run = functools.partial(self.project_call, node, made, receiver, label, skip, unknown_self)
+            self.generators_made[id(node)] = (made, run)
         callees = tuple(
             c
             for c in callees
@@ -506,13 +509,11 @@ _DUNDER_BUILTINS: dict[str, str | tuple[str, ...]] = {
     "abs": "__abs__",
     "hash": "__hash__",
 }
-# Functions of Python's library that call a callable argument right away: name -> the
-# keyword or position of that argument.
 
 
 # Builtins that iterate their iterable arguments to the end before returning.
 _CONSUMERS = frozenset(
-    {"list", "tuple", "set", "frozenset", "dict", "sorted", "sum", "min", "max", "any", "all"}
+    {"list", "tuple", "set", "frozenset", "dict", "sorted", "sum", "min", "max", "any", "all", "bytes", "bytearray"}
 )
 
 

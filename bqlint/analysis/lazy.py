@@ -1,5 +1,6 @@
 """Lazy iterators: what runs only when they are consumed (Python 3's `map`, `filter`,
-generator expressions), and the calls that only wrap them (`zip`, `itertools.chain`).
+generator expressions), the calls that only wrap them (`zip`, `itertools.chain`), and the
+higher-order functions that call a callable argument (`sorted(key=...)`, eagerly).
 
 A lazy iterator's calls run where it is consumed: by a consuming call (`list(...)`), a
 `for`, a call it is passed to, or later through the local it was assigned to.
@@ -41,7 +42,9 @@ def may_be_lazy(expr: cst.BaseExpression | None) -> bool:
     name = func.value if type(func) is cst.Name else func.attr.value if type(func) is cst.Attribute else ""
     return name in _LAZY_NAMES or name in _WRAPPER_NAMES
 
-# Functions that call a callable argument (that argument, by position or keyword).
+
+# Functions of Python's library that call a callable argument (by position or keyword):
+# right away, or for the lazy ones when they are iterated.
 HIGHER_ORDER: dict[str, str | int] = {
     "sorted": "key",
     "min": "key",

@@ -17,7 +17,6 @@ from bqlint.analysis.expressions import text_of
 from bqlint.analysis.lazy import ITERATORS, LAZY_CALLERS, LAZY_WRAPPERS, called_argument, may_be_lazy
 from bqlint.model.project import External
 
-
 _STEPS = frozenset({"send", "throw", "__next__"})
 
 
@@ -83,9 +82,8 @@ class LazyIterators(BoundCalls):
         if id(lazy) not in self.generators_made:
             self.consumed_lazy.add(name)  # an iterator runs once; a generator at each step
         for event in self.captured(lambda: self._run_lazy(lazy)):
-            if isinstance(event, Call):
-                self.emit(replace(event, node=at))
-            elif isinstance(event, (UnlockPoint, LockChange, GuardWrite)):
+            # What the calls do happens here; reads of names inside it are not followed.
+            if isinstance(event, (Call, UnlockPoint, LockChange, GuardWrite)):
                 self.emit(replace(event, node=at))
 
     def _run_lazy(self, lazy: cst.BaseExpression) -> None:

@@ -88,9 +88,10 @@ def test_a_tree_deeper_than_the_recursion_limit_is_walked(tmp_path: Path, cli) -
     """1,100 nested folders (crash9 #3): the walk recursed once per level past Python's
     limit, and each level looked up every folder above it again."""
     (tmp_path / "pyproject.toml").write_text("[tool.bqlint]\n")
+    depth = 1100
     here = os.open(tmp_path, os.O_RDONLY)
     try:
-        for _ in range(1100):
+        for _ in range(depth):
             os.mkdir("a", dir_fd=here)
             below = os.open("a", os.O_RDONLY, dir_fd=here)
             os.close(here)
@@ -100,7 +101,18 @@ def test_a_tree_deeper_than_the_recursion_limit_is_walked(tmp_path: Path, cli) -
             file.write(DEVICE)
     finally:
         os.close(here)
-    result = cli("--output-format", "concise", ".")
-    assert result.exit_code == 1
-    finding = "dev.py:12:13: BQL002 `self.regs` is still borrowed where `bql.unlock()` releases the BQL"
-    assert result.stdout.splitlines()[0] == "a/" * 1100 + finding
+    try:
+        result = cli("--output-format", "concise", ".")
+        assert result.exit_code == 1
+        finding = "dev.py:12:13: BQL002 `self.regs` is still borrowed where `bql.unlock()` releases the BQL"
+        assert result.stdout.splitlines()[0] == "a/" * depth + finding
+    finally:
+        _remove_chain(tmp_path, depth)  # shutil.rmtree (pytest's clean-up) recurses per level
+
+
+def _remove_chain(top: Path, depth: int) -> None:
+    """Remove the `a/a/.../dev.py` chain below `top`, deepest first (its paths stay under
+    PATH_MAX, 2 bytes a level)."""
+    (top / ("a/" * depth + "dev.py")).unlink()
+    for level in range(depth, 0, -1):
+        os.rmdir(top / ("a/" * level))

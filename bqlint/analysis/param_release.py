@@ -88,9 +88,9 @@ def apply_param_writes(
                 flow.result.summary.add_param_write(receiver[0][2:], (step(), *mutation))
     for param, chain in list(summary.writes_params.items()):
         mapped = map_key(callee, (f"p:{param}",), event)
-        if mapped is None or len(mapped) != 1:
+        if not mapped:
             continue
-        root = mapped[0]
+        root = mapped[0]  # `clear(g.ctrl)` writes into what `g` guards, as `clear(g)` would
         if root.startswith("l:"):
             shared = [b for b in state.bound.get(root[2:]) if not flow.borrows[b].mut]
             if shared:

@@ -53,8 +53,8 @@ def check_field_write(
     action = "delete" if value is DELETED else "assign"
     realized_cell = fields.get("_bql_realized")
     realized = realized_cell is not None and realized_cell._value is True
-    # A cell made in the class body is a cell field too (bqlint: BQL007).
-    current = fields[name] if name in fields else getattr(type(device), name, None)
+    # A cell made in the class body, or held in a `__slots__` entry, is a cell field too.
+    current = field_value(device, name)
     if isinstance(current, _CELL_TYPES):
         method = _device_method(device, frame)
         if realized or (method is not None and not _running(device, frame, _CONSTRUCTION)):
@@ -85,6 +85,21 @@ def check_field_write(
         "BQL001",
         frame,
     )
+
+
+def field_value(device: object, name: str) -> object:
+    """Return what field `name` of `device` holds now: its `__dict__` entry, its
+    `__slots__` entry, or the class attribute; None when it holds nothing."""
+    fields = getattr(device, "__dict__", {})
+    if name in fields:
+        return fields[name]
+    found = getattr(type(device), name, None)
+    if isinstance(found, MemberDescriptorType):
+        try:
+            return found.__get__(device, type(device))
+        except AttributeError:  # an empty slot
+            return None
+    return found
 
 
 def _user(frame: FrameType | None) -> FrameType | None:

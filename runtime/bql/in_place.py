@@ -23,18 +23,13 @@ def _refused(cell: object) -> Any:
     name = _stored_attribute(frame)
     if name is not None:
         from .device import Device
-        from .fields import check_field_write
+        from .fields import check_field_write, field_value
         from .lock import STATE
 
         for value in list(frame.f_locals.values()):
-            if isinstance(value, Device) and _field(value, name) is cell:
+            if isinstance(value, Device) and field_value(value, name) is cell:
                 check_field_write(value, name, cell, frame, checks=STATE.checks)
     return NotImplemented
-
-
-def _field(device: object, name: str) -> object:
-    fields = getattr(device, "__dict__", {})
-    return fields[name] if name in fields else getattr(type(device), name, None)
 
 
 def _stored_attribute(frame: FrameType) -> str | None:

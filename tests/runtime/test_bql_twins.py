@@ -295,6 +295,35 @@ def test_assigning_a_slot_of_a_realized_device_is_bql001(bql_held):
     assert gpio.latched == 0
 
 
+class SlottedCounter(bql.Device):
+    """A cell held in a `__slots__` entry is a cell field: rebinding it is BQL007."""
+
+    __slots__ = ("count",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = bql.BqlCell(0)
+
+    def replace_count(self) -> None:
+        self.count = bql.BqlCell(1)
+
+    def bump(self) -> None:
+        self.count += 1  # type: ignore[operator]
+
+    def drop(self) -> None:
+        del self.count
+
+
+@pytest.mark.parametrize("method", ["replace_count", "bump", "drop"])
+def test_rebinding_a_cell_in_a_slot_is_bql007(bql_held, method):
+    counter = SlottedCounter()
+    counter.realize()
+    with pytest.raises(CellRebindingError, match="cannot rebind `count` of a realized SlottedCounter") as info:
+        getattr(counter, method)()
+    assert_twin(info.value, "BQL007", getattr(SlottedCounter, method).__code__.co_firstlineno + 1)
+    assert counter.count.get() == 0
+
+
 class Keypad(bql.Device):
     """Writes in code written inside methods: bqlint's BQL001 rows, and construction's."""
 

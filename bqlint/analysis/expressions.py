@@ -388,6 +388,8 @@ class ExpressionEvents(ABC):
     def property_access(self, node: cst.Attribute, kind: str) -> None:
         """Reading or assigning a property runs its getter or setter: a call. So does a
         descriptor's `__get__`/`__set__`/`__delete__`, with the object as its `obj`."""
+        if kind == "getter" and type(node.value) is cst.Name and self.guard_property(node, node.value.value):
+            return
         owner_key = self.scope.key_of(node.value)
         if owner_key is None:
             return
@@ -423,6 +425,18 @@ class ExpressionEvents(ABC):
                 args, kwargs = self._passed(node) if name == "__call__" else ((), ())
                 self.emit(Call(node, callees, self.scope.key_of(obj), args, kwargs, label=label))
                 return
+
+    def guard_property(self, node: cst.Attribute, guard: str) -> bool:
+        """`g.cached` through a guard `g`: the getter of the guarded value's property runs on
+        it, as a method called through the guard would (BQL004 if it writes its `self`
+        through a `borrow()`). Return whether `guard` holds a guard."""
+        if not self.scope.may_hold_guard(guard) or guard in self.shadowed:
+            return False
+        inner = self.scope.inner_class(guard)
+        getters = inner.accessors(node.attr.value, "getter") if inner is not None else []
+        if getters:
+            self.emit(Call(node, tuple(getters), None, (), (), guard=guard, label=text_of(node)))
+        return True
 
     def _passed(self, node: cst.CSTNode) -> tuple[tuple[CellKey | None, ...], tuple[tuple[str, CellKey | None], ...]]:
         """Return the keys of a call's positional and keyword arguments (`hook(self, b)`

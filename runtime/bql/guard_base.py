@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from .errors import BorrowReleasedError, BqlError, BqlNotHeldError, ThreadMismatchError
 from .guard_reads import _learn
 from .held_calls import GETATTR_TEMPORARY, held
-from .guard_views import read_only, refuse_mutator
+from .guard_views import read_attribute, read_only, refuse_mutator
 from .lock import _HELD, STATE
 from .twins import located_at_holder
 
@@ -183,10 +183,11 @@ class _Guard(Generic[T]):
             usable = False
         if not usable and (error := self._misuse(f"reading .{name}")) is not None:
             raise error
-        value = getattr(cell._value, name)
         if self._kind == "borrow":  # a shared guard: no write through it (guard_views)
             refuse_mutator(name, cell._value, self)
-            value = read_only(value, self, cell._value)
+            value = read_only(read_attribute(cell._value, name, self), self, cell._value)
+        else:
+            value = getattr(cell._value, name)
         _learn(name)
         return held(value, self, cell._value) if temporary else value
 

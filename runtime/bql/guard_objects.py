@@ -46,8 +46,7 @@ of a dataclass. What it cannot keep is identity: `regs.sub is sub` is false, and
 `type(regs.sub)` is the view's class (`ObjectView[Counter]`), not `Counter`; code that needs
 the object itself borrows with `borrow_mut()`. `dataclasses.replace(view)` is shallow, as
 always: its unchanged mutable fields are the views. Iterating a view yields the object's
-own items, and a property read directly through a guard (`regs.prop`, not `regs.sub.prop`)
-runs its getter on the object itself.
+own items, and a property read through a guard runs its getter on a view too.
 """
 
 from __future__ import annotations
@@ -63,7 +62,7 @@ from typing import Any
 
 from .guard_views import SCALARS, item_of, read_only, refuse
 
-__all__ = ["ObjectView", "bind_to_view", "view_object"]
+__all__ = ["ObjectView", "bind_to_view", "read_attribute", "view_object"]
 
 # Classes whose instances are read as they are: immutable, or classes and modules.
 _AS_THEY_ARE = (int, float, complex, str, bytes, tuple, frozenset, range, type, Enum, BaseException, types.ModuleType)
@@ -190,6 +189,18 @@ def view_object(value: Any, guard: object, owner: object = None) -> Any:
         return bind_to_view(value, guard, owner)
     view = _view(value, guard)
     return value if view is None else view
+
+
+def read_attribute(owner: Any, name: str, guard: object) -> Any:
+    """Return `owner.name` as read through the shared `guard`: a property's getter runs on a
+    view of `owner`, so a getter that writes its `self` raises the BQL004 twin as a method
+    would (SPEC §3.1.2: a property read is a call to its getter)."""
+    found = getattr(type(owner), name, None)
+    if type(found) is property and found.fget is not None:
+        view = _view(owner, guard)
+        if view is not None:
+            return found.fget(view)
+    return getattr(owner, name)
 
 
 def bind_to_view(method: Any, guard: object, owner: object) -> Any:

@@ -12,7 +12,7 @@ from types import MethodType
 from typing import TYPE_CHECKING, Any
 
 from .held_calls import PROPERTY_TEMPORARY, held
-from .guard_views import CONTAINER_MUTATORS, SCALARS, bind_to_view, read_only, refuse_mutator
+from .guard_views import CONTAINER_MUTATORS, SCALARS, bind_to_view, read_attribute, read_only, refuse_mutator
 from .lock import _HELD
 
 _refcount = sys.getrefcount
@@ -68,7 +68,7 @@ def _ref_reader(name: str) -> Callable[[BqlRef[Any]], Any]:
         if mutator:
             refuse_mutator(name, cell._value, self)
         inner = cell._value
-        value = getattr(inner, name)
+        value = read_attribute(inner, name, self)
         kind = type(value)
         if kind in SCALARS:
             return value

@@ -178,6 +178,9 @@ def _unwrap(value: object) -> object:
 
 # Objects get their views from `guard_objects`, which builds on this module (so it is
 # imported here, last, and reached through this module).
-from .guard_objects import bind_to_view, view_object  # noqa: E402
+from .guard_objects import bind_to_view, read_attribute, view_object  # noqa: E402
 
-__all__ = ["CONTAINER_MUTATORS", "SCALARS", "ReadOnlyView", "bind_to_view", "item_of", "read_only", "refuse", "refuse_mutator"]
+__all__ = [
+    "CONTAINER_MUTATORS", "SCALARS", "ReadOnlyView", "bind_to_view", "item_of", "read_attribute", "read_only", "refuse",
+    "refuse_mutator",
+]  # fmt: skip

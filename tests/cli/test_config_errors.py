@@ -30,9 +30,19 @@ def test_invalid_toml_in_bqlint_toml_exits_2_naming_file_and_line(project, invok
     assert f"{root / 'bqlint.toml'}:1:19: invalid TOML: Unclosed array at the end of the file" in result.stderr
 
 
-def test_toml_nested_too_deeply_for_python_is_a_config_error(project, invoke):
+def test_toml_nested_deeply_is_read(project, invoke):
     # crash8 #4: valid TOML nested 1,000 deep made tomllib raise RecursionError: a crash.
+    # Configuration is read on the analysis's deep stack (discovery): it is just read.
     deep = "[" * 1000 + "]" * 1000
+    project({"pyproject.toml": f"[tool.other]\nx = {deep}\n\n[tool.bqlint]\n", "a.py": "x = 1\n"})
+    result = invoke("check")
+    assert result.exit_code == 0, result.stderr
+    assert "please report" not in result.stderr
+
+
+def test_toml_nested_too_deeply_for_python_is_a_config_error(project, invoke):
+    # Deeper than even that stack allows: a clear configuration error, not a crash.
+    deep = "[" * 200_000 + "]" * 200_000
     root = project({"pyproject.toml": f"[tool.other]\nx = {deep}\n\n[tool.bqlint]\n", "a.py": "x = 1\n"})
     result = invoke("check")
     assert result.exit_code == 2

@@ -577,3 +577,35 @@ def test_a_released_guard_passed_to_a_helper_is_bql005_at_the_call(bql_held):
     with pytest.raises(bql.BorrowReleasedError) as info:
         level_of(guard)
     assert_twin(info.value, "BQL005", here() - 1)
+
+
+class Cached:
+    def __init__(self) -> None:
+        self.a = 1
+        self._memo: int | None = None
+
+    @property
+    def memo(self) -> int:
+        if self._memo is None:
+            self._memo = self.a + 1
+        return self._memo
+
+    @property
+    def doubled(self) -> int:
+        return self.a * 2
+
+
+def test_a_property_getter_writing_its_self_through_a_shared_guard_is_bql004(bql_held):
+    """SPEC §3.1.2: a property read is a call to its getter; one that writes its `self`
+    through a `borrow()` writes through the guard, as a method would."""
+    cell = bql.BqlRefCell(Cached())
+    with cell.borrow() as shared:
+        assert shared.doubled == 2
+        row = here() + 2
+        with pytest.raises(SharedBorrowWriteError) as info:
+            shared.memo
+    assert_twin(info.value, "BQL004", row)
+    with cell.borrow_mut() as exclusive:
+        assert exclusive.memo == 2
+    with cell.borrow() as shared:
+        assert shared.memo == 2  # computed already: a read

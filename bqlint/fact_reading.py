@@ -81,6 +81,8 @@ def _fill(
             range(len(chunks)),
             jobs,
             lambda c: progress.advance(len(chunks[c])) if progress is not None else None,
+            # A chunk whose worker died again on its own (killed): read here, as with --jobs 1.
+            lambda c: [compute(i) for i in chunks[c]],
         )
         for c, chunk in enumerate(chunks):
             for i, facts in zip(chunk, done[c]):

@@ -91,3 +91,29 @@ def test_no_more_workers_than_cpus_however_many_jobs_are_asked(monkeypatch: pyte
 
     pids = set(run_indexed(pid, list(range(12)), 64).values())
     assert 1 <= len(pids) <= 2
+
+
+def test_a_reading_worker_that_dies_costs_nothing(tmp_path, monkeypatch):
+    """crash10 #1: a worker reading facts killed (twice for its chunk) crashed the run; its
+    files are read in this process instead, and every finding is still reported."""
+    from bqlint import engine, fact_reading
+    from bqlint.config import Settings
+
+    device = "import bql\n\n\nclass D{n}(bql.Device):\n    def m(self) -> None:\n        self.x = 1\n"
+    for n in range(12):
+        (tmp_path / f"d{n}.py").write_text(device.format(n=n))
+    parent = os.getpid()
+    real = fact_reading.extract_facts
+
+    def dies_in_a_worker_on_d3(text, name, *args, **kwargs):
+        if name == "d3" and os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(text, name, *args, **kwargs)
+
+    monkeypatch.setattr(fact_reading, "extract_facts", dies_in_a_worker_on_d3)
+    monkeypatch.setattr(fact_reading, "_FACTS_CHUNK", 2)
+    monkeypatch.setattr(engine, "_PARALLEL_FACTS", 2)
+    files = sorted(tmp_path.glob("*.py"))
+    report = engine.run(Settings(root=tmp_path), files, jobs=2, cache=None)
+    assert report.internal_errors == []
+    assert sorted({d.path.name for d in report.diagnostics}) == sorted(f"d{n}.py" for n in range(12))

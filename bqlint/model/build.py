@@ -122,8 +122,9 @@ def _collect_property_calls(cls: ClassInfo) -> None:
             method = cls.methods.get(arg.value.value) if isinstance(arg.value, cst.Name) else None
             if kind is not None and method is not None:
                 accessors[kind] = method
-        if accessors:
-            cls.properties[name] = accessors
+        # A property whatever its accessors are (`property(lambda self: ...)`): assigning it
+        # runs a setter, never stores a field (not BQL001); accessors not named are not followed.
+        cls.properties[name] = accessors
 
 
 def _collect_method_aliases(cls: ClassInfo) -> None:

@@ -74,6 +74,8 @@ _STDLIB = frozenset(sys.stdlib_module_names) - {"builtins"}
 _VIEW_CLASSES: dict[type[Any], type[ObjectView] | None] = {}
 _MAX_VIEW_CLASSES = 4096
 _UNKNOWN: Any = object()
+# Per class read through a shared guard, per name read: the getter of its property, or None.
+_PROPERTIES: dict[type[Any], dict[str, Any]] = {}
 # The AttributeError (a refusal is one) a view's property raised last, per thread: Python
 # then calls `__getattr__`, which raises it again instead of reading a second time.
 _FAILED = threading.local()
@@ -195,11 +197,19 @@ def read_attribute(owner: Any, name: str, guard: object) -> Any:
     """Return `owner.name` as read through the shared `guard`: a property's getter runs on a
     view of `owner`, so a getter that writes its `self` raises the BQL004 twin as a method
     would (SPEC §3.1.2: a property read is a call to its getter)."""
-    found = getattr(type(owner), name, None)
-    if type(found) is property and found.fget is not None:
+    names = _PROPERTIES.get(type(owner))
+    if names is None:
+        if len(_PROPERTIES) >= _MAX_VIEW_CLASSES:
+            _PROPERTIES.clear()
+        names = _PROPERTIES[type(owner)] = {}
+    getter = names.get(name, _UNKNOWN)
+    if getter is _UNKNOWN:  # looked up once per class and name: a miss on the class is slow
+        found = getattr(type(owner), name, None)
+        getter = names[name] = found.fget if type(found) is property else None
+    if getter is not None:
         view = _view(owner, guard)
         if view is not None:
-            return found.fget(view)
+            return getter(view)
     return getattr(owner, name)
 
 

@@ -438,7 +438,9 @@ class ExpressionEvents(ABC):
             self.emit(Call(node, tuple(getters), None, (), (), guard=guard, label=text_of(node)))
         return True
 
-    def _passed(self, node: cst.CSTNode) -> tuple[tuple[CellKey | None, ...], tuple[tuple[str, CellKey | None], ...]]:
+    def _passed(
+        self, node: cst.CSTNode
+    ) -> tuple[tuple[CellKey | None, ...], tuple[tuple[str, CellKey | None], ...]]:
         """Return the keys of a call's positional and keyword arguments (`hook(self, b)`
         passes `self` to the `__call__` parameter after its own)."""
         if type(node) is not cst.Call:

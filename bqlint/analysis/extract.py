@@ -69,7 +69,9 @@ class Extractor(LazyIterators):
         iterates = _consumes_iterables(self.scope, func)
         if iterates:
             # `list(self.pending())`: the generator's body runs here.
-            self.iterated.update(id(a.value) for a in node.args if type(a.value) in ITERATORS and a.keyword is None)
+            self.iterated.update(
+                id(a.value) for a in node.args if type(a.value) in ITERATORS and a.keyword is None
+            )
         passes = not iterates and self.passes_on(node)
         args = [self.expr(arg.value) for arg in node.args]
         if iterates or passes:
@@ -513,7 +515,8 @@ _DUNDER_BUILTINS: dict[str, str | tuple[str, ...]] = {
 
 # Builtins that iterate their iterable arguments to the end before returning.
 _CONSUMERS = frozenset(
-    {"list", "tuple", "set", "frozenset", "dict", "sorted", "sum", "min", "max", "any", "all", "bytes", "bytearray"}
+    {"list", "tuple", "set", "frozenset", "dict", "sorted", "sum", "min", "max", "any", "all", "bytes",
+     "bytearray"}  # fmt: skip
 )
 
 

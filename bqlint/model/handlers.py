@@ -93,7 +93,15 @@ def _assigned_values(caller: FunctionInfo, name: str) -> list[cst.BaseExpression
 
 
 _OTHER_BINDINGS = (
-    cst.AugAssign, cst.For, cst.AsName, cst.NamedExpr, cst.Global, cst.Nonlocal, cst.ImportAlias, cst.MatchAs, cst.MatchStar,
+    cst.AugAssign,
+    cst.For,
+    cst.AsName,
+    cst.NamedExpr,
+    cst.Global,
+    cst.Nonlocal,
+    cst.ImportAlias,
+    cst.MatchAs,
+    cst.MatchStar,
 )
 
 
@@ -102,8 +110,9 @@ def _binds(node: cst.CSTNode, name: str) -> bool:
     if isinstance(node, (cst.Global, cst.Nonlocal)):
         return any(n.name.value == name for n in node.names)
     if isinstance(node, cst.ImportAlias):
-        bound = node.asname.name if node.asname is not None else node.name
-        return isinstance(bound, cst.Name) and bound.value == name or dotted(node.name) == name
+        if node.asname is not None:
+            return isinstance(node.asname.name, cst.Name) and node.asname.name.value == name
+        return (dotted(node.name) or "").split(".")[0] == name  # `import a.b` binds `a`
     if isinstance(node, (cst.MatchAs, cst.MatchStar)):
         return node.name is not None and node.name.value == name
     target = node.name if isinstance(node, cst.AsName) else node.target  # type: ignore[attr-defined]

@@ -45,13 +45,12 @@ class LazyIterators(BoundCalls):
             return
         if type(stepped) is not cst.Name or not self.holds_lazy(stepped):
             return
-        value = self.scope.lazy_value(stepped.value)
-        made = self.generators_made.get(id(value))
+        made = self.generators_made.get(id(self.scope.lazy_value(stepped.value)))
         if first and made is not None and stepped.value not in self.primed:
             self.primed.add(stepped.value)
             if not any(fn.acts_before_first_yield() for fn in made[0]):
                 return
-        self.consume_locals(node, [stepped])
+        self._run_local(stepped.value, node)
 
     def passes_on(self, node: cst.Call) -> bool:
         """`f(map(self.m, xs))`: a lazy iterator passed to a call is taken to be consumed by

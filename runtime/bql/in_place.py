@@ -49,38 +49,6 @@ class InPlaceRefused:
     def __iadd__(self, other: object) -> Any:
         return _refused(self)
 
-    def __isub__(self, other: object) -> Any:
-        return _refused(self)
-
-    def __imul__(self, other: object) -> Any:
-        return _refused(self)
-
-    def __imatmul__(self, other: object) -> Any:
-        return _refused(self)
-
-    def __itruediv__(self, other: object) -> Any:
-        return _refused(self)
-
-    def __ifloordiv__(self, other: object) -> Any:
-        return _refused(self)
-
-    def __imod__(self, other: object) -> Any:
-        return _refused(self)
-
-    def __ipow__(self, other: object) -> Any:
-        return _refused(self)
-
-    def __ilshift__(self, other: object) -> Any:
-        return _refused(self)
-
-    def __irshift__(self, other: object) -> Any:
-        return _refused(self)
-
-    def __iand__(self, other: object) -> Any:
-        return _refused(self)
-
-    def __ixor__(self, other: object) -> Any:
-        return _refused(self)
-
-    def __ior__(self, other: object) -> Any:
-        return _refused(self)
+    # Every in-place operator is the same check (`self.level -= 1`, `self.irq <<= 1`, ...).
+    __isub__ = __imul__ = __imatmul__ = __itruediv__ = __ifloordiv__ = __imod__ = __iadd__
+    __ipow__ = __ilshift__ = __irshift__ = __iand__ = __ixor__ = __ior__ = __iadd__

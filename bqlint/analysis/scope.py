@@ -526,20 +526,7 @@ class FunctionScope:
         """Return what `super().name()` may run: the next class after `start` (the enclosing
         class) in the MRO of that class and of each subclass in the checked files."""
         cls = start or self.fn.cls
-        if cls is None:
-            return ()
-        found: list[FunctionInfo] = []
-        for owner in (cls, *cls.all_subclasses()):
-            mro = owner.mro()
-            if cls not in mro:
-                continue
-            for base in mro[mro.index(cls) + 1 :]:
-                method = base.methods.get(name)
-                if method is not None:
-                    if method not in found:
-                        found.append(method)
-                    break
-        return tuple(found)
+        return () if cls is None else cls.after(name)
 
     def inner_class(self, guard: str) -> ClassInfo | None:
         """Return the class inside the cells whose guards `guard` may hold."""

@@ -93,6 +93,10 @@ class ClassInfo:
     _parent_known: bool = False
     # (name, accessor kind) -> what `accessors` found.
     _accessors: dict[tuple[str, str], list[FunctionInfo]] = field(default_factory=dict)
+    # Memoised once the hierarchy is built: asked at every call, linear in the subclasses.
+    _all_subclasses: list[ClassInfo] | None = None
+    _implementations: dict[str, list[FunctionInfo]] = field(default_factory=dict)
+    _after: dict[str, tuple[FunctionInfo, ...]] = field(default_factory=dict)
 
     # ---- hierarchy -------------------------------------------------------------------
     def bases(self) -> list[Target]:
@@ -196,7 +200,7 @@ class ClassInfo:
         """Return the first class of the MRO whose body defines `name` (a method, a property,
         a nested class or an assignment): the one whose definition Python uses."""
         for cls in self.mro():
-            if name in cls.methods or name in cls.properties or name in cls.nested or name in cls._own_attributes():
+            if cls.defines(name):
                 return cls
         return None
 
@@ -211,11 +215,8 @@ class ClassInfo:
         Asked at every attribute access on an object of this class: found once per name."""
         found = self._accessors.get((name, kind))
         if found is None:
-            found = self._accessors[(name, kind)] = []
-            for cls in (self, *self.all_subclasses()):
-                accessor = cls.accessor(name, kind) if cls.is_property(name) else None
-                if accessor is not None and accessor not in found:
-                    found.append(accessor)
+            picked = (cls.accessor(name, kind) for cls in self._deciding(name) if cls.is_property(name))
+            found = self._accessors[(name, kind)] = list(dict.fromkeys(a for a in picked if a is not None))
         return found
 
     def is_property(self, name: str) -> bool:
@@ -251,28 +252,61 @@ class ClassInfo:
         return self._attributes
 
     def all_subclasses(self) -> list[ClassInfo]:
-        out: list[ClassInfo] = []
-        seen: set[int] = set()
-        stack = list(self.subclasses)
-        while stack:
-            cls = stack.pop()
-            if id(cls) not in seen:
-                seen.add(id(cls))
+        if self._all_subclasses is None:
+            out: list[ClassInfo] = []
+            stack = list(self.subclasses)
+            while stack:
+                cls = stack.pop()
                 out.append(cls)
-                stack.extend(cls.subclasses)
-        return out
+                if cls._all_subclasses is not None:
+                    out.extend(cls._all_subclasses)  # a memoised subtree: taken whole
+                else:
+                    stack.extend(cls.subclasses)
+            self._all_subclasses = list(dict.fromkeys(out))
+        return self._all_subclasses
+
+    def _deciding(self, name: str | None) -> list[ClassInfo]:
+        """Return this class and the subclasses where a lookup of `name` may differ from
+        their base's: a subclass whose MRO is its single base's plus itself (`_mro_parent`)
+        and whose body does not define `name` finds what that base finds. With no name:
+        the subclasses whose MRO differs after this class (what `super()` finds)."""
+        subclasses = self.all_subclasses()
+        if name is None:
+            return [self] + [sub for sub in subclasses if sub._mro_parent() is None]
+        return [self] + [sub for sub in subclasses if sub._mro_parent() is None or sub.defines(name)]
+
+    def defines(self, name: str) -> bool:
+        """Whether this class's own body defines `name` (a method, property, nested class or
+        assignment)."""
+        return (
+            name in self.methods or name in self.properties or name in self.nested or name in self._own_attributes()
+        )
 
     def implementations(self, name: str) -> list[FunctionInfo]:
-        """Return every method that `self.name()` may run: the inherited one and overrides."""
-        found: list[FunctionInfo] = []
-        own = self.method(name)
-        if own is not None:
-            found.append(own)
-        for sub in self.all_subclasses():
-            # What `self.name()` runs on an instance of `sub`: its own, or a mixin's by MRO.
-            method = sub.method(name)
-            if method is not None and method not in found:
-                found.append(method)
+        """Return every method that `self.name()` may run: the inherited one and overrides
+        (on an instance of a subclass: its own, or one its MRO picks)."""
+        found = self._implementations.get(name)
+        if found is None:
+            picked = (cls.method(name) for cls in self._deciding(name))
+            found = self._implementations[name] = list(dict.fromkeys(m for m in picked if m is not None))
+        return list(found)
+
+    def after(self, name: str) -> tuple[FunctionInfo, ...]:
+        """Return what `super().name()` in this class may run: the next definition after this
+        class in the MRO of this class and of each subclass."""
+        found = self._after.get(name)
+        if found is None:
+            methods: list[FunctionInfo] = []
+            for owner in self._deciding(None):
+                mro = owner.mro()
+                if self not in mro:
+                    continue
+                for base in mro[mro.index(self) + 1 :]:
+                    method = base.methods.get(name)
+                    if method is not None:
+                        methods.append(method)
+                        break
+            found = self._after[name] = tuple(dict.fromkeys(methods))
         return found
 
     # ---- fields ----------------------------------------------------------------------

@@ -103,14 +103,46 @@ def collect_symbols(module: ModuleInfo, tree: cst.Module) -> None:
         if isinstance(stmt, cst.SimpleStatementLine)
         for small in stmt.body
     }
-    for_checkers = _type_checking_imports(tree)
+    # Imports that bind a local name of a function or class body stand in for the module's
+    # only where the module binds nothing of that name (the function's own scope has them).
+    not_module = _type_checking_imports(tree) | _scoped_imports(tree, module)
     for node in statements(tree, into_scopes=True):
         if type(node) is cst.Import or type(node) is cst.ImportFrom:
             # An import below top level counts as after every definition: it wins, unless
             # it is only for type checkers (`if TYPE_CHECKING:`) and the name is bound anyway.
             at = top_level.get(id(node), len(tree.body))
-            _add_import(module, node, redefined_after, at, only_unbound=id(node) in for_checkers)
+            _add_import(module, node, redefined_after, at, only_unbound=id(node) in not_module)
     _record_earlier_bindings(module, tree)
+    _record_fallbacks(module, tree)
+
+
+_IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
+
+
+def _record_fallbacks(module: ModuleInfo, tree: cst.Module) -> None:
+    """Fill `module.fallbacks` from module-level `try:` imports whose handler for a failed
+    import binds the same names."""
+    for node in statements(tree, into_scopes=False):
+        if type(node) is not cst.Try:
+            continue
+        tried = dict(_imports_in(node.body, module))
+        for handler in node.handlers:
+            caught = handler.type
+            names = [e.value for e in caught.elements] if isinstance(caught, cst.Tuple) else [caught]
+            kinds = {(dotted(n) or "").rpartition(".")[2] for n in names if n is not None}
+            if caught is None or kinds & _IMPORT_ERRORS:
+                for local, target in _imports_in(handler.body, module):
+                    if local in tried and tried[local] != target:
+                        module.fallbacks[local] = (tried[local], target)
+
+
+def _imports_in(body: cst.CSTNode, module: ModuleInfo) -> list[tuple[str, str]]:
+    return [
+        binding
+        for node in statements(body, into_scopes=False)
+        if type(node) is cst.Import or type(node) is cst.ImportFrom
+        for binding in import_bindings(node, module)
+    ]
 
 
 def _record_earlier_bindings(module: ModuleInfo, tree: cst.Module) -> None:
@@ -170,6 +202,23 @@ def _type_checking_imports(tree: cst.Module) -> set[int]:
             found.update(
                 id(node) for node in statements(stmt.body, into_scopes=False) if type(node) in (cst.Import, cst.ImportFrom)
             )
+    return found
+
+
+def _scoped_imports(tree: cst.Module, module: ModuleInfo) -> set[int]:
+    """Return the ids of the imports inside function and class bodies that bind a name of
+    that body (not one it declares `global`)."""
+    found: set[int] = set()
+    for scope in statements(tree, into_scopes=True):
+        if type(scope) is not cst.FunctionDef and type(scope) is not cst.ClassDef:
+            continue
+        body = list(statements(scope.body, into_scopes=False))
+        declared = {n.name.value for g in body if isinstance(g, cst.Global) for n in g.names}
+        for node in body:
+            if (type(node) is cst.Import or type(node) is cst.ImportFrom) and not any(
+                local in declared for local, _ in import_bindings(node, module)
+            ):
+                found.add(id(node))
     return found
 
 
@@ -369,7 +418,15 @@ class Project:
     ) -> Target:
         kind, value = entry
         if kind == "import":
-            return self.resolve(".".join([str(value), *tail]), module.root, _depth + 1)
+            found = self.resolve(".".join([str(value), *tail]), module.root, _depth + 1)
+            tried, fallback = module.fallbacks.get(head, ("", ""))
+            if tried == value and (found is None or isinstance(found, External)):
+                # The try's import fails where its module is not in the project: Python then
+                # runs the handler's import.
+                other = self.resolve(".".join([fallback, *tail]), module.root, _depth + 1)
+                if other is not None and not isinstance(other, External):
+                    return other
+            return found
         if kind == "alias":
             target = dotted(value) if isinstance(value, cst.BaseExpression) else None
             if target is None or target == head:

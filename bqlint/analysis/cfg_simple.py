@@ -12,6 +12,12 @@ from bqlint.analysis.cfg_blocks import BlockBuilder
 from bqlint.analysis.events import Bind, DelName, Escape, GuardWrite, ParamWrite
 from bqlint.analysis.expressions import text_of
 from bqlint.analysis.extract import GuardName, Temp, Value, is_synthetic
+from bqlint.model.api import NEVER_RETURN
+from bqlint.model.functions import FunctionInfo
+from bqlint.model.project import External
+
+# Builtins that `site` adds: they raise SystemExit.
+_EXITS = frozenset({"exit", "quit"})
 
 
 class SimpleStatements(BlockBuilder):
@@ -19,6 +25,31 @@ class SimpleStatements(BlockBuilder):
 
     def _Expr(self, node: cst.Expr) -> None:
         self.extract.end(self.extract.expr(node.value))
+        if type(node.value) is cst.Call and self._never_returns(node.value):
+            self.jump("raise")  # `sys.exit(1)`, `assert_never(x)`: what follows is unreachable
+
+    def _Assert(self, node: cst.Assert) -> None:
+        self.extract.end(self.extract.expr(node.test))
+        self.extract.end(self.extract.expr(node.msg))  # run when it fails: as good as here
+        if _always_false(node.test):
+            self.jump("raise")  # `assert False`: what follows is unreachable (as type checkers read it)
+
+    def _never_returns(self, call: cst.Call) -> bool:
+        """Whether `call` calls a function that never returns: one of Python's library
+        (`sys.exit`, `typing.assert_never`) or one of the checked files annotated `NoReturn`
+        or `Never` (each method that `self.m()` may run)."""
+        scope = self.scope
+        func = call.func
+        if type(func) is cst.Attribute and type(func.value) is cst.Name and func.value.value == scope.self_name:
+            cls = scope.fn.cls
+            found = cls.implementations(func.attr.value) if cls is not None else []
+            return bool(found) and all(fn.never_returns() for fn in found)
+        if type(func) is cst.Name and func.value in _EXITS and scope.is_builtin(func.value):
+            return True
+        target = scope.resolve_name(func) if type(func) in (cst.Name, cst.Attribute) else None
+        if isinstance(target, External):
+            return target.qname in NEVER_RETURN
+        return isinstance(target, FunctionInfo) and target.never_returns()
 
     def _Assign(self, node: cst.Assign) -> None:
         value = self.extract.expr(node.value)
@@ -134,6 +165,8 @@ class SimpleStatements(BlockBuilder):
 
     def _Return(self, node: cst.Return) -> None:
         ex = self.extract
+        if node.value is not None and ex.scope.fn.returns_lazy():
+            ex.iterated.add(id(node.value))  # its calls run where the caller consumes it
         value = ex.expr(node.value)
         if value is not None:  # `return g`, `return g, n`, `return {"g": g}` all hand out the guard
             self.emit(Escape(_guard(value), node, "return"))
@@ -162,3 +195,10 @@ class SimpleStatements(BlockBuilder):
 
 def _guard(value: object) -> str | int:
     return str(value) if isinstance(value, GuardName) else int(value)  # type: ignore[call-overload]
+
+
+def _always_false(test: cst.BaseExpression) -> bool:
+    """`assert False`, `assert 0`, `assert None`: the assertion always fails."""
+    if type(test) is cst.Name:
+        return test.value in ("False", "None")
+    return type(test) is cst.Integer and test.value.strip("0_") == ""

@@ -27,7 +27,7 @@ from bqlint.analysis.events import (
     Narrow,
     UnlockPoint,
 )
-from bqlint.analysis.lazy import ITERATORS
+from bqlint.model.lazy import ITERATORS
 from bqlint.analysis.narrowing import narrowing
 from bqlint.analysis.scope import FunctionScope
 from bqlint.model.classes import ClassInfo, Instance

@@ -27,7 +27,7 @@ from bqlint.analysis.events import (
     UnlockPoint,
 )
 from bqlint.analysis.expressions import Derived, GuardName, StackExits, Temp, Value, is_synthetic, text_of
-from bqlint.analysis.lazy import ITERATORS, LAZY_CALLERS, called_argument
+from bqlint.model.lazy import ITERATORS, LAZY_CALLERS, called_argument
 from bqlint.analysis.lazy_calls import LazyIterators
 from bqlint.analysis.scope import FunctionScope
 from bqlint.model import api
@@ -368,7 +368,7 @@ class Extractor(LazyIterators):
         awaited = id(node) in self.awaited
         entered = self.entered.get(id(node))
         iterated = id(node) in self.iterated
-        made = tuple(c for c in callees if c.is_generator() and not c.is_async)
+        made = tuple(c for c in callees if c.makes_iterator())
         if made and not iterated and entered is None:
             # `machine = self.rx_machine()`: its body runs where `machine` is stepped.
             run = functools.partial(self.project_call, node, made, receiver, label, skip, unknown_self)
@@ -379,7 +379,7 @@ class Extractor(LazyIterators):
             if c.runs_when_called()
             or (awaited and c.is_async)
             or (entered is not None and c.runs_when_entered(entered))
-            or (iterated and c.is_generator() and not c.is_async)
+            or (iterated and c.makes_iterator())
         )
         for callee in callees:
             if any(q in self.scope.project.config.unlock_points for q in callee.qnames()):

@@ -1,4 +1,4 @@
-"""The calls of lazy iterators, emitted where the iterators are consumed (bqlint.analysis.lazy).
+"""The calls of lazy iterators, emitted where the iterators are consumed (bqlint.model.lazy).
 
 `list(map(self.push, data))` runs `push` at the `list(...)` call; `pushed = map(self.push,
 data)` runs nothing there, and `max(pushed)` later runs `push` at the `max(...)` call (the
@@ -14,7 +14,7 @@ import libcst as cst
 from bqlint.analysis.bound_calls import BoundCalls
 from bqlint.analysis.events import Call, GuardWrite, LockChange, UnlockPoint
 from bqlint.analysis.expressions import text_of
-from bqlint.analysis.lazy import ITERATORS, LAZY_CALLERS, LAZY_WRAPPERS, called_argument, may_be_lazy
+from bqlint.model.lazy import ITERATORS, LAZY_CALLERS, LAZY_WRAPPERS, called_argument, may_be_lazy
 from bqlint.model.project import External
 
 _STEPS = frozenset({"send", "throw", "__next__"})

@@ -10,7 +10,7 @@ from __future__ import annotations
 import libcst as cst
 
 from bqlint.analysis.events import CellKey
-from bqlint.analysis.lazy import may_be_lazy
+from bqlint.model.lazy import may_be_lazy
 from bqlint.model.api import BORROW_METHODS, TRY_BORROW_METHODS, CellKind
 from bqlint.model.classes import CellContainer, CellType, ClassInfo, FieldType, Instance, InstanceContainer
 from bqlint.model.external import annotation_class, field_class

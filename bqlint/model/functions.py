@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from bqlint.model.api import CONTEXT_MANAGERS, LOCKED, RELEASES_BQL, REQUIRES_BQL, WITHOUT_BQL
+from bqlint.model.api import CONTEXT_MANAGERS, LOCKED, NEVER_TYPES, RELEASES_BQL, REQUIRES_BQL, WITHOUT_BQL
+from bqlint.model.lazy import may_be_lazy
 from bqlint.source import statements, walk
 
 if TYPE_CHECKING:
@@ -57,6 +58,7 @@ class FunctionInfo:
     thread_starts: list[tuple[cst.CSTNode, ModuleInfo]] = field(default_factory=list)
     _decorators: list[tuple[str, cst.Decorator]] | None = None
     _body_nodes: list[cst.CSTNode] | None = None
+    _self_rebound: bool | None = None
     _dispatched: list[FunctionInfo] | None = None
     _wrappers: list[FunctionInfo] | None = None
     _under_bql: bool | None = None
@@ -91,9 +93,33 @@ class FunctionInfo:
                 return True
         return True
 
+    def returns_lazy(self) -> bool:
+        """Whether the body only returns a lazy iterator (`return map(dev.framed, pairs)`,
+        after a docstring at most): what it calls runs where the result is consumed."""
+        body = self.node.body.body
+        if body and isinstance(body[0], cst.SimpleStatementLine) and isinstance(body[0].body[0], cst.Expr):
+            body = body[1:] if isinstance(body[0].body[0].value, cst.SimpleString) else body
+        if len(body) != 1 or not isinstance(body[0], cst.SimpleStatementLine) or len(body[0].body) != 1:
+            return False
+        returned = body[0].body[0]
+        return isinstance(returned, cst.Return) and may_be_lazy(returned.value)
+
+    def never_returns(self) -> bool:
+        """Whether the function is annotated `-> NoReturn` (or `Never`): a call never returns."""
+        returns = self.node.returns
+        if returns is None or self.is_async or self.is_generator():
+            return False
+        target = self.project.resolve_expr(returns.annotation, self.module)
+        return getattr(target, "qname", None) in NEVER_TYPES
+
+    def makes_iterator(self) -> bool:
+        """Whether a call only makes an iterator: a generator, or a function that returns a
+        lazy one (not a coroutine)."""
+        return not self.is_async and (self.is_generator() or self.returns_lazy())
+
     def runs_when_called(self) -> bool:
-        """A call runs the body now, unless it only creates a coroutine or a generator."""
-        return not self.is_async and not self.is_generator()
+        """A call runs the body now, unless it only creates a coroutine or an iterator."""
+        return not self.is_async and not self.makes_iterator()
 
     def runs_when_entered(self, is_async: bool) -> bool:
         """Whether `with f():` (`async with` when `is_async`) runs this function's body: a
@@ -232,7 +258,17 @@ class FunctionInfo:
             return None
         params = self.node.params
         first = (params.posonly_params or params.params or (None,))[0]
-        return first.name.value if first is not None else None
+        if first is None or self._rebinds(first.name.value):
+            return None  # `self = other` in the body: `self.x` there may be any object's
+        return first.name.value
+
+    def _rebinds(self, name: str) -> bool:
+        """Whether the body assigns `name` (not inside a nested scope or a comprehension)."""
+        if self._self_rebound is None:
+            self._self_rebound = any(
+                target.value == name for node in self.body_nodes() for target in _bound_names(node)
+            )
+        return self._self_rebound
 
     def param_names(self) -> list[str]:
         """Return positional parameter names in order, then keyword-only ones."""
@@ -386,3 +422,30 @@ def _is_locked(expr: cst.BaseExpression, fn: FunctionInfo) -> bool:
     if not isinstance(expr, cst.Call):
         return False
     return getattr(fn.project.resolve_expr(expr.func, fn.module), "qname", None) == LOCKED
+
+
+def _bound_names(node: cst.CSTNode) -> Iterator[cst.Name]:
+    """Yield the names a statement or expression node binds (assignment, loop, `with ... as`,
+    walrus, `del`, `except ... as`)."""
+    kind = type(node)
+    if kind is cst.Assign:
+        targets: list[cst.BaseExpression] = [t.target for t in node.targets]  # type: ignore[attr-defined]
+    elif kind in (cst.AnnAssign, cst.AugAssign, cst.NamedExpr, cst.For):
+        targets = [node.target]  # type: ignore[attr-defined]
+    elif kind is cst.WithItem and node.asname is not None:  # type: ignore[attr-defined]
+        targets = [node.asname.name]  # type: ignore[attr-defined]
+    elif kind is cst.Del:
+        targets = [node.target]  # type: ignore[attr-defined]
+    elif kind is cst.ExceptHandler and node.name is not None:  # type: ignore[attr-defined]
+        targets = [node.name.name]  # type: ignore[attr-defined]
+    else:
+        return
+    while targets:
+        target = targets.pop()
+        if type(target) is cst.Name:
+            yield target
+        elif type(target) in (cst.Tuple, cst.List):
+            targets.extend(e.value for e in target.elements)  # type: ignore[attr-defined]
+        elif type(target) is cst.StarredElement:
+            targets.append(target.value)
+

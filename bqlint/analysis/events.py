@@ -19,10 +19,17 @@ CellKey = tuple[str, ...]
 
 def key_text(key: CellKey, self_name: str | None = "self") -> str:
     """Return how a cell key reads in source: ("self", "regs") -> self.regs."""
-    parts = [p.split(":", 1)[1].rsplit(".", 1)[-1] if ":" in p else p for p in key]
+    parts = [_as_written(p.split(":", 1)[1].rsplit(".", 1)[-1] if ":" in p else p) for p in key]
     if parts and parts[0] == "self" and self_name:
         parts[0] = self_name
     return ".".join(parts).replace(".[", "[")
+
+
+def _as_written(part: str) -> str:
+    """A private name as the class's code writes it: `_Uart__regs` -> `__regs`."""
+    if part.startswith("_") and not part.startswith("__") and not part.endswith("__") and "__" in part:
+        return "__" + part.split("__", 1)[1]
+    return part
 
 
 @dataclass(frozen=True, slots=True, eq=False)

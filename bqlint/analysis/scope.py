@@ -12,7 +12,7 @@ import libcst as cst
 from bqlint.analysis.events import CellKey
 from bqlint.model.lazy import may_be_lazy
 from bqlint.model.api import BORROW_METHODS, TRY_BORROW_METHODS, CellKind
-from bqlint.model.classes import CellContainer, CellType, ClassInfo, FieldType, Instance, InstanceContainer
+from bqlint.model.classes import CellContainer, CellType, ClassInfo, FieldType, Instance, InstanceContainer, mangled
 from bqlint.model.external import annotation_class, field_class
 from bqlint.model.functions import FunctionInfo
 from bqlint.analysis.bindings import (
@@ -76,6 +76,11 @@ class FunctionScope:
         self.project = fn.project
         self.module = fn.module
         self.self_name = fn.self_name
+        top = fn
+        while top.parent is not None:
+            top = top.parent
+        # The class whose body holds this code: Python mangles its private names (`__x`).
+        self.class_name = top.cls.name if top.cls is not None else None
         self.params = fn.param_names()
         # Keys of Attribute/Subscript paths by node, kept once the scan has settled the locals:
         # an attribute chain asks for the key of each of its prefixes, which walked the whole
@@ -354,7 +359,7 @@ class FunctionScope:
     def _path_key(self, expr: cst.Attribute | cst.Subscript) -> CellKey | None:
         if type(expr) is cst.Attribute:
             base = self.key_of(expr.value)
-            return (*base, expr.attr.value) if base else None
+            return (*base, mangled(expr.attr.value, self.class_name)) if base else None
         if type(expr) is cst.Subscript:
             base = self.key_of(expr.value)
             if base is None:

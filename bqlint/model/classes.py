@@ -405,6 +405,9 @@ class ClassInfo:
                         typed.module,
                         known.param or typed.param,
                     )
+        # A private field (`self.__regs`) is Python's `_Class__regs`: what access paths
+        # (cell keys) name, so that two classes' private fields are two cells.
+        out.update({mangled(n, self.name): t for n, t in out.items() if mangled(n, self.name) != n})
         return out
 
     def cell_field(self, name: str) -> CellType | CellContainer | None:
@@ -506,3 +509,14 @@ def is_container_name(name: str) -> bool:
 
 def is_wrapper_name(name: str) -> bool:
     return name.rsplit(".", 1)[-1] in _WRAPPERS
+
+
+def mangled(name: str, class_name: str | None) -> str:
+    """Return attribute `name` as Python stores it when written in the body of class
+    `class_name`: `__x` is `_Class__x` (leading underscores of the class name dropped;
+    dunder names and classes named only `_` are left alone)."""
+    if class_name is None or not name.startswith("__") or name.endswith("__"):
+        return name
+    stripped = class_name.lstrip("_")
+    return f"_{stripped}{name}" if stripped else name
+

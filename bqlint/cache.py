@@ -54,16 +54,22 @@ def cache_directory(settings: Settings) -> Path:
     """Return where the cache lives: env `BQLINT_CACHE_DIR`, else config `cache-dir`, else the root's."""
     from_env = os.environ.get(ENV_VARIABLE)
     if from_env:
-        return Path(from_env).absolute()
+        return _without_parent_steps(Path(from_env).absolute())
     configured = settings.cache_dir
     if configured is not None:
-        return configured if configured.is_absolute() else settings.root / configured
+        return _without_parent_steps(configured if configured.is_absolute() else settings.root / configured)
     if settings.config_path is None:
         # No configuration: the defaults are rooted at the working directory (as ruff's), but
         # the project root, where the cache lives, is the folder of the nearest pyproject.toml
         # or bqlint.toml (one with no [tool.bqlint] too), not a source sub-folder.
         return _marked_root(settings.root) / DIRECTORY_NAME
     return settings.root / DIRECTORY_NAME
+
+
+def _without_parent_steps(path: Path) -> Path:
+    """`build/..` names the folder above `build`, wherever `build` exists or links to: the
+    checks that keep the cache out of someone else's folder must see that folder (crash11 #1)."""
+    return Path(os.path.realpath(path)) if ".." in path.parts else path
 
 
 def _marked_root(start: Path) -> Path:

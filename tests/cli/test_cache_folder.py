@@ -67,3 +67,18 @@ def test_without_tool_bqlint_the_cache_is_at_the_nearest_pyproject(project, invo
     assert cache_module.is_cache_directory(root / ".bqlint_cache")
     cleaned = invoke("clean")
     assert cleaned.stderr == f"Removed {root / '.bqlint_cache'}\n"
+
+
+@pytest.mark.parametrize("setting", ["config", "env"])
+def test_a_cache_dir_that_steps_up_out_of_a_new_folder_is_the_folder_it_names(project, invoke, monkeypatch, setting):
+    # crash11 #1: `newdir/..` is the project root; it was taken over (a `*` .gitignore and a
+    # CACHEDIR.TAG in it) because `newdir` did not exist when the folder was looked at.
+    config = '[tool.bqlint]\ncache-dir = "newdir/.."\n' if setting == "config" else ""
+    root = project({"pyproject.toml": config, "dev.py": DEVICE})
+    if setting == "env":
+        monkeypatch.setenv("BQLINT_CACHE_DIR", str(root / "newdir" / ".."))
+    for _ in range(2):
+        result = invoke("check", "--jobs", "1", "dev.py")
+        assert result.exit_code == 1
+        assert "is not a bqlint cache" in result.stderr
+    assert sorted(os.listdir(root)) == ["dev.py", "pyproject.toml"]

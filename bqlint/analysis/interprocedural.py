@@ -14,7 +14,7 @@ from bqlint.analysis.events import Call
 from bqlint.analysis.flow import Analyzer, FunctionFlow
 from bqlint.analysis.flow_state import INHERIT
 from bqlint.analysis.scope import FunctionScope
-from bqlint.analysis.summaries import Chain, Link, Summary
+from bqlint.analysis.summaries import Chain, Link, Summary, grown
 from bqlint.model.functions import FunctionInfo
 from bqlint.model.mutations import self_mutations
 
@@ -67,6 +67,7 @@ def analyze_project(functions: list[FunctionInfo], cfgs: dict[int, CFG] | None =
             # directly, it runs with its caller's: what callers see is that summary.
             summary = Analyzer(fn, cfgs[id(fn)], summaries, mutates, entry=INHERIT).run().summary
         old = summaries.get(id(fn))
+        summary = grown(old, summary)
         summaries[id(fn)] = summary
         flows[id(fn)] = flow
         if (old.shape() if old is not None else empty) != summary.shape():

@@ -32,6 +32,12 @@ class Link:
 Chain = tuple[Link, ...]
 
 
+# Borrow facts one summary keeps at most (SPEC §3.1.2 "Termination"): functions that pass
+# fields of many parameters to each other can otherwise name a number of access paths that
+# grows like (parameters x fields ^ path length). A fact dropped only loses findings.
+MAX_BORROW_FACTS = 128
+
+
 @dataclass
 class Summary:
     releases: Chain | None = None
@@ -51,7 +57,8 @@ class Summary:
     def add_borrow(self, key: CellKey, mut: bool, chain: Chain) -> None:
         if key[0].startswith(("l:", "c:")):  # a local of this function: no caller can name it
             return
-        self.borrows.setdefault((key, mut), chain)
+        if len(self.borrows) < MAX_BORROW_FACTS or (key, mut) in self.borrows:
+            self.borrows.setdefault((key, mut), chain)
 
     def add_param_write(self, param: str, chain: Chain) -> None:
         self.writes_params.setdefault(param, chain)
@@ -72,3 +79,17 @@ class Summary:
             self.releases_params,
             frozenset(self.writes_params),
         )
+
+
+def grown(old: Summary | None, new: Summary) -> Summary:
+    """Return `new` with the borrow facts of `old` it lacks: across rounds of the fixed point
+    a summary's borrows only grow, up to MAX_BORROW_FACTS, so the rounds end."""
+    if old is None or old.borrows.keys() <= new.borrows.keys():
+        return new
+    kept = dict(old.borrows)
+    for fact, chain in new.borrows.items():
+        if fact in kept or len(kept) < MAX_BORROW_FACTS:
+            kept[fact] = chain
+    new.borrows = kept
+    return new
+

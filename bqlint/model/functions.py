@@ -59,6 +59,7 @@ class FunctionInfo:
     _decorators: list[tuple[str, cst.Decorator]] | None = None
     _body_nodes: list[cst.CSTNode] | None = None
     _self_rebound: bool | None = None
+    _params: list[str] | None = None
     _dispatched: list[FunctionInfo] | None = None
     _wrappers: list[FunctionInfo] | None = None
     _under_bql: bool | None = None
@@ -271,9 +272,12 @@ class FunctionInfo:
         return self._self_rebound
 
     def param_names(self) -> list[str]:
-        """Return positional parameter names in order, then keyword-only ones."""
-        p = self.node.params
-        return [x.name.value for x in (*p.posonly_params, *p.params, *p.kwonly_params)]
+        """Return positional parameter names in order, then keyword-only ones (the same
+        list at every call: not to be changed)."""
+        if self._params is None:
+            p = self.node.params
+            self._params = [x.name.value for x in (*p.posonly_params, *p.params, *p.kwonly_params)]
+        return self._params
 
     def param_annotation(self, name: str) -> cst.BaseExpression | None:
         p = self.node.params

@@ -146,3 +146,26 @@ class Dev(bql.Device):
             regs.state = 0
         self.slave.acknowledge()
 '''
+
+
+@st.composite
+def parameter_webs(draw: st.DrawFn) -> str:
+    """Return a module of functions that borrow through a parameter and pass fields of all
+    their parameters, permuted and one field deeper, to each other, then all of them rotated
+    (crash11 #2: the access paths a summary names grew like parameters x fields ^ length:
+    a 37-line file took 87 s)."""
+    functions = draw(st.integers(3, 5))
+    params = draw(st.integers(12, 24))
+    names = [f"p{i}" for i in range(params)]
+    lines = ["import bql", ""]
+    for f in range(functions):
+        lines.append(f"def f{f}({', '.join(names)}):")
+        lines.append(f"    g = p{f % params}.regs.borrow_mut()")
+        for _ in range(draw(st.integers(3, 4))):
+            order = draw(st.permutations(names))
+            args = [f"{p}.{draw(st.sampled_from(('a', 'b', 'nxt')))}" for p in order]
+            lines.append(f"    f{draw(st.integers(0, functions - 1))}({', '.join(args)})")
+        lines.append(f"    f{(f + 1) % functions}({', '.join(names[-1:] + names[:-1])})")
+        if draw(st.booleans()):
+            lines.append("    bql.unlock()")
+    return "\n".join(lines) + "\n"

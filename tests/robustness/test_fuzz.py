@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from bqlint.config import Settings
 from bqlint.engine import Report, run
-from tests.robustness.programs import ACKNOWLEDGE, device_projects
+from tests.robustness.programs import ACKNOWLEDGE, device_projects, parameter_webs
 
 EXAMPLES = int(os.environ.get("BQLINT_FUZZ_EXAMPLES", "8"))
 # Far above what a run takes (well under a second); a hang is what it catches.
@@ -139,6 +139,17 @@ def test_generated_device_projects_finish_in_time(files: dict[str, str]) -> None
         report = run_watched(root, paths)
     assert report.internal_errors == [] and report.not_analysed == []
     assert not {d.code for d in report.diagnostics} & {"BQL998", "BQL999"}
+
+
+@settings(FUZZ, max_examples=max(EXAMPLES // 2, 2))
+@given(parameter_webs())
+def test_functions_passing_fields_of_many_parameters_to_each_other_finish_in_time(text: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "web.py").write_text(text)
+        (root / "pyproject.toml").write_text("")
+        report = run_watched(root, [root / "web.py"])
+    assert report.internal_errors == [] and report.not_analysed == []
 
 
 def test_recursive_acknowledge_through_a_same_class_field_finishes(tmp_path: Path) -> None:

@@ -41,10 +41,10 @@ def position_findings(module: ModuleInfo, findings: list[Finding]) -> list[Diagn
     prepare_positions([(module, findings)])
     names = {rule.code: rule.name for rule in all_rules()}
     out: list[Diagnostic] = []
-    seen: set[tuple[str, int]] = set()
+    seen: set[tuple[str, int, int]] = set()
     for finding in findings:
         span = source.span(finding.node)
-        key = (finding.code, span.start.row)
+        key = (finding.code, span.start.row, span.start.column)  # SPEC §3.1: per primary location
         if key in seen:
             continue
         seen.add(key)

@@ -57,7 +57,8 @@ def encode_source(text: str, encoding: str) -> bytes:
 
 
 def write_if_unchanged(path: Path, analysed: str, fixed: str) -> None:
-    """Replace `path` by `fixed` if its content is still exactly `analysed`, else NotWritten.
+    """Replace `path` by `fixed` if its content is still exactly `analysed`, else NotWritten
+    (unless it is exactly `fixed` already).
 
     The text is written in the encoding the file is read with (cookie and BOM kept); line
     endings are those of `fixed`, which keeps the file's own.
@@ -71,6 +72,9 @@ def write_if_unchanged(path: Path, analysed: str, fixed: str) -> None:
             except UnicodeEncodeError:
                 raise NotWritten("changed on disk") from None
             if data != expected:
+                with contextlib.suppress(UnicodeEncodeError):
+                    if data == encode_source(fixed, encoding):
+                        return  # already fixed: another name of the file (a hard link), another run
                 raise NotWritten("changed on disk")
             if not _is_writable(path, info):
                 raise NotWritten("read-only")

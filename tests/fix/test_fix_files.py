@@ -208,6 +208,17 @@ def test_fix_through_a_symlink_writes_its_target_and_keeps_the_link(project, inv
     assert (root / "real" / "dev.py").read_text(encoding="utf-8") == device(FIXED)
 
 
+def test_a_file_named_twice_through_hard_links_is_fixed_once_and_both_count(project, invoke):
+    # crash11 #4: the second name found the file fixed and said "changed on disk", exit 2.
+    source = device("self.level = 3")
+    root = project({"a.py": source})
+    os.link(root / "a.py", root / "hard.py")
+    result = invoke("check", "--fix", "--output-format", "concise", "a.py", "hard.py")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "Found 2 errors (2 fixed, 0 remaining).\n", "")
+    assert (root / "a.py").read_text() == source.replace("self.level = 3", FIXED)
+    assert os.path.samefile(root / "a.py", root / "hard.py")
+
+
 def test_fix_prints_no_syntax_warning_of_the_users_code(project, invoke):
     root = project({"a.py": device("x = 1(2) if value else 0", "self.level = 3")})
     with warnings.catch_warnings():

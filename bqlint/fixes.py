@@ -40,6 +40,32 @@ def _offset(starts: list[int], text: str, position: Position) -> int:
     return min(base + position.column - 1, limit)
 
 
+def _exact_offset(starts: list[int], text: str, position: Position) -> int | None:
+    """Return the offset of `position` in `text`, or None when it lies outside the text."""
+    if not 1 <= position.row <= len(starts) or position.column < 1:
+        return None
+    base = starts[position.row - 1]
+    limit = starts[position.row] if position.row < len(starts) else len(text)
+    offset = base + position.column - 1
+    return offset if offset <= limit else None
+
+
+def _ranges(starts: list[int], text: str, edits: Sequence[Edit]) -> list[tuple[int, int]] | None:
+    """Return the offsets of `edits` in `text`, or None when one lies outside it, ends before
+    it starts, or overlaps another: such a fix (a damaged or foreign cache entry) is not
+    applied (crash11 #5: one deleted the rest of a file)."""
+    ranges: list[tuple[int, int]] = []
+    for edit in edits:
+        start, end = _exact_offset(starts, text, edit.start), _exact_offset(starts, text, edit.end)
+        if start is None or end is None or end < start:
+            return None
+        ranges.append((start, end))
+    ordered = sorted(ranges)
+    if any(next_start < end for (_, end), (next_start, _) in zip(ordered, ordered[1:], strict=False)):
+        return None
+    return ranges
+
+
 def apply_edits(text: str, edits: Iterable[Edit]) -> str:
     """Return `text` with `edits` applied; they must not overlap (applied from the end)."""
     starts = offsets(text)
@@ -85,9 +111,9 @@ def fix_text(text: str, diagnostics: Sequence[Diagnostic], *, unsafe: bool = Fal
         if not is_applicable(diagnostic, unsafe):
             continue
         assert diagnostic.fix is not None
-        ranges = [
-            (_offset(starts, text, e.start), _offset(starts, text, e.end)) for e in diagnostic.fix.edits
-        ]
+        ranges = _ranges(starts, text, diagnostic.fix.edits)
+        if ranges is None:
+            continue
         if any(s < te and ts < e or s == e == ts == te for s, e in ranges for ts, te in taken):
             result.skipped.append(diagnostic)
             continue

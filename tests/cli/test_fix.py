@@ -128,3 +128,22 @@ def test_fix_keeps_windows_line_endings(project, fake_engine, invoke):
     (root / "a.py").write_bytes(b"x = 1\r\nOLD = 2\r\n")
     assert invoke("check", "--fix").exit_code == 0
     assert (root / "a.py").read_bytes() == b"x = 1\r\nNEW = 2\r\n"
+
+
+@pytest.mark.parametrize(
+    "edits",
+    [
+        [("X", (2, 1), (2, 5)), ("Y", (2, 3), (2, 4))],  # overlapping inside one fix
+        [("X", (2, 1), (900, 1))],  # ends past the end of the file
+        [("X", (2, 4), (2, 1))],  # ends before it starts
+        [("X", (2, 1), (2, 99))],  # past the end of its row
+        [("X", (0, 1), (2, 1))],  # before the first row
+    ],
+)
+def test_a_fix_whose_edits_do_not_fit_the_text_is_not_applied(tmp_path, edits):
+    # crash11 #5: a forged cache entry's fix crashed --fix (overlap) or deleted the rest of the file.
+    text = "a = 1\nb = 2\nKEEP = 3\n"
+    plan = Fix("f", Applicability.SAFE, tuple(Edit(c, Position(*s), Position(*e)) for c, s, e in edits))
+    finding = Diagnostic("BQL007", "n", "m", Span(tmp_path / "a.py", Position(2, 1), Position(2, 2)), fix=plan)
+    result = fix_text(text, [finding])
+    assert (result.text, result.applied) == (text, 0)

@@ -223,7 +223,8 @@ def _collect_thread_targets(project: Project) -> None:
                     continue  # the lambda is what runs on the thread: checked at its call
                 if named == keyword or (named is None and arg.star == "" and index == position):
                     for fn in _functions_named(project, module, callable_of(arg.value), node):
-                        fn.thread_starts.append((node, module))
+                        if fn.runs_when_called():  # a generator or coroutine function: nothing runs
+                            fn.thread_starts.append((node, module))
 
 
 def _functions_named(

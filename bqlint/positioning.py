@@ -41,10 +41,13 @@ def position_findings(module: ModuleInfo, findings: list[Finding]) -> list[Diagn
     prepare_positions([(module, findings)])
     names = {rule.code: rule.name for rule in all_rules()}
     out: list[Diagnostic] = []
-    seen: set[tuple[str, int, int]] = set()
+    seen: set[tuple[str, int, str]] = set()
     for finding in findings:
         span = source.span(finding.node)
-        key = (finding.code, span.start.row, span.start.column)  # SPEC §3.1: per primary location
+        # SPEC §3.1: one finding per primary location. Two on one row are two findings when
+        # they say different things (`self.a = 1; self.b = 2`); the same thing said again on
+        # the row (a chain of `borrow()` temporaries, one row in a loop) is one.
+        key = (finding.code, span.start.row, finding.message)
         if key in seen:
             continue
         seen.add(key)

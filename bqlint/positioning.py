@@ -41,13 +41,15 @@ def position_findings(module: ModuleInfo, findings: list[Finding]) -> list[Diagn
     prepare_positions([(module, findings)])
     names = {rule.code: rule.name for rule in all_rules()}
     out: list[Diagnostic] = []
-    seen: set[tuple[str, int, str]] = set()
+    seen: set[tuple[str, int, str, int]] = set()
     for finding in findings:
         span = source.span(finding.node)
         # SPEC §3.1: one finding per primary location. Two on one row are two findings when
-        # they say different things (`self.a = 1; self.b = 2`); the same thing said again on
-        # the row (a chain of `borrow()` temporaries, one row in a loop) is one.
-        key = (finding.code, span.start.row, finding.message)
+        # they say different things (`self.a = 1; self.b = 2`) or each has its fix (`--fix`
+        # fixes both); the same thing said again on the row (a chain of `borrow()`
+        # temporaries, one row in a loop) is one.
+        column = span.start.column if finding.fix is not None else 0
+        key = (finding.code, span.start.row, finding.message, column)
         if key in seen:
             continue
         seen.add(key)

@@ -26,9 +26,12 @@ def key_text(key: CellKey, self_name: str | None = "self") -> str:
 
 
 def _as_written(part: str) -> str:
-    """A private name as the class's code writes it: `_Uart__regs` -> `__regs`."""
+    """A private name as the class's code writes it: `_Uart__regs` -> `__regs` (only where
+    what stands for the class name is capitalised, as class names are: `_rx__fifo` stays)."""
     if part.startswith("_") and not part.startswith("__") and not part.endswith("__") and "__" in part:
-        return "__" + part.split("__", 1)[1]
+        owner, rest = part[1:].split("__", 1)
+        if owner[:1].isupper() and rest:
+            return "__" + rest
     return part
 
 

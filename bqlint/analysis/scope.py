@@ -482,8 +482,9 @@ class FunctionScope:
         if name is None:
             return None
         head = name.split(".")[0]
-        if head in self.imports:
-            target = ".".join([self.imports[head], *name.split(".")[1:]])
+        imports = self.imports if head in self.imports else self._enclosing_imports(head)
+        if head in imports:
+            target = ".".join([imports[head], *name.split(".")[1:]])
             return self.project.resolve(target, self.module.root)
         if head == self.self_name or head == self._class_param():
             return self.class_attribute(expr)
@@ -491,6 +492,20 @@ class FunctionScope:
             nested = self._nested_function(head) if "." not in name else None
             return nested
         return self.project.resolve_expr(expr, self.module)  # module names, then star imports
+
+    def _enclosing_imports(self, head: str) -> dict[str, str]:
+        """The imports of the nearest enclosing function that binds `head`, when that binding
+        is an import (a closure reads the enclosing function's names); else none."""
+        if head in self.locals or head in self.globals:
+            return {}
+        scope = self.parent
+        while scope is not None:
+            if head in scope.imports:
+                return scope.imports
+            if head in scope.locals:
+                return {}
+            scope = scope.parent
+        return {}
 
     def _class_param(self) -> str | None:
         """Return the `cls` parameter of a classmethod, or None."""

@@ -97,6 +97,7 @@ class ClassInfo:
     _all_subclasses: list[ClassInfo] | None = None
     _implementations: dict[str, list[FunctionInfo]] = field(default_factory=dict)
     _after: dict[str, tuple[FunctionInfo, ...]] = field(default_factory=dict)
+    _definers: dict[str, ClassInfo | None] = field(default_factory=dict)
 
     # ---- hierarchy -------------------------------------------------------------------
     def bases(self) -> list[Target]:
@@ -199,10 +200,9 @@ class ClassInfo:
     def definer(self, name: str) -> ClassInfo | None:
         """Return the first class of the MRO whose body defines `name` (a method, a property,
         a nested class or an assignment): the one whose definition Python uses."""
-        for cls in self.mro():
-            if cls.defines(name):
-                return cls
-        return None
+        if name not in self._definers:
+            self._definers[name] = next((cls for cls in self.mro() if cls.defines(name)), None)
+        return self._definers[name]
 
     def accessor(self, name: str, kind: str) -> FunctionInfo | None:
         """Return the property accessor `kind` of attribute `name`, own or inherited."""
@@ -253,16 +253,18 @@ class ClassInfo:
 
     def all_subclasses(self) -> list[ClassInfo]:
         if self._all_subclasses is None:
-            out: list[ClassInfo] = []
+            seen: dict[int, ClassInfo] = {}  # each class once: a lattice has many paths to it
             stack = list(self.subclasses)
             while stack:
                 cls = stack.pop()
-                out.append(cls)
+                if id(cls) in seen:
+                    continue
+                seen[id(cls)] = cls
                 if cls._all_subclasses is not None:
-                    out.extend(cls._all_subclasses)  # a memoised subtree: taken whole
+                    seen.update((id(sub), sub) for sub in cls._all_subclasses)  # memoised: taken whole
                 else:
                     stack.extend(cls.subclasses)
-            self._all_subclasses = list(dict.fromkeys(out))
+            self._all_subclasses = list(seen.values())
         return self._all_subclasses
 
     def _deciding(self, name: str | None) -> list[ClassInfo]:
@@ -286,6 +288,9 @@ class ClassInfo:
         """Return every method that `self.name()` may run: the inherited one and overrides
         (on an instance of a subclass: its own, or one its MRO picks)."""
         found = self._implementations.get(name)
+        if found is None and mangled(name, self.name) != name:
+            # `self.__step()` in this class is `self._<Class>__step()`: this body's own only.
+            found = self._implementations[name] = [self.methods[name]] if name in self.methods else []
         if found is None:
             picked = (cls.method(name) for cls in self._deciding(name))
             found = self._implementations[name] = list(dict.fromkeys(m for m in picked if m is not None))
@@ -319,7 +324,9 @@ class ClassInfo:
                 if cls is self:
                     self._fields.update(self._own_fields())
                 else:
-                    self._fields.update(_bind_params(cls.fields(), bound))
+                    # A base's private `__x` is `_Base__x` here: its plain name is its own.
+                    inherited = {n: t for n, t in cls.fields().items() if mangled(n, cls.name) == n}
+                    self._fields.update(_bind_params(inherited, bound))
         return self._fields
 
     def type_params(self) -> list[str]:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from bqlint.model.api import CONTEXT_MANAGERS, LOCKED, NEVER_TYPES, RELEASES_BQL, REQUIRES_BQL, WITHOUT_BQL
-from bqlint.model.lazy import may_be_lazy
+from bqlint.model.lazy import builds_only_lazily
 from bqlint.source import statements, walk
 
 if TYPE_CHECKING:
@@ -95,15 +95,16 @@ class FunctionInfo:
         return True
 
     def returns_lazy(self) -> bool:
-        """Whether the body only returns a lazy iterator (`return map(dev.framed, pairs)`,
-        after a docstring at most): what it calls runs where the result is consumed."""
+        """Whether the body only returns a lazy iterator that calls nothing yet (`return
+        map(dev.framed, pairs)`, after a docstring at most): what it calls runs where the
+        result is consumed."""
         body = self.node.body.body
         if body and isinstance(body[0], cst.SimpleStatementLine) and isinstance(body[0].body[0], cst.Expr):
             body = body[1:] if isinstance(body[0].body[0].value, cst.SimpleString) else body
         if len(body) != 1 or not isinstance(body[0], cst.SimpleStatementLine) or len(body[0].body) != 1:
             return False
         returned = body[0].body[0]
-        return isinstance(returned, cst.Return) and may_be_lazy(returned.value)
+        return isinstance(returned, cst.Return) and builds_only_lazily(returned.value, self.self_name)
 
     def never_returns(self) -> bool:
         """Whether the function is annotated `-> NoReturn` (or `Never`): a call never returns."""

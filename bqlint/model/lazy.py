@@ -65,3 +65,27 @@ def called_argument(qname: str, node: cst.Call) -> cst.BaseExpression | None:
         if (arg.keyword.value if arg.keyword is not None else index) == where:
             return arg.value
     return None
+
+
+def builds_only_lazily(expr: cst.BaseExpression | None, self_name: str | None) -> bool:
+    """Whether evaluating `expr` only builds a lazy iterator and calls nothing yet: a lazy
+    builder called by a plain or module name (not a method of `self` that happens to be
+    named `filter`) whose arguments call nothing themselves (`map(str, self.push())` calls
+    `push` at once), or a generator expression whose first iterable calls nothing."""
+    if type(expr) is cst.GeneratorExp:
+        return _calls_nothing(expr.for_in.iter, self_name)
+    if type(expr) is not cst.Call or not may_be_lazy(expr):
+        return False
+    func = expr.func
+    if type(func) is cst.Attribute and (type(func.value) is not cst.Name or func.value.value == self_name):
+        return False
+    return all(_calls_nothing(arg.value, self_name) for arg in expr.args)
+
+
+def _calls_nothing(expr: cst.BaseExpression, self_name: str | None) -> bool:
+    if type(expr) in (cst.Name, cst.Integer, cst.SimpleString, cst.Lambda):
+        return True
+    if type(expr) is cst.Attribute:
+        return _calls_nothing(expr.value, self_name)
+    return builds_only_lazily(expr, self_name)
+

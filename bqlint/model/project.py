@@ -390,6 +390,8 @@ class Project:
 
     def resolve_in(self, module: ModuleInfo, rest: list[str], _depth: int = 0) -> Target:
         """Resolve attribute path `rest` inside `module`."""
+        if _depth > 25:
+            return None  # a cycle of aliases (`X = Y; Y = X`): Python would raise NameError
         if not rest:
             return module
         head, tail = rest[0], rest[1:]
@@ -420,12 +422,13 @@ class Project:
         if kind == "import":
             found = self.resolve(".".join([str(value), *tail]), module.root, _depth + 1)
             tried, fallback = module.fallbacks.get(head, ("", ""))
-            if tried == value and (found is None or isinstance(found, External)):
-                # The try's import fails where its module is not in the project: Python then
-                # runs the handler's import.
+            unknown = found is None or (isinstance(found, External) and not is_runtime_module(tried))
+            if tried == value and unknown:
+                # The try's import names nothing of the checked files or the runtime: missing
+                # from the project, Python runs the handler's import; a library bqlint knows
+                # nothing of would be assumed to do nothing, so the handler's says more.
                 other = self.resolve(".".join([fallback, *tail]), module.root, _depth + 1)
-                if other is not None and not isinstance(other, External):
-                    return other
+                return other if other is not None else found
             return found
         if kind == "alias":
             target = dotted(value) if isinstance(value, cst.BaseExpression) else None

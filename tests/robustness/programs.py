@@ -169,3 +169,39 @@ def parameter_webs(draw: st.DrawFn) -> str:
         if draw(st.booleans()):
             lines.append("    bql.unlock()")
     return "\n".join(lines) + "\n"
+
+
+HIERARCHY_ROOT = """import bql
+
+
+class Root(bql.SysBusDevice):
+    def __init__(self) -> None:
+        super().__init__()
+        self.regs = bql.BqlRefCell([0])
+
+    def m(self) -> None:
+        with self.regs.borrow():
+            self.n()
+
+    def n(self) -> None:
+        pass
+"""
+
+
+def class_lattice(layers: int) -> str:
+    """Layers of two classes, each deriving from both classes of the layer above (crash12
+    #1: the subclasses were walked along every path, doubling per layer: 26 layers, 55 s)."""
+    lines = [HIERARCHY_ROOT, "class A0(Root): pass", "class B0(Root): pass"]
+    for i in range(1, layers):
+        lines += [f"class A{i}(A{i - 1}, B{i - 1}): pass", f"class B{i}(A{i - 1}, B{i - 1}): pass"]
+    return "\n".join(lines) + "\n"
+
+
+def mixin_chain(length: int) -> str:
+    """A chain `C_i(M_i, C_{i-1})` whose classes read `self.regs` (crash12 #2: looking up a
+    name along the MRO at every read was cubic: 800 classes, 139 s)."""
+    lines = [HIERARCHY_ROOT, "class C0(Root): pass"]
+    for i in range(1, length):
+        lines += [f"class M{i}: pass", f"class C{i}(M{i}, C{i - 1}):"]
+        lines += ["    def go(self) -> None:", "        self.regs.borrow()"]
+    return "\n".join(lines) + "\n"

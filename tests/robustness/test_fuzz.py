@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from bqlint.config import Settings
 from bqlint.engine import Report, run
-from tests.robustness.programs import ACKNOWLEDGE, device_projects, parameter_webs
+from tests.robustness.programs import ACKNOWLEDGE, class_lattice, device_projects, mixin_chain, parameter_webs
 
 EXAMPLES = int(os.environ.get("BQLINT_FUZZ_EXAMPLES", "8"))
 # Far above what a run takes (well under a second); a hang is what it catches.
@@ -156,4 +156,20 @@ def test_recursive_acknowledge_through_a_same_class_field_finishes(tmp_path: Pat
     (tmp_path / "dev.py").write_text(ACKNOWLEDGE)
     report = run_watched(tmp_path, [tmp_path / "dev.py"])
     assert report.diagnostics == [] and report.internal_errors == []
+
+
+@pytest.mark.parametrize("text", [class_lattice(30), mixin_chain(300)], ids=["lattice", "mixin-chain"])
+def test_wide_and_deep_class_hierarchies_finish_in_time(tmp_path: Path, text: str) -> None:
+    (tmp_path / "dev.py").write_text(text)
+    report = run_watched(tmp_path, [tmp_path / "dev.py"])
+    assert report.internal_errors == [] and report.not_analysed == []
+
+
+def test_a_cycle_of_aliases_in_an_annotation_is_no_internal_error(tmp_path: Path) -> None:
+    # crash12 #4: `X = Y; Y = X` then `def f() -> X:` recursed without end asking whether
+    # `f` never returns.
+    text = "import bql\nX = Y\nY = X\n\n\ndef f() -> X:\n    raise SystemExit\n\n\ndef m() -> None:\n    f()\n"
+    (tmp_path / "dev.py").write_text(text)
+    report = run_watched(tmp_path, [tmp_path / "dev.py"])
+    assert report.internal_errors == [] and report.diagnostics == []
 

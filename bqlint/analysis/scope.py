@@ -12,7 +12,15 @@ import libcst as cst
 from bqlint.analysis.events import CellKey
 from bqlint.model.lazy import may_be_lazy
 from bqlint.model.api import BORROW_METHODS, TRY_BORROW_METHODS, CellKind
-from bqlint.model.classes import CellContainer, CellType, ClassInfo, FieldType, Instance, InstanceContainer, mangled
+from bqlint.model.classes import (
+    CellContainer,
+    CellType,
+    ClassInfo,
+    FieldType,
+    Instance,
+    InstanceContainer,
+    mangled,
+)
 from bqlint.model.external import annotation_class, field_class
 from bqlint.model.functions import FunctionInfo
 from bqlint.analysis.bindings import (

@@ -92,4 +92,3 @@ def grown(old: Summary | None, new: Summary) -> Summary:
             kept[fact] = chain
     new.borrows = kept
     return new
-

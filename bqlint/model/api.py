@@ -87,10 +87,12 @@ def is_runtime_module(module_name: str) -> bool:
     """Return whether `module_name` is the runtime itself (trusted, not checked as device code)."""
     return module_name == RUNTIME_PACKAGE or module_name.startswith(RUNTIME_PACKAGE + ".")
 
+
 # Functions of Python's library that never return (they raise or end the process).
 NEVER_RETURN = frozenset(
     {"sys.exit", "os._exit", "os.abort", "typing.assert_never", "typing_extensions.assert_never"}
 )
 # Return annotations that say a function never returns.
-NEVER_TYPES = frozenset({"typing.NoReturn", "typing.Never", "typing_extensions.NoReturn", "typing_extensions.Never"})
-
+NEVER_TYPES = frozenset(
+    {"typing.NoReturn", "typing.Never", "typing_extensions.NoReturn", "typing_extensions.Never"}
+)

@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from bqlint.model.api import CONTEXT_MANAGERS, LOCKED, NEVER_TYPES, RELEASES_BQL, REQUIRES_BQL, WITHOUT_BQL
+from bqlint.model.api import (
+    CONTEXT_MANAGERS,
+    LOCKED,
+    NEVER_TYPES,
+    RELEASES_BQL,
+    REQUIRES_BQL,
+    WITHOUT_BQL,
+)
 from bqlint.model.lazy import builds_only_lazily
 from bqlint.source import statements, walk
 
@@ -453,4 +460,3 @@ def _bound_names(node: cst.CSTNode) -> Iterator[cst.Name]:
             targets.extend(e.value for e in target.elements)  # type: ignore[attr-defined]
         elif type(target) is cst.StarredElement:
             targets.append(target.value)
-

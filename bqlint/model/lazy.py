@@ -88,4 +88,3 @@ def _calls_nothing(expr: cst.BaseExpression, self_name: str | None) -> bool:
     if type(expr) is cst.Attribute:
         return _calls_nothing(expr.value, self_name)
     return builds_only_lazily(expr, self_name)
-

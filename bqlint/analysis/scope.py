@@ -84,6 +84,7 @@ class FunctionScope:
         self.project = fn.project
         self.module = fn.module
         self.self_name = fn.self_name
+        self._rebound_self = fn.rebound_self()
         top = fn
         while top.parent is not None:
             top = top.parent
@@ -341,6 +342,8 @@ class FunctionScope:
     def root_of(self, name: str) -> str | None:
         if name == self.self_name:
             return "self"
+        if name == self._rebound_self:
+            return None  # `self = self.peer` in the body: `self.regs` is more than one cell
         if name in self.locals:
             return f"p:{name}" if name in self.params else f"l:{name}"
         if self.fn.parent is not None and self.parent is not None and name in self.parent.locals:

@@ -271,6 +271,15 @@ class FunctionInfo:
             return None  # `self = other` in the body: `self.x` there may be any object's
         return first.name.value
 
+    def rebound_self(self) -> str | None:
+        """Return the name of the instance parameter when the body rebinds it (`self =
+        self.peer`): what it names then changes along the body, so it names no cell."""
+        if self.cls is None or self.parent is not None or self.is_static() or self.is_classmethod():
+            return None
+        params = self.node.params
+        first = (params.posonly_params or params.params or (None,))[0]
+        return first.name.value if first is not None and self._rebinds(first.name.value) else None
+
     def _rebinds(self, name: str) -> bool:
         """Whether the body assigns `name` (not inside a nested scope or a comprehension)."""
         if self._self_rebound is None:

@@ -25,10 +25,10 @@ class ModuleInfo:
     # name -> ("import", dotted target) | ("def", node) | ("class", node) | ("alias", expr)
     symbols: dict[str, tuple[str, object]] = field(default_factory=dict)
     star_imports: list[str] = field(default_factory=list)
-    # `try: from .fast import f` / `except ImportError: from .slow import f`: name -> (the
-    # try's target, the handler's), the handler's used when the try's names nothing of the
-    # checked files or the runtime.
-    fallbacks: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # `try: from .fast import f` / `except ImportError: from .slow import f` (or `def f`):
+    # name -> (the try's target, the handler's binding as a `symbols` entry), the handler's
+    # used when the try's names nothing of the checked files or the runtime.
+    fallbacks: dict[str, tuple[str, tuple[str, object]]] = field(default_factory=dict)
     # A module-level class that rebinds its own name (`class A(A):`) -> the binding its bases
     # see: Python evaluates them before the name is bound again.
     earlier: dict[int, tuple[str, object]] = field(default_factory=dict)

@@ -131,9 +131,9 @@ def _record_fallbacks(module: ModuleInfo, tree: cst.Module) -> None:
             names = [e.value for e in caught.elements] if isinstance(caught, cst.Tuple) else [caught]
             kinds = {(dotted(n) or "").rpartition(".")[2] for n in names if n is not None}
             if caught is None or kinds & _IMPORT_ERRORS:
-                for local, target in _imports_in(handler.body, module):
-                    if local in tried and tried[local] != target:
-                        module.fallbacks[local] = (tried[local], target)
+                for local, entry in _bindings_in(handler.body, module):
+                    if local in tried and entry != ("import", tried[local]):
+                        module.fallbacks[local] = (tried[local], entry)
 
 
 def _imports_in(body: cst.CSTNode, module: ModuleInfo) -> list[tuple[str, str]]:
@@ -143,6 +143,17 @@ def _imports_in(body: cst.CSTNode, module: ModuleInfo) -> list[tuple[str, str]]:
         if type(node) is cst.Import or type(node) is cst.ImportFrom
         for binding in import_bindings(node, module)
     ]
+
+
+def _bindings_in(body: cst.CSTNode, module: ModuleInfo) -> list[tuple[str, tuple[str, object]]]:
+    """Return (name, symbol entry) of what a handler binds: imports, `def`s and classes."""
+    out: list[tuple[str, tuple[str, object]]] = [(n, ("import", t)) for n, t in _imports_in(body, module)]
+    for node in statements(body, into_scopes=False):
+        if isinstance(node, cst.FunctionDef):
+            out.append((node.name.value, ("def", node)))
+        elif isinstance(node, cst.ClassDef):
+            out.append((node.name.value, ("class", node)))
+    return out
 
 
 def _record_earlier_bindings(module: ModuleInfo, tree: cst.Module) -> None:
@@ -421,13 +432,13 @@ class Project:
         kind, value = entry
         if kind == "import":
             found = self.resolve(".".join([str(value), *tail]), module.root, _depth + 1)
-            tried, fallback = module.fallbacks.get(head, ("", ""))
+            tried, fallback = module.fallbacks.get(head, ("", ("", None)))
             unknown = found is None or (isinstance(found, External) and not is_runtime_module(tried))
             if tried == value and unknown:
                 # The try's import names nothing of the checked files or the runtime: missing
                 # from the project, Python runs the handler's import; a library bqlint knows
                 # nothing of would be assumed to do nothing, so the handler's says more.
-                other = self.resolve(".".join([fallback, *tail]), module.root, _depth + 1)
+                other = self._resolve_entry(module, fallback, head, tail, _depth + 1)
                 return other if other is not None else found
             return found
         if kind == "alias":

@@ -263,22 +263,25 @@ class FunctionInfo:
         if self.parent is not None:
             outer = self.parent.self_name
             return outer if outer is not None and outer not in self.param_names() else None
-        if self.cls is None or self.is_static() or self.is_classmethod():
-            return None
-        params = self.node.params
-        first = (params.posonly_params or params.params or (None,))[0]
-        if first is None or self._rebinds(first.name.value):
+        instance = self._instance_param()
+        if instance is None or self._rebinds(instance):
             return None  # `self = other` in the body: `self.x` there may be any object's
-        return first.name.value
+        return instance
 
     def rebound_self(self) -> str | None:
         """Return the name of the instance parameter when the body rebinds it (`self =
         self.peer`): what it names then changes along the body, so it names no cell."""
-        if self.cls is None or self.parent is not None or self.is_static() or self.is_classmethod():
+        instance = self._instance_param() if self.parent is None else None
+        return instance if instance is not None and self._rebinds(instance) else None
+
+    def _instance_param(self) -> str | None:
+        """Return the first parameter of a method that has an instance (not static, not a
+        classmethod), or None."""
+        if self.cls is None or self.is_static() or self.is_classmethod():
             return None
         params = self.node.params
         first = (params.posonly_params or params.params or (None,))[0]
-        return first.name.value if first is not None and self._rebinds(first.name.value) else None
+        return first.name.value if first is not None else None
 
     def _rebinds(self, name: str) -> bool:
         """Whether the body assigns `name` (not inside a nested scope or a comprehension)."""

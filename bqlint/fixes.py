@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,13 +31,6 @@ class NotAnalysed(UnparsableFix):
 def offsets(text: str) -> list[int]:
     """Return the offset where each 1-based row starts (one extra entry for the end)."""
     return line_starts(text)
-
-
-def _offset(starts: list[int], text: str, position: Position) -> int:
-    row = min(max(position.row, 1), len(starts))
-    base = starts[row - 1]
-    limit = starts[row] if row < len(starts) else len(text)
-    return min(base + position.column - 1, limit)
 
 
 def _exact_offset(starts: list[int], text: str, position: Position) -> int | None:
@@ -66,18 +59,14 @@ def _ranges(starts: list[int], text: str, edits: Sequence[Edit]) -> list[tuple[i
     return ranges
 
 
-def apply_edits(text: str, edits: Iterable[Edit]) -> str:
-    """Return `text` with `edits` applied; they must not overlap (applied from the end)."""
-    starts = offsets(text)
-    spans = sorted(
-        ((_offset(starts, text, e.start), _offset(starts, text, e.end), e.content) for e in edits),
-        key=lambda item: (item[0], item[1]),
-    )
-    for (_, end, _), (next_start, _, _) in zip(spans, spans[1:], strict=False):
-        if next_start < end:
-            raise ValueError("overlapping edits")
-    for start, end, content in reversed(spans):
-        text = text[:start] + content + text[end:]
+def apply_edits(text: str, edits: Sequence[Edit]) -> str:
+    """Return `text` with `edits` applied (from the end); ValueError when one lies outside
+    the text or they overlap."""
+    ranges = _ranges(offsets(text), text, edits)
+    if ranges is None:
+        raise ValueError("edits outside the text or overlapping")
+    for (start, end), edit in sorted(zip(ranges, edits), reverse=True, key=lambda item: item[0]):
+        text = text[:start] + edit.content + text[end:]
     return text
 
 

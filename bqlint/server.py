@@ -335,9 +335,13 @@ def code_actions(ls: BqlintServer, params: types.CodeActionParams) -> list[types
         lsp = to_lsp(ls, diagnostic, checked.text, checked.virtual)
         if diagnostic.fix is not None:
             preferred = is_applicable(diagnostic, unsafe=False)
-            fixed = apply_edits(checked.text, diagnostic.fix.edits)
-            title = diagnostic.fix.message + ("" if preferred else " (unsafe)")
-            actions.append(_action(title, uri, checked.text, fixed, lsp, preferred))
+            try:
+                fixed = apply_edits(checked.text, diagnostic.fix.edits)
+            except ValueError:  # edits that do not fit the text (a damaged cache entry)
+                fixed = None
+            if fixed is not None:
+                title = diagnostic.fix.message + ("" if preferred else " (unsafe)")
+                actions.append(_action(title, uri, checked.text, fixed, lsp, preferred))
         if diagnostic.code != "BQL100":
             try:
                 suppressed, _ = add_noqa(checked.text, [diagnostic])

@@ -304,9 +304,10 @@ class ClassInfo:
             methods: list[FunctionInfo] = []
             for owner in self._deciding(None):
                 mro = owner.mro()
-                if self not in mro:
+                at = next((i for i, cls in enumerate(mro) if cls is self), None)
+                if at is None:
                     continue
-                for base in mro[mro.index(self) + 1 :]:
+                for base in mro[at + 1 :]:
                     method = base.methods.get(name)
                     if method is not None:
                         methods.append(method)
@@ -414,7 +415,7 @@ class ClassInfo:
                     )
         # A private field (`self.__regs`) is Python's `_Class__regs`: what access paths
         # (cell keys) name, so that two classes' private fields are two cells.
-        out.update({mangled(n, self.name): t for n, t in out.items() if mangled(n, self.name) != n})
+        out.update({private: t for n, t in out.items() if (private := mangled(n, self.name)) != n})
         return out
 
     def cell_field(self, name: str) -> CellType | CellContainer | None:

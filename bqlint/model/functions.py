@@ -66,6 +66,8 @@ class FunctionInfo:
     _decorators: list[tuple[str, cst.Decorator]] | None = None
     _body_nodes: list[cst.CSTNode] | None = None
     _self_rebound: bool | None = None
+    _makes_iterator: bool | None = None
+    _never_returns: bool | None = None
     _params: list[str] | None = None
     _dispatched: list[FunctionInfo] | None = None
     _wrappers: list[FunctionInfo] | None = None
@@ -114,17 +116,23 @@ class FunctionInfo:
         return isinstance(returned, cst.Return) and builds_only_lazily(returned.value, self.self_name)
 
     def never_returns(self) -> bool:
-        """Whether the function is annotated `-> NoReturn` (or `Never`): a call never returns."""
-        returns = self.node.returns
-        if returns is None or self.is_async or self.is_generator():
-            return False
-        target = self.project.resolve_expr(returns.annotation, self.module)
-        return getattr(target, "qname", None) in NEVER_TYPES
+        """Whether the function is annotated `-> NoReturn` (or `Never`): a call never returns.
+        Asked at every call statement: decided once."""
+        if self._never_returns is None:
+            returns = self.node.returns
+            self._never_returns = (
+                returns is not None
+                and self.runs_when_called()
+                and getattr(self.project.resolve_expr(returns.annotation, self.module), "qname", None) in NEVER_TYPES
+            )
+        return self._never_returns
 
     def makes_iterator(self) -> bool:
         """Whether a call only makes an iterator: a generator, or a function that returns a
-        lazy one (not a coroutine)."""
-        return not self.is_async and (self.is_generator() or self.returns_lazy())
+        lazy one (not a coroutine). Asked at every call: decided once."""
+        if self._makes_iterator is None:
+            self._makes_iterator = not self.is_async and (self.is_generator() or self.returns_lazy())
+        return self._makes_iterator
 
     def runs_when_called(self) -> bool:
         """A call runs the body now, unless it only creates a coroutine or an iterator."""

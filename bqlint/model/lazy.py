@@ -85,17 +85,16 @@ def builds_only_lazily(expr: cst.BaseExpression | None, self_name: str | None) -
 def _calls_nothing(expr: cst.BaseExpression, self_name: str | None) -> bool:
     """Whether evaluating `expr` calls nothing of the checked files: names, literals, attribute
     reads, lambdas, displays and arithmetic of such, `range(...)`, and lazy builders."""
-    kind = type(expr)
-    if kind in (cst.Name, cst.Integer, cst.SimpleString, cst.Lambda):
+    if isinstance(expr, (cst.Name, cst.Integer, cst.SimpleString, cst.Lambda)):
         return True
-    if kind is cst.Attribute:
-        return _calls_nothing(expr.value, self_name)  # type: ignore[attr-defined]
-    if kind in (cst.List, cst.Tuple, cst.Set):
-        return all(_calls_nothing(e.value, self_name) for e in expr.elements)  # type: ignore[attr-defined]
-    if kind is cst.BinaryOperation:
-        return _calls_nothing(expr.left, self_name) and _calls_nothing(expr.right, self_name)  # type: ignore[attr-defined]
-    if kind is cst.UnaryOperation:
-        return _calls_nothing(expr.expression, self_name)  # type: ignore[attr-defined]
-    if kind is cst.Call and type(expr.func) is cst.Name and expr.func.value == "range":  # type: ignore[attr-defined]
-        return all(_calls_nothing(a.value, self_name) for a in expr.args)  # type: ignore[attr-defined]
+    if isinstance(expr, cst.Attribute):
+        return _calls_nothing(expr.value, self_name)
+    if isinstance(expr, (cst.List, cst.Tuple, cst.Set)):
+        return all(_calls_nothing(e.value, self_name) for e in expr.elements)
+    if isinstance(expr, cst.BinaryOperation):
+        return _calls_nothing(expr.left, self_name) and _calls_nothing(expr.right, self_name)
+    if isinstance(expr, cst.UnaryOperation):
+        return _calls_nothing(expr.expression, self_name)
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value == "range":
+        return all(_calls_nothing(a.value, self_name) for a in expr.args)
     return builds_only_lazily(expr, self_name)

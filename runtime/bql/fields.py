@@ -9,6 +9,7 @@ class, outside construction; BQL001 also spares `realize()` and `reset()` (SPEC 
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterator
 from types import CodeType, FrameType, MemberDescriptorType
 from typing import TYPE_CHECKING
@@ -193,8 +194,13 @@ def _is_cell_field(device: Device, name: str) -> bool:
         annotation = vars(cls).get("__annotations__", {}).get(name)
         if annotation is not None:
             text = annotation if isinstance(annotation, str) else repr(annotation)
-            return any(cell.__name__ in text for cell in _CELL_TYPES)
+            return not _CELL_NAMES.isdisjoint(_IDENTIFIER.findall(text))
     return False
+
+
+# The names an annotation's text is made of: `BqlCellSnapshot` is not `BqlCell`.
+_IDENTIFIER = re.compile(r"[^\W\d]\w*")
+_CELL_NAMES = frozenset(cell.__name__ for cell in _CELL_TYPES)
 
 
 def _is_data_descriptor(device: Device, name: str) -> bool:

@@ -273,6 +273,39 @@ def test_assigning_a_plain_field_of_a_realized_device_is_bql001(bql_held):
     assert uart.logged is False
 
 
+class BqlCellSnapshot:
+    """Not a cell, though its name starts like one."""
+
+
+class Recorder(bql.Device):
+    """`last` is a plain field whose annotation only looks like a cell's; `spare` is a cell
+    field that holds no cell yet."""
+
+    last: BqlCellSnapshot | None
+    spare: bql.BqlCell[int] | None
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.last = None
+        self.spare = None
+
+    def record(self) -> None:
+        self.last = BqlCellSnapshot()
+
+    def fill(self) -> None:
+        self.spare = None
+
+
+def test_a_field_is_a_cell_field_by_the_names_its_annotation_is_made_of(bql_held):
+    recorder = Recorder()
+    recorder.realize()
+    with pytest.raises(FieldMutationError, match="cannot assign `last`") as info:
+        recorder.record()
+    assert_twin(info.value, "BQL001", Recorder.record.__code__.co_firstlineno + 1)
+    recorder.fill()  # a cell field (BQL007's, not BQL001's): not refused while it holds no cell
+    assert recorder.spare is None
+
+
 class SlottedGpio(bql.Device):
     """A `__slots__` entry stores a plain field: bqlint's BQL001 applies to it after realize."""
 

@@ -54,9 +54,14 @@ class Directive:
     # 1-based columns of the code list, for fixes; (0, 0) when bare.
     codes_span: tuple[int, int] = (0, 0)
     # The columns to delete to remove the directive and its reason (the whole comment when
-    # it holds nothing else, with the spaces before it).
+    # it holds nothing else, with the spaces before it; the line's trailing spaces after it).
     removal: tuple[int, int] = (0, 0)
     in_header: bool = True
+    # Just after the last non-blank character before the directive (of the code, when it
+    # opens the comment), and the line's end: directives removed together up to the end
+    # of the line take the blanks before them too.
+    blank_from: int = 0
+    line_end: int = 0
 
     def covers(self, code: str) -> bool:
         return self.codes is None or code in self.codes
@@ -96,7 +101,7 @@ def _directives_in_comment(comment: str, row: int, col0: int, line: str, in_head
         codes = None if raw_codes is None else _split_codes(raw_codes)
         kind = "noqa" if family == "noqa" else match.group("kind").lower()
         next_hash = comment.find("#", match.end())
-        part_end = next_hash if next_hash != -1 else len(comment.rstrip())
+        part_end = next_hash if next_hash != -1 else len(comment)  # the line's end: its blanks go too
         if match.start() == 0 and next_hash == -1:
             removal = (code_end, col0 + part_end + 1)
         elif match.start() == 0:
@@ -118,6 +123,8 @@ def _directives_in_comment(comment: str, row: int, col0: int, line: str, in_head
                 codes_span=codes_span,
                 removal=removal,
                 in_header=in_header,
+                blank_from=col0 + len(comment[: match.start()].rstrip()) + 1 if match.start() else code_end,
+                line_end=col0 + len(comment) + 1,
             )
         )
     return found
@@ -251,16 +258,20 @@ def _unused(
 ) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     for directives in suppressions.by_row.values():
+        unused: list[tuple[Directive, dict[str, str]]] = []
         for directive in directives:
             if directive in used or (directive.codes is not None and UNUSED_CODE in directive.codes):
                 continue
             if directive.codes is None:
                 if directive.kind == "ignore":
-                    found.append(_unused_diagnostic(path, directive, {}))
+                    unused.append((directive, {}))
                 continue
             own = [c for c in directive.codes if directive.kind != "noqa" or _OWN_CODE_RE.fullmatch(c)]
             if own:
-                found.append(_unused_diagnostic(path, directive, _reasons(own, path, settings)))
+                unused.append((directive, _reasons(own, path, settings)))
+        removed = [d for d, reasons in unused if not _foreign(d, reasons)]
+        pieces = _removal_pieces(removed)
+        found.extend(_unused_diagnostic(path, d, reasons, pieces.get(d)) for d, reasons in unused)
     for directive in suppressions.file_directives:
         if not directive.in_header:
             span = Span(
@@ -286,8 +297,44 @@ def _reasons(codes: Sequence[str], path: Path, settings: Settings) -> dict[str, 
     return reasons
 
 
-def _unused_diagnostic(path: Path, directive: Directive, reasons: dict[str, str]) -> Diagnostic:
-    """Build BQL100 for a directive that suppressed nothing; the fix removes it.
+def _foreign(directive: Directive, reasons: dict[str, str]) -> list[str]:
+    """Return the codes of a `noqa` list that are other tools' (they stay when it is fixed)."""
+    return [c for c in directive.codes or () if c not in reasons]
+
+
+def _removal_pieces(removed: list[Directive]) -> dict[Directive, tuple[int, int]]:
+    """Return the columns each removed directive of one row deletes, so that the fixes of
+    directives removed together apply in one pass and leave what removing them all leaves.
+
+    Each directive's own removal is right when it goes alone; neighbours' overlap (both take
+    the blanks between them). Overlapping removals are merged and the merged span is split
+    between them at their starts; a merged span that ends the line takes the blanks before
+    it too.
+    """
+    pieces: dict[Directive, tuple[int, int]] = {}
+    ordered = sorted(removed, key=lambda d: d.removal)
+    runs: list[list[Directive]] = []
+    for directive in ordered:
+        if runs and directive.removal[0] <= max(d.removal[1] for d in runs[-1]):
+            runs[-1].append(directive)
+        else:
+            runs.append([directive])
+    for run in runs:
+        first = run[0]
+        start, end = first.removal[0], max(d.removal[1] for d in run)
+        if end == first.line_end:
+            start = min(start, first.blank_from)
+        bounds = [start, *(d.removal[0] for d in run[1:]), end]
+        for i, directive in enumerate(run):
+            pieces[directive] = (bounds[i], bounds[i + 1])
+    return pieces
+
+
+def _unused_diagnostic(
+    path: Path, directive: Directive, reasons: dict[str, str], removal: tuple[int, int] | None = None
+) -> Diagnostic:
+    """Build BQL100 for a directive that suppressed nothing; the fix removes it (the columns
+    `removal`, else its own).
 
     In a `noqa` list, other tools' codes stay: only bqlint's codes are removed.
     """
@@ -298,14 +345,14 @@ def _unused_diagnostic(path: Path, directive: Directive, reasons: dict[str, str]
         listed = ", ".join(f"`{code}` ({why})" for code, why in reasons.items())
         message = f"unused suppression of {listed}"
     row = directive.row
-    foreign = [c for c in directive.codes or () if c not in reasons]
+    foreign = _foreign(directive, reasons)
     if foreign:
         start, end = directive.codes_span
         edit = Edit(", ".join(dict.fromkeys(foreign)), Position(row, start), Position(row, end))
         fix = Fix("remove bqlint's codes from the suppression", Applicability.SAFE, (edit,))
         help_text = f"remove {', '.join(f'`{c}`' for c in reasons)} from the suppression"
     else:
-        start, end = directive.removal
+        start, end = removal or directive.removal
         edit = Edit("", Position(row, start), Position(row, end))
         fix = Fix("remove the suppression", Applicability.SAFE, (edit,))
         help_text = "remove the suppression comment"

@@ -31,3 +31,24 @@ def test_the_fix_removes_only_the_directive(line, fixed):
     found = apply_suppressions(PATH, text, [], Settings())
     assert [(d.code, d.span.start.row) for d in found] == [("BQL100", 1)]
     assert fix_text(text, found).text == fixed + "\n"
+
+
+@pytest.mark.parametrize(
+    ("line", "fixed"),
+    [
+        ("x = 1  # noqa: BQL003\t\x0c ", "x = 1"),
+        ("x = 1  # note  # noqa: BQL003  ", "x = 1  # note"),
+        ("x = 1  # noqa: BQL001# noqa: BQL002", "x = 1"),
+        ("x = 1  # noqa: BQL001  # noqa: BQL002  ", "x = 1"),
+        ("x = 1  # noqa: BQL001  # keep  # noqa: BQL002", "x = 1  # keep"),
+        ("x = 1  # keep  # noqa: BQL001  # bqlint: ignore[BQL002]", "x = 1  # keep"),
+        ("x = 1  # noqa: BQL001, E501  # noqa: BQL002", "x = 1  # noqa: E501"),
+    ],
+)
+def test_unused_directives_go_in_one_pass_with_the_blanks_they_leave(line, fixed):
+    """ruff's RUF100 leaves no trailing blanks; the fixes of several directives of one comment
+    do not overlap, so one pass (and `--diff`) removes them all, as `--fix` does."""
+    text = line + "\n"
+    found = apply_suppressions(PATH, text, [], Settings())
+    result = fix_text(text, found)
+    assert (result.text, result.skipped) == (fixed + "\n", [])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from bqlint.discovery import discover
 from bqlint.fixing import add_noqa_to_files, fix_until_stable, print_diff
 from bqlint.output import write_utf8
 from bqlint.progress import progress_for
-from bqlint.reading import UnreadableSource, decode_source, read_source_bytes, stdin_text
+from bqlint.reading import DecodedSource, UnreadableSource, decode_source, read_source_bytes, stdin_text
 from bqlint.report import RenderOptions, plural, render, summary
 from bqlint.report.statistics import render_statistics
 from bqlint.runs import check_files
@@ -105,7 +106,7 @@ def run_check(configs: Configurations, options: CheckOptions) -> int:
     directory = cache_directory(base)
     cache = None if options.no_cache or not may_hold_cache(directory, base) else Cache(directory, base.root)
 
-    def check_now(stdin: tuple[Path, str] | None) -> engine.Report:
+    def check_now(stdin: tuple[Path, str] | None, edited: Mapping[Path, DecodedSource] | None = None) -> engine.Report:
         report = check_files(
             configs,
             found,
@@ -113,6 +114,7 @@ def run_check(configs: Configurations, options: CheckOptions) -> int:
             jobs=options.jobs,
             cache=cache,
             progress=progress_for(sys.stderr, quiet=options.quiet or options.verbose),
+            edited=edited,
         )
         if cache is not None:
             cache.flush()
@@ -129,7 +131,7 @@ def run_check(configs: Configurations, options: CheckOptions) -> int:
     fixed = 0
     unwritten = False
     if options.diff:
-        return print_diff(report, options, stdin)
+        return print_diff(report, options, stdin, check_now)
     if options.fix:
         with verbose.timed("fix"):
             report, fixed, stdin, unwritten = fix_until_stable(report, options, stdin, check_now)

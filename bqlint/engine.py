@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -95,6 +95,7 @@ def run(
     touching: Collection[Path] = (),
     stdin_as_context: bool = False,
     settings_for: Callable[[Path], Settings] | None = None,
+    edited: Mapping[Path, DecodedSource] | None = None,
 ) -> Report:
     """Check `files` (report on them), reading `context` files only for cross-module facts.
 
@@ -113,16 +114,19 @@ def run(
     `settings_for(path)`: the settings that select and suppress the findings of the file at
     `path` (default `settings`); the analysis itself runs under `settings`, so one pass
     serves every configuration that differs from it only in what it reports.
+    `edited`: {resolved path: text} read instead of those files (`--diff` re-checks its
+    fixes without writing them).
     """
     settings_for = settings_for or (lambda path: settings)
     progress = progress or Progress(None)
     forget_folders()  # what the file system said before this run may have changed
     read: dict[Path, tuple[DecodedSource | UnreadableSource, bool]] = {}
-    for path, decoded in _read(files, None if stdin_as_context else stdin):
+    edited = edited or {}
+    for path, decoded in _read(files, None if stdin_as_context else stdin, edited):
         read[path] = (decoded, True)
     extra = [(stdin[0], stdin_source(stdin[1]))] if stdin is not None and stdin_as_context else []
     unread: dict[Path, UnreadableSource] = {}
-    for path, decoded in [*_read([c for c in context if safe_resolve(c) not in read], None), *extra]:
+    for path, decoded in [*_read([c for c in context if safe_resolve(c) not in read], None, edited), *extra]:
         if isinstance(decoded, DecodedSource):  # a context file that cannot be read is skipped
             read[safe_resolve(path)] = (decoded, False)
         else:
@@ -398,11 +402,15 @@ def _analyze_isolated(functions: list[FunctionInfo]) -> dict[int, FunctionFlow]:
 
 
 def _read(
-    files: Iterable[Path], stdin: tuple[Path, str] | None
+    files: Iterable[Path], stdin: tuple[Path, str] | None, edited: Mapping[Path, DecodedSource]
 ) -> Iterable[tuple[Path, DecodedSource | UnreadableSource]]:
-    """Yield each file's resolved path and its text, or why it cannot be read or decoded."""
+    """Yield each file's resolved path and its text (from `edited` if there), or why it
+    cannot be read or decoded."""
     for path in files:
         resolved = safe_resolve(path)
+        if resolved in edited:
+            yield resolved, edited[resolved]
+            continue
         try:
             yield resolved, decode_source(read_source_bytes(resolved))
         except UnreadableSource as exc:

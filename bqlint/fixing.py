@@ -7,7 +7,7 @@ analysed, writes only files that did not change meanwhile, and re-checks until s
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,6 +16,7 @@ import click
 from bqlint import engine
 from bqlint.diagnostics import NOT_ANALYSED_CODES, Diagnostic
 from bqlint.fixes import UnparsableFix, add_noqa_by_row, fix_text, is_applicable, unified_diff
+from bqlint.reading import DecodedSource, safe_resolve
 from bqlint.terminal import printable
 from bqlint.writing import NotWritten, write_if_unchanged
 
@@ -70,10 +71,31 @@ def _fixed_texts(
     return changes, applied
 
 
-def print_diff(report: engine.Report, options: CheckOptions, stdin: tuple[Path, str] | None) -> int:
-    """Print the fixes as a unified diff without writing them; return 1 if there are any."""
-    changes, by_path = _fixed_texts(report, options.unsafe_fixes, stdin, set())
-    applied = sum(by_path.values())
+def print_diff(
+    report: engine.Report,
+    options: CheckOptions,
+    stdin: tuple[Path, str] | None,
+    check_now: Callable[[tuple[Path, str] | None, Mapping[Path, DecodedSource] | None], engine.Report],
+) -> int:
+    """Print as a unified diff what `--fix` would write, without writing; return 1 if it
+    would change anything. As `--fix` does, the fixed texts are checked and fixed again
+    until nothing changes (fixes that overlap apply one pass apart), here in memory."""
+    changes: dict[Path, tuple[str, str]] = {}
+    edited: dict[Path, DecodedSource] = {}
+    refused: set[Path] = set()
+    applied = 0
+    for _ in range(MAX_FIX_PASSES):
+        found, counts = _fixed_texts(report, options.unsafe_fixes, stdin, refused)
+        if not found:
+            break
+        for path, (before, after) in found.items():
+            changes[path] = (changes.get(path, (before, ""))[0], after)
+            applied += counts[path]
+            if stdin is not None and path == stdin[0]:
+                stdin = (path, after)
+            else:
+                edited[safe_resolve(path)] = DecodedSource(after)
+        report = check_now(stdin, edited)
     for path, (before, after) in sorted(changes.items()):
         shown = Path(os.path.relpath(path)) if path.is_relative_to(Path.cwd()) else path
         click.echo(unified_diff(shown, before, after), nl=False)
@@ -86,7 +108,7 @@ def fix_until_stable(
     report: engine.Report,
     options: CheckOptions,
     stdin: tuple[Path, str] | None,
-    check_now: Callable[[tuple[Path, str] | None], engine.Report],
+    check_now: Callable[[tuple[Path, str] | None, Mapping[Path, DecodedSource] | None], engine.Report],
 ) -> tuple[engine.Report, int, tuple[Path, str] | None, bool]:
     """Apply fixes and re-check until nothing changes; return the final report, the fixes
     written, the fixed standard input, and whether some file's fixes could not be written."""
@@ -105,7 +127,7 @@ def fix_until_stable(
                 unwritten = True
                 continue
             fixed += counts[path]
-        report = check_now(stdin)
+        report = check_now(stdin, None)
     return report, fixed, stdin, unwritten
 
 

@@ -10,7 +10,7 @@ with one configuration is one run.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -24,7 +24,7 @@ from bqlint.diagnostics import Diagnostic, Span
 from bqlint.discovery import Discovered
 from bqlint.patterns import pattern_problem
 from bqlint.progress import Progress
-from bqlint.reading import safe_resolve
+from bqlint.reading import DecodedSource, safe_resolve
 
 
 def group_files(
@@ -69,6 +69,7 @@ def check_files(
     jobs: int = 1,
     cache: Cache | None = None,
     progress: Progress | None = None,
+    edited: Mapping[Path, DecodedSource] | None = None,
 ) -> engine.Report:
     """Run the engine once per configuration and merge the reports (the cache keys each
     group's results by its own settings).
@@ -80,7 +81,8 @@ def check_files(
     run that touch the subset.
 
     Files given through a symlink, and `stdin`, are reported under the name given (made
-    absolute, not resolved): `--stdin-filename NAME` reports NAME.
+    absolute, not resolved): `--stdin-filename NAME` reports NAME. `edited`: texts read
+    instead of files (engine.run).
     """
     given = {safe_resolve(path) for path in found.files}
     names = given_names(found.files)
@@ -118,6 +120,7 @@ def check_files(
             cache=cache,
             progress=progress,
             settings_for=lambda path: governing.get(path, settings),
+            edited=edited,
         )
         # A finding located in another group's file is reported by that group's run.
         merged.diagnostics.extend(

@@ -1,14 +1,14 @@
 """Helpers for the CLI tests: a project on disk, an invoker, and a stand-in engine.
 
-The stand-in engine finds the words OLD (safe fix to NEW), RISKY (unsafe fix to CHECKED)
-and BREAK (a fix that would not parse) so fixes can be tested before the real rules land.
+The stand-in engine finds the words OLD (safe fix to NEW), RISKY (unsafe fix to CHECKED),
+BREAK (a fix that would not parse) and STALE (a safe fix to OLD, fixed again next pass) so fixes can be tested before the real rules land.
 It goes through the real suppression step, as the engine does.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,7 @@ from bqlint import engine
 from bqlint.cli import main
 from bqlint.config import Settings
 from bqlint.diagnostics import Applicability, Diagnostic, Edit, Fix, Position, Span
+from bqlint.reading import DecodedSource, safe_resolve
 from bqlint.source import python_lines
 from bqlint.suppression import apply_suppressions
 
@@ -31,6 +32,7 @@ WORDS = {
     "OLD": ("NEW", Applicability.SAFE),
     "RISKY": ("CHECKED", Applicability.UNSAFE),
     "BREAK": ("(", Applicability.SAFE),
+    "STALE": ("OLD", Applicability.SAFE),  # fixed in two passes: STALE -> OLD -> NEW
 }
 
 
@@ -64,7 +66,7 @@ def invoke() -> Invoke:
 def word_findings(path: Path, text: str) -> list[Diagnostic]:
     found = []
     for row, line in enumerate(python_lines(text), start=1):
-        for match in re.finditer(r"\b(OLD|RISKY|BREAK)\b", line):
+        for match in re.finditer(r"\b(OLD|RISKY|BREAK|STALE)\b", line):
             word = match.group(1)
             new, applicability = WORDS[word]
             start, end = Position(row, match.start() + 1), Position(row, match.end() + 1)
@@ -89,10 +91,16 @@ def fake_engine(monkeypatch: pytest.MonkeyPatch) -> list[tuple[list[Path], list[
         context: Sequence[Path] = (),
         stdin: tuple[Path, str] | None = None,
         explicit: Sequence[Path] = (),
+        edited: Mapping[Path, DecodedSource] | None = None,
         **options: object,  # jobs, cache, progress: nothing to do for the word finder
     ) -> engine.Report:
         calls.append((list(files), list(context)))
-        inputs = [(p, p.read_bytes().decode("utf-8")) for p in files]  # as stored, like engine.run
+        edited = edited or {}
+        # As stored, like engine.run, unless `--diff` gives the text its fixes made.
+        inputs = [
+            (p, edited[safe_resolve(p)].text if safe_resolve(p) in edited else p.read_bytes().decode("utf-8"))
+            for p in files
+        ]
         if stdin is not None:
             inputs.append(stdin)
         diagnostics: list[Diagnostic] = []

@@ -101,6 +101,18 @@ def test_diff_prints_the_fixes_without_writing_and_exits_1(project, fake_engine,
     assert "Would fix 1 error." in result.stderr
 
 
+def test_diff_shows_what_fix_writes_when_fixes_take_two_passes(project, fake_engine, invoke):
+    """As ruff's: the diff is of the text `--fix` would write, fixed again until stable."""
+    root = project({"a.py": "STALE = 1\nOLD = 2\n"})
+    diff = invoke("check", "--diff")
+    assert (root / "a.py").read_text() == "STALE = 1\nOLD = 2\n"
+    assert diff.stdout == "--- a/a.py\n+++ b/a.py\n@@ -1,2 +1,2 @@\n-STALE = 1\n-OLD = 2\n+NEW = 1\n+NEW = 2\n"
+    assert "Would fix 3 errors." in diff.stderr
+    fixed = invoke("check", "--fix")
+    assert (root / "a.py").read_text() == "NEW = 1\nNEW = 2\n"
+    assert fixed.stdout == "Found 3 errors (3 fixed, 0 remaining).\n"
+
+
 def test_diff_without_fixes_exits_0(project, fake_engine, invoke):
     project({"a.py": "RISKY = 1\n"})
     result = invoke("check", "--diff")

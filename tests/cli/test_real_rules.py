@@ -157,3 +157,15 @@ def test_noqa_is_added_through_a_symlink(project, invoke):
     assert invoke("check", "--no-cache", "link.py", "--add-noqa").exit_code == 0
     assert (root / "link.py").is_symlink()
     assert "# noqa: BQL007" in (root / "real" / "impl.txt").read_text()
+
+
+def test_the_engine_reads_edited_texts_instead_of_the_files(project):
+    """`--diff` re-checks its fixes in memory: the engine analyses the text it is given for
+    a file, and the file on disk is never read for it."""
+    from bqlint.reading import DecodedSource
+
+    root = project({"dev.py": DEVICE, "other.py": DEVICE})
+    edited = {(root / "dev.py").resolve(): DecodedSource(DEVICE.replace("self.level = 3", "self.level.set(3)"))}
+    report = engine.run(Settings(), [root / "dev.py", root / "other.py"], edited=edited)
+    assert [(d.path.name, d.code, d.span.start.row) for d in report.diagnostics] == [("other.py", "BQL007", 10)]
+    assert (root / "dev.py").read_text() == DEVICE

@@ -143,11 +143,21 @@ def _write(path: Path, before: str, after: str, outcome: str, analysed: Path | N
     return True
 
 
+def _identity(path: Path) -> tuple[int, int]:
+    """Return (device, inode) of the file at `path`, which its hard links share."""
+    try:
+        status = os.stat(path)
+    except OSError:
+        return (-1, hash(path))
+    return (status.st_dev, status.st_ino)
+
+
 def add_noqa_to_files(report: engine.Report, quiet: bool = False) -> int:
     """Add `# noqa: CODE` to every row with a finding; return 2 if a file could not be written
     or a row could not be given its directive (the file's other rows still are)."""
     added = 0
     unwritten = False
+    written: set[tuple[int, int]] = set()  # files (device, inode) given their directives
     for path, diagnostics in _by_path(report.diagnostics).items():
         # A syntax error cannot be suppressed by adding to the file, nor an unused suppression by another.
         wanted = [d for d in diagnostics if d.code not in ("BQL999", "BQL100")]
@@ -166,8 +176,12 @@ def add_noqa_to_files(report: engine.Report, quiet: bool = False) -> int:
             click.echo(printable(f"error: not adding noqa to {path}, {why}"), err=True)
             unwritten = True
         if rows:
-            if _write(path, before, after, "noqa not added", report.analysed_paths.get(path)):
-                added += rows
+            target = report.analysed_paths.get(path) or path
+            if _write(path, before, after, "noqa not added", target):
+                # A second name of one file (a hard link) finds its directives there already.
+                if (identity := _identity(target)) not in written:
+                    added += rows
+                written.add(identity)
             else:
                 unwritten = True
     if not quiet:

@@ -219,6 +219,16 @@ def test_a_file_named_twice_through_hard_links_is_fixed_once_and_both_count(proj
     assert os.path.samefile(root / "a.py", root / "hard.py")
 
 
+def test_add_noqa_counts_the_directives_of_a_file_named_twice_once(project, invoke):
+    # crash13 #13: "Added 2" for one directive: the second name found it there already.
+    source = device("self.level = 3")
+    root = project({"a.py": source})
+    os.link(root / "a.py", root / "hard.py")
+    result = invoke("check", "--add-noqa", "a.py", "hard.py")
+    assert (result.exit_code, result.stderr) == (0, "Added 1 noqa directive.\n")
+    assert (root / "a.py").read_text().count("# noqa: BQL007") == 1
+
+
 def test_fix_prints_no_syntax_warning_of_the_users_code(project, invoke):
     root = project({"a.py": device("x = 1(2) if value else 0", "self.level = 3")})
     with warnings.catch_warnings():

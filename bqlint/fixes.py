@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bqlint.diagnostics import Applicability, Diagnostic, Edit, Position
 from bqlint.source_file import line_starts, python_lines
-from bqlint.suppression import Directive, parse_suppressions
+from bqlint.suppression import Directive, Suppressions, parse_suppressions
 from bqlint.terminal import printable
 
 
@@ -57,6 +57,12 @@ def _ranges(starts: list[int], text: str, edits: Sequence[Edit]) -> list[tuple[i
     if any(next_start < end for (_, end), (next_start, _) in zip(ordered, ordered[1:], strict=False)):
         return None
     return ranges
+
+
+def edits_fit(starts: list[int], text: str, edits: Sequence[Edit]) -> bool:
+    """Whether `edits` lie inside `text` (rows starting at `starts`, from `offsets`) and do
+    not overlap: what `apply_edits` accepts."""
+    return _ranges(starts, text, edits) is not None
 
 
 def apply_edits(text: str, edits: Sequence[Edit]) -> str:
@@ -210,6 +216,20 @@ def add_noqa(text: str, diagnostics: Sequence[Diagnostic]) -> tuple[str, int]:
     if changed:
         ensure_parses(result, original=text)
     return result, changed
+
+
+def noqa_edit(lines: Sequence[str], suppressions: Suppressions, diagnostic: Diagnostic) -> Edit | None:
+    """Return the edit that adds `diagnostic`'s code to the directive of its noqa row (or a
+    new `# noqa` comment there), as `add_noqa` would, without checking that the result
+    parses; None when the row already suppresses it. `lines`: the text's rows, no breaks."""
+    row = suppressions.noqa_row(diagnostic.span.start.row)
+    if row > len(lines):
+        return None
+    body = lines[row - 1]
+    new_body = _merge_noqa(body, list(suppressions.by_row.get(row, [])), [diagnostic.code])
+    if new_body == body:
+        return None
+    return Edit(new_body, Position(row, 1), Position(row, len(body) + 1))
 
 
 def add_noqa_by_row(text: str, diagnostics: Sequence[Diagnostic]) -> tuple[str, int, list[str]]:

@@ -4,13 +4,14 @@ Each open document is checked as the CLI checks a file named alone: with the con
 that governs it and the project's other files read from disk as context; an unsaved buffer
 (`untitled:`) is checked alone, with the default configuration. Diagnostics are
 published on open and change, with the call chain as `relatedInformation`; code actions
-offer each finding's fix and a suppression comment. Only documents whose language is Python
-are checked.
+offer each finding's fix and a suppression comment, as edits of just what they change. Only
+documents whose language is Python are checked.
 
 A save re-checks every open document, since a saved callee can change what its callers
-report; saves are coalesced: a save that leaves the file as it was on disk re-checks nothing,
-and the re-checks run one document at a time while no message waits (`lsp_loop`), each open
-document at most once per burst of saves.
+report. Changes and saves are coalesced: a save that leaves the file as it was on disk
+re-checks nothing, and the checks run one document at a time while no message waits
+(`lsp_loop`), each open document at most once per burst of keystrokes or saves (the changed
+document first; a code action for it checks its latest text first).
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ import os
 import sys
 import tempfile
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
@@ -38,15 +40,16 @@ import bqlint
 from bqlint.cache import Cache, cache_directory, may_hold_cache
 from bqlint.config import ConfigError, Settings
 from bqlint.config_tree import Configurations
-from bqlint.diagnostics import NOT_ANALYSED_CODES, Diagnostic, Position
+from bqlint.diagnostics import NOT_ANALYSED_CODES, Diagnostic, Edit, Position
 from bqlint.discovery import discover, find_project_root
 from bqlint.engine import run
-from bqlint.fixes import UnparsableFix, add_noqa, apply_edits, is_applicable
+from bqlint.fixes import UnparsableFix, add_noqa, edits_fit, is_applicable, noqa_edit, offsets
 from bqlint.lsp_framing import MAX_MESSAGE_BYTES, FrameReader
 from bqlint.lsp_loop import serve_frames
 from bqlint.lsp_text import apply_change, code_units
-from bqlint.reading import UnreadableSource, read_source_bytes
+from bqlint.reading import UnreadableSource, decode_source, read_source_bytes
 from bqlint.runs import check_files
+from bqlint.suppression import parse_suppressions
 
 SOURCE = "bqlint"
 PYTHON = "python"
@@ -181,8 +184,11 @@ def create_server() -> BqlintServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: BqlintServer, params: types.DidChangeTextDocumentParams) -> None:
-        if params.text_document.uri not in ls.ignored:
-            publish(ls, params.text_document.uri)
+        # Checked once no message waits (`idle`): a burst of keystrokes costs one check, of
+        # the latest text, and a request sent meanwhile is not kept waiting behind them.
+        uri = params.text_document.uri
+        if uri not in ls.ignored:
+            ls.pending = {uri: None, **ls.pending}
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: BqlintServer, params: types.DidSaveTextDocumentParams) -> None:
@@ -217,7 +223,8 @@ def create_server() -> BqlintServer:
 
 
 def publish(ls: BqlintServer, uri: str) -> None:
-    """Check the document at `uri` and publish its diagnostics."""
+    """Check the document at `uri` and publish its diagnostics (with their positions in the
+    text checked: a change that arrived meanwhile is checked next)."""
     ls.pending.pop(uri, None)
     document = ls.workspace.get_text_document(uri)
     path = file_path(uri)
@@ -236,7 +243,8 @@ def publish(ls: BqlintServer, uri: str) -> None:
             found = []
     found = [d for d in found if d.path == name]
     ls.results[uri] = Checked(text, found, uri if path is None else None)
-    lsp = [to_lsp(ls, d, text, ls.results[uri].virtual) for d in found]
+    texts = Texts(text)
+    lsp = [to_lsp(ls, d, texts, ls.results[uri].virtual) for d in found]
     ls.text_document_publish_diagnostics(
         types.PublishDiagnosticsParams(uri=uri, diagnostics=lsp, version=document.version)
     )
@@ -244,9 +252,19 @@ def publish(ls: BqlintServer, uri: str) -> None:
 
 def file_path(uri: str) -> Path | None:
     """Return the file `uri` names, or None when it names no file: another scheme, or a
-    folder (`file:///`, which would make the whole file system the project)."""
-    path = to_fs_path(uri)
-    if path is None or not uri.startswith("file:") or not path or "\0" in path:
+    folder (`file:///`, which would make the whole file system the project).
+
+    Percent-escapes are bytes of the file's name (`n%FF` is the folder `n\\xff`), decoded
+    as Python decodes file names, not as UTF-8.
+    """
+    if not uri.startswith("file:"):
+        return None
+    if os.name == "nt":
+        path = to_fs_path(uri)
+    else:
+        parsed = urlsplit(uri)
+        path = os.fsdecode(unquote_to_bytes(parsed.path)) if parsed.netloc in ("", "localhost") else None
+    if path is None or not path or "\0" in path:
         return None
     if path.endswith(("/", os.sep)) or os.path.isdir(path) or not Path(os.path.abspath(path)).name:
         return None
@@ -291,7 +309,28 @@ def check_untitled(text: str) -> tuple[list[Diagnostic], Path]:
     return report.diagnostics, name
 
 
-def to_lsp(ls: BqlintServer, diagnostic: Diagnostic, text: str, virtual: str | None = None) -> types.Diagnostic:
+class Texts:
+    """The rows of the open document and of the files its findings point into, each split
+    once (a publish or a request converts every position of its findings through them)."""
+
+    def __init__(self, document: str) -> None:
+        self.document = _lines(document)
+        self.files: dict[Path, list[str] | None] = {}
+
+    def rows(self, path: Path, document: Path) -> list[str] | None:
+        """Return the rows positions in `path` refer to: the open document's, or the file's
+        as Python decodes it (its coding cookie), as the analysis read it."""
+        if path == document:
+            return self.document
+        if path not in self.files:
+            try:
+                self.files[path] = _lines(decode_source(read_source_bytes(path)).text)
+            except UnreadableSource:
+                self.files[path] = None
+        return self.files[path]
+
+
+def to_lsp(ls: BqlintServer, diagnostic: Diagnostic, texts: Texts, virtual: str | None = None) -> types.Diagnostic:
     """Return `diagnostic` as an LSP diagnostic; the chain becomes related information.
 
     `virtual`: the URI of the unsaved buffer `diagnostic` was found in, for its own locations.
@@ -299,10 +338,8 @@ def to_lsp(ls: BqlintServer, diagnostic: Diagnostic, text: str, virtual: str | N
     related = [
         types.DiagnosticRelatedInformation(
             location=types.Location(
-                uri=virtual
-                if virtual is not None and r.span.path == diagnostic.path
-                else from_fs_path(str(r.span.path)) or str(r.span.path),
-                range=_range(ls, r.span.start, r.span.end, _text_of(r.span.path, diagnostic.path, text)),
+                uri=virtual if virtual is not None and r.span.path == diagnostic.path else file_uri(r.span.path),
+                range=_range(ls, r.span.start, r.span.end, texts.rows(r.span.path, diagnostic.path)),
             ),
             message=r.message,
         )
@@ -310,7 +347,7 @@ def to_lsp(ls: BqlintServer, diagnostic: Diagnostic, text: str, virtual: str | N
     ]
     message = diagnostic.message + (f"\nhelp: {diagnostic.help}" if diagnostic.help else "")
     return types.Diagnostic(
-        range=_range(ls, diagnostic.span.start, diagnostic.span.end, text),
+        range=_range(ls, diagnostic.span.start, diagnostic.span.end, texts.document),
         message=message,
         severity=types.DiagnosticSeverity.Error,
         code=diagnostic.code,
@@ -321,55 +358,89 @@ def to_lsp(ls: BqlintServer, diagnostic: Diagnostic, text: str, virtual: str | N
 
 
 def code_actions(ls: BqlintServer, params: types.CodeActionParams) -> list[types.CodeAction]:
-    """Offer, for each finding in the requested range, its fix and a suppression comment."""
+    """Offer, for each finding in the requested range, its fix and a suppression comment.
+
+    Each action edits only what it changes (the fix's own edits, the noqa row), and the
+    text is split, tokenized and parsed once per request, not once per finding.
+    """
     uri = params.text_document.uri
     checked = ls.results.get(uri)
+    if checked is not None and checked.text != ls.workspace.get_text_document(uri).source:
+        publish(ls, uri)  # changed since it was checked: the actions are for the text shown
+        checked = ls.results.get(uri)
     if checked is None:
         return []
     first, last = params.range.start.line + 1, params.range.end.line + 1
+    chosen = [
+        d
+        for d in checked.diagnostics
+        if first <= d.span.start.row <= last and d.code not in NOT_ANALYSED_CODES
+    ]
+    texts = Texts(checked.text)
+    starts = offsets(checked.text)
+    noqa = _noqa_edits(checked.text, texts.document, [d for d in chosen if d.code != "BQL100"])
     actions: list[types.CodeAction] = []
-    for diagnostic in checked.diagnostics:
-        row = diagnostic.span.start.row
-        if not first <= row <= last or diagnostic.code in NOT_ANALYSED_CODES:
-            continue
-        lsp = to_lsp(ls, diagnostic, checked.text, checked.virtual)
-        if diagnostic.fix is not None:
+    for diagnostic in chosen:
+        lsp = to_lsp(ls, diagnostic, texts, checked.virtual)
+        fix = diagnostic.fix
+        # Edits that do not fit the text (a damaged cache entry) are not offered.
+        if fix is not None and edits_fit(starts, checked.text, fix.edits):
             preferred = is_applicable(diagnostic, unsafe=False)
-            try:
-                fixed = apply_edits(checked.text, diagnostic.fix.edits)
-            except ValueError:  # edits that do not fit the text (a damaged cache entry)
-                fixed = None
-            if fixed is not None:
-                title = diagnostic.fix.message + ("" if preferred else " (unsafe)")
-                actions.append(_action(title, uri, checked.text, fixed, lsp, preferred))
-        if diagnostic.code != "BQL100":
-            try:
-                suppressed, _ = add_noqa(checked.text, [diagnostic])
-            except UnparsableFix:
-                continue
+            title = fix.message + ("" if preferred else " (unsafe)")
+            actions.append(_action(ls, title, uri, fix.edits, texts.document, lsp, preferred))
+        edit = noqa.get(id(diagnostic))
+        if edit is not None:
             title = f"Suppress {diagnostic.code} on this line"
-            actions.append(_action(title, uri, checked.text, suppressed, lsp, False))
+            actions.append(_action(ls, title, uri, (edit,), texts.document, lsp, False))
     return actions
 
 
+def _noqa_edits(text: str, rows: list[str], diagnostics: list[Diagnostic]) -> dict[int, Edit]:
+    """Return, by id of each diagnostic, the edit that suppresses it on its noqa row, for those
+    whose suppressed text still parses (checked for all of them at once: a comment on one
+    row changes no other; only when that fails, one by one)."""
+    if not diagnostics:
+        return {}
+    suppressions = parse_suppressions(text)
+    edits = {id(d): e for d in diagnostics if (e := noqa_edit(rows, suppressions, d)) is not None}
+    try:
+        add_noqa(text, diagnostics)
+        return edits
+    except UnparsableFix:
+        pass
+    kept: dict[int, Edit] = {}
+    for diagnostic in diagnostics:
+        try:
+            add_noqa(text, [diagnostic])
+        except UnparsableFix:
+            continue
+        if id(diagnostic) in edits:
+            kept[id(diagnostic)] = edits[id(diagnostic)]
+    return kept
+
+
 def _action(
-    title: str, uri: str, before: str, after: str, diagnostic: types.Diagnostic, preferred: bool
+    ls: BqlintServer,
+    title: str,
+    uri: str,
+    edits: Sequence[Edit],
+    rows: list[str],
+    diagnostic: types.Diagnostic,
+    preferred: bool,
 ) -> types.CodeAction:
-    """Return a quick fix that replaces the document's text `before` with `after`."""
-    lines = _lines(before)
-    end = types.Position(line=len(lines), character=0)
-    edit = types.TextEdit(range=types.Range(types.Position(0, 0), end), new_text=after)
+    """Return a quick fix that makes `edits` (positions in the document's `rows`)."""
+    text_edits = [types.TextEdit(range=_range(ls, e.start, e.end, rows), new_text=e.content) for e in edits]
     return types.CodeAction(
         title=title,
         kind=types.CodeActionKind.QuickFix,
         diagnostics=[diagnostic],
         is_preferred=preferred or None,
-        edit=types.WorkspaceEdit(changes={uri: [edit]}),
+        edit=types.WorkspaceEdit(changes={uri: text_edits}),
     )
 
 
-def _range(ls: BqlintServer, start: Position, end: Position, text: str | None) -> types.Range:
-    lines = _lines(text) if text is not None else []
+def _range(ls: BqlintServer, start: Position, end: Position, lines: list[str] | None) -> types.Range:
+    lines = lines or []
     return types.Range(_position(ls, start, lines), _position(ls, end, lines))
 
 
@@ -381,14 +452,12 @@ def _position(ls: BqlintServer, position: Position, lines: list[str]) -> types.P
     return types.Position(line=max(line, 0), character=max(column, 0))
 
 
-def _text_of(path: Path, document: Path, text: str) -> str | None:
-    """Return the text positions in `path` refer to: the open document's, or the file's."""
-    if path == document:
-        return text
-    try:
-        return path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None
+def file_uri(path: Path) -> str:
+    """Return the `file:` URI of an absolute path; a name's bytes that are not UTF-8 are
+    percent-escaped as bytes (the inverse of `file_path`)."""
+    if os.name != "nt" and path.is_absolute():
+        return path.as_uri()
+    return from_fs_path(str(path)) or str(path)
 
 
 def _url(code: str) -> str:

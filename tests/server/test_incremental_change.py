@@ -10,7 +10,7 @@ import pytest
 from lsprotocol import types
 
 from bqlint.lsp_text import apply_change, line_breaks
-from tests.server.wire import frame, notification, opening, request, run_server, session_start
+from tests.server.wire import code_action, frame, notification, opening, request, run_server, session_start
 
 UTF16 = types.PositionEncodingKind.Utf16
 UTF8 = types.PositionEncodingKind.Utf8
@@ -85,7 +85,7 @@ def test_the_server_applies_a_change_past_the_line_end_as_the_client_does(
         "textDocument": {"uri": path.as_uri(), "version": 2},
         "contentChanges": [{"range": {"start": at, "end": at}, "text": inserted}],
     })
-    messages = [*session_start(tmp_path), opening(path, DEVICE.replace("\n", eol)), change]
+    messages = [*session_start(tmp_path), opening(path, DEVICE.replace("\n", eol)), change, code_action(path, 8)]
     done = run_server(tmp_path, b"".join(frame(m) for m in [*messages, request(9, "shutdown"), notification("exit")]))
     last = [m for m in done.messages if m.get("method") == "textDocument/publishDiagnostics"][-1]["params"]
     found = [(d["code"], d["range"]["start"]["line"], d["range"]["start"]["character"]) for d in last["diagnostics"]]
@@ -109,7 +109,7 @@ def test_diagnostics_and_changes_use_the_encoding_agreed_at_initialize(
         "textDocument": {"uri": path.as_uri(), "version": 2},
         "contentChanges": [{"range": {"start": at, "end": at}, "text": " "}],
     })
-    messages = [start, notification("initialized", {}), opening(path, text), change, request(9, "shutdown")]
+    messages = [start, notification("initialized", {}), opening(path, text), change, code_action(path, 8), request(9, "shutdown")]
     done = run_server(tmp_path, b"".join(frame(m) for m in [*messages, notification("exit")]))
     assert done.reply(1)["result"]["capabilities"]["positionEncoding"] == agreed
     published = [m["params"]["diagnostics"] for m in done.messages if m.get("method") == "textDocument/publishDiagnostics"]

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.server.wire import InProcess, notification, opening, request
+from tests.server.wire import InProcess, code_action, notification, opening
 
 CALLER = (
     "import bql\nfrom hostio import flush\n\n\nclass Dma{n}(bql.SysBusDevice):\n"
@@ -49,18 +49,11 @@ def _published(messages: list[dict[str, Any]]) -> list[tuple[str, list[tuple[str
     ]
 
 
-def _code_action(path: Path, msg_id: int) -> dict[str, Any]:
-    zero = {"line": 0, "character": 0}
-    return request(msg_id, "textDocument/codeAction", {
-        "textDocument": {"uri": path.as_uri()}, "range": {"start": zero, "end": zero}, "context": {"diagnostics": []},
-    })
-
-
 def test_saves_of_unchanged_files_recheck_nothing(session: InProcess, tmp_path: Path) -> None:
     for k in range(30):
         session.send(_save(tmp_path / f"dma{k % OPEN}.py"))
     session.send(_save(tmp_path / "hostio.py"))
-    session.send(_code_action(tmp_path / "dma0.py", 7))
+    session.send(code_action(tmp_path / "dma0.py", 7))
     assert [m.get("id") for m in session.take()] == [7]
     assert session.idle() == 0
 
@@ -74,7 +67,7 @@ def test_a_burst_of_saves_rechecks_each_open_file_once_after_answering_requests(
         with (tmp_path / f"dma{k % OPEN}.py").open("a") as file:
             file.write(f"# saved {k}\n")
         session.send(_save(tmp_path / f"dma{k % OPEN}.py"))
-    session.send(_code_action(tmp_path / "dma0.py", 7))
+    session.send(code_action(tmp_path / "dma0.py", 7))
     assert [m.get("id") for m in session.take()] == [7]  # answered before any re-check
     assert session.idle() == OPEN + 1
     published = _published(session.take())
@@ -97,12 +90,35 @@ def test_a_save_during_the_rechecks_queues_the_files_already_rechecked_again(
     assert sorted(published[1:]) == [(f"dma{n}.py", []) for n in range(OPEN)]
 
 
-def test_a_change_or_close_takes_the_document_off_the_queue(session: InProcess, tmp_path: Path) -> None:
+def test_a_change_puts_the_document_first_and_a_close_takes_it_off_the_queue(
+    session: InProcess, tmp_path: Path
+) -> None:
     (tmp_path / "hostio.py").write_text(RELEASES)
     session.send(_save(tmp_path / "hostio.py"))
     change = {"textDocument": {"uri": (tmp_path / "dma1.py").as_uri(), "version": 2}, "contentChanges": [{"text": "x = 1\n"}]}
     session.send(notification("textDocument/didChange", change))
     session.send(notification("textDocument/didClose", {"textDocument": {"uri": (tmp_path / "dma2.py").as_uri()}}))
-    assert _published(session.take()) == [("dma1.py", []), ("dma2.py", [])]
-    assert session.idle() == OPEN - 1
-    assert [name for name, _ in _published(session.take())] == ["hostio.py", "dma0.py", "dma3.py"]
+    assert _published(session.take()) == [("dma2.py", [])]  # the close's empty publish only
+    assert session.idle() == OPEN
+    assert _published(session.take())[0] == ("dma1.py", [])  # the changed document first
+    assert session.idle() == 0
+
+
+def test_a_burst_of_keystrokes_is_checked_once_and_a_code_action_sees_the_latest_text(
+    session: InProcess, tmp_path: Path
+) -> None:
+    """crash13 #7: each change was a full check at once; 30 keystrokes kept a request
+    waiting behind 30 checks. Changes queue; a code action for the document checks its
+    latest text first, so its edits fit the text the editor shows."""
+    uri = (tmp_path / "dma0.py").as_uri()
+    text = CALLER.format(n=0)
+    for version in range(2, 32):
+        text = text.replace("            flush()", "            flush()  ")
+        change = {"textDocument": {"uri": uri, "version": version}, "contentChanges": [{"text": text}]}
+        session.send(notification("textDocument/didChange", change))
+    assert session.take() == []
+    session.send(code_action(tmp_path / "dma0.py", 7, line=12))
+    messages = session.take()
+    assert [(m.get("method"), m.get("id")) for m in messages] == [("textDocument/publishDiagnostics", None), (None, 7)]
+    assert messages[0]["params"]["version"] == 31
+    assert session.idle() == 0

@@ -11,6 +11,8 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
+from bqlint.lsp_text import apply_change
+
 CLASSIC = '''import bql
 from bql.chardev import CharFrontend
 
@@ -91,9 +93,14 @@ async def _actions(client: LanguageClient, uri: str, diagnostic: types.Diagnosti
     return [a for a in actions if isinstance(a, types.CodeAction)]
 
 
-def _new_text(action: types.CodeAction, uri: str) -> str:
+def _new_text(action: types.CodeAction, uri: str, text: str) -> str:
+    """Return `text` with the action's edits made, as a client makes them (from the last)."""
     assert action.edit is not None and action.edit.changes is not None
-    return action.edit.changes[uri][0].new_text
+    edits = action.edit.changes[uri]
+    for edit in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
+        change = types.TextDocumentContentChangePartial(range=edit.range, text=edit.new_text)
+        text = apply_change(text, change, types.PositionEncodingKind.Utf16)
+    return text
 
 
 async def _change(client: LanguageClient, uri: str, text: str) -> list[str]:
@@ -115,8 +122,11 @@ async def test_code_action_fix_then_clean(client: LanguageClient, tmp_path: Path
     found = await _open(client, path, CLASSIC)
     actions = await _actions(client, uri, next(d for d in found if d.code == "BQL007"))
     assert "Suppress BQL007 on this line" in [a.title for a in actions]
-    new_text = _new_text(next(a for a in actions if a.is_preferred), uri)
-    assert "self.level.set(3)" in new_text
+    action = next(a for a in actions if a.is_preferred)
+    assert action.edit is not None and action.edit.changes is not None
+    assert [(e.range.start.line, e.new_text) for e in action.edit.changes[uri]] == [(27, "self.level.set(3)")]
+    new_text = _new_text(action, uri, CLASSIC)
+    assert new_text == CLASSIC.replace("self.level = 3", "self.level.set(3)")
     assert await _change(client, uri, new_text) == ["BQL003"]
 
 
@@ -126,8 +136,9 @@ async def test_suppression_action_silences_the_finding(client: LanguageClient, t
     uri = path.as_uri()
     found = await _open(client, path, CLASSIC)
     actions = await _actions(client, uri, next(d for d in found if d.code == "BQL003"))
-    new_text = _new_text(next(a for a in actions if a.title.startswith("Suppress")), uri)
-    assert "# noqa: BQL003" in new_text.splitlines()[24]
+    new_text = _new_text(next(a for a in actions if a.title.startswith("Suppress")), uri, CLASSIC)
+    assert new_text.splitlines()[24].endswith("self.chr.write_all(bytes([value]))  # noqa: BQL003")
+    assert new_text.splitlines()[:24] == CLASSIC.splitlines()[:24]
     assert await _change(client, uri, new_text) == ["BQL007"]
 
 
@@ -203,7 +214,7 @@ async def test_an_unsaved_buffer_is_checked_alone(client: LanguageClient, tmp_pa
     assert [r.location.range.start.line + 1 for r in related] == [23, 19]
     assert all(r.location.uri == uri for r in related)
     actions = await _actions(client, uri, next(d for d in found if d.code == "BQL007"))
-    assert "self.level.set(3)" in _new_text(next(a for a in actions if a.is_preferred), uri)
+    assert "self.level.set(3)" in _new_text(next(a for a in actions if a.is_preferred), uri, CLASSIC)
     assert await _change(client, uri, CLASSIC.replace("self.level = 3", "self.level.set(3)")) == ["BQL003"]
     assert client.messages == []
 
@@ -257,6 +268,7 @@ def test_an_edit_after_the_project_was_deleted_recreates_no_folder(tmp_path: Pat
     shutil.rmtree(top)
     change = {"textDocument": {"uri": path.as_uri(), "version": 2}, "contentChanges": [{"text": CLASSIC + "\n"}]}
     server.send(notification("textDocument/didChange", change))
+    assert server.idle() == 1  # the change is checked once no message waits
     published = [
         [(d["code"], d["range"]["start"]["line"] + 1) for d in m["params"]["diagnostics"]]
         for m in server.take()

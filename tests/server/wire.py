@@ -43,6 +43,15 @@ def opening(path: Path, text: str, language: str = "python") -> dict[str, Any]:
     return notification("textDocument/didOpen", {"textDocument": item})
 
 
+def code_action(path: Path, msg_id: int, line: int = 0) -> dict[str, Any]:
+    """A codeAction request for one position of `path` (the server checks a changed
+    document's latest text before answering it)."""
+    at = {"line": line, "character": 0}
+    return request(msg_id, "textDocument/codeAction", {
+        "textDocument": {"uri": path.as_uri()}, "range": {"start": at, "end": at}, "context": {"diagnostics": []},
+    })
+
+
 def session_start(root: Path) -> list[dict[str, Any]]:
     return [
         request(1, "initialize", {"processId": None, "rootUri": root.as_uri(), "capabilities": {}}),

@@ -22,6 +22,7 @@ from bqlint.cache import cache_directory
 from bqlint.cache_folder import CacheNotRemoved
 from bqlint.cache_folder import clean as clean_cache
 from bqlint.checking import CheckOptions, run_check
+from bqlint.closed_streams import cover_closed_streams
 from bqlint.config import ConfigError, Overrides, load_settings
 from bqlint.config_tree import Configurations
 from bqlint.discovery import find_project_root
@@ -111,6 +112,7 @@ class _Commands(click.Group):
     `check --help | head -1`) ends cleanly too, and text never fails on the stdout's encoding."""
 
     def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        cover_closed_streams()
         try:
             with output_failures():
                 return super().make_context(*args, **kwargs)

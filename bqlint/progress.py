@@ -54,7 +54,8 @@ class Progress:
         self._visible = True
 
 
-def progress_for(stream: TextIO, *, quiet: bool) -> Progress:
-    """Return a progress bar on `stream` when it is a terminal, not in CI and not quiet."""
-    shown = not quiet and not os.environ.get("CI") and stream.isatty()
+def progress_for(stream: TextIO | None, *, quiet: bool) -> Progress:
+    """Return a progress bar on `stream` when it is a terminal, not in CI and not quiet
+    (None, a stderr the shell closed, is no terminal)."""
+    shown = not quiet and not os.environ.get("CI") and stream is not None and stream.isatty()
     return Progress(stream if shown else None)

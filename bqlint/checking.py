@@ -17,6 +17,7 @@ import click
 from bqlint import engine
 from bqlint.baseline import filter_baseline, read_baseline, write_baseline
 from bqlint.cache import Cache, cache_directory, may_hold_cache
+from bqlint.closed_streams import is_closed, stdin_bytes
 from bqlint.config import ConfigError
 from bqlint.config_tree import Configurations
 from bqlint.discovery import discover
@@ -64,7 +65,7 @@ def run_check(configs: Configurations, options: CheckOptions) -> int:
     stdin: tuple[Path, str] | None = None
     if options.stdin_filename is not None:
         # Reported under the name given, made absolute but not resolved through symlinks.
-        stdin = (Path(os.path.abspath(options.stdin_filename)), stdin_text(sys.stdin.buffer.read()))
+        stdin = (Path(os.path.abspath(options.stdin_filename)), stdin_text(stdin_bytes().read()))
     with verbose.timed("discovery"):
         found = discover(
             options.paths, configs, force_exclude=options.force_exclude, stdin_name=options.stdin_filename
@@ -205,7 +206,8 @@ def _print_report(
         except OSError as exc:
             reason = exc.strerror or exc
             raise ConfigError(f"{options.output_file}: cannot write the report: {reason}") from None
-        if not options.quiet:
+        if not options.quiet and (to_stderr or not is_closed(sys.stdout)):
+            # A stdout the shell closed (`>&-`) asks for no summary; the report is written.
             click.echo(summary(report, render_options), err=to_stderr)
         return
     if text and options.output_format in _DOCUMENT_FORMATS | {"github"}:

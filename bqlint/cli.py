@@ -22,7 +22,7 @@ from bqlint.cache import cache_directory
 from bqlint.cache_folder import CacheNotRemoved
 from bqlint.cache_folder import clean as clean_cache
 from bqlint.checking import CheckOptions, run_check
-from bqlint.closed_streams import cover_closed_streams
+from bqlint.closed_streams import cover_closed_streams, is_closed
 from bqlint.config import ConfigError, Overrides, load_settings
 from bqlint.config_tree import Configurations
 from bqlint.discovery import find_project_root
@@ -382,6 +382,9 @@ def clean(path: Path | None) -> None:
 @exit_codes
 def server_command() -> None:
     """Run the Language Server on standard input and output (for editors)."""
+    if sys.stdin is None or is_closed(sys.stdout):  # the shell closed one (`<&-`, `>&-`)
+        stream = "read standard input" if sys.stdin is None else "write to standard output"
+        raise ConfigError(f"cannot {stream}: {os.strerror(errno.EBADF)}")
     from bqlint.server import serve
 
     sys.exit(serve())

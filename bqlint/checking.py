@@ -22,7 +22,7 @@ from bqlint.config import ConfigError
 from bqlint.config_tree import Configurations
 from bqlint.discovery import discover
 from bqlint.fixing import add_noqa_to_files, fix_until_stable, print_diff
-from bqlint.output import write_utf8
+from bqlint.output import write_text, write_utf8
 from bqlint.progress import progress_for
 from bqlint.reading import DecodedSource, UnreadableSource, decode_source, read_source_bytes, stdin_text
 from bqlint.report import RenderOptions, plural, render, summary
@@ -213,7 +213,7 @@ def _print_report(
     if text and options.output_format in _DOCUMENT_FORMATS | {"github"}:
         write_utf8(text + "\n", sys.stderr if to_stderr else sys.stdout)
     elif text:
-        click.echo(text, color=options.color, err=to_stderr)
+        write_text(text + "\n", sys.stderr if to_stderr else sys.stdout)
 
 
 def _warn_unchecked(report: engine.Report) -> None:

@@ -145,8 +145,11 @@ def rewrite_in_place(path: Path, held: int, old: bytes, new: bytes) -> None:
 
 
 def _temporary_copy(path: Path, data: bytes) -> str:
-    """Write `data` to a new temporary file beside `path`, synced; return its name."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".bqlint-tmp", dir=path.parent)
+    """Write `data` to a new temporary file beside `path`, synced; return its name.
+
+    The name is `.XXXXXXXX.bqlint-tmp` whatever `path` is called: one built from the name
+    would be too long for the file system when the name is (a legal 255-byte one)."""
+    handle, temporary = tempfile.mkstemp(prefix=".", suffix=".bqlint-tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(data)

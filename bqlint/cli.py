@@ -28,7 +28,7 @@ from bqlint.config_tree import Configurations
 from bqlint.discovery import find_project_root
 from bqlint.diagnostics import NOT_ANALYSED_CODES
 from bqlint.fixing import MAX_FIX_PASSES
-from bqlint.interrupt import interrupted
+from bqlint.interrupt import interrupted, signal_of, stops_interrupt
 from bqlint.output import output_failures, replace_unencodable
 from bqlint.parallel import available_cpus
 from bqlint.report import FORMAT_NAMES
@@ -124,8 +124,8 @@ class _Commands(click.Group):
         try:
             with output_failures():
                 return super().invoke(ctx)
-        except KeyboardInterrupt:
-            interrupted()
+        except KeyboardInterrupt as interrupt:  # Ctrl-C, or SIGTERM or SIGHUP during a check
+            interrupted(signal_of(interrupt))
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
@@ -277,7 +277,9 @@ def check(
     if show_settings:
         click.echo("\n".join(printable(line) for line in show_settings_text(configs, start).split("\n")))
         sys.exit(0)
-    sys.exit(run_check(configs, options))
+    with stops_interrupt():  # SIGTERM during --fix must not leave a temporary file either
+        code = run_check(configs, options)
+    sys.exit(code)
 
 
 def _names_a_file(path: Path) -> bool:

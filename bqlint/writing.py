@@ -98,17 +98,18 @@ def replace_atomically(path: Path, data: bytes, info: os.stat_result) -> None:
     A reader sees the old file or the new one, never a part; the mode (and, where allowed,
     the owner) of the old file is kept. The temporary file is removed on any failure.
     """
-    temporary = _temporary_copy(path, data)
-    try:
-        if hasattr(os, "chown") and os.stat(temporary).st_uid != info.st_uid:
-            with contextlib.suppress(OSError):  # only root may give a file away
-                os.chown(temporary, info.st_uid, info.st_gid)
-        os.chmod(temporary, stat.S_IMODE(info.st_mode))  # after chown, which clears set-id bits
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+    with deferred():  # Ctrl-C and SIGTERM wait: the temporary file is renamed or removed
+        temporary = _temporary_copy(path, data)
+        try:
+            if hasattr(os, "chown") and os.stat(temporary).st_uid != info.st_uid:
+                with contextlib.suppress(OSError):  # only root may give a file away
+                    os.chown(temporary, info.st_uid, info.st_gid)
+            os.chmod(temporary, stat.S_IMODE(info.st_mode))  # after chown, which clears set-id bits
+            os.replace(temporary, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
 
 
 def rewrite_in_place(path: Path, held: int, old: bytes, new: bytes) -> None:
@@ -118,6 +119,11 @@ def rewrite_in_place(path: Path, held: int, old: bytes, new: bytes) -> None:
     fails, `old` is written back and the temporary file removed; if that fails too, the
     temporary file is kept and NotWritten names it.
     """
+    with deferred():  # Ctrl-C and SIGTERM wait: the file is never left half-written
+        _rewrite_from_backup(path, held, old, new)
+
+
+def _rewrite_from_backup(path: Path, held: int, old: bytes, new: bytes) -> None:
     backup = _temporary_copy(path, new)
     keep = False
     try:
@@ -125,17 +131,16 @@ def rewrite_in_place(path: Path, held: int, old: bytes, new: bytes) -> None:
         try:
             if not _same_inode(out, held):
                 raise NotWritten("changed on disk")  # the name was given to another file meanwhile
-            with deferred():  # Ctrl-C waits: the file is never left half-written
+            try:
+                _overwrite(out, new)
+            except OSError as exc:
                 try:
-                    _overwrite(out, new)
-                except OSError as exc:
-                    try:
-                        _overwrite(out, old)
-                    except OSError:
-                        keep = True  # the only whole copy of the fixed text
-                        reason = exc.strerror or str(exc)
-                        raise NotWritten(f"partly written ({reason}); the fixed text is in {backup}") from None
-                    raise
+                    _overwrite(out, old)
+                except OSError:
+                    keep = True  # the only whole copy of the fixed text
+                    reason = exc.strerror or str(exc)
+                    raise NotWritten(f"partly written ({reason}); the fixed text is in {backup}") from None
+                raise
         finally:
             os.close(out)
     finally:

@@ -31,6 +31,7 @@ from bqlint.runs import check_files
 from bqlint.targets import refuse_read_file
 from bqlint.terminal import printable
 from bqlint.verbose import Verbose
+from bqlint.writing import write_atomically
 
 
 @dataclass(frozen=True)
@@ -202,7 +203,9 @@ def _print_report(
         try:
             # As ruff does: the folders of the report are made (a CI step names `reports/x.json`).
             options.output_file.parent.mkdir(parents=True, exist_ok=True)
-            options.output_file.write_text(text + "\n" if text else "", encoding="utf-8")
+            # Through a temporary file and a rename: a failed write keeps the old report whole.
+            data = (text + "\n" if text else "").encode("utf-8", "surrogateescape")
+            write_atomically(options.output_file, data)
         except OSError as exc:
             reason = exc.strerror or exc
             raise ConfigError(f"{options.output_file}: cannot write the report: {reason}") from None

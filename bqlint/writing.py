@@ -92,19 +92,41 @@ def write_if_unchanged(path: Path, analysed: str, fixed: str) -> None:
         raise NotWritten(f"cannot be written: {exc.strerror or exc}") from None
 
 
-def replace_atomically(path: Path, data: bytes, info: os.stat_result) -> None:
+def write_atomically(path: Path, data: bytes) -> None:
+    """Make the file `path` names hold `data`, so that a failed write (a full disk, Ctrl-C)
+    leaves the old file whole: for reports (`--output-file`).
+
+    A regular file, or none yet, is replaced through `replace_atomically` (a symlink keeps
+    naming the file it named); a device or a pipe (`/dev/stdout`) cannot be renamed over and
+    is written directly.
+    """
+    target = Path(os.path.realpath(path))
+    try:
+        info: os.stat_result | None = os.stat(target)
+    except FileNotFoundError:
+        info = None
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        with open(target, "wb") as file:
+            file.write(data)
+        return
+    replace_atomically(target, data, info)
+
+
+def replace_atomically(path: Path, data: bytes, info: os.stat_result | None) -> None:
     """Write `data` to a temporary file beside `path`, then rename it over `path`.
 
     A reader sees the old file or the new one, never a part; the mode (and, where allowed,
-    the owner) of the old file is kept. The temporary file is removed on any failure.
+    the owner) of the old file, `info`, is kept; a new file (`info` None) gets the mode the
+    umask gives. The temporary file is removed on any failure.
     """
     with deferred():  # Ctrl-C and SIGTERM wait: the temporary file is renamed or removed
         temporary = _temporary_copy(path, data)
         try:
-            if hasattr(os, "chown") and os.stat(temporary).st_uid != info.st_uid:
+            if info is not None and hasattr(os, "chown") and os.stat(temporary).st_uid != info.st_uid:
                 with contextlib.suppress(OSError):  # only root may give a file away
                     os.chown(temporary, info.st_uid, info.st_gid)
-            os.chmod(temporary, stat.S_IMODE(info.st_mode))  # after chown, which clears set-id bits
+            # After chown, which clears set-id bits.
+            os.chmod(temporary, stat.S_IMODE(info.st_mode) if info is not None else 0o666 & ~_umask())
             os.replace(temporary, path)
         except BaseException:
             with contextlib.suppress(OSError):
@@ -165,6 +187,12 @@ def _temporary_copy(path: Path, data: bytes) -> str:
             os.unlink(temporary)
         raise
     return temporary
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)  # read by setting it: there is no other way before Python 3.13
+    os.umask(mask)
+    return mask
 
 
 def _overwrite(fd: int, data: bytes) -> None:

@@ -97,19 +97,34 @@ def write_atomically(path: Path, data: bytes) -> None:
     leaves the old file whole: for reports (`--output-file`).
 
     A regular file, or none yet, is replaced through `replace_atomically` (a symlink keeps
-    naming the file it named); a device or a pipe (`/dev/stdout`) cannot be renamed over and
-    is written directly.
+    naming the file it named). What cannot be renamed over, a device or a pipe, is written
+    directly; the file stdout or stderr is open on (`/dev/stdout`) through that descriptor:
+    a new file there would not be the one the shell reads.
     """
-    target = Path(os.path.realpath(path))
     try:
-        info: os.stat_result | None = os.stat(target)
+        info: os.stat_result | None = os.stat(path)
     except FileNotFoundError:
         info = None
-    if info is not None and not stat.S_ISREG(info.st_mode):
-        with open(target, "wb") as file:
+    stream = _standard_output_on(info) if info is not None else None
+    if stream is not None:  # after what the run wrote there, before its summary
+        view = memoryview(data)
+        while view:
+            view = view[os.write(stream, view) :]
+    elif info is not None and not stat.S_ISREG(info.st_mode):
+        with open(path, "wb") as file:
             file.write(data)
-        return
-    replace_atomically(target, data, info)
+    else:
+        replace_atomically(Path(os.path.realpath(path)), data, info)
+
+
+def _standard_output_on(info: os.stat_result) -> int | None:
+    """Return 1 or 2 when stdout or stderr is open on the file `info` describes, else None."""
+    for fd in (1, 2):
+        with contextlib.suppress(OSError):
+            stream = os.fstat(fd)
+            if (stream.st_dev, stream.st_ino) == (info.st_dev, info.st_ino):
+                return fd
+    return None
 
 
 def replace_atomically(path: Path, data: bytes, info: os.stat_result | None) -> None:

@@ -82,3 +82,26 @@ def test_a_pipe_is_written_not_renamed_over(tmp_path: Path) -> None:
     finally:
         os.close(reader)
     assert stat.S_ISFIFO(fifo.stat().st_mode)
+
+
+@pytest.mark.skipif(not Path("/dev/stdout").exists(), reason="no /dev/stdout here")
+@pytest.mark.parametrize("into", ["pipe", "file"])
+def test_dev_stdout_as_output_file_is_written_where_stdout_goes(tmp_path: Path, into: str) -> None:
+    (tmp_path / "dev.py").write_text(DEVICE)
+    args = [sys.executable, "-m", "bqlint", "check", "--no-cache", "--output-format", "concise"]
+    args += ["--output-file", "/dev/stdout", "dev.py"]
+    environment = {**os.environ, "NO_COLOR": "1"}
+    if into == "pipe":
+        result = subprocess.run(args, cwd=tmp_path, capture_output=True, env=environment, timeout=120)
+        out = result.stdout
+    else:
+        with (tmp_path / "out.txt").open("wb") as file:
+            result = subprocess.run(
+                args, cwd=tmp_path, stdout=file, stderr=subprocess.PIPE, env=environment, timeout=120
+            )
+        out = (tmp_path / "out.txt").read_bytes()
+    assert (result.returncode, result.stderr) == (1, b"")
+    assert out.decode().splitlines() == [  # the report, then the summary
+        "dev.py:6:9: BQL001 device field `self.count` is assigned in `Uart.write()`, outside construction",
+        "Found 1 error.",
+    ]

@@ -17,11 +17,12 @@ import click
 from bqlint import engine
 from bqlint.baseline import filter_baseline, read_baseline, write_baseline
 from bqlint.cache import Cache, cache_directory, may_hold_cache
+from bqlint.closed_streams import is_closed, stdin_bytes
 from bqlint.config import ConfigError
 from bqlint.config_tree import Configurations
 from bqlint.discovery import discover
 from bqlint.fixing import add_noqa_to_files, fix_until_stable, print_diff
-from bqlint.output import write_utf8
+from bqlint.output import write_text, write_utf8
 from bqlint.progress import progress_for
 from bqlint.reading import DecodedSource, UnreadableSource, decode_source, read_source_bytes, stdin_text
 from bqlint.report import RenderOptions, plural, render, summary
@@ -30,6 +31,7 @@ from bqlint.runs import check_files
 from bqlint.targets import refuse_read_file
 from bqlint.terminal import printable
 from bqlint.verbose import Verbose
+from bqlint.writing import write_atomically
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,7 @@ def run_check(configs: Configurations, options: CheckOptions) -> int:
     stdin: tuple[Path, str] | None = None
     if options.stdin_filename is not None:
         # Reported under the name given, made absolute but not resolved through symlinks.
-        stdin = (Path(os.path.abspath(options.stdin_filename)), stdin_text(sys.stdin.buffer.read()))
+        stdin = (Path(os.path.abspath(options.stdin_filename)), stdin_text(stdin_bytes().read()))
     with verbose.timed("discovery"):
         found = discover(
             options.paths, configs, force_exclude=options.force_exclude, stdin_name=options.stdin_filename
@@ -201,17 +203,20 @@ def _print_report(
         try:
             # As ruff does: the folders of the report are made (a CI step names `reports/x.json`).
             options.output_file.parent.mkdir(parents=True, exist_ok=True)
-            options.output_file.write_text(text + "\n" if text else "", encoding="utf-8")
+            # Through a temporary file and a rename: a failed write keeps the old report whole.
+            data = (text + "\n" if text else "").encode("utf-8", "surrogateescape")
+            write_atomically(options.output_file, data)
         except OSError as exc:
             reason = exc.strerror or exc
             raise ConfigError(f"{options.output_file}: cannot write the report: {reason}") from None
-        if not options.quiet:
+        if not options.quiet and (to_stderr or not is_closed(sys.stdout)):
+            # A stdout the shell closed (`>&-`) asks for no summary; the report is written.
             click.echo(summary(report, render_options), err=to_stderr)
         return
     if text and options.output_format in _DOCUMENT_FORMATS | {"github"}:
         write_utf8(text + "\n", sys.stderr if to_stderr else sys.stdout)
     elif text:
-        click.echo(text, color=options.color, err=to_stderr)
+        write_text(text + "\n", sys.stderr if to_stderr else sys.stdout)
 
 
 def _warn_unchecked(report: engine.Report) -> None:

@@ -22,12 +22,13 @@ from bqlint.cache import cache_directory
 from bqlint.cache_folder import CacheNotRemoved
 from bqlint.cache_folder import clean as clean_cache
 from bqlint.checking import CheckOptions, run_check
+from bqlint.closed_streams import cover_closed_streams, is_closed
 from bqlint.config import ConfigError, Overrides, load_settings
 from bqlint.config_tree import Configurations
 from bqlint.discovery import find_project_root
 from bqlint.diagnostics import NOT_ANALYSED_CODES
 from bqlint.fixing import MAX_FIX_PASSES
-from bqlint.interrupt import interrupted
+from bqlint.interrupt import interrupted, signal_of, stops_interrupt
 from bqlint.output import output_failures, replace_unencodable
 from bqlint.parallel import available_cpus
 from bqlint.report import FORMAT_NAMES
@@ -111,6 +112,7 @@ class _Commands(click.Group):
     `check --help | head -1`) ends cleanly too, and text never fails on the stdout's encoding."""
 
     def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        cover_closed_streams()
         try:
             with output_failures():
                 return super().make_context(*args, **kwargs)
@@ -122,8 +124,8 @@ class _Commands(click.Group):
         try:
             with output_failures():
                 return super().invoke(ctx)
-        except KeyboardInterrupt:
-            interrupted()
+        except KeyboardInterrupt as interrupt:  # Ctrl-C, or SIGTERM or SIGHUP during a check
+            interrupted(signal_of(interrupt))
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
@@ -275,7 +277,9 @@ def check(
     if show_settings:
         click.echo("\n".join(printable(line) for line in show_settings_text(configs, start).split("\n")))
         sys.exit(0)
-    sys.exit(run_check(configs, options))
+    with stops_interrupt():  # SIGTERM during --fix must not leave a temporary file either
+        code = run_check(configs, options)
+    sys.exit(code)
 
 
 def _names_a_file(path: Path) -> bool:
@@ -380,6 +384,9 @@ def clean(path: Path | None) -> None:
 @exit_codes
 def server_command() -> None:
     """Run the Language Server on standard input and output (for editors)."""
+    if sys.stdin is None or is_closed(sys.stdout):  # the shell closed one (`<&-`, `>&-`)
+        stream = "read standard input" if sys.stdin is None else "write to standard output"
+        raise ConfigError(f"cannot {stream}: {os.strerror(errno.EBADF)}")
     from bqlint.server import serve
 
     sys.exit(serve())

@@ -1,4 +1,5 @@
-"""Ctrl-C: end the run at once with exit status 130 and one line on stderr.
+"""Ctrl-C: end the run at once with exit status 130 and one line on stderr; SIGTERM and
+SIGHUP (`timeout`, a cancelled CI job, a closed terminal) the same way, with 128 + the signal.
 
 The analysis runs on a second thread (bqlint.deepstack) and in forked workers (`--jobs`);
 Python delivers SIGINT to the main thread only, which is then waiting for that thread.
@@ -24,38 +25,87 @@ from typing import NoReturn
 EXIT_STATUS = 130  # 128 + SIGINT, what a shell reports for a program stopped by Ctrl-C
 MESSAGE = "error: interrupted"
 ORPHAN_POLL_SECONDS = 0.1
+# Signals that stop a run as Ctrl-C does, with their message (SIGHUP is not on Windows).
+STOPS = {
+    getattr(signal, name): message
+    for name, message in (("SIGTERM", "terminated"), ("SIGHUP", "hung up"))
+    if hasattr(signal, name)
+}
 
 
-def interrupted() -> NoReturn:
-    """Stop the worker processes, say so on stderr, and exit 130 without finalizing."""
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised as Ctrl-C raises KeyboardInterrupt, so the same clean-up runs."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__(number)
+        self.number = number
+
+
+def interrupted(number: int = signal.SIGINT) -> NoReturn:
+    """Stop the worker processes, say so on stderr, and exit 128 + `number` (130 for Ctrl-C)
+    without finalizing."""
     stop_workers()
+    message = f"error: {STOPS[number]}" if number in STOPS else MESSAGE
     with contextlib.suppress(OSError, ValueError):
-        os.write(2, f"{MESSAGE}\n".encode())
+        os.write(2, f"{message}\n".encode())
     # Neither stdout's buffer nor the interpreter's shutdown: a report cut by Ctrl-C is not
     # completed, and shutdown would stop the analysis thread mid-parse (see above).
-    os._exit(EXIT_STATUS)
+    os._exit(128 + number)
+
+
+def signal_of(interrupt: KeyboardInterrupt) -> int:
+    """Return the signal that raised `interrupt`."""
+    return interrupt.number if isinstance(interrupt, Terminated) else signal.SIGINT
+
+
+@contextlib.contextmanager
+def stops_interrupt() -> Iterator[None]:
+    """While the block runs, make SIGTERM and SIGHUP raise Terminated in the main thread, as
+    Ctrl-C raises KeyboardInterrupt. A signal that is ignored (`nohup`) or handled by someone
+    else is left so; the handlers are put back when the block ends."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {number: signal.getsignal(number) for number in STOPS}
+    for number, handler in previous.items():
+        if handler == signal.SIG_DFL:
+            signal.signal(number, _raise_terminated)
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            if handler is not None:
+                signal.signal(number, handler)
+
+
+def _raise_terminated(number: int, frame: object) -> None:
+    raise Terminated(number)
 
 
 @contextlib.contextmanager
 def deferred() -> Iterator[None]:
-    """Hold Ctrl-C back while a file is overwritten in place: it is raised when the block
-    ends, so the file holds all of one text or the other. Only the main thread gets signals;
-    elsewhere (or with a handler that is not Python's) the block runs as it is."""
+    """Hold Ctrl-C (and SIGTERM, SIGHUP under `stops_interrupt`) back while a file is
+    written: it is raised when the block ends, so the file holds all of one text or the
+    other and no temporary file is left. Only the main thread gets signals; elsewhere (or
+    with handlers that are not these) the block runs as it is."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.getsignal(signal.SIGINT)
-    if previous is not signal.default_int_handler:
+    ours = {signal.SIGINT: signal.default_int_handler} | {number: _raise_terminated for number in STOPS}
+    previous = {number: handler for number, handler in ours.items() if signal.getsignal(number) is handler}
+    if not previous:
         yield
         return
     held: list[int] = []
-    signal.signal(signal.SIGINT, lambda number, frame: held.append(number))
+    for number in previous:
+        signal.signal(number, lambda caught, frame: held.append(caught))
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
     if held:
-        raise KeyboardInterrupt
+        raise KeyboardInterrupt if held[0] == signal.SIGINT else Terminated(held[0])
 
 
 def stop_workers() -> None:
@@ -79,6 +129,9 @@ def ignore_in_worker(parent: int) -> None:
     were killed) in the moment before the parent exits. `parent` is the parent's process id,
     taken before the fork: the parent may be gone already when this runs."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for number in STOPS:  # a worker ends on these at once: the pool's own clean-up sends SIGTERM
+        if signal.getsignal(number) is _raise_terminated:
+            signal.signal(number, signal.SIG_DFL)
     threading.Thread(target=_end_with, args=(parent,), name="bqlint-orphan-watch", daemon=True).start()
 
 
@@ -94,5 +147,5 @@ def entry() -> None:
         from bqlint.cli import main
 
         main()
-    except KeyboardInterrupt:
-        interrupted()
+    except KeyboardInterrupt as interrupt:
+        interrupted(signal_of(interrupt))

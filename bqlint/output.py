@@ -31,14 +31,41 @@ def write_utf8(text: str, stream: TextIO) -> None:
     fixed through stdin as UTF-8 bytes, whatever the stream's encoding (`PYTHONIOENCODING=cp1252`):
     those formats are UTF-8, and code must not lose a character. Bytes that were not UTF-8 in
     a file name or in stdin (kept as lone surrogates) are written back as they came."""
+    write_whole(text, stream, "utf-8", "surrogateescape")
+
+
+def write_text(text: str, stream: TextIO) -> None:
+    """Write a text report in the stream's own encoding, replacing what it cannot hold."""
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    write_whole(text, stream, encoding, getattr(stream, "errors", None) or "replace")
+
+
+def write_whole(text: str, stream: TextIO, encoding: str, errors: str) -> None:
+    """Write `text` to `stream` as bytes, all of it or an OSError.
+
+    A reader that closes a pipe while a large write waits on it makes write(2) return a short
+    count, which Python's buffered stream drops without an error; the rest of the report
+    would be lost silently. So the bytes go through the descriptor, in a loop: the write after
+    a short one fails with EPIPE, and the run ends as for a closed pipe (`output_failures`).
+    """
+    try:
+        fd = stream.fileno()
+    except (OSError, ValueError):  # no descriptor underneath (a test's StringIO)
+        fd = -1
     buffer = getattr(stream, "buffer", None)
-    if buffer is None:  # a stream without bytes underneath (a test's StringIO)
-        stream.write(text)
-        stream.flush()
+    if fd < 0:
+        if buffer is None:
+            stream.write(text)
+            stream.flush()
+        else:
+            stream.flush()
+            buffer.write(text.encode(encoding, errors))
+            buffer.flush()
         return
     stream.flush()  # what was written as text goes first
-    buffer.write(text.encode("utf-8", "surrogateescape"))
-    buffer.flush()
+    view = memoryview(text.encode(encoding, errors))
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 @contextlib.contextmanager

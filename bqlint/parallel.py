@@ -7,6 +7,7 @@ index, so the caller assembles them in a fixed order whatever finished first.
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -52,9 +53,7 @@ def run_indexed(
     global _TASK
     results: dict[int, T] = {}
     if jobs <= 1 or len(order) <= 1 or not can_fork():
-        for index in order:
-            results[index] = task(index)
-            done(index)
+        _run_here(task, order, results, done)
         return results
     import multiprocessing as mp
     from concurrent.futures import as_completed
@@ -78,9 +77,29 @@ def run_indexed(
             for index in [i for i in order if i not in results]:
                 results[index] = _alone(index, context, lost)
                 done(index)
+        except OSError as exc:
+            if exc.errno not in _CANNOT_START:
+                raise
+            # No worker could be started (too few file descriptors or processes left, no
+            # memory to fork): the rest runs here, with the same results.
+            _run_here(task, order, results, done)
     finally:
         _TASK = None
     return results
+
+
+# What starting a pool (its pipes, the forks) fails with when the system is short of room.
+_CANNOT_START = frozenset({errno.EMFILE, errno.ENFILE, errno.EAGAIN, errno.ENOMEM})
+
+
+def _run_here(
+    task: Callable[[int], T], order: Sequence[int], results: dict[int, T], done: Callable[[int], None]
+) -> None:
+    """Run the pieces of `order` not in `results` yet in this process."""
+    for index in order:
+        if index not in results:
+            results[index] = task(index)
+            done(index)
 
 
 def _alone(index: int, context: Any, lost: Callable[[int], T] | None) -> T:

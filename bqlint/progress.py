@@ -7,6 +7,7 @@ ten times a second, and erases itself when the run ends, so the report starts on
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from typing import TextIO
 
@@ -49,12 +50,27 @@ class Progress:
         self._drawn = now
         filled = _WIDTH * self.done // max(self.total, 1)
         bar = "#" * filled + "-" * (_WIDTH - filled)
-        self.stream.write(f"\rbqlint: {self.label:<8} [{bar}] {self.done}/{self.total} files")
+        line = f"bqlint: {self.label:<8} [{bar}] {self.done}/{self.total} files"
+        # Short of the last column: a line that wraps leaves rows that `\r` cannot redraw.
+        self.stream.write("\r" + line[: terminal_columns(self.stream) - 1])
         self.stream.flush()
         self._visible = True
 
 
-def progress_for(stream: TextIO, *, quiet: bool) -> Progress:
-    """Return a progress bar on `stream` when it is a terminal, not in CI and not quiet."""
-    shown = not quiet and not os.environ.get("CI") and stream.isatty()
+def terminal_columns(stream: TextIO) -> int:
+    """Return the width of the terminal `stream` shows on: `COLUMNS` when set (as
+    shutil.get_terminal_size reads it), else the terminal's own, else shutil's fallback."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    try:
+        return os.get_terminal_size(stream.fileno()).columns or shutil.get_terminal_size().columns
+    except (OSError, ValueError):
+        return shutil.get_terminal_size().columns
+
+
+def progress_for(stream: TextIO | None, *, quiet: bool) -> Progress:
+    """Return a progress bar on `stream` when it is a terminal, not in CI and not quiet
+    (None, a stderr the shell closed, is no terminal)."""
+    shown = not quiet and not os.environ.get("CI") and stream is not None and stream.isatty()
     return Progress(stream if shown else None)

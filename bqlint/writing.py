@@ -92,23 +92,61 @@ def write_if_unchanged(path: Path, analysed: str, fixed: str) -> None:
         raise NotWritten(f"cannot be written: {exc.strerror or exc}") from None
 
 
-def replace_atomically(path: Path, data: bytes, info: os.stat_result) -> None:
+def write_atomically(path: Path, data: bytes) -> None:
+    """Make the file `path` names hold `data`, so that a failed write (a full disk, Ctrl-C)
+    leaves the old file whole: for reports (`--output-file`).
+
+    A regular file, or none yet, is replaced through `replace_atomically` (a symlink keeps
+    naming the file it named). What cannot be renamed over, a device or a pipe, is written
+    directly; the file stdout or stderr is open on (`/dev/stdout`) through that descriptor:
+    a new file there would not be the one the shell reads.
+    """
+    try:
+        info: os.stat_result | None = os.stat(path)
+    except FileNotFoundError:
+        info = None
+    stream = _standard_output_on(info) if info is not None else None
+    if stream is not None:  # after what the run wrote there, before its summary
+        view = memoryview(data)
+        while view:
+            view = view[os.write(stream, view) :]
+    elif info is not None and not stat.S_ISREG(info.st_mode):
+        with open(path, "wb") as file:
+            file.write(data)
+    else:
+        replace_atomically(Path(os.path.realpath(path)), data, info)
+
+
+def _standard_output_on(info: os.stat_result) -> int | None:
+    """Return 1 or 2 when stdout or stderr is open on the file `info` describes, else None."""
+    for fd in (1, 2):
+        with contextlib.suppress(OSError):
+            stream = os.fstat(fd)
+            if (stream.st_dev, stream.st_ino) == (info.st_dev, info.st_ino):
+                return fd
+    return None
+
+
+def replace_atomically(path: Path, data: bytes, info: os.stat_result | None) -> None:
     """Write `data` to a temporary file beside `path`, then rename it over `path`.
 
     A reader sees the old file or the new one, never a part; the mode (and, where allowed,
-    the owner) of the old file is kept. The temporary file is removed on any failure.
+    the owner) of the old file, `info`, is kept; a new file (`info` None) gets the mode the
+    umask gives. The temporary file is removed on any failure.
     """
-    temporary = _temporary_copy(path, data)
-    try:
-        if hasattr(os, "chown") and os.stat(temporary).st_uid != info.st_uid:
-            with contextlib.suppress(OSError):  # only root may give a file away
-                os.chown(temporary, info.st_uid, info.st_gid)
-        os.chmod(temporary, stat.S_IMODE(info.st_mode))  # after chown, which clears set-id bits
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+    with deferred():  # Ctrl-C and SIGTERM wait: the temporary file is renamed or removed
+        temporary = _temporary_copy(path, data)
+        try:
+            if info is not None and hasattr(os, "chown") and os.stat(temporary).st_uid != info.st_uid:
+                with contextlib.suppress(OSError):  # only root may give a file away
+                    os.chown(temporary, info.st_uid, info.st_gid)
+            # After chown, which clears set-id bits.
+            os.chmod(temporary, stat.S_IMODE(info.st_mode) if info is not None else 0o666 & ~_umask())
+            os.replace(temporary, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
 
 
 def rewrite_in_place(path: Path, held: int, old: bytes, new: bytes) -> None:
@@ -118,6 +156,11 @@ def rewrite_in_place(path: Path, held: int, old: bytes, new: bytes) -> None:
     fails, `old` is written back and the temporary file removed; if that fails too, the
     temporary file is kept and NotWritten names it.
     """
+    with deferred():  # Ctrl-C and SIGTERM wait: the file is never left half-written
+        _rewrite_from_backup(path, held, old, new)
+
+
+def _rewrite_from_backup(path: Path, held: int, old: bytes, new: bytes) -> None:
     backup = _temporary_copy(path, new)
     keep = False
     try:
@@ -125,17 +168,16 @@ def rewrite_in_place(path: Path, held: int, old: bytes, new: bytes) -> None:
         try:
             if not _same_inode(out, held):
                 raise NotWritten("changed on disk")  # the name was given to another file meanwhile
-            with deferred():  # Ctrl-C waits: the file is never left half-written
+            try:
+                _overwrite(out, new)
+            except OSError as exc:
                 try:
-                    _overwrite(out, new)
-                except OSError as exc:
-                    try:
-                        _overwrite(out, old)
-                    except OSError:
-                        keep = True  # the only whole copy of the fixed text
-                        reason = exc.strerror or str(exc)
-                        raise NotWritten(f"partly written ({reason}); the fixed text is in {backup}") from None
-                    raise
+                    _overwrite(out, old)
+                except OSError:
+                    keep = True  # the only whole copy of the fixed text
+                    reason = exc.strerror or str(exc)
+                    raise NotWritten(f"partly written ({reason}); the fixed text is in {backup}") from None
+                raise
         finally:
             os.close(out)
     finally:
@@ -145,8 +187,11 @@ def rewrite_in_place(path: Path, held: int, old: bytes, new: bytes) -> None:
 
 
 def _temporary_copy(path: Path, data: bytes) -> str:
-    """Write `data` to a new temporary file beside `path`, synced; return its name."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".bqlint-tmp", dir=path.parent)
+    """Write `data` to a new temporary file beside `path`, synced; return its name.
+
+    The name is `.XXXXXXXX.bqlint-tmp` whatever `path` is called: one built from the name
+    would be too long for the file system when the name is (a legal 255-byte one)."""
+    handle, temporary = tempfile.mkstemp(prefix=".", suffix=".bqlint-tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(data)
@@ -157,6 +202,12 @@ def _temporary_copy(path: Path, data: bytes) -> str:
             os.unlink(temporary)
         raise
     return temporary
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)  # read by setting it: there is no other way before Python 3.13
+    os.umask(mask)
+    return mask
 
 
 def _overwrite(fd: int, data: bytes) -> None:

@@ -117,3 +117,60 @@ def test_a_reading_worker_that_dies_costs_nothing(tmp_path, monkeypatch):
     report = engine.run(Settings(root=tmp_path), files, jobs=2, cache=None)
     assert report.internal_errors == []
     assert sorted({d.path.name for d in report.diagnostics}) == sorted(f"d{n}.py" for n in range(12))
+
+
+def test_a_pool_that_cannot_start_runs_the_pieces_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    """crash13 #18: too few file descriptors for the pool's pipes (EMFILE) is not a crash."""
+    import errno
+
+    from bqlint import parallel
+
+    def no_descriptors(workers: int, context: object) -> None:
+        raise OSError(errno.EMFILE, os.strerror(errno.EMFILE))
+
+    monkeypatch.setattr(parallel, "_pool", no_descriptors)
+    finished: list[int] = []
+    here = os.getpid()
+    assert run_indexed(lambda i: (i * i, os.getpid() == here), [2, 0, 1], 2, finished.append) == {
+        0: (0, True),
+        1: (1, True),
+        2: (4, True),
+    }
+    assert finished == [2, 0, 1]
+
+
+def test_other_errors_of_the_pool_are_raised(monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    from bqlint import parallel
+
+    def refused(workers: int, context: object) -> None:
+        raise OSError(errno.EACCES, os.strerror(errno.EACCES))
+
+    monkeypatch.setattr(parallel, "_pool", refused)
+    with pytest.raises(PermissionError):
+        run_indexed(lambda i: i, [0, 1], 2)
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_getaffinity"), reason="sets a POSIX resource limit")
+def test_jobs_with_few_file_descriptors_report_as_one_process_does(tmp_path) -> None:
+    import resource
+    import subprocess
+    import sys
+
+    device = "import bql\n\n\nclass D(bql.SysBusDevice):\n    def w(self) -> None:\n        self.x = 1\n"
+    for n in range(20):
+        (tmp_path / f"d{n}.py").write_text(device)
+
+    def run(jobs: str) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run(
+            [sys.executable, "-m", "bqlint", "check", "--no-cache", "--output-format=concise", "--jobs", jobs],
+            cwd=tmp_path,
+            capture_output=True,
+            preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (12, 12)),
+            timeout=120,
+        )
+
+    alone, pooled = run("1"), run("2")
+    assert (alone.returncode, alone.stdout.count(b"BQL001")) == (1, 20)
+    assert (pooled.returncode, pooled.stdout, pooled.stderr) == (alone.returncode, alone.stdout, alone.stderr)

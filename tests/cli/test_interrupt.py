@@ -1,5 +1,6 @@
 """Ctrl-C ends a run with exit 130 and one line on stderr: no abort, no traceback, no
-"findings" status, and the `--jobs` workers are stopped too (crash6 #3).
+"findings" status, and the `--jobs` workers are stopped too (crash6 #3). SIGTERM and SIGHUP
+end it the same way, with 143 and 129 (crash13 #08).
 
 The interrupt is sent once the run is analysing (its analysis thread or its workers exist),
 which is when the SIGABRT used to happen: the interpreter's shutdown stopped the analysis
@@ -140,3 +141,57 @@ def test_ctrl_c_waits_for_an_overwrite_in_place_to_finish(
     assert reached == [True]
     assert target.read_bytes() == new
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dev.py"]
+
+
+@pytest.mark.parametrize(
+    ("stop", "status", "message"),
+    [(signal.SIGTERM, 143, b"error: terminated\n"), (signal.SIGHUP, 129, b"error: hung up\n")],
+    ids=["SIGTERM", "SIGHUP"],
+)
+def test_sigterm_and_sighup_end_a_run_as_ctrl_c_does(
+    tmp_path: Path, stop: signal.Signals, status: int, message: bytes
+) -> None:
+    """crash13 #08: what `timeout`, a cancelled CI job or a closed terminal sends."""
+    (tmp_path / "pyproject.toml").write_text("[tool.bqlint]\n")
+    (tmp_path / "big.py").write_text(borrowing_device(2500))
+    process = _start(tmp_path, "--jobs", "1", "--fix", "big.py")
+    _wait_until(process, lambda: _threads(process.pid) >= 2)
+    process.send_signal(stop)
+    out, err = process.communicate(timeout=WAIT_SECONDS)
+    assert (process.returncode, out, err) == (status, b"", message)
+
+
+def test_sigterm_waits_until_the_temporary_file_is_renamed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bqlint import writing
+    from bqlint.interrupt import Terminated, stops_interrupt
+
+    target = tmp_path / "dev.py"
+    target.write_bytes(b"old\n")
+    real_copy = writing._temporary_copy
+
+    def terminated_after_the_copy(path: Path, data: bytes) -> str:
+        temporary = real_copy(path, data)
+        os.kill(os.getpid(), signal.SIGTERM)  # between the temporary file and the rename
+        return temporary
+
+    monkeypatch.setattr(writing, "_temporary_copy", terminated_after_the_copy)
+    with stops_interrupt(), pytest.raises(Terminated) as raised:
+        writing.replace_atomically(target, b"new\n", target.stat())
+    assert raised.value.number == signal.SIGTERM
+    assert target.read_bytes() == b"new\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dev.py"]
+
+
+def test_a_stop_signal_ignored_by_the_caller_stays_ignored() -> None:
+    from bqlint.interrupt import stops_interrupt
+
+    previous = signal.signal(signal.SIGHUP, signal.SIG_IGN)  # as `nohup bqlint check` starts it
+    try:
+        with stops_interrupt():
+            assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+            assert signal.getsignal(signal.SIGTERM) not in (signal.SIG_DFL, signal.SIG_IGN)
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    finally:
+        signal.signal(signal.SIGHUP, previous)

@@ -147,3 +147,30 @@ def test_source_fixed_through_stdin_keeps_every_character(wide: Path) -> None:
     )
     assert result.returncode == 1
     assert result.stdout.decode("utf-8") == WIDE.replace("self.ñ = 3", "self.ñ.set(3)")
+
+
+def many_findings(count: int) -> str:
+    """A device that assigns a plain field `count` times outside construction (BQL001 each)."""
+    lines = ["import bql", "", "", "class Uart(bql.SysBusDevice):", "    def write(self, v: int) -> None:"]
+    return "\n".join(lines + ["        self.count = v"] * count) + "\n"
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGPIPE"), reason="no SIGPIPE here")
+@pytest.mark.parametrize("output_format", ["full", "json"])
+def test_reader_closing_the_pipe_mid_report_ends_as_cat_does(tmp_path: Path, output_format: str) -> None:
+    (tmp_path / "dev.py").write_text(many_findings(1000))
+    read, write = os.pipe()
+    args = ["check", "--no-cache", "--exit-zero", "--output-format", output_format, "dev.py"]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bqlint", *args], cwd=tmp_path, stdout=write, stderr=subprocess.PIPE
+    )
+    os.close(write)
+    try:
+        # The report is far bigger than a pipe holds: bqlint is still writing it when the
+        # reader goes, as `bqlint check | head -1` once head has its line.
+        first = os.read(read, 16)
+    finally:
+        os.close(read)
+    _, err = process.communicate(timeout=120)
+    assert first
+    assert (process.returncode, err) == (-signal.SIGPIPE, b"")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 
 import pytest
 
@@ -62,3 +63,46 @@ def test_the_check_command_prints_no_progress_into_a_pipe(project, invoke, monke
     project({"dev.py": "import bql\n"})
     result = invoke("check", ".")
     assert "\r" not in result.stderr
+
+
+def _redraws(text: str) -> list[str]:
+    return [frame for frame in text.split("\r") if frame.startswith("bqlint:")]
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_each_redraw_fits_the_terminal_short_of_its_last_column(monkeypatch):
+    import fcntl
+    import struct
+    import termios
+
+    monkeypatch.setattr(progress_module, "DELAY", 0.0)
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.delenv("COLUMNS", raising=False)
+    leader, follower = os.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 20, 0, 0))  # 20 columns
+    written = io.StringIO()
+    with os.fdopen(follower, "w") as terminal:
+        monkeypatch.setattr(terminal, "write", written.write)
+        bar = progress_for(terminal, quiet=False)
+        bar.phase("checking", 2)
+        bar.advance(2)
+        bar.finish()
+    os.close(leader)
+    assert _redraws(written.getvalue()) == ["bqlint: checking [-", "bqlint: checking [#"]
+
+
+def test_columns_from_the_environment_bound_the_redraw(monkeypatch):
+    monkeypatch.setattr(progress_module, "DELAY", 0.0)
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.setenv("COLUMNS", "11")
+    stream = Terminal()  # no descriptor: COLUMNS decides
+    bar = progress_for(stream, quiet=False)
+    bar.phase("reading", 1)
+    bar.finish()
+    assert _redraws(stream.getvalue()) == ["bqlint: re"]
+
+
+def test_a_terminal_of_unknown_width_gets_the_usual_fallback(monkeypatch):
+    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.setattr(progress_module.shutil, "get_terminal_size", lambda: os.terminal_size((40, 24)))
+    assert progress_module.terminal_columns(Terminal()) == 40

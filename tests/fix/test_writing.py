@@ -265,7 +265,7 @@ def test_an_in_place_write_that_cannot_be_undone_keeps_the_fixed_text_beside_it(
     assert str(raised.value) == (
         f"partly written (Input/output error); the fixed text is in {tmp_path / kept}"
     )
-    assert kept.startswith(".a.py.")
+    assert len(kept) == len(".XXXXXXXX.bqlint-tmp")  # named in the message, not after the file
     assert (tmp_path / kept).read_bytes() == b"x = 2\n"
 
 
@@ -286,3 +286,26 @@ def test_a_hard_linked_file_replaced_while_locked_is_not_overwritten(tmp_path, m
         write_if_unchanged(path, "x = 1\n", "x = 2\n")
     assert (path.read_bytes(), twin.read_bytes()) == (b"z = 3\n", b"x = 1\n")
     assert _leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("length", [235, 255])
+def test_a_file_with_the_longest_legal_name_is_written(tmp_path, length):
+    """crash13 #04: the temporary file's name does not grow with the file's name."""
+    path = tmp_path / ("a" * (length - 3) + ".py")
+    path.write_bytes(b"x = 1\n")
+    write_if_unchanged(path, "x = 1\n", "x = 2\n")
+    assert path.read_bytes() == b"x = 2\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
+
+
+@pytest.mark.parametrize("name", ["a.py", "b" * 252 + ".py"])
+def test_the_temporary_file_has_a_fixed_length_name_beside_the_file(tmp_path, name):
+    path = tmp_path / name
+    temporary = Path(writing._temporary_copy(path, b"x = 2\n"))
+    assert (temporary.parent, len(temporary.name), temporary.name[0], temporary.suffix) == (
+        tmp_path,
+        len(".XXXXXXXX.bqlint-tmp"),
+        ".",
+        ".bqlint-tmp",
+    )
+    assert temporary.read_bytes() == b"x = 2\n"

@@ -25,6 +25,7 @@ from typing import Any
 from bqlint.config import ConfigError
 from bqlint.diagnostics import Diagnostic
 from bqlint.discovery import find_context_root
+from bqlint.replacing import replace_file
 from bqlint.report import escape_undecodable
 from bqlint.source_file import python_lines
 
@@ -138,7 +139,7 @@ def write_baseline(
     try:
         # As for --output-file: the folders are made (a CI step names `reports/baseline.json`).
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+        replace_file(path, (json.dumps(document, indent=2) + "\n").encode("utf-8"))
     except OSError as exc:
         raise ConfigError(f"{path}: cannot write baseline: {exc.strerror or exc}") from None
 

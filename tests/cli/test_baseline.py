@@ -3,6 +3,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import resource
+import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -200,3 +204,56 @@ def test_a_file_that_is_not_a_baseline_is_a_clean_error(project, invoke, data, r
     result = invoke("check", "--baseline", "b.json", "a.py")
     expected = f"error: b.json: not a bqlint baseline: {reason}\n"
     assert (result.exit_code, result.stdout, result.stderr) == (2, "", expected)
+
+
+# ---- a write that fails keeps the old baseline (crash13 #17) -------------------------------
+_DEVICE = """import bql
+
+
+class Dev(bql.Device):
+    def __init__(self) -> None:
+        super().__init__()
+        self.level = bql.BqlCell(0)
+
+    def reset(self) -> None:
+        self.level = 3
+"""
+
+
+def test_a_baseline_write_that_fails_part_way_keeps_the_old_one(project, invoke):
+    # Path.write_text truncated first: a full disk (here a file-size limit) left 8 KiB of
+    # JSON where the good baseline was, and every later --baseline run failed with exit 2.
+    root = project({f"d{i}.py": _DEVICE for i in range(60)})
+    assert invoke("check", "--no-cache", "--write-baseline", "bl.json", "d0.py").exit_code == 0
+    good = (root / "bl.json").read_bytes()
+    assert len(json.loads(good)["findings"]) == 1
+
+    def limit_file_size() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (8192, 8192))
+
+    args = [sys.executable, "-m", "bqlint", "check", "--no-cache", "--write-baseline", "bl.json", "."]
+    failed = subprocess.run(args, capture_output=True, text=True, preexec_fn=limit_file_size)
+    assert (failed.returncode, failed.stderr) == (2, "error: bl.json: cannot write baseline: File too large\n")
+    assert (root / "bl.json").read_bytes() == good
+    assert sorted(p.name for p in root.iterdir() if not p.name.endswith(".py")) == ["bl.json"]
+    assert invoke("check", "--no-cache", "--baseline", "bl.json", "d0.py").exit_code == 0
+
+
+def test_a_new_baseline_gets_the_mode_a_new_file_gets(project, fake_engine, invoke):
+    root = project({"a.py": SOURCE})
+    umask = os.umask(0o027)
+    try:
+        assert invoke("check", "--write-baseline", "bl.json").exit_code == 0
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE((root / "bl.json").stat().st_mode) == 0o640
+
+
+def test_a_baseline_written_through_a_symlink_updates_its_target(project, fake_engine, invoke):
+    root = project({"a.py": SOURCE, "real/bl.json": "{}"})
+    (root / "bl.json").symlink_to("real/bl.json")
+    (root / "real/bl.json").chmod(0o604)
+    assert invoke("check", "--write-baseline", "bl.json").exit_code == 0
+    assert (root / "bl.json").is_symlink()
+    assert len(json.loads((root / "real/bl.json").read_text())["findings"]) == 2
+    assert stat.S_IMODE((root / "real/bl.json").stat().st_mode) == 0o604

@@ -233,7 +233,8 @@ def test_a_baseline_write_that_fails_part_way_keeps_the_old_one(project, invoke)
 
     args = [sys.executable, "-m", "bqlint", "check", "--no-cache", "--write-baseline", "bl.json", "."]
     failed = subprocess.run(args, capture_output=True, text=True, preexec_fn=limit_file_size)
-    assert (failed.returncode, failed.stderr) == (2, "error: bl.json: cannot write baseline: File too large\n")
+    expected = "error: bl.json: cannot write baseline: File too large\n"
+    assert (failed.returncode, failed.stderr) == (2, expected)
     assert (root / "bl.json").read_bytes() == good
     assert sorted(p.name for p in root.iterdir() if not p.name.endswith(".py")) == ["bl.json"]
     assert invoke("check", "--no-cache", "--baseline", "bl.json", "d0.py").exit_code == 0

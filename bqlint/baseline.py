@@ -1,14 +1,14 @@
 """Baselines: record today's findings, then report only new ones (SPEC §3.2).
 
-A finding's fingerprint is code + file (relative to the project root) + enclosing function
-+ its line's text with whitespace collapsed; never the row, so edits above a finding keep it
-matched. Matching counts multiplicity: two recorded fingerprints absorb two findings.
+A finding's fingerprint is code + file (relative to the baseline file's folder) + enclosing
+function + its line's text with whitespace collapsed; never the row, so edits above a
+finding keep it matched. Matching counts multiplicity: two recorded fingerprints absorb two.
 
-The project root is each file's own (`find_context_root`: the outermost folder with a
-bqlint configuration, else the git root, else the package tree), never the working
-directory, so a baseline written from the root matches from a sub-folder (crash8 #5).
-Version 1 baselines named files relative to the run's root (the working directory when no
-configuration applies); they are still read, and matched that way.
+The baseline's folder is one anchor for every file, whatever the working directory (crash8
+#5) and whichever sub-project a file is in: `services/a/uart.py` and `services/b/uart.py`
+are two names (crash13 #14). Older versions are still read, and matched as they were
+written: version 2 named each file relative to its own project root (`find_context_root`),
+which gave both of those `uart.py`; version 1 relative to the run's root.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -24,20 +25,23 @@ from typing import Any
 from bqlint.config import ConfigError
 from bqlint.diagnostics import Diagnostic
 from bqlint.discovery import find_context_root
+from bqlint.replacing import replace_file
 from bqlint.report import escape_undecodable
 from bqlint.source_file import python_lines
 
-FORMAT_VERSION = 2
-# Version 1: files relative to the run's root; version 2: to each file's project root.
-READ_VERSIONS = (1, 2)
+FORMAT_VERSION = 3
+# Files relative to: the run's root (1), each file's project root (2), the baseline's folder (3).
+READ_VERSIONS = (1, 2, 3)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Baseline:
-    """A baseline read from disk: its format version and the multiset of fingerprints."""
+    """A baseline read from disk: its format version, the multiset of fingerprints and the
+    folder it is in (what version 3 names files relative to)."""
 
     version: int
     fingerprints: Counter[str]
+    folder: Path
 
 
 def _resolved(path: Path) -> Path:
@@ -55,18 +59,37 @@ def _relative(path: Path, root: Path) -> str:
         return resolved.as_posix()
 
 
-class FileNames:
-    """How a baseline names files: relative to each file's project root (version 2), or to
-    the run's root (`run_root`, version 1); project roots are found once per folder."""
+def _relative_to_folder(path: Path, folder: Path) -> str:
+    """Return `path` relative to `folder`, with `..` when it is not below it."""
+    resolved = _resolved(path)
+    try:
+        return Path(os.path.relpath(resolved, folder)).as_posix()
+    except ValueError:  # Windows: another drive, which no relative path reaches
+        return resolved.as_posix()
 
-    def __init__(self, run_root: Path, version: int = FORMAT_VERSION) -> None:
+
+def baseline_folder(path: Path) -> Path:
+    """Return the folder of the baseline file `path` (of its target, when it is a link)."""
+    return _resolved(path).parent
+
+
+class FileNames:
+    """How a baseline names files: relative to the baseline's folder (`folder`, version 3),
+    to each file's project root (version 2, found once per folder), or to the run's root
+    (`run_root`, version 1)."""
+
+    def __init__(self, run_root: Path, folder: Path, version: int = FORMAT_VERSION) -> None:
         self.run_root = run_root
+        self.folder = folder
         self.version = version
         self._roots: dict[Path, Path] = {}
 
     def name(self, path: Path) -> str:
+        """Return the name `path` has in a baseline of this version."""
         if self.version == 1:
             return _relative(path, self.run_root)
+        if self.version == 3:
+            return _relative_to_folder(path, self.folder)
         folder = _resolved(path).parent
         root = self._roots.get(folder)
         if root is None:
@@ -100,7 +123,7 @@ def write_baseline(
     path: Path, diagnostics: Sequence[Diagnostic], root: Path, sources: Mapping[Path, str]
 ) -> None:
     """Write the findings to `path` as JSON, readable enough to review in a diff."""
-    names = FileNames(root)
+    names = FileNames(root, baseline_folder(path))
     entries = [
         {
             "code": d.code,
@@ -116,7 +139,7 @@ def write_baseline(
     try:
         # As for --output-file: the folders are made (a CI step names `reports/baseline.json`).
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+        replace_file(path, (json.dumps(document, indent=2) + "\n").encode("utf-8"))
     except OSError as exc:
         raise ConfigError(f"{path}: cannot write baseline: {exc.strerror or exc}") from None
 
@@ -137,9 +160,9 @@ def read_baseline(path: Path) -> Baseline:
         raise ConfigError(f"{path}: not a bqlint baseline (expected `findings` with fingerprints)")
     if type(version) is not int or version not in READ_VERSIONS:  # `true` is not 1
         shown = "no version" if version is None else f"unknown version {json.dumps(version)[:40]}"
-        known = " and ".join(str(v) for v in READ_VERSIONS)
+        known = ", ".join(str(v) for v in READ_VERSIONS[:-1]) + f" and {READ_VERSIONS[-1]}"
         raise ConfigError(f"{path}: not a bqlint baseline: {shown} (this bqlint reads versions {known})")
-    return Baseline(version, Counter(entry["fingerprint"] for entry in findings))
+    return Baseline(version, Counter(entry["fingerprint"] for entry in findings), baseline_folder(path))
 
 
 def _decode(path: Path, data: bytes) -> Any:
@@ -168,7 +191,7 @@ def filter_baseline(
 ) -> list[Diagnostic]:
     """Return the findings the baseline does not absorb, in their original order."""
     remaining = Counter(recorded.fingerprints)
-    names = FileNames(root, recorded.version)
+    names = FileNames(root, recorded.folder, recorded.version)
     new: list[Diagnostic] = []
     for diagnostic in diagnostics:
         key = fingerprint(diagnostic, names, sources)

@@ -38,6 +38,7 @@ from bqlint.cache_folder import (
 )
 from bqlint.config import Settings
 from bqlint.diagnostics import Applicability, Diagnostic, Edit, Fix, Position, Related, Span
+from bqlint.discovery import find_git_root
 from bqlint.facts import FileFacts
 
 DIRECTORY_NAME = ".bqlint_cache"
@@ -84,11 +85,37 @@ def _marked_root(start: Path) -> Path:
 
 
 def may_hold_cache(directory: Path, settings: Settings) -> bool:
-    """Return whether a run may write its cache in `directory`: not the default one of a
-    project rooted at `/` (a file there checked with no configuration file), whose cache would
-    land in the filesystem root."""
-    root = settings.root
-    return directory != root / DIRECTORY_NAME or root.parent != root
+    """Return whether a run may write its cache in `directory`.
+
+    A folder named by `BQLINT_CACHE_DIR` or `cache-dir` may. The default one may not land in
+    the filesystem root, nor, with no configuration file, beside a file that is in no
+    project: no `pyproject.toml`/`bqlint.toml` and no `.git` at or above it, outside the
+    working directory (a module in site-packages, `--stdin-filename /etc/x.py`). That
+    folder is not the user's to write in; ruff keeps its cache in the working directory's
+    project. Such a check runs uncached, and `bqlint clean PATH` still removes a cache that
+    older versions wrote there (crash13 #15).
+    """
+    if os.environ.get(ENV_VARIABLE) or settings.cache_dir is not None:
+        return True
+    folder = directory.parent
+    if folder.parent == folder:
+        return False
+    return settings.config_path is not None or _is_project(folder)
+
+
+def _is_project(folder: Path) -> bool:
+    """Return whether `folder` (the default cache's, with no configuration file) is in a
+    project: it holds a pyproject.toml or bqlint.toml, or is in a git work tree, or is the
+    working directory or below it."""
+    if (folder / "pyproject.toml").is_file() or (folder / "bqlint.toml").is_file():
+        return True
+    if find_git_root(folder) is not None:
+        return True
+    try:
+        cwd = Path.cwd()
+    except OSError:  # the working directory was deleted: nothing is known to be the user's
+        return False
+    return folder == cwd or cwd in folder.parents
 
 
 @lru_cache(maxsize=1)

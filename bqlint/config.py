@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import pathspec
 
 from bqlint.paths import resolved
-from bqlint.patterns import glob_spec, pattern_problem, rebase
+from bqlint.patterns import glob_spec, normalize_pattern, pattern_problem, rebase
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -299,6 +299,9 @@ def settings_from_table(path: Path, table: Mapping[str, Any], overrides: Overrid
         problem = pattern_problem(pattern, root)
         if problem is not None:
             raise ConfigError(f"{path}: key `{key}`: pattern {pattern!r}: {problem}")
+    for key in ("exclude", "extend-exclude"):
+        if key in lists:
+            lists[key] = tuple(normalize_pattern(p) for p in lists[key])
     extend = table.get("extend")
     if extend is not None and (not isinstance(extend, str) or not extend.strip()):
         raise ConfigError(f"{path}: key `extend` must be the path of another configuration file")
@@ -308,7 +311,7 @@ def settings_from_table(path: Path, table: Mapping[str, Any], overrides: Overrid
             raise ConfigError(f"{path}: key `{key}`: a path cannot contain a NUL character")
     per_file_ignores = tuple(
         (
-            glob,
+            normalize_pattern(glob),
             resolve_codes(
                 _string_list(path, f"per-file-ignores.{glob}", codes), f"{where} `per-file-ignores.{glob}`"
             ),

@@ -8,6 +8,7 @@ project context: read for cross-module facts, never reported on.
 
 from __future__ import annotations
 
+import codecs
 import errno
 import os
 from collections.abc import Iterable, Sequence
@@ -151,7 +152,10 @@ class GitIgnores:
                     if exists(path):
                         self.unreadable.setdefault(path, str(problem))
                     continue
-                lines += data.decode("utf-8", errors="replace").splitlines()
+                # As the paths are (os.fsdecode): a name byte that is not UTF-8 is the same
+                # surrogate escape in both, so `caf\xe9.py` matches (crash13 #06). git skips
+                # a UTF-8 BOM at the start (dir.c, skip_utf8_bom).
+                lines += os.fsdecode(data.removeprefix(codecs.BOM_UTF8)).splitlines()
                 self.read.append(path)
             spec = glob_spec(lines) if lines else None
             if spec is not None and self.named is not None and directory in self.named.parents:

@@ -3,6 +3,8 @@
 Patterns follow `.gitignore` syntax, relative to the folder of the file that wrote them: a
 pattern without an inner `/` matches at any depth, one with a `/` is anchored to that folder.
 Validation catches what pathspec would crash on or silently never match (issue 9).
+`./gen`, `sub//x.py` and `sub/./x.py` are normalised first (`/gen`, `sub/x.py`): as in ruff,
+which resolves a pattern against the project root, `.` is the folder itself (crash13 #19).
 Every pattern (these and `.gitignore` lines) is compiled through `glob_spec`, which collapses
 runs of `*` as git's wildmatch does: pathspec turns each `*` into its own `[^/]*`, which
 backtracks exponentially in the run's length (crash6 #14).
@@ -21,11 +23,40 @@ import pathspec
 _DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
 
 
+def normalize_pattern(pattern: str) -> str:
+    """Return `pattern` without `.` segments and empty inner ones: `./gen` is `/gen`,
+    `sub//x.py` and `sub/./x.py` are `sub/x.py`, `gen/./` is `/gen/`.
+
+    A pattern that had a `/` before its end stays anchored to its folder, as gitignore
+    reads it; ruff reads `./gen` the same way, as the path `gen` below the project root.
+    """
+    negated = "!" if pattern.startswith("!") else ""
+    body = pattern[len(negated) :]
+    segments = body.split("/")
+    kept = [segment for segment in segments if segment not in ("", ".")]
+    if len(kept) == len(segments) - body.startswith("/") - body.endswith("/") or not kept:
+        return pattern  # nothing to drop; or nothing left, which pattern_problem rejects
+    normal = "/".join(kept)
+    if body.startswith("/") or (is_anchored(body) and "/" not in normal):
+        normal = "/" + normal
+    if body.endswith("/"):
+        normal += "/"
+    return negated + normal
+
+
 def pattern_problem(pattern: str, root: Path) -> str | None:
-    """Return why `pattern` is not a usable glob (relative to `root`), or None when it is."""
+    """Return why `pattern` is not a usable glob (relative to `root`), or None when it is.
+
+    `pattern` is judged as `normalize_pattern` leaves it, which is what is matched.
+    """
     body = pattern[1:] if pattern.startswith("!") else pattern
     if not body.strip():
         return "an empty pattern matches nothing; remove it"
+    segments = body.split("/")
+    if "." in segments and all(segment in ("", ".") for segment in segments):
+        return "`.` is the folder itself, not a file in it; write `*` to match everything"
+    pattern = normalize_pattern(pattern)
+    body = pattern[1:] if pattern.startswith("!") else pattern
     if "\0" in body:
         return "a pattern cannot contain a NUL character"
     trailing = len(body) - len(body.rstrip("\\"))

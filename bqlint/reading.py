@@ -17,6 +17,13 @@ from pathlib import Path
 
 from bqlint.paths import resolved
 
+# The most of one file that is read. The largest Python sources in the wild (generated
+# Unicode tables, protobuf and Qt resource modules) are a few MB, CPython's largest about
+# 1 MB; a file 10x beyond those is a data dump named `.py`, which would cost several times
+# its size in memory to decode and parse, and under a memory limit end the whole run with
+# MemoryError, losing every other file's findings (crash13 #09). It is BQL998 instead.
+MAX_SOURCE_BYTES = 32 * 1024 * 1024
+
 # File types by stat mode, for the reason given when a path is not a regular file.
 _KINDS = (
     (stat.S_ISDIR, "a directory"),
@@ -53,16 +60,18 @@ def safe_resolve(path: Path) -> Path:
         return Path(os.path.abspath(path))
 
 
-def read_source_bytes(path: Path) -> bytes:
-    """Return the bytes of the regular file `path`; raise UnreadableSource otherwise."""
+def read_source_bytes(path: Path, limit: int = MAX_SOURCE_BYTES) -> bytes:
+    """Return the bytes of the regular file `path`, of at most `limit` bytes; raise
+    UnreadableSource otherwise (a bigger file, one that memory cannot hold)."""
     try:
-        mode = os.stat(path).st_mode
+        info = os.stat(path)
     except FileNotFoundError:
         reason = "it does not exist (removed, or a dangling symlink)"
         raise UnreadableSource(f"cannot read this file: {reason}") from None
     except OSError as exc:
         raise UnreadableSource(f"cannot read this file: {_os_reason(exc)}") from None
-    _require_regular(mode)
+    _require_regular(info.st_mode)
+    _require_size(info.st_size, limit)
     try:
         # O_NONBLOCK: should the path become a FIFO after the stat, opening it does not wait.
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
@@ -73,11 +82,27 @@ def read_source_bytes(path: Path) -> bytes:
     try:
         _require_regular(os.fstat(fd).st_mode)
         with os.fdopen(fd, "rb", closefd=False) as file:
-            return file.read()
+            data = file.read(limit + 1)  # one more: a file that grew since the stat is seen
     except OSError as exc:
         raise UnreadableSource(f"cannot read this file: {_os_reason(exc)}") from None
+    except MemoryError:
+        raise UnreadableSource("cannot read this file: not enough memory to read it") from None
     finally:
         os.close(fd)
+    _require_size(len(data), limit)
+    return data
+
+
+def _require_size(size: int, limit: int) -> None:
+    if size > limit:
+        raise UnreadableSource(
+            f"cannot read this file: it is larger than {_size(limit)}, the most bqlint reads of"
+            " one file; a Python source is far smaller (exclude a generated file)"
+        )
+
+
+def _size(count: int) -> str:
+    return f"{count // (1024 * 1024)} MiB" if count >= 1024 * 1024 else f"{count} bytes"
 
 
 def _require_regular(mode: int) -> None:
@@ -106,6 +131,8 @@ def decode_source(data: bytes) -> DecodedSource:
         raise UnreadableSource(f"cannot decode this file: {message}") from None
     try:
         text = data.decode(encoding)
+    except MemoryError:
+        raise UnreadableSource("cannot decode this file: not enough memory to decode it") from None
     except LookupError as exc:  # a cookie naming a codec that is not a text encoding (`hex`)
         reason = f"the coding cookie names no text encoding: {exc}"
         raise UnreadableSource(f"cannot decode this file: {reason}") from None

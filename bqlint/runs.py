@@ -22,7 +22,7 @@ from bqlint.config import Settings
 from bqlint.config_tree import Configurations
 from bqlint.diagnostics import Diagnostic, Span
 from bqlint.discovery import Discovered
-from bqlint.patterns import pattern_problem
+from bqlint.patterns import normalize_pattern, pattern_problem
 from bqlint.progress import Progress
 from bqlint.reading import DecodedSource, safe_resolve
 
@@ -196,10 +196,11 @@ def color_wanted(choice: str, is_terminal: bool) -> bool:
 
 
 def validate_cli_patterns(patterns: list[str], option: str) -> tuple[str, ...]:
-    """Return `patterns` (relative to the working directory) or raise a usage error."""
+    """Return `patterns` (relative to the working directory), normalised (`./gen` is `/gen`),
+    or raise a usage error."""
     cwd = Path.cwd()
     for pattern in patterns:
         problem = pattern_problem(pattern, cwd)
         if problem is not None:
             raise click.UsageError(f"{option}: pattern {pattern!r}: {problem}")
-    return tuple(patterns)
+    return tuple(normalize_pattern(pattern) for pattern in patterns)

@@ -3,9 +3,10 @@
 ## What it flags
 A file that bqlint must check but cannot read or decode as Python source: not a regular file
 (a FIFO, a socket, a device), unreadable (permissions), a dangling symlink or a symlink loop,
-a file removed while bqlint ran, or bytes Python cannot decode (invalid UTF-8 without a
-PEP 263 coding cookie, a byte the cookie's codec rejects, a byte-order mark that contradicts
-the cookie, an unknown codec). It is reported at row 1, column 1 with the reason; every
+a file removed while bqlint ran, one larger than 32 MiB (far beyond any Python source: a data
+dump; bqlint does not read it), one that memory cannot hold while it is read or decoded, or
+bytes Python cannot decode (invalid UTF-8 without a PEP 263 coding cookie, a byte the
+cookie's codec rejects, a byte-order mark that contradicts the cookie, an unknown codec). It is reported at row 1, column 1 with the reason; every
 other file is still checked.
 
 ## Why it is a bug

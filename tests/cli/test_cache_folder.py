@@ -82,3 +82,48 @@ def test_a_cache_dir_that_steps_up_out_of_a_new_folder_is_the_folder_it_names(pr
         assert result.exit_code == 1
         assert "is not a bqlint cache" in result.stderr
     assert sorted(os.listdir(root)) == ["dev.py", "pyproject.toml"]
+
+
+# ---- no cache beside a file that is in no project (crash13 #15) ----------------------------
+def _elsewhere(tmp_path: Path) -> Path:
+    """A package outside the working directory with no configuration and no .git above it,
+    as site-packages is; tmp_path itself holds neither."""
+    vendor = tmp_path / "site-packages" / "vendorpkg"
+    vendor.mkdir(parents=True)
+    (vendor / "__init__.py").write_text("")
+    (vendor / "dev.py").write_text(DEVICE)
+    return vendor
+
+
+def _caches(*tops: Path) -> list[Path]:
+    return sorted(p for top in tops for p in top.rglob(".bqlint_cache"))
+
+
+def test_a_file_in_no_project_outside_the_working_directory_is_checked_uncached(project, invoke, tmp_path):
+    # The cache went to the top of that file's package tree: site-packages, /etc, /dev.
+    root = project({"mine.py": "x = 1\n"})
+    vendor = _elsewhere(tmp_path)
+    result = invoke("check", "--jobs", "1", "--output-format", "concise", str(vendor / "dev.py"))
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[0] == (
+        f"{vendor / 'dev.py'}:6:9: BQL001 device field `self.x` is assigned in `D.m()`, outside construction"
+    )
+    assert _caches(tmp_path) == []
+    stdin = invoke("check", "--jobs", "1", "--stdin-filename", str(vendor / "x.py"), "-", input=DEVICE)
+    assert stdin.exit_code == 1
+    assert _caches(tmp_path) == []
+    assert invoke("check", "--jobs", "1", "mine.py").exit_code == 0
+    assert _caches(tmp_path) == [root / ".bqlint_cache"]  # the working directory's own still is
+
+
+@pytest.mark.parametrize("marker", [".git", "pyproject.toml"])
+def test_a_file_outside_the_working_directory_in_a_project_keeps_its_cache(project, invoke, tmp_path, marker):
+    project({})
+    vendor = _elsewhere(tmp_path)
+    top = tmp_path / "site-packages"
+    if marker == ".git":
+        (top / ".git").mkdir()
+    else:
+        (top / "pyproject.toml").write_text("")
+    assert invoke("check", "--jobs", "1", str(vendor / "dev.py")).exit_code == 1
+    assert _caches(tmp_path) == [top / ".bqlint_cache"]  # the top of its package tree, as before

@@ -72,10 +72,11 @@ def test_a_guessed_project_is_read_only_up_to_the_limit(project, fake_engine, in
     assert result.stderr.count("only the first 2 files of its package tree were read as context") == 1
 
 
-def test_no_default_cache_is_written_into_the_filesystem_root():
+def test_no_default_cache_is_written_into_the_filesystem_root(tmp_path):
     top = Path("/")
     assert not may_hold_cache(top / DIRECTORY_NAME, Settings(root=top))
-    assert may_hold_cache(Path("/tmp/proj") / DIRECTORY_NAME, Settings(root=Path("/tmp/proj")))
+    (tmp_path / "pyproject.toml").write_text("")
+    assert may_hold_cache(tmp_path / DIRECTORY_NAME, Settings(root=tmp_path))
 
 
 def test_a_broken_config_of_the_working_directory_that_governs_no_given_file_is_a_warning(project, invoke):

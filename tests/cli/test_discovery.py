@@ -23,6 +23,19 @@ def test_gitignore_is_respected_when_walking(project, invoke):
     assert invoke("check").exit_code == 0
 
 
+def test_gitignore_entries_for_names_that_are_not_utf8_match_them(project, invoke):
+    # The ignore file was decoded with errors="replace" (U+FFFD), the paths with surrogate
+    # escapes (\udcff): git ignored `d\xff.py` and `caf\xe9.py`, bqlint checked them (crash13 #06).
+    root = project({"ok.py": ""})
+    for name in (b"d\xff.py", b"caf\xe9.py", b"kept\xe9.py"):
+        (root / os.fsdecode(name)).write_text(BROKEN)
+    (root / ".gitignore").write_bytes(b"\xef\xbb\xbfd\xff.py\ncaf\xe9.py\n")
+    assert _names(discover([root], load_settings(root)).files, root) == ["kept\udce9.py", "ok.py"]
+    result = invoke("check", "--output-format", "concise", ".")
+    checked = [line.split(":")[0] for line in result.stdout.splitlines() if "BQL999" in line]
+    assert checked == ["kept\\udce9.py"]
+
+
 def test_nested_gitignore_files_apply_below_their_directory(project):
     root = project(
         {

@@ -25,7 +25,7 @@ from typing import Any
 from bqlint.config import ConfigError
 from bqlint.diagnostics import Diagnostic
 from bqlint.discovery import find_context_root
-from bqlint.replacing import replace_file
+from bqlint.writing import write_atomically
 from bqlint.report import escape_undecodable
 from bqlint.source_file import python_lines
 
@@ -139,7 +139,7 @@ def write_baseline(
     try:
         # As for --output-file: the folders are made (a CI step names `reports/baseline.json`).
         path.parent.mkdir(parents=True, exist_ok=True)
-        replace_file(path, (json.dumps(document, indent=2) + "\n").encode("utf-8"))
+        write_atomically(path, (json.dumps(document, indent=2) + "\n").encode("utf-8"))
     except OSError as exc:
         raise ConfigError(f"{path}: cannot write baseline: {exc.strerror or exc}") from None
 

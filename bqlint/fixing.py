@@ -7,6 +7,7 @@ analysed, writes only files that did not change meanwhile, and re-checks until s
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +17,7 @@ import click
 from bqlint import engine
 from bqlint.diagnostics import NOT_ANALYSED_CODES, Diagnostic
 from bqlint.fixes import UnparsableFix, add_noqa_by_row, fix_text, is_applicable, unified_diff
+from bqlint.output import write_text
 from bqlint.reading import DecodedSource, safe_resolve
 from bqlint.terminal import printable
 from bqlint.writing import NotWritten, write_if_unchanged
@@ -98,7 +100,7 @@ def print_diff(
         report = check_now(stdin, edited)
     for path, (before, after) in sorted(changes.items()):
         shown = Path(os.path.relpath(path)) if path.is_relative_to(Path.cwd()) else path
-        click.echo(unified_diff(shown, before, after), nl=False)
+        write_text(unified_diff(shown, before, after), sys.stdout)  # whole, or a closed pipe
     if applied and not options.quiet:
         click.echo(f"Would fix {applied} error{'s' if applied != 1 else ''}.", err=True)
     return 1 if changes else 0

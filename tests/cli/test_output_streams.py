@@ -174,3 +174,26 @@ def test_reader_closing_the_pipe_mid_report_ends_as_cat_does(tmp_path: Path, out
     _, err = process.communicate(timeout=120)
     assert first
     assert (process.returncode, err) == (-signal.SIGPIPE, b"")
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGPIPE"), reason="no SIGPIPE here")
+def test_reader_closing_the_pipe_mid_diff_ends_as_cat_does(tmp_path: Path) -> None:
+    # As for the report: a diff bigger than a pipe holds is not cut short without a word.
+    lines = ["import bql", "", "", "class Uart(bql.SysBusDevice):", "    def __init__(self) -> None:"]
+    lines += ["        super().__init__()", "        self.level = bql.BqlCell(0)", "", "    def write(self, v: int) -> None:"]
+    (tmp_path / "dev.py").write_text("\n".join(lines + ["        self.level = v"] * 2000) + "\n")
+    read, write = os.pipe()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bqlint", "check", "--no-cache", "--diff", "dev.py"],
+        cwd=tmp_path,
+        stdout=write,
+        stderr=subprocess.PIPE,
+    )
+    os.close(write)
+    try:
+        first = os.read(read, 16)
+    finally:
+        os.close(read)
+    _, err = process.communicate(timeout=120)
+    assert first == b"--- a/dev.py\n+++"
+    assert (process.returncode, err) == (-signal.SIGPIPE, b"")

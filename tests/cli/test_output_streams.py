@@ -159,21 +159,28 @@ def many_findings(count: int) -> str:
 @pytest.mark.parametrize("output_format", ["full", "json"])
 def test_reader_closing_the_pipe_mid_report_ends_as_cat_does(tmp_path: Path, output_format: str) -> None:
     (tmp_path / "dev.py").write_text(many_findings(1000))
-    read, write = os.pipe()
     args = ["check", "--no-cache", "--exit-zero", "--output-format", output_format, "dev.py"]
+    first, returncode, err = _reader_gone_after_16_bytes(tmp_path, args)
+    assert first
+    assert (returncode, err) == (-signal.SIGPIPE, b"")
+
+
+def _reader_gone_after_16_bytes(folder: Path, args: list[str]) -> tuple[bytes, int, bytes]:
+    """Run bqlint with `args` in `folder`, its stdout a pipe whose reader takes 16 bytes and
+    goes; return those bytes, the exit status and stderr."""
+    read, write = os.pipe()
     process = subprocess.Popen(
-        [sys.executable, "-m", "bqlint", *args], cwd=tmp_path, stdout=write, stderr=subprocess.PIPE
+        [sys.executable, "-m", "bqlint", *args], cwd=folder, stdout=write, stderr=subprocess.PIPE
     )
     os.close(write)
     try:
-        # The report is far bigger than a pipe holds: bqlint is still writing it when the
+        # The output is far bigger than a pipe holds: bqlint is still writing it when the
         # reader goes, as `bqlint check | head -1` once head has its line.
         first = os.read(read, 16)
     finally:
         os.close(read)
     _, err = process.communicate(timeout=120)
-    assert first
-    assert (process.returncode, err) == (-signal.SIGPIPE, b"")
+    return first, process.returncode, err
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGPIPE"), reason="no SIGPIPE here")
@@ -182,18 +189,6 @@ def test_reader_closing_the_pipe_mid_diff_ends_as_cat_does(tmp_path: Path) -> No
     lines = ["import bql", "", "", "class Uart(bql.SysBusDevice):", "    def __init__(self) -> None:"]
     lines += ["        super().__init__()", "        self.level = bql.BqlCell(0)", "", "    def write(self, v: int) -> None:"]
     (tmp_path / "dev.py").write_text("\n".join(lines + ["        self.level = v"] * 2000) + "\n")
-    read, write = os.pipe()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bqlint", "check", "--no-cache", "--diff", "dev.py"],
-        cwd=tmp_path,
-        stdout=write,
-        stderr=subprocess.PIPE,
-    )
-    os.close(write)
-    try:
-        first = os.read(read, 16)
-    finally:
-        os.close(read)
-    _, err = process.communicate(timeout=120)
+    first, returncode, err = _reader_gone_after_16_bytes(tmp_path, ["check", "--no-cache", "--diff", "dev.py"])
     assert first == b"--- a/dev.py\n+++"
-    assert (process.returncode, err) == (-signal.SIGPIPE, b"")
+    assert (returncode, err) == (-signal.SIGPIPE, b"")

@@ -63,7 +63,12 @@ def write_whole(text: str, stream: TextIO, encoding: str, errors: str) -> None:
             buffer.flush()
         return
     stream.flush()  # what was written as text goes first
-    view = memoryview(text.encode(encoding, errors))
+    write_all(fd, text.encode(encoding, errors))
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """Write all of `data` to descriptor `fd`, however many writes it takes."""
+    view = memoryview(data)
     while view:
         view = view[os.write(fd, view) :]
 

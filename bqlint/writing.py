@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from bqlint.interrupt import deferred
+from bqlint.output import write_all
 
 try:
     import fcntl
@@ -107,9 +108,7 @@ def write_atomically(path: Path, data: bytes) -> None:
         info = None
     stream = _standard_output_on(info) if info is not None else None
     if stream is not None:  # after what the run wrote there, before its summary
-        view = memoryview(data)
-        while view:
-            view = view[os.write(stream, view) :]
+        write_all(stream, data)
     elif info is not None and not stat.S_ISREG(info.st_mode):
         with open(path, "wb") as file:
             file.write(data)

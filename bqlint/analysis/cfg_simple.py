@@ -40,9 +40,7 @@ class SimpleStatements(BlockBuilder):
         or `Never` (each method that `self.m()` may run)."""
         scope = self.scope
         func = call.func
-        on_self = type(func) is cst.Attribute and type(func.value) is cst.Name and func.value.value == scope.self_name
-        if on_self:
-            assert isinstance(func, cst.Attribute)
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == scope.self_name:
             cls = scope.fn.cls
             found = cls.implementations(func.attr.value) if cls is not None else []
             return bool(found) and all(fn.never_returns() for fn in found)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import libcst as cst
 
 from bqlint.analysis.events import CellKey
-from bqlint.model.lazy import may_be_lazy
 from bqlint.model.api import BORROW_METHODS, TRY_BORROW_METHODS, CellKind
+from bqlint.model.lazy import may_be_lazy
 from bqlint.model.classes import (
     CellContainer,
     CellType,

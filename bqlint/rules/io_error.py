@@ -6,8 +6,8 @@ A file that bqlint must check but cannot read or decode as Python source: not a 
 a file removed while bqlint ran, one larger than 32 MiB (far beyond any Python source: a data
 dump; bqlint does not read it), one that memory cannot hold while it is read or decoded, or
 bytes Python cannot decode (invalid UTF-8 without a PEP 263 coding cookie, a byte the
-cookie's codec rejects, a byte-order mark that contradicts the cookie, an unknown codec). It is reported at row 1, column 1 with the reason; every
-other file is still checked.
+cookie's codec rejects, a byte-order mark that contradicts the cookie, an unknown codec). It
+is reported at row 1, column 1 with the reason; every other file is still checked.
 
 ## Why it is a bug
 Python cannot import a file it cannot decode, and a file bqlint cannot read is not checked:

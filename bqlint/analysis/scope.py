@@ -85,6 +85,10 @@ class FunctionScope:
         self.module = fn.module
         self.self_name = fn.self_name
         self._rebound_self = fn.rebound_self()
+        # Where the body rebinds `self` later, its uses before the first rebinding still name the instance.
+        self._self_before_rebinding = {
+            id(node) for node in fn.before_rebinding() if type(node) is cst.Name and node.value == self._rebound_self
+        }
         top = fn
         while top.parent is not None:
             top = top.parent
@@ -355,7 +359,7 @@ class FunctionScope:
     def key_of(self, expr: cst.BaseExpression) -> CellKey | None:
         """Return the key of a Name/Attribute/Subscript path (`self.irqs[0]` -> self, irqs, [0])."""
         if type(expr) is cst.Name:
-            root = self.root_of(expr.value)
+            root = "self" if id(expr) in self._self_before_rebinding else self.root_of(expr.value)
             return (root,) if root else None
         if type(expr) is cst.Attribute or type(expr) is cst.Subscript:
             keys = self._keys

@@ -282,6 +282,27 @@ class FunctionInfo:
         instance = self._instance_param() if self.parent is None else None
         return instance if instance is not None and self._rebinds(instance) else None
 
+    def before_rebinding(self) -> list[cst.CSTNode]:
+        """Return, for a method that rebinds its instance parameter, the nodes (as
+        `body_nodes` walks them) of its top-level statements before the first one that
+        rebinds it: they run once, before any rebinding, so the parameter there is still the
+        instance (`self.count += 1` before `self = self.next`). Else an empty list."""
+        name = self.rebound_self()
+        if name is None:
+            return []
+        found: list[cst.CSTNode] = []
+        body = self.node.body
+        for statement in body.body if isinstance(body, cst.IndentedBlock) else (body,):
+            nodes = list(walk(statement, into_scopes=False))
+            if any(target.value == name for node in nodes for target in _bound_names(node)):
+                break
+            found.extend(nodes)
+        return found
+
+    def instance_name(self) -> str | None:
+        """Return the name of the instance parameter, whether or not the body rebinds it."""
+        return self.self_name or self.rebound_self()
+
     def _instance_param(self) -> str | None:
         """Return the first parameter of a method that has an instance (not static, not a
         classmethod), or None."""

@@ -78,9 +78,10 @@ def self_mutations(fn: FunctionInfo) -> list[Mutation]:
 
 def _self_mutations(fn: FunctionInfo) -> list[Mutation]:
     me = fn.self_name
-    if me is None:
-        return []
-    return _mutations(fn.body_nodes(), me)
+    if me is not None:
+        return _mutations(fn.body_nodes(), me)
+    rebound = fn.rebound_self()  # `self = self.next` later: only the writes before it are the instance's
+    return _mutations(fn.before_rebinding(), rebound) if rebound is not None else []
 
 
 def _mutations(nodes: Iterable[cst.CSTNode], me: str) -> list[Mutation]:

@@ -115,7 +115,7 @@ class CellRebinding(Rule):
                         f"`{mutation.field}` is declared as a `{field.type_name}` here",
                     ),
                 )
-            me = fn.self_name or "self"
+            me = fn.instance_name() or "self"
             verb = {"assign": "rebound", "augassign": "rebound by an in-place operator", "delete": "deleted"}[
                 mutation.kind
             ]

@@ -160,7 +160,7 @@ def _own_field(fn: FunctionInfo, expr: cst.BaseExpression) -> bool:
     return (
         isinstance(expr, cst.Attribute)
         and isinstance(expr.value, cst.Name)
-        and expr.value.value == fn.self_name
+        and expr.value.value == fn.instance_name()
         and fn.cls is not None
     )
 
@@ -182,7 +182,7 @@ class FieldMutationOutsideCell(Rule):
                 continue
             if mutation.kind == "item" and _pure_item_method(ctx, fn, mutation):
                 continue
-            me = fn.self_name or "self"
+            me = fn.instance_name() or "self"
             what = f"`{me}.{mutation.field}`" if mutation.field else f"a field of `{me}`"
             if mutation.kind == "mutator":
                 method = mutation.node.func.attr.value  # type: ignore[attr-defined]

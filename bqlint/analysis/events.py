@@ -12,9 +12,8 @@ from typing import Union
 
 import libcst as cst
 
+from bqlint.model.classes import CellKey as CellKey  # re-exported: the analysis's name for it
 from bqlint.model.functions import FunctionInfo
-
-CellKey = tuple[str, ...]
 
 
 def key_text(key: CellKey, self_name: str | None = "self") -> str:

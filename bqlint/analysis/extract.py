@@ -33,7 +33,7 @@ from bqlint.analysis.scope import FunctionScope
 from bqlint.model import api
 from bqlint.model.classes import CellType, ClassInfo, Instance
 from bqlint.model.functions import FunctionInfo
-from bqlint.model.handlers import handlers_for
+from bqlint.model.handlers import Bound, handlers_for
 from bqlint.model.project import External
 
 __all__ = ["Derived", "Extractor", "GuardName", "Temp", "Value", "is_synthetic"]
@@ -345,11 +345,17 @@ class Extractor(LazyIterators):
             typed = self.scope.type_of_key(owner)
             if isinstance(typed, Instance):
                 handlers = handlers_for(typed.cls, key[-1])
-                if handlers:
-                    via = tuple((fn, call) for fn, call in handlers if call is not None)
-                    callees = tuple(fn for fn, _ in handlers)
-                    label = f"{text_of(node.func)}()"
-                    self.emit(Call(node, callees, owner, (), (), label=label, reenters=True, via=via))
+                via = tuple((h.fn, h.via) for h in handlers if h.via is not None)
+                label = f"{text_of(node.func)}()"
+                # One call per set of arguments the handlers are given (`lambda d: rx(self, d)`
+                # passes the device), in terms of the frontend's owner here.
+                by_arguments: dict[Bound, list[FunctionInfo]] = {}
+                for h in handlers:
+                    args = tuple(_under(owner, k) for k in h.args)
+                    kwargs = tuple((name, _under(owner, k)) for name, k in h.kwargs)
+                    by_arguments.setdefault((args, kwargs), []).append(h.fn)
+                for (args, kwargs), callees in by_arguments.items():
+                    self.emit(Call(node, tuple(callees), owner, args, kwargs, label=label, reenters=True, via=via))
         return None
 
     def project_call(
@@ -573,3 +579,8 @@ def _methods_or_called_field(cls: ClassInfo, name: str) -> tuple[FunctionInfo, .
         return methods
     typed = cls.fields().get(name)
     return tuple(typed.cls.implementations("__call__")) if isinstance(typed, Instance) else ()
+
+
+def _under(owner: CellKey, key: CellKey | None) -> CellKey | None:
+    """Return a key rooted at an instance (`("self", "sub")`) as a path from `owner`."""
+    return (*owner, *key[1:]) if key is not None else None

@@ -63,6 +63,9 @@ class InstanceContainer:
 
 
 FieldType = Union[CellType, CellContainer, Instance, InstanceContainer]
+# A path to an object as the analysis names it: a root (`self`, `p:x`, `g:mod.name`) and then
+# attributes and indexes: `("self", "regs")`.
+CellKey = tuple[str, ...]
 
 _ENUM_BASES = frozenset({"enum.Enum", "enum.IntEnum", "enum.Flag", "enum.IntFlag", "enum.StrEnum"})
 # What reading, assigning and deleting a descriptor attribute runs (Python's data model).

@@ -6,15 +6,29 @@ registered on that frontend field, by the class or any class of its hierarchy.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import libcst as cst
 
 from bqlint.model.api import HANDLER_PARAMS
-from bqlint.model.classes import ClassInfo, Instance
+from bqlint.model.classes import CellKey, ClassInfo, Instance, mangled
 from bqlint.model.functions import FunctionInfo
 from bqlint.model.project import callable_of, dotted
 from bqlint.source import walk
 
-Handler = tuple[FunctionInfo, "cst.CSTNode | None"]  # the handler, and the lambda's call reaching it
+
+@dataclass(frozen=True)
+class Handler:
+    """A function that runs when a frontend calls its handlers."""
+
+    fn: FunctionInfo
+    # The call that reaches it (a lambda's `self._rx(d)`), first in its chain; None when
+    # registered directly.
+    via: cst.CSTNode | None = None
+    # What that call (or a `functools.partial`) passes it: keys rooted at the registering
+    # instance, `("self", "sub")` for `self.sub`; None for anything else (`d`, a local).
+    args: tuple[CellKey | None, ...] = ()
+    kwargs: tuple[tuple[str, CellKey | None], ...] = ()
 
 
 def _registrations(cls: ClassInfo) -> dict[str, list[Handler]]:
@@ -52,23 +66,70 @@ def _handlers_of(cls: ClassInfo, caller: FunctionInfo, expr: cst.BaseExpression,
     me = caller.self_name
     value = callable_of(expr)
     via = expr.body if isinstance(expr, cst.Lambda) else None
+    args, kwargs = _bound_arguments(expr, me, cls.name)
+
+    def handlers(functions: list[FunctionInfo]) -> list[Handler]:
+        return [Handler(fn, via, args, kwargs) for fn in functions]
+
     if isinstance(value, cst.Attribute) and isinstance(value.value, cst.Name) and value.value.value == me:
         methods = cls.implementations(value.attr.value) or _called(cls.fields().get(value.attr.value))
-        return [(fn, via) for fn in methods]
+        return handlers(methods)
     if isinstance(value, cst.Name) and value.value == me:
         # The device itself is the handler: calling it runs its `__call__`.
-        return [(fn, via) for fn in cls.implementations("__call__")]
+        return handlers(cls.implementations("__call__"))
     if not isinstance(value, cst.Name):
         return []
     nested = _nested_def(caller, value.value)
     if nested is not None:
-        return [(nested, via)]
+        return handlers([nested])
     values = _assigned_values(caller, value.value) if depth < 4 else None
     if values is not None:
         # `rx = lambda d: self._rx(d)` then `enable_handlers(can, rx)`: what the local holds.
         return [h for v in values for h in _handlers_of(cls, caller, v, depth + 1)]
     target = cls.project.resolve_expr(value, cls.module)
-    return [(target, via)] if isinstance(target, FunctionInfo) else []
+    return handlers([target]) if isinstance(target, FunctionInfo) else []
+
+
+Bound = tuple[tuple[CellKey | None, ...], tuple[tuple[str, CellKey | None], ...]]
+
+
+def _bound_arguments(expr: cst.BaseExpression, me: str | None, class_name: str) -> Bound:
+    """Return what a handler expression passes the function it calls: the arguments of a
+    lambda's call (`lambda d: rx(self, d)`) or those a `partial(rx, self)` binds, as keys
+    rooted at the instance `me` names (positional ones up to the first `*args`)."""
+    if isinstance(expr, cst.Lambda) and isinstance(expr.body, cst.Call):
+        shadowed = me in {p.name.value for p in (*expr.params.posonly_params, *expr.params.params)}
+        call, skip = expr.body, 0
+        if shadowed or any(p.name.value == me for p in expr.params.kwonly_params):
+            me = None  # `lambda self: ...`: the lambda's own parameter
+    elif isinstance(expr, cst.Call) and callable_of(expr) is not expr:
+        call, skip = expr, 1
+    else:
+        return (), ()
+    args: list[CellKey | None] = []
+    kwargs: list[tuple[str, CellKey | None]] = []
+    positional = True
+    for arg in call.args[skip:]:
+        if arg.star:
+            positional = positional and arg.star == "**"
+            continue
+        key = _instance_path(arg.value, me, class_name)
+        if arg.keyword is not None:
+            kwargs.append((arg.keyword.value, key))
+        elif positional:
+            args.append(key)
+    return tuple(args), tuple(kwargs)
+
+
+def _instance_path(expr: cst.BaseExpression, me: str | None, class_name: str) -> CellKey | None:
+    """Return `("self", "a", "b")` for `self.a.b` (`self` as `me` names it), else None."""
+    parts: list[str] = []
+    while type(expr) is cst.Attribute:
+        parts.append(mangled(expr.attr.value, class_name))
+        expr = expr.value
+    if me is not None and type(expr) is cst.Name and expr.value == me:
+        return ("self", *reversed(parts))
+    return None
 
 
 def _assigned_values(caller: FunctionInfo, name: str) -> list[cst.BaseExpression] | None:
@@ -141,6 +202,6 @@ def handlers_for(cls: ClassInfo, field: str) -> tuple[Handler, ...]:
     out: list[Handler] = []
     for related in (*cls.mro(), *cls.all_subclasses()):
         for handler in _registrations(related).get(field, ()):
-            if all(handler[0] is not known for known, _ in out):
+            if all(handler.fn is not known.fn for known in out):
                 out.append(handler)
     return tuple(out)

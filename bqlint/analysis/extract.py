@@ -292,7 +292,7 @@ class Extractor(LazyIterators):
         if callees:
             # A method of the inner type: whether it writes is its summary's to say.
             self.emit(Call(node, callees, None, (), (), guard=name, label=f"{text_of(node.func)}()"))
-        elif method in api.MUTATORS:
+        elif method in api.MUTATORS or method in ("__setattr__", "__delattr__"):
             self.emit(GuardWrite(name, node))
         return None
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Union
 
 import libcst as cst
@@ -37,6 +37,8 @@ class CellType:
     module: ModuleInfo | None = None
     # The type variable standing for the inner type (`BqlRefCell[R]`), bound by a subclass.
     param: str | None = None
+    # Declared as one member of a union (`BqlCell[int] | None`): the field may hold no cell.
+    optional: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -408,13 +410,12 @@ class ClassInfo:
                     out[name] = typed
                 elif isinstance(known, CellType) and isinstance(typed, CellType) and method.is_construction():
                     # The construction site is the cell's declaration (BQL007's related location).
-                    out[name] = CellType(
-                        known.kind,
-                        known.type_name,
-                        known.inner or typed.inner,
-                        typed.decl,
-                        typed.module,
-                        known.param or typed.param,
+                    out[name] = replace(
+                        known,
+                        inner=known.inner or typed.inner,
+                        decl=typed.decl,
+                        module=typed.module,
+                        param=known.param or typed.param,
                     )
         # A private field (`self.__regs`) is Python's `_Class__regs`: what access paths
         # (cell keys) name, so that two classes' private fields are two cells.

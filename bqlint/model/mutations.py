@@ -15,7 +15,8 @@ from bqlint.source import walk
 
 @dataclass(frozen=True, slots=True)
 class Mutation:
-    """`node` mutates field `field` of self: kind is assign, augassign, delete, item, mutator, setattr."""
+    """`node` mutates field `field` of self: kind is assign, augassign, delete, item, mutator,
+    setattr or delattr."""
 
     node: cst.CSTNode
     field: str
@@ -79,9 +80,15 @@ def self_mutations(fn: FunctionInfo) -> list[Mutation]:
 def _self_mutations(fn: FunctionInfo) -> list[Mutation]:
     me = fn.self_name
     if me is not None:
-        return _mutations(fn.body_nodes(), me)
-    rebound = fn.rebound_self()  # `self = self.next` later: only the writes before it are the instance's
-    return _mutations(fn.before_rebinding(), rebound) if rebound is not None else []
+        found = _mutations(fn.body_nodes(), me)
+    else:
+        rebound = fn.rebound_self()  # `self = self.next` later: only the writes before it are the instance's
+        found = _mutations(fn.before_rebinding(), rebound) if rebound is not None else []
+    if fn.name in _HOOKS:
+        # An override of `__setattr__` storing through `super().__setattr__(name, v)` is how
+        # every write is made: the write that calls it is the mutation, not the hook.
+        found = [m for m in found if m.kind not in ("setattr", "delattr")]
+    return found
 
 
 def _mutations(nodes: Iterable[cst.CSTNode], me: str) -> list[Mutation]:
@@ -100,12 +107,12 @@ def _mutations(nodes: Iterable[cst.CSTNode], me: str) -> list[Mutation]:
                 hit = _self_field(func.value, me)
                 if hit is not None:
                     found.append(Mutation(node, hit[0], "mutator", node))
-            elif _is_setattr(func) and node.args:
-                first = node.args[0].value
-                if isinstance(first, cst.Name) and first.value == me:
-                    name = node.args[1].value if len(node.args) > 1 else None
+            else:
+                named = _attribute_call(node, me)
+                if named is not None:
+                    how, name = named
                     literal = name.evaluated_value if isinstance(name, cst.SimpleString) else ""
-                    found.append(Mutation(node, literal if isinstance(literal, str) else "", "setattr", node))
+                    found.append(Mutation(node, literal if isinstance(literal, str) else "", how, node))
     return found
 
 
@@ -138,12 +145,47 @@ def _params(params: cst.Parameters) -> Iterator[cst.Param]:
             yield star
 
 
-def _is_setattr(func: cst.BaseExpression) -> bool:
-    if type(func) is cst.Name:
-        return func.value == "setattr"
-    return (
-        type(func) is cst.Attribute
-        and func.attr.value == "__setattr__"
-        and type(func.value) is cst.Name
-        and func.value.value == "object"
-    )
+_FUNCTIONS = {"setattr": "setattr", "delattr": "delattr"}
+_HOOKS = {"__setattr__": "setattr", "__delattr__": "delattr"}
+
+
+def _attribute_call(call: cst.Call, me: str) -> tuple[str, cst.BaseExpression | None] | None:
+    """Return (setattr or delattr, the expression naming the field) when `call` sets or
+    deletes an attribute of `self`: `setattr(self, "n", v)`, `delattr(self, "n")` (also as
+    `builtins.`), `object.__setattr__(self, "n", v)` or any class's, `super().__setattr__("n",
+    v)`, `self.__delattr__("n")`."""
+    func = call.func
+    args = [arg for arg in call.args if arg.keyword is None]
+    if type(func) is cst.Name and func.value in _FUNCTIONS:
+        how = _FUNCTIONS[func.value]
+    elif type(func) is cst.Attribute and func.attr.value in _FUNCTIONS and _is_name(func.value, "builtins"):
+        how = _FUNCTIONS[func.attr.value]
+    elif type(func) is cst.Attribute and func.attr.value in _HOOKS:
+        how = _HOOKS[func.attr.value]
+        if _is_name(func.value, me) or _is_super(func.value, me):
+            args = [cst.Arg(cst.Name(me)), *args]  # bound: `self` is implied
+        elif not _is_dotted(func.value):
+            return None
+    else:
+        return None
+    if not args or args[0].star or not _is_name(args[0].value, me):
+        return None
+    return how, args[1].value if len(args) > 1 and not args[1].star else None
+
+
+def _is_name(expr: cst.BaseExpression, name: str) -> bool:
+    return type(expr) is cst.Name and expr.value == name
+
+
+def _is_dotted(expr: cst.BaseExpression) -> bool:
+    """`object`, `bql.SysBusDevice`: a name or an attribute chain (a class)."""
+    while type(expr) is cst.Attribute:
+        expr = expr.value
+    return type(expr) is cst.Name
+
+
+def _is_super(expr: cst.BaseExpression, me: str) -> bool:
+    """`super()` or `super(Cls, self)`."""
+    if not (type(expr) is cst.Call and _is_name(expr.func, "super")):
+        return False
+    return not expr.args or (len(expr.args) == 2 and _is_name(expr.args[1].value, me))

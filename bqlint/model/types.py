@@ -56,8 +56,9 @@ def type_of_annotation(
             return None
         return type_of_annotation(project, inner, module, decl)
     if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.BitOr):
-        return type_of_annotation(project, expr.left, module, decl) or type_of_annotation(
-            project, expr.right, module, decl
+        return _in_union(
+            type_of_annotation(project, expr.left, module, decl)
+            or type_of_annotation(project, expr.right, module, decl)
         )
     if isinstance(expr, cst.Subscript):
         qname, origin = _name_of(project, expr.value, module)
@@ -78,10 +79,11 @@ def type_of_annotation(
                 elements = [t if isinstance(t, CellType) or i == last else None for i, t in enumerate(elements)]
             return _element_container(elements, decl)
         if is_wrapper_name(qname):
+            union = qname.rsplit(".", 1)[-1] == "Optional" or (qname.rsplit(".", 1)[-1] == "Union" and len(args) > 1)
             for arg in args:
                 found = type_of_annotation(project, arg, module, decl)
                 if found is not None:
-                    return found
+                    return _in_union(found) if union else found
         if isinstance(origin, ClassInfo):
             return Instance(origin)  # `Fifo[int]`: a generic project class is its origin
         return None
@@ -91,6 +93,11 @@ def type_of_annotation(
             return Instance(target)
         return _cell(project, qname, None, decl, module)
     return None
+
+
+def _in_union(found: FieldType | None) -> FieldType | None:
+    """A cell declared as one member of a union may be absent: the field may hold another value."""
+    return dataclasses.replace(found, optional=True) if isinstance(found, CellType) else found
 
 
 def type_of_constructor(

@@ -136,8 +136,8 @@ class CellRebinding(Rule):
 def _fix(mutation: Mutation, field: CellType, ctx: RuleContext) -> FixPlan | None:
     """Rewrite `self.f = v` / `self.f op= v` on a BqlCell field to `self.f.set(...)`."""
     stmt = mutation.stmt
-    if field.kind is not CellKind.CELL:
-        return None
+    if field.kind is not CellKind.CELL or field.optional:
+        return None  # `self.timer = None` on a `BqlCell[int] | None` field: `.set()` would be wrong
     code = ctx.module.source.written_code  # names as the user spelt them (bqlint.identifiers)
     target = code(mutation.node)
     value_node = getattr(stmt, "value", None)

@@ -83,7 +83,7 @@ class RuleContext:
         for fn in self.device_methods():
             assert fn.cls is not None
             for mutation in [*self_mutations(fn), *lambda_mutations(fn)]:
-                if mutation.kind in REBINDING and _intercepted(fn.cls, mutation.field):
+                if mutation.kind in (*REBINDING, "setattr", "delattr") and _intercepted(fn.cls, mutation.field):
                     continue
                 if self.is_property_store(fn, mutation):
                     continue

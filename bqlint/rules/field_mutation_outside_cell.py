@@ -85,6 +85,7 @@ _VERBS = {
     "delete": "deleted",
     "item": "modified through an item or attribute",
     "setattr": "set through `setattr()`",
+    "delattr": "deleted through `delattr()`",
 }
 
 

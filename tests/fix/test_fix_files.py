@@ -277,3 +277,19 @@ def test_a_value_over_several_lines_is_not_fixed_whatever_the_line_ends(project,
     result = invoke("check", "--fix", "--output-format", "concise")
     assert result.exit_code == 1, result.output
     assert (root / "a.py").read_bytes().decode() == source.replace("self.level = 3", FIXED)
+
+
+@pytest.mark.parametrize("annotation", ["Optional[BqlCell[int]]", '"BqlCell[int] | None"', "Union[BqlCell[int], int]"])
+def test_a_cell_field_that_may_hold_no_cell_gets_no_fix(project, invoke, annotation):
+    """crash14 #2: `self.timer = None` on a field declared `BqlCell[int] | None` is still
+    BQL007, but `.set(None)` would call a method of None: no safe fix, the file is untouched."""
+    source = device("self.level = None", "self.level = 3")
+    source = source.replace("class Gpio(", "from typing import Optional, Union\n\n\nclass Gpio(", 1)
+    source = source.replace("    def __init__", f"    level: {annotation}\n\n    def __init__", 1)
+    root = project({"a.py": source})
+    listed = invoke("check", "--no-cache", "--output-format", "concise")
+    assert [line.split(" ", 2)[1] for line in listed.stdout.splitlines()[:2]] == ["BQL007", "BQL007"]
+    assert "[*]" not in listed.stdout, listed.stdout
+    result = invoke("check", "--no-cache", "--fix", "--output-format", "concise")
+    assert result.exit_code == 1, result.output
+    assert (root / "a.py").read_text(encoding="utf-8") == source

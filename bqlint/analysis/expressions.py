@@ -382,20 +382,15 @@ class ExpressionEvents(ABC):
         try:
             for part in parts:
                 self.end(self.expr(part))
-            # A list, set or dict keeps each element: a guard made for one is still alive
-            # when the next is made (`[self.regs.borrow_mut() for _ in ports]`, a walrus too),
-            # so a second pass meets the first one's guards, as a loop's second iteration.
-            kept = [self.expr(e) for e in elements] if type(node) is not cst.GeneratorExp else []
-            if any(isinstance(v, (Temp, GuardName)) for v in kept):
-                for part in parts:
+            kept = [self.expr(element) for element in elements]
+            if type(node) is not cst.GeneratorExp and any(isinstance(v, (Temp, GuardName)) for v in kept):
+                # A list, set or dict keeps each element: a guard made for one is still alive
+                # when the next is made (`[self.regs.borrow_mut() for _ in ports]`, a walrus
+                # too), so a second pass meets the first one's, as a loop's second iteration.
+                for part in [*parts, *elements]:
                     self.end(self.expr(part))
-                for element in elements:
-                    self.end(self.expr(element))
             for value in kept:
                 self.end(value)
-            if type(node) is cst.GeneratorExp:
-                for element in elements:
-                    self.end(self.expr(element))
         finally:
             self.shadowed -= added
 

@@ -98,9 +98,10 @@ def _bound_arguments(expr: cst.BaseExpression, me: str | None, class_name: str) 
     lambda's call (`lambda d: rx(self, d)`) or those a `partial(rx, self)` binds, as keys
     rooted at the instance `me` names (positional ones up to the first `*args`)."""
     if isinstance(expr, cst.Lambda) and isinstance(expr.body, cst.Call):
-        shadowed = me in {p.name.value for p in (*expr.params.posonly_params, *expr.params.params)}
         call, skip = expr.body, 0
-        if shadowed or any(p.name.value == me for p in expr.params.kwonly_params):
+        params = expr.params
+        stars = [star for star in (params.star_arg, params.star_kwarg) if isinstance(star, cst.Param)]
+        if any(p.name.value == me for p in (*params.posonly_params, *params.params, *params.kwonly_params, *stars)):
             me = None  # `lambda self: ...`: the lambda's own parameter
     elif isinstance(expr, cst.Call) and callable_of(expr) is not expr:
         call, skip = expr, 1

@@ -156,21 +156,23 @@ def _attribute_call(call: cst.Call, me: str) -> tuple[str, cst.BaseExpression | 
     v)`, `self.__delattr__("n")`."""
     func = call.func
     args = [arg for arg in call.args if arg.keyword is None]
+    bound = False  # `super().__setattr__(...)`: `self` is implied
     if type(func) is cst.Name and func.value in _FUNCTIONS:
         how = _FUNCTIONS[func.value]
     elif type(func) is cst.Attribute and func.attr.value in _FUNCTIONS and _is_name(func.value, "builtins"):
         how = _FUNCTIONS[func.attr.value]
     elif type(func) is cst.Attribute and func.attr.value in _HOOKS:
         how = _HOOKS[func.attr.value]
-        if _is_name(func.value, me) or _is_super(func.value, me):
-            args = [cst.Arg(cst.Name(me)), *args]  # bound: `self` is implied
-        elif not _is_dotted(func.value):
+        bound = _is_name(func.value, me) or _is_super(func.value, me)
+        if not bound and not _is_dotted(func.value):
             return None
     else:
         return None
-    if not args or args[0].star or not _is_name(args[0].value, me):
-        return None
-    return how, args[1].value if len(args) > 1 and not args[1].star else None
+    if not bound:
+        if not args or args[0].star or not _is_name(args[0].value, me):
+            return None
+        args = args[1:]
+    return how, args[0].value if args and not args[0].star else None
 
 
 def _is_name(expr: cst.BaseExpression, name: str) -> bool:

@@ -79,7 +79,8 @@ def type_of_annotation(
                 elements = [t if isinstance(t, CellType) or i == last else None for i, t in enumerate(elements)]
             return _element_container(elements, decl)
         if is_wrapper_name(qname):
-            union = qname.rsplit(".", 1)[-1] == "Optional" or (qname.rsplit(".", 1)[-1] == "Union" and len(args) > 1)
+            wrapper = qname.rsplit(".", 1)[-1]
+            union = wrapper == "Optional" or (wrapper == "Union" and len(args) > 1)
             for arg in args:
                 found = type_of_annotation(project, arg, module, decl)
                 if found is not None:

@@ -383,16 +383,26 @@ class ExpressionEvents(ABC):
             for part in parts:
                 self.end(self.expr(part))
             kept = [self.expr(element) for element in elements]
-            if type(node) is not cst.GeneratorExp and any(isinstance(v, (Temp, GuardName)) for v in kept):
-                # A list, set or dict keeps each element: a guard made for one is still alive
-                # when the next is made (`[self.regs.borrow_mut() for _ in ports]`, a walrus
-                # too), so a second pass meets the first one's, as a loop's second iteration.
+            # A list, set or dict keeps each element, and a walrus's name holds its guard
+            # until the next item rebinds it: a guard made for one item is still alive when
+            # the next is made (`[self.regs.borrow_mut() for _ in ports]`), so a second pass
+            # meets the first one's, as a loop's second iteration.
+            kept_guard = type(node) is not cst.GeneratorExp and any(isinstance(v, (Temp, GuardName)) for v in kept)
+            if kept_guard or self._binds_guard([*parts, *elements]):
                 for part in [*parts, *elements]:
                     self.end(self.expr(part))
             for value in kept:
                 self.end(value)
         finally:
             self.shadowed -= added
+
+    def _binds_guard(self, exprs: list[cst.BaseExpression]) -> bool:
+        """Whether a walrus in `exprs` binds a name that may hold a guard."""
+        return any(
+            type(n) is cst.NamedExpr and type(n.target) is cst.Name and self.scope.may_hold_guard(n.target.value)
+            for expr in exprs
+            for n in walk(expr)
+        )
 
     def property_access(self, node: cst.Attribute, kind: str) -> None:
         """Reading or assigning a property runs its getter or setter: a call. So does a

@@ -340,23 +340,31 @@ class Extractor(LazyIterators):
             if cell.inner is not None:
                 self.temp_inner[bid] = cell.inner
             return Temp(bid)
-        if cell.kind is api.CellKind.CHARDEV and method in api.REENTRANT_CHARDEV_METHODS and len(key) > 1:
-            owner = key[:-1]
-            typed = self.scope.type_of_key(owner)
-            if isinstance(typed, Instance):
-                handlers = handlers_for(typed.cls, key[-1])
-                via = tuple((h.fn, h.via) for h in handlers if h.via is not None)
-                label = f"{text_of(node.func)}()"
-                # One call per set of arguments the handlers are given (`lambda d: rx(self, d)`
-                # passes the device), in terms of the frontend's owner here.
-                by_arguments: dict[Bound, list[FunctionInfo]] = {}
-                for h in handlers:
-                    args = tuple(_under(owner, k) for k in h.args)
-                    kwargs = tuple((name, _under(owner, k)) for name, k in h.kwargs)
-                    by_arguments.setdefault((args, kwargs), []).append(h.fn)
-                for (args, kwargs), callees in by_arguments.items():
-                    self.emit(Call(node, tuple(callees), owner, args, kwargs, label=label, reenters=True, via=via))
+        if cell.kind is api.CellKind.CHARDEV and method in api.REENTRANT_CHARDEV_METHODS:
+            self.handler_calls(node, key)
         return None
+
+    def handler_calls(self, node: cst.Call, frontend: CellKey) -> None:
+        """`accept_input()`/`write_all()` runs the handlers registered on that frontend, by
+        the object that holds it or by one further up its path (`self.port.chr`, registered
+        by the device as well as by the port): a call of each, with what it is given."""
+        label = f"{text_of(node.func)}()"
+        for split in range(len(frontend) - 1, 0, -1):
+            owner = frontend[:split]  # the registering instance
+            typed = self.scope.type_of_key(owner)
+            if not isinstance(typed, Instance):
+                continue
+            handlers = handlers_for(typed.cls, frontend[split:])
+            via = tuple((h.fn, h.via) for h in handlers if h.via is not None)
+            # One call per object and arguments the handlers are given (`lambda d: rx(self,
+            # d)` passes the device), in terms of the registering instance here.
+            calls: dict[tuple[CellKey | None, Bound], list[FunctionInfo]] = {}
+            for h in handlers:
+                args = tuple(_under(owner, k) for k in h.args)
+                kwargs = tuple((name, _under(owner, k)) for name, k in h.kwargs)
+                calls.setdefault((_under(owner, h.receiver), (args, kwargs)), []).append(h.fn)
+            for (receiver, (args, kwargs)), callees in calls.items():
+                self.emit(Call(node, tuple(callees), receiver, args, kwargs, label=label, reenters=True, via=via))
 
     def project_call(
         self,

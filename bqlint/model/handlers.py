@@ -25,18 +25,22 @@ class Handler:
     # The call that reaches it (a lambda's `self._rx(d)`), first in its chain; None when
     # registered directly.
     via: cst.CSTNode | None = None
+    # The object it runs on, rooted at the registering instance: `("self", "sink")` for the
+    # `__call__` of the object in `self.sink`.
+    receiver: CellKey = ("self",)
     # What that call (or a `functools.partial`) passes it: keys rooted at the registering
     # instance, `("self", "sub")` for `self.sub`; None for anything else (`d`, a local).
     args: tuple[CellKey | None, ...] = ()
     kwargs: tuple[tuple[str, CellKey | None], ...] = ()
 
 
-def _registrations(cls: ClassInfo) -> dict[str, list[Handler]]:
-    """Return field -> handlers registered by the methods of `cls` itself."""
+def _registrations(cls: ClassInfo) -> dict[CellKey, list[Handler]]:
+    """Return the frontend's path from the instance (`("chr",)`, `("port", "chr")`) ->
+    handlers registered on it by the methods of `cls` itself."""
     cached = getattr(cls, "_handler_cache", None)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
-    found: dict[str, list[Handler]] = {}
+    found: dict[CellKey, list[Handler]] = {}
     if "enable_handlers" in cls.module.source.text:
         for method in cls.methods.values():
             me = method.self_name
@@ -44,19 +48,15 @@ def _registrations(cls: ClassInfo) -> dict[str, list[Handler]]:
             inner = cls.project.with_inner_functions(method)
             calls = [(fn, n) for fn in inner for n in fn.body_nodes() if type(n) is cst.Call]
             for caller, node in calls:
-                if not (
-                    type(node.func) is cst.Attribute
-                    and node.func.attr.value == "enable_handlers"
-                    and type(node.func.value) is cst.Attribute
-                    and type(node.func.value.value) is cst.Name
-                    and node.func.value.value.value == me
-                ):
+                if not (type(node.func) is cst.Attribute and node.func.attr.value == "enable_handlers"):
                     continue
-                field = node.func.value.attr.value
-                for index, arg in enumerate(node.args):
+                frontend = _instance_path(node.func.value, me, cls.name)
+                if frontend is None or len(frontend) < 2:
+                    continue
+                for arg in node.args:
                     if arg.keyword is not None and arg.keyword.value not in HANDLER_PARAMS:
                         continue
-                    found.setdefault(field, []).extend(_handlers_of(cls, caller, arg.value))
+                    found.setdefault(frontend[1:], []).extend(_handlers_of(cls, caller, arg.value))
     cls._handler_cache = found  # type: ignore[attr-defined]
     return found
 
@@ -66,19 +66,26 @@ def _handlers_of(cls: ClassInfo, caller: FunctionInfo, expr: cst.BaseExpression,
     me = caller.self_name
     value = callable_of(expr)
     via = expr.body if isinstance(expr, cst.Lambda) else None
+    own = _lambda_params(expr)
+    if me in own:
+        me = None  # `lambda data, self=self.log: self.record(data)`: the lambda's own `self`
     args, kwargs = _bound_arguments(expr, me, cls.name)
 
-    def handlers(functions: list[FunctionInfo]) -> list[Handler]:
-        return [Handler(fn, via, args, kwargs) for fn in functions]
+    def handlers(functions: list[FunctionInfo], receiver: CellKey = ("self",)) -> list[Handler]:
+        return [Handler(fn, via, receiver, args, kwargs) for fn in functions]
 
     if isinstance(value, cst.Attribute) and isinstance(value.value, cst.Name) and value.value.value == me:
-        methods = cls.implementations(value.attr.value) or _called(cls.fields().get(value.attr.value))
-        return handlers(methods)
+        methods = cls.implementations(value.attr.value)
+        if methods:
+            return handlers(methods)
+        # A field holding a callable object (`self.sink`): its `__call__`, on that object.
+        field = value.attr.value
+        return handlers(_called(cls.fields().get(field)), ("self", mangled(field, cls.name)))
     if isinstance(value, cst.Name) and value.value == me:
         # The device itself is the handler: calling it runs its `__call__`.
         return handlers(cls.implementations("__call__"))
-    if not isinstance(value, cst.Name):
-        return []
+    if not isinstance(value, cst.Name) or value.value in own:
+        return []  # `lambda rx: rx()`: whatever the lambda is given
     nested = _nested_def(caller, value.value)
     if nested is not None:
         return handlers([nested])
@@ -99,10 +106,6 @@ def _bound_arguments(expr: cst.BaseExpression, me: str | None, class_name: str) 
     rooted at the instance `me` names (positional ones up to the first `*args`)."""
     if isinstance(expr, cst.Lambda) and isinstance(expr.body, cst.Call):
         call, skip = expr.body, 0
-        params = expr.params
-        stars = [star for star in (params.star_arg, params.star_kwarg) if isinstance(star, cst.Param)]
-        if any(p.name.value == me for p in (*params.posonly_params, *params.params, *params.kwonly_params, *stars)):
-            me = None  # `lambda self: ...`: the lambda's own parameter
     elif isinstance(expr, cst.Call) and callable_of(expr) is not expr:
         call, skip = expr, 1
     else:
@@ -120,6 +123,15 @@ def _bound_arguments(expr: cst.BaseExpression, me: str | None, class_name: str) 
         elif positional:
             args.append(key)
     return tuple(args), tuple(kwargs)
+
+
+def _lambda_params(expr: cst.BaseExpression) -> set[str]:
+    """Return the names a lambda's parameters bind (none for anything else)."""
+    if not isinstance(expr, cst.Lambda):
+        return set()
+    params = expr.params
+    stars = [star for star in (params.star_arg, params.star_kwarg) if isinstance(star, cst.Param)]
+    return {p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params, *stars)}
 
 
 def _instance_path(expr: cst.BaseExpression, me: str | None, class_name: str) -> CellKey | None:
@@ -198,11 +210,12 @@ def _called(typed: object) -> list[FunctionInfo]:
     return typed.cls.implementations("__call__") if isinstance(typed, Instance) else []
 
 
-def handlers_for(cls: ClassInfo, field: str) -> tuple[Handler, ...]:
-    """Return every handler registered on frontend `field` across the class hierarchy."""
+def handlers_for(cls: ClassInfo, frontend: CellKey) -> tuple[Handler, ...]:
+    """Return every handler registered on the frontend at path `frontend` of an instance
+    of `cls` (`("chr",)`, `("port", "chr")`), across the class hierarchy."""
     out: list[Handler] = []
     for related in (*cls.mro(), *cls.all_subclasses()):
-        for handler in _registrations(related).get(field, ()):
-            if all(handler.fn is not known.fn for known in out):
+        for handler in _registrations(related).get(frontend, ()):
+            if all(handler.fn is not known.fn or handler.receiver != known.receiver for known in out):
                 out.append(handler)
     return tuple(out)

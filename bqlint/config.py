@@ -11,14 +11,12 @@ import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
-import pathspec
-
 from bqlint.paths import resolved
-from bqlint.patterns import glob_spec, normalize_pattern, pattern_problem, rebase
+from bqlint.file_patterns import FilePatterns
+from bqlint.patterns import normalize_pattern, pattern_problem, rebase
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -104,6 +102,9 @@ class Settings:
     # False: suppression comments are not applied (the cross-check asks what the analysis
     # sees, not what a project chose to hide).
     honour_suppressions: bool = True
+    # The patterns above, compiled on first use (not a setting: left out of comparisons,
+    # and of the cache's keys).
+    _patterns: FilePatterns | None = field(default=None, init=False, repr=False, compare=False)
 
     def is_enabled(self, code: str, path: Path) -> bool:
         """Return whether `code` is reported for `path` (selection, then per-file-ignores)."""
@@ -116,10 +117,7 @@ class Settings:
         relative = _relative_posix(path, self.root)
         if relative is None:
             return True
-        for pattern, codes in self.per_file_ignores:
-            if code in codes and _spec((pattern,)).match_file(relative):
-                return False
-        return True
+        return code not in self._compiled().ignored_codes(relative)
 
     def is_excluded(self, path: Path, *, is_dir: bool = False, base: Path | None = None) -> bool:
         """Return whether `path` matches `exclude` / `extend-exclude` (relative to `base` or root)."""
@@ -129,12 +127,14 @@ class Settings:
             relative = path.name
         if is_dir:
             relative += "/"
-        return _spec((*self.exclude, *self.extend_exclude)).match_file(relative)
+        return self._compiled().is_excluded(relative)
 
-
-@lru_cache(maxsize=256)
-def _spec(patterns: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
-    return glob_spec(patterns)
+    def _compiled(self) -> FilePatterns:
+        patterns = self._patterns
+        if patterns is None:
+            patterns = FilePatterns((*self.exclude, *self.extend_exclude), self.per_file_ignores)
+            object.__setattr__(self, "_patterns", patterns)  # a cache, not a change of the settings
+        return patterns
 
 
 def _relative_posix(path: Path, root: Path) -> str | None:

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from bqlint.paths import resolved
 from bqlint.file_patterns import FilePatterns
 from bqlint.patterns import normalize_pattern, pattern_problem, rebase
+from bqlint.selection import RuleSelection, enabled_codes, selected_codes
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -81,8 +82,8 @@ class Settings:
     """Everything a run needs to know from configuration and the command line."""
 
     root: Path = field(default_factory=Path.cwd)
-    # Rule selection, already resolved to codes (prefixes expanded, e.g. "BQL00" -> BQL001..BQL007).
-    # An empty `select` means every rule (the default).
+    # Rule selection, already resolved to codes (bqlint.selection: the enabled codes, and
+    # those an `ignore` turned off). An empty `select` means every rule (the default).
     select: frozenset[str] = frozenset()
     ignore: frozenset[str] = frozenset()
     per_file_ignores: tuple[tuple[str, frozenset[str]], ...] = ()
@@ -162,11 +163,7 @@ def resolve_codes(selectors: Iterable[str], where: str) -> frozenset[str]:
     codes = all_codes()
     resolved: set[str] = set()
     for raw in selectors:
-        selector = raw.strip().upper()
-        if selector == "ALL":
-            resolved.update(codes)
-            continue
-        matched = [code for code in codes if code.startswith(selector)] if selector else []
+        matched = selected_codes(raw, codes)
         if not matched:
             raise ConfigError(f"{where}: unknown rule code or prefix `{raw}` (see `bqlint rules`)")
         resolved.update(matched)
@@ -276,18 +273,21 @@ def settings_from_table(path: Path, table: Mapping[str, Any], overrides: Overrid
     extend_select = _string_list(path, "extend-select", table.get("extend-select", []))
 
     where = f"{path}: key"
+    if "select" in lists and not resolve_codes(lists["select"], f"{where} `select`"):
+        raise ConfigError(f"{path}: key `select` is empty; list rule codes or `ALL`")
+    resolve_codes(extend_select, f"{where} `extend-select`")
+    resolve_codes(lists.get("ignore", ()), f"{where} `ignore`")
     if overrides.select is not None:
-        select = resolve_codes(overrides.select, "--select")
-    elif "select" in lists:
-        select = resolve_codes(lists["select"], f"{where} `select`")
-        if not select:
-            raise ConfigError(f"{path}: key `select` is empty; list rule codes or `ALL`")
-    else:
-        select = frozenset(all_codes())
-    select |= resolve_codes(extend_select, f"{where} `extend-select`")
-    select |= resolve_codes(overrides.extend_select, "--extend-select")
-    ignore = resolve_codes(lists.get("ignore", ()), f"{where} `ignore`")
-    ignore |= resolve_codes(overrides.ignore, "--ignore")
+        resolve_codes(overrides.select, "--select")
+    resolve_codes(overrides.extend_select, "--extend-select")
+    resolve_codes(overrides.ignore, "--ignore")
+    selections = (
+        RuleSelection(lists.get("select", ("ALL",)), extend_select, lists.get("ignore", ())),
+        RuleSelection(overrides.select, overrides.extend_select, overrides.ignore),
+    )
+    select, ignore = enabled_codes(selections, all_codes())
+    if not select:  # nothing is left; in Settings an empty `select` means every rule
+        ignore = frozenset(all_codes())
 
     per_file = table.get("per-file-ignores", {})
     if not isinstance(per_file, dict):

@@ -259,8 +259,7 @@ class Overrides:
     def patterns(self, patterns: Sequence[str], root: Path) -> tuple[str, ...]:
         """Return command-line `patterns` rebased from the working directory to `root`."""
         cli_root = (self.cli_root or root).resolve()
-        rebased = (rebase(p, cli_root, root) for p in patterns)
-        return tuple(p for p in rebased if p is not None)
+        return tuple(rebased for p in patterns for rebased in rebase(p, cli_root, root))
 
 
 def settings_from_table(path: Path, table: Mapping[str, Any], overrides: Overrides = Overrides()) -> Settings:

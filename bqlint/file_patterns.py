@@ -65,5 +65,7 @@ class FilePatterns:
 
 
 def _compiled(pattern: str, codes: frozenset[str]) -> tuple[pathspec.GitIgnoreSpec, bool, frozenset[str]]:
+    # A key may hold several patterns, one a line: what rebasing a negated key through
+    # `extend` gives (bqlint.config_tree), matched as one.
     negated = pattern.startswith("!")
-    return glob_spec([pattern[1:] if negated else pattern]), negated, codes
+    return glob_spec((pattern[1:] if negated else pattern).split("\n")), negated, codes

@@ -311,9 +311,6 @@ def _usage(paths: tuple[Path, ...], flags: dict[str, Any]) -> tuple[Path, ...]:
         paths = ()
     else:
         paths = paths or (Path("."),)
-        missing = [str(p) for p in paths if _is_missing(p)]
-        if missing:
-            raise ConfigError(f"{missing[0]}: no such file or directory")
     if flags["quiet"] and flags["verbose"]:
         raise click.UsageError("-q/--quiet and -v/--verbose cannot be combined")
     refuse_source_name("--write-baseline", flags["write_baseline"])
@@ -338,15 +335,6 @@ def _refuse_conflicts(flags: dict[str, Any]) -> None:
             if flags[first] and flags[other]:
                 names = [f"--{name.replace('_', '-')}" for name in (first, other)]
                 raise click.UsageError(f"{names[0]} and {names[1]} cannot be combined")
-
-
-def _is_missing(path: Path) -> bool:
-    """Return whether `path` does not exist; a path in a folder bqlint may not search exists
-    as far as the user can tell, and reading it reports why it cannot be read (BQL998)."""
-    try:
-        return not path.exists()
-    except PermissionError:
-        return False
 
 
 def show_settings_text(configs: Configurations, start: Path) -> str:

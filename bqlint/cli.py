@@ -311,6 +311,8 @@ def _usage(paths: tuple[Path, ...], flags: dict[str, Any]) -> tuple[Path, ...]:
         paths = ()
     else:
         paths = paths or (Path("."),)
+        for path in paths:
+            _refuse_unnameable(path)
     if flags["quiet"] and flags["verbose"]:
         raise click.UsageError("-q/--quiet and -v/--verbose cannot be combined")
     refuse_source_name("--write-baseline", flags["write_baseline"])
@@ -335,6 +337,16 @@ def _refuse_conflicts(flags: dict[str, Any]) -> None:
             if flags[first] and flags[other]:
                 names = [f"--{name.replace('_', '-')}" for name in (first, other)]
                 raise click.UsageError(f"{names[0]} and {names[1]} cannot be combined")
+
+
+def _refuse_unnameable(path: Path) -> None:
+    """Raise what the file system says of a name it cannot hold (too long): a usage error
+    (exit 2, `exit_codes`). A path that does not exist, or in a folder bqlint may not search,
+    is named like any other: reading it reports why it cannot be read (BQL998, crash14 #13)."""
+    try:
+        path.exists()
+    except PermissionError:
+        pass
 
 
 def show_settings_text(configs: Configurations, start: Path) -> str:

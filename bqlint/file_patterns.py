@@ -19,7 +19,7 @@ from typing import Any
 
 import pathspec
 
-from bqlint.patterns import glob_spec
+from bqlint.patterns import glob_spec, pattern_spec
 
 # Per-path answers kept (a long-lived language server sees ever more paths); beyond this the
 # memo starts over, which costs one recompute per path, never a wrong answer.
@@ -68,4 +68,5 @@ def _compiled(pattern: str, codes: frozenset[str]) -> tuple[pathspec.GitIgnoreSp
     # A key may hold several patterns, one a line: what rebasing a negated key through
     # `extend` gives (bqlint.config_tree), matched as one.
     negated = pattern.startswith("!")
-    return glob_spec((pattern[1:] if negated else pattern).split("\n")), negated, codes
+    lines = (pattern[1:] if negated else pattern).split("\n")
+    return (pattern_spec(lines[0]) if len(lines) == 1 else glob_spec(lines)), negated, codes

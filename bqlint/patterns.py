@@ -13,6 +13,7 @@ backtracks exponentially in the run's length (crash6 #14).
 from __future__ import annotations
 
 import fnmatch
+import functools
 import re
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
@@ -73,10 +74,17 @@ def pattern_problem(pattern: str, root: Path) -> str | None:
     if ".." in PurePosixPath(body.replace("\\", "/")).parts:
         return f"`..` cannot reach outside {root}; put the pattern in a configuration file higher up"
     try:
-        glob_spec([pattern])
+        pattern_spec(pattern)
     except Exception as exc:  # pathspec's own errors (GitIgnorePatternError and friends)
         return f"not a valid glob: {exc}"
     return None
+
+
+@functools.lru_cache(maxsize=8192)
+def pattern_spec(pattern: str) -> pathspec.GitIgnoreSpec:
+    """Compile one pattern, once per process: a configuration's patterns are validated when
+    it is read (and again when a file extending it is), then compiled for matching."""
+    return glob_spec([pattern])
 
 
 def glob_spec(lines: Iterable[str]) -> pathspec.GitIgnoreSpec:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bqlint import file_patterns
+from bqlint import file_patterns, patterns
 from bqlint.config import load_settings
 from tests.cli.conftest import BROKEN
 
@@ -21,14 +21,16 @@ def test_each_pattern_is_compiled_once_however_many_findings(tmp_path: Path, mon
     # 300 patterns once missed a 256-entry cache on every call: each finding recompiled all.
     (tmp_path / "pyproject.toml").write_text(_many_patterns(300))
     compiled: list[list[str]] = []
-    real = file_patterns.glob_spec
+    real = patterns.glob_spec
 
     def counting(lines):
         compiled.append(list(lines))
         return real(compiled[-1])
 
+    monkeypatch.setattr(patterns, "glob_spec", counting)
     monkeypatch.setattr(file_patterns, "glob_spec", counting)
-    settings = load_settings(tmp_path)
+    patterns.pattern_spec.cache_clear()
+    settings = load_settings(tmp_path)  # validating compiles each pattern: matching reuses it
     inside, outside = tmp_path / "gen299" / "x.py", tmp_path / "dev.py"
     for _ in range(1000):
         assert not settings.is_enabled("BQL001", inside)

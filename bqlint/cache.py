@@ -138,7 +138,7 @@ def settings_key(settings: Settings) -> str:
     fields = {
         f.name: _canonical(getattr(settings, f.name))
         for f in dataclasses.fields(settings)
-        if f.name not in ("root", "config_path", "exclude", "extend_exclude", "cache_dir")
+        if f.name not in ("root", "config_path", "exclude", "extend_exclude", "cache_dir") and f.init
     }
     return _digest(fields)
 
@@ -154,7 +154,8 @@ def analysis_key(settings: Settings) -> str:
     fields = {
         f.name: _canonical(getattr(settings, f.name))
         for f in dataclasses.fields(settings)
-        if f.name not in ("root", "config_path", "exclude", "extend_exclude", "cache_dir", "extends", *_REPORTING_FIELDS)
+        if f.init
+        and f.name not in ("root", "config_path", "exclude", "extend_exclude", "cache_dir", "extends", *_REPORTING_FIELDS)
     }
     return _digest(["analysis", fields])
 

@@ -311,9 +311,8 @@ def _usage(paths: tuple[Path, ...], flags: dict[str, Any]) -> tuple[Path, ...]:
         paths = ()
     else:
         paths = paths or (Path("."),)
-        missing = [str(p) for p in paths if _is_missing(p)]
-        if missing:
-            raise ConfigError(f"{missing[0]}: no such file or directory")
+        for path in paths:
+            _refuse_unnameable(path)
     if flags["quiet"] and flags["verbose"]:
         raise click.UsageError("-q/--quiet and -v/--verbose cannot be combined")
     refuse_source_name("--write-baseline", flags["write_baseline"])
@@ -340,13 +339,14 @@ def _refuse_conflicts(flags: dict[str, Any]) -> None:
                 raise click.UsageError(f"{names[0]} and {names[1]} cannot be combined")
 
 
-def _is_missing(path: Path) -> bool:
-    """Return whether `path` does not exist; a path in a folder bqlint may not search exists
-    as far as the user can tell, and reading it reports why it cannot be read (BQL998)."""
+def _refuse_unnameable(path: Path) -> None:
+    """Raise what the file system says of a name it cannot hold (too long): a usage error
+    (exit 2, `exit_codes`). A path that does not exist, or in a folder bqlint may not search,
+    is named like any other: reading it reports why it cannot be read (BQL998, crash14 #13)."""
     try:
-        return not path.exists()
+        path.exists()
     except PermissionError:
-        return False
+        pass
 
 
 def show_settings_text(configs: Configurations, start: Path) -> str:

@@ -11,14 +11,13 @@ import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
-import pathspec
-
 from bqlint.paths import resolved
-from bqlint.patterns import glob_spec, normalize_pattern, pattern_problem, rebase
+from bqlint.file_patterns import FilePatterns
+from bqlint.patterns import normalize_pattern, pattern_problem, rebase
+from bqlint.selection import RuleSelection, enabled_codes, selected_codes
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -83,8 +82,8 @@ class Settings:
     """Everything a run needs to know from configuration and the command line."""
 
     root: Path = field(default_factory=Path.cwd)
-    # Rule selection, already resolved to codes (prefixes expanded, e.g. "BQL00" -> BQL001..BQL007).
-    # An empty `select` means every rule (the default).
+    # Rule selection, already resolved to codes (bqlint.selection: the enabled codes, and
+    # those an `ignore` turned off). An empty `select` means every rule (the default).
     select: frozenset[str] = frozenset()
     ignore: frozenset[str] = frozenset()
     per_file_ignores: tuple[tuple[str, frozenset[str]], ...] = ()
@@ -104,6 +103,9 @@ class Settings:
     # False: suppression comments are not applied (the cross-check asks what the analysis
     # sees, not what a project chose to hide).
     honour_suppressions: bool = True
+    # The patterns above, compiled on first use (not a setting: left out of comparisons,
+    # and of the cache's keys).
+    _patterns: FilePatterns | None = field(default=None, init=False, repr=False, compare=False)
 
     def is_enabled(self, code: str, path: Path) -> bool:
         """Return whether `code` is reported for `path` (selection, then per-file-ignores)."""
@@ -116,10 +118,7 @@ class Settings:
         relative = _relative_posix(path, self.root)
         if relative is None:
             return True
-        for pattern, codes in self.per_file_ignores:
-            if code in codes and _spec((pattern,)).match_file(relative):
-                return False
-        return True
+        return code not in self._compiled().ignored_codes(relative)
 
     def is_excluded(self, path: Path, *, is_dir: bool = False, base: Path | None = None) -> bool:
         """Return whether `path` matches `exclude` / `extend-exclude` (relative to `base` or root)."""
@@ -129,12 +128,14 @@ class Settings:
             relative = path.name
         if is_dir:
             relative += "/"
-        return _spec((*self.exclude, *self.extend_exclude)).match_file(relative)
+        return self._compiled().is_excluded(relative)
 
-
-@lru_cache(maxsize=256)
-def _spec(patterns: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
-    return glob_spec(patterns)
+    def _compiled(self) -> FilePatterns:
+        patterns = self._patterns
+        if patterns is None:
+            patterns = FilePatterns((*self.exclude, *self.extend_exclude), self.per_file_ignores)
+            object.__setattr__(self, "_patterns", patterns)  # a cache, not a change of the settings
+        return patterns
 
 
 def _relative_posix(path: Path, root: Path) -> str | None:
@@ -162,11 +163,7 @@ def resolve_codes(selectors: Iterable[str], where: str) -> frozenset[str]:
     codes = all_codes()
     resolved: set[str] = set()
     for raw in selectors:
-        selector = raw.strip().upper()
-        if selector == "ALL":
-            resolved.update(codes)
-            continue
-        matched = [code for code in codes if code.startswith(selector)] if selector else []
+        matched = selected_codes(raw, codes)
         if not matched:
             raise ConfigError(f"{where}: unknown rule code or prefix `{raw}` (see `bqlint rules`)")
         resolved.update(matched)
@@ -262,8 +259,7 @@ class Overrides:
     def patterns(self, patterns: Sequence[str], root: Path) -> tuple[str, ...]:
         """Return command-line `patterns` rebased from the working directory to `root`."""
         cli_root = (self.cli_root or root).resolve()
-        rebased = (rebase(p, cli_root, root) for p in patterns)
-        return tuple(p for p in rebased if p is not None)
+        return tuple(rebased for p in patterns for rebased in rebase(p, cli_root, root))
 
 
 def settings_from_table(path: Path, table: Mapping[str, Any], overrides: Overrides = Overrides()) -> Settings:
@@ -276,18 +272,21 @@ def settings_from_table(path: Path, table: Mapping[str, Any], overrides: Overrid
     extend_select = _string_list(path, "extend-select", table.get("extend-select", []))
 
     where = f"{path}: key"
+    if "select" in lists and not resolve_codes(lists["select"], f"{where} `select`"):
+        raise ConfigError(f"{path}: key `select` is empty; list rule codes or `ALL`")
+    resolve_codes(extend_select, f"{where} `extend-select`")
+    resolve_codes(lists.get("ignore", ()), f"{where} `ignore`")
     if overrides.select is not None:
-        select = resolve_codes(overrides.select, "--select")
-    elif "select" in lists:
-        select = resolve_codes(lists["select"], f"{where} `select`")
-        if not select:
-            raise ConfigError(f"{path}: key `select` is empty; list rule codes or `ALL`")
-    else:
-        select = frozenset(all_codes())
-    select |= resolve_codes(extend_select, f"{where} `extend-select`")
-    select |= resolve_codes(overrides.extend_select, "--extend-select")
-    ignore = resolve_codes(lists.get("ignore", ()), f"{where} `ignore`")
-    ignore |= resolve_codes(overrides.ignore, "--ignore")
+        resolve_codes(overrides.select, "--select")
+    resolve_codes(overrides.extend_select, "--extend-select")
+    resolve_codes(overrides.ignore, "--ignore")
+    selections = (
+        RuleSelection(lists.get("select", ("ALL",)), extend_select, lists.get("ignore", ())),
+        RuleSelection(overrides.select, overrides.extend_select, overrides.ignore),
+    )
+    select, ignore = enabled_codes(selections, all_codes())
+    if not select:  # nothing is left; in Settings an empty `select` means every rule
+        ignore = frozenset(all_codes())
 
     per_file = table.get("per-file-ignores", {})
     if not isinstance(per_file, dict):

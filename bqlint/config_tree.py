@@ -81,20 +81,34 @@ def merge_tables(
     merged = {key: value for key, value in base.items() if key != "extend"}
     for key in ("exclude", "extend-exclude"):
         if key in merged:
-            rebased = (rebase(p, base_root, child_root) for p in merged[key])
-            merged[key] = [p for p in rebased if p is not None]
+            merged[key] = [rebased for p in merged[key] for rebased in rebase(p, base_root, child_root)]
     if isinstance(merged.get("cache-dir"), str):
         # Relative to the file that wrote it, like every path in a configuration.
         merged["cache-dir"] = str(base_root / os.path.expanduser(merged["cache-dir"]))
     if "per-file-ignores" in merged:
-        moved = {rebase(p, base_root, child_root): codes for p, codes in merged["per-file-ignores"].items()}
-        merged["per-file-ignores"] = {p: codes for p, codes in moved.items() if p is not None}
+        moved: dict[str, list[Any]] = {}
+        for pattern, codes in merged["per-file-ignores"].items():
+            for rebased in _rebased_key(pattern, base_root, child_root):
+                moved[rebased] = list(dict.fromkeys([*moved.get(rebased, []), *codes]))
+        merged["per-file-ignores"] = moved
     for key, value in child.items():
         if key in ("extend-exclude", "extend-select"):
             merged[key] = [*merged.get(key, []), *value]
         elif key != "extend":
             merged[key] = value
     return merged
+
+
+def _rebased_key(pattern: str, base_root: Path, child_root: Path) -> tuple[str, ...]:
+    """Return the `per-file-ignores` keys that, relative to `child_root`, ignore where
+    `pattern` (relative to `base_root`) does. A negated key (every file not matching) stays
+    one key: its patterns, one a line, are matched as one (bqlint.file_patterns)."""
+    if not pattern.startswith("!"):
+        return rebase(pattern, base_root, child_root)
+    rests = rebase(pattern[1:], base_root, child_root)
+    if not rests:
+        return ("*",)  # it matches nothing here: its negation is every file
+    return () if rests == ("*",) else ("!" + "\n".join(rests),)
 
 
 def default_settings(root: Path, overrides: Overrides = Overrides()) -> Settings:

@@ -337,7 +337,8 @@ def discover(
         rules = _ContextRules(settings) if isinstance(settings, Configurations) else settings
         unread: dict[Path, str] = {}
         for root in sorted({find_context_root(path) for path in named_files}):
-            context.update(_context_of(root, rules, ignores, notes, unread))
+            if os.path.lexists(root):  # a named file in a missing folder (BQL998) has none
+                context.update(_context_of(root, rules, ignores, notes, unread))
         notes += (
             f"{folder}: cannot read this folder ({why}); its files were not read as context"
             for folder, why in sorted(unread.items())

@@ -13,6 +13,7 @@ backtracks exponentially in the run's length (crash6 #14).
 from __future__ import annotations
 
 import fnmatch
+import functools
 import re
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
@@ -73,10 +74,17 @@ def pattern_problem(pattern: str, root: Path) -> str | None:
     if ".." in PurePosixPath(body.replace("\\", "/")).parts:
         return f"`..` cannot reach outside {root}; put the pattern in a configuration file higher up"
     try:
-        glob_spec([pattern])
+        pattern_spec(pattern)
     except Exception as exc:  # pathspec's own errors (GitIgnorePatternError and friends)
         return f"not a valid glob: {exc}"
     return None
+
+
+@functools.lru_cache(maxsize=8192)
+def pattern_spec(pattern: str) -> pathspec.GitIgnoreSpec:
+    """Compile one pattern, once per process: a configuration's patterns are validated when
+    it is read (and again when a file extending it is), then compiled for matching."""
+    return glob_spec([pattern])
 
 
 def glob_spec(lines: Iterable[str]) -> pathspec.GitIgnoreSpec:
@@ -147,27 +155,57 @@ def is_anchored(pattern: str) -> bool:
     return "/" in body.rstrip("/")
 
 
-def rebase(pattern: str, old_root: Path, new_root: Path) -> str | None:
-    """Return `pattern` (relative to `old_root`) relative to `new_root`, or None when it can
-    match nothing below `new_root`. Used for patterns inherited through `extend`."""
+def rebase(pattern: str, old_root: Path, new_root: Path) -> tuple[str, ...]:
+    """Return patterns relative to `new_root` that match, below it, exactly what `pattern`
+    (relative to `old_root`) matches there: none when it can match nothing below `new_root`,
+    `*` when it matches `new_root` itself or a folder above it (then everything below).
+    Used for patterns inherited through `extend` and for the command line's.
+
+    A pattern without an inner `/` matches at any depth and is kept as it is. Below the old
+    root, the new root's own path is matched segment by segment: `**` may take any number of
+    them, so `**/tests/*` rebased to `tests/` is `**/tests/*` (a deeper `tests/`) and `/*`
+    (crash14 #5).
+    """
     if old_root == new_root or not is_anchored(pattern):
-        return pattern
-    negated = pattern.startswith("!")
+        return (pattern,)
+    negated = "!" if pattern.startswith("!") else ""
     body = (pattern[1:] if negated else pattern).lstrip("/")
     if old_root.is_relative_to(new_root):
         # The new root is higher up: anchor the pattern at the old root's place below it.
         below = old_root.relative_to(new_root).as_posix()
-        return ("!" if negated else "") + "/" + below + "/" + body
+        return (negated + "/" + below + "/" + body,)
     try:
         prefix = new_root.relative_to(old_root).parts
     except ValueError:
-        return None  # anchored to a folder that does not contain the new root
+        return ()  # anchored to a folder that does not contain the new root
     parts = body.split("/")
-    for i, step in enumerate(prefix):
-        if i < len(parts) and parts[i] == "**":
-            # `**` matches at any depth, so the rest may still match below the new root.
-            return ("!" if negated else "") + "/".join(parts[i:])
-        if i >= len(parts) - 1 or not fnmatch.fnmatchcase(step, parts[i]):
-            return None  # names the new root itself or an ancestor, or another folder
-    rest = "/".join(parts[len(prefix) :])
-    return ("!" if negated else "") + "/" + rest
+    # Positions in `parts` reached by the new root's path so far (a `**` there also stands
+    # for the positions after it: it may match no segment).
+    reached = {0}
+    for step in prefix:
+        states = _after_stars(parts, reached)
+        if any(_matched_whole(parts, i) for i in states):
+            return (negated + "*",)  # a folder above the new root matches: all below it does
+        reached = {i for i in states if parts[i] == "**"}
+        reached |= {i + 1 for i in states if parts[i] not in ("**", "") and fnmatch.fnmatchcase(step, parts[i])}
+    if any(_matched_whole(parts, i) for i in _after_stars(parts, reached)):
+        return (negated + "*",)
+    rests = ("/".join(parts[i:]) for i in sorted(reached))
+    return tuple(negated + (rest if rest.startswith("**/") else "/" + rest) for rest in rests)
+
+
+def _after_stars(parts: list[str], states: set[int]) -> set[int]:
+    """Add to `states` the positions reached by letting each `**` match no segment."""
+    reached, todo = set(states), list(states)
+    while todo:
+        i = todo.pop()
+        if i < len(parts) and parts[i] == "**" and i + 1 not in reached:
+            reached.add(i + 1)
+            todo.append(i + 1)
+    return reached
+
+
+def _matched_whole(parts: list[str], i: int) -> bool:
+    """Whether position `i` has matched all of `parts` (a trailing `/` asks for a folder,
+    which every segment of a root's path is)."""
+    return i >= len(parts) or parts[i:] == [""]

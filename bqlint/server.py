@@ -230,14 +230,14 @@ def publish(ls: BqlintServer, uri: str) -> None:
     path = file_path(uri)
     text = document.source
     if path is None and uri.startswith("untitled:"):  # an unsaved buffer: checked alone
-        found, name = check_untitled(text)
+        found, name = check_untitled(strip_bom(text))
     elif path is None:  # another scheme, a folder: nothing to check, nothing to walk
         ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
         return
     else:
         name = Path(os.path.abspath(path))  # as `check_files` names it: not resolved
         try:
-            found = check_text(Path(path), text)
+            found = check_text(Path(path), strip_bom(text))
         except ConfigError as exc:
             ls.window_show_message(types.ShowMessageParams(types.MessageType.Error, f"bqlint: {exc}"))
             found = []
@@ -314,7 +314,8 @@ class Texts:
     once (a publish or a request converts every position of its findings through them)."""
 
     def __init__(self, document: str) -> None:
-        self.document = _lines(document)
+        self.document = DocumentRows(_lines(strip_bom(document)))
+        self.document.lead = document[: len(document) - len(strip_bom(document))]
         self.files: dict[Path, list[str] | None] = {}
 
     def rows(self, path: Path, document: Path) -> list[str] | None:
@@ -377,14 +378,15 @@ def code_actions(ls: BqlintServer, params: types.CodeActionParams) -> list[types
         if first <= d.span.start.row <= last and d.code not in NOT_ANALYSED_CODES
     ]
     texts = Texts(checked.text)
-    starts = offsets(checked.text)
-    noqa = _noqa_edits(checked.text, texts.document, [d for d in chosen if d.code != "BQL100"])
+    analysed = strip_bom(checked.text)  # the text positions and edits refer to
+    starts = offsets(analysed)
+    noqa = _noqa_edits(analysed, texts.document, [d for d in chosen if d.code != "BQL100"])
     actions: list[types.CodeAction] = []
     for diagnostic in chosen:
         lsp = to_lsp(ls, diagnostic, texts, checked.virtual)
         fix = diagnostic.fix
         # Edits that do not fit the text (a damaged cache entry) are not offered.
-        if fix is not None and edits_fit(starts, checked.text, fix.edits):
+        if fix is not None and edits_fit(starts, analysed, fix.edits):
             preferred = is_applicable(diagnostic, unsafe=False)
             title = fix.message + ("" if preferred else " (unsafe)")
             actions.append(_action(ls, title, uri, fix.edits, texts.document, lsp, preferred))
@@ -448,7 +450,8 @@ def _position(ls: BqlintServer, position: Position, lines: list[str]) -> types.P
     """Convert a 1-based (row, character column) to LSP's 0-based line and code units."""
     line, column = position.row - 1, position.column - 1
     if 0 <= line < len(lines):
-        column = code_units(lines[line][:column], ls.encoding)
+        lead = lines.lead if line == 0 and isinstance(lines, DocumentRows) else ""
+        column = code_units(lead + lines[line][:column], ls.encoding)
     return types.Position(line=max(line, 0), character=max(column, 0))
 
 
@@ -467,6 +470,18 @@ def _url(code: str) -> str:
         if rule.code == code:
             return rule.url()
     return ""
+
+
+class DocumentRows(list[str]):
+    """The rows of an open document as analysed, and what its first row starts with that the
+    analysis did not see (a byte-order mark a client kept as U+FEFF): LSP positions count it."""
+
+    lead = ""
+
+
+def strip_bom(text: str) -> str:
+    """Return a document's text as Python reads it: without one leading U+FEFF (crash14 #14)."""
+    return text[1:] if text.startswith("\ufeff") else text
 
 
 def _lines(text: str) -> list[str]:

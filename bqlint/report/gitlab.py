@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from bqlint.diagnostics import Diagnostic
 from bqlint.report import RenderOptions
 from bqlint.rules import rule_by_code
+from bqlint.source_file import python_lines
 
 if TYPE_CHECKING:
     from bqlint.engine import Report
@@ -30,7 +31,9 @@ def _relative(path: Path, root: Path) -> str:
 
 
 def _line(d: Diagnostic, sources: dict[Path, str]) -> str:
-    lines = (sources.get(d.path) or "").splitlines()
+    # Python's rows, as baseline and SARIF fingerprints use: str.splitlines() also breaks
+    # at a form feed and so hashed the row above the finding's (crash14 #12).
+    lines = python_lines(sources.get(d.path) or "")
     row = d.span.start.row
     return " ".join(lines[row - 1].split()) if 0 < row <= len(lines) else ""
 

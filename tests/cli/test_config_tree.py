@@ -137,14 +137,15 @@ def test_merge_adds_extend_lists_and_replaces_the_rest(tmp_path: Path):
 
 def test_rebase_keeps_what_can_still_match():
     root = Path("/p")
-    assert rebase("gen", root, root / "sub") == "gen"  # unanchored: any depth
-    assert rebase("sub/gen/*.py", root, root / "sub") == "/gen/*.py"
-    assert rebase("*/gen", root, root / "sub") == "/gen"
-    assert rebase("other/gen", root, root / "sub") is None
-    assert rebase("/sub", root, root / "sub") is None  # the folder itself
-    assert rebase("**/gen/x", root, root / "sub") == "**/gen/x"
-    assert rebase("!sub/keep/x.py", root, root / "sub") == "!/keep/x.py"
-    assert rebase("gen/x", root / "sub", root) == "/sub/gen/x"  # to a higher root
+    assert rebase("gen", root, root / "sub") == ("gen",)  # unanchored: any depth
+    assert rebase("sub/gen/*.py", root, root / "sub") == ("/gen/*.py",)
+    assert rebase("*/gen", root, root / "sub") == ("/gen",)
+    assert rebase("other/gen", root, root / "sub") == ()
+    # The folder itself matches, and so does everything in it (crash14 #5; was None).
+    assert rebase("/sub", root, root / "sub") == ("*",)
+    assert rebase("**/gen/x", root, root / "sub") == ("**/gen/x",)
+    assert rebase("!sub/keep/x.py", root, root / "sub") == ("!/keep/x.py",)
+    assert rebase("gen/x", root / "sub", root) == ("/sub/gen/x",)  # to a higher root
 
 
 def test_analysis_settings_apply_per_config_group(project, invoke):
@@ -233,3 +234,69 @@ def test_cache_dir_inherited_through_extend_stays_relative_to_its_file(project):
     )
     settings = Configurations(Path.cwd()).for_path(Path("sub/a.py"))
     assert settings.cache_dir == root.resolve() / "build" / "lint-cache"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "new", "rebased"),
+    [
+        ("**/tests/*", "tests", ("**/tests/*", "/*")),
+        ("**/tests/gen_*.py", "tests", ("**/tests/gen_*.py", "/gen_*.py")),
+        ("**/tests/gen_*.py", "src/tests", ("**/tests/gen_*.py", "/gen_*.py")),
+        ("**/tests/gen_*.py", "src", ("**/tests/gen_*.py",)),
+        ("**/tests", "tests", ("*",)),  # the new root is a matched folder: all below it
+        ("**/tests/", "a/tests", ("*",)),
+        ("a/**/b/*.py", "a/b", ("**/b/*.py", "/*.py")),
+        ("a/**", "a/x", ("*",)),
+        ("a/**/c", "b", ()),
+        ("!**/tests/*", "tests", ("!**/tests/*", "!/*")),
+    ],
+)
+def test_rebase_through_double_stars_is_exact(pattern, new, rebased):
+    root = Path("/p")
+    assert rebase(pattern, root, root / new) == rebased
+
+
+def test_double_star_patterns_inherited_by_a_folder_they_name_still_match(project, invoke):
+    # crash14 #5: the root's `**/tests/*` matched tests/x.py; tests/bqlint.toml extending it
+    # lost the match (and the exclude), reporting BQL999 three times.
+    project(
+        {
+            "pyproject.toml": (
+                '[tool.bqlint]\nextend-exclude = ["**/tests/gen_*.py"]\n'
+                '[tool.bqlint.per-file-ignores]\n"**/tests/*" = ["BQL999"]\n"!**/tests/unit/*" = ["BQL998"]\n'
+            ),
+            "tests/bqlint.toml": 'extend = "../pyproject.toml"\ninit-methods = ["setup"]\n',
+            "tests/test_dev.py": BROKEN,
+            "tests/gen_dev.py": "x = (\n",
+            "tests/unit/test_u.py": BROKEN,
+            "src/bad.py": BROKEN,
+        }
+    )
+    result = invoke("check", "--no-cache", "-q", "--output-format", "concise", ".")
+    assert (result.exit_code, result.stdout) == (1, "src/bad.py:3:7: BQL999 cannot parse this file: invalid syntax\n")
+    settings = Configurations(Path.cwd()).for_path(Path("tests/test_dev.py"))
+    assert settings.extend_exclude == ("**/tests/gen_*.py", "/gen_*.py")
+    assert [(p, sorted(c)) for p, c in settings.per_file_ignores] == [
+        ("**/tests/*", ["BQL999"]),
+        ("/*", ["BQL999"]),
+        ("!**/tests/unit/*\n/unit/*", ["BQL998"]),
+    ]
+    assert settings.is_enabled("BQL998", Path("tests/unit/test_u.py"))
+    assert settings.is_enabled("BQL998", Path("tests/unit/deeper/tests/unit/x.py"))
+    assert not settings.is_enabled("BQL998", Path("tests/test_dev.py"))
+
+
+def test_a_negated_key_inherited_by_a_folder_it_names_or_misses(project):
+    project(
+        {
+            "pyproject.toml": '[tool.bqlint.per-file-ignores]\n"!/tests/*" = ["BQL001"]\n"!/src/*" = ["BQL002"]\n',
+            "tests/bqlint.toml": 'extend = "../pyproject.toml"\n',
+        }
+    )
+    settings = Configurations(Path.cwd()).for_path(Path("tests/x.py"))
+    # Every file of tests/ matches `/tests/*` (now `/*`: a top-level file or folder), so its
+    # negation applies to none; none matches `/src/*`, so its negation applies to all.
+    assert [(p, sorted(c)) for p, c in settings.per_file_ignores] == [("!/*", ["BQL001"]), ("*", ["BQL002"])]
+    for name in ("tests/x.py", "tests/a/b/y.py"):
+        assert settings.is_enabled("BQL001", Path(name))
+        assert not settings.is_enabled("BQL002", Path(name))

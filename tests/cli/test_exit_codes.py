@@ -32,11 +32,27 @@ def test_unknown_option_is_a_usage_error(project, invoke):
     assert invoke("check", "--no-such-option").exit_code == 2
 
 
-def test_missing_path_exits_2_naming_it(project, invoke):
+MISSING = "BQL998 cannot read this file: it does not exist (removed, or a dangling symlink)"
+
+
+def test_a_missing_path_is_bql998_naming_it(project, invoke):
+    # It was a usage error (exit 2); as in ruff (E902) it is reported, exit 1 (crash14 #13).
     project({})
-    result = invoke("check", "nope.py")
-    assert result.exit_code == 2
-    assert "nope.py: no such file or directory" in result.stderr
+    result = invoke("check", "--no-cache", "--output-format", "concise", "nope.py")
+    assert (result.exit_code, result.stderr) == (1, "")
+    assert result.stdout == f"nope.py:1:1: {MISSING}\nFound 1 error.\n"
+
+
+def test_a_missing_path_does_not_stop_the_others_from_being_checked(project, invoke):
+    project({"bad.py": BROKEN})
+    result = invoke("check", "--no-cache", "--output-format", "concise", "-q", "gone.py", "bad.py", "gone/x.py")
+    assert (result.exit_code, result.stderr) == (1, "")
+    assert result.stdout.splitlines() == [
+        "bad.py:3:7: BQL999 cannot parse this file: invalid syntax",
+        f"gone.py:1:1: {MISSING}",
+        f"gone/x.py:1:1: {MISSING}",
+    ]
+    assert invoke("check", "--no-cache", "--exit-zero", "gone.py").exit_code == 0
 
 
 def test_internal_crash_exits_2_with_a_message_not_a_traceback(project, invoke, monkeypatch):

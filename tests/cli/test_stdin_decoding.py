@@ -59,3 +59,19 @@ def test_undecodable_stdin_is_echoed_back_unchanged_by_fix(project, invoke):
     result = invoke("check", "--no-cache", "--fix", "-", input=data)
     assert result.exit_code == 1
     assert result.stdout_bytes == data
+
+
+def test_standard_input_drops_one_byte_order_mark_as_python_does(project, invoke):
+    # crash14 #14: what the server now does with a document keeping U+FEFF, `check -` did
+    # already; a second mark is a character CPython rejects, and so does bqlint.
+    project({})
+    source = b"import bql\nclass D(bql.SysBusDevice):\n    def m(self):\n        self.n = 1\n"
+    args = ("check", "--no-cache", "--isolated", "--output-format", "concise", "-q", "-")
+    once = invoke(*args, input=b"\xef\xbb\xbf" + source)
+    assert (once.exit_code, once.stdout) == (1, invoke(*args, input=source).stdout)
+    assert once.stdout.startswith("-:4:9: BQL001 ")
+    twice = invoke(*args, input=b"\xef\xbb\xbf\xef\xbb\xbf" + source)
+    assert (twice.exit_code, twice.stdout) == (
+        1,
+        "-:1:1: BQL999 cannot parse this file: invalid non-printable character U+FEFF\n",
+    )

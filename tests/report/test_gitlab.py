@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import replace
 
@@ -75,3 +76,19 @@ def test_the_schema_rejects_what_gitlab_rejects():
     ):
         with pytest.raises(jsonschema.ValidationError):
             validate_gitlab(json.dumps([broken]))
+
+
+def test_the_fingerprint_hashes_the_finding_s_own_row_below_a_form_feed():
+    # crash14 #12: str.splitlines() broke at the \f, so row 14 hashed row 13's text.
+    text = SOURCES[DEV].replace("\n", "\n# page\f break\n", 1)
+    finding = replace(
+        BORROW_ACROSS_UNLOCK,
+        span=replace(BORROW_ACROSS_UNLOCK.span, start=replace(BORROW_ACROSS_UNLOCK.span.start, row=15)),
+    )
+    row = text.split("\n")[14]
+    assert row.strip() == SOURCES[DEV].split("\n")[13].strip()
+    (got,) = _issues(Report([finding], {DEV: text}))
+    key = "\0".join(("BQL002", "pkg/dev.py", "Uart.write", " ".join(row.split())))
+    assert got["fingerprint"] == hashlib.sha256(f"{key}\0{1}".encode()).hexdigest()
+    (plain,) = _issues(Report([BORROW_ACROSS_UNLOCK], dict(SOURCES)))
+    assert got["fingerprint"] == plain["fingerprint"]

@@ -123,12 +123,10 @@ class Settings:
     def is_excluded(self, path: Path, *, is_dir: bool = False, base: Path | None = None) -> bool:
         """Return whether `path` matches `exclude` / `extend-exclude` (relative to `base` or root)."""
         relative = _relative_posix(path, base or self.root)
-        if relative is None:
-            # Outside the project: only name patterns such as `.venv` can apply.
-            relative = path.name
-        if is_dir:
-            relative += "/"
-        return self._compiled().is_excluded(relative)
+        suffix = "/" if is_dir else ""
+        if relative is None:  # outside the project: only name patterns such as `.venv` apply
+            return self._compiled().name_is_excluded(path.name + suffix)
+        return self._compiled().is_excluded(relative + suffix)
 
     def _compiled(self) -> FilePatterns:
         patterns = self._patterns
@@ -262,8 +260,11 @@ class Overrides:
         return tuple(rebased for p in patterns for rebased in rebase(p, cli_root, root))
 
 
-def settings_from_table(path: Path, table: Mapping[str, Any], overrides: Overrides = Overrides()) -> Settings:
-    """Validate `table` (from `path`) and build Settings rooted at the file's directory."""
+def settings_from_table(
+    path: Path, table: Mapping[str, Any], overrides: Overrides = Overrides(), *, root: Path | None = None
+) -> Settings:
+    """Validate `table` (from `path`) and build Settings rooted at `root` (default: the
+    file's directory), which its relative paths are read from."""
     unknown = sorted(set(table) - KNOWN_KEYS)
     if unknown:
         known = ", ".join(sorted(KNOWN_KEYS))
@@ -291,7 +292,7 @@ def settings_from_table(path: Path, table: Mapping[str, Any], overrides: Overrid
     per_file = table.get("per-file-ignores", {})
     if not isinstance(per_file, dict):
         raise ConfigError(f"{path}: key `per-file-ignores` must be a table of glob = [codes]")
-    root = path.parent.resolve()
+    root = (root or path.parent).resolve()
     patterns = [(key, p) for key in ("exclude", "extend-exclude") for p in lists.get(key, ())]
     patterns += [("per-file-ignores", p) for p in per_file]
     for key, pattern in patterns:
@@ -347,7 +348,7 @@ def settings_from_table(path: Path, table: Mapping[str, Any], overrides: Overrid
         unlock_points=lists.get("unlock-points", ()),
         init_methods=init_methods,
         config_path=path.resolve(),
-        cache_dir=path.parent.resolve() / cache_dir if cache_dir is not None else None,
+        cache_dir=root / cache_dir if cache_dir is not None else None,
     )
 
 

@@ -43,15 +43,22 @@ def config_in(directory: Path) -> ConfigChoice | None:
     return ConfigChoice(pyproject) if in_pyproject else None
 
 
-def load_config(path: Path, overrides: Overrides = Overrides()) -> Settings:
-    """Return the settings of configuration file `path`, with what it extends merged in."""
-    table, chain = _load(path.resolve(), ())
-    settings = settings_from_table(chain[-1], table, overrides)
+def load_config(path: Path, overrides: Overrides = Overrides(), *, root: Path | None = None) -> Settings:
+    """Return the settings of configuration file `path`, with what it extends merged in.
+
+    `root`: the folder its own relative paths are read from, when not its own folder (a file
+    given with `--config` is read from the working directory, as ruff does); what it
+    extends still matches what it matched where it was written."""
+    table, chain = _load(path.resolve(), (), root)
+    settings = settings_from_table(chain[-1], table, overrides, root=root)
     return replace(settings, extends=chain[:-1])
 
 
-def _load(path: Path, visiting: tuple[Path, ...]) -> tuple[dict[str, Any], tuple[Path, ...]]:
-    """Return the merged table of `path` and the files merged (the most basic first)."""
+def _load(
+    path: Path, visiting: tuple[Path, ...], folder: Path | None = None
+) -> tuple[dict[str, Any], tuple[Path, ...]]:
+    """Return the merged table of `path` (read from `folder`, default its own) and the files
+    merged (the most basic first)."""
     if path in visiting:
         cycle = " -> ".join(str(p) for p in (*visiting[visiting.index(path) :], path))
         raise ConfigError(f"{visiting[-1]}: key `extend` makes a cycle: {cycle}")
@@ -69,7 +76,7 @@ def _load(path: Path, visiting: tuple[Path, ...]) -> tuple[dict[str, Any], tuple
         return dict(table), (path,)
     base_path = (path.parent / os.path.expanduser(os.path.expandvars(extend))).resolve()
     base, chain = _load(base_path, (*visiting, path))
-    return merge_tables(base, base_path.parent, table, path.parent), (*chain, path)
+    return merge_tables(base, base_path.parent, table, (folder or path.parent).resolve()), (*chain, path)
 
 
 def merge_tables(
@@ -149,7 +156,8 @@ class Configurations:
                     else "configuration file not found"
                 )
                 raise ConfigError(f"{config_file}: {problem}")
-            self._fixed = load_config(config_file, overrides)
+            # As in ruff, its relative paths are read from the working directory.
+            self._fixed = load_config(config_file, overrides, root=Path.cwd())
         elif isolated:
             self._fixed = default_settings(self.default_root, overrides)
 

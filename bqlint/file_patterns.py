@@ -19,7 +19,7 @@ from typing import Any
 
 import pathspec
 
-from bqlint.patterns import glob_spec, pattern_spec
+from bqlint.patterns import glob_spec, is_anchored, pattern_spec
 
 # Per-path answers kept (a long-lived language server sees ever more paths); beyond this the
 # memo starts over, which costs one recompute per path, never a wrong answer.
@@ -29,12 +29,13 @@ _MEMO_LIMIT = 65536
 class FilePatterns:
     """Compiled `exclude` and `per-file-ignores` patterns (built lazily, on first use)."""
 
-    __slots__ = ("_excludes", "_ignores", "_exclude_spec", "_ignore_specs", "_dropped")
+    __slots__ = ("_excludes", "_ignores", "_exclude_spec", "_name_spec", "_ignore_specs", "_dropped")
 
     def __init__(self, excludes: Sequence[str], ignores: Sequence[tuple[str, frozenset[str]]]) -> None:
         self._excludes = tuple(excludes)
         self._ignores = tuple(ignores)
         self._exclude_spec: pathspec.GitIgnoreSpec | None = None
+        self._name_spec: pathspec.GitIgnoreSpec | None = None
         self._ignore_specs: tuple[tuple[pathspec.GitIgnoreSpec, bool, frozenset[str]], ...] | None = None
         self._dropped: dict[str, frozenset[str]] = {}
 
@@ -47,6 +48,13 @@ class FilePatterns:
         if self._exclude_spec is None:
             self._exclude_spec = glob_spec(self._excludes)
         return self._exclude_spec.match_file(relative)
+
+    def name_is_excluded(self, name: str) -> bool:
+        """Return whether a file or folder (`/`-terminated) outside the project is excluded
+        by its name: only a pattern that matches at any depth (`.venv`, not `/gen/`) can."""
+        if self._name_spec is None:
+            self._name_spec = glob_spec([p for p in self._excludes if not is_anchored(p)])
+        return self._name_spec.match_file(name)
 
     def ignored_codes(self, relative: str) -> frozenset[str]:
         """Return the codes `per-file-ignores` drops for the file at POSIX path `relative`."""

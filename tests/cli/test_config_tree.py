@@ -62,6 +62,43 @@ def test_config_option_overrides_every_folder(project, invoke):
     assert _reported(invoke("check", "--config", "strict.toml", "--output-format", "json")) == ["low.py"]
 
 
+def test_a_config_file_from_another_folder_reads_its_paths_from_the_working_directory(project, invoke, monkeypatch):
+    """crash14 #12, as ruff does: `cd proj && bqlint check --config ../shared/pyproject.toml .`
+    applies the shared file's patterns to `proj`: `tests/*` is ignored, and the anchored
+    `/gen/` excludes only the top `gen/`, not `sub/gen/`."""
+    root = project(
+        {
+            "shared/pyproject.toml": (
+                '[tool.bqlint]\nextend-exclude = ["/gen/"]\n[tool.bqlint.per-file-ignores]\n"tests/*" = ["BQL999"]\n'
+            ),
+            "proj/a.py": BROKEN,
+            "proj/tests/t.py": BROKEN,
+            "proj/gen/g.py": BROKEN,
+            "proj/sub/gen/keep.py": BROKEN,
+        }
+    )
+    monkeypatch.chdir(root / "proj")
+    result = invoke("check", "--config", "../shared/pyproject.toml", "--output-format", "json", ".")
+    assert result.exit_code == 1
+    assert _reported(result) == ["a.py", "keep.py"]
+
+
+def test_an_anchored_exclude_never_matches_a_bare_name_outside_the_project(project, invoke, monkeypatch):
+    """Outside the root only patterns that match at any depth (`.venv`) can apply: `/gen/`
+    is the project's top `gen/`, not a `gen/` folder elsewhere."""
+    root = project(
+        {
+            "shared/bqlint.toml": 'extend-exclude = ["/gen/", "build"]\n',
+            "proj/x.py": "x = 1\n",
+            "other/gen/g.py": BROKEN,
+            "other/build/b.py": BROKEN,
+        }
+    )
+    monkeypatch.chdir(root / "proj")
+    result = invoke("check", "--config", "../shared/bqlint.toml", "--output-format", "json", "../other")
+    assert _reported(result) == ["g.py"]
+
+
 def test_isolated_ignores_every_config_file_even_a_broken_one(project, invoke):
     project({"pyproject.toml": "[tool.bqlint\n", "sub/bqlint.toml": "ignore = ['BQL999']\n", "sub/a.py": BROKEN})
     assert invoke("check").exit_code == 2

@@ -138,7 +138,9 @@ def _bind_top_level(module: ModuleInfo, node: cst.CSTNode, at: int, defined: dic
             defined.pop(local, None)
         return
     values: dict[str, cst.BaseExpression] = {}
-    if isinstance(node, cst.Assign):
+    if isinstance(node, cst.Expr) and isinstance(node.value, cst.Call):
+        _extend_all(module, node.value)
+    elif isinstance(node, cst.Assign):
         values = {t.target.value: node.value for t in node.targets if type(t.target) is cst.Name}
         if len(values) == 1 and "__all__" in values:
             module.all_names = literal_all(node.value)
@@ -150,8 +152,8 @@ def _bind_top_level(module: ModuleInfo, node: cst.CSTNode, at: int, defined: dic
         values = {node.target.value: node.value}
     elif isinstance(node, cst.AugAssign) and type(node.target) is cst.Name:
         if node.target.value == "__all__":
-            more = literal_all(node.value)
-            module.all_names = None if more is None or module.all_names is None else module.all_names + more
+            extra = literal_all(node.value)
+            module.all_names = None if extra is None or module.all_names is None else module.all_names + extra
         if node.target.value in module.symbols:
             return  # `x += 1`: still the kind of value it was
     for name in bound_names(node):
@@ -169,6 +171,18 @@ def _bind_top_level(module: ModuleInfo, node: cst.CSTNode, at: int, defined: dic
         else:
             _bind(module, name, ("alias", value), at)
             defined.pop(name, None)
+
+
+def _extend_all(module: ModuleInfo, call: cst.Call) -> None:
+    """`__all__.extend([...])` / `__all__.append("x")`: more names, when written literally."""
+    method = dotted(call.func)
+    if method not in ("__all__.extend", "__all__.append") or module.all_names is None:
+        return
+    arg = call.args[0].value if len(call.args) == 1 else None
+    if arg is not None and method == "__all__.append":
+        arg = cst.List([cst.Element(arg)])
+    added = literal_all(arg) if arg is not None else None
+    module.all_names = None if added is None else module.all_names + added
 
 
 def rewraps(value: cst.BaseExpression, name: str) -> bool:

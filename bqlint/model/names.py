@@ -34,9 +34,10 @@ def _header(node: cst.CSTNode) -> list[cst.CSTNode]:
     return []
 
 
-def bound_names(node: cst.CSTNode) -> list[str]:
+def bound_names(node: cst.CSTNode, *, walrus: bool = True) -> list[str]:
     """Return the names `node` (one statement; a compound's header only) binds, imports and
-    `def`/`class` aside; a walrus in a comprehension binds the enclosing scope's name."""
+    `def`/`class` aside; a walrus in a comprehension binds the enclosing scope's name
+    (without `walrus`, the source has none: simple statements are not searched)."""
     out: list[str] = []
     if isinstance(node, cst.Assign):
         for t in node.targets:
@@ -47,7 +48,7 @@ def bound_names(node: cst.CSTNode) -> list[str]:
         out.extend(target_names(node.target))
     elif isinstance(node, cst.ExceptHandler) and node.name is not None:
         out.extend(target_names(node.name.name))
-    for part in _header(node):
+    for part in _header(node) if walrus or not isinstance(node, cst.BaseSmallStatement) else ():
         for inner in walk(part, into_scopes=False):
             if isinstance(inner, cst.NamedExpr):
                 out.extend(target_names(inner.target))
@@ -60,10 +61,13 @@ def bound_names(node: cst.CSTNode) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def global_bindings(tree: cst.Module) -> list[str]:
-    """Return the names functions declare `global` and bind: module names once they ran."""
+def global_bindings(everything: list[cst.CSTNode]) -> list[str]:
+    """Return the names functions declare `global` and bind: module names once they ran
+    (`everything`: the module's statements, nested scopes' included)."""
     out: list[str] = []
-    for fn in statements(tree, into_scopes=True):
+    if not any(type(node) is cst.Global for node in everything):
+        return out
+    for fn in everything:
         if not isinstance(fn, cst.FunctionDef):
             continue
         body = list(statements(fn.body, into_scopes=False))

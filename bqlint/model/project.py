@@ -67,7 +67,9 @@ def collect_symbols(module: ModuleInfo, tree: cst.Module) -> None:
     Top-level statements bind in order, the last binding winning; an import below top level
     (`try:`/`if`) wins over them; other bindings below top level, and names functions bind
     through `global`, only bind names nothing else does, to an unknown value."""
-    at = {id(node): i for i, node in enumerate(statements(tree, into_scopes=True))}
+    everything = list(statements(tree, into_scopes=True))
+    at = {id(node): i for i, node in enumerate(everything)}
+    walrus = ":=" in module.source.text  # (else no statement is searched for one)
     defined: dict[str, tuple[str, object]] = {}  # the def or class each name is bound to so far
     top_level: set[int] = set()
     for stmt in tree.body:
@@ -75,11 +77,11 @@ def collect_symbols(module: ModuleInfo, tree: cst.Module) -> None:
         smalls = list(stmt.body) if isinstance(stmt, cst.SimpleStatementLine) else [stmt]
         for small in smalls:
             top_level.add(id(small))
-            _bind_top_level(module, small, at[id(small)], defined)
+            _bind_top_level(module, small, at[id(small)], defined, walrus)
     # Imports that bind a local name of a function or class body stand in for the module's
     # only where the module binds nothing of that name (the function's own scope has them).
     not_module = _type_checking_imports(tree) | _scoped_imports(tree, module)
-    imports = [n for n in statements(tree, into_scopes=True) if type(n) is cst.Import or type(n) is cst.ImportFrom]
+    imports = [n for n in everything if type(n) is cst.Import or type(n) is cst.ImportFrom]
     for node in imports:
         _note_import(module, node, at[id(node)])
         if id(node) not in top_level and id(node) not in not_module:
@@ -87,13 +89,13 @@ def collect_symbols(module: ModuleInfo, tree: cst.Module) -> None:
     below: set[str] = set()  # names bound below top level only: two bindings are unknown
     for nested in statements(tree, into_scopes=False):
         if id(nested) not in top_level:
-            for name in _binds(nested):
+            for name in _binds(nested, walrus):
                 if name in below:
                     _bind(module, name, ("unknown", None), at[id(nested)])
                 elif name not in module.symbols:
                     below.add(name)
                     _bind(module, name, _entry(nested, name), at[id(nested)])
-    for name in global_bindings(tree):
+    for name in global_bindings(everything):
         _bind(module, name, ("unknown", None), len(at), only_unbound=True)
     for node in imports:
         if id(node) in not_module:
@@ -102,10 +104,10 @@ def collect_symbols(module: ModuleInfo, tree: cst.Module) -> None:
     _record_fallbacks(module, tree)
 
 
-def _binds(node: cst.CSTNode) -> list[str]:
+def _binds(node: cst.CSTNode, walrus: bool) -> list[str]:
     if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
         return [node.name.value]
-    return bound_names(node)
+    return bound_names(node, walrus=walrus)
 
 
 def _entry(node: cst.CSTNode, name: str) -> tuple[str, object]:
@@ -125,7 +127,9 @@ def _bind(
     module.bound_at[name] = at
 
 
-def _bind_top_level(module: ModuleInfo, node: cst.CSTNode, at: int, defined: dict[str, tuple[str, object]]) -> None:
+def _bind_top_level(
+    module: ModuleInfo, node: cst.CSTNode, at: int, defined: dict[str, tuple[str, object]], walrus: bool
+) -> None:
     """Bind what one top-level (small) statement binds, replacing earlier bindings."""
     if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
         entry = _entry(node, node.name.value)
@@ -156,7 +160,7 @@ def _bind_top_level(module: ModuleInfo, node: cst.CSTNode, at: int, defined: dic
             module.all_names = None if extra is None or module.all_names is None else module.all_names + extra
         if node.target.value in module.symbols:
             return  # `x += 1`: still the kind of value it was
-    for name in bound_names(node):
+    for name in bound_names(node, walrus=walrus):
         value = values.get(name)
         if value is None:
             _bind(module, name, ("unknown", None), at)

@@ -222,7 +222,7 @@ def _collect_rebindings(project: Project, cls: ClassInfo) -> None:
             method = bound.get(value.value) if type(value) is cst.Name and value.value in bound else None
             if method is None and type(value) in (cst.Name, cst.Attribute):
                 target = project.resolve_expr(value, cls.module)
-                method = target if isinstance(target, FunctionInfo) and target.self_name is not None else None
+                method = target if isinstance(target, FunctionInfo) and _method_like(target) else None
             bound[name] = method
             if method is None:
                 cls.methods.pop(name, None)
@@ -230,6 +230,11 @@ def _collect_rebindings(project: Project, cls: ClassInfo) -> None:
             else:
                 cls.methods[name] = method
                 cls.unknown.discard(name)
+
+
+def _method_like(fn: FunctionInfo) -> bool:
+    """Whether `fn` stored in a class is a method: another class's, or a plain function."""
+    return fn.self_name is not None or (fn.cls is None and fn.parent is None and _binds_as_method(fn))
 
 
 def _collect_contract_calls(project: Project, module: ModuleInfo) -> None:

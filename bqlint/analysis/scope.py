@@ -502,7 +502,9 @@ class FunctionScope:
         if head in self.hidden:
             return None  # a parameter of the lambda being evaluated: unknown
         enclosing = self._enclosing(head)
-        imports = self.imports if head in self.imports else (enclosing.imports if enclosing is not None else {})
+        imports = self.imports
+        if head not in imports and enclosing is not None:
+            imports = enclosing.imports
         if head in imports:
             target = ".".join([imports[head], *name.split(".")[1:]])
             return self.project.resolve(target, self.module.root)

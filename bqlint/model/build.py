@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import cast
 
 import libcst as cst
 
 from bqlint.config import Settings
-from typing import cast
-
 from bqlint.model.api import RELEASES_BQL, REQUIRES_BQL, THREAD_STARTS, WITHOUT_BQL
 from bqlint.model.classes import ClassInfo, class_assignments
 from bqlint.model.functions import FunctionInfo
 from bqlint.model.project import (
+    External,
     ModuleInfo,
     Project,
     callable_of,
@@ -20,7 +20,6 @@ from bqlint.model.project import (
     dotted,
     rewraps,
 )
-from bqlint.model.project import External
 from bqlint.source import walk
 
 _COMPOUND_BODIES = ("body", "orelse", "handlers", "finalbody", "cases")
@@ -242,10 +241,12 @@ def _collect_contract_calls(project: Project, module: ModuleInfo) -> None:
     tree = module.source.module
     for stmt in tree.body if tree is not None else ():
         for small in stmt.body if isinstance(stmt, cst.SimpleStatementLine) else ():
-            if isinstance(small, cst.Assign) and len(small.targets) == 1 and type(small.targets[0].target) is cst.Name:
-                name = small.targets[0].target.value
-                entry = module.symbols.get(name)
-                if entry is not None and entry[0] == "def" and rewraps(small.value, name):
+            if not (isinstance(small, cst.Assign) and len(small.targets) == 1):
+                continue
+            target = small.targets[0].target
+            if type(target) is cst.Name:
+                entry = module.symbols.get(target.value)
+                if entry is not None and entry[0] == "def" and rewraps(small.value, target.value):
                     fn = project.function_of(entry[1])  # type: ignore[arg-type]
                     if fn is not None:
                         _add_contract(project, fn, small.value)

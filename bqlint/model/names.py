@@ -42,7 +42,7 @@ def bound_names(node: cst.CSTNode, *, walrus: bool = True) -> list[str]:
     if isinstance(node, cst.Assign):
         for t in node.targets:
             out.extend(target_names(t.target))
-    elif isinstance(node, (cst.AnnAssign, cst.AugAssign)) and not (isinstance(node, cst.AnnAssign) and node.value is None):
+    elif isinstance(node, cst.AugAssign) or (isinstance(node, cst.AnnAssign) and node.value is not None):
         out.extend(target_names(node.target))
     elif isinstance(node, cst.For):
         out.extend(target_names(node.target))

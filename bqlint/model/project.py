@@ -165,7 +165,9 @@ def _bind_top_level(
         if value is None:
             _bind(module, name, ("unknown", None), at)
             defined.pop(name, None)
-        elif (type(value) is cst.Name and value.value == name) or (rewraps(value, name) and name in module.symbols):
+        elif (type(value) is cst.Name and value.value == name) or (
+            rewraps(value, name) and name in module.symbols
+        ):
             continue  # `X = X`, `f = deco(f)`: what `@deco` on `f` is (build.py reads contracts)
         elif type(value) is cst.Name and value.value in defined:
             # `X = A` runs once, at import: X is the `A` defined so far, even when a later
@@ -326,13 +328,16 @@ def _note_import(module: ModuleInfo, node: cst.Import | cst.ImportFrom, at: int)
             module.star_imports.append(target)
             module.star_at.append(at)
         elif isinstance(node, cst.Import):
-            module.imported_modules.add(next(dotted(a.name) or "" for a in node.names if _binds_alias(a, local)))
+            full = next(dotted(a.name) or "" for a in node.names if _binds_alias(a, local))
+            module.imported_modules.add(full)
         else:
             module.imported_modules.add(target.rpartition(".")[0])
             module.imported_modules.add(target)
 
 
-def _bind_import(module: ModuleInfo, node: cst.Import | cst.ImportFrom, at: int, *, only_unbound: bool = False) -> None:
+def _bind_import(
+    module: ModuleInfo, node: cst.Import | cst.ImportFrom, at: int, *, only_unbound: bool = False
+) -> None:
     """Bind the names `node` imports (a star import binds in `resolve`, by what it exports)."""
     for local, target in import_bindings(node, module):
         if local != "*":

@@ -120,13 +120,17 @@ class BoundCalls(ExpressionEvents):
 
     def lambda_events(self, node: cst.Lambda) -> list[Event]:
         """Return the events of evaluating a lambda's body (its parameters are new names)."""
-        params = {p.name.value for p in (*node.params.params, *node.params.kwonly_params)}
-        added = params - self.shadowed
+        given = node.params
+        stars = [p for p in (given.star_arg, given.star_kwarg) if isinstance(p, cst.Param)]
+        params = {p.name.value for p in (*given.posonly_params, *given.params, *given.kwonly_params, *stars)}
+        added, hidden = params - self.shadowed, params - self.scope.hidden
         self.shadowed |= added
+        self.scope.hidden |= hidden  # `lambda unlock: unlock()`: not the module's `unlock`
         try:
             return self.captured(lambda: self.end(self.expr(node.body)))
         finally:
             self.shadowed -= added
+            self.scope.hidden -= hidden
 
     def thread_target(self, node: cst.Call, qname: str) -> None:
         """The target of `Thread(target=...)` / `Timer(t, ...)` runs without the BQL: a lambda's

@@ -115,6 +115,8 @@ class FunctionScope:
         self._not_containers: set[str] = set()
         self._loops_over: list[tuple[str, str]] = []
         self._parent: FunctionScope | None = None
+        # Parameters of the lambdas whose body is being evaluated (bound_calls.py): unknown.
+        self.hidden: set[str] = set()
         self._scan()
         self._keys = {}
 
@@ -497,7 +499,12 @@ class FunctionScope:
         if name is None:
             return None
         head = name.split(".")[0]
-        imports = self.imports if head in self.imports else self._enclosing_imports(head)
+        if head in self.hidden:
+            return None  # a parameter of the lambda being evaluated: unknown
+        enclosing = self._enclosing(head)
+        imports = self.imports
+        if head not in imports and enclosing is not None:
+            imports = enclosing.imports
         if head in imports:
             target = ".".join([imports[head], *name.split(".")[1:]])
             return self.project.resolve(target, self.module.root)
@@ -506,21 +513,24 @@ class FunctionScope:
         if head in self.locals:
             nested = self._nested_function(head) if "." not in name else None
             return nested
+        if enclosing is not None:
+            # A closure reads the enclosing function's local: its nested `def`, else unknown.
+            return enclosing._nested_function(head) if "." not in name else None
         return self.project.resolve_expr(expr, self.module)  # module names, then star imports
 
-    def _enclosing_imports(self, head: str) -> dict[str, str]:
-        """The imports of the nearest enclosing function that binds `head`, when that binding
-        is an import (a closure reads the enclosing function's names); else none."""
+    def _enclosing(self, head: str) -> FunctionScope | None:
+        """The nearest enclosing function that binds `head` (a closure reads its names), or
+        None when `head` is this function's own, declared global, or bound by none."""
         if head in self.locals or head in self.globals:
-            return {}
+            return None
         scope = self.parent
         while scope is not None:
-            if head in scope.imports:
-                return scope.imports
-            if head in scope.locals:
-                return {}
+            if head in scope.imports or head in scope.locals:
+                return scope
+            if head in scope.globals:
+                return None
             scope = scope.parent
-        return {}
+        return None
 
     def _class_param(self) -> str | None:
         """Return the `cls` parameter of a classmethod, or None."""

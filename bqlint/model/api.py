@@ -75,12 +75,38 @@ _SHORT_NAMES = {
 KNOWN_NAMES = frozenset(_SHORT_NAMES.values()) | {"bql.IRQLine", "bql.chardev.MemoryChardev"}
 
 
+# The runtime's modules: only a name of one of these is the runtime's (`bql.cell.BqlCell`);
+# `bql.chan.unlock` (a `chan` that `from bql import *` does not bind) is not `bql.unlock`.
+RUNTIME_MODULES = frozenset(
+    {RUNTIME_PACKAGE, "bql.chardev", "bql.chardev.frontend", "bql.chardev.memory", "bql.chardev.socket"}
+    | {
+        f"bql.{name}"
+        for name in "cell crosscheck decorators device errors fields guard guard_base guard_cells "
+        "guard_objects guard_operators guard_reads guard_views held_calls in_place irq lock messages "
+        "pytest_plugin ref_cell report_target rows twins unwound value_cell without".split()
+    }
+)
+# What `from bql import *` binds: the runtime's `__all__`.
+RUNTIME_ALL = frozenset(
+    "BorrowError BorrowReleasedError BqlCell BqlError BqlNotHeldError BqlRef BqlRefCell BqlRefMut "
+    "BqlUnlockError Device IRQLine InterruptSource SysBusDevice chardev twins checks_enabled is_locked "
+    "lock locked releases_bql requires_bql set_checks unlock unlocked without_bql".split()
+)
+
+
 def canonical_api(qname: str) -> str:
     """Fold `bql.<submodules>.<Name>` onto the canonical name of a known runtime API."""
-    if qname == RUNTIME_PACKAGE or not qname.startswith(RUNTIME_PACKAGE + "."):
+    owner, _, last = qname.rpartition(".")
+    if owner not in RUNTIME_MODULES:
         return qname
-    last = qname.rsplit(".", 1)[1]
     return _SHORT_NAMES.get(last, qname)
+
+
+def runtime_exports(module_name: str, name: str) -> bool:
+    """Whether `from <module_name> import *` (a runtime module) binds `name`."""
+    if module_name == RUNTIME_PACKAGE:
+        return name in RUNTIME_ALL
+    return module_name in RUNTIME_MODULES and canonical_api(f"{module_name}.{name}") in KNOWN_NAMES
 
 
 def is_runtime_module(module_name: str) -> bool:

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import cast
 
 import libcst as cst
 
 from bqlint.config import Settings
-from bqlint.model.api import THREAD_STARTS
+from bqlint.model.api import RELEASES_BQL, REQUIRES_BQL, THREAD_STARTS, WITHOUT_BQL
 from bqlint.model.classes import ClassInfo, class_assignments
 from bqlint.model.functions import FunctionInfo
 from bqlint.model.project import (
+    External,
     ModuleInfo,
     Project,
     callable_of,
     collect_symbols,
     dotted,
+    rewraps,
 )
 from bqlint.source import walk
 
@@ -38,6 +41,10 @@ def build_project(modules: Iterable[ModuleInfo], config: Settings) -> Project:
                 base.subclasses.append(cls)
     for cls in project.classes:
         _collect_qualified_aliases(project, cls)
+    for cls in project.classes:
+        _collect_rebindings(project, cls)
+    for module in project.modules:
+        _collect_contract_calls(project, module)
     _collect_thread_targets(project)
     return project
 
@@ -170,12 +177,88 @@ def _binds_as_method(fn: FunctionInfo) -> bool:
     if not (params.posonly_params or params.params or isinstance(params.star_arg, cst.Param)):
         return False
     for name, deco in fn.decorators():
-        target = fn.project.resolve_expr(
-            deco.decorator.func if isinstance(deco.decorator, cst.Call) else deco.decorator, fn.module
-        )
+        expr = deco.decorator if isinstance(deco, cst.Decorator) else deco  # (a contract call)
+        target = fn.project.resolve_expr(expr.func if isinstance(expr, cst.Call) else expr, fn.module)
         if not (isinstance(target, FunctionInfo) or name.startswith("bql.")):
             return False
     return True
+
+
+_CONTRACTS = frozenset({RELEASES_BQL, REQUIRES_BQL, WITHOUT_BQL})
+
+
+def _collect_rebindings(project: Project, cls: ClassInfo) -> None:
+    """A method name bound again after its `def` in the class body means what the last
+    binding does (`later = rel`; `undone = lambda self: None`, no method); `m = deco(m)` is
+    `@deco` (`m = bql.releases_bql(m)`: the contract)."""
+    body = cls.node.body
+    bound: dict[str, FunctionInfo | None] = {}
+    for stmt in body.body if isinstance(body, cst.IndentedBlock) else ():
+        if isinstance(stmt, cst.FunctionDef):
+            fn = project.function_of(stmt)
+            if fn is not None and cls.methods.get(fn.name) is fn:
+                bound[fn.name] = fn
+            else:
+                bound.pop(stmt.name.value, None)  # an accessor: a property's
+            continue
+        for small in stmt.body if isinstance(stmt, cst.SimpleStatementLine) else ():
+            if not (isinstance(small, cst.Assign) and len(small.targets) == 1):
+                continue
+            name = small.targets[0].target.value if type(small.targets[0].target) is cst.Name else None
+            if name is None or name not in bound:
+                continue  # a first binding (`_collect_method_aliases`)
+            value = small.value
+            if rewraps(value, name):
+                method = bound[name]
+                if method is not None:
+                    _add_contract(project, method, value)
+                continue
+            called = (dotted(value.func) or "").split(".")[-1] if isinstance(value, cst.Call) else ""
+            if called == "property":
+                continue
+            if called == "partialmethod" and isinstance(value, cst.Call) and value.args:
+                value = value.args[0].value  # `m = partialmethod(_set, 1)`: calling it runs `_set`
+            method = bound.get(value.value) if type(value) is cst.Name and value.value in bound else None
+            if method is None and type(value) in (cst.Name, cst.Attribute):
+                target = project.resolve_expr(value, cls.module)
+                method = target if isinstance(target, FunctionInfo) and _method_like(target) else None
+            bound[name] = method
+            if method is None:
+                cls.methods.pop(name, None)
+                cls.unknown.add(name)
+            else:
+                cls.methods[name] = method
+                cls.unknown.discard(name)
+
+
+def _method_like(fn: FunctionInfo) -> bool:
+    """Whether `fn` stored in a class is a method: another class's, or a plain function."""
+    return fn.self_name is not None or (fn.cls is None and fn.parent is None and _binds_as_method(fn))
+
+
+def _collect_contract_calls(project: Project, module: ModuleInfo) -> None:
+    """`helper = bql.releases_bql(helper)` after `def helper` at module level: the contract."""
+    tree = module.source.module
+    for stmt in tree.body if tree is not None else ():
+        for small in stmt.body if isinstance(stmt, cst.SimpleStatementLine) else ():
+            if not (isinstance(small, cst.Assign) and len(small.targets) == 1):
+                continue
+            target = small.targets[0].target
+            if type(target) is cst.Name:
+                entry = module.symbols.get(target.value)
+                if entry is not None and entry[0] == "def" and rewraps(small.value, target.value):
+                    fn = project.function_of(entry[1])  # type: ignore[arg-type]
+                    if fn is not None:
+                        _add_contract(project, fn, small.value)
+
+
+def _add_contract(project: Project, fn: FunctionInfo, call: cst.BaseExpression) -> None:
+    """Give `fn` the contract `call` (`bql.releases_bql(fn)`) applies, as a decorator would."""
+    assert isinstance(call, cst.Call)
+    target = project.resolve_expr(call.func, fn.module)
+    if isinstance(target, External) and target.qname in _CONTRACTS and fn.contract(target.qname) is None:
+        # The call stands for the decorator: findings name it (it is where the contract is).
+        fn.decorators().append((target.qname, cast(cst.Decorator, call)))
 
 
 def _accessor(node: cst.FunctionDef, module: ModuleInfo) -> str | None:

@@ -87,6 +87,9 @@ class ClassInfo:
     properties: dict[str, dict[str, FunctionInfo]] = field(default_factory=dict)
     # Classes defined in this class's body (`class Rtc: class Snapshot: ...`).
     nested: dict[str, ClassInfo] = field(default_factory=dict)
+    # Method names the body rebinds last to what no method is (`m = lambda self: None`):
+    # a lookup stops here and finds nothing.
+    unknown: set[str] = field(default_factory=set)
     _bases: list[Target] | None = None
     _fields: dict[str, FieldType] | None = None
     # Names the class body assigns -> the project descriptor class each holds, or None.
@@ -184,6 +187,8 @@ class ClassInfo:
         for cls in self.mro():
             if name in cls.methods:
                 return cls.methods[name] if len(path) == 1 else None
+            if name in cls.unknown:
+                return None
             if name in cls.nested:
                 inner = cls.nested[name]
                 return inner.lookup(path[1:]) if len(path) > 1 else inner
@@ -200,6 +205,8 @@ class ClassInfo:
         for cls in self.mro():
             if name in cls.methods:
                 return cls.methods[name]
+            if name in cls.unknown:
+                return None
         return None
 
     def definer(self, name: str) -> ClassInfo | None:
@@ -316,6 +323,7 @@ class ClassInfo:
                     method = base.methods.get(name)
                     if method is not None:
                         methods.append(method)
+                    if method is not None or name in base.unknown:
                         break
             found = self._after[name] = tuple(dict.fromkeys(methods))
         return found

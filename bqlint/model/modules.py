@@ -23,8 +23,14 @@ class ModuleInfo:
     source: SourceFile
     is_package: bool
     # name -> ("import", dotted target) | ("def", node) | ("class", node) | ("alias", expr)
+    # ("unknown", None): bound by a form whose value is not followed (`for x in ...`).
     symbols: dict[str, tuple[str, object]] = field(default_factory=dict)
+    # Where (statement order) the binding each `symbols` entry records is.
+    bound_at: dict[str, int] = field(default_factory=dict)
     star_imports: list[str] = field(default_factory=list)
+    star_at: list[int] = field(default_factory=list)  # where each star import is
+    # A literal `__all__` (what `from <module> import *` binds), else None.
+    all_names: tuple[str, ...] | None = None
     # `try: from .fast import f` / `except ImportError: from .slow import f` (or `def f`):
     # name -> (the try's target, the handler's binding as a `symbols` entry), the handler's
     # used when the try's names nothing of the checked files or the runtime.

@@ -15,9 +15,10 @@ from typing import Union
 import libcst as cst
 
 from bqlint.config import Settings
-from bqlint.model.api import KNOWN_NAMES, canonical_api, is_runtime_module
+from bqlint.model.api import canonical_api, is_runtime_module, runtime_exports
 from bqlint.model.modules import ModuleInfo as ModuleInfo
 from bqlint.model.modules import module_name_for as module_name_for
+from bqlint.model.names import bound_names, global_bindings, literal_all
 from bqlint.source import statements
 
 
@@ -61,59 +62,145 @@ def _relative_base(module: ModuleInfo, level: int) -> str:
 
 
 def collect_symbols(module: ModuleInfo, tree: cst.Module) -> None:
-    """Record imports, definitions and simple aliases of `module` (imports at any depth)."""
-    symbols = module.symbols
+    """Record what each module-level name is bound to (imports at any depth), and where.
+
+    Top-level statements bind in order, the last binding winning; an import below top level
+    (`try:`/`if`) wins over them; other bindings below top level, and names functions bind
+    through `global`, only bind names nothing else does, to an unknown value."""
+    everything = list(statements(tree, into_scopes=True))
+    at = {id(node): i for i, node in enumerate(everything)}
+    walrus = ":=" in module.source.text  # (else no statement is searched for one)
     defined: dict[str, tuple[str, object]] = {}  # the def or class each name is bound to so far
+    top_level: set[int] = set()
     for stmt in tree.body:
-        if isinstance(stmt, cst.FunctionDef):
-            symbols[stmt.name.value] = defined[stmt.name.value] = ("def", stmt)
-        elif isinstance(stmt, cst.ClassDef):
-            symbols[stmt.name.value] = defined[stmt.name.value] = ("class", stmt)
-        elif isinstance(stmt, cst.SimpleStatementLine):
-            for small in stmt.body:
-                if (
-                    isinstance(small, cst.Assign)
-                    and len(small.targets) == 1
-                    and isinstance(small.targets[0].target, cst.Name)
-                ):
-                    name = small.targets[0].target.value
-                    value = small.value
-                    if type(value) is cst.Name and value.value in defined and value.value != name:
-                        # `X = A` runs once, at import: X is the `A` defined so far, even
-                        # when a later `class A(X):` rebinds the name.
-                        symbols[name] = defined[name] = defined[value.value]
-                    elif name in symbols and dotted(small.value) not in (None, name):
-                        # `flush = _blocking_flush` after `def flush`: a call made once the
-                        # module has run calls what the last binding names.
-                        symbols[name] = ("alias", small.value)
-                    else:
-                        symbols.setdefault(name, ("alias", small.value))
-                elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
-                    symbols.setdefault(
-                        small.target.value, ("alias", small.value or small.annotation.annotation)
-                    )
-    # A definition at top level after a top-level import of the same name rebinds it for
-    # what follows (`from bql import BqlCell` then `class BqlCell:`); other imports win.
-    redefined_after = {
-        stmt.name.value: i for i, stmt in enumerate(tree.body) if isinstance(stmt, (cst.FunctionDef, cst.ClassDef))
-    }
-    top_level = {
-        id(small): i
-        for i, stmt in enumerate(tree.body)
-        if isinstance(stmt, cst.SimpleStatementLine)
-        for small in stmt.body
-    }
+        top_level.add(id(stmt))
+        smalls = list(stmt.body) if isinstance(stmt, cst.SimpleStatementLine) else [stmt]
+        for small in smalls:
+            top_level.add(id(small))
+            _bind_top_level(module, small, at[id(small)], defined, walrus)
     # Imports that bind a local name of a function or class body stand in for the module's
     # only where the module binds nothing of that name (the function's own scope has them).
     not_module = _type_checking_imports(tree) | _scoped_imports(tree, module)
-    for node in statements(tree, into_scopes=True):
-        if type(node) is cst.Import or type(node) is cst.ImportFrom:
-            # An import below top level counts as after every definition: it wins, unless
-            # it is only for type checkers (`if TYPE_CHECKING:`) and the name is bound anyway.
-            at = top_level.get(id(node), len(tree.body))
-            _add_import(module, node, redefined_after, at, only_unbound=id(node) in not_module)
+    imports = [n for n in everything if type(n) is cst.Import or type(n) is cst.ImportFrom]
+    for node in imports:
+        _note_import(module, node, at[id(node)])
+        if id(node) not in top_level and id(node) not in not_module:
+            _bind_import(module, node, at[id(node)])
+    below: set[str] = set()  # names bound below top level only: two bindings are unknown
+    for nested in statements(tree, into_scopes=False):
+        if id(nested) not in top_level:
+            for name in _binds(nested, walrus):
+                if name in below:
+                    _bind(module, name, ("unknown", None), at[id(nested)])
+                elif name not in module.symbols:
+                    below.add(name)
+                    _bind(module, name, _entry(nested, name), at[id(nested)])
+    for name in global_bindings(everything):
+        _bind(module, name, ("unknown", None), len(at), only_unbound=True)
+    for node in imports:
+        if id(node) in not_module:
+            _bind_import(module, node, at[id(node)], only_unbound=True)
     _record_earlier_bindings(module, tree)
     _record_fallbacks(module, tree)
+
+
+def _binds(node: cst.CSTNode, walrus: bool) -> list[str]:
+    if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+        return [node.name.value]
+    return bound_names(node, walrus=walrus)
+
+
+def _entry(node: cst.CSTNode, name: str) -> tuple[str, object]:
+    if isinstance(node, cst.FunctionDef):
+        return ("def", node)
+    if isinstance(node, cst.ClassDef):
+        return ("class", node)
+    return ("unknown", None)
+
+
+def _bind(
+    module: ModuleInfo, name: str, entry: tuple[str, object], at: int, *, only_unbound: bool = False
+) -> None:
+    if only_unbound and name in module.symbols:
+        return
+    module.symbols[name] = entry
+    module.bound_at[name] = at
+
+
+def _bind_top_level(
+    module: ModuleInfo, node: cst.CSTNode, at: int, defined: dict[str, tuple[str, object]], walrus: bool
+) -> None:
+    """Bind what one top-level (small) statement binds, replacing earlier bindings."""
+    if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+        entry = _entry(node, node.name.value)
+        _bind(module, node.name.value, entry, at)
+        defined[node.name.value] = entry
+        return
+    if isinstance(node, (cst.Import, cst.ImportFrom)):
+        _bind_import(module, node, at)
+        for local, _ in import_bindings(node, module):
+            defined.pop(local, None)
+        return
+    values: dict[str, cst.BaseExpression] = {}
+    if isinstance(node, cst.Expr) and isinstance(node.value, cst.Call):
+        _extend_all(module, node.value)
+    elif isinstance(node, cst.Assign):
+        values = {t.target.value: node.value for t in node.targets if type(t.target) is cst.Name}
+        if len(values) == 1 and "__all__" in values:
+            module.all_names = literal_all(node.value)
+    elif isinstance(node, cst.AnnAssign) and type(node.target) is cst.Name:
+        if node.value is None:  # a declaration: its annotation types the name bound elsewhere
+            if node.target.value not in module.symbols:
+                _bind(module, node.target.value, ("alias", node.annotation.annotation), at)
+            return
+        values = {node.target.value: node.value}
+    elif isinstance(node, cst.AugAssign) and type(node.target) is cst.Name:
+        if node.target.value == "__all__":
+            extra = literal_all(node.value)
+            module.all_names = None if extra is None or module.all_names is None else module.all_names + extra
+        if node.target.value in module.symbols:
+            return  # `x += 1`: still the kind of value it was
+    for name in bound_names(node, walrus=walrus):
+        value = values.get(name)
+        if value is None:
+            _bind(module, name, ("unknown", None), at)
+            defined.pop(name, None)
+        elif (type(value) is cst.Name and value.value == name) or (
+            rewraps(value, name) and name in module.symbols
+        ):
+            continue  # `X = X`, `f = deco(f)`: what `@deco` on `f` is (build.py reads contracts)
+        elif type(value) is cst.Name and value.value in defined:
+            # `X = A` runs once, at import: X is the `A` defined so far, even when a later
+            # `class A(X):` rebinds the name.
+            _bind(module, name, defined[value.value], at)
+            defined[name] = defined[value.value]
+        else:
+            _bind(module, name, ("alias", value), at)
+            defined.pop(name, None)
+
+
+def _extend_all(module: ModuleInfo, call: cst.Call) -> None:
+    """`__all__.extend([...])` / `__all__.append("x")`: more names, when written literally."""
+    method = dotted(call.func)
+    if method not in ("__all__.extend", "__all__.append") or module.all_names is None:
+        return
+    arg = call.args[0].value if len(call.args) == 1 else None
+    if arg is not None and method == "__all__.append":
+        arg = cst.List([cst.Element(arg)])
+    added = literal_all(arg) if arg is not None else None
+    module.all_names = None if added is None else module.all_names + added
+
+
+def rewraps(value: cst.BaseExpression, name: str) -> bool:
+    """Whether `value` is `deco(name, ...)`: the pre-decorator spelling of `@deco`."""
+    return (
+        isinstance(value, cst.Call)
+        and bool(value.args)
+        and value.args[0].keyword is None
+        and not value.args[0].star
+        and type(value.args[0].value) is cst.Name
+        and value.args[0].value.value == name
+    )
 
 
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
@@ -233,35 +320,31 @@ def _scoped_imports(tree: cst.Module, module: ModuleInfo) -> set[int]:
     return found
 
 
-def _add_import(
-    module: ModuleInfo,
-    node: cst.Import | cst.ImportFrom,
-    defined: dict[str, int],
-    at: int,
-    *,
-    only_unbound: bool = False,
-) -> None:
-    """Record what `node` (top-level statement `at`) binds; a name `defined` by a later
-    top-level statement stays bound to that definition. With `only_unbound` (an import for
-    type checkers only), a name the module binds otherwise keeps that binding."""
+def _note_import(module: ModuleInfo, node: cst.Import | cst.ImportFrom, at: int) -> None:
+    """Record the modules `node` imports, and its star import where it is."""
     for local, target in import_bindings(node, module):
         if local == "*":
             module.imported_modules.add(target)
             module.star_imports.append(target)
-            continue
-        if isinstance(node, cst.Import):
-            full = next(dotted(a.name) or "" for a in node.names if _binds(a, local))
+            module.star_at.append(at)
+        elif isinstance(node, cst.Import):
+            full = next(dotted(a.name) or "" for a in node.names if _binds_alias(a, local))
             module.imported_modules.add(full)
         else:
             module.imported_modules.add(target.rpartition(".")[0])
             module.imported_modules.add(target)
-        if only_unbound and local in module.symbols:
-            continue
-        if defined.get(local, -1) <= at:
-            module.symbols[local] = ("import", target)
 
 
-def _binds(alias: cst.ImportAlias, local: str) -> bool:
+def _bind_import(
+    module: ModuleInfo, node: cst.Import | cst.ImportFrom, at: int, *, only_unbound: bool = False
+) -> None:
+    """Bind the names `node` imports (a star import binds in `resolve`, by what it exports)."""
+    for local, target in import_bindings(node, module):
+        if local != "*":
+            _bind(module, local, ("import", target), at, only_unbound=only_unbound)
+
+
+def _binds_alias(alias: cst.ImportAlias, local: str) -> bool:
     if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
         return alias.asname.name.value == local
     return (dotted(alias.name) or "").split(".")[0] == local
@@ -296,6 +379,7 @@ class Project:
         self._inner: dict[int, list[FunctionInfo]] = {}
         self._class_of_node: dict[int, ClassInfo] = {}
         self._function_of_node: dict[int, FunctionInfo] = {}
+        self._exports: dict[tuple[int, str], bool] = {}
 
     def add_module(self, module: ModuleInfo) -> None:
         self.modules.append(module)
@@ -372,19 +456,41 @@ class Project:
         name = dotted(expr)
         if name is None:
             return None
-        head = name.split(".")[0]
-        if head in module.symbols:
-            return self.resolve_local(module, name)
-        for star in module.star_imports:  # `from bql import *`, `from .regs import *`
-            found = self.resolve(f"{star}.{name}", module.root)
-            if isinstance(found, External):
-                if found.qname in KNOWN_NAMES:
-                    return found
-            elif found is not None:
-                return found
+        head, *tail = name.split(".")
+        binding = self.binding(module, head)
+        if isinstance(binding, str):  # `from bql import *`, `from .regs import *`
+            return self.resolve(f"{binding}.{name}", module.root)
+        if binding is not None:
+            return self._resolve_entry(module, binding, head, tail, 0)
         if head not in _BUILTINS:
             return None  # bound by no import or definition here (a parameter `bql`): unknown
         return External(name)
+
+    def binding(self, module: ModuleInfo, name: str, _depth: int = 0) -> tuple[str, object] | str | None:
+        """Return the last binding of `name` in `module`: its `symbols` entry, or the module
+        of the star import after it that binds the name; None when nothing binds it."""
+        entry = module.symbols.get(name)
+        at = module.bound_at.get(name, -1) if entry is not None else -1
+        for star, star_at in reversed(list(zip(module.star_imports, module.star_at))):
+            if star_at <= at:
+                break
+            if self.exports(star, name, module.root, _depth + 1):
+                return star
+        return entry
+
+    def exports(self, module_name: str, name: str, near: Path | None, _depth: int = 0) -> bool:
+        """Whether `from <module_name> import *` binds `name`: its literal `__all__`, else its
+        public names; the runtime's are its `__all__`, a library's are not known (none)."""
+        found = self.module(module_name, near) if _depth <= 25 else None
+        if found is None:
+            return is_runtime_module(module_name) and runtime_exports(module_name, name)
+        if found.all_names is not None:
+            return name in found.all_names
+        key = (id(found), name)
+        if key not in self._exports:  # once per name: star imports may form cycles
+            self._exports[key] = False
+            self._exports[key] = not name.startswith("_") and self.binding(found, name, _depth) is not None
+        return self._exports[key]
 
     def dotted_name(self, expr: cst.BaseExpression) -> str | None:
         return dotted(expr)
@@ -406,15 +512,13 @@ class Project:
         if not rest:
             return module
         head, tail = rest[0], rest[1:]
-        entry = module.symbols.get(head)
-        if entry is None:
+        entry = self.binding(module, head, _depth)
+        if entry is None or isinstance(entry, str):
             sub = self.module(f"{module.name}.{head}", module.root)
             if sub is not None:
                 return self.resolve_in(sub, tail, _depth + 1)
-            for star in module.star_imports:
-                found = self.resolve(".".join([star, *rest]), module.root, _depth + 1)
-                if found is not None and not isinstance(found, External):
-                    return found
+            if isinstance(entry, str):
+                return self.resolve(".".join([entry, *rest]), module.root, _depth + 1)
             return External(canonical_api(".".join([module.name, *rest])))
         return self._resolve_entry(module, entry, head, tail, _depth)
 

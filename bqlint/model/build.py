@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import cast
 
 import libcst as cst
 
@@ -258,7 +257,7 @@ def _add_contract(project: Project, fn: FunctionInfo, call: cst.BaseExpression) 
     target = project.resolve_expr(call.func, fn.module)
     if isinstance(target, External) and target.qname in _CONTRACTS and fn.contract(target.qname) is None:
         # The call stands for the decorator: findings name it (it is where the contract is).
-        fn.decorators().append((target.qname, cast(cst.Decorator, call)))
+        fn.add_contract(target.qname, call)
 
 
 def _accessor(node: cst.FunctionDef, module: ModuleInfo) -> str | None:

@@ -63,7 +63,8 @@ class FunctionInfo:
     parent: FunctionInfo | None = None
     # (call node, module) of each `threading.Thread(target=...)` that starts this function.
     thread_starts: list[tuple[cst.CSTNode, ModuleInfo]] = field(default_factory=list)
-    _decorators: list[tuple[str, cst.Decorator]] | None = None
+    # (resolved name, node) of each decorator, and of each contract applied by a call.
+    _decorators: list[tuple[str, cst.Decorator | cst.Call]] | None = None
     _body_nodes: list[cst.CSTNode] | None = None
     _self_rebound: bool | None = None
     _makes_iterator: bool | None = None
@@ -219,8 +220,9 @@ class FunctionInfo:
         annotation = self.param_annotation(params[0]) if params else None
         return _last_name(annotation) if annotation is not None else None
 
-    def decorators(self) -> list[tuple[str, cst.Decorator]]:
-        """Return (resolved dotted name, node) of each decorator."""
+    def decorators(self) -> list[tuple[str, cst.Decorator | cst.Call]]:
+        """Return (resolved dotted name, node) of each decorator, then of each contract a
+        call applies (`m = bql.releases_bql(m)`, `add_contract`)."""
         if self._decorators is None:
             self._decorators = []
             for deco in self.node.decorators:
@@ -234,20 +236,24 @@ class FunctionInfo:
                 self._decorators.append((qname or "", deco))
         return self._decorators
 
-    def contract(self, qname: str) -> cst.Decorator | None:
-        """Return the decorator node declaring contract `qname`, or None."""
+    def add_contract(self, qname: str, call: cst.Call) -> None:
+        """Record that `call` (`bql.releases_bql(m)` after `def m`) applies decorator `qname`."""
+        self.decorators().append((qname, call))
+
+    def contract(self, qname: str) -> cst.Decorator | cst.Call | None:
+        """Return the decorator (or the call applying it) declaring contract `qname`, or None."""
         for name, deco in self.decorators():
             if name == qname:
                 return deco
         return None
 
-    def releases_bql(self) -> cst.Decorator | None:
+    def releases_bql(self) -> cst.Decorator | cst.Call | None:
         return self.contract(RELEASES_BQL)
 
-    def requires_bql(self) -> cst.Decorator | None:
+    def requires_bql(self) -> cst.Decorator | cst.Call | None:
         return self.contract(REQUIRES_BQL)
 
-    def without_bql(self) -> cst.Decorator | None:
+    def without_bql(self) -> cst.Decorator | cst.Call | None:
         return self.contract(WITHOUT_BQL)
 
     def is_static(self) -> bool:

@@ -32,6 +32,7 @@ import os
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Callable, Sequence
 from types import CodeType, TracebackType
 from typing import Any, Protocol, cast
@@ -79,7 +80,48 @@ def _new_lock() -> _OwnedLock:
 
 
 _LOCK = _new_lock()
-_current_thread = threading.current_thread
+
+
+class _Holder:
+    """Who holds the BQL: the thread (for messages) and whether it still runs.
+
+    `threading.Thread.is_alive()` cannot tell for a thread not started by `threading`
+    (`_thread.start_new_thread`, a ctypes or native-library callback): its `_DummyThread`
+    is "alive" for ever. So each thread keeps a token in its `_HELD` slot, which CPython
+    frees when the thread exits, and the holder record keeps a weak reference to it.
+    """
+
+    __slots__ = ("alive", "ident", "thread")
+
+    def __init__(self, thread: threading.Thread, alive: Callable[[], object]) -> None:
+        self.thread = thread
+        self.ident = _thread.get_ident()
+        self.alive = alive
+
+    @property
+    def name(self) -> str:
+        return self.thread.name
+
+    def is_alive(self) -> bool:
+        return self.alive() is not None and self.thread.is_alive()
+
+
+class _Token:
+    """Kept by one thread only (in `_HELD`): freed when that thread exits."""
+
+    __slots__ = ("__weakref__",)
+
+
+def _holder() -> _Holder:
+    """Return this thread's holder record, made on its first lock."""
+    try:
+        return _HELD.holder  # type: ignore[no-any-return]
+    except AttributeError:
+        token = _Token()
+        holder = _Holder(threading.current_thread(), weakref.ref(token))
+        _HELD.token = token
+        _HELD.holder = holder
+        return holder
 
 # How long a thread waits for the BQL between two looks at whether its holder still runs.
 OWNER_CHECK_S = 0.1
@@ -91,8 +133,8 @@ class _State:
     __slots__ = ("checks", "default_checks", "listeners", "live", "owner")
 
     def __init__(self) -> None:
-        # The thread holding the BQL, so that waiters can tell when it exited holding it.
-        self.owner: threading.Thread | None = None
+        # Who holds the BQL, so that waiters can tell when it exited holding it.
+        self.owner: _Holder | None = None
         self.default_checks = os.environ.get("BQL_CHECKS", "1").strip().lower() not in (
             "0",
             "false",
@@ -155,7 +197,7 @@ def lock() -> None:
     try:
         if not _LOCK.acquire(False):  # uncontended: the fast path
             _wait_for_lock(None)
-        STATE.owner = _current_thread()
+        STATE.owner = _holder()
         _HELD.held = True
         _HELD.released_at = None
     except BaseException:  # Ctrl-C (or a dead holder): leave the BQL as it was
@@ -172,7 +214,7 @@ def _owned_error() -> BqlError:
     return BqlError("the BQL is already held by this thread: lock() is not re-entrant")
 
 
-def _dead_holder(owner: threading.Thread) -> BqlError:
+def _dead_holder(owner: _Holder) -> BqlError:
     return BqlError(
         f"the BQL is held by thread {short_repr(owner.name)} (ident "
         f"{owner.ident}), which exited without releasing it: "
@@ -200,7 +242,7 @@ def _settle() -> None:
     every record saying so, or does not.
     """
     if _LOCK._is_owned():
-        STATE.owner = _current_thread()
+        STATE.owner = _holder()
         _HELD.held = True
         _HELD.released_at = None
     else:
@@ -221,7 +263,7 @@ def acquire(timeout: float) -> bool:
             timeout - OWNER_CHECK_S
         ):
             return False
-        STATE.owner = _current_thread()
+        STATE.owner = _holder()
         _HELD.held = True
         _HELD.released_at = None
         return True
@@ -399,7 +441,7 @@ class locked:
             _HELD.block = id(self)
             if not _LOCK.acquire(False):  # uncontended: the fast path
                 _wait_for_lock(None)
-            STATE.owner = _current_thread()
+            STATE.owner = _holder()
             _HELD.held = True
             _HELD.released_at = None
         except BaseException:

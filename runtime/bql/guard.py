@@ -20,7 +20,7 @@ switch), `guard_reads.py` (learned attribute reads) and `guard_operators.py` (op
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -28,7 +28,7 @@ from .errors import SharedBorrowWriteError
 from .guard_base import _Guard, _inner, _set_cell, cell_of, has_own_value
 from .guard_operators import install_operators
 from .guard_reads import read_through
-from .guard_views import item_of
+from .guard_views import item_of, read_items, read_only
 from .lock import _HELD, STATE, BorrowSite
 from .twins import located_at_holder
 
@@ -66,6 +66,16 @@ class BqlRef(_Guard[T]):
     """
 
     __slots__ = ()
+
+    @property
+    def value(self) -> T:
+        """The whole inner value as a read-only view (`bql.guard_views`), unless it has its
+        own `value` attribute, which is then what this reads (read-only too)."""
+        inner = _inner(self, "value")
+        return read_only(inner.value if has_own_value(inner) else inner, self)  # type: ignore[no-any-return]
+
+    def __iter__(self) -> Iterator[Any]:
+        return read_items(_inner(self, "iterating"), self)
 
     def _end(self, retire: bool = True) -> None:
         cell = self._cell

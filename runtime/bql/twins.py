@@ -44,6 +44,7 @@ from typing import TypeVar
 
 from .errors import BqlError, BqlNotHeldError, BqlUnlockError
 from .lock import _HELD, _unlock_noted, live_sites
+from .frame_locals import local_values
 from .rows import node_row
 
 __all__ = [
@@ -231,7 +232,7 @@ def located_at_holder(error: E, rule: str, guard: object) -> E:
     holder = None
     frame = operation
     while frame is not None:
-        if not is_library_code(frame.f_code) and any(v is guard for v in frame.f_locals.values()):
+        if not is_library_code(frame.f_code) and any(v is guard for v in local_values(frame)):
             holder = frame
         frame = frame.f_back
     return attach(error, rule, holder or operation)
@@ -347,7 +348,7 @@ def frame_holding_guard(cell: object, start: FrameType | None) -> FrameType | No
     """Return the innermost frame outside the runtime whose locals hold a live guard of `cell`,
     directly or in a list, tuple, set or dict (guards a comprehension made).
 
-    Runs on the error path only (reading `f_locals` copies them).
+    Runs on the error path only (reading the locals copies them).
     """
     frame = start
     while frame is not None:
@@ -361,7 +362,7 @@ def _holds_guard(frame: FrameType, cell: object) -> bool:
     """Return whether a local of `frame` is a live guard of `cell`, or a container of one."""
     from .guard_base import _Guard  # guard_base imports lock, which this module also uses
 
-    for value in frame.f_locals.values():
+    for value in local_values(frame):
         items = value.values() if type(value) is dict else value if type(value) in _CONTAINERS else (value,)
         for item in items:
             if isinstance(item, _Guard) and item._live_cell() is cell:

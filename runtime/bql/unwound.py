@@ -11,6 +11,7 @@ the exception being handled has unwound still hold are released.
 
 from __future__ import annotations
 
+import gc
 import sys
 from types import FrameType
 from typing import TYPE_CHECKING, Any
@@ -25,33 +26,93 @@ if TYPE_CHECKING:
 
 def end_unwound_borrows(cell: BqlRefCell[Any] | None = None) -> None:
     """Release the live guards (of `cell`, or of any cell) held only in the locals of frames
-    the exception being handled has unwound."""
+    the exception being handled has unwound.
+
+    A guard that anything else also refers to (a running function's variable, a tuple or
+    object it keeps, a global) is left alone: its borrow goes on. The references are
+    counted, since a running frame's variables are not seen by the garbage collector.
+    """
     exc = sys.exc_info()[1]
     if exc is None:
         return
-    running = _running_frames()
-    found: dict[int, BqlRef[Any] | BqlRefMut[Any]] = {}
-    seen: set[int] = set()
-    while exc is not None and id(exc) not in seen:  # the exception, then what it replaced
-        seen.add(id(exc))
-        tb = exc.__traceback__
-        while tb is not None:
-            if id(tb.tb_frame) not in running:
-                for value in tb.tb_frame.f_locals.values():
-                    if _is_guard_of(value, cell):
-                        found[id(value)] = value
-            tb = tb.tb_next
-        exc = exc.__context__
-    if not found:
-        return
-    held = {id(v) for frame in running.values() for v in frame.f_locals.values()}
-    for key, guard in found.items():
-        if key in held:  # also a local of a function still running: its borrow goes on
-            continue
+    errors = _chain(exc)
+    unwound = _unwound_frames(errors, _running_frames())
+    found = _guards_in(unwound, cell)
+    while found:
+        guard = found.pop()
+        if _references(guard) > _held_by(guard, unwound) + _carried_by(guard, errors):
+            continue  # also held elsewhere: its borrow goes on
         try:
             guard.release()
         except BqlError:  # released meanwhile, or not this thread's: nothing to end here
             pass
+
+
+def _guards_in(frames: list[FrameType], cell: BqlRefCell[Any] | None) -> list[BqlRef[Any] | BqlRefMut[Any]]:
+    """The live guards (of `cell`, or of any cell) among the variables of finished `frames`."""
+    found: list[BqlRef[Any] | BqlRefMut[Any]] = []
+    for frame in frames:
+        for value in gc.get_referents(frame):  # a finished frame's variables, among others
+            if _is_guard_of(value, cell) and not any(value is seen for seen in found):
+                found.append(value)
+    return found
+
+
+def _chain(exc: BaseException | None) -> list[BaseException]:
+    """The exception being handled, then what it replaced."""
+    errors: list[BaseException] = []
+    while exc is not None and not any(exc is seen for seen in errors):
+        errors.append(exc)
+        exc = exc.__context__
+    return errors
+
+
+def _unwound_frames(errors: list[BaseException], running: dict[int, FrameType]) -> list[FrameType]:
+    """The frames the tracebacks of `errors` keep that no longer run."""
+    frames: dict[int, FrameType] = {}
+    for exc in errors:
+        tb = exc.__traceback__
+        while tb is not None:
+            if id(tb.tb_frame) not in running:
+                frames[id(tb.tb_frame)] = tb.tb_frame
+            tb = tb.tb_next
+    return list(frames.values())
+
+
+def _carried_by(guard: object, errors: list[BaseException]) -> int:
+    """How many references to `guard` the exceptions hold, as arguments or attributes."""
+    count = 0
+    for exc in errors:
+        count += sum(1 for item in exc.args if item is guard)
+        count += sum(1 for item in getattr(exc, "__dict__", {}).values() if item is guard)
+    return count
+
+
+def _held_by(guard: object, frames: list[FrameType]) -> int:
+    """How many references to `guard` `frames` hold, in their variables or in the copies of
+    them that reading `f_locals` left (a dict the frame keeps)."""
+    count = 0
+    for frame in frames:
+        for value in gc.get_referents(frame):
+            if value is guard:
+                count += 1
+            elif type(value) is dict and value is not frame.f_globals and value is not frame.f_builtins:
+                count += sum(1 for item in value.values() if item is guard)
+    return count
+
+
+def _references(obj: object) -> int:
+    """The references to `obj` other than the caller's one variable (`_OWN` calibrates)."""
+    return sys.getrefcount(obj) - _OWN
+
+
+def _own_references() -> int:
+    probe = object()
+    return _references(probe)
+
+
+_OWN = 0
+_OWN = _own_references()
 
 
 def _running_frames() -> dict[int, FrameType]:

@@ -60,3 +60,66 @@ def test_without_an_exception_a_conflict_is_still_an_error(bql_held):
     with pytest.raises(bql.BorrowError):
         cell.borrow()
     guard.release()
+
+
+def _fail_with(guard: object) -> None:
+    raise Boom("device error")
+
+
+class Holder:
+    def __init__(self, guard: object) -> None:
+        self.guard = guard
+
+
+@pytest.mark.parametrize(
+    "keep",
+    [lambda g: (g,), lambda g: {"g": g}, Holder],
+    ids=["tuple", "dict", "object"],
+)
+def test_a_guard_the_running_function_keeps_in_a_container_stays_borrowed(bql_held, keep):
+    # rt14 #08: the helper's unwound frame holds the guard, and so does the caller, only
+    # not as a direct local: its borrow goes on, in the handler and after.
+    cell = bql.BqlRefCell([0])
+    kept = keep(cell.borrow_mut())
+    guard = kept[0] if isinstance(kept, tuple) else kept["g"] if isinstance(kept, dict) else kept.guard
+    try:
+        _fail_with(guard)
+    except Boom:
+        del guard
+        with pytest.raises(bql.BorrowError, match=r"^cannot borrow_mut\(\) BqlRefCell\[list\]: it is already mutably"):
+            cell.borrow_mut()
+        with pytest.raises(bql.BqlUnlockError, match=r"^cannot release the BQL while 1 borrow is alive"):
+            bql.unlock()
+    assert bql.is_locked()
+    guard = kept[0] if isinstance(kept, tuple) else kept["g"] if isinstance(kept, dict) else kept.guard
+    guard[0] = 2  # still the caller's live borrow
+    guard.release()
+    assert cell.borrow().value == [2]
+
+
+def test_a_guard_passed_unpacked_from_a_tuple_stays_borrowed(bql_held):
+    # rt14 #08, the report's shape: `helper(*guards)`.
+    cell = bql.BqlRefCell([0])
+    guards = (cell.borrow_mut(),)
+    try:
+        _fail_with(*guards)
+    except Boom:
+        with pytest.raises(bql.BorrowError):
+            cell.borrow_mut()
+    guards[0][0] = 2
+    guards[0].release()
+
+
+def test_del_ends_a_borrow_after_the_runtime_located_an_error(bql_held):
+    # rt14 #06: locating the BQL004 twin read the frames' locals; on CPython < 3.13 that
+    # leaves a copy in each frame, which must not keep the deleted guard alive.
+    cell, other = bql.BqlRefCell([0]), bql.BqlRefCell([0])
+    g = cell.borrow_mut()
+    r = other.borrow()
+    with pytest.raises(bql.BorrowError):
+        r[0] = 1  # a write through a shared guard
+    r.release()
+    del g
+    cell.borrow_mut().release()  # the borrow ended at `del`
+    with bql.unlocked():
+        pass

@@ -11,7 +11,7 @@ import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .guard import BqlRef, BqlRefMut, _retire, end_torn
+from .guard import BqlRef, BqlRefMut, _retire, end_torn, entered_elsewhere
 from .guard_base import _Guard, _pooled, _set_cell, guard_del, has_own_value
 from .guard_reads import _learn
 from .guard_views import read_only, refuse_mutator
@@ -77,7 +77,12 @@ def _ref_class(cell: BqlRefCell[Any]) -> type[BqlRef[Any]]:
     def __enter__(self: BqlRef[Any]) -> Any:
         if self is cell._ref_new or self is cell._ref_old:
             raise self._released("with")
-        return self
+        try:
+            if _HELD.held:
+                return self
+        except AttributeError:  # a thread that never took the BQL
+            pass
+        return entered_elsewhere(self)
 
     def __exit__(self: BqlRef[Any], exc_type: Any, exc: Any, tb: Any) -> None:
         # As `BqlRef.__exit__`, with the cell at hand.
@@ -111,7 +116,12 @@ def _mut_class(cell: BqlRefCell[Any]) -> type[BqlRefMut[Any]]:
     def __enter__(self: BqlRefMut[Any]) -> Any:
         if self is cell._mut_new or self is cell._mut_old:
             raise self._released("with")
-        return self
+        try:
+            if _HELD.held:
+                return self
+        except AttributeError:  # a thread that never took the BQL
+            pass
+        return entered_elsewhere(self)
 
     def __exit__(self: BqlRefMut[Any], exc_type: Any, exc: Any, tb: Any) -> None:
         # As `BqlRefMut.__exit__`, with the cell at hand.

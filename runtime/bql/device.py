@@ -31,6 +31,7 @@ import copy
 import sys
 from collections.abc import Iterable, Mapping
 from contextlib import ExitStack
+from itertools import islice
 from typing import Any
 
 from .cell import BqlCell, BqlRefCell
@@ -43,6 +44,9 @@ from .lock import STATE, add_note
 from .messages import short_list, short_repr
 
 __all__ = ["Device", "SysBusDevice"]
+
+# How many keys beyond its fields a migration state is scanned for (`check_state_keys`).
+MAX_EXTRA_KEYS = 4096
 
 
 class Device:
@@ -280,12 +284,15 @@ class Device:
         """
         expected = list(keys)
         missing = [k for k in expected if k not in state]
-        unknown = [k for k in state if k not in expected]
+        # Bounded: a mapping whose keys never end is refused, not scanned for ever.
+        limit = len(expected) + MAX_EXTRA_KEYS
+        scanned = list(islice(state, limit + 1))
+        unknown = [k for k in scanned[:limit] if k not in expected]
         problems = []
         if missing:
             problems.append("missing key(s) " + short_list(missing))
         if unknown:
-            problems.append("unknown key(s) " + short_list(unknown))
+            problems.append("unknown key(s) " + short_list(unknown) + (", and more not read" if len(scanned) > limit else ""))
         if problems:
             raise ValueError("migration state: " + "; ".join(problems))
 

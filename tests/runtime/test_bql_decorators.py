@@ -257,3 +257,79 @@ def test_without_bql_on_a_coroutine_function(bql_held):
 
     assert asyncio.run(worker()) is False
     assert bql.is_locked()
+
+
+# rt14 #09: a generator's body runs at each resume, not at the call (SPEC §3.1.2), so the
+# contract of @requires_bql / @releases_bql is checked at each resume.
+
+
+@bql.requires_bql
+def _requiring_gen():
+    sent = yield bql.is_locked()
+    yield sent
+
+
+@bql.requires_bql
+async def _requiring_agen():
+    yield bql.is_locked()
+
+
+def test_requires_bql_generator_is_checked_when_resumed_not_when_made():
+    made_without = _requiring_gen()  # nothing runs yet: no error
+    with bql.locked():
+        assert next(made_without) is True
+        assert made_without.send("x") == "x"  # sent values reach the body
+        made_under = _requiring_gen()
+    with pytest.raises(bql.BqlNotHeldError) as info:
+        next(made_under)
+    assert str(info.value).startswith("_requiring_gen() requires the BQL, and this thread does not hold it")
+    assert info.value.rule == "BQL006"
+
+
+def test_requires_bql_async_generator_is_checked_when_resumed():
+    async def consume(agen):
+        return [x async for x in agen]
+
+    with bql.locked():
+        made_under = _requiring_agen()
+    with pytest.raises(bql.BqlNotHeldError, match=r"^_requiring_agen\(\) requires the BQL"):
+        asyncio.run(consume(made_under))
+    made_without = _requiring_agen()
+    with bql.locked():
+        assert asyncio.run(consume(made_without)) == [True]
+
+
+def test_requires_bql_generator_passes_throw_close_and_return_value():
+    @bql.requires_bql
+    def gen():
+        try:
+            yield 1
+        except KeyError:
+            yield 2
+        return 3
+
+    with bql.locked():
+        g = gen()
+        assert next(g) == 1
+        assert g.throw(KeyError()) == 2
+        with pytest.raises(StopIteration) as stop:
+            next(g)
+        assert stop.value.value == 3
+        g2 = gen()
+        next(g2)
+    g2.close()  # closing is not checked: the garbage collector may close anywhere
+
+
+def test_releases_bql_generator_is_checked_when_resumed():
+    @bql.releases_bql
+    def waits():
+        yield "waited"
+
+    cell = bql.BqlRefCell(0)
+    with bql.locked():
+        with cell.borrow():
+            made = waits()  # nothing runs yet: no error
+        assert list(made) == ["waited"]
+        later = waits()
+        with cell.borrow(), pytest.raises(bql.BqlUnlockError, match=r"waits\(\) may release the BQL: cannot call it"):
+            next(later)

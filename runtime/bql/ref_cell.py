@@ -244,6 +244,11 @@ class BqlRefCell(InPlaceRefused, Generic[T]):
         return copy.deepcopy(self)
 
     def __getstate__(self) -> tuple[None, dict[str, Any]]:
+        # Copying (and pickling) reads the value, as Rust's `BqlRefCell::clone()` does
+        # through `borrow()`: with checks on, the BQL must be held and no `borrow_mut()`
+        # be alive (a half-updated value is not copied).
+        if STATE.checks:
+            self.borrow().release()
         # The guards kept for reuse and their classes are bound to this cell: a copy
         # starts with none. A copy is a new cell: no borrow of this one is a borrow of it.
         state = {

@@ -183,6 +183,11 @@ class BqlCell(InPlaceRefused, Generic[T]):
                 f"create the cell as BqlCell(value, default=...)"
             ) from exc
 
+    def __getstate__(self) -> tuple[None, dict[str, Any]]:
+        # Copying (and pickling) reads the value, as Rust's `BqlCell::clone()` does through
+        # `get()`: with checks on, the BQL must be held.
+        return None, {"_value": self.get(), "_default": self._default}
+
     @reprlib.recursive_repr("BqlCell(...)")
     def __repr__(self) -> str:
         return f"BqlCell({self._value!r})"

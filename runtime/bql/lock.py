@@ -554,7 +554,22 @@ class unlocked:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        relock("the `with bql.unlocked():` block ended", exc)
+
+
+def relock(ended: str, exc: BaseException | None) -> None:
+    """Take the BQL back after a region run without it (`ended` says which, for messages).
+
+    A region that took the BQL itself and kept it is a bug of its own, named as such: a
+    `BqlError`, or a note on the exception `exc` ending the region, which goes on.
+    """
+    if getattr(_HELD, "held", False) is not True:
         lock()
+        return
+    message = f"{ended} holding the BQL: it took the BQL and did not release it"
+    if exc is None:
+        raise BqlError(message)
+    add_note(exc, f"bql: {message}")
 
 
 def set_checks(enabled: bool) -> None:

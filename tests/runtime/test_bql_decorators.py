@@ -333,3 +333,62 @@ def test_releases_bql_generator_is_checked_when_resumed():
         later = waits()
         with cell.borrow(), pytest.raises(bql.BqlUnlockError, match=r"waits\(\) may release the BQL: cannot call it"):
             next(later)
+
+
+# rt14 #13: a region run without the BQL that takes it and keeps it is named as such; an
+# exception ending it goes on unchanged, with a note, instead of a re-entrancy error.
+
+
+@bql.without_bql
+def _keeps_the_bql(fail: bool) -> str:
+    bql.lock()
+    if fail:
+        raise ValueError("the real failure")
+    return "done"
+
+
+def test_a_without_bql_function_that_raises_holding_the_bql_keeps_its_exception():
+    with bql.locked():
+        with pytest.raises(ValueError, match="^the real failure") as info:
+            _keeps_the_bql(True)
+        assert info.value.__notes__ == [
+            "bql: _keeps_the_bql() (@without_bql) returned holding the BQL: "
+            "it took the BQL and did not release it"
+        ]
+        assert bql.is_locked()
+
+
+def test_a_without_bql_function_that_returns_holding_the_bql_is_named():
+    with bql.locked():
+        with pytest.raises(bql.BqlError) as info:
+            _keeps_the_bql(False)
+        assert str(info.value) == (
+            "_keeps_the_bql() (@without_bql) returned holding the BQL: it took the BQL and did not release it"
+        )
+        assert bql.is_locked()
+
+
+def test_an_unlocked_block_that_raises_holding_the_bql_keeps_its_exception():
+    with bql.locked():
+        with pytest.raises(KeyError) as info, bql.unlocked():
+            bql.lock()
+            raise KeyError("the real failure")
+        assert info.value.__notes__ == [
+            "bql: the `with bql.unlocked():` block ended holding the BQL: it took the BQL and did not release it"
+        ]
+        with pytest.raises(bql.BqlError, match=r"^the `with bql.unlocked\(\):` block ended holding the BQL"):
+            with bql.unlocked():
+                bql.lock()
+        assert bql.is_locked()
+
+
+def test_a_without_bql_coroutine_that_raises_holding_the_bql_keeps_its_exception():
+    @bql.without_bql
+    async def keeps() -> None:
+        bql.lock()
+        raise ValueError("the real failure")
+
+    with bql.locked():
+        with pytest.raises(ValueError, match="^the real failure") as info:
+            keeps().send(None)
+        assert info.value.__notes__[0].startswith("bql: test_a_without_bql_coroutine_that_raises_holding_the_bql")

@@ -327,11 +327,13 @@ def unlock() -> None:
 
 
 def _still_live() -> bool:
-    """Whether borrows are alive once those only frames an exception unwound still hold are
-    released (bql.unwound)."""
-    from .unwound import end_unwound_borrows
+    """Whether borrows are alive once those only frames an exception unwound, or functions
+    that have returned, still hold are released (bql.unwound)."""
+    from .unwound import end_finished_borrows, end_unwound_borrows
 
     end_unwound_borrows()
+    if STATE.live:
+        end_finished_borrows()
     return bool(STATE.live)
 
 

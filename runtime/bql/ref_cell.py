@@ -20,7 +20,7 @@ from .guard_base import FREE_REFS
 from .guard_cells import new_mut, new_ref
 from .lock import _HELD, STATE, describe_site, describe_sites, live_sites
 from .twins import attach_to_holder
-from .unwound import end_unwound_borrows
+from .unwound import end_finished_borrows, end_unwound_borrows
 from .value_cell import not_held
 
 __all__ = ["BqlRefCell", "UNCHECKED"]
@@ -224,8 +224,11 @@ class BqlRefCell(InPlaceRefused, Generic[T]):
 
     def _still_refuses(self, *, exclusive: bool) -> bool:
         """Whether a borrow (`exclusive`: a mutable one) is still refused once the borrows
-        that only frames an exception unwound hold are released (bql.unwound)."""
+        that only frames an exception unwound, or functions that have returned, hold are
+        released (bql.unwound)."""
         end_unwound_borrows(self)
+        if (self._borrows != 0 if exclusive else self._borrows < 0):
+            end_finished_borrows(self)
         return self._borrows != 0 if exclusive else self._borrows < 0
 
     def _conflict(self, attempt: str) -> BorrowError:

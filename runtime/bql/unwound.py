@@ -12,13 +12,14 @@ the exception being handled has unwound still hold are released.
 from __future__ import annotations
 
 import gc
+import inspect
 import sys
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from .errors import BqlError
 from .guard import BqlRef, BqlRefMut, is_live_guard
-from .lock import STATE
+from .lock import STATE, live_sites
 
 if TYPE_CHECKING:
     from .ref_cell import BqlRefCell
@@ -46,6 +47,65 @@ def end_unwound_borrows(cell: BqlRefCell[Any] | None = None) -> None:
             guard.release()
         except BqlError:  # released meanwhile, or not this thread's: nothing to end here
             pass
+
+
+def end_finished_borrows(cell: BqlRefCell[Any] | None = None) -> None:
+    """Release the live guards (of `cell`, or of any cell) that only frames of functions
+    that have returned still hold, kept alive by a reference cycle (`except E as e: err = e`
+    makes one: error, traceback, frame) until the garbage collector happens to run.
+
+    Slow (it asks the garbage collector), so only when a borrow was taken by code that is
+    not running in this thread now, and once per state of the borrows.
+    """
+    sites = [site for site in live_sites() if cell is None or site[0] is cell]
+    running = {frame.f_code for frame in _running_frames().values()}
+    cells = {id(site[0]): site[0] for site in sites if site[2] not in running}
+    key = (tuple(cells), len(STATE.live), *(c._borrows for c in cells.values()))
+    if not cells or key == _LAST_SCAN[0]:
+        return
+    found = _live_guards_of(list(cells.values()))
+    while found:
+        guard = found.pop()
+        finished = _finished_referrers(guard)
+        if finished and _references(guard) <= _held_by(guard, finished):
+            guard.release()
+    _LAST_SCAN[0] = (tuple(cells), len(STATE.live), *(c._borrows for c in cells.values()))
+
+
+# What `end_finished_borrows` found last, so that polling a cell that stays borrowed (a
+# `try_borrow()` loop) does not ask the garbage collector each time.
+_LAST_SCAN: list[tuple[Any, ...] | None] = [None]
+
+
+def _live_guards_of(cells: list[Any]) -> list[BqlRef[Any] | BqlRefMut[Any]]:
+    return [ref for ref in gc.get_referrers(*cells) if is_live_guard(ref, STATE.live)]
+
+
+def _finished_referrers(guard: object) -> list[FrameType]:
+    """The frames of functions that have returned that refer to `guard` (none when any
+    other object does: a generator, a list, a running frame on CPython 3.10)."""
+    running = _running_everywhere()
+    frames: list[FrameType] = []
+    for referrer in gc.get_referrers(guard):
+        if not isinstance(referrer, FrameType) or id(referrer) in running:
+            continue
+        if referrer.f_code.co_flags & _SUSPENDABLE:  # a generator's frame may resume
+            return []
+        frames.append(referrer)
+    return frames
+
+
+_SUSPENDABLE = inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR
+
+
+def _running_everywhere() -> set[int]:
+    """The frames every thread is running."""
+    running: set[int] = set()
+    for frame in sys._current_frames().values():
+        while frame is not None:
+            running.add(id(frame))
+            frame = frame.f_back
+    return running
 
 
 def _guards_in(frames: list[FrameType], cell: BqlRefCell[Any] | None) -> list[BqlRef[Any] | BqlRefMut[Any]]:

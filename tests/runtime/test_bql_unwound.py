@@ -3,6 +3,9 @@ although the traceback keeps the function's frame, and its guard, alive (blind c
 
 from __future__ import annotations
 
+import gc
+import sys
+
 import bql
 import pytest
 
@@ -123,3 +126,70 @@ def test_del_ends_a_borrow_after_the_runtime_located_an_error(bql_held):
     cell.borrow_mut().release()  # the borrow ended at `del`
     with bql.unlocked():
         pass
+
+
+# rt14 #04: a function that has returned holds no borrow (SPEC §3.1), even when a
+# reference cycle (`except E as e: err = e`) keeps its frame alive until the collector runs.
+
+_kept: list[object] = []
+
+
+def _bump_in_a_cycle(cell: bql.BqlRefCell[list[int]]) -> None:
+    g = cell.borrow_mut()
+    g[0] += 1
+    try:
+        int("x")
+    except ValueError as e:
+        err = e  # noqa: F841 - a cycle: err, its traceback, this frame
+    _kept.append(sys._getframe())  # (and so this frame outlives the call for sure)
+
+
+@pytest.fixture
+def no_collector():
+    gc.disable()
+    try:
+        yield
+    finally:
+        _kept.clear()
+        gc.enable()
+
+
+def test_a_borrow_of_a_returned_function_kept_by_a_cycle_ends(bql_held, no_collector):
+    cell = bql.BqlRefCell([0])
+    _bump_in_a_cycle(cell)
+    cell.borrow_mut().release()  # no BorrowError
+    _bump_in_a_cycle(cell)
+    with bql.unlocked():  # no BqlUnlockError
+        pass
+    assert cell.borrow().value == [2]
+
+
+def test_a_borrow_a_returned_function_left_elsewhere_still_counts(bql_held, no_collector):
+    cell = bql.BqlRefCell([0])
+
+    def escape() -> None:
+        g = cell.borrow_mut()
+        _kept.append(g)  # an escaped guard (BQL005): not the function's any more
+
+    escape()
+    with pytest.raises(bql.BorrowError, match=r"^cannot borrow_mut\(\) BqlRefCell\[list\]: it is already mutably"):
+        cell.borrow_mut()
+    assert cell.try_borrow_mut() is None
+    _kept.pop().release()
+
+
+def test_a_borrow_of_a_suspended_generator_still_counts(bql_held, no_collector):
+    cell = bql.BqlRefCell([0])
+
+    def holds():
+        g = cell.borrow_mut()
+        yield
+        g.release()
+
+    gen = holds()
+    next(gen)
+    with pytest.raises(bql.BorrowError):
+        cell.borrow_mut()
+    with pytest.raises(StopIteration):
+        next(gen)
+    cell.borrow_mut().release()

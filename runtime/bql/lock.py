@@ -34,7 +34,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Sequence
-from types import CodeType, TracebackType
+from types import CodeType, FrameType, TracebackType
 from typing import Any, Protocol, cast
 
 from .errors import BqlError, BqlNotHeldError, BqlUnlockError
@@ -315,15 +315,34 @@ def unlock() -> None:
         if STATE.checks:
             if STATE.live and _still_live():
                 raise unlock_error("cannot release the BQL")
-            # Where this thread released the BQL, for the BQL006 twin's row (bql.twins). No
-            # borrow is alive now and none can be taken before `lock()` forgets it.
-            _HELD.released_at = sys._getframe(1)
+            # Where this thread released the BQL, for the BQL006 twin's row (bql.twins): the
+            # user's frame, by identity only, so that it is not kept alive (and its
+            # callers, their locals, an exception's traceback) until the next `lock()`.
+            _HELD.released_at = release_site(sys._getframe(1))
         _HELD.held = False  # _release(), inlined: unlock() is on every vCPU exit path
         STATE.owner = None
         _LOCK.release()
     except BaseException:  # BqlUnlockError, or Ctrl-C: held or not, say which
         _settle()
         raise
+
+
+ReleaseSite = tuple[int, CodeType]
+
+
+def _no_user_frame(frame: FrameType | None) -> FrameType | None:
+    return frame
+
+
+# `bql.twins.user_frame` once twins is imported (it imports this module): the user's frame
+# a runtime or standard-library frame runs for.
+user_frame_of: Callable[[FrameType | None], FrameType | None] = _no_user_frame
+
+
+def release_site(frame: FrameType | None) -> ReleaseSite | None:
+    """Name the user's frame that released the BQL by its id and code, without keeping it."""
+    user = user_frame_of(frame)
+    return None if user is None else (id(user), user.f_code)
 
 
 def _still_live() -> bool:

@@ -64,11 +64,16 @@ def end_finished_borrows(cell: BqlRefCell[Any] | None = None) -> None:
     if not cells or key == _LAST_SCAN[0]:
         return
     found = _live_guards_of(list(cells.values()))
-    while found:
+    finished = _finished_frames(found)
+    while found and finished:
         guard = found.pop()
-        finished = _finished_referrers(guard)
-        if finished and _references(guard) <= _held_by(guard, finished):
-            guard.release()
+        holders = [frame for frame in finished if any(v is guard for v in gc.get_referents(frame))]
+        if holders and _references(guard) <= _held_by(guard, holders):
+            try:
+                guard.release()
+            except BqlError:  # released meanwhile, or not this thread's: nothing to end here
+                pass
+    found.clear()
     _LAST_SCAN[0] = (tuple(cells), len(STATE.live), *(c._borrows for c in cells.values()))
 
 
@@ -81,18 +86,17 @@ def _live_guards_of(cells: list[Any]) -> list[BqlRef[Any] | BqlRefMut[Any]]:
     return [ref for ref in gc.get_referrers(*cells) if is_live_guard(ref, STATE.live)]
 
 
-def _finished_referrers(guard: object) -> list[FrameType]:
-    """The frames of functions that have returned that refer to `guard` (none when any
-    other object does: a generator, a list, a running frame on CPython 3.10)."""
+def _finished_frames(guards: list[Any]) -> list[FrameType]:
+    """The frames of functions that have returned that refer to one of `guards`. A frame of
+    a generator may resume: not one of them (its reference then keeps the borrow)."""
+    if not guards:
+        return []
     running = _running_everywhere()
-    frames: list[FrameType] = []
-    for referrer in gc.get_referrers(guard):
-        if not isinstance(referrer, FrameType) or id(referrer) in running:
-            continue
-        if referrer.f_code.co_flags & _SUSPENDABLE:  # a generator's frame may resume
-            return []
-        frames.append(referrer)
-    return frames
+    return [
+        ref
+        for ref in gc.get_referrers(*guards)
+        if isinstance(ref, FrameType) and id(ref) not in running and not ref.f_code.co_flags & _SUSPENDABLE
+    ]
 
 
 _SUSPENDABLE = inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR

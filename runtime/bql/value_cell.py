@@ -162,6 +162,8 @@ class BqlCell(InPlaceRefused, Generic[T]):
             raise not_held("BqlCell.update()") from None
         old = self._value
         new = fn(old)
+        if getattr(_HELD, "held", False) is not True:  # `fn` released the BQL: store nothing
+            raise not_held("BqlCell.update()")
         try:
             self._value = new
             return new

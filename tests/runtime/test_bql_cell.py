@@ -179,3 +179,19 @@ def test_copying_a_cell_needs_the_bql(how, cell, message):
     with bql.locked():
         twin = _COPIES[how](cell)
         assert (twin.get() if isinstance(twin, bql.BqlCell) else twin.borrow().value) in (1, [1])
+
+
+def test_update_stores_nothing_when_fn_released_the_bql():
+    # rt14 #14: the BQL was checked only before `fn` ran.
+    cell = bql.BqlCell(0)
+
+    def releases(n: int) -> int:
+        bql.unlock()
+        return n + 1
+
+    bql.lock()
+    with pytest.raises(bql.BqlNotHeldError, match=r"^BqlCell\.update\(\) without the BQL held by this thread"):
+        cell.update(releases)
+    assert not bql.is_locked()
+    with bql.locked():
+        assert cell.get() == 0

@@ -292,7 +292,8 @@ class Device:
         if missing:
             problems.append("missing key(s) " + short_list(missing))
         if unknown:
-            problems.append("unknown key(s) " + short_list(unknown) + (", and more not read" if len(scanned) > limit else ""))
+            unread = ", and more not read" if len(scanned) > limit else ""
+            problems.append("unknown key(s) " + short_list(unknown) + unread)
         if problems:
             raise ValueError("migration state: " + "; ".join(problems))
 

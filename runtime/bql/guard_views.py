@@ -240,6 +240,6 @@ def _unwrap(value: object) -> object:
 from .guard_objects import bind_to_view, read_attribute, view_object  # noqa: E402
 
 __all__ = [
-    "CONTAINER_MUTATORS", "SCALARS", "ReadOnlyView", "bind_to_view", "item_of", "read_attribute", "read_items",
-    "read_only", "refuse", "refuse_mutator", "shallow",
+    "CONTAINER_MUTATORS", "SCALARS", "ReadOnlyView", "bind_to_view", "item_of", "read_attribute",
+    "read_items", "read_only", "refuse", "refuse_mutator", "shallow",
 ]  # fmt: skip

@@ -105,7 +105,8 @@ _SUSPENDABLE = inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GE
 def _running_everywhere() -> set[int]:
     """The frames every thread is running."""
     running: set[int] = set()
-    for frame in sys._current_frames().values():
+    for top in sys._current_frames().values():
+        frame: FrameType | None = top
         while frame is not None:
             running.add(id(frame))
             frame = frame.f_back

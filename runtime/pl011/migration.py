@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from itertools import islice
-from typing import Final
+from typing import Any, Final
 
 from pl011.registers import FBRD_MASK, FIFO_DEPTH, IBRD_MASK, LCR_H_FEN
 from pl011.state import PL011Registers
@@ -222,7 +222,7 @@ def describe_value(value: object) -> str:
     return kind
 
 
-_SIZED = (str, bytes, bytearray, list, tuple, dict, set, frozenset)
+_SIZED: tuple[type[Any], ...] = (str, bytes, bytearray, list, tuple, dict, set, frozenset)
 
 
 def _some_keys(keys: Sequence[object], more: bool = False) -> str:

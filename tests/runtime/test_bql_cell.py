@@ -155,7 +155,8 @@ def test_copying_a_mutably_borrowed_cell_is_a_borrow_error(bql_held, how):
     cell = bql.BqlRefCell({"state": "consistent"})
     guard = cell.borrow_mut()
     guard["state"] = "half-updated"
-    with pytest.raises(bql.BorrowError, match=r"^cannot borrow\(\) BqlRefCell\[dict\]: it is already mutably borrowed"):
+    refused = r"^cannot borrow\(\) BqlRefCell\[dict\]: it is already mutably borrowed"
+    with pytest.raises(bql.BorrowError, match=refused):
         _COPIES[how](cell)
     guard["state"] = "consistent"
     guard.release()
@@ -190,7 +191,8 @@ def test_update_stores_nothing_when_fn_released_the_bql():
         return n + 1
 
     bql.lock()
-    with pytest.raises(bql.BqlNotHeldError, match=r"^BqlCell\.update\(\) without the BQL held by this thread"):
+    refused = r"^BqlCell\.update\(\) without the BQL held by this thread"
+    with pytest.raises(bql.BqlNotHeldError, match=refused):
         cell.update(releases)
     assert not bql.is_locked()
     with bql.locked():

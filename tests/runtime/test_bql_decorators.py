@@ -331,7 +331,8 @@ def test_releases_bql_generator_is_checked_when_resumed():
             made = waits()  # nothing runs yet: no error
         assert list(made) == ["waited"]
         later = waits()
-        with cell.borrow(), pytest.raises(bql.BqlUnlockError, match=r"waits\(\) may release the BQL: cannot call it"):
+        refused = r"waits\(\) may release the BQL: cannot call it"
+        with cell.borrow(), pytest.raises(bql.BqlUnlockError, match=refused):
             next(later)
 
 
@@ -374,7 +375,8 @@ def test_an_unlocked_block_that_raises_holding_the_bql_keeps_its_exception():
             bql.lock()
             raise KeyError("the real failure")
         assert info.value.__notes__ == [
-            "bql: the `with bql.unlocked():` block ended holding the BQL: it took the BQL and did not release it"
+            "bql: the `with bql.unlocked():` block ended holding the BQL: "
+            "it took the BQL and did not release it"
         ]
         with pytest.raises(bql.BqlError, match=r"^the `with bql.unlocked\(\):` block ended holding the BQL"):
             with bql.unlocked():
@@ -391,4 +393,5 @@ def test_a_without_bql_coroutine_that_raises_holding_the_bql_keeps_its_exception
     with bql.locked():
         with pytest.raises(ValueError, match="^the real failure") as info:
             keeps().send(None)
-        assert info.value.__notes__[0].startswith("bql: test_a_without_bql_coroutine_that_raises_holding_the_bql")
+        (note,) = info.value.__notes__
+        assert note.startswith("bql: test_a_without_bql_coroutine_that_raises_holding_the_bql_keeps_its")

@@ -365,7 +365,8 @@ def test_every_way_into_a_shared_borrow_is_read_only(bql_held, write):
     with cell.borrow() as regs, pytest.raises(SharedBorrowWriteError) as info:
         write(regs)
     assert info.value.rule == "BQL004"
-    assert str(info.value).startswith("cannot ") and "through a shared borrow(); use borrow_mut()" in str(info.value)
+    message = str(info.value)
+    assert message.startswith("cannot ") and "through a shared borrow(); use borrow_mut()" in message
     assert repr(vars(cell._value)) == before
     with cell.borrow() as regs:  # reads still work, and give the values
         assert regs.value.n == 0 and regs.arr[0] == 1 and bytes(regs.arr) == bytes(array.array("i", [1]))

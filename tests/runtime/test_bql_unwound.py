@@ -10,6 +10,9 @@ import bql
 import pytest
 
 
+ALREADY_MUTABLY = r"^cannot borrow_mut\(\) BqlRefCell\[list\]: it is already mutably"
+
+
 class Boom(Exception):
     pass
 
@@ -89,7 +92,7 @@ def test_a_guard_the_running_function_keeps_in_a_container_stays_borrowed(bql_he
         _fail_with(guard)
     except Boom:
         del guard
-        with pytest.raises(bql.BorrowError, match=r"^cannot borrow_mut\(\) BqlRefCell\[list\]: it is already mutably"):
+        with pytest.raises(bql.BorrowError, match=ALREADY_MUTABLY):
             cell.borrow_mut()
         with pytest.raises(bql.BqlUnlockError, match=r"^cannot release the BQL while 1 borrow is alive"):
             bql.unlock()
@@ -172,7 +175,7 @@ def test_a_borrow_a_returned_function_left_elsewhere_still_counts(bql_held, no_c
         _kept.append(g)  # an escaped guard (BQL005): not the function's any more
 
     escape()
-    with pytest.raises(bql.BorrowError, match=r"^cannot borrow_mut\(\) BqlRefCell\[list\]: it is already mutably"):
+    with pytest.raises(bql.BorrowError, match=ALREADY_MUTABLY):
         cell.borrow_mut()
     assert cell.try_borrow_mut() is None
     _kept.pop().release()

@@ -11,6 +11,7 @@ a name missing from it would unbind the variable.
 
 from __future__ import annotations
 
+import inspect
 import sys
 from types import FrameType
 from typing import Any
@@ -26,7 +27,7 @@ def local_values(frame: FrameType) -> list[Any]:
     """Return the values of `frame`'s local variables."""
     names = frame.f_locals
     values = list(names.values())
-    if _SNAPSHOTS and type(names) is dict and not _python_tracer():
+    if _is_snapshot(frame, names):
         _forget_guards(names)
     return values
 
@@ -35,9 +36,20 @@ def local_value(frame: FrameType, name: str) -> Any:
     """Return `frame`'s local variable `name`, or None when it is unbound."""
     names = frame.f_locals
     value = names.get(name)
-    if _SNAPSHOTS and type(names) is dict and not _python_tracer():
+    if _is_snapshot(frame, names):
         _forget_guards(names)
     return value
+
+
+def _is_snapshot(frame: FrameType, names: object) -> bool:
+    """Whether `names` is the copy of a function's variables that reading them made. A
+    module's, a class body's or an `exec`'s namespace is the real one: never touched."""
+    return (
+        _SNAPSHOTS
+        and type(names) is dict
+        and bool(frame.f_code.co_flags & inspect.CO_OPTIMIZED)
+        and not _python_tracer()
+    )
 
 
 def _forget_guards(names: dict[str, Any]) -> None:

@@ -196,3 +196,23 @@ def test_a_borrow_of_a_suspended_generator_still_counts(bql_held, no_collector):
     with pytest.raises(StopIteration):
         next(gen)
     cell.borrow_mut().release()
+
+
+_MODULE_LEVEL = """
+g = cell.borrow_mut()
+r = other.borrow()
+try:
+    r[0] = 1  # a write through a shared guard: the error is located through the frames
+except bql.BorrowError:
+    pass
+r.release()
+"""
+
+
+def test_locating_an_error_leaves_a_module_namespace_alone(bql_held):
+    # rt14 #06's fix takes guards out of the copy of a function's variables only: a
+    # module's (or class body's, or exec's) namespace is the real one.
+    namespace = {"bql": bql, "cell": bql.BqlRefCell([0]), "other": bql.BqlRefCell([0])}
+    exec(compile(_MODULE_LEVEL, "<module-level>", "exec"), namespace)
+    assert isinstance(namespace["g"], bql.BqlRefMut)
+    namespace["g"].release()

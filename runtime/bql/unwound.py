@@ -1,4 +1,4 @@
-"""Borrows of functions that ended by raising.
+"""Borrows of functions that have ended: by raising, or kept alive by a reference cycle.
 
 A borrow lives until `release()`, `del`, the end of its `with` block or the end of the
 function (SPEC §3.1). When an exception leaves a function, though, the traceback keeps
@@ -6,7 +6,9 @@ the function's frame alive, and a guard in one of its locals with it, for as lon
 exception is handled: `except ValueError: dev.read()` would find the registers still
 borrowed by a function that has ended, and the BQL could not be released there. So
 before a borrow conflict or a release of the BQL is refused, the guards that only frames
-the exception being handled has unwound still hold are released.
+the exception being handled has unwound still hold are released. So are those that only
+frames of returned functions hold, which a cycle keeps until the collector runs
+(`except E as e: err = e`). A guard anything else refers to keeps its borrow.
 """
 
 from __future__ import annotations

@@ -7,6 +7,10 @@
   borrow (`BqlUnlockError`), so the bug shows on every call, not only on the calls that
   happen to release.
 * `requires_bql` checks on entry that the current thread holds the BQL.
+
+  For both, a generator's or async generator's body runs at each resume, not at the
+  call (SPEC §3.1.2): the check is made before each resume (`next()`, `send()`,
+  `throw()`, `asend()`, ...), not when the generator is made.
 * `without_bql` marks a function that runs without the BQL (a worker thread, an I/O
   callback). Called by a thread that holds the BQL, it releases the BQL for the call and
   takes it back after (like `with bql.unlocked():`), so that it really runs without it:
@@ -16,8 +20,8 @@
 
 Each sets a marker attribute (``__bql_releases__``, ``__bql_requires__``,
 ``__bql_without__``), keeps the function's metadata (`functools.wraps`) and works on
-plain functions, methods, static and class methods and coroutine functions (and, for
-`without_bql`, generator and async generator functions).
+plain functions, methods, static and class methods, coroutine functions, generator and
+async generator functions.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from typing import Any, TypeVar, cast
 
 from .lock import _HELD, STATE, unlock_error
 from .twins import not_held_error
+from .checked_generators import checked_generator, is_generator_kind
 from .without import without_wrapper
 
 __all__ = ["releases_bql", "requires_bql", "without_bql"]
@@ -62,7 +67,13 @@ def releases_bql(fn: F) -> F:
                 f"{func.__qualname__}() may release the BQL: cannot call it"
             )
 
+    def check_resume(func: Callable[..., Any]) -> None:
+        if STATE.live:
+            check(func)
+
     def wrap(func: Callable[..., Any]) -> Callable[..., Any]:
+        if is_generator_kind(func):
+            return checked_generator(func, check_resume)
         if inspect.iscoroutinefunction(func):
 
             @functools.wraps(func)
@@ -105,7 +116,13 @@ def requires_bql(fn: F) -> F:
             f"{func.__qualname__}() requires the BQL, and this thread does not hold it", func
         )
 
+    def check_resume(func: Callable[..., Any]) -> None:
+        if not getattr(_HELD, "held", False) and STATE.checks:
+            check(func)
+
     def wrap(func: Callable[..., Any]) -> Callable[..., Any]:
+        if is_generator_kind(func):
+            return checked_generator(func, check_resume)
         if inspect.iscoroutinefunction(func):
 
             @functools.wraps(func)

@@ -30,18 +30,23 @@ from __future__ import annotations
 import copy
 import sys
 from collections.abc import Iterable, Mapping
+from contextlib import ExitStack
+from itertools import islice
 from typing import Any
 
 from .cell import BqlCell, BqlRefCell
 from .decorators import requires_bql
-from .errors import NoSuchOutputError
+from .errors import BqlError, NoSuchOutputError
 from .fields import DELETED, check_field_write
 from .guard_base import _inner
 from .irq import InterruptSource, IRQSink
-from .lock import STATE
+from .lock import STATE, add_note
 from .messages import short_list, short_repr
 
 __all__ = ["Device", "SysBusDevice"]
+
+# How many keys beyond its fields a migration state is scanned for (`check_state_keys`).
+MAX_EXTRA_KEYS = 4096
 
 
 class Device:
@@ -194,9 +199,9 @@ class Device:
     def load_state(self, state: Mapping[str, Any]) -> None:
         """Restore a migration state, all or nothing.
 
-        Runs `apply_state(state)` and then `post_load()`. If either raises `ValueError` (or
-        `KeyError`, `TypeError`, `IndexError` from a malformed dict), the device is put
-        back as it was and `ValueError` is raised.
+        Runs `apply_state(state)` and then `post_load()`. If either raises, the device is
+        put back as it was; a `ValueError` or a BQL error (a cell borrowed meanwhile) goes
+        on, any other error (from a malformed or hostile state) becomes a `ValueError`.
 
         >>> import bql
         >>> class Dev(bql.Device):
@@ -227,31 +232,42 @@ class Device:
         try:
             self.apply_state(state)
             self.post_load()
-        except (ValueError, KeyError, TypeError, IndexError) as exc:
-            self.apply_state(before)
-            if isinstance(exc, ValueError):
+        except BaseException as exc:
+            self._restore(before, exc)
+            if isinstance(exc, (ValueError, BqlError)) or not isinstance(exc, Exception):
                 raise
             raise ValueError(
                 f"invalid migration state for {type(self).__name__}: {short_repr(exc)}"
             ) from exc
 
+    def _restore(self, before: Mapping[str, Any], exc: BaseException) -> None:
+        """Put back the state saved before a failed `load_state()`; a failure to do so
+        becomes a note on `exc`, which is the error to report."""
+        try:
+            self.apply_state(before)
+        except Exception as error:
+            add_note(exc, f"bql: restoring the previous state failed too: {short_repr(error)}")
+
     def apply_state(self, state: Mapping[str, Any]) -> None:
         """Write a state into the device (called by `load_state()`, under the BQL).
 
-        The default is the inverse of the default `save_state()`. It checks the keys first
-        and writes nothing when they are wrong. Overrides may raise `ValueError`
-        half-way: `load_state()` restores the previous state.
+        The default is the inverse of the default `save_state()`. It checks the keys,
+        copies every value and borrows every `BqlRefCell` first, and writes nothing when
+        one of these fails. Overrides may raise half-way: `load_state()` restores the
+        previous state.
         """
         cells = dict(_state_cells(self))
         self.check_state_keys(state, cells)
-        for name, cell in cells.items():
-            value = copy.deepcopy(state[name])
-            if isinstance(cell, BqlRefCell):
-                with cell.borrow_mut() as guard:  # replaced whole, even with a `value` field
-                    _inner(guard, "apply_state")
-                    cell._value = value
-            else:
-                cell.set(value)
+        values = {name: _copied(type(self), name, state[name]) for name in cells}
+        with ExitStack() as borrows:
+            for cell in {id(cell): cell for cell in cells.values()}.values():  # once each
+                if isinstance(cell, BqlRefCell):
+                    _inner(borrows.enter_context(cell.borrow_mut()), "apply_state")
+            for name, cell in cells.items():
+                if isinstance(cell, BqlRefCell):
+                    cell._value = values[name]  # replaced whole, even with a `value` field
+                else:
+                    cell.set(values[name])
 
     def post_load(self) -> None:
         """Check the loaded state (QEMU's post_load); raise `ValueError` to refuse it."""
@@ -268,12 +284,16 @@ class Device:
         """
         expected = list(keys)
         missing = [k for k in expected if k not in state]
-        unknown = [k for k in state if k not in expected]
+        # Bounded: a mapping whose keys never end is refused, not scanned for ever.
+        limit = len(expected) + MAX_EXTRA_KEYS
+        scanned = list(islice(state, limit + 1))
+        unknown = [k for k in scanned[:limit] if k not in expected]
         problems = []
         if missing:
             problems.append("missing key(s) " + short_list(missing))
         if unknown:
-            problems.append("unknown key(s) " + short_list(unknown))
+            unread = ", and more not read" if len(scanned) > limit else ""
+            problems.append("unknown key(s) " + short_list(unknown) + unread)
         if problems:
             raise ValueError("migration state: " + "; ".join(problems))
 
@@ -345,3 +365,15 @@ def _state_cells(device: Device) -> list[tuple[str, BqlCell[Any] | BqlRefCell[An
         for name, value in _instance_values(device)
         if isinstance(value, (BqlCell, BqlRefCell)) and not name.startswith("_bql_")
     ]
+
+
+def _copied(device: type, name: str, value: Any) -> Any:
+    """Return a deep copy of the state's value for field `name`; a value that cannot be
+    copied (too deep, uncopyable, a hostile `__deepcopy__`) is a `ValueError` naming it."""
+    try:
+        return copy.deepcopy(value)
+    except Exception as exc:
+        raise ValueError(
+            f"invalid migration state for {device.__name__}: field {short_repr(name)} "
+            f"cannot be copied: {short_repr(exc)}"
+        ) from exc

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from .cell import BqlCell, BqlRefCell
 from .chardev.frontend import CharFrontend
 from .errors import CellRebindingError, FieldMutationError
+from .frame_locals import local_value
 from .irq import InterruptSource
 from .twins import attach, is_runtime_code
 
@@ -139,7 +140,7 @@ def _method_code(device: Device, frame: FrameType | None) -> CodeType | None:
                     continue
                 me = method.co_varnames[0]
                 if method is code or code in _nested_codes(method):
-                    if frame.f_locals.get(me) is device:
+                    if local_value(frame, me) is device:
                         return method
     return None
 
@@ -180,7 +181,7 @@ def _running(device: Device, frame: FrameType | None, methods: tuple[str, ...]) 
         if (
             code.co_name in methods
             and code.co_argcount
-            and frame.f_locals.get(code.co_varnames[0]) is device
+            and local_value(frame, code.co_varnames[0]) is device
         ):
             return True
         frame = frame.f_back

@@ -20,15 +20,15 @@ switch), `guard_reads.py` (learned attribute reads) and `guard_operators.py` (op
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .errors import SharedBorrowWriteError
-from .guard_base import _Guard, _inner, _set_cell, cell_of, has_own_value
+from .guard_base import _Guard, _holds_bql, _inner, _set_cell, cell_of, has_own_value
 from .guard_operators import install_operators
 from .guard_reads import read_through
-from .guard_views import item_of
+from .guard_views import item_of, read_items, read_only
 from .lock import _HELD, STATE, BorrowSite
 from .twins import located_at_holder
 
@@ -67,6 +67,16 @@ class BqlRef(_Guard[T]):
 
     __slots__ = ()
 
+    @property
+    def value(self) -> T:
+        """The whole inner value as a read-only view (`bql.guard_views`), unless it has its
+        own `value` attribute, which is then what this reads (read-only too)."""
+        inner = _inner(self, "value")
+        return read_only(inner.value if has_own_value(inner) else inner, self)  # type: ignore[no-any-return]
+
+    def __iter__(self) -> Iterator[Any]:
+        return read_items(_inner(self, "iterating"), self)
+
     def _end(self, retire: bool = True) -> None:
         cell = self._cell
         try:
@@ -84,7 +94,7 @@ class BqlRef(_Guard[T]):
         cell = self._cell
         if cell is None or self is cell._ref_new or self is cell._ref_old:
             raise self._released("with")
-        return self  # type: ignore[return-value]
+        return entered_elsewhere(self) if not _holds_bql() else self  # type: ignore[return-value]
 
     def __exit__(
         self,
@@ -222,7 +232,7 @@ class BqlRefMut(_Guard[T]):
         cell = self._cell
         if cell is None or self is cell._mut_new or self is cell._mut_old:
             raise self._released("with")
-        return self  # type: ignore[return-value]
+        return entered_elsewhere(self) if not _holds_bql() else self  # type: ignore[return-value]
 
     def __exit__(
         self,
@@ -283,6 +293,14 @@ class BqlRefMut(_Guard[T]):
 
 
 _set_class = object.__setattr__
+
+
+def entered_elsewhere(guard: _Guard[T]) -> _Guard[T]:
+    """`with guard:` by a thread without the BQL: refused with checks on (the `with` would
+    end the owner's borrow, without the BQL), allowed with them off."""
+    if (error := guard._misuse("with")) is not None:
+        raise error
+    return guard
 
 
 def _retire(guard: _Guard[Any]) -> None:

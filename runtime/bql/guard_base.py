@@ -165,11 +165,11 @@ class _Guard(Generic[T]):
 
     def __enter__(self) -> T:
         # The guard itself stands for the value, so that writes through a shared borrow
-        # and use after release are still caught; typed as T for type checkers. Entering
-        # touches no value: the thread check is left to the first use inside the block.
+        # and use after release are still caught; typed as T for type checkers. Another
+        # thread may not enter it: its `__exit__` would end the owner's borrow.
         # (BqlRef and BqlRefMut have their own copy, checking only their kind's pool.)
-        if self._live_cell() is None:
-            raise self._released("with")
+        if (error := self._misuse("with")) is not None:
+            raise error
         return self  # type: ignore[return-value]
 
     def __getattr__(self, name: str) -> Any:

@@ -11,7 +11,7 @@ import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .guard import BqlRef, BqlRefMut, _retire, end_torn
+from .guard import BqlRef, BqlRefMut, _retire, end_torn, entered_elsewhere
 from .guard_base import _Guard, _pooled, _set_cell, guard_del, has_own_value
 from .guard_reads import _learn
 from .guard_views import read_only, refuse_mutator
@@ -34,9 +34,10 @@ _new_mut = BqlRefMut.__new__
 # specialised attribute reads from CPython. The checks are the same. A guard of a cell's
 # class is always bound to that cell and is either live or kept in its pool (released);
 # released for good, it takes the plain class back (`_retire`), whose methods see it so.
-# The exclusive ones are listed, so that switching the checks swaps their `__setattr__`
-# (with checks off, writes skip the thread check), as `_install_proxies` does for the rest.
-_CELL_CLASSES: weakref.WeakSet[type[BqlRefMut[Any]]] = weakref.WeakSet()
+# They are listed, so that switching the checks swaps their `__enter__` and, exclusive
+# ones, `__setattr__` (with checks off, both skip the thread check), as `_install_proxies`
+# does for the rest.
+_CELL_CLASSES: weakref.WeakSet[type[_Guard[Any]]] = weakref.WeakSet()
 
 
 def new_ref(cell: BqlRefCell[T]) -> BqlRef[T]:
@@ -74,7 +75,17 @@ def _cell_class(base: type[_Guard[Any]], methods: dict[str, Any]) -> Any:
 def _ref_class(cell: BqlRefCell[Any]) -> type[BqlRef[Any]]:
     """Make the shared guard class of `cell` (see `_CELL_CLASSES`)."""
 
-    def __enter__(self: BqlRef[Any]) -> Any:
+    def checked_enter(self: BqlRef[Any]) -> Any:
+        if self is cell._ref_new or self is cell._ref_old:
+            raise self._released("with")
+        try:
+            if _HELD.held:
+                return self
+        except AttributeError:  # a thread that never took the BQL
+            pass
+        return entered_elsewhere(self)
+
+    def unchecked_enter(self: BqlRef[Any]) -> Any:
         if self is cell._ref_new or self is cell._ref_old:
             raise self._released("with")
         return self
@@ -100,15 +111,28 @@ def _ref_class(cell: BqlRefCell[Any]) -> type[BqlRef[Any]]:
                 end_torn(self, cell)
                 raise
 
-    methods = {"__enter__": __enter__, "__exit__": __exit__, "__del__": guard_del}
+    enters = {True: checked_enter, False: unchecked_enter}
+    methods = {"__enter__": enters[STATE.checks], "_enters": enters, "__exit__": __exit__}
+    methods["__del__"] = guard_del
     cls: type[BqlRef[Any]] = _cell_class(BqlRef, methods)
+    _CELL_CLASSES.add(cls)
     return cls
 
 
 def _mut_class(cell: BqlRefCell[Any]) -> type[BqlRefMut[Any]]:
     """Make the exclusive guard class of `cell` (see `_CELL_CLASSES`)."""
 
-    def __enter__(self: BqlRefMut[Any]) -> Any:
+    def checked_enter(self: BqlRefMut[Any]) -> Any:
+        if self is cell._mut_new or self is cell._mut_old:
+            raise self._released("with")
+        try:
+            if _HELD.held:
+                return self
+        except AttributeError:  # a thread that never took the BQL
+            pass
+        return entered_elsewhere(self)
+
+    def unchecked_enter(self: BqlRefMut[Any]) -> Any:
         if self is cell._mut_new or self is cell._mut_old:
             raise self._released("with")
         return self
@@ -157,8 +181,10 @@ def _mut_class(cell: BqlRefCell[Any]) -> type[BqlRefMut[Any]]:
             setattr(cell._value, name, value)
 
     setattrs = {True: checked_setattr, False: unchecked_setattr}
+    enters = {True: checked_enter, False: unchecked_enter}
     methods = {
-        "__enter__": __enter__,
+        "__enter__": enters[STATE.checks],
+        "_enters": enters,
         "__exit__": __exit__,
         "__del__": guard_del,
         "__setattr__": setattrs[STATE.checks],
@@ -206,7 +232,9 @@ def _install_proxies(enabled: bool) -> None:
         for name, method in methods.items():
             setattr(cls, name, method)
     for cell_class in list(_CELL_CLASSES):
-        cell_class.__setattr__ = cell_class._setattrs[enabled]  # type: ignore[attr-defined,method-assign]
+        cell_class.__enter__ = cell_class._enters[enabled]  # type: ignore[attr-defined,method-assign]
+        if issubclass(cell_class, BqlRefMut):
+            cell_class.__setattr__ = cell_class._setattrs[enabled]  # type: ignore[attr-defined,method-assign]
 
 
 on_checks_changed(_install_proxies)

@@ -1,11 +1,15 @@
 """Read-only views of the built-in containers a shared guard reaches (`regs.fifo`).
 
 SPEC §2.2: writing through a `BqlRef` raises. A field of the inner value that is a list,
-dict, set, bytearray or deque is read through a shared guard as a view: every read works
-(indexing, iteration, `len`, `in`, comparison, `copy()`, `count()`, `get()`, ...), and every
-in-place change (`regs.fifo[0] = 1`, `regs.fifo.append(x)`, `regs.flags.update(...)`,
-`regs.fifo += [1]`) raises the BQL004 twin. A view is not a `list`: code that needs one
-copies it (`list(regs.fifo)`), as it must anyway to keep the values after the borrow ends.
+dict, set, bytearray, deque, `array.array` or memoryview is read through a shared guard as
+a view: every read works (indexing, iteration, `len`, `in`, comparison, `copy()`,
+`count()`, `get()`, ...), and every in-place change (`regs.fifo[0] = 1`,
+`regs.fifo.append(x)`, `regs.flags.update(...)`, `regs.fifo += [1]`) raises the BQL004
+twin. What a read hands out of a list, dict or deque (an item, iterating, `get()`,
+`values()`, `items()`, and the items of a slice or `copy()`) is read-only again: a
+shallow copy is the reader's own, the lists inside it are still the cell's. A view is
+not a `list`: code that needs one copies it (`list(regs.fifo)`), as it must anyway to
+keep the values after the borrow ends.
 
 >>> import bql
 >>> class Regs:
@@ -23,21 +27,25 @@ bql.errors.SharedBorrowWriteError: cannot call .append() through a shared borrow
 
 from __future__ import annotations
 
+import array
+import copy
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from .errors import SharedBorrowWriteError
 from .twins import located_at_holder
 
 # The methods of the built-in containers that change them in place (bqlint's BQL001/BQL004
-# mutators).
+# mutators, and those of `array.array`).
 CONTAINER_MUTATORS = frozenset(
     "append extend insert pop popleft appendleft extendleft remove clear sort reverse rotate "
     "update setdefault popitem add discard intersection_update difference_update "
-    "symmetric_difference_update".split()
+    "symmetric_difference_update byteswap frombytes fromfile fromlist fromunicode".split()
 )
-_CONTAINERS = (list, dict, set, bytearray, deque)
+_CONTAINERS = (list, dict, set, bytearray, deque, array.array, memoryview)
+# The containers whose items may be mutable (the others hold numbers, bytes or hashables).
+_NESTING = (list, dict, deque)
 # Values read as they are without a closer look (most register reads are ints).
 SCALARS = frozenset({int, bool, float, str, bytes, tuple, type(None)})
 
@@ -63,15 +71,54 @@ def read_only(value: Any, guard: object, owner: object = None) -> Any:
     if type(value) in SCALARS:
         return value
     if isinstance(value, _CONTAINERS):
+        if type(value) is memoryview:  # `cast()` would give a writable one back
+            value = value.toreadonly()
         return ReadOnlyView(value, guard)
     return view_object(value, guard, owner)
 
 
 def item_of(container: Any, key: Any, guard: object) -> Any:
     """Return `container[key]` as read through a shared guard: a slice is a new container
-    (the reader's own), an item is read-only when it is a container."""
+    (the reader's own, its items read-only), an item is read-only when it is a container."""
     value = container[key]
-    return value if isinstance(key, slice) else read_only(value, guard)
+    return shallow(value, guard) if isinstance(key, slice) else read_only(value, guard)
+
+
+def shallow(container: Any, guard: object) -> Any:
+    """Return a new container, the reader's own, holding read-only views of the items of
+    `container` (a copy or slice of a container read through a shared guard)."""
+    if isinstance(container, list):
+        return [read_only(item, guard) for item in container]
+    if isinstance(container, dict):
+        return {key: read_only(item, guard) for key, item in container.items()}
+    if isinstance(container, deque):
+        return deque((read_only(item, guard) for item in container), container.maxlen)
+    return container
+
+
+def read_items(items: Iterable[Any], guard: object) -> Iterator[Any]:
+    """Yield `items` as read through a shared guard."""
+    for item in items:
+        yield read_only(item, guard)
+
+
+def _reading(method: Callable[..., Any], name: str, guard: object) -> Callable[..., Any]:
+    """Wrap a read method of a list, dict or deque so that what it returns is read-only."""
+
+    def read(*args: Any, **kwargs: Any) -> Any:
+        result = method(*args, **kwargs)
+        if name == "copy":
+            return shallow(result, guard)
+        if name == "values":
+            return list(read_items(result, guard))
+        if name == "items":
+            return [(key, read_only(item, guard)) for key, item in result]
+        return read_only(result, guard)  # get
+
+    return read
+
+
+_WRAPPED_READS = frozenset({"copy", "get", "items", "values"})
 
 
 class ReadOnlyView:
@@ -85,8 +132,11 @@ class ReadOnlyView:
         object.__setattr__(self, "_guard", guard)
 
     def __getattr__(self, name: str) -> Any:
-        refuse_mutator(name, self._target, self._guard)
-        return getattr(self._target, name)
+        target = self._target
+        refuse_mutator(name, target, self._guard)
+        if name in _WRAPPED_READS and isinstance(target, _NESTING):
+            return _reading(getattr(target, name), name, self._guard)
+        return getattr(target, name)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise refuse(f"set .{name}", self._guard)
@@ -104,10 +154,15 @@ class ReadOnlyView:
         return len(self._target)
 
     def __iter__(self) -> Iterator[Any]:
-        return iter(self._target)
+        target = self._target
+        if isinstance(target, (list, deque)):  # a dict yields its keys, hashable
+            return read_items(target, self._guard)
+        return iter(target)
 
     def __reversed__(self) -> Iterator[Any]:
         target: Any = self._target
+        if isinstance(target, (list, deque)):
+            return read_items(reversed(target), self._guard)
         return iter(reversed(target))
 
     def __contains__(self, item: object) -> bool:
@@ -118,6 +173,9 @@ class ReadOnlyView:
 
     def __repr__(self) -> str:
         return repr(self._target)
+
+    def __bytes__(self) -> bytes:
+        return bytes(self._target)
 
     def __eq__(self, other: object) -> bool:
         return bool(self._target == _unwrap(other))
@@ -137,17 +195,18 @@ class ReadOnlyView:
     def __ge__(self, other: object) -> bool:
         return bool(self._target >= _unwrap(other))
 
+    # A new container, with the cell's items read-only (`shallow`) and the other's as they are.
     def __add__(self, other: object) -> Any:
-        return self._target + _unwrap(other)
+        return shallow(self._target, self._guard) + _unwrap(other)
 
     def __radd__(self, other: object) -> Any:
-        return _unwrap(other) + self._target
+        return _unwrap(other) + shallow(self._target, self._guard)
 
     def __mul__(self, count: int) -> Any:
-        return self._target * count
+        return shallow(self._target, self._guard) * count
 
     def __or__(self, other: object) -> Any:
-        return self._target | _unwrap(other)
+        return shallow(self._target, self._guard) | _unwrap(other)
 
     def __and__(self, other: object) -> Any:
         return self._target & _unwrap(other)
@@ -161,7 +220,7 @@ class ReadOnlyView:
     __imul__ = __ior__ = __iand__ = __isub__ = __ixor__ = __iadd__
 
     def __copy__(self) -> Any:
-        return self._target.copy()
+        return shallow(copy.copy(self._target), self._guard)
 
     def __reduce_ex__(self, protocol: Any) -> Any:
         # Pickling or deep-copying a view gives the plain container.
@@ -181,6 +240,6 @@ def _unwrap(value: object) -> object:
 from .guard_objects import bind_to_view, read_attribute, view_object  # noqa: E402
 
 __all__ = [
-    "CONTAINER_MUTATORS", "SCALARS", "ReadOnlyView", "bind_to_view", "item_of", "read_attribute", "read_only", "refuse",
-    "refuse_mutator",
+    "CONTAINER_MUTATORS", "SCALARS", "ReadOnlyView", "bind_to_view", "item_of", "read_attribute",
+    "read_items", "read_only", "refuse", "refuse_mutator", "shallow",
 ]  # fmt: skip

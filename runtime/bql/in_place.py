@@ -15,6 +15,8 @@ import sys
 from types import FrameType
 from typing import Any
 
+from .frame_locals import local_values
+
 __all__ = ["InPlaceRefused"]
 
 
@@ -26,7 +28,7 @@ def _refused(cell: object) -> Any:
         from .fields import check_field_write, field_value
         from .lock import STATE
 
-        for value in list(frame.f_locals.values()):
+        for value in local_values(frame):
             if isinstance(value, Device) and field_value(value, name) is cell:
                 check_field_write(value, name, cell, frame, checks=STATE.checks)
     return NotImplemented

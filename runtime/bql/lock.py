@@ -32,8 +32,9 @@ import os
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Callable, Sequence
-from types import CodeType, TracebackType
+from types import CodeType, FrameType, TracebackType
 from typing import Any, Protocol, cast
 
 from .errors import BqlError, BqlNotHeldError, BqlUnlockError
@@ -79,7 +80,48 @@ def _new_lock() -> _OwnedLock:
 
 
 _LOCK = _new_lock()
-_current_thread = threading.current_thread
+
+
+class _Holder:
+    """Who holds the BQL: the thread (for messages) and whether it still runs.
+
+    `threading.Thread.is_alive()` cannot tell for a thread not started by `threading`
+    (`_thread.start_new_thread`, a ctypes or native-library callback): its `_DummyThread`
+    is "alive" for ever. So each thread keeps a token in its `_HELD` slot, which CPython
+    frees when the thread exits, and the holder record keeps a weak reference to it.
+    """
+
+    __slots__ = ("alive", "ident", "thread")
+
+    def __init__(self, thread: threading.Thread, alive: Callable[[], object]) -> None:
+        self.thread = thread
+        self.ident = _thread.get_ident()
+        self.alive = alive
+
+    @property
+    def name(self) -> str:
+        return self.thread.name
+
+    def is_alive(self) -> bool:
+        return self.alive() is not None and self.thread.is_alive()
+
+
+class _Token:
+    """Kept by one thread only (in `_HELD`): freed when that thread exits."""
+
+    __slots__ = ("__weakref__",)
+
+
+def _holder() -> _Holder:
+    """Return this thread's holder record, made on its first lock."""
+    try:
+        return _HELD.holder  # type: ignore[no-any-return]
+    except AttributeError:
+        token = _Token()
+        holder = _Holder(threading.current_thread(), weakref.ref(token))
+        _HELD.token = token
+        _HELD.holder = holder
+        return holder
 
 # How long a thread waits for the BQL between two looks at whether its holder still runs.
 OWNER_CHECK_S = 0.1
@@ -91,8 +133,8 @@ class _State:
     __slots__ = ("checks", "default_checks", "listeners", "live", "owner")
 
     def __init__(self) -> None:
-        # The thread holding the BQL, so that waiters can tell when it exited holding it.
-        self.owner: threading.Thread | None = None
+        # Who holds the BQL, so that waiters can tell when it exited holding it.
+        self.owner: _Holder | None = None
         self.default_checks = os.environ.get("BQL_CHECKS", "1").strip().lower() not in (
             "0",
             "false",
@@ -155,7 +197,7 @@ def lock() -> None:
     try:
         if not _LOCK.acquire(False):  # uncontended: the fast path
             _wait_for_lock(None)
-        STATE.owner = _current_thread()
+        STATE.owner = _holder()
         _HELD.held = True
         _HELD.released_at = None
     except BaseException:  # Ctrl-C (or a dead holder): leave the BQL as it was
@@ -172,7 +214,7 @@ def _owned_error() -> BqlError:
     return BqlError("the BQL is already held by this thread: lock() is not re-entrant")
 
 
-def _dead_holder(owner: threading.Thread) -> BqlError:
+def _dead_holder(owner: _Holder) -> BqlError:
     return BqlError(
         f"the BQL is held by thread {short_repr(owner.name)} (ident "
         f"{owner.ident}), which exited without releasing it: "
@@ -200,7 +242,7 @@ def _settle() -> None:
     every record saying so, or does not.
     """
     if _LOCK._is_owned():
-        STATE.owner = _current_thread()
+        STATE.owner = _holder()
         _HELD.held = True
         _HELD.released_at = None
     else:
@@ -221,7 +263,7 @@ def acquire(timeout: float) -> bool:
             timeout - OWNER_CHECK_S
         ):
             return False
-        STATE.owner = _current_thread()
+        STATE.owner = _holder()
         _HELD.held = True
         _HELD.released_at = None
         return True
@@ -273,9 +315,10 @@ def unlock() -> None:
         if STATE.checks:
             if STATE.live and _still_live():
                 raise unlock_error("cannot release the BQL")
-            # Where this thread released the BQL, for the BQL006 twin's row (bql.twins). No
-            # borrow is alive now and none can be taken before `lock()` forgets it.
-            _HELD.released_at = sys._getframe(1)
+            # Where this thread released the BQL, for the BQL006 twin's row (bql.twins): the
+            # user's frame, by identity only, so that it is not kept alive (and its
+            # callers, their locals, an exception's traceback) until the next `lock()`.
+            _HELD.released_at = release_site(sys._getframe(1))
         _HELD.held = False  # _release(), inlined: unlock() is on every vCPU exit path
         STATE.owner = None
         _LOCK.release()
@@ -284,12 +327,32 @@ def unlock() -> None:
         raise
 
 
+ReleaseSite = tuple[int, CodeType]
+
+
+def _no_user_frame(frame: FrameType | None) -> FrameType | None:
+    return frame
+
+
+# `bql.twins.user_frame` once twins is imported (it imports this module): the user's frame
+# a runtime or standard-library frame runs for.
+user_frame_of: Callable[[FrameType | None], FrameType | None] = _no_user_frame
+
+
+def release_site(frame: FrameType | None) -> ReleaseSite | None:
+    """Name the user's frame that released the BQL by its id and code, without keeping it."""
+    user = user_frame_of(frame)
+    return None if user is None else (id(user), user.f_code)
+
+
 def _still_live() -> bool:
-    """Whether borrows are alive once those only frames an exception unwound still hold are
-    released (bql.unwound)."""
-    from .unwound import end_unwound_borrows
+    """Whether borrows are alive once those only frames an exception unwound, or functions
+    that have returned, still hold are released (bql.unwound)."""
+    from .unwound import end_finished_borrows, end_unwound_borrows
 
     end_unwound_borrows()
+    if STATE.live:
+        end_finished_borrows()
     return bool(STATE.live)
 
 
@@ -399,7 +462,7 @@ class locked:
             _HELD.block = id(self)
             if not _LOCK.acquire(False):  # uncontended: the fast path
                 _wait_for_lock(None)
-            STATE.owner = _current_thread()
+            STATE.owner = _holder()
             _HELD.held = True
             _HELD.released_at = None
         except BaseException:
@@ -512,7 +575,22 @@ class unlocked:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        relock("the `with bql.unlocked():` block ended", exc)
+
+
+def relock(ended: str, exc: BaseException | None) -> None:
+    """Take the BQL back after a region run without it (`ended` says which, for messages).
+
+    A region that took the BQL itself and kept it is a bug of its own, named as such: a
+    `BqlError`, or a note on the exception `exc` ending the region, which goes on.
+    """
+    if getattr(_HELD, "held", False) is not True:
         lock()
+        return
+    message = f"{ended} holding the BQL: it took the BQL and did not release it"
+    if exc is None:
+        raise BqlError(message)
+    add_note(exc, f"bql: {message}")
 
 
 def set_checks(enabled: bool) -> None:

@@ -91,4 +91,5 @@ def short_list(items: Sequence[object]) -> str:
 
 def _clip(text: str) -> str:
     """Cut `text` to `MAX_REPR` characters, marking the cut with ``...``."""
+    text = str.__str__(text)  # a plain str: a subclass's own methods are not called
     return text if len(text) <= MAX_REPR else text[: MAX_REPR - 3] + "..."

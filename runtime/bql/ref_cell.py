@@ -20,7 +20,7 @@ from .guard_base import FREE_REFS
 from .guard_cells import new_mut, new_ref
 from .lock import _HELD, STATE, describe_site, describe_sites, live_sites
 from .twins import attach_to_holder
-from .unwound import end_unwound_borrows
+from .unwound import end_finished_borrows, end_unwound_borrows
 from .value_cell import not_held
 
 __all__ = ["BqlRefCell", "UNCHECKED"]
@@ -224,8 +224,11 @@ class BqlRefCell(InPlaceRefused, Generic[T]):
 
     def _still_refuses(self, *, exclusive: bool) -> bool:
         """Whether a borrow (`exclusive`: a mutable one) is still refused once the borrows
-        that only frames an exception unwound hold are released (bql.unwound)."""
+        that only frames an exception unwound, or functions that have returned, hold are
+        released (bql.unwound)."""
         end_unwound_borrows(self)
+        if (self._borrows != 0 if exclusive else self._borrows < 0):
+            end_finished_borrows(self)
         return self._borrows != 0 if exclusive else self._borrows < 0
 
     def _conflict(self, attempt: str) -> BorrowError:
@@ -244,6 +247,11 @@ class BqlRefCell(InPlaceRefused, Generic[T]):
         return copy.deepcopy(self)
 
     def __getstate__(self) -> tuple[None, dict[str, Any]]:
+        # Copying (and pickling) reads the value, as Rust's `BqlRefCell::clone()` does
+        # through `borrow()`: with checks on, the BQL must be held and no `borrow_mut()`
+        # be alive (a half-updated value is not copied).
+        if STATE.checks:
+            self.borrow().release()
         # The guards kept for reuse and their classes are bound to this cell: a copy
         # starts with none. A copy is a new cell: no borrow of this one is a borrow of it.
         state = {

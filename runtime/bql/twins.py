@@ -43,7 +43,9 @@ from types import CodeType, FrameType
 from typing import TypeVar
 
 from .errors import BqlError, BqlNotHeldError, BqlUnlockError
+from . import lock as _lock
 from .lock import _HELD, _unlock_noted, live_sites
+from .frame_locals import local_values
 from .rows import node_row
 
 __all__ = [
@@ -126,6 +128,9 @@ def user_frame(frame: FrameType | None) -> FrameType | None:
     while frame is not None and is_library_code(frame.f_code):
         frame = frame.f_back
     return frame
+
+
+_lock.user_frame_of = user_frame  # where `unlock()` names the frame that released the BQL
 
 
 F = TypeVar("F", bound=Callable[..., object])
@@ -231,7 +236,7 @@ def located_at_holder(error: E, rule: str, guard: object) -> E:
     holder = None
     frame = operation
     while frame is not None:
-        if not is_library_code(frame.f_code) and any(v is guard for v in frame.f_locals.values()):
+        if not is_library_code(frame.f_code) and any(v is guard for v in local_values(frame)):
             holder = frame
         frame = frame.f_back
     return attach(error, rule, holder or operation)
@@ -257,9 +262,9 @@ def not_held_error(message: str, callee: object = None) -> BqlNotHeldError:
     caller = sys._getframe(1)
     operation = user_frame(caller)
     released = getattr(_HELD, "released_at", None)
-    regions = [user_frame(released) if released is not None else None, _not_held_region(operation)]
+    region = _not_held_region(operation)
     frame = operation
-    while frame is not None and not any(frame is region for region in regions):
+    while frame is not None and frame is not region and not _released_in(frame, released):
         frame = frame.f_back
     error = BqlNotHeldError(message)
     if operation is None and callee is not None:
@@ -267,6 +272,11 @@ def not_held_error(message: str, callee: object = None) -> BqlNotHeldError:
         if where is not None:
             return attach_at(error, "BQL006", *where)
     return attach(error, "BQL006", frame or operation or _outside_runtime(caller))
+
+
+def _released_in(frame: FrameType, site: tuple[int, CodeType] | None) -> bool:
+    """Whether `frame` is the user's frame that released the BQL (`lock.release_site`)."""
+    return site is not None and id(frame) == site[0] and frame.f_code is site[1]
 
 
 def _outside_runtime(frame: FrameType | None) -> FrameType | None:
@@ -347,7 +357,7 @@ def frame_holding_guard(cell: object, start: FrameType | None) -> FrameType | No
     """Return the innermost frame outside the runtime whose locals hold a live guard of `cell`,
     directly or in a list, tuple, set or dict (guards a comprehension made).
 
-    Runs on the error path only (reading `f_locals` copies them).
+    Runs on the error path only (reading the locals copies them).
     """
     frame = start
     while frame is not None:
@@ -361,7 +371,7 @@ def _holds_guard(frame: FrameType, cell: object) -> bool:
     """Return whether a local of `frame` is a live guard of `cell`, or a container of one."""
     from .guard_base import _Guard  # guard_base imports lock, which this module also uses
 
-    for value in frame.f_locals.values():
+    for value in local_values(frame):
         items = value.values() if type(value) is dict else value if type(value) in _CONTAINERS else (value,)
         for item in items:
             if isinstance(item, _Guard) and item._live_cell() is cell:

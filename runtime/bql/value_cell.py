@@ -162,6 +162,8 @@ class BqlCell(InPlaceRefused, Generic[T]):
             raise not_held("BqlCell.update()") from None
         old = self._value
         new = fn(old)
+        if getattr(_HELD, "held", False) is not True:  # `fn` released the BQL: store nothing
+            raise not_held("BqlCell.update()")
         try:
             self._value = new
             return new
@@ -182,6 +184,11 @@ class BqlCell(InPlaceRefused, Generic[T]):
                 f"BqlCell.take() needs a default: {type(old).__name__}() failed ({exc}); "
                 f"create the cell as BqlCell(value, default=...)"
             ) from exc
+
+    def __getstate__(self) -> tuple[None, dict[str, Any]]:
+        # Copying (and pickling) reads the value, as Rust's `BqlCell::clone()` does through
+        # `get()`: with checks on, the BQL must be held.
+        return None, {"_value": self.get(), "_default": self._default}
 
     @reprlib.recursive_repr("BqlCell(...)")
     def __repr__(self) -> str:

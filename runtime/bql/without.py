@@ -26,7 +26,7 @@ import functools
 from collections.abc import AsyncGenerator, Callable, Generator
 from typing import Any
 
-from .lock import _HELD, lock, unlock
+from .lock import _HELD, lock, relock, unlock
 from .twins import WITHOUT_BQL_CODES
 
 __all__ = ["without_wrapper"]
@@ -69,9 +69,12 @@ def _function(func: Callable[..., Any]) -> Callable[..., Any]:
             return func(*args, **kwargs)
         unlock()
         try:
-            return func(*args, **kwargs)
-        finally:
-            lock()
+            result = func(*args, **kwargs)
+        except BaseException as exc:
+            relock(_kept_by(func), exc)
+            raise
+        relock(_kept_by(func), None)
+        return result
 
     return wrapper
 
@@ -83,11 +86,18 @@ def _coroutine(func: Callable[..., Any]) -> Callable[..., Any]:
             return await func(*args, **kwargs)
         unlock()
         try:
-            return await func(*args, **kwargs)
-        finally:
-            lock()
+            result = await func(*args, **kwargs)
+        except BaseException as exc:
+            relock(_kept_by(func), exc)
+            raise
+        relock(_kept_by(func), None)
+        return result
 
     return async_wrapper
+
+
+def _kept_by(func: Callable[..., Any]) -> str:
+    return f"{getattr(func, '__qualname__', func)}() (@without_bql) returned"
 
 
 def _generator(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from itertools import islice
-from typing import Final
+from typing import Any, Final
 
 from pl011.registers import FBRD_MASK, FIFO_DEPTH, IBRD_MASK, LCR_H_FEN
 from pl011.state import PL011Registers
@@ -106,11 +106,14 @@ def registers_from_state(state: Mapping[str, object]) -> PL011Registers:
     ValueError: PL011 state: cr -1 is out of range 0..4294967295
     """
     missing = [name for name in FIELDS if name not in state]
-    unknown = [key for key in state if key not in FIELDS]
     if missing:
         raise ValueError("PL011 state: missing fields " + ", ".join(missing))
+    # Bounded: a mapping whose keys never end is refused, not scanned for ever.
+    limit = len(FIELDS) + MAX_EXTRA_KEYS
+    scanned = list(islice(state, limit + 1))
+    unknown = [key for key in scanned[:limit] if key not in FIELDS]
     if unknown:
-        raise ValueError("PL011 state: unknown fields " + _some_keys(unknown))
+        raise ValueError("PL011 state: unknown fields " + _some_keys(unknown, len(scanned) > limit))
     # Each field is read once and the FIFO copied once: what is checked below is what the
     # registers get, however the mapping or the list answer a second time.
     values = {name: state[name] for name in FIELDS}
@@ -197,6 +200,8 @@ def _checked_int(name: str, value: object, low: int, high: int) -> int:
 # 4,300 digits on, str() of an int raises ValueError).
 _MAX_TEXT = 40
 _MAX_KEYS = 4
+# How many keys beyond its fields a state is scanned for: past them it is refused unread.
+MAX_EXTRA_KEYS = 4096
 
 
 def describe_value(value: object) -> str:
@@ -211,23 +216,29 @@ def describe_value(value: object) -> str:
             return str(value)
         return f"an int of {value.bit_length()} bits"
     kind = _clip(type(value).__name__)
-    if isinstance(value, (str, bytes, bytearray, list, tuple, dict, set, frozenset)):
-        return f"{kind} of length {len(value)}"
+    for sized in _SIZED:
+        if isinstance(value, sized):  # the built-in's own length: a subclass's may raise
+            return f"{kind} of length {sized.__len__(value)}"
     return kind
 
 
-def _some_keys(keys: Sequence[object]) -> str:
-    """List the first few `keys`, each cut short, then how many more."""
+_SIZED: tuple[type[Any], ...] = (str, bytes, bytearray, list, tuple, dict, set, frozenset)
+
+
+def _some_keys(keys: Sequence[object], more: bool = False) -> str:
+    """List the first few `keys`, each cut short, then how many more (`more`: and keys
+    that were not read)."""
     shown = ", ".join(
         _clip(key) if isinstance(key, str) else describe_value(key)
         for key in keys[:_MAX_KEYS]
     )
-    if len(keys) > _MAX_KEYS:
-        shown += f" and {len(keys) - _MAX_KEYS} more"
+    if len(keys) > _MAX_KEYS or more:
+        shown += f" and {'at least ' if more else ''}{len(keys) - _MAX_KEYS} more"
     return shown
 
 
 def _clip(text: str) -> str:
+    text = str.__str__(text)  # a plain str: a subclass's own methods are not called
     return text if len(text) <= _MAX_TEXT else text[: _MAX_TEXT - 3] + "..."
 
 

@@ -7,6 +7,10 @@ field in one short line, and leaves the device as it was.
 
 from __future__ import annotations
 
+import itertools
+import signal
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -171,3 +175,78 @@ def test_each_field_of_the_state_is_read_once(board: Board):
     state = ChangingState(board.uart.save_state())
     board.uart.load_state(state)
     assert (state.reads, board.uart.save_state()["cr"]) == (1, 0x300)
+
+
+class NoLength(str):
+    def __len__(self) -> int:
+        raise RuntimeError("len() must not be called")
+
+
+def test_a_str_subclass_whose_len_raises_is_described_without_calling_it(board: Board):
+    # rt14 #05 (a): the message builder raised RuntimeError instead of the ValueError.
+    message = refuse(board, {**board.uart.save_state(), "cr": NoLength("x")})
+    assert message == "PL011 state: cr must be an int, not NoLength of length 1"
+
+
+class EndlessKeys(Mapping[str, Any]):
+    """A state whose key iteration never ends (its `len` says one more than the fields)."""
+
+    def __init__(self, state: dict[str, Any]) -> None:
+        self.state = state
+
+    def __getitem__(self, key: str) -> Any:
+        return self.state[key]
+
+    def __len__(self) -> int:
+        return len(self.state) + 1
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.state
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.state
+        yield from (f"extra{n}" for n in itertools.count(1))
+
+
+@contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Fail the test, instead of hanging, when the block runs longer than `seconds`."""
+
+    def expire(signum: int, frame: object) -> None:
+        raise TimeoutError(f"still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_a_state_whose_keys_never_end_is_refused(board: Board):
+    # rt14 #05 (b): the key scan is bounded (a scan for ever is a TimeoutError here).
+    with deadline(3):
+        message = refuse(board, EndlessKeys(board.uart.save_state()))  # type: ignore[arg-type]
+    assert message == (
+        "PL011 state: unknown fields extra1, extra2, extra3, extra4 and at least 4092 more"
+    )
+
+
+class EndlessInts(Mapping[Any, Any]):
+    def __getitem__(self, key: Any) -> Any:
+        raise KeyError(key)
+
+    def __len__(self) -> int:
+        return 1
+
+    def __iter__(self) -> Iterator[Any]:
+        return itertools.count()
+
+
+def test_device_check_state_keys_is_bounded_too():
+    import bql
+
+    with deadline(3), pytest.raises(ValueError) as info:
+        bql.Device.check_state_keys(EndlessInts(), [])
+    assert str(info.value) == "migration state: unknown key(s) 0, 1, 2, 3 and 4092 more, and more not read"

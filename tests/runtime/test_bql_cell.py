@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
+
 import bql
 import pytest
 from bql.errors import NoDefaultError
@@ -124,9 +127,73 @@ def test_a_copy_of_a_borrowed_ref_cell_is_not_borrowed(bql_held, kind, how):
     cell = bql.BqlRefCell({"a": 1})
     guard = getattr(cell, kind)()
     clone = {"copy": copy.copy, "deepcopy": copy.deepcopy, "pickle": lambda c: pickle.loads(pickle.dumps(c))}[how]
+    if kind == "borrow_mut":  # rt14 #11: a copy borrows, as Rust's clone(): refused
+        with pytest.raises(bql.BorrowError):
+            clone(cell)
+        guard.release()
+        guard = cell.borrow()
     twin = clone(cell)
     with twin.borrow_mut() as value:
         value["a"] = 2
     guard.release()
     with cell.borrow() as mine:
         assert mine["a"] == 1
+
+
+# rt14 #11: copying or pickling a cell reads its value, as Rust's `clone()` does through
+# `borrow()` / `get()`: the BQL must be held, and a half-updated value is not copied.
+
+_COPIES = {
+    "copy": copy.copy,
+    "deepcopy": copy.deepcopy,
+    "pickle": lambda cell: pickle.loads(pickle.dumps(cell)),
+}
+
+
+@pytest.mark.parametrize("how", list(_COPIES), ids=list(_COPIES))
+def test_copying_a_mutably_borrowed_cell_is_a_borrow_error(bql_held, how):
+    cell = bql.BqlRefCell({"state": "consistent"})
+    guard = cell.borrow_mut()
+    guard["state"] = "half-updated"
+    refused = r"^cannot borrow\(\) BqlRefCell\[dict\]: it is already mutably borrowed"
+    with pytest.raises(bql.BorrowError, match=refused):
+        _COPIES[how](cell)
+    guard["state"] = "consistent"
+    guard.release()
+    with cell.borrow():  # shared borrows do not stop a copy
+        assert _COPIES[how](cell).borrow().value == {"state": "consistent"}
+
+
+@pytest.mark.parametrize("how", list(_COPIES), ids=list(_COPIES))
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        (bql.BqlRefCell([1]), "BqlRefCell.borrow() without the BQL held by this thread"),
+        (bql.BqlCell(1), "BqlCell.get() without the BQL held by this thread"),
+    ],
+    ids=["BqlRefCell", "BqlCell"],
+)
+def test_copying_a_cell_needs_the_bql(how, cell, message):
+    with pytest.raises(bql.BqlNotHeldError) as info:
+        _COPIES[how](cell)
+    assert str(info.value).startswith(message)
+    with bql.locked():
+        twin = _COPIES[how](cell)
+        assert (twin.get() if isinstance(twin, bql.BqlCell) else twin.borrow().value) in (1, [1])
+
+
+def test_update_stores_nothing_when_fn_released_the_bql():
+    # rt14 #14: the BQL was checked only before `fn` ran.
+    cell = bql.BqlCell(0)
+
+    def releases(n: int) -> int:
+        bql.unlock()
+        return n + 1
+
+    bql.lock()
+    refused = r"^BqlCell\.update\(\) without the BQL held by this thread"
+    with pytest.raises(bql.BqlNotHeldError, match=refused):
+        cell.update(releases)
+    assert not bql.is_locked()
+    with bql.locked():
+        assert cell.get() == 0

@@ -257,3 +257,141 @@ def test_without_bql_on_a_coroutine_function(bql_held):
 
     assert asyncio.run(worker()) is False
     assert bql.is_locked()
+
+
+# rt14 #09: a generator's body runs at each resume, not at the call (SPEC §3.1.2), so the
+# contract of @requires_bql / @releases_bql is checked at each resume.
+
+
+@bql.requires_bql
+def _requiring_gen():
+    sent = yield bql.is_locked()
+    yield sent
+
+
+@bql.requires_bql
+async def _requiring_agen():
+    yield bql.is_locked()
+
+
+def test_requires_bql_generator_is_checked_when_resumed_not_when_made():
+    made_without = _requiring_gen()  # nothing runs yet: no error
+    with bql.locked():
+        assert next(made_without) is True
+        assert made_without.send("x") == "x"  # sent values reach the body
+        made_under = _requiring_gen()
+    with pytest.raises(bql.BqlNotHeldError) as info:
+        next(made_under)
+    assert str(info.value).startswith("_requiring_gen() requires the BQL, and this thread does not hold it")
+    assert info.value.rule == "BQL006"
+
+
+def test_requires_bql_async_generator_is_checked_when_resumed():
+    async def consume(agen):
+        return [x async for x in agen]
+
+    with bql.locked():
+        made_under = _requiring_agen()
+    with pytest.raises(bql.BqlNotHeldError, match=r"^_requiring_agen\(\) requires the BQL"):
+        asyncio.run(consume(made_under))
+    made_without = _requiring_agen()
+    with bql.locked():
+        assert asyncio.run(consume(made_without)) == [True]
+
+
+def test_requires_bql_generator_passes_throw_close_and_return_value():
+    @bql.requires_bql
+    def gen():
+        try:
+            yield 1
+        except KeyError:
+            yield 2
+        return 3
+
+    with bql.locked():
+        g = gen()
+        assert next(g) == 1
+        assert g.throw(KeyError()) == 2
+        with pytest.raises(StopIteration) as stop:
+            next(g)
+        assert stop.value.value == 3
+        g2 = gen()
+        next(g2)
+    g2.close()  # closing is not checked: the garbage collector may close anywhere
+
+
+def test_releases_bql_generator_is_checked_when_resumed():
+    @bql.releases_bql
+    def waits():
+        yield "waited"
+
+    cell = bql.BqlRefCell(0)
+    with bql.locked():
+        with cell.borrow():
+            made = waits()  # nothing runs yet: no error
+        assert list(made) == ["waited"]
+        later = waits()
+        refused = r"waits\(\) may release the BQL: cannot call it"
+        with cell.borrow(), pytest.raises(bql.BqlUnlockError, match=refused):
+            next(later)
+
+
+# rt14 #13: a region run without the BQL that takes it and keeps it is named as such; an
+# exception ending it goes on unchanged, with a note, instead of a re-entrancy error.
+
+
+@bql.without_bql
+def _keeps_the_bql(fail: bool) -> str:
+    bql.lock()
+    if fail:
+        raise ValueError("the real failure")
+    return "done"
+
+
+def test_a_without_bql_function_that_raises_holding_the_bql_keeps_its_exception():
+    with bql.locked():
+        with pytest.raises(ValueError, match="^the real failure") as info:
+            _keeps_the_bql(True)
+        assert info.value.__notes__ == [
+            "bql: _keeps_the_bql() (@without_bql) returned holding the BQL: "
+            "it took the BQL and did not release it"
+        ]
+        assert bql.is_locked()
+
+
+def test_a_without_bql_function_that_returns_holding_the_bql_is_named():
+    with bql.locked():
+        with pytest.raises(bql.BqlError) as info:
+            _keeps_the_bql(False)
+        assert str(info.value) == (
+            "_keeps_the_bql() (@without_bql) returned holding the BQL: it took the BQL and did not release it"
+        )
+        assert bql.is_locked()
+
+
+def test_an_unlocked_block_that_raises_holding_the_bql_keeps_its_exception():
+    with bql.locked():
+        with pytest.raises(KeyError) as info, bql.unlocked():
+            bql.lock()
+            raise KeyError("the real failure")
+        assert info.value.__notes__ == [
+            "bql: the `with bql.unlocked():` block ended holding the BQL: "
+            "it took the BQL and did not release it"
+        ]
+        with pytest.raises(bql.BqlError, match=r"^the `with bql.unlocked\(\):` block ended holding the BQL"):
+            with bql.unlocked():
+                bql.lock()
+        assert bql.is_locked()
+
+
+def test_a_without_bql_coroutine_that_raises_holding_the_bql_keeps_its_exception():
+    @bql.without_bql
+    async def keeps() -> None:
+        bql.lock()
+        raise ValueError("the real failure")
+
+    with bql.locked():
+        with pytest.raises(ValueError, match="^the real failure") as info:
+            keeps().send(None)
+        (note,) = info.value.__notes__
+        assert note.startswith("bql: test_a_without_bql_coroutine_that_raises_holding_the_bql_keeps_its")

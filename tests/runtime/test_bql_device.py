@@ -229,6 +229,75 @@ def test_an_override_failing_half_way_is_rolled_back(bql_held):
     assert dev.pos.get() == 3
 
 
+class Uncopyable:
+    """A hostile value in a migration stream: copying it fails with a non-ValueError."""
+
+    def __deepcopy__(self, memo: object) -> object:
+        raise AttributeError("cannot copy")
+
+
+def nested(depth: int) -> list[object]:
+    value: list[object] = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize(
+    ("fifo", "cause"),
+    [(Uncopyable(), "AttributeError('cannot copy')"), (nested(100_000), "RecursionError(")],
+)
+def test_a_value_that_cannot_be_copied_is_a_value_error_naming_the_field(bql_held, fifo, cause):
+    # rt14 #03, #16: nothing is written, and the message names the field.
+    dev = Counter()
+    dev.pos.set(1)
+    with pytest.raises(ValueError) as info:
+        dev.load_state({"pos": 2, "fifo": fifo})
+    message = str(info.value)
+    assert message.startswith("invalid migration state for Counter: field 'fifo' cannot be copied: ")
+    assert cause in message
+    assert dev.save_state() == {"pos": 1, "fifo": [0, 0, 0, 0]}
+
+
+def test_an_uncopyable_value_names_its_field(bql_held):
+    import threading
+
+    dev = Counter()
+    with pytest.raises(ValueError) as info:
+        dev.load_state({"pos": threading.Lock(), "fifo": [0, 0, 0, 0]})
+    assert str(info.value) == (
+        "invalid migration state for Counter: field 'pos' cannot be copied: "
+        "TypeError(\"cannot pickle '_thread.lock' object\")"
+    )
+
+
+def test_loading_over_a_borrowed_cell_raises_borrow_error_and_writes_nothing(bql_held):
+    # rt14 #03: `pos` comes first; it must not be written before `fifo` turns out borrowed.
+    dev = Counter()
+    guard = dev.fifo.borrow()
+    with pytest.raises(bql.BorrowError, match=r"^cannot borrow_mut\(\) BqlRefCell\[list\]"):
+        dev.load_state({"pos": 2, "fifo": [1, 1, 1, 1]})
+    assert dev.pos.get() == 0
+    assert guard == [0, 0, 0, 0]
+    guard.release()
+
+
+def test_an_override_failing_half_way_with_any_error_is_rolled_back(bql_held):
+    # rt14 #03: not only ValueError, KeyError, TypeError and IndexError.
+    class Partial(Counter):
+        def apply_state(self, state):
+            self.pos.set(state["pos"])
+            raise RuntimeError("device bug")
+
+    dev = Partial()
+    dev.pos.set(3)
+    with pytest.raises(ValueError) as info:
+        dev.load_state({"pos": 1, "fifo": [0, 0, 0, 0]})
+    assert str(info.value) == "invalid migration state for Partial: RuntimeError('device bug')"
+    assert type(info.value.__cause__) is RuntimeError
+    assert dev.pos.get() == 3
+
+
 def test_save_and_load_need_the_bql():
     dev = Counter()
     with pytest.raises(bql.BqlNotHeldError):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import array
 import copy
 import pickle
 import threading
 import sys
+from typing import Any
 
 import bql
 import pytest
@@ -314,6 +316,74 @@ def test_containers_reached_through_a_shared_borrow_are_read_only(bql_held, writ
         tail.append(9)
     with cell.borrow_mut() as regs:  # an exclusive borrow writes
         write(regs)
+
+
+class Nested:
+    def __init__(self) -> None:
+        self.n = 0
+        self.items = [1]
+        self.arr = array.array("i", [1])
+        self.buf = memoryview(bytearray(b"ab"))
+        self.rows = [[0], [0]]
+        self.d = {"k": [0]}
+
+
+def _write_each_row(regs: Any) -> None:
+    for row in regs.rows:
+        row.append(1)
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda regs: setattr(regs.value, "n", 3),
+        lambda regs: regs.value.items.append(5),
+        lambda regs: regs.arr.append(9),
+        lambda regs: regs.arr.__setitem__(0, 9),
+        lambda regs: regs.buf.__setitem__(0, 9),
+        _write_each_row,
+        lambda regs: regs.d.get("k").append(2),
+        lambda regs: next(iter(regs.d.values())).append(2),
+        lambda regs: next(iter(regs.d.items()))[1].append(2),
+        lambda regs: regs.rows.copy()[0].append(6),
+        lambda regs: regs.rows[:][0].append(6),
+        lambda regs: copy.copy(regs.rows)[0].append(6),
+        lambda regs: (regs.rows + [])[0].append(6),
+        lambda regs: next(reversed(regs.rows)).append(6),
+    ],
+    ids=[
+        "value-setattr", "value-append", "array-append", "array-setitem", "memoryview-setitem",
+        "iterated-row", "dict-get", "dict-values", "dict-items", "list-copy", "slice", "copy-copy",
+        "concatenation", "reversed",
+    ],
+)  # fmt: skip
+def test_every_way_into_a_shared_borrow_is_read_only(bql_held, write):
+    # rt14 #07: `.value`, array.array and memoryview fields, and what iterating, get(),
+    # values(), items() or a shallow copy hands out were raw: writes went through.
+    cell = bql.BqlRefCell(Nested())
+    before = repr(vars(cell._value))
+    with cell.borrow() as regs, pytest.raises(SharedBorrowWriteError) as info:
+        write(regs)
+    assert info.value.rule == "BQL004"
+    message = str(info.value)
+    assert message.startswith("cannot ") and "through a shared borrow(); use borrow_mut()" in message
+    assert repr(vars(cell._value)) == before
+    with cell.borrow() as regs:  # reads still work, and give the values
+        assert regs.value.n == 0 and regs.arr[0] == 1 and bytes(regs.arr) == bytes(array.array("i", [1]))
+        assert [list(row) for row in regs.rows] == [[0], [0]] and regs.d.get("k") == [0]
+        assert bytes(regs.buf) == b"ab" and list(regs.rows.copy()) == [[0], [0]]
+        mine = regs.rows.copy()  # the copy itself is the reader's own
+        mine.append([1])
+    with cell.borrow_mut() as regs:  # an exclusive borrow writes
+        write(regs)
+
+
+def test_iterating_a_shared_guard_hands_out_read_only_items(bql_held):
+    cell = bql.BqlRefCell([[0], [1]])
+    with cell.borrow() as rows, pytest.raises(SharedBorrowWriteError):
+        for row in rows:
+            row.append(2)
+    assert cell.borrow().value == [[0], [1]]
 
 
 @pytest.mark.parametrize(
@@ -684,8 +754,8 @@ def test_a_copied_cell_gets_none_of_the_guards_kept_for_reuse(bql_held, how):
         with twin.borrow_mut() as items:
             assert items.value is twin._value
             assert cell.try_borrow_mut() is not None  # the original is not borrowed
-        with twin.borrow() as items:
-            assert items.value is twin._value
+        with twin.borrow() as items:  # a shared guard's value is a read-only view (rt14 #07)
+            assert items.value._target is twin._value
 
 
 # Each cell hands out guards of classes made for it (bql.guard_cells._CELL_CLASSES), whose

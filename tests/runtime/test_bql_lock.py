@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+import weakref
 
 import bql
 import pytest
@@ -227,3 +228,41 @@ def test_a_new_thread_with_the_ident_of_an_exited_holder_is_not_the_holder():
     if out == "[]":
         pytest.skip("no thread got the exited holder's ident")
     assert out == "[[False, 'BqlError leaker', 'BqlNotHeldError']]"
+
+
+class _Payload:
+    pass
+
+
+def _lock_and_return(fail: bool) -> weakref.ref[_Payload]:
+    payload = _Payload()
+    ref = weakref.ref(payload)
+    try:
+        with bql.locked():
+            if fail:
+                raise ValueError("boom")
+    except ValueError:
+        pass
+    return ref
+
+
+@pytest.mark.parametrize("fail", [False, True], ids=["returned", "raised"])
+def test_releasing_the_bql_keeps_no_frame_alive(fail):
+    # rt14 #12: unlock() kept the caller's frame (and its chain) until the next lock().
+    ref = _lock_and_return(fail)
+    assert ref() is None, "a local of a function that returned is still alive"
+
+
+def _touch(cell: bql.BqlCell[int]) -> int:
+    return cell.get()
+
+
+def test_a_cell_touched_after_unlock_is_still_located_where_the_bql_was_released():
+    # The twin's row is the call in the function that released the BQL, not the get().
+    cell = bql.BqlCell(0)
+    bql.lock()
+    bql.unlock()
+    with pytest.raises(bql.BqlNotHeldError) as info:
+        _touch(cell)
+    row = sys._getframe().f_lineno - 1
+    assert (info.value.rule, info.value.path, info.value.row) == ("BQL006", __file__, row)

@@ -278,3 +278,37 @@ def test_a_waiter_takes_the_bql_from_a_live_holder_that_releases_it_late():
         assert bql.is_locked()
     thread.join(WAIT_S)
     timer.join(WAIT_S)
+
+
+_RAW_THREAD_HOLDER = """
+import _thread, threading, time
+import bql
+
+done = threading.Event()
+
+def raw():
+    bql.lock()  # leaks the BQL, then the thread exits
+    done.set()
+
+_thread.start_new_thread(raw, ())
+done.wait(10)
+time.sleep(0.2)
+try:
+    bql.lock()
+except bql.BqlError as exc:
+    print(type(exc).__name__, exc)
+"""
+
+
+def test_a_holder_thread_not_started_by_threading_is_seen_to_exit():
+    # rt14 #01: its `_DummyThread` says it is alive for ever; waiters must not hang.
+    import os
+    import subprocess
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    result = subprocess.run(
+        [sys.executable, "-c", _RAW_THREAD_HOLDER], capture_output=True, text=True, timeout=30, env=env
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("BqlError the BQL is held by thread 'Dummy-")
+    assert "which exited without releasing it" in result.stdout

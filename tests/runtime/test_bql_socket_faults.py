@@ -8,6 +8,7 @@ finds the BQL held by a thread that exited stops with an error naming it.
 
 from __future__ import annotations
 
+import importlib
 import os
 import random
 import select
@@ -19,6 +20,8 @@ from collections.abc import Iterator
 import bql
 import pytest
 from bql.chardev import CharFrontend, SocketChardev
+
+bql_lock = importlib.import_module("bql.lock")
 
 WAIT_S = 10  # upper bound for the I/O thread; never a timing assertion
 MAX_PENDING = 1000
@@ -194,3 +197,43 @@ def test_the_io_thread_reports_a_bql_holder_that_exited(backend, monkeypatch):
     assert isinstance(error, bql.BqlError)
     assert "'leaker'" in str(error)
     assert "exited without releasing it" in str(error)
+
+
+class Leaky(Sink):
+    """A buggy device whose handler lets a guard escape (BQL005): its borrow stays alive."""
+
+    def __init__(self, backend: SocketChardev) -> None:
+        super().__init__(backend)
+        self.kept: list[object] = []
+
+    def receive(self, data: bytes) -> None:
+        self.kept.append(self.rx.borrow_mut())
+        self.progress.add(len(data))
+
+
+def test_a_handler_stranding_a_borrow_does_not_kill_the_io_thread(backend, monkeypatch):
+    # rt14 #02: the I/O thread reports the live borrow, ends it, releases the BQL, goes on.
+    dev = Leaky(backend)
+    with bql.locked():
+        dev.realize()
+        dev.room.set(64)
+    reported: list[BaseException | None] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: reported.append(args.exc_value))
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as peer:
+        peer.connect(backend.address)
+        peer.sendall(b"x")
+        assert dev.progress.wait_for(1, WAIT_S)
+        assert bql_lock.acquire(WAIT_S)  # a poisoned BQL raises here, never hangs
+        try:
+            assert isinstance(dev.kept[0], bql.BqlRefMut)
+            with pytest.raises(bql.BorrowReleasedError):
+                dev.kept[0].append(1)
+        finally:
+            bql.unlock()
+        peer.sendall(b"y")  # the I/O thread still serves the peer
+        assert dev.progress.wait_for(2, WAIT_S)
+    assert backend._thread.is_alive()
+    (error, *_) = reported
+    assert type(error) is bql.BqlUnlockError
+    assert str(error).startswith("cannot release the BQL while 1 borrow is alive: borrow_mut() at ")
+    assert " in receive" in str(error)

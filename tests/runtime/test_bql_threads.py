@@ -110,3 +110,35 @@ def test_borrows_held_by_the_holder_block_release_but_not_other_threads_reads():
     ]  # refused for not holding the BQL, not a borrow error
     guard.release()
     bql.unlock()
+
+
+@pytest.mark.parametrize("kind", ["borrow", "borrow_mut"])
+def test_another_thread_cannot_enter_a_guard_and_end_its_borrow(bql_held, kind):
+    # rt14 #15: its `__exit__` would have ended the owner's borrow, without the BQL.
+    from bql.errors import ThreadMismatchError
+
+    cell = bql.BqlRefCell([0])
+    guard = getattr(cell, kind)()
+    outcome: list[BaseException | str] = []
+
+    def other() -> None:
+        try:
+            with guard:
+                outcome.append("entered")
+        except BaseException as exc:  # noqa: BLE001 - recorded for the assertion
+            outcome.append(exc)
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    thread.join(10)
+    assert not thread.is_alive()
+    (error,) = outcome
+    assert type(error) is ThreadMismatchError
+    assert str(error) == (
+        f"with through a {kind}() guard by a thread that does not hold the BQL: "
+        "a guard may only be used by the thread that took it"
+    )
+    assert guard[0] == 0  # the owner's borrow goes on
+    with pytest.raises(bql.BorrowError):
+        cell.borrow_mut()
+    guard.release()

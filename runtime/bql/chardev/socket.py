@@ -26,7 +26,8 @@ import sys
 import threading
 from types import TracebackType
 
-from ..lock import _HELD, acquire, unlock
+from ..errors import BqlUnlockError
+from ..lock import _HELD, _leave, acquire, unlock
 from ..messages import short_repr
 from .frontend import Chardev, Event
 
@@ -349,7 +350,23 @@ class SocketChardev(Chardev):
         try:
             action()  # type: ignore[operator]
         except Exception:  # a device handler failed: report it, keep serving the peer
-            threading.excepthook(threading.ExceptHookArgs((*sys.exc_info(), threading.current_thread())))
+            _report()
         finally:
             if getattr(_HELD, "held", False):
-                unlock()
+                _unlock_or_end_borrows()
+
+
+def _report() -> None:
+    """Report the exception being handled as the I/O thread's, without ending the thread."""
+    threading.excepthook(threading.ExceptHookArgs((*sys.exc_info(), threading.current_thread())))
+
+
+def _unlock_or_end_borrows() -> None:
+    """Release the BQL after a handler ran. A borrow the handler left alive (an escaped
+    guard) is reported and ended, as `with bql.locked():` does: the I/O thread must not
+    die holding the BQL, nor keep it."""
+    try:
+        unlock()
+    except BqlUnlockError:
+        _report()
+        _leave()

@@ -81,9 +81,9 @@ RUNTIME_MODULES = frozenset(
     {RUNTIME_PACKAGE, "bql.chardev", "bql.chardev.frontend", "bql.chardev.memory", "bql.chardev.socket"}
     | {
         f"bql.{name}"
-        for name in "cell crosscheck decorators device errors fields guard guard_base guard_cells "
-        "guard_objects guard_operators guard_reads guard_views held_calls in_place irq lock messages "
-        "pytest_plugin ref_cell report_target rows twins unwound value_cell without".split()
+        for name in "cell checked_generators crosscheck decorators device errors fields frame_locals guard "
+        "guard_base guard_cells guard_objects guard_operators guard_reads guard_views held_calls in_place "
+        "irq lock messages pytest_plugin ref_cell report_target rows twins unwound value_cell without".split()
     }
 )
 # What `from bql import *` binds: the runtime's `__all__`.

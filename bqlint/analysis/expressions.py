@@ -398,6 +398,8 @@ class ExpressionEvents(ABC):
 
     def _binds_guard(self, exprs: list[cst.BaseExpression]) -> bool:
         """Whether a walrus in `exprs` binds a name that may hold a guard."""
+        if not self.scope.guard_sources:
+            return False  # no name of the function holds a guard: nothing to walk for
         return any(
             type(n) is cst.NamedExpr and type(n.target) is cst.Name and self.scope.may_hold_guard(n.target.value)
             for expr in exprs

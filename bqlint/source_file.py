@@ -69,6 +69,8 @@ class SourceFile:
         # When names were normalised (bqlint.identifiers): the tree as written, which spans
         # are computed on, and {id(node of `module`): the node as written} for rebuilt nodes.
         self._as_written: tuple[cst.Module, dict[int, cst.CSTNode]] | None = None
+        # {id(node bqlint built): the node of the file it stands for} (a lambda method's `def`).
+        self._stand_ins: dict[int, cst.CSTNode] = {}
         # Rows whose libcst code differs from the text: {row: (text's line, libcst's line)}.
         self._lossy: dict[int, tuple[str, str]] | None = None
 
@@ -117,8 +119,24 @@ class SourceFile:
             node = self._as_written[1].get(id(node), node)
         return cst.Module([]).code_for_node(node)
 
+    def stand_in(self, made: cst.CSTNode, written: cst.CSTNode) -> None:
+        """Give `made`, a node bqlint built and not in the file, the span of `written`."""
+        self._stand_ins[id(made)] = written
+
     def resolve_spans(self, nodes: Iterable[cst.CSTNode]) -> None:
         """Compute spans of `nodes` in one codegen pass (only those not known yet)."""
+        stand_ins = self._stand_ins
+        if stand_ins:
+            nodes = list(nodes)
+            made = [(id(n), stand_ins[id(n)]) for n in nodes if id(n) in stand_ins]
+            self._resolve_spans([stand_ins.get(id(n), n) for n in nodes])
+            for key, written in made:
+                if id(written) in self._spans:
+                    self._spans[key] = self._spans[id(written)]
+            return
+        self._resolve_spans(nodes)
+
+    def _resolve_spans(self, nodes: Iterable[cst.CSTNode]) -> None:
         wanted = {id(n) for n in nodes if id(n) not in self._spans}
         if not wanted or self.module is None:
             return

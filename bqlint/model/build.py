@@ -77,6 +77,7 @@ def _collect_defs(
             _collect_defs(project, module, stmt.body, info.qname, info, None)
             _collect_property_calls(info)
             _collect_method_aliases(info)
+            _collect_lambda_methods(project, info)
         elif type(stmt) is cst.FunctionDef:
             fn = FunctionInfo(
                 stmt.name.value, f"{prefix}.{stmt.name.value}", stmt, module, project, cls, parent
@@ -151,6 +152,25 @@ def _collect_method_aliases(cls: ClassInfo) -> None:
                 cls.methods[alias] = method
 
 
+def _collect_lambda_methods(project: Project, cls: ClassInfo) -> None:
+    """`reset = lambda self: setattr(self, "n", 0)` in a class body: a method, as `def reset(self):
+    return setattr(self, "n", 0)` is (a first binding only; `_collect_rebindings` sees later ones)."""
+    for name, value in class_assignments(cls):
+        if type(value) is not cst.Lambda or name in cls.methods or name in cls.properties:
+            continue
+        params = value.params
+        if not (params.posonly_params or params.params):
+            continue  # no parameter takes the object
+        statement = cst.SimpleStatementLine([cst.Return(value.body)])
+        made = cst.FunctionDef(cst.Name(name), params, cst.IndentedBlock([statement]))
+        for node in (made, made.body, statement, statement.body[0]):
+            cls.module.source.stand_in(node, value)
+        fn = FunctionInfo(name, f"{cls.qname}.{name}", made, cls.module, project, cls, None)
+        fn.written_as = value
+        cls.methods[name] = fn
+        project.register_function(fn)
+
+
 def _collect_qualified_aliases(project: Project, cls: ClassInfo) -> None:
     """`drain = FifoPort.poll_drain` in a class body: the method another class defines, under
     this class's name `drain` (once every class is known, wherever it is defined). And
@@ -204,6 +224,10 @@ def _collect_rebindings(project: Project, cls: ClassInfo) -> None:
             if not (isinstance(small, cst.Assign) and len(small.targets) == 1):
                 continue
             name = small.targets[0].target.value if type(small.targets[0].target) is cst.Name else None
+            made = cls.methods.get(name) if name is not None and type(small.value) is cst.Lambda else None
+            if name is not None and made is not None and made.written_as is small.value:
+                bound[name] = made  # `_collect_lambda_methods`
+                continue
             if name is None or name not in bound:
                 continue  # a first binding (`_collect_method_aliases`)
             value = small.value

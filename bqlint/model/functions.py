@@ -75,6 +75,9 @@ class FunctionInfo:
     _under_bql: bool | None = None
     # Why the function was not analysed (its CFG past its budget), else None.
     not_analysed: str | None = None
+    # For a method written `name = lambda self, ...: expr` in a class body: that lambda
+    # (`node` is then a `def` bqlint built around it, positioned as the lambda).
+    written_as: cst.Lambda | None = None
 
     def qnames(self) -> tuple[str, ...]:
         """Return every qualified name of this function (one per name of its module)."""

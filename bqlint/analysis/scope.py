@@ -129,6 +129,8 @@ class FunctionScope:
 
     # ---- one pass over the body ------------------------------------------------------
     def _scan(self) -> None:
+        if self._rebound_self is not None and self.fn.cls is not None:
+            self.local_types[self._rebound_self] = Instance(self.fn.cls)  # until it is rebound
         for name in self.params:
             annotation = self.fn.param_annotation(name)
             if annotation is not None and name != self.self_name:
@@ -349,7 +351,8 @@ class FunctionScope:
         if name == self.self_name:
             return "self"
         if name == self._rebound_self:
-            return None  # `self = self.peer` in the body: `self.regs` is more than one cell
+            # `self = self.peer` in the body: a local whose cells change where it is rebound.
+            return f"p:{name}"
         if name in self.locals:
             return f"p:{name}" if name in self.params else f"l:{name}"
         if self.fn.parent is not None and self.parent is not None and name in self.parent.locals:

@@ -7,7 +7,7 @@ the BQL, like a `@without_bql` one.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -301,11 +301,7 @@ class FunctionInfo:
             return []
         found: list[cst.CSTNode] = []
         body = self.node.body
-        for statement in body.body if isinstance(body, cst.IndentedBlock) else (body,):
-            nodes = list(walk(statement, into_scopes=False))
-            if any(target.value == name for node in nodes for target in _bound_names(node)):
-                break
-            found.extend(nodes)
+        _run_before(list(body.body) if isinstance(body, cst.IndentedBlock) else [body], name, found)
         return found
 
     def instance_name(self) -> str | None:
@@ -484,6 +480,48 @@ def _is_locked(expr: cst.BaseExpression, fn: FunctionInfo) -> bool:
     if not isinstance(expr, cst.Call):
         return False
     return getattr(fn.project.resolve_expr(expr.func, fn.module), "qname", None) == LOCKED
+
+
+def _run_before(statements: Sequence[cst.CSTNode], name: str, found: list[cst.CSTNode]) -> bool:
+    """Append to `found` the nodes of `statements` that run once, before the first binding of
+    `name`: the statements before the one that binds it, and of that one what runs first
+    (a `with`'s items, an `if`'s test and the branch that does not bind it, the value
+    assigned, what a block runs before it). Return whether `statements` bind `name`."""
+    for statement in statements:
+        nodes = list(walk(statement, into_scopes=False))
+        if not any(target.value == name for node in nodes for target in _bound_names(node)):
+            found.extend(nodes)
+            continue
+        kind = type(statement)
+        if kind is cst.SimpleStatementLine or kind is cst.SimpleStatementSuite:
+            _run_before(statement.body, name, found)  # type: ignore[attr-defined]
+        elif kind in (cst.Assign, cst.AnnAssign) and statement.value is not None:  # type: ignore[attr-defined]
+            if not any(t.value == name for t in _bound_names(statement.value)):  # type: ignore[attr-defined]
+                found.extend(walk(statement.value, into_scopes=False))  # type: ignore[attr-defined]
+        elif kind is cst.With:
+            for item in statement.items:  # type: ignore[attr-defined]
+                if any(t.value == name for n in walk(item.item, into_scopes=False) for t in _bound_names(n)):
+                    return True
+                found.extend(walk(item.item, into_scopes=False))
+                if any(t.value == name for t in _bound_names(item)):
+                    return True
+            _run_before(_block(statement.body), name, found)  # type: ignore[attr-defined]
+        elif kind is cst.If:
+            test = list(walk(statement.test, into_scopes=False))  # type: ignore[attr-defined]
+            if not any(t.value == name for n in test for t in _bound_names(n)):
+                found.extend(test)
+                _run_before(_block(statement.body), name, found)  # type: ignore[attr-defined]
+                orelse = statement.orelse  # type: ignore[attr-defined]
+                if orelse is not None:
+                    _run_before([orelse] if type(orelse) is cst.If else _block(orelse.body), name, found)
+        elif kind is cst.Try:
+            _run_before(_block(statement.body), name, found)  # type: ignore[attr-defined]
+        return True
+    return False
+
+
+def _block(suite: cst.BaseSuite) -> list[cst.CSTNode]:
+    return list(suite.body) if isinstance(suite, cst.IndentedBlock) else [suite]
 
 
 def _bound_names(node: cst.CSTNode) -> Iterator[cst.Name]:

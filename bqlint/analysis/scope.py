@@ -20,6 +20,7 @@ from bqlint.model.classes import (
     Instance,
     InstanceContainer,
     mangled,
+    same_field,
 )
 from bqlint.model.external import annotation_class, field_class
 from bqlint.model.functions import FunctionInfo
@@ -287,7 +288,7 @@ class FunctionScope:
                 # (a loop over it would take every element for one cell).
                 typed = None if starred else self.value_type(values[0])
             previous = self.local_types.get(name.value, typed)
-            self.local_types[name.value] = typed if previous is typed or _same(previous, typed) else None
+            self.local_types[name.value] = typed if previous is typed or same_field(previous, typed) else None
         for bound, source in guard_bindings(target, value):
             self.guard_sources.setdefault(bound, []).append(source)
         held = set(container_names(target, value))
@@ -310,12 +311,31 @@ class FunctionScope:
             return self.value_type(value.value)
         if type(value) is cst.IfExp:
             body, orelse = self.value_type(value.body), self.value_type(value.orelse)
-            if body is None or not _same(body, orelse):
+            if body is None or not same_field(body, orelse):
                 return None
             if isinstance(body, CellType) and isinstance(orelse, CellType) and body.inner is not orelse.inner:
                 return CellType(body.kind, body.type_name, None, body.decl, body.module)
             return body
-        return self.type_of_expr(value)
+        typed = self.type_of_expr(value)
+        if typed is None and type(value) is cst.Call:
+            typed = self._cast_type(value) or self._result_type(value)
+        return typed
+
+    def _cast_type(self, call: cst.Call) -> FieldType | None:
+        """`typing.cast(Dev, opaque)`: a value of the type its first argument names."""
+        target = self.resolve_name(call.func) if type(call.func) in (cst.Name, cst.Attribute) else None
+        if not (isinstance(target, External) and target.qname == "typing.cast") or not call.args:
+            return None
+        annotation = call.args[0].value
+        return self.project.type_of_annotation(annotation, self.module, annotation)
+
+    def _result_type(self, call: cst.Call) -> FieldType | None:
+        """`s = PL061(opaque)` where `def PL061(...) -> PL061State`: what the callee is
+        annotated to return, when calling it runs it (not a coroutine or generator function)."""
+        callee = self.callee_of(call)
+        if callee is None or callee.is_async or callee.is_generator():
+            return None
+        return self.return_type(call)
 
     def _bind_loop(self, target: cst.BaseExpression, iterable: cst.BaseExpression) -> None:
         if (
@@ -404,9 +424,13 @@ class FunctionScope:
             typed = self.parent.type_of_key((self.parent.root_of(root[2:]) or "",)) if self.parent else None
         else:
             typed = self._global_type(root[2:].rsplit(".", 1)[-1])
-        for part in key[1:]:
+        for index, part in enumerate(key[1:]):
             if isinstance(typed, Instance):
-                typed = typed.cls.fields().get(part)
+                fields = typed.cls.fields()
+                if part in fields or index or root != "self":
+                    typed = fields.get(part)
+                else:  # a mixin's `self.regs`: the field its subclasses declare
+                    typed = typed.cls.subclass_field(part)
             elif isinstance(typed, (CellContainer, InstanceContainer)) and part.startswith("["):
                 typed = typed.element
             else:
@@ -604,16 +628,6 @@ class FunctionScope:
 
 
 _UNTYPED_REFCELL = CellType(CellKind.REFCELL, "BqlRefCell")
-
-
-def _same(a: FieldType | None, b: FieldType | None) -> bool:
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, Instance) and isinstance(b, Instance):
-        return a.cls is b.cls
-    if isinstance(a, CellType) and isinstance(b, CellType):
-        return a.kind == b.kind
-    return a is b
 
 
 def _loop_callables(

@@ -103,6 +103,7 @@ class ClassInfo:
     _accessors: dict[tuple[str, str], list[FunctionInfo]] = field(default_factory=dict)
     # Memoised once the hierarchy is built: asked at every call, linear in the subclasses.
     _all_subclasses: list[ClassInfo] | None = None
+    _subclass_fields: dict[str, FieldType | None] | None = None
     _implementations: dict[str, list[FunctionInfo]] = field(default_factory=dict)
     _after: dict[str, tuple[FunctionInfo, ...]] = field(default_factory=dict)
     _definers: dict[str, ClassInfo | None] = field(default_factory=dict)
@@ -430,9 +431,32 @@ class ClassInfo:
         out.update({private: t for n, t in out.items() if (private := mangled(n, self.name)) != n})
         return out
 
+    def subclass_field(self, name: str) -> FieldType | None:
+        """The type of field `name` that this class never sets but its subclasses all set
+        alike (a mixin's `self.regs`, the device's cell): `self` is an instance of one of them."""
+        if self._subclass_fields is None:
+            self._subclass_fields = {}
+        if name not in self._subclass_fields:
+            found = [fields[name] for sub in self.all_subclasses() if name in (fields := sub.fields())]
+            first = found[0] if found else None
+            same = all(same_field(first, other) for other in found[1:])
+            self._subclass_fields[name] = first if same else None
+        return self._subclass_fields[name]
+
     def cell_field(self, name: str) -> CellType | CellContainer | None:
         typed = self.fields().get(name)
         return typed if isinstance(typed, (CellType, CellContainer)) else None
+
+
+def same_field(a: FieldType | None, b: FieldType | None) -> bool:
+    """Whether two types are the same for a binding: the same class, or cells of one kind."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, Instance) and isinstance(b, Instance):
+        return a.cls is b.cls
+    if isinstance(a, CellType) and isinstance(b, CellType):
+        return a.kind == b.kind
+    return a is b
 
 
 def class_assignments(

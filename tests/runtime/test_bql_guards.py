@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import array
+import collections
 import copy
+import math
 import pickle
 import threading
+import types
 import sys
 from typing import Any
 
@@ -395,8 +398,14 @@ def test_iterating_a_shared_guard_hands_out_read_only_items(bql_held):
         ({"a": 1}, lambda g: g.setdefault("b", 2)),
         ({1}, lambda g: g.add(2)),
         (bytearray(b"ab"), lambda g: g.extend(b"c")),
+        (collections.OrderedDict(a=1, b=2), lambda g: g.move_to_end("a")),
+        (collections.Counter(a=5), lambda g: g.subtract("a")),
+        (collections.defaultdict(int), lambda g: g.__missing__("new")),
     ],
-    ids=["list.append", "list.sort", "dict.update", "dict.setdefault", "set.add", "bytearray.extend"],
+    ids=[
+        "list.append", "list.sort", "dict.update", "dict.setdefault", "set.add", "bytearray.extend",
+        "OrderedDict.move_to_end", "Counter.subtract", "defaultdict.__missing__",
+    ],
 )
 def test_in_place_methods_of_a_container_through_a_shared_borrow_raise(bql_held, value, call):
     # SPEC §2.2 "Writing through a BqlRef raises": a built-in container's in-place method
@@ -414,6 +423,37 @@ def test_in_place_methods_of_a_container_through_a_shared_borrow_raise(bql_held,
     with cell.borrow_mut() as guard:
         call(guard)
     assert cell.borrow().value != before  # type: ignore[attr-defined]
+
+
+def test_reading_a_missing_key_of_a_defaultdict_through_a_shared_borrow_raises(bql_held):
+    # A defaultdict inserts the key it is asked for: through a BqlRef, a write (SPEC §2.2).
+    class Regs:
+        def __init__(self) -> None:
+            self.seen = collections.defaultdict(int, a=1)
+            self.counts = collections.Counter(a=5)
+
+    cell = bql.BqlRefCell(Regs())
+    with cell.borrow() as regs:
+        assert (regs.seen["a"], "new" in regs.seen, regs.seen.get("new")) == (1, False, None)
+        row = here() + 2
+        with pytest.raises(SharedBorrowWriteError) as info:
+            regs.seen["new"]
+        assert str(info.value) == (
+            "cannot read a missing key of a defaultdict (it inserts it) through a shared"
+            f" borrow(); use borrow_mut() (bqlint: BQL004 at {__file__}:{row})"
+        )
+        assert (regs.counts["a"], regs.counts["new"]) == (5, 0)  # a Counter inserts nothing
+        with pytest.raises(SharedBorrowWriteError):
+            regs.counts.subtract("a")
+        with pytest.raises(SharedBorrowWriteError):
+            regs.seen.__missing__("new")
+    with cell.borrow_mut() as regs:
+        assert (dict(regs.seen), dict(regs.counts)) == ({"a": 1}, {"a": 5})
+        assert regs.seen["new"] == 0  # an exclusive borrow may insert
+    plain = bql.BqlRefCell(collections.defaultdict(list))
+    with plain.borrow() as seen, pytest.raises(SharedBorrowWriteError):
+        seen["new"]
+    assert plain.borrow().value == {}
 
 
 def test_value_gets_and_replaces_the_whole_inner_value(bql_held):
@@ -541,6 +581,88 @@ def test_operators_comparisons_and_conversions_go_to_the_value(bql_held, kind):
         )
         assert hash(n) == hash(6)
         assert [0] * 7 == [0] * (n + 1)
+
+
+class _Scalar:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __pow__(self, exponent: int, modulo: int | None = None) -> tuple[str, int, int | None]:
+        return ("pow", exponent, modulo)
+
+    def __rpow__(self, base: int) -> tuple[str, int]:
+        return ("rpow", base)
+
+    def __trunc__(self) -> int:
+        return 7
+
+    def __floor__(self) -> int:
+        return 6
+
+    def __ceil__(self) -> int:
+        return 8
+
+    def __bytes__(self) -> bytes:
+        return b"scalar"
+
+    def __reversed__(self) -> list[str]:
+        return ["own"]
+
+    def __call__(self, x: int) -> int:
+        self.calls += 1
+        return x * 2
+
+
+@pytest.mark.parametrize("kind", ["borrow", "borrow_mut"])
+def test_every_value_protocol_goes_through_a_guard(bql_held, kind):
+    # The guard stands for its value: reversed(), three-argument pow(), math.trunc/floor/
+    # ceil, bytes() and calls give what the value itself gives.
+    wide = 10**20 + 1  # exact: not through float()
+    with getattr(bql.BqlRefCell(wide), kind)() as n:
+        assert (math.trunc(n), math.floor(n), math.ceil(n), pow(n, 2, 7)) == (wide, wide, wide, 2)
+        assert (pow(n, 2), 3 ** bql.BqlRefCell(3).borrow()) == (wide**2, 27)
+    with getattr(bql.BqlRefCell({"a": 1, "b": 2}), kind)() as mapping:
+        assert list(reversed(mapping)) == ["b", "a"]
+    with getattr(bql.BqlRefCell([1, 2, 3]), kind)() as items:
+        assert list(reversed(items)) == [3, 2, 1]
+    cell = bql.BqlRefCell(_Scalar())
+    with getattr(cell, kind)() as scalar:
+        assert (pow(scalar, 2, 5), scalar**2, 2**scalar) == (("pow", 2, 5), ("pow", 2, None), ("rpow", 2))
+        assert (math.trunc(scalar), math.floor(scalar), math.ceil(scalar)) == (7, 6, 8)
+        assert (bytes(scalar), list(reversed(scalar))) == (b"scalar", ["own"])
+        if kind == "borrow_mut":
+            assert scalar(4) == 8
+    with getattr(bql.BqlRefCell(len), kind)() as function:
+        assert function([1, 2]) == 2
+    holder = bql.BqlRefCell(types.SimpleNamespace(scalar=_Scalar()))
+    with getattr(holder, kind)() as regs:  # through a borrow(), regs.scalar is a view
+        assert (pow(regs.scalar, 2, 5), 2**regs.scalar) == (("pow", 2, 5), ("rpow", 2))
+
+
+def test_calling_through_a_shared_borrow_cannot_write_the_value(bql_held):
+    cell = bql.BqlRefCell(_Scalar())
+    with cell.borrow() as scalar, pytest.raises(SharedBorrowWriteError, match=r"^cannot set \.calls"):
+        scalar(4)  # __call__ writes its self: refused before writing
+    with cell.borrow_mut() as scalar:
+        assert (scalar(4), scalar.calls) == (8, 1)
+
+
+def test_reversed_through_a_shared_borrow_hands_out_read_only_items(bql_held):
+    cell = bql.BqlRefCell([[1], [2]])
+    with cell.borrow() as rows:
+        last = next(reversed(rows))
+        assert last == [2]
+        with pytest.raises(SharedBorrowWriteError):
+            last.append(3)
+    assert cell.borrow().value == [[1], [2]]
+
+
+def test_protocols_through_a_released_guard_raise(bql_held):
+    guard = bql.BqlRefCell(_Scalar()).borrow_mut()
+    guard.release()
+    for use in (lambda: reversed(guard), lambda: guard(1), lambda: pow(guard, 2, 5), lambda: math.trunc(guard)):
+        with pytest.raises(bql.BorrowReleasedError):
+            use()
 
 
 def test_two_guards_compare_by_value(bql_held):

@@ -207,7 +207,8 @@ class _Guard(Generic[T]):
         # Without it, `reversed()` would fall back to `len()` and `guard[i]`: wrong for a
         # dict, and blind to the value's own `__reversed__`.
         inner: Any = _inner(self, "reversed()")
-        return reversed(inner)
+        items: Iterator[Any] = reversed(inner)
+        return items
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         inner: Any = _inner(self, "calling")

@@ -148,8 +148,8 @@ def install_operators(shared: type[_Guard[Any]], exclusive: type[_Guard[Any]]) -
         setattr(_Guard, f"__r{name}__", _reflected(name))
     for name in _UNARY:
         setattr(_Guard, f"__{name}__", _unary(name))
-    _Guard.__pow__ = _pow  # type: ignore[attr-defined]
-    _Guard.__rpow__ = _rpow  # type: ignore[attr-defined]
+    setattr(_Guard, "__pow__", _pow)
+    setattr(_Guard, "__rpow__", _rpow)
     _Guard.__format__ = _format  # type: ignore[method-assign,assignment]
     for name in _INPLACE:
         setattr(shared, f"__i{name}__", _inplace(name, writable=False))

@@ -30,6 +30,13 @@ class Regs:
         return self.lcr + sum(self.fifo)
 
 
+def STATE_LIVE() -> dict[object, object]:
+    """Return the registry of live borrows (bql.lock.STATE.live)."""
+    from bql.lock import STATE
+
+    return dict(STATE.live)
+
+
 def here() -> int:
     """Return the caller's line number."""
     return sys._getframe(1).f_lineno
@@ -543,6 +550,88 @@ def test_with_checks_off_borrows_are_untracked():
     with pytest.raises(bql.BorrowReleasedError):
         a.release()
     assert cell.try_borrow_mut() is not None
+
+
+UNTRACKED = "taken with checks off, alive when they were switched on"
+
+
+def test_a_borrow_mut_taken_with_checks_off_is_tracked_once_they_are_on(bql_held):
+    # rt15 #08: the guard must not let a conflicting borrow, or an unlock, through.
+    cell = bql.BqlRefCell([0])
+    bql.set_checks(False)
+    first = cell.borrow_mut()
+    switched = here() + 1
+    bql.set_checks(True)
+    site = f"borrow_mut() {UNTRACKED} at {__file__}:{switched} in {sys._getframe().f_code.co_name}"
+    for attempt in (cell.borrow_mut, cell.borrow):
+        with pytest.raises(bql.BorrowError) as info:
+            attempt()
+        assert str(info.value).startswith(
+            f"cannot {attempt.__name__}() BqlRefCell[list]: it is already mutably borrowed by {site}"
+        )
+    assert (cell.try_borrow_mut(), cell.try_borrow()) == (None, None)
+    with pytest.raises(bql.BqlUnlockError) as unlock_info:
+        bql.unlock()
+    assert str(unlock_info.value) == (
+        f"cannot release the BQL while 1 borrow is alive: {site} (bqlint: BQL002 at {__file__}:{switched + 10})"
+    )
+    assert bql.is_locked()
+    first.append(1)
+    first.release()
+    with cell.borrow_mut() as items:
+        assert items == [0, 1]
+
+
+def test_shared_borrows_taken_with_checks_off_are_tracked_once_they_are_on(bql_held):
+    cell = bql.BqlRefCell(1)
+    bql.set_checks(False)
+    with cell.borrow() as a:
+        b = cell.borrow()
+        bql.set_checks(True)
+        switched = here() - 1
+        with pytest.raises(bql.BorrowError) as info:
+            cell.borrow_mut()
+        assert str(info.value) == (
+            f"cannot borrow_mut() BqlRefCell[int]: it is already borrowed by borrow() {UNTRACKED} at"
+            f" {__file__}:{switched} in {sys._getframe().f_code.co_name} (2 borrows)"
+            f" (bqlint: BQL003 at {__file__}:{switched + 3})"
+        )
+        assert cell.borrow() == a == b == 1  # shared borrows still coexist
+    with pytest.raises(bql.BorrowError):  # `b` is still alive
+        cell.borrow_mut()
+    b.release()
+    assert cell._borrows == 0
+    cell.borrow_mut().release()
+
+
+def test_checks_cannot_go_on_over_conflicting_borrows_taken_with_them_off(bql_held):
+    cell = bql.BqlRefCell(0)
+    bql.set_checks(False)
+    first, second = cell.borrow_mut(), cell.borrow_mut()
+    with pytest.raises(bql.BorrowError) as info:
+        bql.set_checks(True)
+    assert str(info.value).startswith(
+        "cannot switch checks on: BqlRefCell[int] has conflicting borrows alive"
+        " (borrow_mut(), borrow_mut()), some taken with checks off; release them first"
+    )
+    assert not bql.checks_enabled()
+    assert STATE_LIVE() == {}  # nothing half registered
+    second.release()
+    bql.set_checks(True)
+    with pytest.raises(bql.BorrowError):
+        cell.borrow()
+    first.release()
+    cell.borrow().release()
+
+
+def test_a_dropped_guard_taken_with_checks_off_does_not_count(bql_held):
+    cell = bql.BqlRefCell(0)
+    bql.set_checks(False)
+    cycle: list[object] = [cell.borrow_mut()]
+    cycle.append(cycle)  # only garbage refers to the guard now
+    del cycle
+    bql.set_checks(True)
+    cell.borrow_mut().release()
 
 
 def test_guard_taken_with_checks_on_is_released_correctly_after_switching_off(bql_held):

@@ -28,6 +28,7 @@ Migration is `save_state()` / `load_state()`, see `Device.load_state`.
 from __future__ import annotations
 
 import copy
+import operator
 import sys
 from collections.abc import Iterable, Mapping
 from contextlib import ExitStack
@@ -161,6 +162,9 @@ class Device:
         ...
         bql.errors.NoSuchOutputError: Device has no interrupt output 0: it has 0 outputs
         """
+        if isinstance(n, bool) or not hasattr(type(n), "__index__"):  # True would be 1
+            raise TypeError(f"an interrupt output number is an int, not {type(n).__name__}")
+        n = operator.index(n)
         outputs = self.irq_outputs()
         if not 0 <= n < len(outputs):
             raise NoSuchOutputError(

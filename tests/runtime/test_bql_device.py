@@ -74,6 +74,19 @@ def test_connect_irq_out_of_range_is_a_clear_error():
         dev.connect_irq(-1, bql.IRQLine())
 
 
+@pytest.mark.parametrize(("n", "kind"), [(True, "bool"), (1.0, "float"), ("1", "str")])
+def test_connect_irq_refuses_an_output_number_that_is_not_an_int(n, kind):
+    # A bool is an int to Python: True would silently wire output 1.
+    dev, line = Uart(), bql.IRQLine()
+    with pytest.raises(TypeError) as info:
+        dev.connect_irq(n, line)
+    assert str(info.value) == f"an interrupt output number is an int, not {kind}"
+    with bql.locked():
+        for output in dev.irq_outputs():
+            output.raise_()
+    assert (line.level, line.edges) == (False, 0)  # wired to nothing
+
+
 def test_connect_irq_before_or_after_realize(bql_held):
     before, after = bql.IRQLine(), bql.IRQLine()
     dev = Uart()

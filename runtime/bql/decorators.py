@@ -20,8 +20,9 @@
 
 Each sets a marker attribute (``__bql_releases__``, ``__bql_requires__``,
 ``__bql_without__``), keeps the function's metadata (`functools.wraps`) and works on
-plain functions, methods, static and class methods, coroutine functions, generator and
-async generator functions.
+plain functions, methods, static and class methods, properties (each of the getter,
+setter and deleter is checked), coroutine functions, generator and async generator
+functions, and any other callable (a `functools.partial`, an object with `__call__`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 from .lock import _HELD, STATE, unlock_error
+from .messages import callable_name
 from .twins import not_held_error
 from .checked_generators import checked_generator, is_generator_kind
 from .without import without_wrapper
@@ -64,7 +66,7 @@ def releases_bql(fn: F) -> F:
     def check(func: Callable[..., Any]) -> None:
         if STATE.live and STATE.checks and getattr(_HELD, "held", False):
             raise unlock_error(
-                f"{func.__qualname__}() may release the BQL: cannot call it"
+                f"{callable_name(func)}() may release the BQL: cannot call it"
             )
 
     def check_resume(func: Callable[..., Any]) -> None:
@@ -113,7 +115,7 @@ def requires_bql(fn: F) -> F:
     def check(func: Callable[..., Any]) -> None:
         # BQL006 through calls: bqlint reports the call of a @requires_bql function.
         raise not_held_error(
-            f"{func.__qualname__}() requires the BQL, and this thread does not hold it", func
+            f"{callable_name(func)}() requires the BQL, and this thread does not hold it", func
         )
 
     def check_resume(func: Callable[..., Any]) -> None:
@@ -196,11 +198,28 @@ def function_kind(func: Callable[..., Any]) -> str:
 def _decorate(
     fn: F, wrap: Callable[[Callable[..., Any]], Callable[..., Any]], marker: str
 ) -> F:
-    """Apply `wrap` to `fn` (looking through static/class methods) and set `marker`."""
+    """Apply `wrap` to `fn` and set `marker`, looking through static and class methods and
+    properties: a contract written above ``@property`` checks each access, as one below it."""
     if isinstance(fn, (staticmethod, classmethod)):
-        inner = wrap(fn.__func__)
-        setattr(inner, marker, True)
-        return cast(F, type(fn)(inner))
-    wrapped = wrap(fn)
+        return cast(F, type(fn)(_marked(wrap, fn.__func__, marker)))
+    if isinstance(fn, property):
+        accessors = (fn.fget, fn.fset, fn.fdel)
+        fget, fset, fdel = (
+            None if accessor is None else _marked(wrap, accessor, marker)
+            for accessor in accessors
+        )
+        return cast(F, type(fn)(fget, fset, fdel, fn.__doc__))
+    if isinstance(fn, functools.cached_property):
+        return cast(F, functools.cached_property(_marked(wrap, fn.func, marker)))
+    return cast(F, _marked(wrap, fn, marker))
+
+
+def _marked(
+    wrap: Callable[[Callable[..., Any]], Callable[..., Any]],
+    func: Callable[..., Any],
+    marker: str,
+) -> Callable[..., Any]:
+    """Return `wrap(func)` with `marker` set on it."""
+    wrapped = wrap(func)
     setattr(wrapped, marker, True)
-    return cast(F, wrapped)
+    return wrapped

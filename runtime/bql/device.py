@@ -28,6 +28,7 @@ Migration is `save_state()` / `load_state()`, see `Device.load_state`.
 from __future__ import annotations
 
 import copy
+import operator
 import sys
 from collections.abc import Iterable, Mapping
 from contextlib import ExitStack
@@ -42,6 +43,7 @@ from .guard_base import _inner
 from .irq import InterruptSource, IRQSink
 from .lock import STATE, add_note
 from .messages import short_list, short_repr
+from .state_fields import cell_values, saved_value, state_fields
 
 __all__ = ["Device", "SysBusDevice"]
 
@@ -160,6 +162,9 @@ class Device:
         ...
         bql.errors.NoSuchOutputError: Device has no interrupt output 0: it has 0 outputs
         """
+        if isinstance(n, bool) or not hasattr(type(n), "__index__"):  # True would be 1
+            raise TypeError(f"an interrupt output number is an int, not {type(n).__name__}")
+        n = operator.index(n)
         outputs = self.irq_outputs()
         if not 0 <= n < len(outputs):
             raise NoSuchOutputError(
@@ -173,8 +178,9 @@ class Device:
     def save_state(self) -> dict[str, Any]:
         """Return the migration state: by default each cell field's value, by field name.
 
-        A `BqlCell` contributes its value, a `BqlRefCell` a deep copy of its inner value.
-        Devices with QEMU VMState names override this and `apply_state()`.
+        A `BqlCell` contributes its value, a `BqlRefCell` a deep copy of its inner value,
+        a list or tuple of cells a list of theirs (`bql.state_fields`). Devices with QEMU
+        VMState names override this and `apply_state()`.
 
         >>> import bql
         >>> class Dev(bql.Device):
@@ -186,14 +192,10 @@ class Device:
         ...     Dev().save_state()
         {'level': 1, 'fifo': [1, 2]}
         """
-        state: dict[str, Any] = {}
-        for name, value in _state_cells(self):
-            if isinstance(value, BqlRefCell):
-                with value.borrow() as guard:  # the whole value, even one with a `value` field
-                    state[name] = copy.deepcopy(_inner(guard, "save_state"))
-            else:
-                state[name] = copy.deepcopy(value.get())
-        return state
+        return {
+            name: saved_value(field, _saved_cell)
+            for name, field in state_fields(self, _instance_values(self))
+        }
 
     @requires_bql
     def load_state(self, state: Mapping[str, Any]) -> None:
@@ -256,18 +258,22 @@ class Device:
         one of these fails. Overrides may raise half-way: `load_state()` restores the
         previous state.
         """
-        cells = dict(_state_cells(self))
-        self.check_state_keys(state, cells)
-        values = {name: _copied(type(self), name, state[name]) for name in cells}
+        fields = dict(state_fields(self, _instance_values(self)))
+        self.check_state_keys(state, fields)
+        pairs = [
+            pair
+            for name, field in fields.items()
+            for pair in cell_values(type(self), name, field, state[name])
+        ]
         with ExitStack() as borrows:
-            for cell in {id(cell): cell for cell in cells.values()}.values():  # once each
+            for cell in {id(cell): cell for cell, _ in pairs}.values():  # once each
                 if isinstance(cell, BqlRefCell):
                     _inner(borrows.enter_context(cell.borrow_mut()), "apply_state")
-            for name, cell in cells.items():
+            for cell, value in pairs:
                 if isinstance(cell, BqlRefCell):
-                    cell._value = values[name]  # replaced whole, even with a `value` field
+                    cell._value = value  # replaced whole, even with a `value` field
                 else:
-                    cell.set(values[name])
+                    cell.set(value)
 
     def post_load(self) -> None:
         """Check the loaded state (QEMU's post_load); raise `ValueError` to refuse it."""
@@ -358,22 +364,10 @@ def _interrupt_sources(items: list[tuple[str, Any]]) -> Iterable[InterruptSource
             yield from (v for v in value if isinstance(v, InterruptSource))
 
 
-def _state_cells(device: Device) -> list[tuple[str, BqlCell[Any] | BqlRefCell[Any]]]:
-    """Return the device's own cell fields that make up its default migration state."""
-    return [
-        (name, value)
-        for name, value in _instance_values(device)
-        if isinstance(value, (BqlCell, BqlRefCell)) and not name.startswith("_bql_")
-    ]
-
-
-def _copied(device: type, name: str, value: Any) -> Any:
-    """Return a deep copy of the state's value for field `name`; a value that cannot be
-    copied (too deep, uncopyable, a hostile `__deepcopy__`) is a `ValueError` naming it."""
-    try:
-        return copy.deepcopy(value)
-    except Exception as exc:
-        raise ValueError(
-            f"invalid migration state for {device.__name__}: field {short_repr(name)} "
-            f"cannot be copied: {short_repr(exc)}"
-        ) from exc
+def _saved_cell(cell: BqlCell[Any] | BqlRefCell[Any]) -> Any:
+    """Return a deep copy of `cell`'s value (a `BqlRefCell`'s whole inner value, even one
+    with a `value` field)."""
+    if isinstance(cell, BqlRefCell):
+        with cell.borrow() as guard:
+            return copy.deepcopy(_inner(guard, "save_state"))
+    return copy.deepcopy(cell.get())

@@ -77,6 +77,14 @@ class BqlRef(_Guard[T]):
     def __iter__(self) -> Iterator[Any]:
         return read_items(_inner(self, "iterating"), self)
 
+    def __reversed__(self) -> Iterator[Any]:
+        inner: Any = _inner(self, "reversed()")
+        return read_items(reversed(inner), self)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        # A callable object runs on a read-only view of itself (`bql.guard_objects`).
+        return read_only(_inner(self, "calling"), self)(*args, **kwargs)
+
     def _end(self, retire: bool = True) -> None:
         cell = self._cell
         try:

@@ -203,6 +203,17 @@ class _Guard(Generic[T]):
         inner: Any = _inner(self, "iterating")
         return iter(inner)
 
+    def __reversed__(self) -> Iterator[Any]:
+        # Without it, `reversed()` would fall back to `len()` and `guard[i]`: wrong for a
+        # dict, and blind to the value's own `__reversed__`.
+        inner: Any = _inner(self, "reversed()")
+        items: Iterator[Any] = reversed(inner)
+        return items
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        inner: Any = _inner(self, "calling")
+        return inner(*args, **kwargs)
+
     def __contains__(self, item: object) -> bool:
         inner: Any = _inner(self, "`in`")
         return item in inner

@@ -382,22 +382,26 @@ def _item(name: str) -> Callable[[ObjectView, Any], Any]:
     return __getitem__
 
 
-def _binary(name: str) -> Callable[[ObjectView, Any], Any]:
+def _binary(name: str) -> Callable[..., Any]:
     op = divmod if name == "__divmod__" else getattr(operator, name)
+    if name == "__pow__":  # `pow(view, exp, mod)` passes the modulus on
+        op = pow
 
-    def method(self: ObjectView, other: Any) -> Any:
-        return op(self._bql_target, unwrap(other))
+    def method(self: ObjectView, other: Any, *modulo: Any) -> Any:
+        return op(self._bql_target, unwrap(other), *map(unwrap, modulo))
 
     method.__name__ = name
     return method
 
 
-def _reflected(name: str) -> Callable[[ObjectView, Any], Any]:
+def _reflected(name: str) -> Callable[..., Any]:
     plain = f"__{name[3:]}"
     op = divmod if plain == "__divmod__" else getattr(operator, plain)
+    if plain == "__pow__":
+        op = pow
 
-    def method(self: ObjectView, other: Any) -> Any:
-        return op(unwrap(other), self._bql_target)
+    def method(self: ObjectView, other: Any, *modulo: Any) -> Any:
+        return op(unwrap(other), self._bql_target, *map(unwrap, modulo))
 
     method.__name__ = name
     return method

@@ -6,6 +6,7 @@ checks of `_inner` (guard_base.py), so a released guard or a thread without the 
 
 from __future__ import annotations
 
+import math
 import operator
 from collections.abc import Callable
 from typing import Any
@@ -19,7 +20,9 @@ from .twins import located_at_holder
 # by `with cell.borrow() as n:` behaves as the `T` that type checkers see: `n == 5`,
 # `n + 1`, `hex(n)`, `f"{n}"`. In-place operators through a `BqlRefMut` store the result in
 # the cell (`n += 1` updates a `BqlRefCell[int]`); through a `BqlRef` they raise.
-_BUILTIN_CONVERSIONS = ("int", "float", "complex", "round", "hash", "str")
+_BUILTIN_CONVERSIONS = ("int", "float", "complex", "round", "hash", "str", "bytes")
+# `math.trunc()`, `math.floor()`, `math.ceil()` (exact for an int too wide for a float).
+_MATH = ("trunc", "floor", "ceil")
 _ARITHMETIC = (
     "add",
     "sub",
@@ -38,7 +41,7 @@ _ARITHMETIC = (
 )
 _BINARY = ("eq", "ne", "lt", "le", "gt", "ge", *_ARITHMETIC)
 _REFLECTED = _ARITHMETIC
-_UNARY = ("neg", "pos", "abs", "invert", "index", *_BUILTIN_CONVERSIONS)
+_UNARY = ("neg", "pos", "abs", "invert", "index", *_BUILTIN_CONVERSIONS, *_MATH)
 _INPLACE = tuple(name for name in _ARITHMETIC if name != "divmod")
 
 
@@ -55,6 +58,10 @@ _BUILTINS: dict[str, Callable[..., Any]] = {
     "round": round,
     "hash": hash,
     "str": str,
+    "bytes": bytes,
+    "trunc": math.trunc,
+    "floor": math.floor,
+    "ceil": math.ceil,
 }
 
 
@@ -80,6 +87,21 @@ def _reflected(name: str) -> Callable[[_Guard[Any], Any], Any]:
 
     method.__name__ = f"__r{name}__"
     return method
+
+
+# `pow(guard, exp, mod)`: the three-argument form passes the modulus on.
+def _pow(self: _Guard[Any], other: Any, modulo: Any = None) -> Any:
+    value = _inner(self, "`pow`")
+    if modulo is None:
+        return value**_unwrap(other)
+    return pow(value, _unwrap(other), _unwrap(modulo))
+
+
+def _rpow(self: _Guard[Any], other: Any, modulo: Any = None) -> Any:
+    value = _inner(self, "`pow`")
+    if modulo is None:
+        return _unwrap(other) ** value
+    return pow(_unwrap(other), value, _unwrap(modulo))
 
 
 def _unary(name: str) -> Callable[..., Any]:
@@ -118,7 +140,6 @@ def _format(self: _Guard[Any], spec: str) -> str:
     return format(_inner(self, "format()"), spec)
 
 
-
 def install_operators(shared: type[_Guard[Any]], exclusive: type[_Guard[Any]]) -> None:
     """Install the operators on `_Guard`, and the in-place ones on each kind of guard."""
     for name in _BINARY:
@@ -127,6 +148,8 @@ def install_operators(shared: type[_Guard[Any]], exclusive: type[_Guard[Any]]) -
         setattr(_Guard, f"__r{name}__", _reflected(name))
     for name in _UNARY:
         setattr(_Guard, f"__{name}__", _unary(name))
+    setattr(_Guard, "__pow__", _pow)
+    setattr(_Guard, "__rpow__", _rpow)
     _Guard.__format__ = _format  # type: ignore[method-assign,assignment]
     for name in _INPLACE:
         setattr(shared, f"__i{name}__", _inplace(name, writable=False))

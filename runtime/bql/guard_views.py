@@ -29,19 +29,21 @@ from __future__ import annotations
 
 import array
 import copy
-from collections import deque
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from .errors import SharedBorrowWriteError
 from .twins import located_at_holder
 
-# The methods of the built-in containers that change them in place (bqlint's BQL001/BQL004
-# mutators, and those of `array.array`).
+# The methods of the built-in containers that change them in place: bqlint's BQL001/BQL004
+# mutators, those of `array.array`, and those of the `collections` dicts (`OrderedDict`,
+# `Counter`, `defaultdict`, whose `__missing__` inserts the key).
 CONTAINER_MUTATORS = frozenset(
     "append extend insert pop popleft appendleft extendleft remove clear sort reverse rotate "
     "update setdefault popitem add discard intersection_update difference_update "
-    "symmetric_difference_update byteswap frombytes fromfile fromlist fromunicode".split()
+    "symmetric_difference_update byteswap frombytes fromfile fromlist fromunicode "
+    "move_to_end subtract __missing__".split()
 )
 _CONTAINERS = (list, dict, set, bytearray, deque, array.array, memoryview)
 # The containers whose items may be mutable (the others hold numbers, bytes or hashables).
@@ -79,9 +81,18 @@ def read_only(value: Any, guard: object, owner: object = None) -> Any:
 
 def item_of(container: Any, key: Any, guard: object) -> Any:
     """Return `container[key]` as read through a shared guard: a slice is a new container
-    (the reader's own, its items read-only), an item is read-only when it is a container."""
-    value = container[key]
-    return shallow(value, guard) if isinstance(key, slice) else read_only(value, guard)
+    (the reader's own, its items read-only), an item is read-only when it is a container.
+
+    A `defaultdict` inserts a missing key when it is read: that is a write, and raises the
+    BQL004 twin. Another dict's `__missing__` (a `Counter`'s 0) runs on a copy of it, so
+    that nothing it does reaches the cell."""
+    if isinstance(key, slice):
+        return shallow(container[key], guard)
+    if isinstance(container, dict) and type(container) is not dict and key not in container:
+        if isinstance(container, defaultdict) and container.default_factory is not None:
+            raise refuse("read a missing key of a defaultdict (it inserts it)", guard)
+        return read_only(copy.copy(container)[key], guard)
+    return read_only(container[key], guard)
 
 
 def shallow(container: Any, guard: object) -> Any:

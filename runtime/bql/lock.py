@@ -597,7 +597,9 @@ def set_checks(enabled: bool) -> None:
     """Switch the run-time checks on or off (process-wide; on unless `BQL_CHECKS=0`).
 
     With checks off, cells are plain storage: no BQL-held check, no borrow tracking (so no
-    `BorrowError` or `BqlUnlockError`). The lock itself still works and still refuses
+    `BorrowError` or `BqlUnlockError`). Switching them on registers the borrows still
+    alive that were taken meanwhile (`bql.untracked`), or raises `BorrowError`, the
+    checks staying off, when two of them conflict. The lock itself still works and still refuses
     re-entrant `lock()` and `unlock()` by a non-holder. Guards still refuse writes through
     a shared borrow and use after release, and a realized device still refuses to have a
     cell field rebound (the twin of BQL007; SPEC §2.3.1 makes only BQL001's a check).
@@ -611,6 +613,15 @@ def set_checks(enabled: bool) -> None:
     bql.errors.BqlNotHeldError: BqlCell.get() without the BQL held by this thread
     """
     enabled = bool(enabled)
+    if enabled and not STATE.checks:
+        # Imported here: bql.untracked reaches the guards, which import this module.
+        from .untracked import register_untracked_borrows
+
+        register_untracked_borrows(sys._getframe(1))
+    _switch_checks(enabled)
+
+
+def _switch_checks(enabled: bool) -> None:
     STATE.checks = enabled
     for listener in STATE.listeners:
         listener(enabled)
@@ -652,7 +663,7 @@ def reset_for_tests() -> None:
             _LOCK = _new_lock()
             STATE.owner = None
     if STATE.checks != STATE.default_checks:
-        set_checks(STATE.default_checks)
+        _switch_checks(STATE.default_checks)  # borrows forgotten, none registered
 
 
 def _owner_alive() -> bool:
@@ -705,10 +716,19 @@ def live_sites() -> list[BorrowSite]:
     return sites
 
 
+# The kind of a borrow taken with checks off, registered when they were switched on
+# (bql.untracked): its site is where they were.
+UNTRACKED_KIND = {
+    kind: f"{kind}() taken with checks off, alive when they were switched on"
+    for kind in ("borrow", "borrow_mut")
+}
+
+
 def describe_site(site: BorrowSite) -> str:
     """Describe where one borrow was taken."""
     _cell, kind, code, lasti = site
-    return f"{kind}() at {code.co_filename}:{line_of(code, lasti)} in {code.co_name}"
+    what = kind if "(" in kind else f"{kind}()"
+    return f"{what} at {code.co_filename}:{line_of(code, lasti)} in {code.co_name}"
 
 
 def line_of(code: CodeType, lasti: int) -> int:

@@ -13,11 +13,12 @@ since the value may be huge (``10**5000``, a million-entry list) or its `repr` m
 
 from __future__ import annotations
 
+import functools
 import reprlib
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["MAX_ITEMS", "MAX_REPR", "short_list", "short_repr"]
+__all__ = ["MAX_ITEMS", "MAX_REPR", "callable_name", "short_list", "short_repr"]
 
 MAX_REPR = 60
 """The longest rendering of one value in a message, in characters."""
@@ -93,3 +94,23 @@ def _clip(text: str) -> str:
     """Cut `text` to `MAX_REPR` characters, marking the cut with ``...``."""
     text = str.__str__(text)  # a plain str: a subclass's own methods are not called
     return text if len(text) <= MAX_REPR else text[: MAX_REPR - 3] + "..."
+
+
+def callable_name(func: object) -> str:
+    """Return the name a message gives `func`: its qualified name, the function a
+    `functools.partial` runs, or ``Type.__call__`` for a callable object.
+
+    >>> import functools
+    >>> class Handler:
+    ...     def __call__(self) -> None: ...
+    >>> callable_name(functools.partial(print, "x")), callable_name(Handler())
+    ('print', 'Handler.__call__')
+    """
+    for _ in range(100):  # a bound on the nesting of partials
+        if not isinstance(func, functools.partial):
+            break
+        func = func.func
+    name = getattr(func, "__qualname__", None)
+    if isinstance(name, str):
+        return name
+    return f"{type(func).__qualname__}.__call__"

@@ -27,6 +27,7 @@ from collections.abc import AsyncGenerator, Callable, Generator
 from typing import Any
 
 from .lock import _HELD, lock, relock, unlock
+from .messages import callable_name
 from .twins import WITHOUT_BQL_CODES
 
 __all__ = ["without_wrapper"]
@@ -97,7 +98,7 @@ def _coroutine(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _kept_by(func: Callable[..., Any]) -> str:
-    return f"{getattr(func, '__qualname__', func)}() (@without_bql) returned"
+    return f"{callable_name(func)}() (@without_bql) returned"
 
 
 def _generator(func: Callable[..., Any]) -> Callable[..., Any]:

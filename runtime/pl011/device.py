@@ -191,6 +191,9 @@ class PL011State(bql.SysBusDevice):
     def baudrate(self) -> int:
         """The line rate in bit/s from UARTCLK and the divisors (0 while IBRD is 0).
 
+        It reads the registers, so it needs the BQL like any register access (unlike
+        `clock_hz`, a property set while the board is built).
+
         >>> import bql
         >>> uart = PL011State()
         >>> with bql.locked():

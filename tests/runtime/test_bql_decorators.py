@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
+import operator
 import sys
 import threading
 
@@ -395,3 +397,83 @@ def test_a_without_bql_coroutine_that_raises_holding_the_bql_keeps_its_exception
             keeps().send(None)
         (note,) = info.value.__notes__
         assert note.startswith("bql: test_a_without_bql_coroutine_that_raises_holding_the_bql_keeps_its")
+
+
+class _Handler:
+    def __call__(self, x: int) -> int:
+        return x + 1
+
+
+@pytest.mark.parametrize(
+    ("target", "name"),
+    [(functools.partial(operator.add, 1), "add"), (_Handler(), "_Handler.__call__")],
+)
+def test_contracts_on_callables_without_a_qualname_raise_their_own_errors(target, name):
+    # A partial or a callable object has no __qualname__: the check must still raise the
+    # BQL error, naming what runs, and not AttributeError.
+    with pytest.raises(bql.BqlNotHeldError) as info:
+        bql.requires_bql(target)(1)
+    assert str(info.value).startswith(
+        f"{name}() requires the BQL, and this thread does not hold it"
+    )
+    cell = bql.BqlRefCell(0)
+    with bql.locked():
+        assert bql.requires_bql(target)(1) == 2
+        guard = cell.borrow()
+        with pytest.raises(bql.BqlUnlockError) as unlock_info:
+            bql.releases_bql(target)(1)
+        guard.release()
+        assert bql.releases_bql(target)(1) == 2
+    assert str(unlock_info.value).startswith(
+        f"{name}() may release the BQL: cannot call it while 1 borrow is alive"
+    )
+    assert bql.without_bql(target)(1) == 2
+
+
+@pytest.mark.parametrize(("decorator", "marker"), DECORATORS)
+def test_a_contract_written_above_property_checks_each_access(decorator, marker):
+    class Dev:
+        def __init__(self) -> None:
+            self.level = bql.BqlCell(3)
+
+        @decorator
+        @property
+        def current(self) -> int:
+            """The level."""
+            return self.level.get()
+
+        @decorator
+        @current.setter
+        def current(self, value: int) -> None:
+            self.level.set(value)
+
+        @decorator
+        @functools.cached_property
+        def first(self) -> int:
+            return self.level.get()
+
+    owner = r"^test_a_contract_written_above_property_checks_each_access\.<locals>\."
+    assert isinstance(Dev.__dict__["current"], property)
+    assert Dev.current.__doc__ == "The level."
+    assert getattr(Dev.current.fget, marker) is True
+    assert getattr(Dev.current.fset, marker) is True
+    dev = Dev()
+    if decorator is bql.requires_bql:
+        with pytest.raises(bql.BqlNotHeldError, match=owner + r"Dev\.current\(\) requires the BQL"):
+            dev.current
+        with pytest.raises(bql.BqlNotHeldError, match=owner + r"Dev\.current\(\) requires the BQL"):
+            dev.current = 4
+        with pytest.raises(bql.BqlNotHeldError, match=owner + r"Dev\.first\(\) requires the BQL"):
+            dev.first
+    with bql.locked():
+        if decorator is bql.without_bql:  # the getter runs without the BQL
+            with pytest.raises(bql.BqlNotHeldError, match=r"^BqlCell\.get\(\)"):
+                dev.current
+            return
+        dev.current = 5
+        assert (dev.current, dev.first) == (5, 5)
+        guard = bql.BqlRefCell(0).borrow()
+        if decorator is bql.releases_bql:
+            with pytest.raises(bql.BqlUnlockError, match=owner + r"Dev\.current\(\) may release"):
+                dev.current
+        guard.release()

@@ -74,6 +74,19 @@ def test_connect_irq_out_of_range_is_a_clear_error():
         dev.connect_irq(-1, bql.IRQLine())
 
 
+@pytest.mark.parametrize(("n", "kind"), [(True, "bool"), (1.0, "float"), ("1", "str")])
+def test_connect_irq_refuses_an_output_number_that_is_not_an_int(n, kind):
+    # A bool is an int to Python: True would silently wire output 1.
+    dev, line = Uart(), bql.IRQLine()
+    with pytest.raises(TypeError) as info:
+        dev.connect_irq(n, line)
+    assert str(info.value) == f"an interrupt output number is an int, not {kind}"
+    with bql.locked():
+        for output in dev.irq_outputs():
+            output.raise_()
+    assert (line.level, line.edges) == (False, 0)  # wired to nothing
+
+
 def test_connect_irq_before_or_after_realize(bql_held):
     before, after = bql.IRQLine(), bql.IRQLine()
     dev = Uart()
@@ -296,6 +309,87 @@ def test_an_override_failing_half_way_with_any_error_is_rolled_back(bql_held):
     assert str(info.value) == "invalid migration state for Partial: RuntimeError('device bug')"
     assert type(info.value.__cause__) is RuntimeError
     assert dev.pos.get() == 3
+
+
+class Timers(bql.Device):
+    def __init__(self) -> None:
+        super().__init__()
+        self.counters = [bql.BqlCell(0) for _ in range(2)]  # one cell per timer
+        self.mode = bql.BqlCell(0)
+        self.banks = (bql.BqlRefCell([0]), [bql.BqlCell(0)])
+        self.irqs = [bql.InterruptSource(), bql.InterruptSource()]  # outputs, not state
+
+
+def test_cells_in_list_and_tuple_fields_round_trip(bql_held):
+    # rt15 #05: a list of cells (SPEC §3.1.1) is state, saved under its field's name as a
+    # list of values, as QEMU saves an array field (and PL011's `read_fifo`).
+    dev = Timers()
+    dev.realize()
+    dev.counters[0].set(41)
+    dev.counters[1].set(42)
+    dev.mode.set(1)
+    with dev.banks[0].borrow_mut() as bank:
+        bank.append(7)
+    dev.banks[1][0].set(3)
+    state = dev.save_state()
+    assert state == {"counters": [41, 42], "mode": 1, "banks": [[0, 7], [3]]}
+    other = Timers()
+    other.realize()
+    other.load_state(state)
+    assert [cell.get() for cell in other.counters] == [41, 42]
+    assert (other.banks[0].borrow().value, other.banks[1][0].get()) == ([0, 7], 3)
+    assert other.save_state() == state
+    other.load_state({"counters": (1, 2), "mode": 0, "banks": ([5], [6])})  # tuples too
+    assert other.save_state() == {"counters": [1, 2], "mode": 0, "banks": [[5], [6]]}
+
+
+@pytest.mark.parametrize(
+    ("counters", "message"),
+    [
+        ([1], "field 'counters' holds 2 cells, so its state is a list of 2 values, not [1]"),
+        (5, "field 'counters' holds 2 cells, so its state is a list of 2 values, not 5"),
+    ],
+)
+def test_a_list_of_cells_with_a_state_of_another_shape_is_refused_whole(bql_held, counters, message):
+    dev = Timers()
+    dev.counters[1].set(9)
+    with pytest.raises(ValueError) as info:
+        dev.load_state({"counters": counters, "mode": 4, "banks": [[1], [1]]})
+    assert str(info.value) == f"invalid migration state for Timers: {message}"
+    assert dev.save_state() == {"counters": [0, 9], "mode": 0, "banks": [[0], [0]]}
+    with pytest.raises(ValueError) as info:
+        dev.load_state({"counters": [1, 2], "mode": 4, "banks": [[1], []]})
+    assert str(info.value) == (
+        "invalid migration state for Timers: field 'banks[1]' holds 1 cells, so its state is"
+        " a list of 1 values, not []"
+    )
+    assert dev.save_state() == {"counters": [0, 9], "mode": 0, "banks": [[0], [0]]}
+
+
+def test_loading_over_a_borrowed_cell_in_a_list_writes_nothing(bql_held):
+    dev = Timers()
+    guard = dev.banks[0].borrow()
+    with pytest.raises(bql.BorrowError):
+        dev.load_state({"counters": [1, 2], "mode": 4, "banks": [[1], [1]]})
+    guard.release()
+    assert dev.save_state() == {"counters": [0, 0], "mode": 0, "banks": [[0], [0]]}
+
+
+def test_a_list_mixing_cells_and_other_values_is_refused_not_skipped(bql_held):
+    class Mixed(bql.Device):
+        def __init__(self) -> None:
+            super().__init__()
+            self.channels = [bql.BqlCell(0), "label"]
+
+    with pytest.raises(TypeError) as info:
+        Mixed().save_state()
+    assert str(info.value) == (
+        "Mixed.channels mixes cells with other values (channels[1] is 'label'): the default"
+        " save_state()/apply_state() cannot migrate it; keep the cells in a list of their own,"
+        " or override both"
+    )
+    with pytest.raises(TypeError):
+        Mixed().load_state({"channels": [0, "label"]})
 
 
 def test_save_and_load_need_the_bql():

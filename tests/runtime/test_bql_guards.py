@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import array
+import collections
 import copy
+import math
 import pickle
 import threading
+import types
 import sys
 from typing import Any
 
@@ -25,6 +28,13 @@ class Regs:
 
     def total(self) -> int:
         return self.lcr + sum(self.fifo)
+
+
+def STATE_LIVE() -> dict[object, object]:
+    """Return the registry of live borrows (bql.lock.STATE.live)."""
+    from bql.lock import STATE
+
+    return dict(STATE.live)
 
 
 def here() -> int:
@@ -395,8 +405,14 @@ def test_iterating_a_shared_guard_hands_out_read_only_items(bql_held):
         ({"a": 1}, lambda g: g.setdefault("b", 2)),
         ({1}, lambda g: g.add(2)),
         (bytearray(b"ab"), lambda g: g.extend(b"c")),
+        (collections.OrderedDict(a=1, b=2), lambda g: g.move_to_end("a")),
+        (collections.Counter(a=5), lambda g: g.subtract("a")),
+        (collections.defaultdict(int), lambda g: g.__missing__("new")),
     ],
-    ids=["list.append", "list.sort", "dict.update", "dict.setdefault", "set.add", "bytearray.extend"],
+    ids=[
+        "list.append", "list.sort", "dict.update", "dict.setdefault", "set.add", "bytearray.extend",
+        "OrderedDict.move_to_end", "Counter.subtract", "defaultdict.__missing__",
+    ],
 )
 def test_in_place_methods_of_a_container_through_a_shared_borrow_raise(bql_held, value, call):
     # SPEC §2.2 "Writing through a BqlRef raises": a built-in container's in-place method
@@ -414,6 +430,37 @@ def test_in_place_methods_of_a_container_through_a_shared_borrow_raise(bql_held,
     with cell.borrow_mut() as guard:
         call(guard)
     assert cell.borrow().value != before  # type: ignore[attr-defined]
+
+
+def test_reading_a_missing_key_of_a_defaultdict_through_a_shared_borrow_raises(bql_held):
+    # A defaultdict inserts the key it is asked for: through a BqlRef, a write (SPEC §2.2).
+    class Regs:
+        def __init__(self) -> None:
+            self.seen = collections.defaultdict(int, a=1)
+            self.counts = collections.Counter(a=5)
+
+    cell = bql.BqlRefCell(Regs())
+    with cell.borrow() as regs:
+        assert (regs.seen["a"], "new" in regs.seen, regs.seen.get("new")) == (1, False, None)
+        row = here() + 2
+        with pytest.raises(SharedBorrowWriteError) as info:
+            regs.seen["new"]
+        assert str(info.value) == (
+            "cannot read a missing key of a defaultdict (it inserts it) through a shared"
+            f" borrow(); use borrow_mut() (bqlint: BQL004 at {__file__}:{row})"
+        )
+        assert (regs.counts["a"], regs.counts["new"]) == (5, 0)  # a Counter inserts nothing
+        with pytest.raises(SharedBorrowWriteError):
+            regs.counts.subtract("a")
+        with pytest.raises(SharedBorrowWriteError):
+            regs.seen.__missing__("new")
+    with cell.borrow_mut() as regs:
+        assert (dict(regs.seen), dict(regs.counts)) == ({"a": 1}, {"a": 5})
+        assert regs.seen["new"] == 0  # an exclusive borrow may insert
+    plain = bql.BqlRefCell(collections.defaultdict(list))
+    with plain.borrow() as seen, pytest.raises(SharedBorrowWriteError):
+        seen["new"]
+    assert plain.borrow().value == {}
 
 
 def test_value_gets_and_replaces_the_whole_inner_value(bql_held):
@@ -505,6 +552,88 @@ def test_with_checks_off_borrows_are_untracked():
     assert cell.try_borrow_mut() is not None
 
 
+UNTRACKED = "taken with checks off, alive when they were switched on"
+
+
+def test_a_borrow_mut_taken_with_checks_off_is_tracked_once_they_are_on(bql_held):
+    # rt15 #08: the guard must not let a conflicting borrow, or an unlock, through.
+    cell = bql.BqlRefCell([0])
+    bql.set_checks(False)
+    first = cell.borrow_mut()
+    switched = here() + 1
+    bql.set_checks(True)
+    site = f"borrow_mut() {UNTRACKED} at {__file__}:{switched} in {sys._getframe().f_code.co_name}"
+    for attempt in (cell.borrow_mut, cell.borrow):
+        with pytest.raises(bql.BorrowError) as info:
+            attempt()
+        assert str(info.value).startswith(
+            f"cannot {attempt.__name__}() BqlRefCell[list]: it is already mutably borrowed by {site}"
+        )
+    assert (cell.try_borrow_mut(), cell.try_borrow()) == (None, None)
+    with pytest.raises(bql.BqlUnlockError) as unlock_info:
+        bql.unlock()
+    assert str(unlock_info.value) == (
+        f"cannot release the BQL while 1 borrow is alive: {site} (bqlint: BQL002 at {__file__}:{switched + 10})"
+    )
+    assert bql.is_locked()
+    first.append(1)
+    first.release()
+    with cell.borrow_mut() as items:
+        assert items == [0, 1]
+
+
+def test_shared_borrows_taken_with_checks_off_are_tracked_once_they_are_on(bql_held):
+    cell = bql.BqlRefCell(1)
+    bql.set_checks(False)
+    with cell.borrow() as a:
+        b = cell.borrow()
+        bql.set_checks(True)
+        switched = here() - 1
+        with pytest.raises(bql.BorrowError) as info:
+            cell.borrow_mut()
+        assert str(info.value) == (
+            f"cannot borrow_mut() BqlRefCell[int]: it is already borrowed by borrow() {UNTRACKED} at"
+            f" {__file__}:{switched} in {sys._getframe().f_code.co_name} (2 borrows)"
+            f" (bqlint: BQL003 at {__file__}:{switched + 3})"
+        )
+        assert cell.borrow() == a == b == 1  # shared borrows still coexist
+    with pytest.raises(bql.BorrowError):  # `b` is still alive
+        cell.borrow_mut()
+    b.release()
+    assert cell._borrows == 0
+    cell.borrow_mut().release()
+
+
+def test_checks_cannot_go_on_over_conflicting_borrows_taken_with_them_off(bql_held):
+    cell = bql.BqlRefCell(0)
+    bql.set_checks(False)
+    first, second = cell.borrow_mut(), cell.borrow_mut()
+    with pytest.raises(bql.BorrowError) as info:
+        bql.set_checks(True)
+    assert str(info.value).startswith(
+        "cannot switch checks on: BqlRefCell[int] has conflicting borrows alive"
+        " (borrow_mut(), borrow_mut()), some taken with checks off; release them first"
+    )
+    assert not bql.checks_enabled()
+    assert STATE_LIVE() == {}  # nothing half registered
+    second.release()
+    bql.set_checks(True)
+    with pytest.raises(bql.BorrowError):
+        cell.borrow()
+    first.release()
+    cell.borrow().release()
+
+
+def test_a_dropped_guard_taken_with_checks_off_does_not_count(bql_held):
+    cell = bql.BqlRefCell(0)
+    bql.set_checks(False)
+    cycle: list[object] = [cell.borrow_mut()]
+    cycle.append(cycle)  # only garbage refers to the guard now
+    del cycle
+    bql.set_checks(True)
+    cell.borrow_mut().release()
+
+
 def test_guard_taken_with_checks_on_is_released_correctly_after_switching_off(bql_held):
     cell = bql.BqlRefCell(0)
     guard = cell.borrow_mut()
@@ -541,6 +670,88 @@ def test_operators_comparisons_and_conversions_go_to_the_value(bql_held, kind):
         )
         assert hash(n) == hash(6)
         assert [0] * 7 == [0] * (n + 1)
+
+
+class _Scalar:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __pow__(self, exponent: int, modulo: int | None = None) -> tuple[str, int, int | None]:
+        return ("pow", exponent, modulo)
+
+    def __rpow__(self, base: int) -> tuple[str, int]:
+        return ("rpow", base)
+
+    def __trunc__(self) -> int:
+        return 7
+
+    def __floor__(self) -> int:
+        return 6
+
+    def __ceil__(self) -> int:
+        return 8
+
+    def __bytes__(self) -> bytes:
+        return b"scalar"
+
+    def __reversed__(self) -> list[str]:
+        return ["own"]
+
+    def __call__(self, x: int) -> int:
+        self.calls += 1
+        return x * 2
+
+
+@pytest.mark.parametrize("kind", ["borrow", "borrow_mut"])
+def test_every_value_protocol_goes_through_a_guard(bql_held, kind):
+    # The guard stands for its value: reversed(), three-argument pow(), math.trunc/floor/
+    # ceil, bytes() and calls give what the value itself gives.
+    wide = 10**20 + 1  # exact: not through float()
+    with getattr(bql.BqlRefCell(wide), kind)() as n:
+        assert (math.trunc(n), math.floor(n), math.ceil(n), pow(n, 2, 7)) == (wide, wide, wide, 2)
+        assert (pow(n, 2), 3 ** bql.BqlRefCell(3).borrow()) == (wide**2, 27)
+    with getattr(bql.BqlRefCell({"a": 1, "b": 2}), kind)() as mapping:
+        assert list(reversed(mapping)) == ["b", "a"]
+    with getattr(bql.BqlRefCell([1, 2, 3]), kind)() as items:
+        assert list(reversed(items)) == [3, 2, 1]
+    cell = bql.BqlRefCell(_Scalar())
+    with getattr(cell, kind)() as scalar:
+        assert (pow(scalar, 2, 5), scalar**2, 2**scalar) == (("pow", 2, 5), ("pow", 2, None), ("rpow", 2))
+        assert (math.trunc(scalar), math.floor(scalar), math.ceil(scalar)) == (7, 6, 8)
+        assert (bytes(scalar), list(reversed(scalar))) == (b"scalar", ["own"])
+        if kind == "borrow_mut":
+            assert scalar(4) == 8
+    with getattr(bql.BqlRefCell(len), kind)() as function:
+        assert function([1, 2]) == 2
+    holder = bql.BqlRefCell(types.SimpleNamespace(scalar=_Scalar()))
+    with getattr(holder, kind)() as regs:  # through a borrow(), regs.scalar is a view
+        assert (pow(regs.scalar, 2, 5), 2**regs.scalar) == (("pow", 2, 5), ("rpow", 2))
+
+
+def test_calling_through_a_shared_borrow_cannot_write_the_value(bql_held):
+    cell = bql.BqlRefCell(_Scalar())
+    with cell.borrow() as scalar, pytest.raises(SharedBorrowWriteError, match=r"^cannot set \.calls"):
+        scalar(4)  # __call__ writes its self: refused before writing
+    with cell.borrow_mut() as scalar:
+        assert (scalar(4), scalar.calls) == (8, 1)
+
+
+def test_reversed_through_a_shared_borrow_hands_out_read_only_items(bql_held):
+    cell = bql.BqlRefCell([[1], [2]])
+    with cell.borrow() as rows:
+        last = next(reversed(rows))
+        assert last == [2]
+        with pytest.raises(SharedBorrowWriteError):
+            last.append(3)
+    assert cell.borrow().value == [[1], [2]]
+
+
+def test_protocols_through_a_released_guard_raise(bql_held):
+    guard = bql.BqlRefCell(_Scalar()).borrow_mut()
+    guard.release()
+    for use in (lambda: reversed(guard), lambda: guard(1), lambda: pow(guard, 2, 5), lambda: math.trunc(guard)):
+        with pytest.raises(bql.BorrowReleasedError):
+            use()
 
 
 def test_two_guards_compare_by_value(bql_held):

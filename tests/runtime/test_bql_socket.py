@@ -253,3 +253,74 @@ def test_the_unix_socket_path_appears_only_once_it_accepts_peers(tmp_path, monke
         with connect(backend) as peer:
             assert backend.wait_connected(WAIT_S)
     assert list(tmp_path.iterdir()) == []  # removed, and no temporary name left behind
+
+
+def test_held_input_is_delivered_once_the_device_has_room_without_accept_input(backend):
+    # rt15 #01: QEMU's main loop asks can_receive() on every iteration; a device whose
+    # room grows some other way than by accept_input() (a reset, a FIFO switched on, a
+    # migration) gets the held input all the same.
+    room = [0]
+    got: queue.Queue[bytes] = queue.Queue()
+
+    def receive(data: bytes) -> None:  # a one-character holding register
+        room[0] -= len(data)
+        got.put(data)
+
+    frontend = CharFrontend(backend)
+    with bql.locked():
+        frontend.enable_handlers(lambda: room[0], receive)
+    with connect(backend) as peer:
+        peer.sendall(b"ab")
+        assert wait_until(lambda: backend.pending == 2)
+        with bql.locked():
+            room[0] = 1  # no accept_input()
+        assert got.get(timeout=WAIT_S) == b"a"
+        with bql.locked():
+            assert backend.pending == 1
+            room[0] = 1  # emptied some other way than by taking input
+        assert got.get(timeout=WAIT_S) == b"b"
+        assert backend.pending == 0
+
+
+def test_a_full_buffer_drained_without_accept_input_lets_reading_resume(tmp_path):
+    room = [0]
+    got: queue.Queue[bytes] = queue.Queue()
+    with SocketChardev(str(tmp_path / "s.sock"), max_pending=4) as backend:
+        frontend = CharFrontend(backend)
+        with bql.locked():
+            frontend.enable_handlers(lambda: room[0], got.put)
+        with connect(backend) as peer:
+            peer.sendall(b"0123456789")
+            assert wait_until(lambda: backend.paused)
+            with bql.locked():
+                room[0] = 64  # no accept_input(): the I/O thread offers and reads again
+            data = b""
+            while len(data) < 10:
+                data += got.get(timeout=WAIT_S)
+            assert data == b"0123456789"
+
+
+def test_a_second_peer_waits_until_the_first_disconnects(backend):
+    # rt15 #02: QEMU's server socket stops listening while a peer is connected; the next
+    # one waits in the backlog and is served afterwards, its input intact.
+    dev = Device(backend)
+    with bql.locked():
+        dev.realize()
+    first = connect(backend)
+    assert next_event(dev) is Event.OPENED
+    with connect(backend) as second:
+        second.sendall(b"Z")
+        first.sendall(b"1")
+        assert received(dev, 1) == b"1"  # the first peer is still the one served
+        second.setblocking(False)
+        with pytest.raises(BlockingIOError):  # not accepted and closed: no EOF
+            second.recv(1)
+        second.settimeout(WAIT_S)
+        first.close()
+        assert next_event(dev) is Event.CLOSED
+        assert next_event(dev) is Event.OPENED
+        assert received(dev, 1) == b"Z"
+        with bql.locked():
+            dev.chr.write_all(b"hi")
+        assert recv_exactly(second, 2) == b"hi"
+    assert next_event(dev) is Event.CLOSED

@@ -1,15 +1,18 @@
 """A character backend over a listening socket, with its own I/O thread (QEMU's ``-chardev socket,server=on``).
 
-The I/O thread accepts one peer at a time on a Unix socket path or on TCP at 127.0.0.1,
+The I/O thread serves one peer at a time on a Unix socket path or on TCP at 127.0.0.1,
 and takes the BQL to deliver its input to the device's handlers, as QEMU's main loop
 does. The peer may disconnect and a new one connect; the device gets `Event.CLOSED` /
-`Event.OPENED`. Output written while no peer is connected is dropped, as QEMU's
-socket chardev does. Input the device cannot take yet waits in a bounded buffer; when it
-is full the I/O thread stops reading, so the peer's writes block (the socket pushes
-back), and reading resumes once the device drains the buffer with `accept_input()`.
-Input that arrives before the device registers its handlers (a peer that types as soon
-as the socket exists) waits in that buffer too: registering them wakes the I/O thread,
-which offers it again.
+`Event.OPENED`. As QEMU's server socket (``char-socket.c``) stops listening while a peer
+is connected, a second peer waits in the listen backlog and is served once the first
+disconnects. Output written while no peer is connected is dropped, as QEMU's socket
+chardev does. Input the device cannot take yet waits in a bounded buffer; when it is
+full the I/O thread stops reading, so the peer's writes block (the socket pushes back),
+and reading resumes once the device takes some. While input waits, the I/O thread asks
+the device's `can_receive()` again every `OFFER_INTERVAL_S` under the BQL, as QEMU's main
+loop does on each iteration: input is delivered as soon as the device has room, however
+it got it (a read of its data register, `accept_input()`, a reset, a FIFO switched on, a
+migration). Registering handlers or `accept_input()` wakes it at once.
 Output is a blocking send, as QEMU's blocking write: a peer that stops reading makes the
 device's `write_all()` wait with the BQL held until the peer reads or disconnects, or the
 socket's 5 s timeout gives up on the rest of that output. A device handler that raises is reported as an
@@ -38,6 +41,8 @@ _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 _BQL_POLL_S = 0.05
 # Largest read from the peer at once.
 _RECV_SIZE = 4096
+OFFER_INTERVAL_S = 0.02
+"""How often held input is offered to the device again, in seconds."""
 MAX_PENDING = 64 * 1024
 """Default bound of the input buffer, in bytes."""
 
@@ -199,7 +204,8 @@ class SocketChardev(Chardev):
         """
         delivered = self.deliver(self._pending)
         # Dekker-style with `_sync_reading()`: the buffer shrank before `_paused` is
-        # read here, `_paused` is set there before the buffer's size is read.
+        # read here, `_paused` is set there before the buffer's size is read. (The
+        # I/O thread's own offers would resume reading too, a little later.)
         if delivered and self._paused:
             self._wake()
 
@@ -248,7 +254,11 @@ class SocketChardev(Chardev):
     def _run(self) -> None:
         while not self._stop.is_set():
             self._sync_reading()
-            for key, _mask in self._selector.select():
+            # Held input: come back to offer it even if nothing happens on the sockets.
+            events = self._selector.select(OFFER_INTERVAL_S if self._pending else None)
+            if not events:
+                self._offer_pending()
+            for key, _mask in events:
                 if self._stop.is_set():
                     return
                 if key.data == "accept":
@@ -283,7 +293,8 @@ class SocketChardev(Chardev):
             pass  # drained
 
     def _offer_pending(self) -> None:
-        """Deliver held input that the frontend can take now (I/O thread, after a wake-up).
+        """Deliver held input that the frontend can take now (I/O thread, after a wake-up
+        or every `OFFER_INTERVAL_S` while input is held).
 
         The wake-up was drained first, and the delivery takes the BQL, under which
         handlers are registered and input is taken: a change made after the drain wakes
@@ -298,14 +309,14 @@ class SocketChardev(Chardev):
             peer, _addr = self._listener.accept()
         except OSError:
             return
-        if self._client is not None:
-            peer.close()  # one peer at a time, as QEMU's server socket
-            return
         peer.setblocking(True)
         peer.settimeout(5.0)
         with self._client_lock:
             self._client = peer
         self._paused = False
+        # One peer at a time: stop listening, so that the next one waits in the backlog
+        # (QEMU char-socket.c: tcp_chr_new_client() removes the listener's watch).
+        self._selector.unregister(self._listener)
         self._selector.register(peer, selectors.EVENT_READ, "client")
         self._connected.set()
         self._with_bql(lambda: self.be_event(Event.OPENED))
@@ -341,6 +352,8 @@ class SocketChardev(Chardev):
                 pass  # not watched while reading is paused
             self._paused = False
             client.close()
+            if not self._stop.is_set():  # listen again (QEMU: tcp_chr_disconnect())
+                self._selector.register(self._listener, selectors.EVENT_READ, "accept")
 
     def _with_bql(self, action: object) -> None:
         """Run `action` on the I/O thread with the BQL, unless asked to stop first."""

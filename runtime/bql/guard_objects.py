@@ -292,6 +292,8 @@ def _make_view_class(cls: type[Any]) -> type[ObjectView]:
         if not name.startswith("_bql_"):  # the view's own slots
             namespace.setdefault(name, property(_reader(name)))
     view_class: type[ObjectView] = type(f"ObjectView[{cls.__name__}]", (ObjectView,), namespace)
+    # The view's own (empty) `__slots__` made its layout; a read of `view.__slots__` is the object's.
+    view_class.__slots__ = property(_reader("__slots__"))  # type: ignore[assignment]
     return view_class
 
 

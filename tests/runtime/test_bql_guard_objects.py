@@ -290,6 +290,15 @@ def test_a_slots_class_is_read_through_a_view(bql_held):
     assert (cell.borrow().s.a, cell.borrow().s.inner.y) == (1, 0)
 
 
+def test_a_view_reads_the_objects_own_slots_names(bql_held):
+    # A method that walks `self.__slots__` (a functional update, a dump) sees the object's.
+    cell = bql.BqlRefCell(types.SimpleNamespace(s=Slotted(), n=Leaf()))
+    with cell.borrow() as g:
+        assert g.s.__slots__ == ("a", "inner")
+        assert [getattr(g.s, name) is not None for name in g.s.__slots__] == [True, True]
+        assert not hasattr(g.n, "__slots__")
+
+
 class Mode(enum.Enum):
     OFF = 0
 

@@ -83,7 +83,8 @@ RUNTIME_MODULES = frozenset(
         f"bql.{name}"
         for name in "cell checked_generators crosscheck decorators device errors fields frame_locals guard "
         "guard_base guard_cells guard_objects guard_operators guard_reads guard_views held_calls in_place "
-        "irq lock messages pytest_plugin ref_cell report_target rows twins unwound value_cell without".split()
+        "irq lock messages pytest_plugin ref_cell report_target rows state_fields twins untracked unwound "
+        "value_cell without".split()
     }
 )
 # What `from bql import *` binds: the runtime's `__all__`.

@@ -11,7 +11,7 @@ import libcst as cst
 from bqlint.analysis.cfg_blocks import BlockBuilder
 from bqlint.analysis.events import Bind, DelName, Escape, GuardWrite, ParamWrite
 from bqlint.analysis.expressions import text_of
-from bqlint.analysis.extract import GuardName, Temp, Value, is_synthetic
+from bqlint.analysis.extract import Derived, GuardName, Temp, Value, is_synthetic
 from bqlint.model.api import NEVER_RETURN
 from bqlint.model.functions import FunctionInfo
 from bqlint.model.project import External
@@ -66,11 +66,32 @@ class SimpleStatements(BlockBuilder):
                 self.extract.end(value)
 
     def _AugAssign(self, node: cst.AugAssign) -> None:
+        target = node.target
+        if isinstance(target, (cst.Attribute, cst.Subscript)) and self._borrows(target.value):
+            # `cell.borrow_mut().count += rhs`: Python evaluates the guard first and keeps it
+            # for the store, so `rhs` runs while the borrow lives.
+            temps = self.target_parts(target)
+            self._augment(node)
+            self.store(target, None, temps)
+            return
+        self._augment(node)
+        self.assign_target(target, None, node)
+
+    def _augment(self, node: cst.AugAssign) -> None:
+        """Read the target (`x.p += 1` reads `x.p` first), evaluate the value, apply the operator."""
         if isinstance(node.target, cst.Attribute):
-            self.extract.property_access(node.target, "getter")  # `x.p += 1` reads `x.p` first
+            self.extract.property_access(node.target, "getter")
         self.extract.end(self.extract.expr(node.value))
         self.extract.operator_call(node, node.target, node.operator)  # `x += y`: `x.__iadd__(y)`
-        self.assign_target(node.target, None, node)
+
+    def _borrows(self, expr: cst.BaseExpression) -> bool:
+        """Whether `expr` is `cell.borrow()` / `cell.borrow_mut()` on a known cell."""
+        return (
+            type(expr) is cst.Call
+            and type(expr.func) is cst.Attribute
+            and expr.func.attr.value in ("borrow", "borrow_mut")
+            and self.scope.cell_of(expr.func.value) is not None
+        )
 
     def assign_target(self, target: cst.BaseExpression, value: object, stmt: cst.CSTNode) -> None:
         ex = self.extract
@@ -87,16 +108,20 @@ class SimpleStatements(BlockBuilder):
             self.assign_target(target.value, value, stmt)
             return
         if isinstance(target, (cst.Attribute, cst.Subscript)):
-            temps = self.target_parts(target)
-            self.write_through(target)
-            if isinstance(value, (Temp, GuardName)):
-                self.emit(Escape(_guard(value), target, "store"))
-            if isinstance(target, cst.Attribute):
-                ex.property_access(target, "setter")
-            else:
-                ex.implicit_call(target, target.value, "__setitem__", f"{text_of(target.value)}[…]")
-            for temp in temps:
-                ex.end(temp)
+            self.store(target, value, self.target_parts(target))
+
+    def store(self, target: cst.Attribute | cst.Subscript, value: object, temps: list[Value]) -> None:
+        """Store `value` into `target` whose parts were evaluated (`temps` end after the store)."""
+        ex = self.extract
+        self.write_through(target)
+        if isinstance(value, (Temp, GuardName)):
+            self.emit(Escape(_guard(value), target, "store"))
+        if isinstance(target, cst.Attribute):
+            ex.property_access(target, "setter")
+        else:
+            ex.implicit_call(target, target.value, "__setitem__", f"{text_of(target.value)}[…]")
+        for temp in temps:
+            ex.end(temp)
 
     def write_through(self, target: cst.Attribute | cst.Subscript) -> None:
         """A store or `del` of an attribute or item: through a guard, or a parameter."""
@@ -138,6 +163,8 @@ class SimpleStatements(BlockBuilder):
         """Evaluate the sub-expressions of an assignment target; return temporaries to end."""
         ex = self.extract
         temps: list[Value] = [ex.evaluate(target.value)]
+        if isinstance(target, cst.Subscript) and type(temps[0]) is Derived and ex.dropped_guard(target.value):
+            ex.end(temps.pop())  # `cell.borrow_mut().fifo[i] = v`: the guard is gone before `i` runs
         if isinstance(target, cst.Subscript):
             temps.extend(ex.slice_values(target))
         return temps

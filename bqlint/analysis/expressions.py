@@ -149,6 +149,9 @@ class ExpressionEvents(ABC):
             return self.call(node)
         if type(node) is cst.Subscript:
             value = self._expr(node.value)
+            if type(value) is Derived and self.dropped_guard(node.value):
+                self.end(value)
+                value = None
             for temp in self.slice_values(node):
                 self.end(temp)
             if type(value) is GuardName and value[:1] == "$":
@@ -223,6 +226,19 @@ class ExpressionEvents(ABC):
                     self.implicit_call(node, target.comparator, "__contains__", label)
         return None
 
+    def dropped_guard(self, expr: cst.BaseExpression) -> bool:
+        """Whether `expr` reads a field out of a temporary `borrow_mut()` guard of a known cell
+        (`cell.borrow_mut().fifo`): the field is the value itself, so the guard is dropped
+        once it is read (a shared guard's field is a read-only view that keeps it)."""
+        while type(expr) is cst.Attribute:
+            expr = expr.value
+        return (
+            type(expr) is cst.Call
+            and type(expr.func) is cst.Attribute
+            and expr.func.attr.value == "borrow_mut"
+            and self.scope.cell_of(expr.func.value) is not None
+        )
+
     def left_chain(self, node: cst.BooleanOperation | cst.BinaryOperation) -> Value:
         """Emit the events of `a and b and …` (or `a + b + …`), which libcst nests to the left
         as deep as the chain is long (CPython compiles 200,000 `and` terms): the operands in
@@ -233,8 +249,13 @@ class ExpressionEvents(ABC):
         while type(chain[-1].left) is kind:
             chain.append(chain[-1].left)
         innermost = chain.pop()
-        for temp in [self.expr(inner) for inner in _subexpressions(innermost)]:
-            self.end(temp)
+        if type(innermost) is cst.BooleanOperation:
+            # `a and b`: `a` is tested and dropped before `b` runs (or is the result, unrun).
+            for inner in _subexpressions(innermost):
+                self.end(self.expr(inner))
+        else:  # `a + b`: `a` is kept until `a.__add__(b)` runs
+            for temp in [self.expr(inner) for inner in _subexpressions(innermost)]:
+                self.end(temp)
         if type(innermost) is cst.BinaryOperation:
             # `a + b`: `a.__add__(b)`; the outer operators act on results of unknown type.
             self.operator_call(innermost, innermost.left, innermost.operator)

@@ -13,7 +13,17 @@ from dataclasses import replace
 
 import libcst as cst
 
-from bqlint.analysis.events import Borrow, Call, CellOp, Event, GuardWrite, LockChange, UnlockPoint
+from bqlint.analysis.events import (
+    Borrow,
+    Call,
+    CellOp,
+    Event,
+    GuardUse,
+    GuardWrite,
+    LockChange,
+    ReleaseGuard,
+    UnlockPoint,
+)
 from bqlint.analysis.expressions import ExpressionEvents, GuardName, Value, text_of
 from bqlint.model import api
 from bqlint.model.project import External
@@ -55,8 +65,8 @@ class BoundCalls(ExpressionEvents):
             if isinstance(event, Call):
                 steps = tuple((fn, event.node) for fn in event.callees)
                 event = replace(event, node=node, label=label, via=steps)
-            elif isinstance(event, (UnlockPoint, LockChange, CellOp, Borrow)):
-                event = replace(event, node=node)
+            elif isinstance(event, (UnlockPoint, LockChange, CellOp, Borrow, GuardUse, GuardWrite, ReleaseGuard)):
+                event = replace(event, node=node)  # what runs at the call is reported there
             self.emit(event)
 
     def _run_stand_in(self, node: cst.Call, stand_in: cst.Call, label: str) -> None:

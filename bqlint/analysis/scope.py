@@ -232,7 +232,11 @@ class FunctionScope:
                 return True
             head = (dotted(value.body.func) or "").split(".")[0]
             lambda_params = {p.name.value for p in value.params.params}
-            return head not in lambda_params and self._resolvable(value.body.func)
+            if head in lambda_params:
+                return False
+            # `lambda: g.release()`: a method of the guard a local holds, run at the call.
+            guard_method = type(value.body.func) is cst.Attribute and self.may_hold_guard(head)
+            return guard_method or self._resolvable(value.body.func)
         if isinstance(value, cst.Call):
             return self._resolvable(value.args[0].value)
         head = (dotted(value) or "").split(".")[0]

@@ -3,7 +3,9 @@
 Directories are walked for `*.py`, honouring `.gitignore` files (nested, up to the git root)
 and `exclude` / `extend-exclude`; files named on the command line are always checked unless
 `--force-exclude` is given. Naming single files (as pre-commit does) makes the rest of the
-project context: read for cross-module facts, never reported on.
+project context: read for cross-module facts, never reported on. What the walk leaves out
+(excluded, git-ignored) is not entered; a module in it that the run's code imports is still
+read as context (`ExcludedModules`), as pyright and mypy follow imports into excluded files.
 """
 
 from __future__ import annotations
@@ -20,10 +22,85 @@ import pathspec
 from bqlint.config import ConfigError, ExcludeRules
 from bqlint.config_tree import Configurations, config_in
 from bqlint.deepstack import on_deep_stack
+from bqlint.model.api import is_runtime_module
 from bqlint.paths import forget as forget_folders
 from bqlint.paths import GIT_ROOTS, exists, is_file, is_folder
 from bqlint.patterns import glob_spec
 from bqlint.reading import UnreadableSource, read_source_bytes
+
+
+class ExcludedModules:
+    """The folders and `*.py` files a walk left out (`exclude`, `extend-exclude`, `.gitignore`),
+    searched only by import name.
+
+    Excluding a file says "do not report on it", not "Python never runs it": generated register
+    maps and vendored helpers are excluded and still imported, and a call into them that
+    releases the BQL is a finding in the checked caller (crash15 #3). So the engine asks for
+    the modules its code imports (`modules_for`) and reads those, transitively, as context
+    whose own findings are never reported; nothing else under an excluded folder is listed or
+    read (a vendored tree of thousands of files costs a few `stat` calls per import).
+    """
+
+    def __init__(self, configs: Configurations | None = None) -> None:
+        self._configs = configs
+        # The points left out, by the name an import reaches them under (a folder's name, a
+        # module's stem).
+        self._by_name: dict[str, set[Path]] = {}
+        self._found: dict[str, tuple[Path, ...]] = {}
+
+    def add(self, path: Path) -> None:
+        """Record a folder or `*.py` file the walk did not enter or yield."""
+        name = path.parent.name if path.name == "__init__.py" else path.name.removesuffix(".py")
+        self._by_name.setdefault(name, set()).add(path)
+
+    def __bool__(self) -> bool:
+        return bool(self._by_name)
+
+    def modules_for(self, names: Iterable[str]) -> list[Path]:
+        """Return the excluded files that imports of `names` (dotted, absolute) may load: the
+        module and the packages between the excluded point and it, sorted."""
+        found: set[Path] = set()
+        for name in names:
+            known = self._found.get(name)
+            if known is None:
+                known = self._found[name] = tuple(sorted(self._lookup(name)))
+            found.update(known)
+        return sorted(found)
+
+    def _lookup(self, name: str) -> set[Path]:
+        if not self._by_name or is_runtime_module(name):
+            return set()
+        parts = name.split(".")
+        found: set[Path] = set()
+        for j in range(1, len(parts) + 1):
+            for point in self._by_name.get(parts[j - 1], ()):
+                if point.suffix == ".py":  # a module (or a package's __init__.py) left out
+                    folder = point.parent.parent if point.name == "__init__.py" else point.parent
+                    if _ends_with(folder, parts[: j - 1]):
+                        found.add(point)
+                    continue
+                if not _ends_with(point, parts[:j]):
+                    continue
+                # The folder is the package `parts[:j]`: its modules down to `name`.
+                folder = point
+                for k in range(j, len(parts) + 1):
+                    if k > j:
+                        found.add(folder / f"{parts[k - 1]}.py")
+                        folder = folder / parts[k - 1]
+                    found.add(folder / "__init__.py")
+                    if k < len(parts) and not is_folder(folder / parts[k]):
+                        found.add(folder / f"{parts[k]}.py")
+                        break
+        return {path for path in found if is_file(path) and self._readable(path)}
+
+    def _readable(self, path: Path) -> bool:
+        """Whether the configuration governing `path` loads (else it is left out, as the
+        context walk leaves out the files under a broken configuration)."""
+        return self._configs is None or self._configs.for_context(path.parent) is not None
+
+
+def _ends_with(folder: Path, parts: Sequence[str]) -> bool:
+    return not parts or (len(folder.parts) > len(parts) and list(folder.parts[-len(parts) :]) == list(parts))
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +117,8 @@ class Discovered:
     notes: list[str] = field(default_factory=list)
     # The ignore files (`.gitignore`, `.git/info/exclude`) the walk read.
     ignore_files: list[Path] = field(default_factory=list)
+    # What the walks left out: the modules the run imports from there are read as context.
+    excluded: ExcludedModules = field(default_factory=ExcludedModules)
 
 
 # Without a configuration file or a git root, the project is only guessed (the package tree
@@ -215,34 +294,39 @@ def _walk(
     named: bool = False,
     packages_only: bool = False,
     unreadable: dict[Path, str] | None = None,
+    left_out: ExcludedModules | None = None,
 ) -> Iterable[Path]:
     """Yield the `*.py` files below `directory` that are neither excluded nor git-ignored.
 
     A directory named on the command line that is itself excluded is still walked (unless
     --force-exclude): patterns are then matched relative to it, so only nested ones apply.
     With `packages_only`, only folders holding `__init__.py` are entered. Folders that
-    would be entered but cannot be listed go into `unreadable`, with the reason.
+    would be entered but cannot be listed go into `unreadable`, with the reason; the folders
+    and `*.py` files excluded or git-ignored go into `left_out`, not entered.
     """
     base = directory if named and _is_skipped(directory, settings, ignores, is_dir=True) else None
     if named and base is not None:
         ignores = ignores.below_named(directory)
     for current, dirnames, filenames in _folders(directory, {} if unreadable is None else unreadable):
         here = Path(current)
-        dirnames[:] = sorted(
-            name
-            for name in dirnames
-            if not settings.is_excluded(here / name, is_dir=True, base=base)
-            and not ignores.is_ignored(here / name, is_dir=True)
-            and (not packages_only or is_file(here / name / "__init__.py"))
-        )
+        kept: list[str] = []
+        for name in sorted(dirnames):
+            folder = here / name
+            if settings.is_excluded(folder, is_dir=True, base=base) or ignores.is_ignored(
+                folder, is_dir=True
+            ):
+                if left_out is not None:
+                    left_out.add(folder)
+            elif not packages_only or is_file(folder / "__init__.py"):
+                kept.append(name)
+        dirnames[:] = kept
         for name in sorted(filenames):
             path = here / name
-            if (
-                name.endswith(".py")
-                and not settings.is_excluded(path, base=base)
-                and not ignores.is_ignored(path)
-            ):
-                yield path
+            if name.endswith(".py"):
+                if not settings.is_excluded(path, base=base) and not ignores.is_ignored(path):
+                    yield path
+                elif left_out is not None:
+                    left_out.add(path)
 
 
 def _folders(directory: Path, unreadable: dict[Path, str]) -> Iterable[tuple[str, list[str], list[str]]]:
@@ -315,12 +399,13 @@ def discover(
     files: set[Path] = set()
     named_files: list[Path] = []
     unreadable: dict[Path, str] = {}
+    left_out = ExcludedModules(settings if isinstance(settings, Configurations) else None)
     for raw in paths:
         path = Path(os.path.abspath(raw))
         if is_folder(path):
             if force_exclude and path != settings.root and _is_skipped(path, settings, ignores, is_dir=True):
                 continue
-            files.update(_walk(path, settings, ignores, named=True, unreadable=unreadable))
+            files.update(_walk(path, settings, ignores, named=True, unreadable=unreadable, left_out=left_out))
         else:
             if force_exclude and _is_skipped(path, settings, ignores):
                 continue
@@ -338,7 +423,7 @@ def discover(
         unread: dict[Path, str] = {}
         for root in sorted({find_context_root(path) for path in named_files}):
             if os.path.lexists(root):  # a named file in a missing folder (BQL998) has none
-                context.update(_context_of(root, rules, ignores, notes, unread))
+                context.update(_context_of(root, rules, ignores, notes, unread, left_out))
         notes += (
             f"{folder}: cannot read this folder ({why}); its files were not read as context"
             for folder, why in sorted(unread.items())
@@ -355,19 +440,30 @@ def discover(
     )
     named = sorted({p for p in named_files if p in files})
     return Discovered(
-        sorted(files), sorted(context), named, sorted(set(ignores.ignored)), notes, sorted(set(ignores.read))
+        sorted(files),
+        sorted(context),
+        named,
+        sorted(set(ignores.ignored)),
+        notes,
+        sorted(set(ignores.read)),
+        left_out,
     )
 
 
 def _context_of(
-    root: Path, rules: ExcludeRules, ignores: GitIgnores, notes: list[str], unreadable: dict[Path, str]
+    root: Path,
+    rules: ExcludeRules,
+    ignores: GitIgnores,
+    notes: list[str],
+    unreadable: dict[Path, str],
+    left_out: ExcludedModules,
 ) -> list[Path]:
     """Return the files of the project at `root`; a guessed project (no configuration file,
     no git root) is its package tree, read up to GUESSED_CONTEXT_LIMIT files."""
     if _has_config(root) or exists(root / ".git"):
-        return list(_walk(root, rules, ignores, unreadable=unreadable))
+        return list(_walk(root, rules, ignores, unreadable=unreadable, left_out=left_out))
     found: list[Path] = []
-    for path in _walk(root, rules, ignores, packages_only=True, unreadable=unreadable):
+    for path in _walk(root, rules, ignores, packages_only=True, unreadable=unreadable, left_out=left_out):
         if len(found) == GUESSED_CONTEXT_LIMIT:
             notes.append(
                 f"{root}: no pyproject.toml, bqlint.toml or .git marks the project; only the first "

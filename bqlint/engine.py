@@ -96,6 +96,7 @@ def run(
     stdin_as_context: bool = False,
     settings_for: Callable[[Path], Settings] | None = None,
     edited: Mapping[Path, DecodedSource] | None = None,
+    excluded: Callable[[Iterable[str]], list[Path]] | None = None,
 ) -> Report:
     """Check `files` (report on them), reading `context` files only for cross-module facts.
 
@@ -116,6 +117,10 @@ def run(
     serves every configuration that differs from it only in what it reports.
     `edited`: {resolved path: text} read instead of those files (`--diff` re-checks its
     fixes without writing them).
+    `excluded(names)`: the files discovery left out (excluded, git-ignored) that imports of
+    `names` load (`discovery.ExcludedModules`); those the files read import, transitively,
+    are read as context too, and no finding located in them is reported, whatever it
+    touches (README "Configuration").
     """
     settings_for = settings_for or (lambda path: settings)
     progress = progress or Progress(None)
@@ -132,19 +137,19 @@ def run(
         else:
             unread[safe_resolve(path)] = decoded
     links = _found_through_links([*files, *context])
-    modules: list[ModuleInfo] = []
-    reported: dict[Path, int] = {}
-    for path in sorted(read):
-        decoded, is_reported = read[path]
-        if is_reported:
-            reported[path] = len(modules)
-        modules.append(_module(path, decoded, links.get(path, ())))
-    judged = {*reported, *(safe_resolve(p) for p in touching)}
+    modules = [_module(path, read[path][0], links.get(path, ())) for path in sorted(read)]
     settings_digest = analysis_key(settings) if cache is not None else ""
     digests = [content_digest(_bytes(m.source.text)) for m in modules] if cache is not None else []
     words = trigger_words(settings)
     with collector_paused():  # Python's ASTs hold no cycles: a collection would only walk them
         facts = collect_facts(modules, words, jobs, cache, settings_digest, digests, progress, _PARALLEL_FACTS)
+    hidden: set[Path] = set()
+    if excluded is not None:
+        modules, facts, digests, hidden = _with_excluded(
+            modules, facts, digests, excluded, read, unread, words, jobs, cache, settings_digest
+        )
+    reported = {m.source.path: i for i, m in enumerate(modules) if read[m.source.path][1]}
+    judged = {*reported, *(safe_resolve(p) for p in touching)}
     refs = [ModuleRef(m.name, m.source.path, m.is_package, f, m.found_as) for m, f in zip(modules, facts)]
     # ... and said on stderr when a module read imports it: findings through it are lost (crash7 #3).
     unread_refs = [
@@ -169,7 +174,7 @@ def run(
     for group, result in zip(groups, found):
         errors = {path for path, _ in (*result.internal_errors, *result.not_analysed)}
         checked = [p for p in (modules[i].source.path for i in group) if p not in errors]
-        report.diagnostics.extend(_reported(result, checked, texts, settings_for, reported, judged))
+        report.diagnostics.extend(_reported(result, checked, texts, settings_for, reported, judged, hidden))
         report.not_analysed.extend(item for item in result.not_analysed if item[0] in reported)
         report.internal_errors.extend(item for item in result.internal_errors if item[0] in reported)
         report.skipped.extend(item for item in result.skipped if item[0] in reported)
@@ -182,6 +187,68 @@ def run(
     return report
 
 
+def _with_excluded(
+    modules: list[ModuleInfo],
+    facts: list[FileFacts],
+    digests: list[str],
+    excluded: Callable[[Iterable[str]], list[Path]],
+    read: dict[Path, tuple[DecodedSource | UnreadableSource, bool]],
+    unread: dict[Path, UnreadableSource],
+    words: tuple[str, ...],
+    jobs: int,
+    cache: Cache | None,
+    settings_digest: str,
+) -> tuple[list[ModuleInfo], list[FileFacts], list[str], set[Path]]:
+    """Add the excluded modules that the modules read import, transitively, as context.
+
+    They are found by import name (`excluded`), read and given facts as
+    any context file (from the cache, else Python's parser), then everything is put back in
+    path order: the same modules in the same order, whatever `jobs` and the cache. Return
+    the modules, their facts and digests, and the paths of the excluded ones read (or not
+    readable: those go into `unread`, named in a warning when imported).
+    """
+    seeded = any(f.relevant and f.syntax_error is None for f in facts)
+    asked: set[str] = set()
+    batch = list(range(len(modules)))
+    hidden: set[Path] = set()
+    while batch:
+        names = {name for i in batch for name in facts[i].imports or ()} - asked
+        asked |= names
+        new: list[ModuleInfo] = []
+        for path in excluded(sorted(names)):
+            resolved = safe_resolve(path)
+            if resolved in read or resolved in unread:
+                continue
+            hidden.add(resolved)
+            decoded = next(iter(_read([path], None, {})))[1]
+            if isinstance(decoded, UnreadableSource):
+                unread[resolved] = decoded
+                continue
+            read[resolved] = (decoded, False)
+            found_as = {Path(os.path.abspath(path))} - {resolved}
+            new.append(_module(resolved, decoded, found_as))
+        if not new:
+            break
+        new_digests = [content_digest(_bytes(m.source.text)) for m in new] if cache is not None else []
+        with collector_paused():
+            new_facts = collect_facts(
+                new, words, jobs, cache, settings_digest, new_digests, Progress(None), _PARALLEL_FACTS,
+                seeded=seeded,
+            )
+        seeded = seeded or any(f.relevant and f.syntax_error is None for f in new_facts)
+        batch = list(range(len(modules), len(modules) + len(new)))
+        modules, facts, digests = [*modules, *new], [*facts, *new_facts], [*digests, *new_digests]
+    if not hidden:
+        return modules, facts, digests, hidden
+    order = sorted(range(len(modules)), key=lambda i: modules[i].source.path)
+    return (
+        [modules[i] for i in order],
+        [facts[i] for i in order],
+        [digests[i] for i in order] if digests else [],
+        hidden,
+    )
+
+
 def _reported(
     result: GroupResult,
     checked: list[Path],
@@ -189,14 +256,17 @@ def _reported(
     settings_for: Callable[[Path], Settings],
     reported: Collection[Path],
     judged: Collection[Path],
+    hidden: Collection[Path] = (),
 ) -> list[Diagnostic]:
     """Return the findings of one group that this run reports: each checked file's findings
     selected and suppressed under its own settings, kept when the file is reported or the
     finding touches a judged file (a file none of whose findings can be kept is skipped).
-    A file whose suppressions raise is an internal error of `result`."""
-    by_path: dict[Path, list[Diagnostic]] = {path: [] for path in checked}
+    Nothing located in a `hidden` file (excluded, read as context) is kept, whatever it
+    touches. A file whose suppressions raise is an internal error of `result`."""
+    by_path: dict[Path, list[Diagnostic]] = {path: [] for path in checked if path not in hidden}
     for d in result.diagnostics:
-        by_path.setdefault(d.path, []).append(d)
+        if d.path not in hidden:
+            by_path.setdefault(d.path, []).append(d)
     kept: list[Diagnostic] = []
     for path, diagnostics in by_path.items():
         if path not in reported and not any(_touches(d, judged) for d in diagnostics):

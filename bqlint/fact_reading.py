@@ -26,12 +26,15 @@ def collect_facts(
     digests: list[str],
     progress: Progress,
     parallel_from: int,
+    *,
+    seeded: bool = False,
 ) -> list[FileFacts]:
     """Return every module's facts: from the cache, else from Python's parser (in workers when many).
 
     A file that mentions no word has its imports read only when some file of the run is a
     seed (a second pass): with no seed nothing is parsed, and a syntax check is enough.
-    Workers are used from `parallel_from` files on.
+    Workers are used from `parallel_from` files on. `seeded`: some other file of the run is
+    a seed, so every file's imports are read.
     """
     progress.phase("reading", len(modules))
     out: list[FileFacts | None] = [None] * len(modules)
@@ -55,7 +58,7 @@ def collect_facts(
 
     _fill(out, missing, extract, jobs, parallel_from, progress)
     changed = set(missing)
-    if any(f is not None and f.relevant and f.syntax_error is None for f in out):
+    if seeded or any(f is not None and f.relevant and f.syntax_error is None for f in out):
         unread = [i for i, f in enumerate(out) if f is not None and f.imports is None]
         _fill(out, unread, complete, jobs, parallel_from, None)
         changed.update(unread)

@@ -4,7 +4,8 @@ Every file the run reads (given, or context of a subset run) is grouped by the c
 that governs it, and each group is checked in one engine run with its own settings, every
 other file read as context only: its facts count for cross-module calls (with this group's
 `device-bases`, `cell-types`, ...), its findings are reported by its own group's run. A tree
-with one configuration is one run.
+with one configuration is one run. The excluded modules those files import are context of
+every run and reported by none (`discovery.ExcludedModules`).
 """
 
 from __future__ import annotations
@@ -121,6 +122,7 @@ def check_files(
             progress=progress,
             settings_for=lambda path: governing.get(path, settings),
             edited=edited,
+            excluded=found.excluded.modules_for,
         )
         # A finding located in another group's file is reported by that group's run.
         merged.diagnostics.extend(

@@ -13,6 +13,7 @@ import functools
 import libcst as cst
 
 from bqlint.analysis.bindings import is_borrow_call
+from bqlint.analysis.closures import captured_guard_events
 from bqlint.analysis.events import (
     Borrow,
     Call,
@@ -416,6 +417,10 @@ class Extractor(LazyIterators):
         methods = tuple(c for c in callees if c not in plain)
         if methods:
             self.emit(Call(node, methods, receiver, args, kwargs, label=label))
+        for callee in callees:
+            if callee.parent is scope.fn:  # a nested def: its body works on the guards it captures
+                for event in captured_guard_events(scope, callee, node):
+                    self.emit(event)
         wrappers = tuple(dict.fromkeys(w for c in callees for w in c.wrappers() if w.runs_when_called()))
         if wrappers:
             # A decorator's wrapper runs in the callee's place: a plain function, given the

@@ -489,26 +489,28 @@ def _run_before(statements: Sequence[cst.CSTNode], name: str, found: list[cst.CS
     assigned, what a block runs before it). Return whether `statements` bind `name`."""
     for statement in statements:
         nodes = list(walk(statement, into_scopes=False))
-        if not any(target.value == name for node in nodes for target in _bound_names(node)):
+        if not _binds(nodes, name):
             found.extend(nodes)
             continue
         kind = type(statement)
         if kind is cst.SimpleStatementLine or kind is cst.SimpleStatementSuite:
             _run_before(statement.body, name, found)  # type: ignore[attr-defined]
         elif kind in (cst.Assign, cst.AnnAssign) and statement.value is not None:  # type: ignore[attr-defined]
-            if not any(t.value == name for t in _bound_names(statement.value)):  # type: ignore[attr-defined]
-                found.extend(walk(statement.value, into_scopes=False))  # type: ignore[attr-defined]
+            value = list(walk(statement.value, into_scopes=False))  # type: ignore[attr-defined]
+            if not _binds(value, name):
+                found.extend(value)
         elif kind is cst.With:
             for item in statement.items:  # type: ignore[attr-defined]
-                if any(t.value == name for n in walk(item.item, into_scopes=False) for t in _bound_names(n)):
+                evaluated = list(walk(item.item, into_scopes=False))
+                if _binds(evaluated, name):
                     return True
-                found.extend(walk(item.item, into_scopes=False))
-                if any(t.value == name for t in _bound_names(item)):
+                found.extend(evaluated)
+                if _binds([item], name):
                     return True
             _run_before(_block(statement.body), name, found)  # type: ignore[attr-defined]
         elif kind is cst.If:
             test = list(walk(statement.test, into_scopes=False))  # type: ignore[attr-defined]
-            if not any(t.value == name for n in test for t in _bound_names(n)):
+            if not _binds(test, name):
                 found.extend(test)
                 _run_before(_block(statement.body), name, found)  # type: ignore[attr-defined]
                 orelse = statement.orelse  # type: ignore[attr-defined]
@@ -518,6 +520,10 @@ def _run_before(statements: Sequence[cst.CSTNode], name: str, found: list[cst.CS
             _run_before(_block(statement.body), name, found)  # type: ignore[attr-defined]
         return True
     return False
+
+
+def _binds(nodes: Sequence[cst.CSTNode], name: str) -> bool:
+    return any(target.value == name for node in nodes for target in _bound_names(node))
 
 
 def _block(suite: cst.BaseSuite) -> list[cst.CSTNode]:

@@ -67,7 +67,7 @@ class SimpleStatements(BlockBuilder):
 
     def _AugAssign(self, node: cst.AugAssign) -> None:
         target = node.target
-        if isinstance(target, (cst.Attribute, cst.Subscript)) and self._borrows(target.value):
+        if isinstance(target, (cst.Attribute, cst.Subscript)) and self.extract.borrows_cell(target.value):
             # `cell.borrow_mut().count += rhs`: Python evaluates the guard first and keeps it
             # for the store, so `rhs` runs while the borrow lives.
             temps = self.target_parts(target)
@@ -83,15 +83,6 @@ class SimpleStatements(BlockBuilder):
             self.extract.property_access(node.target, "getter")
         self.extract.end(self.extract.expr(node.value))
         self.extract.operator_call(node, node.target, node.operator)  # `x += y`: `x.__iadd__(y)`
-
-    def _borrows(self, expr: cst.BaseExpression) -> bool:
-        """Whether `expr` is `cell.borrow()` / `cell.borrow_mut()` on a known cell."""
-        return (
-            type(expr) is cst.Call
-            and type(expr.func) is cst.Attribute
-            and expr.func.attr.value in ("borrow", "borrow_mut")
-            and self.scope.cell_of(expr.func.value) is not None
-        )
 
     def assign_target(self, target: cst.BaseExpression, value: object, stmt: cst.CSTNode) -> None:
         ex = self.extract

@@ -232,10 +232,14 @@ class ExpressionEvents(ABC):
         once it is read (a shared guard's field is a read-only view that keeps it)."""
         while type(expr) is cst.Attribute:
             expr = expr.value
+        return self.borrows_cell(expr, ("borrow_mut",))
+
+    def borrows_cell(self, expr: cst.BaseExpression, methods: tuple[str, ...] = ("borrow", "borrow_mut")) -> bool:
+        """Whether `expr` is `cell.borrow()` / `cell.borrow_mut()` (of `methods`) on a known cell."""
         return (
             type(expr) is cst.Call
             and type(expr.func) is cst.Attribute
-            and expr.func.attr.value == "borrow_mut"
+            and expr.func.attr.value in methods
             and self.scope.cell_of(expr.func.value) is not None
         )
 

@@ -11,12 +11,14 @@ import functools
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from bqlint.diagnostics import Position, Span
 
 if TYPE_CHECKING:
     import libcst as cst
+
+_Node = TypeVar("_Node", bound="cst.CSTNode")
 
 # Python's own line breaks (the tokenizer's): not str.splitlines(), which also breaks at
 # \x0b \x0c \x1c-\x1e \x85 \u2028 \u2029 and so puts rows out of step with the parser's.
@@ -71,6 +73,7 @@ class SourceFile:
         self._as_written: tuple[cst.Module, dict[int, cst.CSTNode]] | None = None
         # {id(node bqlint built): the node of the file it stands for} (a lambda method's `def`).
         self._stand_ins: dict[int, cst.CSTNode] = {}
+        self._moved: dict[tuple[int, int], cst.CSTNode] = {}  # see `moved`
         # Rows whose libcst code differs from the text: {row: (text's line, libcst's line)}.
         self._lossy: dict[int, tuple[str, str]] | None = None
 
@@ -122,6 +125,17 @@ class SourceFile:
     def stand_in(self, made: cst.CSTNode, written: cst.CSTNode) -> None:
         """Give `made`, a node bqlint built and not in the file, the span of `written`."""
         self._stand_ins[id(made)] = written
+
+    def moved(self, node: _Node, written: cst.CSTNode) -> _Node:
+        """Return a copy of `node`, a node of the file, with the span of `written`: where
+        Python runs it, when that is another node's row (a class body runs at its `class`
+        statement). Made once, and kept as long as the file, so that its id stays its own."""
+        key = (id(node), id(written))
+        made = self._moved.get(key)
+        if made is None:
+            made = self._moved[key] = node.with_changes()
+            self.stand_in(made, written)
+        return made  # type: ignore[return-value]
 
     def resolve_spans(self, nodes: Iterable[cst.CSTNode]) -> None:
         """Compute spans of `nodes` in one codegen pass (only those not known yet)."""

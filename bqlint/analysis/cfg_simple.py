@@ -6,15 +6,18 @@ above): each `_<NodeType>` method emits the events of one statement.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import libcst as cst
 
 from bqlint.analysis.cfg_blocks import BlockBuilder
-from bqlint.analysis.events import Bind, DelName, Escape, GuardWrite, ParamWrite
+from bqlint.analysis.events import Bind, Borrow, Call, CellOp, DelName, Escape, GuardWrite, LockChange, ParamWrite, UnlockPoint
 from bqlint.analysis.expressions import text_of
 from bqlint.analysis.extract import Derived, GuardName, Temp, Value, is_synthetic
 from bqlint.model.api import NEVER_RETURN
 from bqlint.model.functions import FunctionInfo
 from bqlint.model.project import External
+from bqlint.source import statements
 
 # Builtins that `site` adds: they raise SystemExit.
 _EXITS = frozenset({"exit", "quit"})
@@ -53,6 +56,11 @@ class SimpleStatements(BlockBuilder):
 
     def _Assign(self, node: cst.Assign) -> None:
         value = self.extract.expr(node.value)
+        if any(type(t.target) in (cst.Tuple, cst.List) for t in node.targets):
+            # `a, b = dev`: unpacking iterates the object (a display is no object of a class).
+            label = f"… = {text_of(node.value)}"
+            self.extract.implicit_call(node.value, node.value, "__iter__", label)
+            self.extract.implicit_call(node.value, node.value, "__next__", label)
         for target in node.targets:
             self.assign_target(target.target, value, node)
         if is_synthetic(value) or not any(isinstance(t.target, cst.Name) for t in node.targets):
@@ -203,16 +211,112 @@ class SimpleStatements(BlockBuilder):
         self.jump("continue")
 
     def _FunctionDef(self, node: cst.FunctionDef) -> None:
-        for deco in node.decorators:
-            self.extract.end(self.extract.expr(deco.decorator))
+        self.definition(node)
         self.emit(Bind(node.name.value))
 
     def _ClassDef(self, node: cst.ClassDef) -> None:
+        self.class_definition(node)
         self.emit(Bind(node.name.value))
+
+    def definition(self, node: cst.FunctionDef) -> None:
+        """What a `def` statement runs where it is: its decorators, its default values and,
+        unless the module has `from __future__ import annotations`, its annotations. Its
+        body runs when it is called."""
+        ex = self.extract
+        for deco in node.decorators:
+            ex.end(ex.expr(deco.decorator))
+        ex.defaults(node.params)
+        if not _postponed_annotations(self.scope.fn.module.source.module):
+            for annotation in _annotations(node):
+                ex.end(ex.expr(annotation))
+
+    def class_definition(self, node: cst.ClassDef, placed: bool = True) -> None:
+        """What a `class` statement runs where it is: its decorators, bases and keywords,
+        then its body, statement by statement (its methods' definitions, not their bodies).
+        The body runs in a frame of its own, called from the `class` row: what it does is
+        placed there (SPEC §2.3.1, the line running in this function's frame), unless
+        `placed` is false (a class in a class body: the outer `class` row). The names the
+        body binds are the class's, not this function's: only values are evaluated, each
+        dropped at once."""
+        ex = self.extract
+        for deco in node.decorators:
+            ex.end(ex.expr(deco.decorator))
+        for arg in (*node.bases, *node.keywords):
+            ex.end(ex.expr(arg.value))
+        if not placed:
+            self._class_body(node.body)
+            return
+        source = self.scope.fn.module.source
+        for event in ex.captured(lambda: self._class_body(node.body)):
+            if isinstance(event, (Borrow, Call, CellOp, LockChange, UnlockPoint)):
+                event = replace(event, node=source.moved(event.node, node.name))  # type: ignore[arg-type]  # (its own type)
+            ex.emit(event)
+
+    def _class_body(self, body: cst.BaseSuite) -> None:
+        ex = self.extract
+        evaluated = not _postponed_annotations(self.scope.fn.module.source.module)
+        for stmt in statements(body):
+            if isinstance(stmt, cst.FunctionDef):
+                self.definition(stmt)
+            elif isinstance(stmt, cst.ClassDef):
+                self.class_definition(stmt, placed=False)
+            else:
+                for expr in _class_statement_values(stmt, evaluated):
+                    ex.end(ex.expr(expr))
 
 
 def _guard(value: object) -> str | int:
     return str(value) if isinstance(value, GuardName) else int(value)  # type: ignore[call-overload]
+
+
+def _annotations(node: cst.FunctionDef) -> list[cst.BaseExpression]:
+    """Return a `def`'s annotations in the order Python evaluates them, the return one last."""
+    params = node.params
+    ordered = [
+        *params.posonly_params,
+        *params.params,
+        params.star_arg,
+        *params.kwonly_params,
+        params.star_kwarg,
+    ]
+    found = [p.annotation.annotation for p in ordered if isinstance(p, cst.Param) and p.annotation is not None]
+    if node.returns is not None:
+        found.append(node.returns.annotation)
+    return found
+
+
+def _class_statement_values(stmt: cst.CSTNode, annotations: bool) -> list[cst.BaseExpression]:
+    """Return what a statement of a class body evaluates besides its inner statements:
+    assigned values, tests, iterables, `with` items, and (when `annotations`) annotations."""
+    found = [
+        value
+        for value in (getattr(stmt, name, None) for name in ("value", "test", "iter", "subject", "exc", "msg"))
+        if isinstance(value, cst.BaseExpression)
+    ]
+    if isinstance(stmt, cst.With):
+        found.extend(item.item for item in stmt.items)
+    if annotations and isinstance(stmt, cst.AnnAssign):
+        found.append(stmt.annotation.annotation)
+    return found
+
+
+def _postponed_annotations(module: cst.Module | None) -> bool:
+    """Whether the module starts with `from __future__ import annotations` (PEP 563):
+    annotations are then strings, never evaluated."""
+    body = module.body if module is not None else ()
+    for stmt in body:
+        small = stmt.body[0] if isinstance(stmt, cst.SimpleStatementLine) and stmt.body else None
+        if isinstance(small, cst.Expr) and isinstance(small.value, (cst.SimpleString, cst.ConcatenatedString)):
+            continue  # the docstring
+        if not (isinstance(small, cst.ImportFrom) and isinstance(small.module, cst.Name)):
+            return False
+        if small.module.value != "__future__":
+            return False
+        if not isinstance(small.names, cst.ImportStar) and any(
+            isinstance(a.name, cst.Name) and a.name.value == "annotations" for a in small.names
+        ):
+            return True
+    return False
 
 
 def _always_false(test: cst.BaseExpression) -> bool:

@@ -193,6 +193,7 @@ class ExpressionEvents(ABC):
             self.end_synthetic(inner)
             return None
         if kind is cst.Lambda:
+            self.defaults(node.params)  # type: ignore[attr-defined]  # its body runs when called
             return None
         if type(node) is cst.NamedExpr:
             value = self.expr(node.value)
@@ -528,6 +529,13 @@ class ExpressionEvents(ABC):
                 if part is not None:
                     self.end(part)
             self.emit(DelName(str(value)))
+
+    def defaults(self, params: cst.Parameters) -> None:
+        """The default values of a `def` or `lambda`, evaluated where it is made (positional
+        ones, then keyword-only ones), under what this function holds there."""
+        for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+            if param.default is not None:
+                self.end(self.expr(param.default))
 
     def bind(self, name: str, value: Value) -> Event:
         if isinstance(value, Temp):

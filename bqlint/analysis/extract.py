@@ -75,6 +75,10 @@ class Extractor(LazyIterators):
             )
         passes = not iterates and self.passes_on(node)
         args = [self.expr(arg.value) for arg in node.args]
+        for iterable, label in _iterated_arguments(self.scope, node):
+            # `list(dev)`, `f(*dev)`: the object's `__iter__` runs here, as `for … in dev` runs it.
+            self.implicit_call(node, iterable, "__iter__", label)
+            self.implicit_call(node, iterable, "__next__", label)
         if iterates or passes:
             self.consume_locals(node, [a.value for a in node.args if a.keyword is None], generators=iterates)
         else:
@@ -196,12 +200,12 @@ class Extractor(LazyIterators):
         if (
             isinstance(target, External)
             and target.qname in _DUNDER_BUILTINS
-            and len(node.args) == 1
-            and not node.args[0].star
+            and (len(node.args) == 1 or (target.qname == "format" and len(node.args) == 2))
+            and not any(arg.star or arg.keyword for arg in node.args)
         ):
-            # `len(self.fifo)` runs the fifo's `__len__`.
+            # `len(self.fifo)` runs the fifo's `__len__`; `format(x, spec)` its `__format__`.
             arg = node.args[0].value
-            label = f"{target.qname}({text_of(arg)})"
+            label = f"{target.qname}({text_of(arg)}{', …' if len(node.args) == 2 else ''})"
             self.implicit_call(node, arg, _DUNDER_BUILTINS[target.qname], label)
             return None
         if target is None and self.wrapped_call(node, func):
@@ -548,6 +552,29 @@ def _consumes_iterables(scope: FunctionScope, func: cst.BaseExpression) -> bool:
         and func.attr.value == "join"
         and isinstance(func.value, (cst.SimpleString, cst.ConcatenatedString))
     )
+
+
+# Builtins whose first argument is an iterable they iterate before returning (not `dict`,
+# `bytes`, `bytearray`: they may take a mapping, a buffer or a size instead). `min`/`max`
+# iterate it only when it is their one positional argument.
+_ITERATING = frozenset({"list", "tuple", "set", "frozenset", "sorted", "sum", "min", "max", "any", "all"})
+
+
+def _iterated_arguments(scope: FunctionScope, node: cst.Call) -> list[tuple[cst.BaseExpression, str]]:
+    """Return the arguments a call iterates as it is made, each with a label: the iterable
+    of a consuming builtin or of `str.join`, and each `*args` argument."""
+    found = [(arg.value, f"*{text_of(arg.value)}") for arg in node.args if arg.star == "*"]
+    positional = [arg for arg in node.args if arg.keyword is None and not arg.star]
+    if not positional or positional[0] is not node.args[0]:
+        return found
+    func = node.func
+    if type(func) is cst.Name and func.value in _ITERATING and scope.is_builtin(func.value):
+        if func.value in ("min", "max") and len(positional) != 1:
+            return found  # `max(a, b)` compares its arguments
+        found.append((positional[0].value, f"{func.value}({text_of(positional[0].value)})"))
+    elif _consumes_iterables(scope, func) and type(func) is cst.Attribute:
+        found.append((positional[0].value, f"{text_of(func)}({text_of(positional[0].value)})"))
+    return found
 
 
 def _of_enum_member(scope: FunctionScope, func: cst.BaseExpression) -> bool:

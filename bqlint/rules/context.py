@@ -125,4 +125,8 @@ def borrow_label(borrow: Borrow, module: ModuleInfo, self_name: str | None = "se
 
 
 def function_name(fn: FunctionInfo) -> str:
+    """Name a function as its `__qualname__` does: `Uart.write()`; a nested one under its
+    parent, `Uart.write.<locals>.inner()` (it is no method of the class)."""
+    if fn.parent is not None:
+        return f"{function_name(fn.parent)[:-2]}.<locals>.{fn.name}()"
     return f"{fn.cls.name}.{fn.name}()" if fn.cls is not None else f"{fn.name}()"

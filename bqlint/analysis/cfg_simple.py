@@ -11,7 +11,18 @@ from dataclasses import replace
 import libcst as cst
 
 from bqlint.analysis.cfg_blocks import BlockBuilder
-from bqlint.analysis.events import Bind, Borrow, Call, CellOp, DelName, Escape, GuardWrite, LockChange, ParamWrite, UnlockPoint
+from bqlint.analysis.events import (
+    Bind,
+    Borrow,
+    Call,
+    CellOp,
+    DelName,
+    Escape,
+    GuardWrite,
+    LockChange,
+    ParamWrite,
+    UnlockPoint,
+)
 from bqlint.analysis.expressions import text_of
 from bqlint.analysis.extract import Derived, GuardName, Temp, Value, is_synthetic
 from bqlint.model.api import NEVER_RETURN

@@ -21,11 +21,16 @@ from bqlint.source import walk
 def captured_guard_events(scope: FunctionScope, callee: FunctionInfo, call: cst.Call) -> list[Event]:
     """Return the guard events of calling `callee`, a function nested in `scope`'s, at `call`."""
     inner = FunctionScope(callee)
-    module_names = {n.name.value for node in callee.body_nodes() if type(node) is cst.Global for n in node.names}
+    nodes = callee.body_nodes()
+    module_names = {n.name.value for node in nodes if type(node) is cst.Global for n in node.names}
+    # Names that name no variable: `x.regs`'s `regs`, `f(key=1)`'s `key`.
+    labels = {id(node.attr) for node in nodes if type(node) is cst.Attribute}
+    labels |= {id(node.keyword) for node in nodes if type(node) is cst.Arg and node.keyword is not None}
     captured = {
         node.value
-        for node in callee.body_nodes()
+        for node in nodes
         if type(node) is cst.Name
+        and id(node) not in labels
         and node.value not in inner.locals  # its own (a `nonlocal` name it rebinds too: unknown)
         and node.value not in module_names
         and scope.may_hold_guard(node.value)
@@ -33,7 +38,7 @@ def captured_guard_events(scope: FunctionScope, callee: FunctionInfo, call: cst.
     if not captured:
         return []
     events: list[Event] = [GuardUse(name, call) for name in sorted(captured)]
-    for node in callee.body_nodes():
+    for node in nodes:
         for target in _store_targets(node):
             root = _root(target)
             if root in captured:

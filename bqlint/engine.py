@@ -207,7 +207,7 @@ def _with_excluded(
     the modules, their facts and digests, and the paths of the excluded ones read (or not
     readable: those go into `unread`, named in a warning when imported).
     """
-    seeded = any(f.relevant and f.syntax_error is None for f in facts)
+    seeded = any(f.seed for f in facts)
     asked: set[str] = set()
     batch = list(range(len(modules)))
     hidden: set[Path] = set()
@@ -235,7 +235,7 @@ def _with_excluded(
                 new, words, jobs, cache, settings_digest, new_digests, Progress(None), _PARALLEL_FACTS,
                 seeded=seeded,
             )
-        seeded = seeded or any(f.relevant and f.syntax_error is None for f in new_facts)
+        seeded = seeded or any(f.seed for f in new_facts)
         batch = list(range(len(modules), len(modules) + len(new)))
         modules, facts, digests = [*modules, *new], [*facts, *new_facts], [*digests, *new_digests]
     if not hidden:

@@ -58,7 +58,7 @@ def collect_facts(
 
     _fill(out, missing, extract, jobs, parallel_from, progress)
     changed = set(missing)
-    if seeded or any(f is not None and f.relevant and f.syntax_error is None for f in out):
+    if seeded or any(f is not None and f.seed for f in out):
         unread = [i for i, f in enumerate(out) if f is not None and f.imports is None]
         _fill(out, unread, complete, jobs, parallel_from, None)
         changed.update(unread)

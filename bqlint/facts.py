@@ -32,6 +32,11 @@ class FileFacts:
     # (message, row, column) of the reason CPython's compile() rejects the file, else None.
     syntax_error: tuple[str, int, int] | None
 
+    @property
+    def seed(self) -> bool:
+        """Whether the file starts the relevance closure: relevant, and Python compiles it."""
+        return self.relevant and self.syntax_error is None
+
 
 def trigger_words(settings: Settings) -> tuple[str, ...]:
     """Return the words whose presence makes a file a seed: `bql` and the configured names' parts."""

@@ -88,7 +88,7 @@ def parsed_modules(modules: Sequence[ModuleRef]) -> list[int]:
         for target in targets:
             importers[target].append(i)
     # A file Python cannot compile cannot be imported: it makes none of its importers relevant.
-    relevant = {i for i, m in enumerate(modules) if m.facts.relevant and m.facts.syntax_error is None}
+    relevant = {i for i, m in enumerate(modules) if m.facts.seed}
     work = list(relevant)
     while work:
         current = work.pop()
